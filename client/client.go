@@ -3,26 +3,89 @@ package client
 import (
 	"context"
 	"errors"
-	"iter"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 )
 
-// TEMPORARY: signatures only; the implementation replaces this file.
-var errNotImplemented = errors.New("not implemented")
+// Defaults for the knobs that options can change.
+const (
+	DefaultTimeout      = 10 * time.Second
+	DefaultMaxRetryWait = 2 * time.Second
+	// UserAgent is sent with every request so OneLogin's logs show who called.
+	UserAgent = "onelogin-helpdesk"
+)
 
-type Client struct{}
+// Client talks to the OneLogin Users API v1 of one tenant with one API
+// credential. It is safe for concurrent use. Its String, GoString and Format
+// methods never show the client secret or the access token.
+type Client struct {
+	base         *url.URL
+	hc           *http.Client
+	timeout      time.Duration
+	maxRetryWait time.Duration
+	obs          Observer
+	now          func() time.Time // swapped in tests
 
+	// Kept behind pointers so that even a reflective print of a Client value
+	// shows addresses, not the secret or the token.
+	creds  *credentials
+	tokens *tokenCache
+
+	rlMu sync.Mutex
+	rl   RateLimit
+}
+
+// Option configures a Client in New.
 type Option func(*Client)
 
-func WithHTTPClient(hc *http.Client) Option   { return nil }
-func WithTimeout(d time.Duration) Option      { return nil }
-func WithMaxRetryWait(d time.Duration) Option { return nil }
-func WithObserver(o Observer) Option          { return nil }
+// WithHTTPClient makes the client use hc for every request. A nil hc is
+// ignored. hc should have a Timeout; the per-request timeout of WithTimeout
+// applies either way.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) {
+		if hc != nil {
+			c.hc = hc
+		}
+	}
+}
+
+// WithTimeout bounds every single HTTP exchange (default 10s). Values <= 0
+// are ignored.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithMaxRetryWait caps how long a call waits before retrying a request that
+// OneLogin answered 429 (default 2s). 0 retries at once; negative means 0.
+func WithMaxRetryWait(d time.Duration) Option {
+	return func(c *Client) {
+		c.maxRetryWait = max(d, 0)
+	}
+}
+
+// WithObserver reports every HTTP exchange, token fetch and rate-limit
+// reading to o, for metrics. A nil o is ignored.
+func WithObserver(o Observer) Option {
+	return func(c *Client) {
+		if o != nil {
+			c.obs = o
+		}
+	}
+}
 
 // Observer receives a measurement for every call, for metrics.
 type Observer interface {
-	// ObserveCall is called once per HTTP exchange with OneLogin (retries count separately).
+	// ObserveCall is called once per HTTP exchange with OneLogin (retries
+	// count separately; a token request is reported with op "Token").
 	// status is 0 when no answer arrived.
 	ObserveCall(op string, status int, d time.Duration)
 	// ObserveTokenFetch is called once per token request.
@@ -31,67 +94,144 @@ type Observer interface {
 	ObserveRateLimit(rl RateLimit)
 }
 
-// WithRequestID returns a context whose calls send X-Request-Id: id to OneLogin.
-func WithRequestID(ctx context.Context, id string) context.Context { return ctx }
+type nopObserver struct{}
 
+func (nopObserver) ObserveCall(string, int, time.Duration) {}
+func (nopObserver) ObserveTokenFetch(error)                {}
+func (nopObserver) ObserveRateLimit(RateLimit)             {}
+
+type requestIDKey struct{}
+
+// WithRequestID returns a context whose calls send X-Request-Id: id to
+// OneLogin, so a console request can be traced in OneLogin's logs. Ids with
+// characters not allowed in a header value are not sent.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	if id == "" || len(id) > 200 {
+		return ""
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x21 || id[i] > 0x7e {
+			return ""
+		}
+	}
+	return id
+}
+
+// BaseURLFromSubdomain turns a tenant subdomain ("acme") into the base URL
+// New expects ("https://acme.onelogin.com"). It returns "" for an empty
+// subdomain so that New reports the missing configuration.
+func BaseURLFromSubdomain(sub string) string {
+	sub = strings.TrimSpace(sub)
+	sub = strings.TrimSuffix(sub, ".onelogin.com")
+	if sub == "" {
+		return ""
+	}
+	return "https://" + sub + ".onelogin.com"
+}
+
+// New returns a client for the tenant at baseURL (a full URL such as
+// https://acme.onelogin.com, https://api.us.onelogin.com or, for tests,
+// http://127.0.0.1:port) using an API credential. No request is made until
+// the first call; use Ping to check the credential.
 func New(baseURL, clientID, clientSecret string, opts ...Option) (*Client, error) {
-	return nil, errNotImplemented
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(clientID) == "" {
+		return nil, errors.New("onelogin: client ID is empty")
+	}
+	if clientSecret == "" {
+		return nil, errors.New("onelogin: client secret is empty")
+	}
+	c := &Client{
+		base:         base,
+		timeout:      DefaultTimeout,
+		maxRetryWait: DefaultMaxRetryWait,
+		obs:          nopObserver{},
+		now:          time.Now,
+		creds:        &credentials{id: clientID, secret: clientSecret},
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(c)
+		}
+	}
+	if c.hc == nil {
+		// Never an http.Client without a timeout; the per-request context
+		// deadline normally fires first.
+		c.hc = &http.Client{Timeout: c.timeout}
+	}
+	c.tokens = newTokenCache(&tokenFetcher{c: c}, c.clock)
+	return c, nil
 }
-func HashPassword(salt, cleartext string) string { return "" }
 
-func (c *Client) ListUsers(ctx context.Context, q ListUsersQuery) ([]User, Page, error) {
-	return nil, Page{}, errNotImplemented
+func (c *Client) clock() time.Time { return c.now() }
+
+func parseBaseURL(raw string) (*url.URL, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil, errors.New("onelogin: base URL is empty (want e.g. https://<subdomain>.onelogin.com)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Parse's error repeats the input, which could hold a password.
+		return nil, errors.New("onelogin: base URL is not a valid URL (want e.g. https://<subdomain>.onelogin.com)")
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("onelogin: base URL %s must start with https:// (or http:// for a local test server)", u.Redacted())
+	case u.Host == "":
+		return nil, fmt.Errorf("onelogin: base URL %s has no host", u.Redacted())
+	case u.User != nil:
+		return nil, fmt.Errorf("onelogin: base URL %s must not contain credentials", u.Redacted())
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("onelogin: base URL %s must not have a query or fragment", u.Redacted())
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
 }
-func (c *Client) AllUsers(ctx context.Context, q ListUsersQuery) iter.Seq2[User, error] { return nil }
-func (c *Client) GetUser(ctx context.Context, id int64) (*User, error)                  { return nil, errNotImplemented }
-func (c *Client) CreateUser(ctx context.Context, u UserCreate) (*User, error) {
-	return nil, errNotImplemented
+
+// String describes the client without its credentials.
+func (c *Client) String() string {
+	if c == nil {
+		return "onelogin.Client(nil)"
+	}
+	return "onelogin.Client{baseURL: " + c.base.String() + ", credentials: [redacted]}"
 }
-func (c *Client) UpdateUser(ctx context.Context, id int64, u UserUpdate) (*User, error) {
-	return nil, errNotImplemented
-}
-func (c *Client) DeleteUser(ctx context.Context, id int64) error { return errNotImplemented }
-func (c *Client) UserApps(ctx context.Context, id int64) ([]App, error) {
-	return nil, errNotImplemented
-}
-func (c *Client) UserRoleIDs(ctx context.Context, id int64) ([]int64, error) {
-	return nil, errNotImplemented
-}
-func (c *Client) AddRoles(ctx context.Context, id int64, roleIDs []int64) error {
-	return errNotImplemented
-}
-func (c *Client) RemoveRoles(ctx context.Context, id int64, roleIDs []int64) error {
-	return errNotImplemented
-}
-func (c *Client) CustomAttributeNames(ctx context.Context) ([]string, error) {
-	return nil, errNotImplemented
-}
-func (c *Client) SetCustomAttributes(ctx context.Context, id int64, attrs map[string]string) error {
-	return errNotImplemented
-}
-func (c *Client) SetPassword(ctx context.Context, id int64, password string, validatePolicy bool) error {
-	return errNotImplemented
-}
-func (c *Client) SetPasswordHash(ctx context.Context, id int64, p HashedPassword) error {
-	return errNotImplemented
-}
-func (c *Client) SetState(ctx context.Context, id int64, s State) error     { return errNotImplemented }
-func (c *Client) LockUser(ctx context.Context, id int64, minutes int) error { return errNotImplemented }
-func (c *Client) UnlockUser(ctx context.Context, id int64) error            { return errNotImplemented }
-func (c *Client) LogoutUser(ctx context.Context, id int64) error            { return errNotImplemented }
-func (c *Client) GenerateMFAToken(ctx context.Context, id int64, expiresIn time.Duration, reusable bool) (*MFAToken, error) {
-	return nil, errNotImplemented
-}
-func (c *Client) ListRoles(ctx context.Context, q ListRolesQuery) ([]Role, Page, error) {
-	return nil, Page{}, errNotImplemented
-}
-func (c *Client) AllRoles(ctx context.Context, q ListRolesQuery) iter.Seq2[Role, error] { return nil }
-func (c *Client) RateLimitStatus(ctx context.Context) (RateLimit, error) {
-	return RateLimit{}, errNotImplemented
-}
+
+// GoString is String, so %#v cannot show the credentials either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format prints String for every verb (%v, %+v, %#v, %s, %q ...).
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
+
+// BaseURL is the tenant URL the client calls.
+func (c *Client) BaseURL() string { return c.base.String() }
 
 // RateLimit returns the most recent rate-limit values read from any response.
-func (c *Client) RateLimit() RateLimit { return RateLimit{} }
+func (c *Client) RateLimit() RateLimit {
+	c.rlMu.Lock()
+	defer c.rlMu.Unlock()
+	return c.rl
+}
 
-// Token checks that a token can be had (fetching one if needed), for readiness probes.
-func (c *Client) Ping(ctx context.Context) error { return errNotImplemented }
+func (c *Client) setRateLimit(rl RateLimit) {
+	c.rlMu.Lock()
+	c.rl = rl
+	c.rlMu.Unlock()
+	c.obs.ObserveRateLimit(rl)
+}
+
+// Ping checks that a token can be had (fetching one if needed), for
+// readiness probes. It makes no resource call.
+func (c *Client) Ping(ctx context.Context) error {
+	_, err := c.tokens.get(ctx, "Ping")
+	return err
+}

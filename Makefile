@@ -1,0 +1,44 @@
+# OneLogin Helpdesk. `make run` and `make test` are all the set-up there is.
+GO       ?= go
+BIN      ?= bin/helpdesk
+PKGS     := ./...
+
+.PHONY: run test unit e2e e2e-deps build generate generate-check lint docker bench clean
+
+## run: start the console (embedded fake tenant unless ONELOGIN_* is set)
+run:
+	$(GO) run .
+
+## test: every test, browser tests included; installs what it needs
+test: generate-check unit e2e
+
+unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
+
+## build: a static binary in bin/
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o $(BIN) .
+
+## generate: regenerate templ components
+generate:
+	$(GO) tool templ generate
+
+## generate-check: fail when the committed *_templ.go are stale
+generate-check:
+	@$(GO) tool templ generate >/dev/null 2>&1
+	@if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then \
+		echo "templ generate changed generated files; run 'make generate' and commit them:"; \
+		git status --porcelain -- '*_templ.go'; exit 1; fi
+
+## lint: gofmt, go vet, staticcheck
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+docker:
+	docker build -t onelogin-helpdesk .
+
+clean:
+	rm -rf bin

@@ -1,0 +1,352 @@
+// Package audit keeps the console's audit trail: one record for every action
+// a person attempts, whether it was allowed or refused, and whether OneLogin
+// then succeeded or failed.
+//
+// A record is written before OneLogin is called and completed afterwards, so
+// a crash in between leaves a "pending" record rather than no record. If the
+// store cannot write, the caller must refuse the action:
+//
+//	id, err := store.Begin(ctx, audit.Record{
+//		ActorEmail: me.Email, ActorRole: me.Role.String(),
+//		SourceIP: c.RealIP(), RequestID: reqID,
+//		TargetID: u.ID, TargetEmail: u.Email, TargetName: u.Name,
+//		Action: access.Lock, Params: map[string]string{"minutes": "30"},
+//		Ticket: form.Ticket,
+//	})
+//	if err != nil {
+//		return err // refuse: no audit record, no action
+//	}
+//	status, apiErr := client.LockUser(ctx, u.ID, 30)
+//	_ = store.Complete(ctx, id, audit.ResultOf(status, apiErr))
+//
+// A refused attempt is one call: Begin with Outcome set to OutcomeDenied
+// writes a record that is already complete.
+//
+// Secrets never enter the trail: Begin refuses parameters whose key mentions
+// a password, hash, salt, token or secret (see ErrSecretParam), whatever the
+// caller meant by it.
+//
+// Two stores implement Store: SQLiteStore (the default, an embedded SQLite
+// file) and Memory (for tests of other packages). FailingStore wraps either
+// to simulate a store that cannot be written.
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"onelogin-helpdesk/access"
+)
+
+// Outcome is where an attempt ended.
+type Outcome string
+
+// The outcomes. Pending means OneLogin was about to be called and no result
+// has been recorded (yet, or ever: the process may have stopped).
+const (
+	OutcomePending   Outcome = "pending"
+	OutcomeSucceeded Outcome = "succeeded"
+	OutcomeFailed    Outcome = "failed"
+	OutcomeDenied    Outcome = "denied"
+)
+
+func (o Outcome) valid() bool {
+	switch o {
+	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied:
+		return true
+	}
+	return false
+}
+
+// Record is one attempted action.
+type Record struct {
+	ID   int64     // assigned by Begin
+	Time time.Time // when the attempt began; Begin fills it in when zero
+
+	ActorEmail string
+	ActorRole  string // access.Role.String()
+	SourceIP   string
+	RequestID  string
+
+	TargetID    int64 // OneLogin user id; 0 when there is none (a search)
+	TargetEmail string
+	TargetName  string
+
+	Action access.Action
+	// Params are the action's non-secret parameters: lock minutes, roles
+	// added, the new state. Keys that name a secret are refused.
+	Params map[string]string
+	Ticket string // the change ticket the person gave, if any
+	Reason string // free-text reason, or why the attempt was denied
+
+	Outcome     Outcome
+	Status      int    // OneLogin's HTTP status; 0 when OneLogin was not called
+	Message     string // OneLogin's safe message, or ours
+	CompletedAt time.Time
+}
+
+// Result is how an attempt ended, for Complete.
+type Result struct {
+	Outcome Outcome
+	Status  int
+	Message string
+}
+
+// Filter selects records for the audit page and the CSV export. Zero fields
+// match everything.
+type Filter struct {
+	Actor string // actor email, case-insensitive exact match
+	// Target is a OneLogin user id when it is all digits, otherwise a target
+	// email (case-insensitive exact match).
+	Target  string
+	Action  access.Action
+	Outcome Outcome
+	From    time.Time // inclusive
+	To      time.Time // exclusive
+
+	// Before is the keyset cursor: only records with ID < Before. Use
+	// Page.Next from the previous page. Ignored by ExportCSV.
+	Before int64
+	// Limit is the page size; 0 means DefaultPageSize, and it is capped at
+	// MaxPageSize. Ignored by ExportCSV, which streams every match.
+	Limit int
+}
+
+// Paging limits.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+func (f Filter) limit() int {
+	switch {
+	case f.Limit <= 0:
+		return DefaultPageSize
+	case f.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return f.Limit
+}
+
+// targetID reports the target as an id, when it is one.
+func (f Filter) targetID() (int64, bool) {
+	t := strings.TrimSpace(f.Target)
+	if t == "" {
+		return 0, false
+	}
+	for _, r := range t {
+		if r < '0' || r > '9' {
+			return 0, false
+		}
+	}
+	id, err := strconv.ParseInt(t, 10, 64)
+	return id, err == nil
+}
+
+// Page is one page of records, newest first.
+type Page struct {
+	Records []Record
+	// Next is the cursor for the following (older) page: set it as
+	// Filter.Before. Zero when this is the last page.
+	Next int64
+}
+
+// Store is the audit trail. Implementations are safe for concurrent use.
+type Store interface {
+	// Begin writes a new record and returns its id. An empty Outcome is
+	// stored as pending; a final outcome (typically denied) is stored as
+	// already complete.
+	Begin(ctx context.Context, r Record) (int64, error)
+	// Complete records how a pending attempt ended. It fails with
+	// ErrNotFound for an unknown id and ErrCompleted when the record was
+	// already complete.
+	Complete(ctx context.Context, id int64, r Result) error
+	// List returns one page of matching records, newest first.
+	List(ctx context.Context, f Filter) (Page, error)
+	// ForTarget returns up to limit of the newest records about one user.
+	ForTarget(ctx context.Context, targetID int64, limit int) ([]Record, error)
+	// ExportCSV streams every matching record, newest first, as CSV.
+	ExportCSV(ctx context.Context, f Filter, w io.Writer) error
+	Close() error
+}
+
+// Errors the stores return. Callers treat any error from Begin as "refuse
+// the action".
+var (
+	ErrNotFound    = errors.New("audit: no such record")
+	ErrCompleted   = errors.New("audit: record already complete")
+	ErrSecretParam = errors.New("audit: parameter names a secret")
+	ErrInvalid     = errors.New("audit: invalid record")
+	ErrUnavailable = errors.New("audit: store unavailable")
+	ErrClosed      = errors.New("audit: store closed")
+)
+
+// secretWords are the parts of a parameter key that mark it as carrying a
+// secret. Matching is by substring so "new_password" and "mfaToken" are both
+// caught; the price is that a harmless key like "hash_algorithm" must be
+// renamed ("algorithm").
+var secretWords = []string{"password", "passwd", "hash", "salt", "token", "secret", "otp"}
+
+// Field limits keep a single bad caller from bloating the trail.
+const (
+	maxParams   = 64
+	maxFieldLen = 1024
+)
+
+// prepare validates a record for Begin and normalises it. It never echoes a
+// parameter value in an error, since the value may be the secret.
+func prepare(r Record, now time.Time) (Record, error) {
+	if strings.TrimSpace(string(r.Action)) == "" {
+		return r, fmt.Errorf("%w: action is required", ErrInvalid)
+	}
+	if r.Outcome == "" {
+		r.Outcome = OutcomePending
+	}
+	if !r.Outcome.valid() {
+		return r, fmt.Errorf("%w: unknown outcome %q", ErrInvalid, r.Outcome)
+	}
+	if len(r.Params) > maxParams {
+		return r, fmt.Errorf("%w: %d parameters, at most %d", ErrInvalid, len(r.Params), maxParams)
+	}
+	params := make(map[string]string, len(r.Params))
+	for k, v := range r.Params {
+		if k == "" {
+			return r, fmt.Errorf("%w: empty parameter name", ErrInvalid)
+		}
+		lk := strings.ToLower(k)
+		for _, w := range secretWords {
+			if strings.Contains(lk, w) {
+				return r, fmt.Errorf("%w: %q", ErrSecretParam, clip(k))
+			}
+		}
+		params[clip(k)] = clip(v)
+	}
+	r.Params = params
+	if r.Time.IsZero() {
+		r.Time = now
+	}
+	r.Time = r.Time.UTC()
+	r.ID = 0
+	r.CompletedAt = time.Time{}
+	if r.Outcome != OutcomePending {
+		r.CompletedAt = r.Time
+	}
+	for _, s := range []*string{&r.ActorEmail, &r.ActorRole, &r.SourceIP, &r.RequestID,
+		&r.TargetEmail, &r.TargetName, &r.Ticket, &r.Reason, &r.Message} {
+		*s = clip(*s)
+	}
+	r.Action = access.Action(clip(string(r.Action)))
+	return r, nil
+}
+
+func prepareResult(res Result) (Result, error) {
+	if res.Outcome == "" || res.Outcome == OutcomePending || !res.Outcome.valid() {
+		return res, fmt.Errorf("%w: Complete needs a final outcome, got %q", ErrInvalid, res.Outcome)
+	}
+	res.Message = clip(res.Message)
+	return res, nil
+}
+
+// clip shortens a string to the field limit without splitting a rune.
+func clip(s string) string {
+	if len(s) <= maxFieldLen {
+		return s
+	}
+	cut := maxFieldLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// sortedParams renders params as "k=v; k=v" in key order, for CSV and logs.
+func sortedParams(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(p[k])
+	}
+	return b.String()
+}
+
+// logBegin and logComplete write the structured log line that mirrors each
+// record, so the trail also reaches whatever collects the process's logs.
+func logBegin(ctx context.Context, l *slog.Logger, r Record) {
+	level := slog.LevelInfo
+	if r.Outcome == OutcomeDenied {
+		level = slog.LevelWarn
+	}
+	l.LogAttrs(ctx, level, "audit",
+		slog.Int64("audit_id", r.ID),
+		slog.Time("time", r.Time),
+		slog.String("actor_email", r.ActorEmail),
+		slog.String("actor_role", r.ActorRole),
+		slog.String("source_ip", r.SourceIP),
+		slog.String("request_id", r.RequestID),
+		slog.Int64("target_id", r.TargetID),
+		slog.String("target_email", r.TargetEmail),
+		slog.String("target_name", r.TargetName),
+		slog.String("action", string(r.Action)),
+		slog.Any("params", r.Params),
+		slog.String("ticket", r.Ticket),
+		slog.String("reason", r.Reason),
+		slog.String("outcome", string(r.Outcome)),
+	)
+}
+
+func logComplete(ctx context.Context, l *slog.Logger, id int64, res Result) {
+	level := slog.LevelInfo
+	if res.Outcome != OutcomeSucceeded {
+		level = slog.LevelWarn
+	}
+	l.LogAttrs(ctx, level, "audit complete",
+		slog.Int64("audit_id", id),
+		slog.String("outcome", string(res.Outcome)),
+		slog.Int("status", res.Status),
+		slog.String("message", res.Message),
+	)
+}
+
+func orDiscard(l *slog.Logger) *slog.Logger {
+	if l == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return l
+}
+
+// Option configures a store.
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock sets the clock used to stamp records, for tests.
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
+}
+
+func buildOptions(opts []Option) options {
+	o := options{now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}

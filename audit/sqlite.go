@@ -1,0 +1,371 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"onelogin-helpdesk/access"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLiteStore is the default Store: one SQLite file in WAL mode.
+//
+// It keeps two pools on the file: a single writer connection, so writes
+// never contend with each other for SQLite's one write lock, and a few
+// read-only connections, so a long CSV export never holds up the Begin of an
+// action being taken meanwhile.
+type SQLiteStore struct {
+	w, r   *sql.DB
+	log    *slog.Logger
+	now    func() time.Time
+	closed atomic.Bool
+}
+
+var _ Store = (*SQLiteStore)(nil)
+
+// migrations build the schema; user_version records how many have run, so
+// a newer binary can add steps and older files catch up on open.
+var migrations = []string{
+	`CREATE TABLE audit_records (
+		id           INTEGER PRIMARY KEY AUTOINCREMENT,
+		time_us      INTEGER NOT NULL,
+		actor_email  TEXT NOT NULL DEFAULT '',
+		actor_role   TEXT NOT NULL DEFAULT '',
+		source_ip    TEXT NOT NULL DEFAULT '',
+		request_id   TEXT NOT NULL DEFAULT '',
+		target_id    INTEGER NOT NULL DEFAULT 0,
+		target_email TEXT NOT NULL DEFAULT '',
+		target_name  TEXT NOT NULL DEFAULT '',
+		action       TEXT NOT NULL,
+		params       TEXT NOT NULL DEFAULT '{}',
+		ticket       TEXT NOT NULL DEFAULT '',
+		reason       TEXT NOT NULL DEFAULT '',
+		outcome      TEXT NOT NULL,
+		status       INTEGER NOT NULL DEFAULT 0,
+		message      TEXT NOT NULL DEFAULT '',
+		completed_us INTEGER
+	);
+	CREATE INDEX audit_actor  ON audit_records (actor_email COLLATE NOCASE, id);
+	CREATE INDEX audit_target ON audit_records (target_id, id);
+	CREATE INDEX audit_temail ON audit_records (target_email COLLATE NOCASE, id);
+	CREATE INDEX audit_action ON audit_records (action, id);
+	CREATE INDEX audit_time   ON audit_records (time_us);`,
+}
+
+// OpenSQLite opens (creating if needed) the audit database at path and
+// brings its schema up to date. Each record is also logged to logger (nil
+// discards).
+func OpenSQLite(path string, logger *slog.Logger, opts ...Option) (*SQLiteStore, error) {
+	if path == "" {
+		return nil, errors.New("audit: database path is empty")
+	}
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("audit: database path %q must not contain '?' or '#'", path)
+	}
+	o := buildOptions(opts)
+	const common = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("audit: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := migrate(w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("audit: prepare %s: %w", path, err)
+	}
+	r, err := sql.Open("sqlite", path+"?"+common+"&_query_only=1")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("audit: open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(4)
+	if err := r.Ping(); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("audit: open %s: %w", path, err)
+	}
+	return &SQLiteStore{w: w, r: r, log: orDiscard(logger), now: o.now}, nil
+}
+
+func migrate(db *sql.DB) error {
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var version int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		return err
+	}
+	if version > len(migrations) {
+		return fmt.Errorf("schema version %d is newer than this program knows (%d)", version, len(migrations))
+	}
+	for i := version; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	// PRAGMA takes no bind parameters; the value is our own integer.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *SQLiteStore) check() error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Begin implements Store.
+func (s *SQLiteStore) Begin(ctx context.Context, rec Record) (int64, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	rec, err := prepare(rec, s.now())
+	if err != nil {
+		return 0, err
+	}
+	params, err := json.Marshal(rec.Params)
+	if err != nil {
+		return 0, fmt.Errorf("audit: encode params: %w", err)
+	}
+	var completed any
+	if !rec.CompletedAt.IsZero() {
+		completed = rec.CompletedAt.UnixMicro()
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO audit_records
+		(time_us, actor_email, actor_role, source_ip, request_id, target_id, target_email,
+		 target_name, action, params, ticket, reason, outcome, status, message, completed_us)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		rec.Time.UnixMicro(), rec.ActorEmail, rec.ActorRole, rec.SourceIP, rec.RequestID,
+		rec.TargetID, rec.TargetEmail, rec.TargetName, string(rec.Action), string(params),
+		rec.Ticket, rec.Reason, string(rec.Outcome), rec.Status, rec.Message, completed)
+	if err != nil {
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	rec.ID, err = res.LastInsertId()
+	if err != nil {
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	logBegin(ctx, s.log, rec)
+	return rec.ID, nil
+}
+
+// Complete implements Store.
+func (s *SQLiteStore) Complete(ctx context.Context, id int64, res Result) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	res, err := prepareResult(res)
+	if err != nil {
+		return err
+	}
+	out, err := s.w.ExecContext(ctx, `UPDATE audit_records
+		SET outcome = ?, status = ?, message = ?, completed_us = ?
+		WHERE id = ? AND outcome = 'pending'`,
+		string(res.Outcome), res.Status, res.Message, s.now().UTC().UnixMicro(), id)
+	if err != nil {
+		return fmt.Errorf("audit: complete record %d: %w", id, err)
+	}
+	n, err := out.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("audit: complete record %d: %w", id, err)
+	}
+	if n == 0 {
+		var outcome string
+		err := s.w.QueryRowContext(ctx, `SELECT outcome FROM audit_records WHERE id = ?`, id).Scan(&outcome)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("%w: %d", ErrNotFound, id)
+		case err != nil:
+			return fmt.Errorf("audit: complete record %d: %w", id, err)
+		}
+		return fmt.Errorf("%w: %d is %s", ErrCompleted, id, outcome)
+	}
+	logComplete(ctx, s.log, id, res)
+	return nil
+}
+
+const columns = `id, time_us, actor_email, actor_role, source_ip, request_id, target_id,
+	target_email, target_name, action, params, ticket, reason, outcome, status, message, completed_us`
+
+// where builds the WHERE clause for a filter. withCursor adds the keyset
+// condition used by List but not by the export.
+func where(f Filter, withCursor bool) (string, []any) {
+	var conds []string
+	var args []any
+	if a := strings.TrimSpace(f.Actor); a != "" {
+		conds = append(conds, "actor_email = ? COLLATE NOCASE")
+		args = append(args, a)
+	}
+	if id, ok := f.targetID(); ok {
+		conds = append(conds, "target_id = ?")
+		args = append(args, id)
+	} else if t := strings.TrimSpace(f.Target); t != "" {
+		conds = append(conds, "target_email = ? COLLATE NOCASE")
+		args = append(args, t)
+	}
+	if f.Action != "" {
+		conds = append(conds, "action = ?")
+		args = append(args, string(f.Action))
+	}
+	if f.Outcome != "" {
+		conds = append(conds, "outcome = ?")
+		args = append(args, string(f.Outcome))
+	}
+	if !f.From.IsZero() {
+		conds = append(conds, "time_us >= ?")
+		args = append(args, f.From.UnixMicro())
+	}
+	if !f.To.IsZero() {
+		conds = append(conds, "time_us < ?")
+		args = append(args, f.To.UnixMicro())
+	}
+	if withCursor && f.Before > 0 {
+		conds = append(conds, "id < ?")
+		args = append(args, f.Before)
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRecord(sc scanner) (Record, error) {
+	var (
+		r                 Record
+		timeUS            int64
+		action, outcome   string
+		params            string
+		completedUS       sql.NullInt64
+	)
+	err := sc.Scan(&r.ID, &timeUS, &r.ActorEmail, &r.ActorRole, &r.SourceIP, &r.RequestID,
+		&r.TargetID, &r.TargetEmail, &r.TargetName, &action, &params, &r.Ticket, &r.Reason,
+		&outcome, &r.Status, &r.Message, &completedUS)
+	if err != nil {
+		return r, err
+	}
+	r.Time = time.UnixMicro(timeUS).UTC()
+	r.Action = access.Action(action)
+	r.Outcome = Outcome(outcome)
+	if completedUS.Valid {
+		r.CompletedAt = time.UnixMicro(completedUS.Int64).UTC()
+	}
+	if err := json.Unmarshal([]byte(params), &r.Params); err != nil {
+		return r, fmt.Errorf("record %d params: %w", r.ID, err)
+	}
+	return r, nil
+}
+
+// List implements Store.
+func (s *SQLiteStore) List(ctx context.Context, f Filter) (Page, error) {
+	if err := s.check(); err != nil {
+		return Page{}, err
+	}
+	limit := f.limit()
+	cond, args := where(f, true)
+	// One extra row tells whether an older page exists.
+	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+
+		" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
+	if err != nil {
+		return Page{}, fmt.Errorf("audit: list: %w", err)
+	}
+	defer rows.Close()
+	var p Page
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return Page{}, fmt.Errorf("audit: list: %w", err)
+		}
+		p.Records = append(p.Records, r)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("audit: list: %w", err)
+	}
+	if len(p.Records) > limit {
+		p.Records = p.Records[:limit]
+		p.Next = p.Records[limit-1].ID
+	}
+	return p, nil
+}
+
+// ForTarget implements Store.
+func (s *SQLiteStore) ForTarget(ctx context.Context, targetID int64, limit int) ([]Record, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	limit = Filter{Limit: limit}.limit()
+	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+
+		" FROM audit_records WHERE target_id = ? ORDER BY id DESC LIMIT ?", targetID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
+	}
+	return out, nil
+}
+
+// ExportCSV implements Store. Rows stream from the database to w without
+// being collected in memory.
+func (s *SQLiteStore) ExportCSV(ctx context.Context, f Filter, w io.Writer) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	cond, args := where(f, false)
+	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+" ORDER BY id DESC", args...)
+	if err != nil {
+		return fmt.Errorf("audit: export: %w", err)
+	}
+	defer rows.Close()
+	cw := newCSVWriter(w)
+	if err := cw.header(); err != nil {
+		return err
+	}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return fmt.Errorf("audit: export: %w", err)
+		}
+		if err := cw.record(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("audit: export: %w", err)
+	}
+	return cw.flush()
+}
+
+// Close implements Store. Later calls fail with ErrClosed.
+func (s *SQLiteStore) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return errors.Join(s.r.Close(), s.w.Close())
+}

@@ -1,0 +1,181 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBody bounds how much of an answer is read; the largest real answers
+// (a page of 50 full users) are far below this.
+const maxBody = 8 << 20
+
+// call describes one client operation on the wire.
+type call struct {
+	op     string // client method name, for errors and metrics
+	method string
+	path   string // below the base URL, e.g. "/api/1/users/7"
+	query  url.Values
+	body   any // JSON-encoded when not nil
+	// idempotent calls are retried once after a 429: repeating them cannot
+	// do anything twice. Calls that create something never are.
+	idempotent bool
+}
+
+// response is an answer that has been read completely.
+type response struct {
+	status      int
+	contentType string
+	header      http.Header
+	body        []byte
+}
+
+func (c *Client) endpoint(path string) string {
+	u := *c.base
+	u.Path = c.base.Path + path
+	return u.String()
+}
+
+// do runs a call: it gets a token, sends the request and reads the answer,
+// refreshing the token once after a 401 "Authentication Failure" and
+// retrying an idempotent request once after a 429. Any answer outside 2xx
+// becomes a typed error.
+func (c *Client) do(ctx context.Context, cl call) (*response, error) {
+	var body []byte
+	if cl.body != nil {
+		var err error
+		if body, err = json.Marshal(cl.body); err != nil {
+			return nil, &TransportError{Op: cl.op, Err: fmt.Errorf("encoding the request: %w", err)}
+		}
+	}
+	refreshed, rateRetried := false, false
+	for {
+		tok, err := c.tokens.get(ctx, cl.op)
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.attempt(ctx, cl, body, tok.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case res.status == http.StatusUnauthorized && !refreshed && tokenRefused(res):
+			// The token expired or was revoked early. OneLogin rejected the
+			// request before acting on it, so even a create may be repeated.
+			refreshed = true
+			c.tokens.invalidate(tok.AccessToken)
+			continue
+		case res.status == http.StatusTooManyRequests && cl.idempotent && !rateRetried:
+			rateRetried = true
+			wait := c.maxRetryWait
+			if rl, ok := parseRateLimit(res.header); ok && rl.Reset < wait {
+				wait = max(rl.Reset, 0)
+			}
+			if err := sleepCtx(ctx, wait); err != nil {
+				return nil, fmt.Errorf("%w (gave up waiting to retry: %w)", parseError(cl.op, res), err)
+			}
+			continue
+		case res.status < 200 || res.status > 299:
+			return nil, parseError(cl.op, res)
+		}
+		return res, nil
+	}
+}
+
+// attempt is one HTTP exchange under the per-request timeout.
+func (c *Client) attempt(ctx context.Context, cl call, body []byte, token string) (*response, error) {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	u := c.endpoint(cl.path)
+	if len(cl.query) > 0 {
+		u += "?" + cl.query.Encode()
+	}
+	var rdr io.Reader
+	if body != nil {
+		rdr = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(actx, cl.method, u, rdr)
+	if err != nil {
+		return nil, &TransportError{Op: cl.op, Err: err}
+	}
+	req.Header.Set("Authorization", "bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", UserAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if id := requestIDFrom(ctx); id != "" {
+		req.Header.Set("X-Request-Id", id)
+	}
+	return c.exchange(cl.op, req)
+}
+
+// exchange sends req, reads the whole answer, reports it to the observer
+// and records rate-limit headers. Errors never include headers or bodies.
+func (c *Client) exchange(op string, req *http.Request) (*response, error) {
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.obs.ObserveCall(op, 0, time.Since(start))
+		return nil, &TransportError{Op: op, Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	c.obs.ObserveCall(op, resp.StatusCode, time.Since(start))
+	if rl, ok := parseRateLimit(resp.Header); ok {
+		rl.Observed = c.now()
+		c.setRateLimit(rl)
+	}
+	if err != nil {
+		return nil, &TransportError{Op: op, Err: fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, err)}
+	}
+	return &response{
+		status:      resp.StatusCode,
+		contentType: resp.Header.Get("Content-Type"),
+		header:      resp.Header,
+		body:        body,
+	}, nil
+}
+
+// parseRateLimit reads X-RateLimit-Limit/-Remaining/-Reset (any case; Reset
+// is seconds until the hourly window resets). ok is false when none is there.
+func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
+	read := func(name string, dst *int) {
+		v := strings.TrimSpace(h.Get(name))
+		if v == "" {
+			return
+		}
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			*dst = n
+			ok = true
+		}
+	}
+	var reset int
+	read("X-RateLimit-Limit", &rl.Limit)
+	read("X-RateLimit-Remaining", &rl.Remaining)
+	read("X-RateLimit-Reset", &reset)
+	rl.Reset = time.Duration(reset) * time.Second
+	return rl, ok
+}
+
+// sleepCtx waits d unless ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

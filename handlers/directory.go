@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"onelogin-helpdesk/client"
+)
+
+// directory caches the tenant's role names and custom attribute definitions
+// for a short while: every user page needs them and they rarely change.
+type directory struct {
+	ol  OneLogin
+	ttl time.Duration
+	now func() time.Time
+
+	mu        sync.Mutex
+	roles     []client.Role
+	rolesAt   time.Time
+	attrs     []string
+	attrsAt   time.Time
+	rolesCall *call[[]client.Role]
+	attrsCall *call[[]string]
+}
+
+// call lets concurrent requests share one upstream fetch.
+type call[T any] struct {
+	done chan struct{}
+	val  T
+	err  error
+}
+
+func newDirectory(ol OneLogin, ttl time.Duration, now func() time.Time) *directory {
+	return &directory{ol: ol, ttl: ttl, now: now}
+}
+
+// Roles returns every role of the tenant, sorted by name.
+func (d *directory) Roles(ctx context.Context) ([]client.Role, error) {
+	return cached(ctx, d, &d.roles, &d.rolesAt, &d.rolesCall, func(ctx context.Context) ([]client.Role, error) {
+		var out []client.Role
+		for r, err := range d.ol.AllRoles(ctx, client.ListRolesQuery{}) {
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		return out, nil
+	})
+}
+
+// RoleNames maps role ids to names.
+func (d *directory) RoleNames(ctx context.Context) (map[int64]string, error) {
+	roles, err := d.Roles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(roles))
+	for _, r := range roles {
+		m[r.ID] = r.Name
+	}
+	return m, nil
+}
+
+// CustomAttributes returns the shortnames of the tenant's custom attributes.
+func (d *directory) CustomAttributes(ctx context.Context) ([]string, error) {
+	return cached(ctx, d, &d.attrs, &d.attrsAt, &d.attrsCall, d.ol.CustomAttributeNames)
+}
+
+// Forget drops the cache, after an action that changes what it holds.
+func (d *directory) Forget() {
+	d.mu.Lock()
+	d.rolesAt, d.attrsAt = time.Time{}, time.Time{}
+	d.mu.Unlock()
+}
+
+func cached[T any](ctx context.Context, d *directory, val *T, at *time.Time, inflight **call[T], fetch func(context.Context) (T, error)) (T, error) {
+	d.mu.Lock()
+	if !at.IsZero() && d.now().Sub(*at) < d.ttl {
+		v := *val
+		d.mu.Unlock()
+		return v, nil
+	}
+	if c := *inflight; c != nil {
+		d.mu.Unlock()
+		select {
+		case <-c.done:
+			return c.val, c.err
+		case <-ctx.Done():
+			var zero T
+			return zero, ctx.Err()
+		}
+	}
+	c := &call[T]{done: make(chan struct{})}
+	*inflight = c
+	d.mu.Unlock()
+
+	// The fetch outlives a caller that gives up, so the others still get it.
+	c.val, c.err = fetch(context.WithoutCancel(ctx))
+	d.mu.Lock()
+	*inflight = nil
+	if c.err == nil {
+		*val, *at = c.val, d.now()
+	}
+	d.mu.Unlock()
+	close(c.done)
+	return c.val, c.err
+}

@@ -1,0 +1,142 @@
+// Package handlers is the console's HTTP layer: the route table, thin
+// handlers that parse and validate input, call OneLogin and render a view,
+// and the single door (act) every account action passes through.
+//
+//	e, err := handlers.New(handlers.Config{OneLogin: c, Logger: log, ...})
+//	http.ListenAndServe(addr, e)
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"iter"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client"
+)
+
+// OneLogin is what the console needs from the OneLogin client. The real
+// *client.Client satisfies it; tests use it against the fake tenant.
+type OneLogin interface {
+	ListUsers(ctx context.Context, q client.ListUsersQuery) ([]client.User, client.Page, error)
+	GetUser(ctx context.Context, id int64) (*client.User, error)
+	CreateUser(ctx context.Context, u client.UserCreate) (*client.User, error)
+	UpdateUser(ctx context.Context, id int64, u client.UserUpdate) (*client.User, error)
+	DeleteUser(ctx context.Context, id int64) error
+	UserApps(ctx context.Context, id int64) ([]client.App, error)
+	UserRoleIDs(ctx context.Context, id int64) ([]int64, error)
+	AddRoles(ctx context.Context, id int64, roleIDs []int64) error
+	RemoveRoles(ctx context.Context, id int64, roleIDs []int64) error
+	CustomAttributeNames(ctx context.Context) ([]string, error)
+	SetCustomAttributes(ctx context.Context, id int64, attrs map[string]string) error
+	SetPassword(ctx context.Context, id int64, password string, validatePolicy bool) error
+	SetPasswordHash(ctx context.Context, id int64, p client.HashedPassword) error
+	SetState(ctx context.Context, id int64, s client.State) error
+	LockUser(ctx context.Context, id int64, minutes int) error
+	UnlockUser(ctx context.Context, id int64) error
+	LogoutUser(ctx context.Context, id int64) error
+	GenerateMFAToken(ctx context.Context, id int64, expiresIn time.Duration, reusable bool) (*client.MFAToken, error)
+	AllRoles(ctx context.Context, q client.ListRolesQuery) iter.Seq2[client.Role, error]
+	RateLimit() client.RateLimit
+}
+
+// Config is everything the handlers need; main builds it from the environment.
+type Config struct {
+	OneLogin OneLogin
+	Logger   *slog.Logger
+
+	// Identity reads the signed-in person that the auth middleware resolved.
+	Identity func(ctx context.Context) (access.Identity, bool)
+	// CSRFToken returns the token that state-changing requests must carry.
+	CSRFToken func(ctx context.Context) string
+	// Middleware runs after recovery and request ids and before the routes:
+	// security headers, identity, CSRF, in that order.
+	Middleware []echo.MiddlewareFunc
+	// Register adds routes owned by other packages (sign-in, health, metrics).
+	Register func(e *echo.Echo)
+
+	// Audit records every account action; nil keeps no trail (tests only).
+	Audit Recorder
+
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// CacheTTL is how long role names and custom attribute definitions are
+	// reused; 0 means one minute.
+	CacheTTL time.Duration
+	// Location is the time zone pages show times in; nil means UTC.
+	Location *time.Location
+	// SignOutURL is where the layout's sign-out button posts; "" hides it.
+	SignOutURL string
+}
+
+// Handler holds the dependencies of every route.
+type Handler struct {
+	ol         OneLogin
+	log        *slog.Logger
+	identity   func(ctx context.Context) (access.Identity, bool)
+	csrf       func(ctx context.Context) string
+	now        func() time.Time
+	loc        *time.Location
+	dir        *directory
+	audit      Recorder
+	signOutURL string
+}
+
+// New builds the console's Echo instance with every route.
+func New(cfg Config) (*echo.Echo, error) {
+	if cfg.OneLogin == nil {
+		return nil, errors.New("handlers: OneLogin client is required")
+	}
+	h := &Handler{
+		ol:         cfg.OneLogin,
+		log:        cfg.Logger,
+		identity:   cfg.Identity,
+		csrf:       cfg.CSRFToken,
+		now:        cfg.Now,
+		loc:        cfg.Location,
+		signOutURL: cfg.SignOutURL,
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if h.identity == nil {
+		h.identity = func(context.Context) (access.Identity, bool) { return access.Identity{}, false }
+	}
+	if h.csrf == nil {
+		h.csrf = func(context.Context) string { return "" }
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.loc == nil {
+		h.loc = time.UTC
+	}
+	h.audit = cfg.Audit
+	if h.audit == nil {
+		h.audit = discardRecorder{}
+	}
+	ttl := cfg.CacheTTL
+	if ttl == 0 {
+		ttl = time.Minute
+	}
+	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = h.errorHandler
+	h.routes(e, cfg)
+	return e, nil
+}
+
+// discardRecorder keeps no trail; main always wires a real one.
+type discardRecorder struct{}
+
+func (discardRecorder) Begin(context.Context, Attempt) (int64, error)  { return 0, nil }
+func (discardRecorder) Complete(context.Context, int64, Outcome) error { return nil }
+func (discardRecorder) Denied(context.Context, Attempt, string) error  { return nil }

@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/views"
+)
+
+// htmx request and response headers, typed once.
+const (
+	hxRequest  = "HX-Request"
+	hxBoosted  = "HX-Boosted"
+	hxTarget   = "HX-Target"
+	hxRetarget = "HX-Retarget"
+	hxReswap   = "HX-Reswap"
+	hxPushURL  = "HX-Push-Url"
+	hxRedirect = "HX-Redirect"
+	hxTrigger  = "HX-Trigger"
+)
+
+// isHTMX reports whether htmx sent the request.
+func isHTMX(c echo.Context) bool { return c.Request().Header.Get(hxRequest) == "true" }
+
+// wantsFragment reports whether to answer with a fragment rather than a page:
+// htmx asked, and not as a boosted navigation (which wants a whole page).
+func wantsFragment(c echo.Context) bool {
+	return isHTMX(c) && c.Request().Header.Get(hxBoosted) != "true"
+}
+
+// hxTargetIs reports whether htmx will swap the answer into the element with this id.
+func hxTargetIs(c echo.Context, id string) bool { return c.Request().Header.Get(hxTarget) == id }
+
+// render answers with the whole page for a normal request and just the
+// fragment for an htmx one; both come from the same component, so they
+// cannot drift apart. Vary tells caches that the two differ.
+func (h *Handler) render(c echo.Context, status int, page views.Page, body templ.Component) error {
+	c.Response().Header().Add("Vary", hxRequest)
+	comp := body
+	if !wantsFragment(c) {
+		comp = views.Layout(page, body)
+	}
+	return h.write(c, status, comp)
+}
+
+// write answers with one component as it is.
+func (h *Handler) write(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
+
+// page builds the layout model every page shares.
+func (h *Handler) page(c echo.Context, title, nav string) views.Page {
+	ctx := c.Request().Context()
+	id, ok := h.identity(ctx)
+	return views.Page{
+		Title:      title,
+		Identity:   id,
+		SignedIn:   ok,
+		CSRFToken:  h.csrf(ctx),
+		Nav:        nav,
+		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
+		SignOutURL: h.signOutURL,
+	}
+}
+
+// home sends staff to search and employees to their own account.
+func (h *Handler) home(c echo.Context) error {
+	id, _ := h.identity(c.Request().Context())
+	if id.Role.Can(access.Search) {
+		return c.Redirect(http.StatusSeeOther, "/users")
+	}
+	return c.Redirect(http.StatusSeeOther, "/me")
+}

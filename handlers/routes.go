@@ -1,0 +1,47 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/static"
+)
+
+// routes is the whole URL surface of the console in one screen. URLs are
+// part of the product: people paste them into tickets.
+func (h *Handler) routes(e *echo.Echo, cfg Config) {
+	e.Pre(middleware.RemoveTrailingSlash())
+	e.Use(middleware.Recover())
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{RequestIDHandler: h.withRequestID}))
+	e.Use(h.accessLog)
+
+	// Assets and routes owned by other packages come before identity, so
+	// that sign-in pages, probes and CSS work for a signed-out browser.
+	e.GET(static.Prefix+"*", echo.WrapHandler(static.Handler()))
+	if cfg.Register != nil {
+		cfg.Register(e)
+	}
+
+	app := e.Group("", cfg.Middleware...)
+	app.GET("/", h.home)
+
+	app.GET("/users", h.list, h.require(access.Search))
+	app.GET("/users/new", h.newUser, h.require(access.CreateUser))
+	app.POST("/users", h.create, h.require(access.CreateUser))
+	app.GET("/users/:id", h.show, h.require(access.ViewUser))
+	app.GET("/users/:id/edit", h.edit, h.require(access.UpdateUser))
+	app.POST("/users/:id", h.update, h.require(access.UpdateUser))
+	app.POST("/users/:id/delete", h.delete, h.require(access.DeleteUser))
+
+	app.POST("/users/:id/unlock", h.unlock, h.require(access.Unlock))
+	app.POST("/users/:id/lock", h.lock, h.require(access.Lock))
+	app.POST("/users/:id/logout", h.logout, h.require(access.Logout))
+	app.POST("/users/:id/password", h.resetPassword, h.require(access.ResetPassword))
+	app.POST("/users/:id/password-hash", h.importPasswordHash, h.require(access.ImportPasswordHash))
+	app.POST("/users/:id/state", h.setState, h.require(access.SetState))
+	app.POST("/users/:id/mfa-token", h.mfaToken, h.require(access.MFAToken))
+	app.POST("/users/:id/roles/add", h.addRoles, h.require(access.AddRoles))
+	app.POST("/users/:id/roles/remove", h.removeRoles, h.require(access.RemoveRoles))
+	app.POST("/users/:id/custom-attributes", h.setCustomAttributes, h.require(access.SetCustomAttributes))
+}

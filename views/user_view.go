@@ -1,0 +1,64 @@
+package views
+
+import (
+	"time"
+
+	"onelogin-helpdesk/client"
+)
+
+// UserView is everything the user page and its panels show. Each panel is a
+// component taking a UserView, wrapped in a section with a stable id, so an
+// action can re-render just its panel after OneLogin answers.
+type UserView struct {
+	Page Page
+	User client.User
+	// Roles are the person's roles with names resolved; AllRoles feeds the picker.
+	Roles    []client.Role
+	AllRoles []client.Role
+	Apps     []client.App
+	// Missing names parts of the page that OneLogin did not deliver in time
+	// (for example "apps"), so the page can say so instead of failing.
+	Missing        []string
+	AttributeNames []string
+	History        []HistoryItem
+	Now            time.Time
+	Loc            *time.Location
+	// Notice and Form belong to the panel being re-rendered after an action.
+	Notice *Notice
+	Form   Form
+	// Secret is shown exactly once after an action that creates one (a
+	// generated password, an MFA token) and is never stored or logged.
+	Secret *Secret
+}
+
+// Form carries what a person typed back to them, with a message per field.
+type Form struct {
+	Values map[string]string
+	Errors map[string]string
+}
+
+// Value returns the submitted value of a field.
+func (f Form) Value(name string) string { return f.Values[name] }
+
+// Error returns the message for a field, "" if none.
+func (f Form) Error(name string) string { return f.Errors[name] }
+
+// HasErrors reports whether any field was rejected.
+func (f Form) HasErrors() bool { return len(f.Errors) > 0 }
+
+// Secret is a one-time value shown with a copy button.
+type Secret struct {
+	Label     string
+	Value     string
+	ExpiresAt time.Time
+}
+
+// HistoryItem is one line of the person's recent helpdesk history.
+type HistoryItem struct {
+	Time    time.Time
+	Actor   string
+	Action  string
+	Ticket  string
+	Outcome string
+	Detail  string
+}
