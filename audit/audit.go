@@ -16,8 +16,16 @@
 //	if err != nil {
 //		return err // refuse: no audit record, no action
 //	}
-//	status, apiErr := client.LockUser(ctx, u.ID, 30)
-//	_ = store.Complete(ctx, id, audit.ResultOf(status, apiErr))
+//	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: 200}
+//	var apiErr *client.Error
+//	if err := api.LockUser(ctx, u.ID, 30); errors.As(err, &apiErr) {
+//		res = audit.Result{Outcome: audit.OutcomeFailed, Status: apiErr.HTTPStatus, Message: apiErr.Message}
+//	} else if err != nil {
+//		res = audit.Result{Outcome: audit.OutcomeFailed, Message: "OneLogin could not be reached"}
+//	}
+//	if err := store.Complete(ctx, id, res); err != nil {
+//		logger.Error("audit complete", "err", err) // the action already happened
+//	}
 //
 // A refused attempt is one call: Begin with Outcome set to OutcomeDenied
 // writes a record that is already complete.

@@ -249,11 +249,11 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanRecord(sc scanner) (Record, error) {
 	var (
-		r                 Record
-		timeUS            int64
-		action, outcome   string
-		params            string
-		completedUS       sql.NullInt64
+		r               Record
+		timeUS          int64
+		action, outcome string
+		params          string
+		completedUS     sql.NullInt64
 	)
 	err := sc.Scan(&r.ID, &timeUS, &r.ActorEmail, &r.ActorRole, &r.SourceIP, &r.RequestID,
 		&r.TargetID, &r.TargetEmail, &r.TargetName, &action, &params, &r.Ticket, &r.Reason,

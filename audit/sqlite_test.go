@@ -1,0 +1,117 @@
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSQLite_survivesRestart closes the file mid-trail and reopens it, as a
+// process restart would.
+func TestSQLite_survivesRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s, err := OpenSQLite(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := s.Begin(ctx, lockRecord())
+	if err := s.Complete(ctx, done, Result{Outcome: OutcomeSucceeded, Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := s.Begin(ctx, lockRecord())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = OpenSQLite(path, nil)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	got, err := s.ForTarget(ctx, 42, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].ID != done || got[1].Outcome != OutcomeSucceeded || got[0].Outcome != OutcomePending {
+		t.Fatalf("after reopen: %+v", got)
+	}
+	// The attempt interrupted by the restart can still be completed.
+	if err := s.Complete(ctx, pending, Result{Outcome: OutcomeFailed, Message: "interrupted"}); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := s.Begin(ctx, lockRecord())
+	if next <= pending {
+		t.Errorf("id after restart = %d, want > %d", next, pending)
+	}
+}
+
+func TestSQLite_walMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	s, err := OpenSQLite(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var mode string
+	if err := s.w.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal_mode = %q, want wal", mode)
+	}
+	// The read pool cannot write, so a bug there cannot bypass validation.
+	if _, err := s.r.Exec("DELETE FROM audit_records"); err == nil {
+		t.Error("read pool accepted a write")
+	}
+}
+
+func TestSQLite_refusesNewerSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "audit.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("PRAGMA user_version = 99"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := OpenSQLite(path, nil); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Errorf("OpenSQLite on a newer schema: %v", err)
+	}
+}
+
+func TestSQLite_badPath(t *testing.T) {
+	for _, p := range []string{"", "x.db?mode=ro", filepath.Join(t.TempDir(), "missing-dir", "a.db")} {
+		if s, err := OpenSQLite(p, nil); err == nil {
+			s.Close()
+			t.Errorf("OpenSQLite(%q) succeeded", p)
+		}
+	}
+}
+
+func TestSQLite_clockAndContext(t *testing.T) {
+	now := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
+	s, err := OpenSQLite(filepath.Join(t.TempDir(), "a.db"), nil, WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	if _, err := s.Begin(ctx, lockRecord()); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ForTarget(ctx, 42, 1)
+	if !got[0].Time.Equal(now) {
+		t.Errorf("time = %v, want %v", got[0].Time, now)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.Begin(cancelled, lockRecord()); !errors.Is(err, context.Canceled) {
+		t.Errorf("Begin with cancelled context: %v", err)
+	}
+}
