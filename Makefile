@@ -16,6 +16,16 @@ unit:
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 
+## e2e-deps: install chromium, node, playwright-core and axe-core when missing
+E2E_CACHE ?= $(CURDIR)/.cache/e2e
+e2e-deps:
+	scripts/e2e-deps.sh "$(E2E_CACHE)"
+
+## e2e: browser journeys against the console and its embedded fake tenant
+e2e: e2e-deps
+	PLAYWRIGHT_DRIVER_PATH="$(E2E_CACHE)" PLAYWRIGHT_NODEJS_PATH="$$(command -v node)" \
+	AXE_PATH="$(E2E_CACHE)/axe.min.js" $(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
+
 ## build: a static binary in bin/
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o $(BIN) .

@@ -1,0 +1,77 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// The harness itself, without the console: when these fail, the browser
+// set-up is broken, not the console.
+
+// strictCSP is as strict as the console's policy: no inline script or style.
+const strictCSP = "default-src 'self'; script-src 'self'; style-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func harnessServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	page := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Security-Policy", strictCSP)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write([]byte(`<!DOCTYPE html><html lang="en"><head><title>Harness</title>` +
+				`<script src="/app.js" defer></script></head><body><main>` + body + `</main></body></html>`))
+		}
+	}
+	mux.HandleFunc("/", page(`<h1>Harness</h1><button type="button" id="go">Go</button><p id="out">idle</p>`+
+		`<img src="/x.png" alt="A grey square">`))
+	// An image without alt text is a critical axe violation (image-alt).
+	mux.HandleFunc("/bad", page(`<h1>Bad</h1><img src="/x.png">`))
+	mux.HandleFunc("/app.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write([]byte(`document.getElementById("go")?.addEventListener("click", () => {
+			document.getElementById("out").textContent = "clicked";
+		});`))
+	})
+	mux.HandleFunc("/x.png", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestHarness_clickUnderStrictCSP(t *testing.T) {
+	srv := harnessServer(t)
+	page := newPage(t, "")
+	_, err := page.Goto(srv.URL + "/")
+	must(t, err, "open harness page")
+	must(t, page.GetByRole("button", playwright.PageGetByRoleOptions{Name: "Go"}).Click(), "click Go")
+	must(t, expect.Locator(page.Locator("#out")).ToHaveText("clicked"), "text after the click")
+	assertAccessible(t, page, "harness page")
+}
+
+func TestHarness_axeFindsViolationsUnderStrictCSP(t *testing.T) {
+	srv := harnessServer(t)
+	page := newPage(t, "")
+	_, err := page.Goto(srv.URL + "/bad")
+	must(t, err, "open bad page")
+	vs, err := axeViolations(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := seriousOrWorse(vs)
+	var ids []string
+	for _, v := range bad {
+		ids = append(ids, v.ID)
+	}
+	if !strings.Contains(strings.Join(ids, ","), "image-alt") {
+		t.Fatalf("axe missed the image without alt text; serious or critical found: %v", ids)
+	}
+	if got := formatViolations(bad); !strings.Contains(got, "image-alt") || !strings.Contains(got, `<img src="/x.png">`) {
+		t.Errorf("formatted violations do not name the rule and the element:%s", got)
+	}
+}
