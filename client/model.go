@@ -153,6 +153,9 @@ func (t MFAToken) String() string {
 	return fmt.Sprintf("MFAToken{reusable:%t expires:%s}", t.Reusable, t.ExpiresAt.Format(time.RFC3339))
 }
 
+// GoString hides the token from %#v too.
+func (t MFAToken) GoString() string { return t.String() }
+
 // RateLimit is OneLogin's hourly call quota as last reported.
 type RateLimit struct {
 	Limit     int
@@ -261,3 +264,6 @@ type HashedPassword struct {
 
 // String hides the hash and salt.
 func (HashedPassword) String() string { return "HashedPassword{redacted}" }
+
+// GoString hides them from %#v too.
+func (HashedPassword) GoString() string { return "HashedPassword{redacted}" }

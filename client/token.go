@@ -39,10 +39,10 @@ func (*tokenFetcher) String() string { return "tokenFetcher{[redacted]}" }
 // tokenReply is the flat v2 answer; the envelope fields let the same struct
 // read the legacy shape {"status":..,"data":[{token}]} too.
 type tokenReply struct {
-	AccessToken flexString         `json:"access_token"`
-	ExpiresIn   flexInt            `json:"expires_in"`
-	TokenType   flexString         `json:"token_type"`
-	Status      *wireStatus        `json:"status"`
+	AccessToken flexString      `json:"access_token"`
+	ExpiresIn   flexInt         `json:"expires_in"`
+	TokenType   flexString      `json:"token_type"`
+	Status      *wireStatus     `json:"status"`
 	Data        json.RawMessage `json:"data"`
 }
 

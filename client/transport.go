@@ -75,8 +75,8 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		case res.status == http.StatusTooManyRequests && cl.idempotent && !rateRetried:
 			rateRetried = true
 			wait := c.maxRetryWait
-			if rl, ok := parseRateLimit(res.header); ok && rl.Reset < wait {
-				wait = max(rl.Reset, 0)
+			if reset, ok := resetAfter(res.header); ok && reset < wait {
+				wait = reset
 			}
 			if err := sleepCtx(ctx, wait); err != nil {
 				return nil, fmt.Errorf("%w (gave up waiting to retry: %w)", parseError(cl.op, res), err)
@@ -163,6 +163,15 @@ func parseRateLimit(h http.Header) (rl RateLimit, ok bool) {
 	read("X-RateLimit-Reset", &reset)
 	rl.Reset = time.Duration(reset) * time.Second
 	return rl, ok
+}
+
+// resetAfter reads X-RateLimit-Reset alone: how long until the quota resets.
+func resetAfter(h http.Header) (time.Duration, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(h.Get("X-RateLimit-Reset")))
+	if err != nil || n < 0 {
+		return 0, false
+	}
+	return time.Duration(n) * time.Second, true
 }
 
 // sleepCtx waits d unless ctx ends first.

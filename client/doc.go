@@ -1,0 +1,32 @@
+// Package client is a typed client for the OneLogin Users API v1 (plus the
+// v2 unlock call and the rate-limit status), built for the helpdesk console.
+//
+// It holds one server-side OAuth token per Client, fetched with the client
+// credentials grant, reused until shortly before it expires and renewed once
+// when OneLogin answers 401. Answers are decoded from OneLogin's real, uneven
+// shapes into plain structs; errors are typed (*Error, *RateLimitError,
+// *TransportError) and match ErrNotFound, ErrBadRequest, ErrUnauthorized,
+// ErrForbidden, ErrRateLimited and ErrUnavailable with errors.Is. Neither the
+// client secret nor a token ever appears in an error or a printed value.
+//
+// A complete use:
+//
+//	c, err := client.New(client.BaseURLFromSubdomain("acme"), id, secret,
+//		client.WithTimeout(5*time.Second))
+//	if err != nil {
+//		return err
+//	}
+//	ctx = client.WithRequestID(ctx, reqID)
+//	for u, err := range c.AllUsers(ctx, client.ListUsersQuery{Email: "*@acme.com"}) {
+//		if err != nil {
+//			return err
+//		}
+//		if u.Status == client.StatusLocked {
+//			if err := c.UnlockUser(ctx, u.ID); errors.Is(err, client.ErrNotFound) {
+//				continue // deleted meanwhile
+//			}
+//		}
+//	}
+//
+// Tests use the in-process fake tenant in package onelogintest.
+package client
