@@ -1,0 +1,22 @@
+// Package onelogintest is a fake OneLogin tenant: an in-memory implementation of
+// the OneLogin Users API v1 wire format (tokens, users, roles, apps, rate limit,
+// and the v2 unlock call), written from the wire reference
+// (/work/shared/onelogin-api-v1.md) independently of package client, so that
+// the client is tested against the wire and not against itself.
+//
+// The tenant is seeded deterministically from Options.Seed with about 2,000
+// people, 16 roles, 22 apps and a set of well-known personas (PersonaAdmin,
+// PersonaLocked, ...). It keeps real state (locks that run out on its Clock,
+// hashed passwords, MFA tokens, sessions), counts calls against an hourly
+// rate limit, records every call, and has knobs to inject latency, failures
+// and dropped connections. It does not import package testing, so the demo
+// mode of the application can serve it too.
+//
+// Use in a test:
+//
+//	srv := onelogintest.NewServer(onelogintest.Options{Seed: 1})
+//	defer srv.Close()
+//	c := client.New(srv.URL, srv.ClientID, srv.ClientSecret)
+//	srv.Tenant.FailNext(1, http.StatusInternalServerError)
+//	// ... call c, then inspect srv.Tenant.Calls() or srv.Tenant.User(id)
+package onelogintest
