@@ -9,20 +9,18 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 )
 
-// Attempt is one account action as the audit trail records it. Params holds
-// only non-secret parameters (lock minutes, roles, new state); never a
-// password, hash, salt or MFA token.
+// Attempt is one account action as the handlers describe it; act turns it
+// into an audit record. Params holds only non-secret parameters (lock
+// minutes, roles, new state); never a password, hash, salt or MFA token.
 type Attempt struct {
-	Action    access.Action
-	Actor     access.Identity
-	SourceIP  string
-	RequestID string
-	Target    Target
-	Params    map[string]string
-	Ticket    string
+	Action access.Action
+	Target Target
+	Params map[string]string
+	Ticket string
 }
 
 // Target is the account an action is about.
@@ -32,21 +30,12 @@ type Target struct {
 	Name  string
 }
 
-// Outcome is how an attempt ended.
-type Outcome struct {
-	Result string // "succeeded", "failed" or "denied"
-	// Status is OneLogin's HTTP status, 0 if OneLogin was not reached.
-	Status  int
-	Message string // safe to show; never a secret
-}
-
-// Recorder keeps the audit trail. Begin is called before OneLogin is; if it
-// fails the action is refused, so nothing happens unrecorded.
+// Recorder keeps the audit trail (audit.SQLiteStore, audit.Memory). Begin is
+// called before OneLogin is; if it fails the action is refused, so nothing
+// happens unrecorded. A refused attempt is a Begin with OutcomeDenied.
 type Recorder interface {
-	Begin(ctx context.Context, a Attempt) (id int64, err error)
-	Complete(ctx context.Context, id int64, o Outcome) error
-	// Denied records an attempt refused before it started (role, CSRF, limits).
-	Denied(ctx context.Context, a Attempt, reason string) error
+	Begin(ctx context.Context, r audit.Record) (int64, error)
+	Complete(ctx context.Context, id int64, r audit.Result) error
 }
 
 // errNotRecorded refuses an action whose attempt could not be written down.
@@ -58,32 +47,53 @@ var errNotRecorded = &problem{Status: http.StatusServiceUnavailable, Heading: "A
 // and completes the record with the outcome. It returns the call's error.
 func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) error) error {
 	ctx := c.Request().Context()
-	id, _ := h.identity(ctx)
-	a.Actor = id
-	a.SourceIP = c.RealIP()
-	a.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
-	if !id.Role.Can(a.Action) {
-		if err := h.audit.Denied(ctx, a, "role "+id.Role.String()+" may not "+string(a.Action)); err != nil {
-			h.log.ErrorContext(ctx, "audit write failed", "action", a.Action, "error", err)
-		}
-		return forbidden("Your role does not allow this action.")
+	rec := h.record(c, a.Action, a.Target)
+	rec.Params, rec.Ticket = a.Params, a.Ticket
+	if !h.canAct(ctx, a.Action) {
+		return h.deny(c, rec)
 	}
-	rec, err := h.audit.Begin(ctx, a)
+	id, err := h.audit.Begin(ctx, rec)
 	if err != nil {
 		h.log.ErrorContext(ctx, "audit write failed; action refused", "action", a.Action, "error", err)
 		return errNotRecorded
 	}
 	callErr := call(ctx)
-	out := Outcome{Result: "succeeded", Status: http.StatusOK}
+	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK}
 	if callErr != nil {
-		out = Outcome{Result: "failed", Status: oneLoginStatus(callErr), Message: safeMessage(callErr)}
+		res = audit.Result{Outcome: audit.OutcomeFailed, Status: oneLoginStatus(callErr), Message: safeMessage(callErr)}
 	}
 	// The action has happened (or failed) at OneLogin by now, so a failure to
 	// complete the record cannot undo it; the pending record still shows it.
-	if err := h.audit.Complete(context.WithoutCancel(ctx), rec, out); err != nil {
-		h.log.ErrorContext(ctx, "audit completion failed", "action", a.Action, "audit_id", rec, "error", err)
+	if err := h.audit.Complete(context.WithoutCancel(ctx), id, res); err != nil {
+		h.log.ErrorContext(ctx, "audit completion failed", "action", a.Action, "audit_id", id, "error", err)
 	}
 	return callErr
+}
+
+// record starts an audit record with who is acting, from where, on whom.
+func (h *Handler) record(c echo.Context, a access.Action, t Target) audit.Record {
+	who, _ := h.identity(c.Request().Context())
+	return audit.Record{
+		ActorEmail: who.Email, ActorRole: who.Role.String(),
+		SourceIP: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		TargetID: t.ID, TargetEmail: t.Email, TargetName: t.Name,
+		Action: a,
+	}
+}
+
+func (h *Handler) canAct(ctx context.Context, a access.Action) bool {
+	who, ok := h.identity(ctx)
+	return ok && who.Role.Can(a)
+}
+
+// deny records a refused attempt and answers 403.
+func (h *Handler) deny(c echo.Context, rec audit.Record) error {
+	rec.Outcome = audit.OutcomeDenied
+	rec.Reason = "role " + rec.ActorRole + " may not " + string(rec.Action)
+	if _, err := h.audit.Begin(c.Request().Context(), rec); err != nil {
+		h.log.ErrorContext(c.Request().Context(), "audit write failed", "action", rec.Action, "error", err)
+	}
+	return forbidden("Your role (" + rec.ActorRole + ") does not allow this. Ask an administrator if you need it.")
 }
 
 // require refuses a route to anyone whose role may not take the action: a
@@ -92,24 +102,18 @@ func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) 
 func (h *Handler) require(a access.Action) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			ctx := c.Request().Context()
-			id, ok := h.identity(ctx)
-			if !ok {
+			if _, ok := h.identity(c.Request().Context()); !ok {
 				return echo.NewHTTPError(http.StatusUnauthorized)
 			}
-			if id.Role.Can(a) {
+			if h.canAct(c.Request().Context(), a) {
 				return next(c)
 			}
-			if a.Sensitive() {
-				t := Target{}
-				t.ID, _ = strconv.ParseInt(c.Param("id"), 10, 64)
-				at := Attempt{Action: a, Actor: id, SourceIP: c.RealIP(), Target: t,
-					RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
-				if err := h.audit.Denied(ctx, at, "role "+id.Role.String()+" may not "+string(a)); err != nil {
-					h.log.ErrorContext(ctx, "audit write failed", "action", a, "error", err)
-				}
+			if !a.Sensitive() {
+				return forbidden("Your role does not allow this. Ask an administrator if you need it.")
 			}
-			return forbidden("Your role (" + id.Role.String() + ") does not allow this. Ask an administrator if you need it.")
+			t := Target{}
+			t.ID, _ = strconv.ParseInt(c.Param("id"), 10, 64)
+			return h.deny(c, h.record(c, a, t))
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 )
 
@@ -137,6 +138,5 @@ func New(cfg Config) (*echo.Echo, error) {
 // discardRecorder keeps no trail; main always wires a real one.
 type discardRecorder struct{}
 
-func (discardRecorder) Begin(context.Context, Attempt) (int64, error)  { return 0, nil }
-func (discardRecorder) Complete(context.Context, int64, Outcome) error { return nil }
-func (discardRecorder) Denied(context.Context, Attempt, string) error  { return nil }
+func (discardRecorder) Begin(context.Context, audit.Record) (int64, error)  { return 0, nil }
+func (discardRecorder) Complete(context.Context, int64, audit.Result) error { return nil }

@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
@@ -26,7 +27,8 @@ type console struct {
 	t      *testing.T
 	fake   *onelogintest.Server
 	http   http.Handler
-	audit  *memRecorder
+	audit  *audit.FailingStore
+	mem    *audit.Memory
 	logBuf *syncBuffer
 	who    access.Identity
 }
@@ -40,7 +42,8 @@ func newConsole(t *testing.T, role access.Role) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con := &console{t: t, fake: fake, audit: &memRecorder{}, logBuf: &syncBuffer{},
+	mem := audit.NewMemory(nil)
+	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
 		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
 	logger := slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e, err := handlers.New(handlers.Config{
@@ -77,7 +80,9 @@ func (c *console) do(method, target string, form url.Values, htmx bool) *httptes
 }
 
 // get and post are the common cases of do.
-func (c *console) get(target string) *httptest.ResponseRecorder { return c.do("GET", target, nil, false) }
+func (c *console) get(target string) *httptest.ResponseRecorder {
+	return c.do("GET", target, nil, false)
+}
 func (c *console) post(target string, form url.Values) *httptest.ResponseRecorder {
 	return c.do("POST", target, form, true)
 }
@@ -92,6 +97,9 @@ func doc(t *testing.T, rec *httptest.ResponseRecorder) *goquery.Document {
 	return d
 }
 
+// records returns the audit trail so far, oldest first.
+func (c *console) records() []audit.Record { return c.mem.Records() }
+
 // userID finds a seeded user by email in the fake tenant.
 func (c *console) userID(email string) int64 {
 	c.t.Helper()
@@ -100,48 +108,6 @@ func (c *console) userID(email string) int64 {
 		c.t.Fatalf("fake tenant has no %s", email)
 	}
 	return u.ID
-}
-
-// memRecorder is an audit trail in memory, for asserting what was recorded.
-type memRecorder struct {
-	mu      sync.Mutex
-	fail    bool
-	records []memRecord
-}
-
-type memRecord struct {
-	Attempt handlers.Attempt
-	Outcome handlers.Outcome
-}
-
-func (m *memRecorder) Begin(_ context.Context, a handlers.Attempt) (int64, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.fail {
-		return 0, io.ErrClosedPipe
-	}
-	m.records = append(m.records, memRecord{Attempt: a, Outcome: handlers.Outcome{Result: "pending"}})
-	return int64(len(m.records)), nil
-}
-
-func (m *memRecorder) Complete(_ context.Context, id int64, o handlers.Outcome) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.records[id-1].Outcome = o
-	return nil
-}
-
-func (m *memRecorder) Denied(_ context.Context, a handlers.Attempt, reason string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.records = append(m.records, memRecord{Attempt: a, Outcome: handlers.Outcome{Result: "denied", Message: reason}})
-	return nil
-}
-
-func (m *memRecorder) all() []memRecord {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]memRecord(nil), m.records...)
 }
 
 // syncBuffer is a log sink safe for concurrent writes.
