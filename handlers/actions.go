@@ -1,28 +1,543 @@
 package handlers
 
 import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/views"
 )
 
-// PLACEHOLDERS: replaced by the real account action handlers.
+// Every account action reads the same way: parse the id, read and validate
+// the form (a message beside the field and no call to OneLogin when it is
+// wrong), fetch the person, take the action through h.act, then re-render
+// the action's panel with what OneLogin now says. OneLogin refusing the
+// action is shown beside it in OneLogin's words; OneLogin being unreachable
+// or rate limited goes to the central error handler, which shows the banner.
 
-func (h *Handler) unlock(c echo.Context) error { return echo.NewHTTPError(http.StatusNotImplemented) }
-func (h *Handler) lock(c echo.Context) error   { return echo.NewHTTPError(http.StatusNotImplemented) }
-func (h *Handler) logout(c echo.Context) error { return echo.NewHTTPError(http.StatusNotImplemented) }
+// panelSpec is the panel an action re-renders and what that panel needs
+// besides the user.
+type panelSpec struct {
+	render func(views.UserView) templ.Component
+	roles  bool // the person's roles by name and the tenant's roles
+	attrs  bool // the tenant's custom attribute names
+}
+
+var (
+	statusPanel     = panelSpec{render: views.StatusActions} // TODO(actions): views.StatusPanel once the user page has it
+	sessionPanel    = panelSpec{render: views.SessionPanel}
+	passwordPanel   = panelSpec{render: views.PasswordPanel}
+	mfaPanel        = panelSpec{render: views.MFAPanel}
+	statePanel      = panelSpec{render: views.StatePanel}
+	rolesPanel      = panelSpec{render: views.RolesPanel, roles: true}
+	attributesPanel = panelSpec{render: views.AttributesPanel, attrs: true}
+	dangerPanel     = panelSpec{render: views.DangerPanel}
+)
+
+// actionUserID reads the :id path parameter. OneLogin ids are positive
+// integers; anything else is refused before OneLogin is called.
+func actionUserID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("That is not a OneLogin user id: ids are whole numbers.")
+	}
+	return id, nil
+}
+
+// formValues is the posted form; a body that cannot be parsed is a 400.
+func formValues(c echo.Context) (url.Values, error) {
+	v, err := c.FormParams()
+	if err != nil {
+		return nil, &problem{Status: http.StatusBadRequest, Heading: "Bad request",
+			Message: "The form could not be read. Reload the page and try again.", Err: err}
+	}
+	return v, nil
+}
+
+// actionTarget names the person an action is about, for the audit trail.
+func actionTarget(u *client.User) Target {
+	return Target{ID: u.ID, Email: u.Email, Name: u.Name()}
+}
+
+func attemptOn(a access.Action, u *client.User, ticket string, params map[string]string) Attempt {
+	return Attempt{Action: a, Target: actionTarget(u), Ticket: ticket, Params: params}
+}
+
+// actionView builds what a panel needs. A part OneLogin cannot deliver is
+// listed in Missing rather than failing the answer: the action itself has
+// already happened by the time a panel is re-rendered.
+func (h *Handler) actionView(c echo.Context, u *client.User, p panelSpec) views.UserView {
+	ctx := c.Request().Context()
+	v := views.UserView{Page: h.page(c, u.Name(), "users"), User: *u, Now: h.now(), Loc: h.loc}
+	if p.roles {
+		all, err := h.dir.Roles(ctx)
+		if err != nil {
+			h.log.WarnContext(ctx, "roles unavailable for panel", "error", err)
+			v.Missing = append(v.Missing, "roles")
+		}
+		v.AllRoles = all
+		v.Roles = rolesOf(u.RoleIDs, all)
+	}
+	if p.attrs {
+		names, err := h.dir.CustomAttributes(ctx)
+		if err != nil {
+			h.log.WarnContext(ctx, "custom attributes unavailable for panel", "error", err)
+			v.Missing = append(v.Missing, "attributes")
+		}
+		v.AttributeNames = names
+	}
+	return v
+}
+
+// rolesOf resolves role ids to names; an id the tenant list lacks (a role
+// created a moment ago) is still shown, by number.
+func rolesOf(ids []int64, all []client.Role) []client.Role {
+	names := make(map[int64]string, len(all))
+	for _, r := range all {
+		names[r.ID] = r.Name
+	}
+	out := make([]client.Role, 0, len(ids))
+	for _, id := range ids {
+		name, ok := names[id]
+		if !ok {
+			name = "Role " + strconv.FormatInt(id, 10)
+		}
+		out = append(out, client.Role{ID: id, Name: name})
+	}
+	return out
+}
+
+// answer sends a panel: the fragment for htmx, or a page holding just the
+// panel for a browser without JavaScript.
+func (h *Handler) answer(c echo.Context, status int, p panelSpec, v views.UserView) error {
+	body := p.render(v)
+	if !wantsFragment(c) {
+		body = views.ActionPage(v, body)
+	}
+	return h.render(c, status, v.Page, body)
+}
+
+// formState is what a panel's form gets back: the values that are safe to
+// show again (never a password, hash, salt or token) and which form of the
+// panel they belong to.
+func formState(form string, values map[string]string, errs fieldErrors) views.Form {
+	vals := make(map[string]string, len(values)+1)
+	for k, v := range values {
+		vals[k] = v
+	}
+	vals["form"] = form
+	return views.Form{Values: vals, Errors: errs}
+}
+
+// invalid answers a form that failed validation: 422, the panel with a
+// message beside each field, and OneLogin was not asked to do anything.
+func (h *Handler) invalid(c echo.Context, p panelSpec, u *client.User, form string, values map[string]string, errs fieldErrors) error {
+	v := h.actionView(c, u, p)
+	v.Form = formState(form, values, errs)
+	return h.answer(c, http.StatusUnprocessableEntity, p, v)
+}
+
+// refusal is OneLogin's own sentence for an action it refused, or nil when
+// the error is not a refusal of this action: OneLogin unreachable, rate
+// limited or refusing the console's credential (the banner's business), the
+// person gone (404), or an error of the console itself.
+func (h *Handler) refusal(err error) *client.Error {
+	var ce *client.Error
+	if b, _ := h.upstream(err); b != nil || !errors.As(err, &ce) {
+		return nil
+	}
+	switch ce.HTTPStatus {
+	case http.StatusBadRequest, http.StatusForbidden, http.StatusConflict, http.StatusUnprocessableEntity:
+		return ce
+	}
+	return nil
+}
+
+// refusedStatus is the console's status for a refusal: 403 stays 403, any
+// other refusal is input OneLogin would not accept.
+func refusedStatus(ce *client.Error) int {
+	if ce.HTTPStatus == http.StatusForbidden {
+		return http.StatusForbidden
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// oneLoginSays is OneLogin's sentence, with the attribute it names if any.
+func oneLoginSays(ce *client.Error) string {
+	msg := strings.TrimSpace(ce.Message)
+	if msg == "" {
+		msg = strings.ToLower(http.StatusText(ce.HTTPStatus))
+	}
+	if ce.Attribute != "" {
+		msg = ce.Attribute + ": " + msg
+	}
+	return msg
+}
+
+// failed answers an action that did not succeed. A refusal by OneLogin is
+// shown in the panel beside the action, in OneLogin's words; anything else
+// goes to the central error handler.
+func (h *Handler) failed(c echo.Context, p panelSpec, u *client.User, form, what string, values map[string]string, err error) error {
+	ce := h.refusal(err)
+	if ce == nil {
+		return err
+	}
+	v := h.actionView(c, u, p)
+	v.Form = formState(form, values, nil)
+	v.Notice = &views.Notice{Kind: "error", Message: "OneLogin rejected " + what + ": " + oneLoginSays(ce)}
+	return h.answer(c, refusedStatus(ce), p, v)
+}
+
+// done answers a successful action: the panel re-rendered from what OneLogin
+// now says, with the notice and any one-time secret. A plain form post is
+// sent back to the user page instead, unless there is a secret to show.
+func (h *Handler) done(c echo.Context, p panelSpec, before *client.User, notice string, secret *views.Secret) error {
+	if !wantsFragment(c) && secret == nil {
+		return h.seeOther(c, views.UserPath(before.ID, ""))
+	}
+	ctx := c.Request().Context()
+	u, err := h.ol.GetUser(ctx, before.ID)
+	if err != nil {
+		// The action succeeded; failing now would hide that (and lose a
+		// secret that exists nowhere else), so show the person as they were.
+		h.log.WarnContext(ctx, "re-reading user after action failed", "user_id", before.ID, "error", err)
+		u = before
+	}
+	v := h.actionView(c, u, p)
+	v.Notice = &views.Notice{Kind: "success", Message: notice}
+	v.Secret = secret
+	return h.answer(c, http.StatusOK, p, v)
+}
+
+// seeOther ends a successful post: a 303 for a browser, HX-Redirect for htmx
+// (which would otherwise swap the next page into a panel).
+func (h *Handler) seeOther(c echo.Context, to string) error {
+	if wantsFragment(c) {
+		c.Response().Header().Set(hxRedirect, to)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// start is the common opening of an action: the id, the posted form and the
+// person, in that order, so a bad id never reaches OneLogin.
+func (h *Handler) start(c echo.Context) (*client.User, url.Values, error) {
+	id, err := actionUserID(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	form, err := formValues(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := h.ol.GetUser(c.Request().Context(), id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, form, nil
+}
+
+func (h *Handler) unlock(c echo.Context) error {
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readTicketForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, statusPanel, u, "unlock", f.values(), errs)
+	}
+	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) error {
+		return h.ol.UnlockUser(ctx, u.ID)
+	})
+	if err != nil {
+		return h.failed(c, statusPanel, u, "unlock", "the unlock", f.values(), err)
+	}
+	return h.done(c, statusPanel, u, "Unlocked "+u.Name()+". They can sign in now.", nil)
+}
+
+func (h *Handler) lock(c echo.Context) error {
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readLockForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, statusPanel, u, "lock", f.values(), errs)
+	}
+	params := map[string]string{"minutes": strconv.Itoa(f.minutes)}
+	err = h.act(c, attemptOn(access.Lock, u, f.Ticket, params), func(ctx context.Context) error {
+		return h.ol.LockUser(ctx, u.ID, f.minutes)
+	})
+	if err != nil {
+		return h.failed(c, statusPanel, u, "lock", "the lock", f.values(), err)
+	}
+	return h.done(c, statusPanel, u, "Locked "+u.Name()+" "+views.LockPeriodLabel(f.minutes)+".", nil)
+}
+
+func (h *Handler) logout(c echo.Context) error {
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readTicketForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, sessionPanel, u, "logout", f.values(), errs)
+	}
+	err = h.act(c, attemptOn(access.Logout, u, f.Ticket, nil), func(ctx context.Context) error {
+		return h.ol.LogoutUser(ctx, u.ID)
+	})
+	if err != nil {
+		return h.failed(c, sessionPanel, u, "logout", "the log-out", f.values(), err)
+	}
+	return h.done(c, sessionPanel, u, "Logged "+u.Name()+" out of OneLogin. They must sign in again.", nil)
+}
+
+// passwordSpecials are the special characters OneLogin documents for its
+// password policy, less € and §, which some keyboards and apps mangle.
+const passwordSpecials = "!@#%&.,$+/()=*;:_-"
+
+// generatedLength keeps a generated password well above common policy
+// minimums while still typeable.
+const generatedLength = 20
+
+var passwordClasses = []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", passwordSpecials}
+
+// generatePassword returns a random password with at least one upper-case
+// letter, lower-case letter, digit and special character, from crypto/rand.
+// Look-alike characters (I, l, O, 0, 1) are left out: it is read aloud.
+func generatePassword() (string, error) {
+	all := strings.Join(passwordClasses, "")
+	pick := func(set string) (byte, error) {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
+		if err != nil {
+			return 0, err
+		}
+		return set[n.Int64()], nil
+	}
+	pw := make([]byte, 0, generatedLength)
+	for _, class := range passwordClasses {
+		b, err := pick(class)
+		if err != nil {
+			return "", err
+		}
+		pw = append(pw, b)
+	}
+	for len(pw) < generatedLength {
+		b, err := pick(all)
+		if err != nil {
+			return "", err
+		}
+		pw = append(pw, b)
+	}
+	// Shuffle so the guaranteed characters are not always first.
+	for i := len(pw) - 1; i > 0; i-- {
+		n, err := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
+		if err != nil {
+			return "", err
+		}
+		j := n.Int64()
+		pw[i], pw[j] = pw[j], pw[i]
+	}
+	return string(pw), nil
+}
+
 func (h *Handler) resetPassword(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotImplemented)
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readPasswordForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, passwordPanel, u, "password", f.values(), errs)
+	}
+	password, method := f.Password, "typed"
+	if f.Mode == "generate" {
+		if password, err = generatePassword(); err != nil {
+			return fmt.Errorf("generate password: %w", err)
+		}
+		method = "generated"
+	}
+	params := map[string]string{"method": method, "validate_policy": strconv.FormatBool(f.ValidatePolicy)}
+	err = h.act(c, attemptOn(access.ResetPassword, u, f.Ticket, params), func(ctx context.Context) error {
+		return h.ol.SetPassword(ctx, u.ID, password, f.ValidatePolicy)
+	})
+	if err != nil {
+		return h.failed(c, passwordPanel, u, "password", "the password", f.values(), err)
+	}
+	notice := "Set a new password for " + u.Name() + "."
+	if f.ValidatePolicy {
+		notice += " It meets OneLogin's password policy."
+	}
+	if method == "typed" {
+		return h.done(c, passwordPanel, u, notice, nil)
+	}
+	secret := &views.Secret{Label: "New password for " + u.Name(), Value: password}
+	return h.done(c, passwordPanel, u, notice+" Give it to them now: it is shown only this once.", secret)
 }
+
 func (h *Handler) importPasswordHash(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotImplemented)
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readHashForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, passwordPanel, u, "password-hash", f.values(), errs)
+	}
+	params := map[string]string{"algorithm": "salt+sha256"}
+	err = h.act(c, attemptOn(access.ImportPasswordHash, u, f.Ticket, params), func(ctx context.Context) error {
+		return h.ol.SetPasswordHash(ctx, u.ID, client.HashedPassword{Hash: f.Hash, Salt: f.Salt})
+	})
+	if err != nil {
+		return h.failed(c, passwordPanel, u, "password-hash", "the password hash", f.values(), err)
+	}
+	return h.done(c, passwordPanel, u, "Imported the pre-hashed password for "+u.Name()+".", nil)
 }
-func (h *Handler) setState(c echo.Context) error { return echo.NewHTTPError(http.StatusNotImplemented) }
-func (h *Handler) mfaToken(c echo.Context) error { return echo.NewHTTPError(http.StatusNotImplemented) }
-func (h *Handler) addRoles(c echo.Context) error { return echo.NewHTTPError(http.StatusNotImplemented) }
-func (h *Handler) removeRoles(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotImplemented)
+
+func (h *Handler) setState(c echo.Context) error {
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readStateForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, statePanel, u, "state", f.values(), errs)
+	}
+	params := map[string]string{"state": strconv.Itoa(int(f.state)), "state_name": f.state.String(),
+		"previous_state": u.State.String()}
+	err = h.act(c, attemptOn(access.SetState, u, f.Ticket, params), func(ctx context.Context) error {
+		return h.ol.SetState(ctx, u.ID, f.state)
+	})
+	if err != nil {
+		return h.failed(c, statePanel, u, "state", "the state change", f.values(), err)
+	}
+	return h.done(c, statePanel, u, stateNotice(u, f.state), nil)
 }
+
+func stateNotice(u *client.User, to client.State) string {
+	switch {
+	case to == client.StateApproved && u.State == client.StateUnlicensed:
+		return "Licensed " + u.Name() + ": their account is approved again."
+	case to == client.StateApproved:
+		return "Approved " + u.Name() + "."
+	case to == client.StateRejected:
+		return "Rejected " + u.Name() + ". They cannot sign in."
+	}
+	return "Unlicensed " + u.Name() + "."
+}
+
+func (h *Handler) mfaToken(c echo.Context) error {
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readMFAForm(form)
+	if errs := f.Validate(); errs != nil {
+		return h.invalid(c, mfaPanel, u, "mfa-token", f.values(), errs)
+	}
+	params := map[string]string{"expires_in": strconv.Itoa(int(f.expiresIn.Seconds())), "reusable": strconv.FormatBool(f.Reusable)}
+	var tok *client.MFAToken
+	err = h.act(c, attemptOn(access.MFAToken, u, f.Ticket, params), func(ctx context.Context) error {
+		var err error
+		tok, err = h.ol.GenerateMFAToken(ctx, u.ID, f.expiresIn, f.Reusable)
+		return err
+	})
+	if err != nil {
+		return h.failed(c, mfaPanel, u, "mfa-token", "the MFA token request", f.values(), err)
+	}
+	use := "works once"
+	if tok.Reusable {
+		use = "reusable until it expires"
+	}
+	secret := &views.Secret{Label: "Temporary MFA token for " + u.Name() + " (" + use + ")",
+		Value: tok.Token, ExpiresAt: tok.ExpiresAt}
+	return h.done(c, mfaPanel, u, "Created a temporary MFA token for "+u.Name()+
+		". Give it to them now: it is shown only this once.", secret)
+}
+
+func (h *Handler) addRoles(c echo.Context) error    { return h.changeRoles(c, true) }
+func (h *Handler) removeRoles(c echo.Context) error { return h.changeRoles(c, false) }
+
+// changeRoles adds or removes roles. Only the tenant's roles are accepted;
+// whether the person has them already is OneLogin's to say.
+func (h *Handler) changeRoles(c echo.Context, add bool) error {
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	action, formName, call := access.RemoveRoles, "roles-remove", h.ol.RemoveRoles
+	if add {
+		action, formName, call = access.AddRoles, "roles-add", h.ol.AddRoles
+	}
+	f := readRolesForm(form)
+	tenantRoles, err := h.dir.Roles(ctx)
+	if err != nil {
+		return err
+	}
+	if errs := f.Validate(tenantRoles); errs != nil {
+		return h.invalid(c, rolesPanel, u, formName, f.values(), errs)
+	}
+	ids := make([]string, len(f.ids))
+	for i, id := range f.ids {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	params := map[string]string{"role_ids": strings.Join(ids, ","), "roles": strings.Join(f.names, ", ")}
+	err = h.act(c, attemptOn(action, u, f.Ticket, params), func(ctx context.Context) error {
+		return call(ctx, u.ID, f.ids)
+	})
+	if err != nil {
+		return h.failed(c, rolesPanel, u, formName, "the role change", f.values(), err)
+	}
+	roles := "the role " + f.names[0]
+	if len(f.names) > 1 {
+		roles = "the roles " + strings.Join(f.names, ", ")
+	}
+	notice := "Gave " + u.Name() + " " + roles + "."
+	if !add {
+		notice = "Removed " + roles + " from " + u.Name() + "."
+	}
+	return h.done(c, rolesPanel, u, notice, nil)
+}
+
 func (h *Handler) setCustomAttributes(c echo.Context) error {
-	return echo.NewHTTPError(http.StatusNotImplemented)
+	u, form, err := h.start(c)
+	if err != nil {
+		return err
+	}
+	f := readAttributesForm(form)
+	defined, err := h.dir.CustomAttributes(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if errs := f.Validate(defined, u.CustomAttributes); errs != nil {
+		return h.invalid(c, attributesPanel, u, "attributes", f.values(), errs)
+	}
+	names := f.changedNames()
+	pairs := make([]string, len(names))
+	for i, n := range names {
+		pairs[i] = n + "=" + f.changed[n]
+	}
+	// One key for all of them: an attribute's name is the tenant's choice and
+	// could contain a word the audit trail refuses as a secret's key.
+	params := map[string]string{"attributes": strings.Join(pairs, "; ")}
+	err = h.act(c, attemptOn(access.SetCustomAttributes, u, f.Ticket, params), func(ctx context.Context) error {
+		return h.ol.SetCustomAttributes(ctx, u.ID, f.changed)
+	})
+	if err != nil {
+		return h.failed(c, attributesPanel, u, "attributes", "the attribute values", f.values(), err)
+	}
+	// Values changed, not definitions, so the directory cache stays valid.
+	return h.done(c, attributesPanel, u, "Saved "+strings.Join(names, ", ")+" for "+u.Name()+".", nil)
 }
