@@ -1,0 +1,304 @@
+// Package staffauth decides who is using the console and protects what they
+// do: it resolves the signed-in person (from a trusted proxy, from its own
+// OpenID Connect sign-in, or from the demo persona switcher), maps their
+// groups to a role, keeps the session cookie, checks CSRF on every
+// state-changing request, sets the security headers, and rate-limits
+// self-service.
+//
+// Wiring into Echo, in the order the console's middleware runs:
+//
+//	cfg, problems := staffauth.ConfigFromEnv(os.Getenv)
+//	// report problems; then cfg.CheckTenant(usesFake)
+//	auth, err := staffauth.New(cfg, logger)
+//	e.IPExtractor = auth.IPExtractor()
+//	auth.Routes(e) // /auth/login, /auth/callback, /auth/demo, /auth/logout, /auth/signed-out
+//	app := e.Group("", staffauth.SecurityHeaders(cfg), auth.Middleware(), auth.CSRF())
+//	app.GET("/users", func(c echo.Context) error {
+//		me, _ := staffauth.IdentityFrom(c.Request().Context())
+//		token := staffauth.CSRFToken(c.Request().Context()) // for forms and hx-headers
+//		...
+//	})
+//
+// Unsigned-in requests get a redirect to sign-in (a GET), an HX-Redirect
+// header (an htmx request) or 401; in proxy mode always 401.
+package staffauth
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+)
+
+// Auth is the configured sign-in machinery. It is safe for concurrent use.
+type Auth struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	http     *http.Client
+	cookies  *cookieJar
+	jwt      *jwtVerifier // proxy mode with a signed assertion
+	oidc     *oidcClient  // oidc mode
+	personas map[string]Persona
+}
+
+// Option adjusts an Auth, mostly for tests.
+type Option func(*Auth)
+
+// WithClock sets the clock for session timeouts and token expiry.
+func WithClock(now func() time.Time) Option { return func(a *Auth) { a.now = now } }
+
+// WithHTTPClient sets the client used to reach the OIDC provider and the
+// proxy's JWKS. The default has a 10 s timeout.
+func WithHTTPClient(c *http.Client) Option { return func(a *Auth) { a.http = c } }
+
+// New checks cfg and builds an Auth. In demo mode without session keys it
+// generates a random key and logs a warning: sessions then end at restart.
+func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
+	cfg = cfg.withDefaults()
+	if errs := cfg.Validate(); len(errs) > 0 {
+		return nil, fmt.Errorf("staffauth: %w", errors.Join(errs...))
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}}
+	for _, o := range opts {
+		o(a)
+	}
+	if len(cfg.SessionKeys) == 0 {
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("staffauth: generate session key: %w", err)
+		}
+		a.cfg.SessionKeys = [][]byte{key}
+		logger.Warn("HELPDESK_SESSION_KEYS is unset: using a random session key, so sessions end when the process restarts")
+	}
+	a.cookies = newCookieJar(a.cfg.SessionKeys, a.cfg.AbsoluteTimeout)
+	switch cfg.Mode {
+	case ModeProxy:
+		if cfg.JWTHeader != "" {
+			a.jwt = newJWTVerifier(cfg, a.http, a.clock)
+		}
+	case ModeOIDC:
+		a.oidc = newOIDCClient(cfg, a.http, a.clock)
+	case ModeDemo:
+		a.personas = map[string]Persona{}
+		for _, p := range cfg.DemoPersonas {
+			a.personas[p.Key] = p
+		}
+	}
+	return a, nil
+}
+
+// clock indirects through a.now so WithClock applies to helpers built in
+// New before or after the option.
+func (a *Auth) clock() time.Time { return a.now() }
+
+// Mode is the configured mode.
+func (a *Auth) Mode() Mode { return a.cfg.Mode }
+
+// SignOutURL is where a sign-out form posts (with its CSRF token), or ""
+// in proxy mode, where signing out is the proxy's business.
+func (a *Auth) SignOutURL() string {
+	if a.cfg.Mode == ModeProxy {
+		return ""
+	}
+	return logoutPath
+}
+
+// The routes Auth serves.
+const (
+	authPrefix    = "/auth/"
+	loginPath     = "/auth/login"
+	callbackPath  = "/auth/callback"
+	demoPath      = "/auth/demo"
+	logoutPath    = "/auth/logout"
+	signedOutPath = "/auth/signed-out"
+)
+
+type identityKey struct{}
+
+// IdentityFrom returns the signed-in person that Middleware resolved.
+func IdentityFrom(ctx context.Context) (access.Identity, bool) {
+	id, ok := ctx.Value(identityKey{}).(access.Identity)
+	return id, ok
+}
+
+// WithIdentity returns ctx carrying id, as Middleware does. Tests of other
+// packages use it to act as someone.
+func WithIdentity(ctx context.Context, id access.Identity) context.Context {
+	return context.WithValue(ctx, identityKey{}, id)
+}
+
+// RoleFor maps a person's groups to their role: the highest role any of
+// their groups grants, and employee when none does. Group names compare
+// case-insensitively.
+func (c Config) RoleFor(groups []string) access.Role {
+	has := func(want []string) bool {
+		for _, g := range groups {
+			for _, w := range want {
+				if strings.EqualFold(strings.TrimSpace(g), w) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	switch {
+	case has(c.AdminGroups):
+		return access.RoleAdmin
+	case has(c.HelpdeskGroups):
+		return access.RoleHelpdesk
+	case has(c.ViewerGroups):
+		return access.RoleViewer
+	}
+	return access.RoleEmployee
+}
+
+// Middleware resolves the signed-in person and puts them in the request's
+// context (IdentityFrom). Requests under /auth/ pass untouched, so the
+// middleware may also be installed globally.
+func (a *Auth) Middleware() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if strings.HasPrefix(r.URL.Path, authPrefix) {
+				return next(c)
+			}
+			var id access.Identity
+			var err error
+			if a.cfg.Mode == ModeProxy {
+				id, err = a.proxyIdentity(r)
+			} else {
+				id, err = a.sessionIdentity(c)
+			}
+			if err != nil {
+				return a.challenge(c, err)
+			}
+			c.SetRequest(r.WithContext(WithIdentity(r.Context(), id)))
+			return next(c)
+		}
+	}
+}
+
+// errSignedOut is the quiet case of no identity: no session, or it ended.
+var errSignedOut = errors.New("not signed in")
+
+// challenge answers a request without a usable identity.
+func (a *Auth) challenge(c echo.Context, reason error) error {
+	r := c.Request()
+	if !errors.Is(reason, errSignedOut) {
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
+			slog.String("mode", string(a.cfg.Mode)), slog.String("reason", reason.Error()),
+			slog.String("peer", r.RemoteAddr), slog.String("path", r.URL.Path))
+	}
+	if a.cfg.Mode == ModeProxy {
+		return echo.NewHTTPError(http.StatusUnauthorized, "Your sign-in could not be confirmed. Reload the page; if it persists, contact whoever runs the console.")
+	}
+	if r.Header.Get("HX-Request") == "true" {
+		next := "/"
+		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil {
+			next = localPath(u.RequestURI())
+		}
+		c.Response().Header().Set("HX-Redirect", loginPath+"?next="+url.QueryEscape(next))
+		return c.NoContent(http.StatusUnauthorized)
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return c.Redirect(http.StatusFound, loginPath+"?next="+url.QueryEscape(localPath(r.URL.RequestURI())))
+	}
+	return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Sign in again.")
+}
+
+// localPath keeps a post-sign-in destination on this site: anything that is
+// not a plain absolute path becomes "/", so "next" cannot be an open
+// redirect.
+func localPath(p string) string {
+	if p == "" || p[0] != '/' || len(p) > 2048 || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") ||
+		strings.HasPrefix(p, authPrefix) || strings.ContainsAny(p, "\r\n\t") {
+		return "/"
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return "/"
+	}
+	return p
+}
+
+// IPExtractor gives Echo the client's address: X-Forwarded-For is believed
+// only hop by hop through TrustedProxies, so a client cannot choose the
+// source IP that the audit trail records.
+func (a *Auth) IPExtractor() echo.IPExtractor {
+	return func(r *http.Request) string {
+		peer, ok := peerAddr(r)
+		if !ok {
+			return r.RemoteAddr
+		}
+		if !a.trusted(peer) {
+			return peer.String()
+		}
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			ip, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				return peer.String()
+			}
+			ip = ip.Unmap()
+			if !a.trusted(ip) {
+				return ip.String()
+			}
+			peer = ip
+		}
+		return peer.String()
+	}
+}
+
+// peerAddr is the TCP peer of the request: never a header.
+func peerAddr(r *http.Request) (netip.Addr, bool) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		a, err := netip.ParseAddr(r.RemoteAddr)
+		return a.Unmap(), err == nil
+	}
+	return ap.Addr().Unmap(), true
+}
+
+func (a *Auth) trusted(ip netip.Addr) bool {
+	for _, p := range a.cfg.TrustedProxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
+}
+
+// scheme is the scheme the browser used. A forwarded proto is believed from
+// anyone: a forged one only changes the answer to the forger's own request.
+func (a *Auth) scheme(r *http.Request) string {
+	if r.TLS != nil || a.cfg.SecureCookies {
+		return "https"
+	}
+	if p, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ","); strings.EqualFold(strings.TrimSpace(p), "https") {
+		return "https"
+	}
+	return "http"
+}
+
+func randomToken() string {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,442 @@
+package staffauth
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"onelogin-helpdesk/access"
+)
+
+// Mode is how the console learns who is signed in.
+type Mode string
+
+// The modes.
+const (
+	// ModeProxy believes identity headers (or a signed assertion) set by a
+	// trusted reverse proxy in front of the console.
+	ModeProxy Mode = "proxy"
+	// ModeOIDC signs people in itself with OpenID Connect.
+	ModeOIDC Mode = "oidc"
+	// ModeDemo offers a persona switcher; it only runs on the fake tenant.
+	ModeDemo Mode = "demo"
+)
+
+// Persona is someone the demo mode can sign in as.
+type Persona struct {
+	Key    string // short name in the form: admin, helpdesk, viewer, employee
+	Email  string
+	Name   string
+	Groups []string
+	// Role, when set, is the persona's role; otherwise it follows from
+	// Groups through the group settings like everyone else's.
+	Role access.Role
+}
+
+// DefaultPersonas are the demo personas when main gives none. Main should
+// give personas whose emails exist in the fake tenant, so that self-service
+// works for the employee.
+func DefaultPersonas() []Persona {
+	return []Persona{
+		{Key: "admin", Email: "admin@example.com", Name: "Ada Admin", Role: access.RoleAdmin},
+		{Key: "helpdesk", Email: "helpdesk@example.com", Name: "Hal Helpdesk", Role: access.RoleHelpdesk},
+		{Key: "viewer", Email: "viewer@example.com", Name: "Vera Viewer", Role: access.RoleViewer},
+		{Key: "employee", Email: "employee@example.com", Name: "Emil Employee", Role: access.RoleEmployee},
+	}
+}
+
+// Config is every auth setting. ConfigFromEnv builds it from HELPDESK_*
+// variables; tests build it directly.
+type Config struct {
+	Mode Mode
+	// PublicURL is the console's own origin as people reach it (no trailing
+	// slash). Requests whose Origin matches it pass the CSRF origin check
+	// even when a proxy rewrote the Host header.
+	PublicURL string
+
+	// TrustedProxies are the peers (by TCP address) whose identity headers
+	// and X-Forwarded-For are believed. Empty trusts nobody.
+	TrustedProxies []netip.Prefix
+	EmailHeader    string
+	UserHeader     string
+	GroupsHeader   string
+
+	// Signed assertion from the proxy. When JWTHeader is set, the identity
+	// comes from that verified JWT only and the plain headers are ignored.
+	JWTHeader      string
+	JWKSURL        string
+	JWTAudience    string
+	JWTIssuer      string
+	JWTGroupsClaim string
+	JWTLeeway      time.Duration // clock skew allowed on exp/nbf
+
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCRedirectURL  string
+	OIDCGroupsClaim  string
+	OIDCScopes       []string
+
+	// SessionKeys sign and encrypt the session cookie. The first key is used
+	// for new cookies; every key is tried when reading, so a key can be
+	// retired by moving it to the end for one session lifetime.
+	SessionKeys     [][]byte
+	SecureCookies   bool
+	IdleTimeout     time.Duration
+	AbsoluteTimeout time.Duration
+
+	AdminGroups    []string
+	HelpdeskGroups []string
+	ViewerGroups   []string
+
+	// FrameAncestors is the CSP frame-ancestors source list.
+	FrameAncestors []string
+	// ImgSources are added to the CSP img-src, e.g. the OneLogin base URL
+	// origin that app icons come from.
+	ImgSources []string
+	// MaxBodyBytes caps request bodies; 0 means 1 MiB.
+	MaxBodyBytes int64
+
+	DemoPersonas []Persona
+}
+
+// Defaults used when a setting is unset.
+const (
+	DefaultEmailHeader     = "X-Forwarded-Email"
+	DefaultUserHeader      = "X-Forwarded-User"
+	DefaultGroupsHeader    = "X-Forwarded-Groups"
+	DefaultGroupsClaim     = "groups"
+	DefaultIdleTimeout     = 30 * time.Minute
+	DefaultAbsoluteTimeout = 12 * time.Hour
+	DefaultJWTLeeway       = 30 * time.Second
+	DefaultMaxBodyBytes    = 1 << 20
+	minKeyLen              = 32
+)
+
+// DefaultScopes are asked of the OIDC provider.
+var defaultScopes = []string{"openid", "email", "profile", "groups"}
+
+// LogValue keeps the client secret and session keys out of logs.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("mode", string(c.Mode)),
+		slog.Int("trusted_proxies", len(c.TrustedProxies)),
+		slog.String("jwt_header", c.JWTHeader),
+		slog.String("oidc_issuer", c.OIDCIssuer),
+		slog.String("oidc_client_id", c.OIDCClientID),
+		slog.Int("session_keys", len(c.SessionKeys)),
+		slog.Duration("idle_timeout", c.IdleTimeout),
+		slog.Duration("absolute_timeout", c.AbsoluteTimeout),
+	)
+}
+
+// String is LogValue's text, so a Config printed with %v hides secrets too.
+func (c Config) String() string { return c.LogValue().String() }
+
+// withDefaults fills unset fields.
+func (c Config) withDefaults() Config {
+	if c.Mode == "" {
+		c.Mode = ModeDemo
+	}
+	c.PublicURL = strings.TrimSuffix(c.PublicURL, "/")
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.EmailHeader, DefaultEmailHeader)
+	def(&c.UserHeader, DefaultUserHeader)
+	def(&c.GroupsHeader, DefaultGroupsHeader)
+	def(&c.JWTGroupsClaim, DefaultGroupsClaim)
+	def(&c.OIDCGroupsClaim, DefaultGroupsClaim)
+	if c.JWTLeeway == 0 {
+		c.JWTLeeway = DefaultJWTLeeway
+	}
+	if len(c.OIDCScopes) == 0 {
+		c.OIDCScopes = defaultScopes
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.AbsoluteTimeout == 0 {
+		c.AbsoluteTimeout = DefaultAbsoluteTimeout
+	}
+	if len(c.FrameAncestors) == 0 {
+		c.FrameAncestors = []string{"'none'"}
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.Mode == ModeDemo && len(c.DemoPersonas) == 0 {
+		c.DemoPersonas = DefaultPersonas()
+	}
+	return c
+}
+
+// Validate reports every problem with a config (after defaults), each
+// naming the environment variable to fix. New calls it.
+func (c Config) Validate() []error {
+	c = c.withDefaults()
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	switch c.Mode {
+	case ModeProxy:
+		if len(c.TrustedProxies) == 0 {
+			bad("HELPDESK_TRUSTED_PROXIES", "is required in proxy mode (the CIDRs of the proxy in front); nothing is trusted by default")
+		}
+		if c.JWTHeader != "" {
+			if c.JWKSURL == "" {
+				bad("HELPDESK_PROXY_JWKS_URL", "is required when HELPDESK_PROXY_JWT_HEADER is set")
+			} else if !isHTTPURL(c.JWKSURL) {
+				bad("HELPDESK_PROXY_JWKS_URL", "must be an absolute http(s) URL")
+			}
+			if c.JWTAudience == "" {
+				bad("HELPDESK_PROXY_JWT_AUDIENCE", "is required when HELPDESK_PROXY_JWT_HEADER is set")
+			}
+			if c.JWTIssuer == "" {
+				bad("HELPDESK_PROXY_JWT_ISSUER", "is required when HELPDESK_PROXY_JWT_HEADER is set")
+			}
+		}
+	case ModeOIDC:
+		if c.OIDCIssuer == "" {
+			bad("HELPDESK_OIDC_ISSUER", "is required in oidc mode")
+		} else if !isHTTPURL(c.OIDCIssuer) {
+			bad("HELPDESK_OIDC_ISSUER", "must be an absolute http(s) URL")
+		}
+		if c.OIDCClientID == "" {
+			bad("HELPDESK_OIDC_CLIENT_ID", "is required in oidc mode")
+		}
+		if c.OIDCClientSecret == "" {
+			bad("HELPDESK_OIDC_CLIENT_SECRET", "is required in oidc mode")
+		}
+		if c.OIDCRedirectURL == "" {
+			bad("HELPDESK_OIDC_REDIRECT_URL", "is required in oidc mode (or set HELPDESK_PUBLIC_URL)")
+		} else if u, err := url.Parse(c.OIDCRedirectURL); err != nil || !isHTTPURL(c.OIDCRedirectURL) || u.Path != callbackPath {
+			bad("HELPDESK_OIDC_REDIRECT_URL", "must be an absolute http(s) URL ending in %s", callbackPath)
+		}
+	case ModeDemo:
+		for i, p := range c.DemoPersonas {
+			if p.Key == "" || p.Email == "" {
+				bad("demo personas", "persona %d needs a key and an email", i+1)
+			}
+		}
+	default:
+		bad("HELPDESK_AUTH_MODE", "must be proxy, oidc or demo, not %q", c.Mode)
+	}
+	if len(c.SessionKeys) == 0 && c.Mode != ModeDemo {
+		bad("HELPDESK_SESSION_KEYS", "is required outside demo mode: one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
+	}
+	for i, k := range c.SessionKeys {
+		if len(k) < minKeyLen {
+			bad("HELPDESK_SESSION_KEYS", "key %d is %d bytes; at least %d are needed", i+1, len(k), minKeyLen)
+		}
+	}
+	if c.IdleTimeout < 0 || c.AbsoluteTimeout < 0 {
+		bad("HELPDESK_SESSION_IDLE_TIMEOUT", "timeouts must be positive")
+	}
+	if c.IdleTimeout > c.AbsoluteTimeout {
+		bad("HELPDESK_SESSION_IDLE_TIMEOUT", "(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)", c.IdleTimeout, c.AbsoluteTimeout)
+	}
+	for _, fa := range c.FrameAncestors {
+		if !validSource(fa) {
+			bad("HELPDESK_FRAME_ANCESTORS", "%q is not a CSP source ('none', 'self', or an origin such as https://intranet.example.com)", fa)
+		}
+	}
+	for _, s := range c.ImgSources {
+		if !validSource(s) {
+			bad("img sources", "%q is not a CSP source", s)
+		}
+	}
+	if c.PublicURL != "" && !isHTTPURL(c.PublicURL) {
+		bad("HELPDESK_PUBLIC_URL", "must be an absolute http(s) URL")
+	}
+	return errs
+}
+
+// CheckTenant refuses demo mode unless the console runs on the embedded fake
+// tenant: demo mode lets anyone sign in as an admin. Main calls it with
+// whether it started the fake, before serving anything.
+func (c Config) CheckTenant(usesFakeTenant bool) error {
+	if c.withDefaults().Mode == ModeDemo && !usesFakeTenant {
+		return errors.New("HELPDESK_AUTH_MODE: demo mode lets anyone sign in as anyone; it only runs with the embedded fake tenant. Set HELPDESK_AUTH_MODE to proxy or oidc")
+	}
+	return nil
+}
+
+// ConfigFromEnv reads every HELPDESK_* auth setting through getenv and
+// returns all problems at once, each naming its variable. Unset variables
+// take the documented defaults; to give a default that depends on the rest
+// of the process (the fake tenant's issuer in a demo setup), wrap getenv.
+func ConfigFromEnv(getenv func(string) string) (Config, []error) {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	c := Config{
+		Mode:             Mode(strings.ToLower(get("HELPDESK_AUTH_MODE"))),
+		PublicURL:        strings.TrimSuffix(get("HELPDESK_PUBLIC_URL"), "/"),
+		EmailHeader:      get("HELPDESK_PROXY_EMAIL_HEADER"),
+		UserHeader:       get("HELPDESK_PROXY_USER_HEADER"),
+		GroupsHeader:     get("HELPDESK_PROXY_GROUPS_HEADER"),
+		JWTHeader:        get("HELPDESK_PROXY_JWT_HEADER"),
+		JWKSURL:          get("HELPDESK_PROXY_JWKS_URL"),
+		JWTAudience:      get("HELPDESK_PROXY_JWT_AUDIENCE"),
+		JWTIssuer:        get("HELPDESK_PROXY_JWT_ISSUER"),
+		JWTGroupsClaim:   get("HELPDESK_PROXY_JWT_GROUPS_CLAIM"),
+		OIDCIssuer:       strings.TrimSuffix(get("HELPDESK_OIDC_ISSUER"), "/"),
+		OIDCClientID:     get("HELPDESK_OIDC_CLIENT_ID"),
+		OIDCClientSecret: get("HELPDESK_OIDC_CLIENT_SECRET"),
+		OIDCRedirectURL:  get("HELPDESK_OIDC_REDIRECT_URL"),
+		OIDCGroupsClaim:  get("HELPDESK_OIDC_GROUPS_CLAIM"),
+		AdminGroups:      splitList(get("HELPDESK_ADMIN_GROUPS")),
+		HelpdeskGroups:   splitList(get("HELPDESK_HELPDESK_GROUPS")),
+		ViewerGroups:     splitList(get("HELPDESK_VIEWER_GROUPS")),
+		FrameAncestors:   strings.Fields(strings.ReplaceAll(get("HELPDESK_FRAME_ANCESTORS"), ",", " ")),
+	}
+	if c.PublicURL == "" {
+		addr := get("HELPDESK_ADDR")
+		if addr == "" {
+			addr = "127.0.0.1:8080"
+		}
+		c.PublicURL = "http://" + addr
+	}
+	if c.Mode == ModeOIDC && c.OIDCRedirectURL == "" {
+		c.OIDCRedirectURL = c.PublicURL + callbackPath
+	}
+	for _, s := range splitList(get("HELPDESK_TRUSTED_PROXIES")) {
+		p, err := parsePrefix(s)
+		if err != nil {
+			bad("HELPDESK_TRUSTED_PROXIES", "%q is not a CIDR or IP address", s)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	for i, s := range splitList(get("HELPDESK_SESSION_KEYS")) {
+		k, err := decodeKey(s)
+		if err != nil {
+			// Never echo the value: it is a secret, even when malformed.
+			bad("HELPDESK_SESSION_KEYS", "key %d: %v", i+1, err)
+			continue
+		}
+		c.SessionKeys = append(c.SessionKeys, k)
+	}
+	if v := get("HELPDESK_SECURE_COOKIES"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			bad("HELPDESK_SECURE_COOKIES", "must be true or false")
+		}
+		c.SecureCookies = b
+	}
+	dur := func(name string, dst *time.Duration) {
+		if v := get(name); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				bad(name, "must be a positive duration such as 30m or 12h")
+				return
+			}
+			*dst = d
+		}
+	}
+	dur("HELPDESK_SESSION_IDLE_TIMEOUT", &c.IdleTimeout)
+	dur("HELPDESK_SESSION_MAX_AGE", &c.AbsoluteTimeout)
+	if len(errs) == 0 {
+		errs = append(errs, c.Validate()...)
+	}
+	return c.withDefaults(), errs
+}
+
+// splitList splits a comma-separated setting, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parsePrefix accepts a CIDR or a bare IP (a /32 or /128).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return p, err
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// decodeKey reads a session key written as hex or base64 (standard or URL
+// alphabet, padded or not).
+func decodeKey(s string) ([]byte, error) {
+	if len(s)%2 == 0 {
+		if b, err := hex.DecodeString(s); err == nil {
+			if len(b) < minKeyLen {
+				return nil, fmt.Errorf("is %d bytes of hex; at least %d are needed", len(b), minKeyLen)
+			}
+			return b, nil
+		}
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			if len(b) < minKeyLen {
+				return nil, fmt.Errorf("is %d bytes of base64; at least %d are needed", len(b), minKeyLen)
+			}
+			return b, nil
+		}
+	}
+	return nil, errors.New("is neither hex nor base64")
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// validSource accepts the CSP sources an operator would put in
+// frame-ancestors or img-src, and nothing that could end the directive.
+func validSource(s string) bool {
+	switch s {
+	case "'none'", "'self'", "data:", "https:", "http:":
+		return true
+	}
+	if strings.ContainsAny(s, ";,'\" \t\r\n") {
+		return false
+	}
+	if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return u.Path == "" || u.Path == "/"
+	}
+	// Host sources, optionally with a wildcard: *.example.com
+	host := strings.TrimPrefix(s, "*.")
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return host != "" && !strings.ContainsAny(host, "/?#@")
+}
+
+// origin returns scheme://host of an absolute URL, or "".
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+}

@@ -1,0 +1,110 @@
+package staffauth
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Where a request carries its CSRF token: htmx sends the header (the
+// layout's hx-headers), plain forms the hidden field.
+const (
+	CSRFHeader = "X-CSRF-Token"
+	CSRFField  = "csrf_token"
+)
+
+type csrfKey struct{}
+
+// CSRFToken returns the token that state-changing requests must carry, for
+// templates. It is "" outside the CSRF middleware.
+func CSRFToken(ctx context.Context) string {
+	t, _ := ctx.Value(csrfKey{}).(string)
+	return t
+}
+
+// errCSRF is the one answer to every CSRF failure: the person only needs to
+// know to reload.
+var errCSRF = echo.NewHTTPError(http.StatusForbidden,
+	"This request could not be verified as coming from the console. Reload the page and try again.")
+
+// CSRF checks every state-changing request (anything but GET, HEAD,
+// OPTIONS and TRACE) for a same-origin Origin or Referer and for the
+// session's CSRF token, and answers 403 when either is missing or wrong. On
+// every request it makes sure the session has a CSRF secret and makes the
+// token available to CSRFToken. Install it after Middleware.
+func (a *Auth) CSRF() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			s := a.session(c)
+			if a.cfg.Mode == ModeProxy {
+				// The proxy may hand the same browser to someone else: a
+				// secret belongs to one person.
+				if id, ok := IdentityFrom(r.Context()); ok && !strings.EqualFold(s.data.Bound, id.Email) {
+					s.data.Bound = strings.ToLower(id.Email)
+					s.data.CSRF = ""
+				}
+			}
+			if s.data.CSRF == "" {
+				s.data.CSRF = randomToken()
+				s.dirty = true
+			}
+			c.SetRequest(r.WithContext(context.WithValue(r.Context(), csrfKey{}, s.data.CSRF)))
+
+			switch r.Method {
+			case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+				return next(c)
+			}
+			if reason := a.checkCSRF(c, s.data.CSRF); reason != "" {
+				a.log.LogAttrs(r.Context(), slog.LevelWarn, "csrf check failed",
+					slog.String("reason", reason), slog.String("method", r.Method),
+					slog.String("path", r.URL.Path), slog.String("origin", r.Header.Get("Origin")))
+				return errCSRF
+			}
+			return next(c)
+		}
+	}
+}
+
+// checkCSRF returns why a state-changing request fails, or "".
+func (a *Auth) checkCSRF(c echo.Context, secret string) string {
+	r := c.Request()
+	allowed := []string{a.scheme(r) + "://" + strings.ToLower(r.Host)}
+	if o := origin(a.cfg.PublicURL); o != "" {
+		allowed = append(allowed, o)
+	}
+	same := func(o string) bool {
+		for _, want := range allowed {
+			if o == want {
+				return true
+			}
+		}
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		if !same(origin(o)) { // "null" and garbage give "" and fail
+			return "cross-origin Origin"
+		}
+	} else if ref := r.Header.Get("Referer"); ref != "" {
+		if !same(origin(ref)) {
+			return "cross-origin Referer"
+		}
+	} else {
+		return "no Origin or Referer"
+	}
+	token := r.Header.Get(CSRFHeader)
+	if token == "" {
+		token = c.FormValue(CSRFField)
+	}
+	if token == "" {
+		return "no token"
+	}
+	if subtle.ConstantTimeCompare([]byte(token), []byte(secret)) != 1 {
+		return "wrong token"
+	}
+	return ""
+}

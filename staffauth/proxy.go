@@ -1,0 +1,199 @@
+package staffauth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+
+	"onelogin-helpdesk/access"
+)
+
+// proxyIdentity believes the proxy's headers, or its signed assertion, only
+// when the TCP peer is a trusted proxy. The error says why (for the log,
+// never for the page).
+func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
+	peer, ok := peerAddr(r)
+	if !ok {
+		return access.Identity{}, fmt.Errorf("unparseable peer address %q", r.RemoteAddr)
+	}
+	if !a.trusted(peer) {
+		return access.Identity{}, fmt.Errorf("peer %s is not in HELPDESK_TRUSTED_PROXIES", peer)
+	}
+	var email, name string
+	var groups []string
+	if a.jwt != nil {
+		raw := strings.TrimSpace(strings.TrimPrefix(r.Header.Get(a.cfg.JWTHeader), "Bearer "))
+		if raw == "" {
+			return access.Identity{}, fmt.Errorf("no %s assertion", a.cfg.JWTHeader)
+		}
+		c, err := a.jwt.verify(r.Context(), raw)
+		if err != nil {
+			return access.Identity{}, fmt.Errorf("assertion refused: %w", err)
+		}
+		email, name, groups = c.email, c.name, c.groups
+	} else {
+		email = strings.TrimSpace(r.Header.Get(a.cfg.EmailHeader))
+		name = strings.TrimSpace(r.Header.Get(a.cfg.UserHeader))
+		if email == "" && strings.Contains(name, "@") {
+			email = name // oauth2-proxy may send only the user, as an email
+		}
+		groups = splitList(strings.Join(r.Header.Values(a.cfg.GroupsHeader), ","))
+	}
+	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
+		return access.Identity{}, errors.New("no valid email in the proxy's identity")
+	}
+	if name == "" {
+		name = email
+	}
+	return access.Identity{Email: email, Name: name, Groups: groups, Role: a.cfg.RoleFor(groups)}, nil
+}
+
+// jwtVerifier checks the proxy's signed assertion against keys from its
+// JWKS URL. Keys are cached; an unknown key id triggers a fetch, but never
+// more than one a minute, so a flood of forged kids cannot hammer the
+// identity provider.
+type jwtVerifier struct {
+	url, audience, issuer, groupsClaim string
+	leeway                             time.Duration
+	http                               *http.Client
+	now                                func() time.Time
+
+	mu      sync.Mutex
+	keys    jose.JSONWebKeySet
+	fetched time.Time // last fetch attempt; zero before the first
+}
+
+// jwksRefetchInterval bounds how often the key set is fetched again.
+const jwksRefetchInterval = time.Minute
+
+// pinnedAlgs are the only algorithms accepted; "none" and HMAC (with a
+// public key as the secret) are refused by construction.
+var pinnedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+
+func newJWTVerifier(cfg Config, client *http.Client, now func() time.Time) *jwtVerifier {
+	return &jwtVerifier{url: cfg.JWKSURL, audience: cfg.JWTAudience, issuer: cfg.JWTIssuer,
+		groupsClaim: cfg.JWTGroupsClaim, leeway: cfg.JWTLeeway, http: client, now: now}
+}
+
+type assertion struct {
+	email, name string
+	groups      []string
+}
+
+func (v *jwtVerifier) verify(ctx context.Context, raw string) (assertion, error) {
+	tok, err := jwt.ParseSigned(raw, pinnedAlgs)
+	if err != nil {
+		return assertion{}, fmt.Errorf("parse: %w", err)
+	}
+	if len(tok.Headers) != 1 {
+		return assertion{}, errors.New("expected exactly one signature")
+	}
+	h := tok.Headers[0]
+	key, err := v.key(ctx, h.KeyID, h.Algorithm)
+	if err != nil {
+		return assertion{}, err
+	}
+	var std jwt.Claims
+	var extra map[string]any
+	if err := tok.Claims(key.Key, &std, &extra); err != nil {
+		return assertion{}, fmt.Errorf("signature: %w", err)
+	}
+	if std.Expiry == nil {
+		return assertion{}, errors.New("no exp claim")
+	}
+	err = std.ValidateWithLeeway(jwt.Expected{Issuer: v.issuer, AnyAudience: jwt.Audience{v.audience}, Time: v.now()}, v.leeway)
+	if err != nil {
+		return assertion{}, err
+	}
+	email, _ := extra["email"].(string)
+	name, _ := extra["name"].(string)
+	return assertion{email: email, name: name, groups: claimStrings(extra[v.groupsClaim])}, nil
+}
+
+// key finds the verification key for kid, fetching the key set when it is
+// unknown and the last fetch is old enough.
+func (v *jwtVerifier) key(ctx context.Context, kid, alg string) (jose.JSONWebKey, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if k, ok := v.lookup(kid, alg); ok {
+		return k, nil
+	}
+	now := v.now()
+	if !v.fetched.IsZero() && now.Sub(v.fetched) < jwksRefetchInterval {
+		return jose.JSONWebKey{}, fmt.Errorf("unknown key id %q (key set fetched %s ago)", kid, now.Sub(v.fetched).Round(time.Second))
+	}
+	v.fetched = now
+	// One caller's cancelled request must not waste the fetch for a minute.
+	set, err := v.fetch(context.WithoutCancel(ctx))
+	if err != nil {
+		return jose.JSONWebKey{}, err
+	}
+	v.keys = set
+	if k, ok := v.lookup(kid, alg); ok {
+		return k, nil
+	}
+	return jose.JSONWebKey{}, fmt.Errorf("unknown key id %q", kid)
+}
+
+func (v *jwtVerifier) lookup(kid, alg string) (jose.JSONWebKey, bool) {
+	var candidates []jose.JSONWebKey
+	if kid != "" {
+		candidates = v.keys.Key(kid)
+	} else if len(v.keys.Keys) == 1 {
+		candidates = v.keys.Keys // a single unnamed key needs no kid
+	}
+	for _, k := range candidates {
+		if k.IsPublic() && (k.Use == "" || k.Use == "sig") && (k.Algorithm == "" || k.Algorithm == alg) {
+			return k, true
+		}
+	}
+	return jose.JSONWebKey{}, false
+}
+
+func (v *jwtVerifier) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
+	var set jose.JSONWebKeySet
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.url, nil)
+	if err != nil {
+		return set, fmt.Errorf("JWKS request: %w", err)
+	}
+	res, err := v.http.Do(req)
+	if err != nil {
+		return set, fmt.Errorf("JWKS fetch: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return set, fmt.Errorf("JWKS fetch: status %d", res.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&set); err != nil {
+		return set, fmt.Errorf("JWKS decode: %w", err)
+	}
+	return set, nil
+}
+
+// claimStrings reads a groups claim given as a list or as one
+// comma-separated string.
+func claimStrings(v any) []string {
+	switch g := v.(type) {
+	case string:
+		return splitList(g)
+	case []any:
+		out := make([]string, 0, len(g))
+		for _, x := range g {
+			if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
+				out = append(out, strings.TrimSpace(s))
+			}
+		}
+		return out
+	}
+	return nil
+}

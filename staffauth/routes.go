@@ -1,0 +1,102 @@
+package staffauth
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+)
+
+// Routes registers the sign-in routes on e, each behind SecurityHeaders
+// and CSRF (so the demo sign-in and sign-out forms are protected too):
+//
+//	GET  /auth/login       oidc: redirect to the provider; demo: the persona switcher; proxy: back to /
+//	GET  /auth/callback    oidc: the provider's return
+//	POST /auth/demo        demo: sign in as a persona
+//	POST /auth/logout      end the session
+//	GET  /auth/signed-out  the page after signing out
+func (a *Auth) Routes(e *echo.Echo) {
+	g := e.Group("/auth", SecurityHeaders(a.cfg), a.CSRF(), noStore)
+	g.GET("/login", a.login)
+	g.POST("/logout", a.logout)
+	g.GET("/signed-out", a.signedOut)
+	switch a.cfg.Mode {
+	case ModeOIDC:
+		g.GET("/callback", a.oidcCallback)
+	case ModeDemo:
+		g.POST("/demo", a.demoSignIn)
+	}
+}
+
+// noStore keeps sign-in pages, which carry CSRF tokens, out of caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func (a *Auth) login(c echo.Context) error {
+	switch a.cfg.Mode {
+	case ModeOIDC:
+		return a.oidcLogin(c)
+	case ModeDemo:
+		views := make([]personaView, 0, len(a.cfg.DemoPersonas))
+		for _, p := range a.cfg.DemoPersonas {
+			views = append(views, personaView{Key: p.Key, Name: p.Name, Email: p.Email, Role: a.personaRole(p).String()})
+		}
+		return render(c, http.StatusOK, authPage("Sign in",
+			demoChooser(views, CSRFToken(c.Request().Context()), localPath(c.QueryParam("next")))))
+	}
+	// In proxy mode the proxy signs people in before they reach us.
+	return c.Redirect(http.StatusFound, "/")
+}
+
+func (a *Auth) personaRole(p Persona) access.Role {
+	if p.Role != 0 {
+		return p.Role
+	}
+	return a.cfg.RoleFor(p.Groups)
+}
+
+func (a *Auth) demoSignIn(c echo.Context) error {
+	p, ok := a.personas[c.FormValue("persona")]
+	if !ok {
+		return a.problem(c, http.StatusBadRequest, "Unknown persona", "Pick one of the personas listed.")
+	}
+	role := a.personaRole(p)
+	a.signIn(c, p.Email, p.Name, p.Groups, role)
+	a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed in", slog.String("email", p.Email),
+		slog.String("role", role.String()), slog.String("mode", string(ModeDemo)))
+	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
+}
+
+func (a *Auth) logout(c echo.Context) error {
+	if id, err := a.sessionIdentity(c); err == nil {
+		a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed out", slog.String("email", id.Email))
+	}
+	a.signOut(c)
+	if a.cfg.Mode == ModeProxy {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return c.Redirect(http.StatusSeeOther, signedOutPath)
+}
+
+func (a *Auth) signedOut(c echo.Context) error {
+	return render(c, http.StatusOK, authPage("Signed out", signedOutBody(loginPath)))
+}
+
+// problem renders a sign-in failure with a safe message; the detail has
+// been logged by the caller.
+func (a *Auth) problem(c echo.Context, status int, heading, message string) error {
+	return render(c, status, authPage(heading, problemBody(message, loginPath)))
+}
+
+func render(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return comp.Render(c.Request().Context(), c.Response())
+}
