@@ -11,10 +11,9 @@
 //
 // A complete use:
 //
-//	c, err := client.New(client.BaseURLFromSubdomain("acme"), id, secret,
-//		client.WithTimeout(5*time.Second))
+//	c, err := client.New(client.BaseURLFromSubdomain("acme"), id, secret, client.WithTimeout(5*time.Second))
 //	if err != nil {
-//		return err
+//		return err // bad configuration; no request was made
 //	}
 //	ctx = client.WithRequestID(ctx, reqID)
 //	for u, err := range c.AllUsers(ctx, client.ListUsersQuery{Email: "*@acme.com"}) {
@@ -22,8 +21,8 @@
 //			return err
 //		}
 //		if u.Status == client.StatusLocked {
-//			if err := c.UnlockUser(ctx, u.ID); errors.Is(err, client.ErrNotFound) {
-//				continue // deleted meanwhile
+//			if err := c.UnlockUser(ctx, u.ID); err != nil && !errors.Is(err, client.ErrNotFound) {
+//				return err
 //			}
 //		}
 //	}
