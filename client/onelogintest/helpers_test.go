@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strconv"
 	"net/http"
 	"strings"
 	"testing"
@@ -110,3 +111,18 @@ func compactJSON(s string) string {
 	json.Compact(&b, []byte(s))
 	return b.String()
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// recorder is a minimal ResponseWriter for calling the handler directly.
+type recorder struct {
+	hdr  http.Header
+	code int
+	body bytes.Buffer
+}
+
+func newRecorder() *recorder { return &recorder{hdr: http.Header{}} }
+
+func (r *recorder) Header() http.Header         { return r.hdr }
+func (r *recorder) WriteHeader(code int)        { r.code = code }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }

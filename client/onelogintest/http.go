@@ -204,8 +204,11 @@ func (t *Tenant) Handler() http.Handler { return t }
 
 // ServeHTTP serves the API; see Handler.
 func (t *Tenant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	r.Body.Close()
+	var body []byte
+	if r.Body != nil { // nil when the handler is called directly
+		body, _ = io.ReadAll(io.LimitReader(r.Body, maxBody))
+		r.Body.Close()
+	}
 	call := t.record(r, body)
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() { t.setCallStatus(call, sw.code) }()
@@ -250,29 +253,23 @@ func faultMessage(code int) any {
 func (t *Tenant) serveResource(w http.ResponseWriter, r *http.Request, body []byte) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	var (
-		found   *route
-		id      string
-		anyPath bool
+		found *route
+		id    string
 	)
 	for i := range routes {
-		pid, ok := routes[i].match(segs)
-		if !ok {
-			continue
-		}
-		anyPath = true
-		if routes[i].method == r.Method {
+		if pid, ok := routes[i].match(segs); ok && routes[i].method == r.Method {
 			found, id = &routes[i], pid
 			break
 		}
 	}
 	if found == nil {
-		_ = anyPath // wrong method and unknown path answer alike (reference §2.5)
+		// A wrong method and an unknown path answer alike (reference §2.5).
 		fail(w, http.StatusNotFound, msgNoRoute)
 		return
 	}
 	now := t.clock.Now()
 	if found.v2 {
-		if !t.validBearer(r, now) {
+		if !t.validBearer(r, now) || !hasScope(found.scopes, t.opts.Scope) {
 			writeJSON(w, http.StatusUnauthorized, v2Error{Message: "Unauthorized", Name: "UnauthorizedError", StatusCode: 401})
 			return
 		}

@@ -110,7 +110,8 @@ func (s listSpec) page(r *http.Request, ids []int64) ([]int64, pagination) {
 		if i := indexOf(s.after); i >= 0 {
 			start = i + 1
 		} else {
-			start = s.after.Off + 1
+			// The boundary item is gone; what followed it moved up one place.
+			start = s.after.Off
 		}
 	case s.before != nil:
 		end := s.before.Off

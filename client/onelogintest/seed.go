@@ -326,7 +326,7 @@ func (s *seeder) base(first, last name, local, domain string, d dept, contractor
 	if !contractor && s.chance(0.35) { // synced from Active Directory
 		sam := strings.ToLower(first.ascii[:1] + last.ascii)
 		u.directoryID = tp64(adDirectoryID)
-		u.distinguishedName = strPtr(fmt.Sprintf("CN=%s %s,OU=%s,OU=Staff,DC=northwind,DC=local", first.ascii, last.ascii, d.name))
+		u.distinguishedName = strPtr(fmt.Sprintf("CN=%s %s,OU=%s,OU=Staff,DC=northwind,DC=local", first.disp, last.disp, d.name))
 		u.memberOf = strPtr("CN=All Staff,OU=Groups,DC=northwind,DC=local")
 		u.samAccountName = strPtr(sam)
 		u.userPrincipalName = strPtr(local + "@northwind.local")
