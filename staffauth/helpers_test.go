@@ -204,3 +204,7 @@ func mustNew(t *testing.T, cfg Config, opts ...Option) *Auth {
 }
 
 var _ = access.RoleAdmin
+
+func slogTo(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
