@@ -35,7 +35,7 @@ type panelSpec struct {
 }
 
 var (
-	statusPanel     = panelSpec{render: views.StatusActions} // TODO(actions): views.StatusPanel once the user page has it
+	statusPanel     = panelSpec{render: views.StatusPanel}
 	sessionPanel    = panelSpec{render: views.SessionPanel}
 	passwordPanel   = panelSpec{render: views.PasswordPanel}
 	mfaPanel        = panelSpec{render: views.MFAPanel}
