@@ -21,14 +21,30 @@ type UserView struct {
 	Missing        []string
 	AttributeNames []string
 	History        []HistoryItem
-	Now            time.Time
-	Loc            *time.Location
+	// HistoryEnabled is false when the console keeps no readable audit trail,
+	// so the page can say where history would appear instead of "none".
+	HistoryEnabled bool
+	// BaseURL is the OneLogin tenant's URL; app icons given as a path are
+	// resolved against it.
+	BaseURL string
+	Now     time.Time
+	Loc     *time.Location
 	// Notice and Form belong to the panel being re-rendered after an action.
 	Notice *Notice
 	Form   Form
 	// Secret is shown exactly once after an action that creates one (a
 	// generated password, an MFA token) and is never stored or logged.
 	Secret *Secret
+}
+
+// IsMissing reports whether OneLogin did not deliver a part of the page.
+func (v UserView) IsMissing(part string) bool {
+	for _, m := range v.Missing {
+		if m == part {
+			return true
+		}
+	}
+	return false
 }
 
 // Form carries what a person typed back to them, with a message per field.
