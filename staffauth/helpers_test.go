@@ -81,6 +81,12 @@ type whoami struct {
 // group with GET /whoami and POST /act.
 func newApp(t *testing.T, a *Auth) *httptest.Server {
 	t.Helper()
+	srv := httptest.NewServer(appHandler(a))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func appHandler(a *Auth) http.Handler {
 	e := echo.New()
 	e.IPExtractor = a.IPExtractor()
 	a.Routes(e)
@@ -95,9 +101,7 @@ func newApp(t *testing.T, a *Auth) *httptest.Server {
 	})
 	app.POST("/act", func(c echo.Context) error { return c.String(http.StatusOK, "done") })
 	app.GET("/ip", func(c echo.Context) error { return c.String(http.StatusOK, c.RealIP()) })
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return srv
+	return e
 }
 
 // browser is a cookie-keeping client that does not follow redirects, so

@@ -49,10 +49,12 @@ func (o *oidcClient) setup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVe
 	if err != nil {
 		return nil, nil, fmt.Errorf("OIDC discovery at %s: %w", o.cfg.OIDCIssuer, err)
 	}
+	endpoint := p.Endpoint()
+	endpoint.AuthStyle = authStyle(p)
 	o.oauth = &oauth2.Config{
 		ClientID:     o.cfg.OIDCClientID,
 		ClientSecret: o.cfg.OIDCClientSecret,
-		Endpoint:     p.Endpoint(),
+		Endpoint:     endpoint,
 		RedirectURL:  o.cfg.OIDCRedirectURL,
 		Scopes:       o.cfg.OIDCScopes,
 	}
@@ -62,6 +64,22 @@ func (o *oidcClient) setup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVe
 		Now:                  o.now,
 	})
 	return o.oauth, o.verifier, nil
+}
+
+// authStyle picks how the client secret is sent from what the provider
+// announces. Leaving it to oauth2's auto-detection would retry a refused
+// exchange with the other style, spending the single-use code on a second
+// attempt and hiding the first refusal's reason.
+func authStyle(p *oidc.Provider) oauth2.AuthStyle {
+	var meta struct {
+		Methods []string `json:"token_endpoint_auth_methods_supported"`
+	}
+	_ = p.Claims(&meta)
+	// client_secret_basic is the default when the provider says nothing.
+	if len(meta.Methods) == 0 || slices.Contains(meta.Methods, "client_secret_basic") {
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleInParams
 }
 
 // flow is one sign-in in progress, kept in the flow cookie between the
