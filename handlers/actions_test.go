@@ -729,3 +729,69 @@ func TestActions_formsTargetTheirPanel(t *testing.T) {
 		t.Errorf("hx-target = %q", a)
 	}
 }
+
+// The user page holds every action panel for an admin, with ids that are
+// unique on the page (so each action swaps exactly its own panel), and only
+// the panels a role may use.
+func TestActions_userPagePanels(t *testing.T) {
+	panels := []string{"panel-status", "panel-session", "panel-password", "panel-mfa", "panel-state",
+		"panel-roles", "panel-attributes", "panel-danger"}
+	for _, tc := range []struct {
+		role    access.Role
+		present []string
+		absent  []string
+		forms   []string
+	}{
+		{access.RoleAdmin, panels, nil, []string{"unlock-form", "logout-form", "password-form", "password-hash-form",
+			"mfa-form", "state-form", "roles-remove-form", "roles-add-form", "attributes-form", "delete-form"}},
+		{access.RoleHelpdesk, []string{"panel-status", "panel-session", "panel-password", "panel-mfa", "panel-state", "panel-roles", "panel-attributes"},
+			[]string{"panel-danger"}, []string{"unlock-form", "logout-form", "password-form", "mfa-form", "state-form"}},
+		{access.RoleViewer, []string{"panel-status", "panel-roles", "panel-attributes"},
+			[]string{"panel-session", "panel-password", "panel-mfa", "panel-state", "panel-danger"}, nil},
+	} {
+		t.Run(tc.role.String(), func(t *testing.T) {
+			c := newConsole(t, tc.role)
+			id := c.userID(onelogintest.PersonaLocked)
+			rec := c.get("/users/" + strconv.FormatInt(id, 10))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d", rec.Code)
+			}
+			d := doc(t, rec)
+			seen := map[string]int{}
+			d.Find("[id]").Each(func(_ int, s *goquery.Selection) {
+				v, _ := s.Attr("id")
+				seen[v]++
+			})
+			for v, n := range seen {
+				if n > 1 {
+					t.Errorf("id %q appears %d times", v, n)
+				}
+			}
+			for _, p := range tc.present {
+				if seen[p] != 1 {
+					t.Errorf("no section #%s", p)
+				}
+			}
+			for _, p := range tc.absent {
+				if seen[p] != 0 {
+					t.Errorf("#%s shown to a %s", p, tc.role)
+				}
+			}
+			all := []string{"unlock-form", "lock-form", "logout-form", "password-form", "password-hash-form", "mfa-form",
+				"state-form", "roles-remove-form", "roles-add-form", "attributes-form", "delete-form"}
+			for _, f := range all {
+				want := slices.Contains(tc.forms, f)
+				if got := d.Find("form[data-testid=" + f + "]").Length(); (got == 1) != want {
+					t.Errorf("form %s shown %d times, want shown=%v", f, got, want)
+				}
+			}
+			// Every label points at an input that exists.
+			d.Find("label[for]").Each(func(_ int, s *goquery.Selection) {
+				v, _ := s.Attr("for")
+				if seen[v] != 1 {
+					t.Errorf("label for %q has no input", v)
+				}
+			})
+		})
+	}
+}
