@@ -16,7 +16,14 @@
 //
 //	srv := onelogintest.NewServer(onelogintest.Options{Seed: 1})
 //	defer srv.Close()
-//	c := client.New(srv.URL, srv.ClientID, srv.ClientSecret)
-//	srv.Tenant.FailNext(1, http.StatusInternalServerError)
-//	// ... call c, then inspect srv.Tenant.Calls() or srv.Tenant.User(id)
+//	c, err := client.New(srv.URL, srv.ClientID, srv.ClientSecret)
+//	...
+//	srv.Tenant.FailNext(1, http.StatusInternalServerError) // the next call fails
+//	clock := onelogintest.NewManualClock(time.Now())      // or pass Options.Clock
+//	// call c, then look at srv.Tenant.Calls(), srv.Tenant.User(id), ...
+//
+// The demo mode serves it on its own listener and mounts the OIDC provider:
+//
+//	srv := onelogintest.NewServerOn(listener, onelogintest.Options{Seed: 1})
+//	srv.Mount("/oidc/2/", provider)
 package onelogintest

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"strconv"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -126,3 +127,5 @@ func newRecorder() *recorder { return &recorder{hdr: http.Header{}} }
 func (r *recorder) Header() http.Header         { return r.hdr }
 func (r *recorder) WriteHeader(code int)        { r.code = code }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+
+type netDialer = net.Dialer

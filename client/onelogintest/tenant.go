@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -525,7 +526,7 @@ type Call struct {
 	Method   string
 	Path     string
 	RawQuery string
-	Query    map[string][]string
+	Query    url.Values
 	Body     []byte
 	Header   http.Header
 	Time     time.Time // tenant clock
