@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,8 +85,8 @@ func (h *Handler) actionView(c echo.Context, u *client.User, p panelSpec) views.
 	if p.roles {
 		all, err := h.dir.Roles(ctx)
 		if err != nil {
-			h.log.WarnContext(ctx, "roles unavailable for panel", "error", err)
-			v.Missing = append(v.Missing, "roles")
+			h.log.WarnContext(ctx, "role names unavailable for panel; showing role ids", "error", err)
+			v.Missing = append(v.Missing, "role names")
 		}
 		v.AllRoles = all
 		v.Roles = rolesOf(u.RoleIDs, all)
@@ -92,16 +94,19 @@ func (h *Handler) actionView(c echo.Context, u *client.User, p panelSpec) views.
 	if p.attrs {
 		names, err := h.dir.CustomAttributes(ctx)
 		if err != nil {
-			h.log.WarnContext(ctx, "custom attributes unavailable for panel", "error", err)
-			v.Missing = append(v.Missing, "attributes")
+			// The user object lists every defined attribute, so its keys
+			// are a complete fallback.
+			h.log.WarnContext(ctx, "custom attribute names unavailable for panel; using the user's", "error", err)
+			names = slices.Sorted(maps.Keys(u.CustomAttributes))
 		}
 		v.AttributeNames = names
 	}
 	return v
 }
 
-// rolesOf resolves role ids to names; an id the tenant list lacks (a role
-// created a moment ago) is still shown, by number.
+// rolesOf resolves role ids to names, sorted by name as the user page lists
+// them; an id the tenant list lacks (a role created a moment ago) is still
+// shown, by number.
 func rolesOf(ids []int64, all []client.Role) []client.Role {
 	names := make(map[int64]string, len(all))
 	for _, r := range all {
@@ -115,6 +120,9 @@ func rolesOf(ids []int64, all []client.Role) []client.Role {
 		}
 		out = append(out, client.Role{ID: id, Name: name})
 	}
+	slices.SortStableFunc(out, func(a, b client.Role) int {
+		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+	})
 	return out
 }
 
