@@ -26,4 +26,14 @@
 //
 //	srv := onelogintest.NewServerOn(listener, onelogintest.Options{Seed: 1})
 //	srv.Mount("/oidc/2/", provider)
+//
+// Where the reference marks behaviour as unconfirmed (U), the fake makes a
+// choice and says so in a comment starting "Assumption". The main ones: the
+// exhausted quota answers 429 with a v1 envelope; limit is capped at 100;
+// unknown query parameters are ignored; a leading '!' in a search value
+// negates it; v1 update accepts status (1 unlocks); lock_user refuses
+// periods shorter than the policy's; duplicate email/username, password
+// mismatch and policy failures answer 400 with "Validation failed: ..."
+// sentences; a previous page (before_cursor) is offered on every page but
+// the first, so only a single-page listing has all four pagination keys null.
 package onelogintest
