@@ -350,8 +350,21 @@ func ConfigFromEnv(getenv func(string) string) (Config, []error) {
 	}
 	dur("HELPDESK_SESSION_IDLE_TIMEOUT", &c.IdleTimeout)
 	dur("HELPDESK_SESSION_MAX_AGE", &c.AbsoluteTimeout)
-	if len(errs) == 0 {
-		errs = append(errs, c.Validate()...)
+	// Report what is missing or inconsistent too, except for variables that
+	// already have a parse error (a key that did not decode is not also
+	// "missing").
+	for _, err := range c.Validate() {
+		dup := false
+		for _, prev := range errs {
+			name, _, _ := strings.Cut(prev.Error(), ":")
+			if strings.HasPrefix(err.Error(), name+":") {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			errs = append(errs, err)
+		}
 	}
 	return c.withDefaults(), errs
 }

@@ -1,0 +1,82 @@
+package staffauth
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestLimiter(t *testing.T) {
+	clock := newClock()
+	l := NewLimiter(3, time.Hour, clock.Now)
+	for i := range 3 {
+		if ok, _ := l.Allow("emil@example.com"); !ok {
+			t.Fatalf("attempt %d refused", i+1)
+		}
+		clock.Add(10 * time.Minute)
+	}
+	// 30 min after the first attempt: the fourth must wait 30 min more.
+	ok, wait := l.Allow("EMIL@example.com")
+	if ok || wait != 30*time.Minute {
+		t.Errorf("fourth attempt: %v, wait %s", ok, wait)
+	}
+	if n := l.Remaining("emil@example.com"); n != 0 {
+		t.Errorf("remaining = %d", n)
+	}
+	// Someone else is not affected.
+	if ok, _ := l.Allow("ann@example.com"); !ok {
+		t.Error("another person was limited")
+	}
+	// The window slides: once the first attempt is an hour old, one more.
+	clock.Add(30 * time.Minute)
+	if ok, _ := l.Allow("emil@example.com"); !ok {
+		t.Error("attempt after the window slid was refused")
+	}
+	if ok, wait := l.Allow("emil@example.com"); ok || wait != 10*time.Minute {
+		t.Errorf("next: %v, wait %s", ok, wait)
+	}
+}
+
+func TestLimiter_zeroAllowsNothing(t *testing.T) {
+	l := NewLimiter(0, time.Hour, nil)
+	if ok, _ := l.Allow("a@example.com"); ok {
+		t.Error("limit 0 allowed an attempt")
+	}
+}
+
+func TestLimiter_concurrent(t *testing.T) {
+	l := NewLimiter(3, time.Hour, nil)
+	var allowed atomic.Int32
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, _ := l.Allow("same@example.com"); ok {
+				allowed.Add(1)
+			}
+			l.Allow("other-" + time.Now().String())
+		}()
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != 3 {
+		t.Errorf("%d attempts allowed, want 3", n)
+	}
+}
+
+func TestLimiter_forgetsIdlePeople(t *testing.T) {
+	clock := newClock()
+	l := NewLimiter(1, time.Minute, clock.Now)
+	for i := range 1023 {
+		l.Allow(time.Duration(i).String())
+	}
+	clock.Add(2 * time.Minute)
+	l.Allow("trigger") // the 1024th call sweeps
+	l.mu.Lock()
+	n := len(l.hits)
+	l.mu.Unlock()
+	if n != 1 {
+		t.Errorf("%d people remembered, want 1", n)
+	}
+}
