@@ -1,6 +1,7 @@
 package staffauth
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -262,5 +263,39 @@ func TestSession_freshCSRFSecretAtSignIn(t *testing.T) {
 	who, _ := b.whoami()
 	if who.CSRF == "" || who.CSRF == before {
 		t.Errorf("CSRF secret survived sign-in (before %q, after %q)", before, who.CSRF)
+	}
+}
+
+func TestSession_manyGroupsStillFitTheCookie(t *testing.T) {
+	cfg := demoConfig()
+	var groups []string
+	for i := range 300 {
+		groups = append(groups, fmt.Sprintf("a-rather-long-directory-group-%03d", i))
+	}
+	groups = append(groups, "helpdesk-admins") // the role is decided from all of them
+	cfg.DemoPersonas = []Persona{{Key: "busy", Email: "busy@example.com", Name: "Busy", Groups: groups}}
+	srv := newApp(t, mustNew(t, cfg))
+	b := newBrowser(t, srv.URL)
+	b.demoSignIn("busy")
+	who, status := b.whoami()
+	if status != http.StatusOK || who.Role != "admin" || len(who.Groups) == 0 || len(who.Groups) >= len(groups) {
+		t.Errorf("whoami = %d role %s, %d groups", status, who.Role, len(who.Groups))
+	}
+}
+
+func TestNew_demoGeneratesKeyWithWarning(t *testing.T) {
+	var logs logBuffer
+	a, err := New(Config{Mode: ModeDemo}, slogTo(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.cfg.SessionKeys) != 1 || len(a.cfg.SessionKeys[0]) != 32 {
+		t.Errorf("generated keys = %d", len(a.cfg.SessionKeys))
+	}
+	if !strings.Contains(logs.String(), "HELPDESK_SESSION_KEYS") || !strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("no warning: %s", logs.String())
+	}
+	if _, err := New(Config{Mode: ModeOIDC}, nil); err == nil {
+		t.Error("oidc mode without settings was accepted")
 	}
 }
