@@ -45,14 +45,14 @@ const fakeOIDCClientID = "onelogin-helpdesk"
 
 // New builds the console. With no OneLogin tenant configured it starts the
 // embedded fake tenant on a loopback port and signs staff in against it.
-func New(cfg config.Config, logger *slog.Logger) (app *App, err error) {
+func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	app = &App{}
+	app := &App{}
 	defer func() {
 		if err != nil {
-			app.Close()
+			app.Close() // whatever was started before the failure
 		}
 	}()
 
@@ -141,9 +141,11 @@ func (a *App) serveFakeSignIn(cfg config.Config) (func(string) string, []staffau
 		"HELPDESK_OIDC_ISSUER":        issuer,
 		"HELPDESK_OIDC_CLIENT_ID":     fakeOIDCClientID,
 		"HELPDESK_OIDC_CLIENT_SECRET": secret,
-		"HELPDESK_ADMIN_GROUPS":       onelogintest.GroupAdmins,
-		"HELPDESK_HELPDESK_GROUPS":    onelogintest.GroupHelpdesk,
-		"HELPDESK_VIEWER_GROUPS":      onelogintest.GroupViewers,
+		// The demo tenant starts afresh each run, so sessions may too.
+		"HELPDESK_SESSION_KEYS":    randomHex(32),
+		"HELPDESK_ADMIN_GROUPS":    onelogintest.GroupAdmins,
+		"HELPDESK_HELPDESK_GROUPS": onelogintest.GroupHelpdesk,
+		"HELPDESK_VIEWER_GROUPS":   onelogintest.GroupViewers,
 	}
 	// A custom issuer brings its own client; never mix it with ours.
 	custom := cfg.Env("HELPDESK_OIDC_ISSUER") != ""
@@ -185,6 +187,9 @@ func (a *App) Fake() *onelogintest.Server { return a.fake }
 
 // Close releases the audit trail and stops the fake tenant.
 func (a *App) Close() {
+	if a == nil {
+		return
+	}
 	if a.trail != nil {
 		_ = a.trail.Close()
 	}
