@@ -1,0 +1,53 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"testing"
+
+	"onelogin-helpdesk/client/onelogintest"
+)
+
+// Journey 8: axe-core finds no serious or critical problems on the pages
+// people use most: search with results, a person's page with every control,
+// the audit page with an entry, and /me.
+func TestAccessibility_mainPages(t *testing.T) {
+	s := startConsole(t, nil)
+	locked := s.person(t, onelogintest.PersonaLocked)
+
+	t.Run("search results", func(t *testing.T) {
+		page := newPage(t, "")
+		s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users?q=dubois")
+		must(t, expect.Locator(page.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
+		assertAccessible(t, page, "search page with results")
+	})
+
+	t.Run("user page", func(t *testing.T) {
+		page := newPage(t, "")
+		// An admin sees every panel and control.
+		s.signIn(t, page, onelogintest.PersonaAdmin, fmt.Sprintf("/users/%d", locked.ID))
+		must(t, expect.Locator(page.GetByTestId("user-name")).ToHaveText(locked.Name), "the page shows the person")
+		assertAccessible(t, page, "user page")
+
+		// And after an action: the notice, the re-rendered panel.
+		status := page.Locator("#panel-status")
+		must(t, status.GetByRole("button", named("Unlock "+locked.Name)).Click(), "unlock")
+		must(t, expect.Locator(status.GetByTestId("notice")).ToBeVisible(), "the notice appears")
+		assertAccessible(t, page, "user page after an unlock")
+	})
+
+	t.Run("audit page", func(t *testing.T) {
+		page := newPage(t, "")
+		s.signIn(t, page, onelogintest.PersonaAdmin, "/audit")
+		must(t, expect.Locator(page.GetByRole("row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the audit page lists the unlock")
+		assertAccessible(t, page, "audit page")
+	})
+
+	t.Run("my account", func(t *testing.T) {
+		page := newPage(t, "")
+		s.signIn(t, page, onelogintest.PersonaEmployee, "/me")
+		must(t, expect.Locator(page.Locator("main")).ToContainText(onelogintest.PersonaEmployee), "/me shows the account")
+		assertAccessible(t, page, "/me")
+	})
+}
