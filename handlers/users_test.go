@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -847,7 +846,7 @@ func TestNoSecretsInLog(t *testing.T) {
 	c.get("/users/12")
 	c.get("/users?since=bad")
 	c.fake.Tenant.FailNext(10, 500)
-	c.get("/users?q=ann")
+	c.get("/users?q=zqxterm")
 	c.fake.Tenant.ExpireAllTokens()
 	c.get("/users/" + id(onelogintest.PersonaAdminID))
 
@@ -878,7 +877,8 @@ func TestNoSecretsInLog(t *testing.T) {
 			t.Errorf("the log contains the %s", name)
 		}
 	}
-	if strings.Contains(log, fmt.Sprint("q=ann")) {
+	// Search terms are personal data: the access log has the route, not the URL.
+	if strings.Contains(log, "zqxterm") {
 		t.Error("the log contains a search term")
 	}
 }
