@@ -160,6 +160,11 @@ func newPage(t *testing.T, label string) playwright.Page {
 		}
 	})
 	page.OnPageError(func(err error) { note("page error: " + err.Error()) })
+	page.OnResponse(func(r playwright.Response) {
+		if r.Status() >= 400 {
+			note(fmt.Sprintf("response %d: %s %s", r.Status(), r.Request().Method(), r.URL()))
+		}
+	})
 	page.OnRequestFailed(func(r playwright.Request) {
 		note(fmt.Sprintf("request failed: %s %s: %v", r.Method(), r.URL(), r.Failure()))
 	})

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -48,8 +46,6 @@ func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 		"HELPDESK_AUTH_MODE":  "oidc",
 		"HELPDESK_AUDIT_DB":   filepath.Join(t.TempDir(), "audit.db"),
 		"HELPDESK_LOG_LEVEL":  "info",
-		// oidc mode needs a session key; a fresh one per console.
-		"HELPDESK_SESSION_KEYS": randomKey(t),
 		// A smaller tenant seeds faster; the personas are always there.
 		"HELPDESK_FAKE_USERS": "300",
 		// The fake tenant's role names, mapped to the console's roles.
@@ -87,15 +83,6 @@ func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 		t.Fatal("console.New started no embedded fake tenant; the journeys need it")
 	}
 	return &consoleServer{URL: base, App: app, Tenant: fake.Tenant}
-}
-
-// randomKey is a 32-byte session key in hex.
-func randomKey(t *testing.T) string {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // syncBuffer collects the console's log for printing when a test fails.
