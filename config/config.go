@@ -38,6 +38,8 @@ var Settings = []Setting{
 	{"ONELOGIN_CLIENT_ID", "", "OneLogin API credential client id (Manage All scope for every action)."},
 	{"ONELOGIN_CLIENT_SECRET", "", "OneLogin API credential secret. Never logged or shown."},
 	{"ONELOGIN_TIMEOUT", "10s", "Deadline for each OneLogin call."},
+	{"HELPDESK_BREAKER_FAILURES", "5", "Consecutive OneLogin failures (no answer or 5xx) after which the console stops calling it for a while; 0 never stops."},
+	{"HELPDESK_BREAKER_OPEN", "10s", "How long the console stops calling a failing OneLogin before trying one call again."},
 	{"HELPDESK_FAKE_SEED", "1", "Seed of the embedded fake tenant (demo mode)."},
 	{"HELPDESK_FAKE_USERS", "2000", "Number of people in the embedded fake tenant."},
 	{"HELPDESK_FAKE_LATENCY", "0s", "Latency the embedded fake tenant adds to every call (benchmarks)."},
@@ -80,6 +82,7 @@ type Config struct {
 	// OneLogin is the real tenant; a zero BaseURL means the embedded fake.
 	OneLogin OneLogin
 	Fake     Fake
+	Breaker  Breaker
 
 	// Auth holds the raw auth settings for staffauth.ConfigFromEnv, which
 	// owns their meaning; AuthMode is resolved here because it decides what
@@ -106,6 +109,12 @@ type OneLogin struct {
 // String hides the secret.
 func (o OneLogin) String() string {
 	return fmt.Sprintf("OneLogin{BaseURL:%s ClientID:%s ClientSecret:redacted}", o.BaseURL, o.ClientID)
+}
+
+// Breaker configures the circuit breaker in front of OneLogin.
+type Breaker struct {
+	Failures int // 0: never open
+	OpenFor  time.Duration
 }
 
 // Fake configures the embedded fake tenant.
@@ -152,6 +161,12 @@ func Load(getenv func(string) string) (Config, error) {
 		p.fail("ONELOGIN_CLIENT_ID", "ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET are required with a real tenant")
 	case c.OneLogin.BaseURL == "" && (c.OneLogin.ClientID != "" || c.OneLogin.ClientSecret != ""):
 		p.fail("ONELOGIN_SUBDOMAIN", "credentials are set but no tenant: set ONELOGIN_SUBDOMAIN or ONELOGIN_URL")
+	}
+
+	c.Breaker.Failures = p.integer("HELPDESK_BREAKER_FAILURES", 0, 1000)
+	c.Breaker.OpenFor = p.duration("HELPDESK_BREAKER_OPEN")
+	if c.Breaker.OpenFor == 0 {
+		p.fail("HELPDESK_BREAKER_OPEN", "must be longer than 0s; set HELPDESK_BREAKER_FAILURES=0 to turn the breaker off")
 	}
 
 	c.Fake.Seed = int64(p.integer("HELPDESK_FAKE_SEED", 0, 1<<31))
