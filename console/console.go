@@ -106,6 +106,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		},
 		Location:   cfg.Location,
 		SignOutURL: auth.SignOutURL(),
+
+		RequireTicket:      cfg.RequireTicket,
+		SelfUnlocksPerHour: cfg.SelfUnlocksPerHour,
 	})
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -42,6 +43,22 @@ type Recorder interface {
 var errNotRecorded = &problem{Status: http.StatusServiceUnavailable, Heading: "Audit trail unavailable",
 	Message: "The action was not carried out because the audit trail could not be written. Try again later or tell whoever runs the console."}
 
+// errTicketRequired refuses a sensitive action without a ticket when
+// HELPDESK_REQUIRE_TICKET is on. It is a 422: the person's input is what is
+// missing, and it belongs beside the form's ticket field.
+var errTicketRequired = &problem{Status: http.StatusUnprocessableEntity, Heading: "Ticket required",
+	Message: "Give a ticket number or reason: this console requires one for every change to an account. Nothing was changed."}
+
+// needsTicket reports whether the attempt is refused for want of a ticket.
+// Self-service is exempt: employees fixing their own account have no ticket.
+func (h *Handler) needsTicket(a Attempt) bool {
+	switch a.Action {
+	case access.SelfUnlock, access.SelfLogout:
+		return false
+	}
+	return h.requireTicket && a.Action.Sensitive() && strings.TrimSpace(a.Ticket) == ""
+}
+
 // act is the single door every account action passes through: it checks the
 // caller's role, records the attempt before OneLogin is called, runs the call
 // and completes the record with the outcome. It returns the call's error.
@@ -51,6 +68,10 @@ func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) 
 	rec.Params, rec.Ticket = a.Params, a.Ticket
 	if !h.canAct(ctx, a.Action) {
 		return h.deny(c, rec)
+	}
+	if h.needsTicket(a) {
+		h.recordDenied(ctx, rec, "no ticket given, and this console requires one for "+string(a.Action))
+		return errTicketRequired
 	}
 	id, err := h.audit.Begin(ctx, rec)
 	if err != nil {
@@ -88,12 +109,18 @@ func (h *Handler) canAct(ctx context.Context, a access.Action) bool {
 
 // deny records a refused attempt and answers 403.
 func (h *Handler) deny(c echo.Context, rec audit.Record) error {
-	rec.Outcome = audit.OutcomeDenied
-	rec.Reason = "role " + rec.ActorRole + " may not " + string(rec.Action)
-	if _, err := h.audit.Begin(c.Request().Context(), rec); err != nil {
-		h.log.ErrorContext(c.Request().Context(), "audit write failed", "action", rec.Action, "error", err)
-	}
+	h.recordDenied(c.Request().Context(), rec, "role "+rec.ActorRole+" may not "+string(rec.Action))
 	return forbidden("Your role (" + rec.ActorRole + ") does not allow this. Ask an administrator if you need it.")
+}
+
+// recordDenied writes a refused attempt, already complete, with the reason.
+// The refusal stands whether or not it could be written down.
+func (h *Handler) recordDenied(ctx context.Context, rec audit.Record, reason string) {
+	rec.Outcome = audit.OutcomeDenied
+	rec.Reason = reason
+	if _, err := h.audit.Begin(ctx, rec); err != nil {
+		h.log.ErrorContext(ctx, "audit write failed", "action", rec.Action, "error", err)
+	}
 }
 
 // require refuses a route to anyone whose role may not take the action: a

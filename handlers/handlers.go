@@ -19,6 +19,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/staffauth"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -73,6 +74,14 @@ type Config struct {
 	Location *time.Location
 	// SignOutURL is where the layout's sign-out button posts; "" hides it.
 	SignOutURL string
+
+	// RequireTicket refuses sensitive staff actions that carry no ticket
+	// (HELPDESK_REQUIRE_TICKET).
+	RequireTicket bool
+	// SelfUnlocksPerHour is how often a person may unlock their own account
+	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
+	// self-service unlock off.
+	SelfUnlocksPerHour int
 }
 
 // Handler holds the dependencies of every route.
@@ -86,6 +95,11 @@ type Handler struct {
 	dir        *directory
 	audit      Recorder
 	signOutURL string
+
+	requireTicket bool
+	// selfUnlocks limits self-service unlocks per person; nil when they are off.
+	selfUnlocks        *staffauth.Limiter
+	selfUnlocksPerHour int
 }
 
 // New builds the console's Echo instance with every route.
@@ -126,6 +140,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		ttl = time.Minute
 	}
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
+	h.requireTicket = cfg.RequireTicket
+	if cfg.SelfUnlocksPerHour > 0 {
+		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
+		h.selfUnlocks = staffauth.NewLimiter(cfg.SelfUnlocksPerHour, time.Hour, h.now)
+	}
 
 	e := echo.New()
 	e.HideBanner = true

@@ -44,4 +44,13 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.POST("/users/:id/roles/add", h.addRoles, h.require(access.AddRoles))
 	app.POST("/users/:id/roles/remove", h.removeRoles, h.require(access.RemoveRoles))
 	app.POST("/users/:id/custom-attributes", h.setCustomAttributes, h.require(access.SetCustomAttributes))
+
+	// Self-service: the account is always the signed-in person's own, found
+	// by their sign-in email; these URLs take no id.
+	app.GET("/me", h.me, h.require(access.SelfView))
+	app.POST("/me/unlock", h.selfUnlock, h.require(access.SelfUnlock))
+	app.POST("/me/logout", h.selfLogout, h.require(access.SelfLogout))
+
+	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
+	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))
 }

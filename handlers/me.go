@@ -1,0 +1,194 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/views"
+)
+
+// Self-service: GET /me, POST /me/unlock, POST /me/logout. The account is
+// always the one whose email is the signed-in person's sign-in email; the
+// request carries no id, and any id or email it does carry is ignored, so
+// nobody can aim these routes at someone else.
+
+// ownAccount finds the signed-in person's OneLogin account by their sign-in
+// email, exactly. It returns a *problem (404 none, 409 several) when the
+// email does not pick out one account, so no action is offered on a guess.
+func (h *Handler) ownAccount(ctx context.Context, email string) (*client.User, error) {
+	email = strings.TrimSpace(email)
+	// OneLogin reads * as a wildcard (and the fake a leading ! as "not"):
+	// such an email would not be an exact lookup.
+	if email == "" || !strings.Contains(email, "@") || strings.ContainsAny(email, "*, ") || strings.HasPrefix(email, "!") {
+		return nil, &problem{Status: http.StatusNotFound, Heading: "Your account cannot be looked up",
+			Message: fmt.Sprintf("Your sign-in email %q cannot be looked up in OneLogin exactly, so the console will not guess which account is yours.", clip(email))}
+	}
+	users, _, err := h.ol.ListUsers(ctx, client.ListUsersQuery{Email: email, Limit: 2})
+	if err != nil {
+		return nil, err
+	}
+	var mine []client.User
+	for _, u := range users {
+		if strings.EqualFold(strings.TrimSpace(u.Email), email) {
+			mine = append(mine, u)
+		}
+	}
+	switch len(mine) {
+	case 0:
+		return nil, &problem{Status: http.StatusNotFound, Heading: "No OneLogin account found",
+			Message: "OneLogin has no account with the email you signed in with, so there is nothing to show or change here."}
+	case 1:
+		return &mine[0], nil
+	}
+	return nil, &problem{Status: http.StatusConflict, Heading: "More than one OneLogin account",
+		Message: "OneLogin has more than one account with the email you signed in with, so the console cannot tell which is yours and changes none of them."}
+}
+
+// meView starts the self-service page model.
+func (h *Handler) meView(c echo.Context) views.MeView {
+	v := views.MeView{Page: h.page(c, "My account", "me"), Now: h.now(), Loc: h.loc,
+		UnlocksPerHour: h.selfUnlocksPerHour}
+	if h.selfUnlocks != nil {
+		v.UnlocksLeft = h.selfUnlocks.Remaining(v.Page.Identity.Email)
+	}
+	return v
+}
+
+// meAnswer renders the page; a *problem from ownAccount becomes the page's
+// explanation with its status, anything else goes to the error handler.
+func (h *Handler) meAnswer(c echo.Context, status int, v views.MeView, u *client.User, err error) error {
+	var p *problem
+	if errors.As(err, &p) {
+		v.Account, v.ProblemHeading, v.Problem = nil, p.Heading, p.Message
+		status = p.Status
+	} else if err != nil {
+		return err
+	}
+	if u != nil {
+		v.Account = u
+	}
+	return h.render(c, status, v.Page, views.MePage(v))
+}
+
+// me shows the signed-in person their own account.
+func (h *Handler) me(c echo.Context) error {
+	ctx := c.Request().Context()
+	who, _ := h.identity(ctx)
+	u, err := h.ownAccount(ctx, who.Email)
+	return h.meAnswer(c, http.StatusOK, h.meView(c), u, err)
+}
+
+// selfUnlock unlocks the signed-in person's own account, if it is locked and
+// they have not used up their unlocks for the hour.
+func (h *Handler) selfUnlock(c echo.Context) error {
+	ctx := c.Request().Context()
+	who, _ := h.identity(ctx)
+	v := h.meView(c)
+	u, err := h.ownAccount(ctx, who.Email)
+	if err != nil {
+		return h.meAnswer(c, 0, v, nil, err)
+	}
+	switch {
+	case u.Status != client.StatusLocked:
+		v.Notice = &views.Notice{Kind: "error", Message: "Your account is not locked, so there is nothing to unlock."}
+		return h.meAnswer(c, http.StatusConflict, v, u, nil)
+	case h.selfUnlocks == nil:
+		h.recordDenied(ctx, h.record(c, access.SelfUnlock, ownTarget(u)), "self-service unlock is turned off")
+		v.Notice = &views.Notice{Kind: "error", Message: "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked."}
+		return h.meAnswer(c, http.StatusForbidden, v, u, nil)
+	}
+	if ok, wait := h.selfUnlocks.Allow(who.Email); !ok {
+		h.recordDenied(ctx, h.record(c, access.SelfUnlock, ownTarget(u)),
+			fmt.Sprintf("self-service unlock limit of %d an hour reached", h.selfUnlocksPerHour))
+		v.UnlocksLeft = 0
+		v.Notice = &views.Notice{Kind: "error", Message: fmt.Sprintf(
+			"You have unlocked your account %s in the last hour; try again at %s or call the helpdesk.",
+			timesWord(h.selfUnlocksPerHour), views.ClockTime(nextMinute(h.now().Add(wait)), h.now(), h.loc))}
+		return h.meAnswer(c, http.StatusTooManyRequests, v, u, nil)
+	}
+	v.UnlocksLeft = h.selfUnlocks.Remaining(who.Email)
+
+	err = h.act(c, Attempt{Action: access.SelfUnlock, Target: ownTarget(u)}, func(ctx context.Context) error {
+		return h.ol.UnlockUser(ctx, u.ID)
+	})
+	if err != nil {
+		return h.selfFailed(c, v, u, "unlock your account", err)
+	}
+	after := h.rereadOwn(ctx, u)
+	v.Notice = &views.Notice{Kind: "success", Message: "Your account is unlocked. You can sign in again now."}
+	return h.meAnswer(c, http.StatusOK, v, after, nil)
+}
+
+// selfLogout ends every OneLogin session of the signed-in person.
+func (h *Handler) selfLogout(c echo.Context) error {
+	ctx := c.Request().Context()
+	who, _ := h.identity(ctx)
+	v := h.meView(c)
+	u, err := h.ownAccount(ctx, who.Email)
+	if err != nil {
+		return h.meAnswer(c, 0, v, nil, err)
+	}
+	err = h.act(c, Attempt{Action: access.SelfLogout, Target: ownTarget(u)}, func(ctx context.Context) error {
+		return h.ol.LogoutUser(ctx, u.ID)
+	})
+	if err != nil {
+		return h.selfFailed(c, v, u, "sign you out", err)
+	}
+	v.Notice = &views.Notice{Kind: "success", Message: "You are signed out of OneLogin on every device. Sign in again to use your apps."}
+	return h.meAnswer(c, http.StatusOK, v, h.rereadOwn(ctx, u), nil)
+}
+
+// selfFailed answers a self-service action that did not happen. OneLogin
+// refusing it is said on the page in OneLogin's words; an audit trail that
+// cannot be written, OneLogin being unreachable or rate limited, go to the
+// error handler (the banner).
+func (h *Handler) selfFailed(c echo.Context, v views.MeView, u *client.User, what string, err error) error {
+	ce := h.refusal(err)
+	if ce == nil {
+		return err
+	}
+	v.Notice = &views.Notice{Kind: "error", Message: "OneLogin did not " + what + ": " + oneLoginSays(ce) + ". Call the helpdesk."}
+	return h.meAnswer(c, refusedStatus(ce), v, u, nil)
+}
+
+// rereadOwn fetches the account again after an action, so the page shows what
+// OneLogin now says; if that fails, the action still happened, so the page
+// shows the account as it was rather than an error.
+func (h *Handler) rereadOwn(ctx context.Context, u *client.User) *client.User {
+	after, err := h.ol.GetUser(ctx, u.ID)
+	if err != nil {
+		h.log.WarnContext(ctx, "re-reading own account after self-service failed", "user_id", u.ID, "error", err)
+		return u
+	}
+	return after
+}
+
+func ownTarget(u *client.User) Target { return Target{ID: u.ID, Email: u.Email, Name: u.Name()} }
+
+// nextMinute rounds up to a whole minute, so "try again at 14:05" is never
+// a few seconds too early.
+func nextMinute(t time.Time) time.Time {
+	if r := t.Truncate(time.Minute); !r.Equal(t) {
+		return r.Add(time.Minute)
+	}
+	return t
+}
+
+// timesWord is "once", "twice", "3 times".
+func timesWord(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
