@@ -433,9 +433,16 @@ func TestSearch_fragmentAndPage(t *testing.T) {
 	if !sameSet(rowIDs(doc(t, frag)), rowIDs(fd)) {
 		t.Error("fragment and page show different results")
 	}
-	// The fragment clears a stale banner out of band.
+	// The fragment clears a stale banner and updates the live status line
+	// (which screen readers announce) out of band.
 	if doc(t, frag).Find(`#banner[hx-swap-oob]`).Length() != 1 {
 		t.Error("fragment does not clear the banner")
+	}
+	if got := text(doc(t, frag), `#search-status[hx-swap-oob="innerHTML"]`); got != "1 person found." {
+		t.Errorf("status line %q", got)
+	}
+	if fd.Find(`#search-status[role="status"]`).Length() != 1 {
+		t.Error("page has no live status line")
 	}
 
 	// Another htmx request (a boosted link) gets the whole search body.
