@@ -452,7 +452,7 @@ func TestMe_unlockRefusedCases(t *testing.T) {
 		{name: "not locked", email: onelogintest.PersonaNoRoles, perHour: 3, status: http.StatusConflict,
 			notice: "Your account is not locked, so there is nothing to unlock."},
 		{name: "turned off", email: onelogintest.PersonaEmployee, perHour: 0, status: http.StatusForbidden,
-			notice: "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked.",
+			notice:  "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked.",
 			records: []audit.Outcome{audit.OutcomeDenied}},
 		{name: "OneLogin refuses", email: onelogintest.PersonaEmployee, perHour: 3,
 			setup:  func(c *cfgConsole) { c.fake.Tenant.SetForbidden(onelogintest.PersonaEmployeeID, true) },
