@@ -1,0 +1,238 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/static"
+)
+
+// routeActions is the action each route of the table requires. A route
+// added to handlers/routes.go and missing here fails TestRoutes_everyRole,
+// so no route goes untested for who may use it.
+var routeActions = map[string]access.Action{
+	"GET /users":                        access.Search,
+	"GET /users/new":                    access.CreateUser,
+	"POST /users":                       access.CreateUser,
+	"GET /users/:id":                    access.ViewUser,
+	"GET /users/:id/edit":               access.UpdateUser,
+	"POST /users/:id":                   access.UpdateUser,
+	"POST /users/:id/delete":            access.DeleteUser,
+	"POST /users/:id/unlock":            access.Unlock,
+	"POST /users/:id/lock":              access.Lock,
+	"POST /users/:id/logout":            access.Logout,
+	"POST /users/:id/password":          access.ResetPassword,
+	"POST /users/:id/password-hash":     access.ImportPasswordHash,
+	"POST /users/:id/state":             access.SetState,
+	"POST /users/:id/mfa-token":         access.MFAToken,
+	"POST /users/:id/roles/add":         access.AddRoles,
+	"POST /users/:id/roles/remove":      access.RemoveRoles,
+	"POST /users/:id/custom-attributes": access.SetCustomAttributes,
+	"GET /me":                           access.SelfView,
+	"POST /me/unlock":                   access.SelfUnlock,
+	"POST /me/logout":                   access.SelfLogout,
+	"GET /audit":                        access.ViewAudit,
+	"GET /audit.csv":                    access.ViewAudit,
+}
+
+var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleViewer, access.RoleHelpdesk, access.RoleAdmin}
+
+// TestRoutes_everyRole walks the whole route table as each role. Signed out
+// is 401 everywhere; a role the action is not for gets 403 and OneLogin is
+// not called at all (refused account actions are recorded as denied); a
+// role it is for gets past the door.
+func TestRoutes_everyRole(t *testing.T) {
+	for _, role := range allRoles {
+		t.Run(role.String(), func(t *testing.T) {
+			c := newConsoleCfg(t, role, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+			seen := 0
+			for _, r := range c.e.Routes() {
+				switch r.Method {
+				case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+				default:
+					continue // echo's own not-found routes of the group
+				}
+				if strings.HasPrefix(r.Path, static.Prefix) {
+					continue // assets are public
+				}
+				key := r.Method + " " + r.Path
+				path := strings.ReplaceAll(r.Path, ":id", idStr(onelogintest.PersonaLockedID))
+				var form url.Values
+				if r.Method == http.MethodPost {
+					form = url.Values{}
+				}
+				c.fake.Tenant.ResetCalls()
+				before := len(c.records())
+				rec := c.do(r.Method, path, form, false)
+				calls := c.fake.Tenant.Calls()
+				newRecs := c.records()[before:]
+
+				if r.Path == "/" {
+					want := "/me"
+					if role.Can(access.Search) {
+						want = "/users"
+					}
+					if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != want || len(calls) != 0 {
+						t.Errorf("GET / = %d to %q with %d calls, want 303 to %s and none", rec.Code, rec.Header().Get("Location"), len(calls), want)
+					}
+					continue
+				}
+				action, ok := routeActions[key]
+				if !ok {
+					t.Errorf("route %s is not in routeActions: add the action it requires", key)
+					continue
+				}
+				seen++
+				switch {
+				case role == access.RoleNone:
+					if rec.Code != http.StatusUnauthorized || len(calls) != 0 || len(newRecs) != 0 {
+						t.Errorf("%s signed out = %d, %d calls, %d records; want 401, none, none", key, rec.Code, len(calls), len(newRecs))
+					}
+				case !role.Can(action):
+					if rec.Code != http.StatusForbidden {
+						t.Errorf("%s as %s = %d, want 403", key, role, rec.Code)
+					}
+					if len(calls) != 0 {
+						t.Errorf("%s as %s was refused but called OneLogin: %s %s", key, role, calls[0].Method, calls[0].Path)
+					}
+					wantRecs := 0
+					if action.Sensitive() {
+						wantRecs = 1
+					}
+					if len(newRecs) != wantRecs {
+						t.Errorf("%s as %s left %d audit records, want %d", key, role, len(newRecs), wantRecs)
+					} else if wantRecs == 1 {
+						if d := newRecs[0]; d.Outcome != audit.OutcomeDenied || d.Action != action || d.ActorRole != role.String() {
+							t.Errorf("%s as %s recorded %+v, want a denied %s by %s", key, role, d, action, role)
+						}
+					}
+				default:
+					if rec.Code == http.StatusUnauthorized || rec.Code == http.StatusForbidden || rec.Code >= 500 {
+						t.Errorf("%s as %s = %d, want it let through: %.300s", key, role, rec.Code, rec.Body.String())
+					}
+				}
+			}
+			if seen != len(routeActions) {
+				t.Errorf("walked %d routes of routeActions' %d: a route in the table is no longer served", seen, len(routeActions))
+			}
+		})
+	}
+}
+
+// TestRoutes_allowedMatchesAccess checks the table above against the access
+// package from the other side: each role may use exactly the routes whose
+// action its role can take, and the whole ladder is covered.
+func TestRoutes_allowedMatchesAccess(t *testing.T) {
+	counts := map[access.Role]int{}
+	for _, role := range allRoles {
+		for _, a := range routeActions {
+			if role.Can(a) {
+				counts[role]++
+			}
+		}
+	}
+	if counts[access.RoleNone] != 0 {
+		t.Errorf("signed-out may use %d routes", counts[access.RoleNone])
+	}
+	for i := 1; i < len(allRoles); i++ {
+		if counts[allRoles[i]] <= counts[allRoles[i-1]] {
+			t.Errorf("%s may use %d routes, not more than %s's %d", allRoles[i], counts[allRoles[i]], allRoles[i-1], counts[allRoles[i-1]])
+		}
+	}
+	if counts[access.RoleAdmin] != len(routeActions) {
+		t.Errorf("admin may use %d of %d routes", counts[access.RoleAdmin], len(routeActions))
+	}
+}
+
+// ---- HELPDESK_REQUIRE_TICKET ----
+
+// TestAct_requireTicket: with tickets required, a sensitive action without
+// one is refused with 422 and the reason, recorded as denied, and OneLogin
+// is not asked to change anything; with a ticket it goes ahead.
+func TestAct_requireTicket(t *testing.T) {
+	locked := onelogintest.PersonaLockedID
+	other := onelogintest.PersonaNoRolesID
+	cases := []struct {
+		name   string
+		path   string
+		form   url.Values
+		action access.Action
+	}{
+		{"unlock", "/users/" + idStr(locked) + "/unlock", url.Values{}, access.Unlock},
+		{"lock", "/users/" + idStr(other) + "/lock", url.Values{"minutes": {"60"}}, access.Lock},
+		{"logout", "/users/" + idStr(other) + "/logout", url.Values{}, access.Logout},
+		{"password", "/users/" + idStr(other) + "/password", url.Values{"mode": {"generate"}}, access.ResetPassword},
+		{"mfa token", "/users/" + idStr(other) + "/mfa-token", url.Values{"expires_in": {"3600"}}, access.MFAToken},
+		{"blank ticket", "/users/" + idStr(locked) + "/unlock", url.Values{"ticket": {"   "}}, access.Unlock},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) { cfg.RequireTicket = true })
+			c.fake.Tenant.ResetCalls()
+			rec := c.do("POST", tc.path, tc.form, true)
+			wantCode(t, rec, http.StatusUnprocessableEntity)
+			if !strings.Contains(rec.Body.String(), "Give a ticket number or reason") {
+				t.Errorf("the answer does not say a ticket is needed: %.300s", rec.Body.String())
+			}
+			if w := writesOf(c.console); len(w) != 0 {
+				t.Errorf("OneLogin was asked %v without a ticket", w)
+			}
+			r := oneRecord(t, c.console)
+			if r.Outcome != audit.OutcomeDenied || r.Action != tc.action || !strings.Contains(r.Reason, "no ticket") {
+				t.Errorf("record = %+v, want a denied %s for want of a ticket", r, tc.action)
+			}
+
+			form := url.Values{}
+			for k, v := range tc.form {
+				form[k] = v
+			}
+			form.Set("ticket", "INC-77")
+			rec = c.do("POST", tc.path, form, true)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("with a ticket: %d %.300s", rec.Code, rec.Body.String())
+			}
+			if w := writesOf(c.console); len(w) != 1 {
+				t.Errorf("with a ticket, changing calls = %v, want 1", w)
+			}
+			if recs := c.records(); recs[len(recs)-1].Ticket != "INC-77" || recs[len(recs)-1].Outcome != audit.OutcomeSucceeded {
+				t.Errorf("record with ticket = %+v", recs[len(recs)-1])
+			}
+		})
+	}
+}
+
+// TestAct_requireTicketScope: reading is never held up by the setting,
+// self-service is exempt, and with the setting off no ticket is needed.
+func TestAct_requireTicketScope(t *testing.T) {
+	t.Run("reading", func(t *testing.T) {
+		c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) { cfg.RequireTicket = true })
+		for _, p := range []string{"/users?q=marguerite", "/users/" + idStr(onelogintest.PersonaLockedID), "/audit", "/me"} {
+			if rec := c.get(p); rec.Code != http.StatusOK {
+				t.Errorf("GET %s = %d with tickets required", p, rec.Code)
+			}
+		}
+	})
+	t.Run("self-service", func(t *testing.T) {
+		c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, func(cfg *handlers.Config) {
+			cfg.RequireTicket, cfg.SelfUnlocksPerHour = true, 3
+		})
+		wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
+		wantCode(t, c.do("POST", "/me/logout", url.Values{}, true), http.StatusOK)
+		if w := writesOf(c.console); len(w) != 2 {
+			t.Errorf("self-service calls = %v, want unlock and logout", w)
+		}
+	})
+	t.Run("setting off", func(t *testing.T) {
+		c := newConsoleCfg(t, access.RoleHelpdesk, onelogintest.PersonaHelpdesk, nil)
+		wantCode(t, c.do("POST", "/users/"+idStr(onelogintest.PersonaLockedID)+"/unlock", url.Values{}, true), http.StatusOK)
+		if r := oneRecord(t, c.console); r.Outcome != audit.OutcomeSucceeded || r.Ticket != "" {
+			t.Errorf("record = %+v", r)
+		}
+	})
+}
