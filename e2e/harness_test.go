@@ -125,8 +125,25 @@ func envOr(key, def string) string {
 
 // newPage opens a fresh browser context and page for t. At cleanup it saves a
 // screenshot of the page's end state to e2e/screenshots/<TestName>[-label].png,
-// and when t failed it prints the path with what the browser complained about.
+// and when t failed it prints the path with what the browser reported. A
+// script error or a Content-Security-Policy violation fails t: the console
+// must run clean under its own policy.
 func newPage(t *testing.T, label string) playwright.Page {
+	t.Helper()
+	page, log := openPage(t, label)
+	// Registered after openPage's clean-ups, so it runs before them and the
+	// screenshot and log are printed when it fails.
+	t.Cleanup(func() {
+		if bad := log.problems(); len(bad) > 0 {
+			t.Errorf("the browser reported script errors or CSP violations:\n  %s", strings.Join(bad, "\n  "))
+		}
+	})
+	return page
+}
+
+// openPage is newPage without the check on the browser's log, for tests
+// of the harness itself.
+func openPage(t *testing.T, label string) (playwright.Page, *browserLog) {
 	t.Helper()
 	bctx, err := browser.NewContext(playwright.BrowserNewContextOptions{
 		// The CSP stays enforced: a console that breaks under its own policy
@@ -150,23 +167,20 @@ func newPage(t *testing.T, label string) playwright.Page {
 		t.Fatalf("new page: %v", err)
 	}
 
-	// Collect what the browser reports, to print it when the test fails.
-	var mu sync.Mutex
-	var logs []string
-	note := func(s string) { mu.Lock(); logs = append(logs, s); mu.Unlock() }
+	log := &browserLog{}
 	page.OnConsole(func(m playwright.ConsoleMessage) {
 		if m.Type() == "error" || m.Type() == "warning" {
-			note(fmt.Sprintf("console %s: %s", m.Type(), m.Text()))
+			log.add(fmt.Sprintf("console %s: %s", m.Type(), m.Text()))
 		}
 	})
-	page.OnPageError(func(err error) { note("page error: " + err.Error()) })
+	page.OnPageError(func(err error) { log.add("page error: " + err.Error()) })
 	page.OnResponse(func(r playwright.Response) {
 		if r.Status() >= 400 {
-			note(fmt.Sprintf("response %d: %s %s", r.Status(), r.Request().Method(), r.URL()))
+			log.add(fmt.Sprintf("response %d: %s %s", r.Status(), r.Request().Method(), r.URL()))
 		}
 	})
 	page.OnRequestFailed(func(r playwright.Request) {
-		note(fmt.Sprintf("request failed: %s %s: %v", r.Method(), r.URL(), r.Failure()))
+		log.add(fmt.Sprintf("request failed: %s %s: %v", r.Method(), r.URL(), r.Failure()))
 	})
 
 	name := screenshotName(t.Name(), label)
@@ -184,13 +198,41 @@ func newPage(t *testing.T, label string) playwright.Page {
 			t.Logf("screenshot of the end state: %s", abs)
 		}
 		t.Logf("page URL at the end: %s", page.URL())
-		mu.Lock()
-		defer mu.Unlock()
-		for _, l := range logs {
+		for _, l := range log.all() {
 			t.Logf("browser: %s", l)
 		}
 	})
-	return page
+	return page, log
+}
+
+// browserLog collects what the browser reports about a page.
+type browserLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *browserLog) add(s string) {
+	l.mu.Lock()
+	l.lines = append(l.lines, s)
+	l.mu.Unlock()
+}
+
+func (l *browserLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.lines...)
+}
+
+// problems are the uncaught script errors and CSP violations. Failed loads
+// are not: the journeys provoke 403s and 502s on purpose.
+func (l *browserLog) problems() []string {
+	var out []string
+	for _, s := range l.all() {
+		if strings.HasPrefix(s, "page error: ") || strings.Contains(s, "Content Security Policy") {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)

@@ -32,6 +32,12 @@ func harnessServer(t *testing.T) *httptest.Server {
 		`<img src="/x.png" alt="A grey square">`))
 	// An image without alt text is a critical axe violation (image-alt).
 	mux.HandleFunc("/bad", page(`<h1>Bad</h1><img src="/x.png">`))
+	// An inline script breaks the CSP; /throw.js throws.
+	mux.HandleFunc("/unsafe", page(`<h1>Unsafe</h1><script>document.title = "ran"</script><script src="/throw.js"></script>`))
+	mux.HandleFunc("/throw.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		w.Write([]byte(`throw new Error("boom from throw.js");`))
+	})
 	mux.HandleFunc("/app.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript")
 		w.Write([]byte(`document.getElementById("go")?.addEventListener("click", () => {
@@ -73,5 +79,26 @@ func TestHarness_axeFindsViolationsUnderStrictCSP(t *testing.T) {
 	}
 	if got := formatViolations(bad); !strings.Contains(got, "image-alt") || !strings.Contains(got, `<img src="/x.png">`) {
 		t.Errorf("formatted violations do not name the rule and the element:%s", got)
+	}
+}
+
+func TestHarness_reportsCSPViolationsAndScriptErrors(t *testing.T) {
+	srv := harnessServer(t)
+	page, log := openPage(t, "")
+	// Wait for the page error, which comes after the CSP report in page order.
+	_, err := page.ExpectEvent("pageerror", func() error {
+		_, err := page.Goto(srv.URL + "/unsafe")
+		return err
+	})
+	must(t, err, "open a page that breaks its CSP and throws")
+	got := strings.Join(log.problems(), "\n")
+	if !strings.Contains(got, "Content Security Policy") {
+		t.Errorf("the inline script's CSP violation was not reported; problems:\n%s", got)
+	}
+	if !strings.Contains(got, "boom from throw.js") {
+		t.Errorf("the script error was not reported; problems:\n%s", got)
+	}
+	if title, _ := page.Title(); title == "ran" {
+		t.Error("the inline script ran: the CSP was not enforced")
 	}
 }
