@@ -11,20 +11,26 @@ import (
 
 // Journey 8: axe-core finds no serious or critical problems on the pages
 // people use most: search with results, a person's page with every control,
-// the audit page with an entry, and /me.
+// the audit page with an entry, and /me; in the light and the dark scheme,
+// whose colours (and so contrast) differ.
 func TestAccessibility_mainPages(t *testing.T) {
+	t.Run("light", func(t *testing.T) { checkMainPages(t) })
+	t.Run("dark", func(t *testing.T) { checkMainPages(t, darkMode) })
+}
+
+func checkMainPages(t *testing.T, opts ...contextOption) {
 	s := startConsole(t, nil)
 	locked := s.person(t, onelogintest.PersonaLocked)
 
 	t.Run("search results", func(t *testing.T) {
-		page := newPage(t, "")
+		page := newPage(t, "", opts...)
 		s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users?q=dubois")
 		must(t, expect.Locator(page.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
 		assertAccessible(t, page, "search page with results")
 	})
 
 	t.Run("user page", func(t *testing.T) {
-		page := newPage(t, "")
+		page := newPage(t, "", opts...)
 		// An admin sees every panel and control.
 		s.signIn(t, page, onelogintest.PersonaAdmin, fmt.Sprintf("/users/%d", locked.ID))
 		must(t, expect.Locator(page.GetByTestId("user-name")).ToHaveText(locked.Name), "the page shows the person")
@@ -38,14 +44,14 @@ func TestAccessibility_mainPages(t *testing.T) {
 	})
 
 	t.Run("audit page", func(t *testing.T) {
-		page := newPage(t, "")
+		page := newPage(t, "", opts...)
 		s.signIn(t, page, onelogintest.PersonaAdmin, "/audit")
 		must(t, expect.Locator(page.GetByRole("row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the audit page lists the unlock")
 		assertAccessible(t, page, "audit page")
 	})
 
 	t.Run("my account", func(t *testing.T) {
-		page := newPage(t, "")
+		page := newPage(t, "", opts...)
 		s.signIn(t, page, onelogintest.PersonaEmployee, "/me")
 		must(t, expect.Locator(page.Locator("main")).ToContainText(onelogintest.PersonaEmployee), "/me shows the account")
 		assertAccessible(t, page, "/me")

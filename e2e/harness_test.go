@@ -128,9 +128,9 @@ func envOr(key, def string) string {
 // and when t failed it prints the path with what the browser reported. A
 // script error or a Content-Security-Policy violation fails t: the console
 // must run clean under its own policy.
-func newPage(t *testing.T, label string) playwright.Page {
+func newPage(t *testing.T, label string, opts ...contextOption) playwright.Page {
 	t.Helper()
-	page, log := openPage(t, label)
+	page, log := openPage(t, label, opts...)
 	// Registered after openPage's clean-ups, so it runs before them and the
 	// screenshot and log are printed when it fails.
 	t.Cleanup(func() {
@@ -143,9 +143,9 @@ func newPage(t *testing.T, label string) playwright.Page {
 
 // openPage is newPage without the check on the browser's log, for tests
 // of the harness itself.
-func openPage(t *testing.T, label string) (playwright.Page, *browserLog) {
+func openPage(t *testing.T, label string, opts ...contextOption) (playwright.Page, *browserLog) {
 	t.Helper()
-	bctx, err := browser.NewContext(playwright.BrowserNewContextOptions{
+	options := playwright.BrowserNewContextOptions{
 		// The CSP stays enforced: a console that breaks under its own policy
 		// must fail here. axe is injected through evaluate, which CSP allows.
 		BypassCSP:  playwright.Bool(false),
@@ -154,7 +154,11 @@ func openPage(t *testing.T, label string) (playwright.Page, *browserLog) {
 		TimezoneId: playwright.String("UTC"),
 		// Clipboard access for the copy buttons of one-time secrets.
 		Permissions: []string{"clipboard-read", "clipboard-write"},
-	})
+	}
+	for _, o := range opts {
+		o(&options)
+	}
+	bctx, err := browser.NewContext(options)
 	if err != nil {
 		t.Fatalf("new browser context: %v", err)
 	}
@@ -204,6 +208,12 @@ func openPage(t *testing.T, label string) (playwright.Page, *browserLog) {
 	})
 	return page, log
 }
+
+// contextOption changes how a test's browser context is set up.
+type contextOption func(*playwright.BrowserNewContextOptions)
+
+// darkMode makes the page prefer the dark colour scheme.
+func darkMode(o *playwright.BrowserNewContextOptions) { o.ColorScheme = playwright.ColorSchemeDark }
 
 // browserLog collects what the browser reports about a page.
 type browserLog struct {
