@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -235,4 +236,67 @@ func TestAct_requireTicketScope(t *testing.T) {
 			t.Errorf("record = %+v", r)
 		}
 	})
+}
+
+// TestRoutes_auditDownRefusesEveryChange posts a valid form to every route
+// that changes an account, with the audit trail failing: each answers 503
+// and OneLogin is asked to change nothing. A changing route added to the
+// table without a form here fails the test.
+func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
+	target := onelogintest.PersonaLockedID
+	admin := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, withSelfUnlocks(3))
+	attrs, err := admin.ol.CustomAttributeNames(context.Background())
+	if err != nil || len(attrs) == 0 {
+		t.Fatalf("custom attributes: %v %v", attrs, err)
+	}
+	u, _ := admin.fake.Tenant.User(target)
+	if len(u.RoleIDs) == 0 {
+		t.Fatal("the target has no role to remove")
+	}
+	forms := map[string]url.Values{
+		"POST /users":                       {"firstname": {"Ada"}, "lastname": {"Lovelace"}, "email": {"ada.lovelace@example.com"}},
+		"POST /users/:id":                   {"firstname": {"Renamed"}, "lastname": {u.Lastname}, "email": {u.Email}},
+		"POST /users/:id/delete":            {"confirm": {u.Email}},
+		"POST /users/:id/unlock":            {},
+		"POST /users/:id/lock":              {"minutes": {"60"}},
+		"POST /users/:id/logout":            {},
+		"POST /users/:id/password":          {"mode": {"generate"}},
+		"POST /users/:id/password-hash":     {"password_hash": {strings.Repeat("ab", 32)}, "password_salt": {"pepper"}},
+		"POST /users/:id/state":             {"state": {"2"}},
+		"POST /users/:id/mfa-token":         {"expires_in": {"3600"}},
+		"POST /users/:id/roles/add":         {"role_id": {idStr(onelogintest.RoleIDViewers)}},
+		"POST /users/:id/roles/remove":      {"role_id": {idStr(u.RoleIDs[0])}},
+		"POST /users/:id/custom-attributes": {"attr." + attrs[0]: {"changed"}},
+		"POST /me/unlock":                   {},
+		"POST /me/logout":                   {},
+	}
+	employee := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+	for _, r := range admin.e.Routes() {
+		key := r.Method + " " + r.Path
+		a, ok := routeActions[key]
+		if !ok || !a.Sensitive() || r.Method == http.MethodGet {
+			continue // the forms' pages change nothing
+		}
+		form, ok := forms[key]
+		if !ok {
+			t.Errorf("%s changes accounts but has no valid form in this test", key)
+			continue
+		}
+		c := admin
+		if strings.HasPrefix(r.Path, "/me") {
+			c = employee
+		}
+		c.audit.Fail(true)
+		c.fake.Tenant.ResetCalls()
+		rec := c.do(r.Method, strings.ReplaceAll(r.Path, ":id", idStr(target)), form, true)
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Errorf("%s with the audit trail down = %d, want 503: %.300s", key, rec.Code, rec.Body.String())
+		}
+		if w := writesOf(c.console); len(w) != 0 {
+			t.Errorf("%s with the audit trail down asked OneLogin %v", key, w)
+		}
+	}
+	if after, _ := admin.fake.Tenant.User(target); after.Status != u.Status || after.Firstname != u.Firstname {
+		t.Errorf("the target changed: %+v", after)
+	}
 }
