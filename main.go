@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -34,63 +35,94 @@ func main() {
 		os.Exit(probe(cfg.Addr))
 	}
 	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := run(cfg, logger); err != nil {
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
+	if err := run(ctx, cfg, logger, os.Stdout); err != nil {
 		logger.Error("helpdesk stopped", "error", err)
 		os.Exit(1)
 	}
 }
 
-// run serves until SIGINT or SIGTERM, then lets in-flight requests finish.
-func run(cfg config.Config, logger *slog.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+// shutdownGrace is how long in-flight requests get to finish after a
+// signal; a load balancer's drain time is usually shorter.
+const shutdownGrace = 20 * time.Second
 
+// run builds the console and serves it until ctx ends, then lets
+// in-flight requests finish.
+func run(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.Writer) error {
 	app, err := console.New(cfg, logger)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
+	defer app.Close() // after serve: in-flight requests may still need the fake tenant
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
-	servers := []*http.Server{newServer(app.Handler(), logger)}
-	listeners := []net.Listener{ln}
+	bindings := []binding{{ln, app.Handler()}}
 	if cfg.MetricsAddr != "" {
 		mln, err := net.Listen("tcp", cfg.MetricsAddr)
 		if err != nil {
+			ln.Close()
 			return err
 		}
-		servers = append(servers, newServer(app.MetricsHandler(), logger))
-		listeners = append(listeners, mln)
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", app.MetricsHandler())
+		bindings = append(bindings, binding{mln, mux})
 	}
 
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		go func() { errc <- srv.Serve(listeners[i]) }()
-	}
-	fmt.Printf("OneLogin Helpdesk is running at %s\n", cfg.PublicURL)
+	fmt.Fprintf(out, "OneLogin Helpdesk is running at %s\n", cfg.PublicURL)
 	if app.Fake() != nil {
-		fmt.Println("Using the embedded fake OneLogin tenant (set ONELOGIN_SUBDOMAIN and credentials for a real one).")
+		fmt.Fprintln(out, "Using the embedded fake OneLogin tenant (set ONELOGIN_SUBDOMAIN and credentials for a real one).")
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "public_url", cfg.PublicURL, "auth_mode", cfg.AuthMode, "fake_tenant", app.Fake() != nil)
+	logger.Info("serving", "addr", ln.Addr().String(), "metrics_addr", cfg.MetricsAddr, "public_url", cfg.PublicURL,
+		"auth_mode", cfg.AuthMode, "fake_tenant", app.Fake() != nil)
+	return serve(ctx, logger, shutdownGrace, bindings...)
+}
 
+// binding is a handler served on a listener.
+type binding struct {
+	ln net.Listener
+	h  http.Handler
+}
+
+// serve serves every binding until ctx ends or one of them fails. Then it
+// stops accepting connections on all of them at once and waits up to grace
+// for in-flight requests to finish.
+func serve(ctx context.Context, logger *slog.Logger, grace time.Duration, bindings ...binding) error {
+	servers := make([]*http.Server, len(bindings))
+	errc := make(chan error, len(bindings))
+	for i, b := range bindings {
+		servers[i] = newServer(b.h, logger)
+		go func() { errc <- servers[i].Serve(b.ln) }()
+	}
+
+	var failed error
 	select {
 	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
+		failed = err // a listener broke: stop the others too
 	case <-ctx.Done():
+		logger.Info("shutting down; waiting for in-flight requests", "grace", grace.String())
 	}
-	logger.Info("shutting down; waiting for in-flight requests")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	errs := []error{failed}
 	for _, srv := range servers {
 		if err := srv.Shutdown(shutdownCtx); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("requests still running after %s: %w", grace, err))
+			srv.Close()
 		}
 	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	logger.Info("stopped")
 	return nil
 }
 

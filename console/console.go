@@ -37,6 +37,7 @@ type App struct {
 	fake    *onelogintest.Server
 	client  *client.Client
 	trail   audit.Store
+	ops     *ops
 }
 
 // fakeOIDCClientID is the console's registration with the fake tenant's
@@ -66,7 +67,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		env, personas = app.serveFakeSignIn(cfg)
 	}
 
-	c, err := client.New(ol.BaseURL, ol.ClientID, ol.ClientSecret, client.WithTimeout(ol.Timeout))
+	app.ops = newOps(cfg, logger)
+	app.metrics = app.ops.metrics.Handler()
+	c, err := client.New(ol.BaseURL, ol.ClientID, ol.ClientSecret, app.ops.clientOptions(ol.Timeout)...)
 	if err != nil {
 		return nil, fmt.Errorf("OneLogin client: %w", err)
 	}
@@ -88,23 +91,21 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, err
 	}
 
-	// Through a local: a nil *SQLiteStore in app.trail would be a non-nil
-	// interface, and Close would call it.
-	trail, err := audit.OpenSQLite(cfg.AuditDB, logger)
+	app.trail, err = audit.OpenSQLite(cfg.AuditDB, logger)
 	if err != nil {
 		return nil, fmt.Errorf("audit trail %s: %w", cfg.AuditDB, err)
 	}
-	app.trail = trail
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
 		Logger:     logger,
-		Audit:      app.trail,
+		Audit:      app.ops.audit(app.trail),
 		Identity:   staffauth.IdentityFrom,
 		CSRFToken:  staffauth.CSRFToken,
 		Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.Middleware(), auth.CSRF()},
 		Register: func(e *echo.Echo) {
 			e.IPExtractor = auth.IPExtractor()
+			app.ops.routes(e, c)
 			auth.Routes(e)
 		},
 		Location:   cfg.Location,

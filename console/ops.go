@@ -1,0 +1,86 @@
+package console
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/breaker"
+	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/health"
+	"onelogin-helpdesk/metrics"
+)
+
+// ops is the operational side of the console: metrics, the circuit
+// breaker in front of OneLogin, and the probes. New wires it in three
+// places: the client's options, the audit trail, and the routes.
+type ops struct {
+	metrics *metrics.Metrics
+	breaker *breaker.Breaker
+	log     *slog.Logger
+	// serveMetrics says /metrics is served on the main address (no
+	// HELPDESK_METRICS_ADDR).
+	serveMetrics bool
+}
+
+func newOps(cfg config.Config, logger *slog.Logger) *ops {
+	o := &ops{metrics: metrics.New(), log: logger, serveMetrics: cfg.MetricsAddr == ""}
+	failures := cfg.Breaker.Failures
+	if failures == 0 {
+		failures = -1 // the setting's 0 means off; the breaker's 0 means its default
+	}
+	o.breaker = breaker.New(breaker.Options{
+		Upstream: "OneLogin",
+		Failures: failures,
+		OpenFor:  cfg.Breaker.OpenFor,
+		OnReject: o.metrics.BreakerRejected,
+		OnStateChange: func(from, to breaker.State) {
+			level := slog.LevelInfo
+			if to == breaker.Open {
+				level = slog.LevelWarn
+			}
+			logger.Log(context.Background(), level, "OneLogin circuit breaker", "from", from.String(), "to", to.String())
+		},
+	})
+	o.metrics.WatchBreaker(o.breaker.State)
+	return o
+}
+
+// clientOptions make every OneLogin exchange go through the breaker and
+// report to the metrics. timeout is the per-call deadline (ONELOGIN_TIMEOUT).
+func (o *ops) clientOptions(timeout time.Duration) []client.Option {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// Every call goes to one host; the default of 2 idle connections per
+	// host would make concurrent pages open and close connections.
+	t.MaxIdleConnsPerHost = 64
+	if timeout <= 0 {
+		timeout = client.DefaultTimeout
+	}
+	return []client.Option{
+		client.WithTimeout(timeout),
+		// The client's own per-call deadline fires first; this one only
+		// guarantees there is no client without a timeout.
+		client.WithHTTPClient(&http.Client{Timeout: timeout + time.Second, Transport: o.breaker.Transport(t)}),
+		client.WithObserver(o.metrics),
+	}
+}
+
+// audit counts failed audit writes.
+func (o *ops) audit(s audit.Store) audit.Store { return o.metrics.Audit(s) }
+
+// routes adds request metrics and the unauthenticated operational routes:
+// /healthz, /readyz, and /metrics when it has no address of its own. They
+// carry no personal data, so they sit before sign-in; put the console
+// behind a proxy that does not expose them, or set HELPDESK_METRICS_ADDR.
+func (o *ops) routes(e *echo.Echo, c *client.Client) {
+	e.Use(o.metrics.Middleware())
+	health.New(health.OneLogin(c), health.Options{Logger: o.log}).Routes(e)
+	if o.serveMetrics {
+		e.GET("/metrics", echo.WrapHandler(o.metrics.Handler()))
+	}
+}

@@ -1,0 +1,415 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/console"
+)
+
+// TestMain lets a test run the real main in a child process: the child is
+// this test binary with HELPDESK_TEST_MAIN=1 and main's own arguments.
+func TestMain(m *testing.M) {
+	if os.Getenv("HELPDESK_TEST_MAIN") == "1" {
+		os.Args = append([]string{"helpdesk"}, strings.Fields(os.Getenv("HELPDESK_TEST_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// runMain runs main in a child process with only env in its environment
+// (never the developer's ONELOGIN_*), and returns its output and exit code.
+func runMain(t *testing.T, args string, env map[string]string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = []string{"HELPDESK_TEST_MAIN=1", "HELPDESK_TEST_ARGS=" + args, "PATH=" + os.Getenv("PATH")}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		code = ee.ExitCode()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return out.String(), errOut.String(), code
+}
+
+func TestMain_helpListsEverySettingWithItsDefault(t *testing.T) {
+	stdout, stderr, code := runMain(t, "--help", nil)
+	if code != 0 {
+		t.Fatalf("--help exited %d: %s", code, stderr)
+	}
+	help := stdout + stderr
+	for _, s := range config.Settings {
+		def := s.Default
+		if def == "" {
+			def = "(unset)"
+		}
+		if !strings.Contains(help, "  "+s.Name+"\n      "+s.Help+"\n      default: "+def+"\n") {
+			t.Errorf("--help lacks %s with its help and default %q", s.Name, def)
+		}
+	}
+	if !strings.Contains(help, "-healthcheck") {
+		t.Error("--help does not mention -healthcheck")
+	}
+}
+
+func TestMain_everyConfigurationProblemAtOnce(t *testing.T) {
+	_, stderr, code := runMain(t, "", map[string]string{
+		"HELPDESK_ADDR": "nowhere", "ONELOGIN_TIMEOUT": "soon", "HELPDESK_BREAKER_FAILURES": "lots", "HELPDESK_LOG_LEVEL": "loud",
+	})
+	if code != 2 {
+		t.Errorf("exit code %d, want 2", code)
+	}
+	for _, name := range []string{"HELPDESK_ADDR", "ONELOGIN_TIMEOUT", "HELPDESK_BREAKER_FAILURES", "HELPDESK_LOG_LEVEL"} {
+		if !strings.Contains(stderr, name) {
+			t.Errorf("the message does not mention %s:\n%s", name, stderr)
+		}
+	}
+}
+
+// syncBuffer is a log destination shared by the console's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// testConsole is a console served on 127.0.0.1 through serve, with its
+// embedded fake tenant (Tenant is nil on a real one) and a JSON log in memory.
+type testConsole struct {
+	URL    string
+	App    *console.App
+	Tenant *onelogintest.Tenant
+	Logs   *syncBuffer
+	Client *http.Client // keeps cookies
+	cfg    config.Config
+	stop   context.CancelFunc
+	served chan error // serve's result
+}
+
+// startConsole builds a console from settings (over test defaults: proxy
+// sign-in trusted from loopback, a small tenant, a temporary audit trail)
+// and serves it with main's serve on a loopback listener.
+func startConsole(t *testing.T, settings map[string]string) *testConsole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	env := map[string]string{
+		"HELPDESK_ADDR":            ln.Addr().String(),
+		"HELPDESK_PUBLIC_URL":      base,
+		"HELPDESK_AUTH_MODE":       "proxy",
+		"HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
+		"HELPDESK_AUDIT_DB":        filepath.Join(t.TempDir(), "audit.db"),
+		"HELPDESK_FAKE_USERS":      "100",
+		"HELPDESK_LOG_LEVEL":       "debug",
+	}
+	for k, v := range settings {
+		env[k] = v
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	app, err := console.New(cfg, logger)
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	ctx, stop := context.WithCancel(context.Background())
+	tc := &testConsole{URL: base, App: app, Logs: logs, cfg: cfg, stop: stop,
+		Client: &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		served: make(chan error, 1)}
+	if app.Fake() != nil {
+		tc.Tenant = app.Fake().Tenant
+	}
+	go func() { tc.served <- serve(ctx, logger, 5*time.Second, binding{ln, app.Handler()}) }()
+	t.Cleanup(func() {
+		stop()
+		<-tc.served
+		app.Close()
+		if t.Failed() {
+			t.Logf("console log:\n%s", logs.String())
+		}
+	})
+	return tc
+}
+
+// staff is who the trusted proxy says is asking.
+type staff struct{ email, groups string }
+
+var (
+	agent = staff{onelogintest.PersonaHelpdesk, onelogintest.GroupHelpdesk}
+	admin = staff{onelogintest.PersonaAdmin, onelogintest.GroupAdmins}
+)
+
+// do sends a request as who (no identity headers when who is zero) and
+// returns the status and body.
+func (tc *testConsole) do(t *testing.T, who staff, method, path string, form url.Values, header map[string]string) (int, string, http.Header) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, tc.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", tc.URL)
+	}
+	if who.email != "" {
+		req.Header.Set("X-Forwarded-Email", who.email)
+		req.Header.Set("X-Forwarded-Groups", who.groups)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := tc.Client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// csrf is the CSRF token of a page, which also starts the cookie session.
+func csrf(t *testing.T, page string) string {
+	t.Helper()
+	m := csrfRe.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no CSRF token on the page")
+	}
+	return m[1]
+}
+
+func (tc *testConsole) userID(t *testing.T, email string) int64 {
+	t.Helper()
+	u, ok := tc.Tenant.FindByEmail(email)
+	if !ok {
+		t.Fatalf("no %s in the fake tenant", email)
+	}
+	return u.ID
+}
+
+// TestServe_shutdownLetsInFlightRequestsFinish starts a slow page, asks the
+// server to stop while OneLogin is still answering it, and checks that new
+// connections are refused at once while the page still arrives whole.
+func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
+	tc := startConsole(t, map[string]string{"HELPDESK_FAKE_LATENCY": "400ms"})
+	id := tc.userID(t, onelogintest.PersonaLocked)
+	addr := strings.TrimPrefix(tc.URL, "http://")
+
+	type result struct {
+		status int
+		body   string
+		at     time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, body, _ := tc.do(t, agent, "GET", fmt.Sprintf("/users/%d", id), nil, nil)
+		done <- result{code, body, time.Now()}
+	}()
+	// Wait until the page is at OneLogin, then stop the server.
+	for deadline := time.Now().Add(5 * time.Second); tc.Tenant.CallCount("GET", fmt.Sprintf("/api/1/users/%d", id)) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the page never reached OneLogin")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	tc.stop()
+
+	var refusedAt time.Time
+	for deadline := time.Now().Add(2 * time.Second); refusedAt.IsZero(); {
+		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
+		switch {
+		case errors.Is(err, syscall.ECONNREFUSED):
+			refusedAt = time.Now()
+			continue
+		case errors.Is(err, syscall.ECONNRESET):
+			// Accepted by the kernel just before the listener closed.
+		case err != nil:
+			t.Fatalf("new connection: %v, want connection refused", err)
+		default:
+			conn.Close()
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("new connections still accepted 2 s after shutdown began")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	r := <-done
+	if r.status != 200 || !strings.Contains(r.body, "</html>") {
+		t.Fatalf("in-flight page: %d, complete=%v", r.status, strings.Contains(r.body, "</html>"))
+	}
+	if !refusedAt.Before(r.at) {
+		t.Errorf("new connections were refused only after the in-flight page finished")
+	}
+	select {
+	case err := <-tc.served:
+		tc.served <- err // for the cleanup
+		if err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("serve did not return after the last request")
+	}
+	if !strings.Contains(tc.Logs.String(), `"msg":"stopped"`) {
+		t.Error("no stopped line in the log")
+	}
+}
+
+// TestServe_gracePeriodEnds: a request that outlives the grace period does
+// not keep the process up, and serve says so.
+func TestServe_gracePeriodEnds(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- serve(ctx, slog.New(slog.DiscardHandler), 100*time.Millisecond, binding{ln, h}) }()
+	go http.Get("http://" + ln.Addr().String()) //nolint:errcheck // the answer never comes
+	<-started
+	cancel()
+	select {
+	case err := <-served:
+		if err == nil || !strings.Contains(err.Error(), "requests still running after 100ms") {
+			t.Errorf("serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve waited past its grace period")
+	}
+}
+
+// TestRun_servesProbesAndMetricsOnTheirAddresses runs the whole of run:
+// probes on the main address without sign-in, metrics only on the metrics
+// address, and a clean stop when the context ends.
+func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
+	addr, maddr := freeAddr(t), freeAddr(t)
+	env := map[string]string{
+		"HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr,
+		"HELPDESK_AUDIT_DB": filepath.Join(t.TempDir(), "audit.db"), "HELPDESK_FAKE_USERS": "50",
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out syncBuffer
+	ran := make(chan error, 1)
+	go func() { ran <- run(ctx, cfg, slog.New(slog.DiscardHandler), &out) }()
+	waitServing(t, "http://"+addr+"/healthz")
+
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	cases := []struct {
+		url     string
+		status  int // 0: anything but 200
+		body    string
+		metrics bool
+	}{
+		{"http://" + addr + "/healthz", 200, "ok", false},
+		{"http://" + addr + "/readyz", 200, "ready", false},
+		{"http://" + addr + "/metrics", 0, "", false}, // the console's own page: sign in
+		{"http://" + maddr + "/metrics", 200, "helpdesk_onelogin_token_fetches_total", true},
+		{"http://" + maddr + "/", 404, "", false},
+	}
+	for _, c := range cases {
+		resp, err := noRedirect.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if c.status == 0 && resp.StatusCode == 200 || c.status != 0 && resp.StatusCode != c.status ||
+			!strings.Contains(string(b), c.body) || strings.Contains(string(b), "# HELP") != c.metrics {
+			t.Errorf("GET %s: %d %.80q, want %d with %q", c.url, resp.StatusCode, b, c.status, c.body)
+		}
+	}
+	if !strings.Contains(out.String(), "OneLogin Helpdesk is running at http://"+addr) {
+		t.Errorf("start-up message: %q", out.String())
+	}
+	cancel()
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return")
+	}
+	if _, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		t.Error("still listening after run returned")
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitServing(t *testing.T, u string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		resp, err := http.Get(u)
+		if err == nil {
+			resp.Body.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s never answered: %v", u, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
