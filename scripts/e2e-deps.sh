@@ -36,7 +36,7 @@ apt_install() {
 		apt_updated=1
 	fi
 	say "apt-get install -y $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
 		die "apt-get install $* failed"
 }
 
