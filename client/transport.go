@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -124,7 +125,7 @@ func (c *Client) exchange(op string, req *http.Request) (*response, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.obs.ObserveCall(op, 0, time.Since(start))
-		return nil, &TransportError{Op: op, Err: err}
+		return nil, &TransportError{Op: op, Err: withoutQuery(err)}
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
@@ -187,4 +188,19 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// withoutQuery drops the query from the URL that net/http puts in its
+// errors: a search query names people, and errors end up in logs.
+func withoutQuery(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return &url.Error{Op: ue.Op, URL: "(unparseable URL)", Err: ue.Err}
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
