@@ -119,19 +119,9 @@ func (s *consoleServer) signIn(t *testing.T, page playwright.Page, email, next s
 	must(t, expect.Locator(page.GetByTestId("whoami")).ToHaveText(email), "the console shows who is signed in")
 }
 
-// userID is a persona's OneLogin id, looked up in the fake tenant.
-func (s *consoleServer) userID(t *testing.T, email string) int64 {
-	t.Helper()
-	u, ok := s.Tenant.FindByEmail(email)
-	if !ok {
-		t.Fatalf("the fake tenant has no %s", email)
-	}
-	return u.ID
-}
-
-// calls returns the fake tenant's recorded calls that change something
-// (anything but GET), as "METHOD /path" lines, for asserting what the
-// console asked OneLogin to do.
+// writes returns the fake tenant's recorded API calls that change something
+// (anything but GET; token and sign-in traffic left out), for asserting what
+// the console asked OneLogin to do.
 func (s *consoleServer) writes() []onelogintest.Call {
 	var out []onelogintest.Call
 	for _, c := range s.Tenant.Calls() {
