@@ -41,3 +41,17 @@ func TestLoad_breaker(t *testing.T) {
 		}
 	}
 }
+
+func TestLoad_fakeRateLimit(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.Fake.RateLimit != 5000 {
+		t.Errorf("default: %d %v", c.Fake.RateLimit, err)
+	}
+	c, err = Load(env(map[string]string{"HELPDESK_FAKE_RATE_LIMIT": "100000000"}))
+	if err != nil || c.Fake.RateLimit != 100000000 {
+		t.Errorf("raised: %d %v", c.Fake.RateLimit, err)
+	}
+	if _, err := Load(env(map[string]string{"HELPDESK_FAKE_RATE_LIMIT": "0"})); err == nil || !strings.Contains(err.Error(), "HELPDESK_FAKE_RATE_LIMIT") {
+		t.Errorf("0 accepted: %v", err)
+	}
+}

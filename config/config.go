@@ -43,6 +43,7 @@ var Settings = []Setting{
 	{"HELPDESK_FAKE_SEED", "1", "Seed of the embedded fake tenant (demo mode)."},
 	{"HELPDESK_FAKE_USERS", "2000", "Number of people in the embedded fake tenant."},
 	{"HELPDESK_FAKE_LATENCY", "0s", "Latency the embedded fake tenant adds to every call (benchmarks)."},
+	{"HELPDESK_FAKE_RATE_LIMIT", "5000", "API calls per hour the embedded fake tenant allows, like OneLogin's quota (raise it for benchmarks)."},
 	{"HELPDESK_AUTH_MODE", "demo with the fake tenant", "How staff are identified: proxy, oidc, or demo (fake tenant only)."},
 	{"HELPDESK_TRUSTED_PROXIES", "", "proxy mode: comma-separated CIDRs whose identity headers are believed."},
 	{"HELPDESK_PROXY_EMAIL_HEADER", "X-Forwarded-Email", "proxy mode: header with the person's email."},
@@ -119,9 +120,10 @@ type Breaker struct {
 
 // Fake configures the embedded fake tenant.
 type Fake struct {
-	Seed    int64
-	Users   int
-	Latency time.Duration
+	Seed      int64
+	Users     int
+	Latency   time.Duration
+	RateLimit int // calls per hour
 }
 
 // UsesFake reports whether the console runs on the embedded fake tenant.
@@ -172,6 +174,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Fake.Seed = int64(p.integer("HELPDESK_FAKE_SEED", 0, 1<<31))
 	c.Fake.Users = p.integer("HELPDESK_FAKE_USERS", 10, 100000)
 	c.Fake.Latency = p.duration("HELPDESK_FAKE_LATENCY")
+	c.Fake.RateLimit = p.integer("HELPDESK_FAKE_RATE_LIMIT", 1, 1<<30)
 
 	c.AuthMode = p.get("HELPDESK_AUTH_MODE")
 	switch {

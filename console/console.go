@@ -61,7 +61,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	env := cfg.Env
 	var personas []staffauth.Persona
 	if cfg.UsesFake() {
-		app.fake = onelogintest.NewServer(onelogintest.Options{Seed: cfg.Fake.Seed, Users: cfg.Fake.Users})
+		app.fake = onelogintest.NewServer(onelogintest.Options{Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit})
 		app.fake.Tenant.SetLatency(cfg.Fake.Latency)
 		ol.BaseURL, ol.ClientID, ol.ClientSecret = app.fake.URL, app.fake.ClientID, app.fake.ClientSecret
 		env, personas = app.serveFakeSignIn(cfg)
