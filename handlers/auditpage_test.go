@@ -170,6 +170,7 @@ func TestAuditPage_paging(t *testing.T) {
 	var got []string
 	next := "/audit?actor=ann%40example.com"
 	pages := 0
+	var summaries []string
 	for next != "" {
 		pages++
 		if pages > 5 {
@@ -183,6 +184,7 @@ func TestAuditPage_paging(t *testing.T) {
 			t.Errorf("page %d has %d rows", pages, len(ids))
 		}
 		got = append(got, ids...)
+		summaries = append(summaries, strings.Join(strings.Fields(textOf(d, "[data-testid=audit-summary]")), " "))
 		newest, hasNewest := d.Find("[data-testid=audit-newest]").Attr("href")
 		if (pages > 1) != hasNewest || (hasNewest && newest != "/audit?actor=ann%40example.com") {
 			t.Errorf("page %d: newest link = %q (present %v)", pages, newest, hasNewest)
@@ -198,6 +200,11 @@ func TestAuditPage_paging(t *testing.T) {
 	}
 	if pages != 3 || !slices.Equal(got, want) {
 		t.Errorf("%d pages, ids %v\nwant 3 pages, ids %v", pages, got, want)
+	}
+	wantSummaries := []string{"50 records; older ones on the next page. Download CSV",
+		"50 records on an older page; older ones on the next page. Download CSV", "20 records on an older page. Download CSV"}
+	if !slices.Equal(summaries, wantSummaries) {
+		t.Errorf("summaries = %q", summaries)
 	}
 }
 
