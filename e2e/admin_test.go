@@ -74,8 +74,9 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 
 	t.Run("create, edit and delete a user", func(t *testing.T) {
 		const email = "nadia.kowalczyk@example.com"
-		_, err := page.Goto(s.URL + "/users/new")
-		must(t, err, "open the new-user form")
+		_, err := page.Goto(s.URL + "/users")
+		must(t, err, "open search")
+		must(t, page.GetByTestId("new-user-link").Click(), "follow New user")
 		form := page.GetByTestId("profile-form")
 		for label, value := range map[string]string{"First name": "Nadia", "Last name": "Kowalczyk", "Email": email, "Username": "nkowalczyk"} {
 			must(t, form.GetByLabel(label, playwright.LocatorGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(value), "fill %s", label)

@@ -930,3 +930,16 @@ func TestNoSecretsInLog(t *testing.T) {
 		t.Error("the log contains a search term")
 	}
 }
+
+func TestSearch_newUserLinkOnlyForAdmins(t *testing.T) {
+	for _, tc := range []struct {
+		role access.Role
+		want int
+	}{{access.RoleViewer, 0}, {access.RoleHelpdesk, 0}, {access.RoleAdmin, 1}} {
+		c := newConsole(t, tc.role)
+		rec := c.get("/users")
+		if got := doc(t, rec).Find(`a[href="/users/new"]`).Length(); got != tc.want {
+			t.Errorf("%s: %d new-user links, want %d", tc.role, got, tc.want)
+		}
+	}
+}
