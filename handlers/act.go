@@ -60,8 +60,9 @@ func (h *Handler) needsTicket(a Attempt) bool {
 }
 
 // act is the single door every account action passes through: it checks the
-// caller's role, records the attempt before OneLogin is called, runs the call
-// and completes the record with the outcome. It returns the call's error.
+// caller's role and, when required, the ticket, records the attempt before
+// OneLogin is called, runs the call and completes the record with the
+// outcome. It returns the call's error, or a *problem when it refused.
 func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) error) error {
 	ctx := c.Request().Context()
 	rec := h.record(c, a.Action, a.Target)
