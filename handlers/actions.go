@@ -156,6 +156,14 @@ func (h *Handler) invalid(c echo.Context, p panelSpec, u *client.User, form stri
 	return h.answer(c, http.StatusUnprocessableEntity, p, v)
 }
 
+// ticketError puts act's "ticket required" refusal beside the ticket field.
+func ticketError(err error) fieldErrors {
+	if errors.Is(err, errTicketRequired) {
+		return fieldErrors{"ticket": errTicketRequired.Message}
+	}
+	return nil
+}
+
 // refusal is OneLogin's own sentence for an action it refused, or nil when
 // the error is not a refusal of this action: OneLogin unreachable, rate
 // limited or refusing the console's credential (the banner's business), the
@@ -197,6 +205,9 @@ func oneLoginSays(ce *client.Error) string {
 // shown in the panel beside the action, in OneLogin's words; anything else
 // goes to the central error handler.
 func (h *Handler) failed(c echo.Context, p panelSpec, u *client.User, form, what string, values map[string]string, err error) error {
+	if errs := ticketError(err); errs != nil {
+		return h.invalid(c, p, u, form, values, errs)
+	}
 	ce := h.refusal(err)
 	if ce == nil {
 		return err

@@ -51,6 +51,9 @@ func (h *Handler) create(c echo.Context) error {
 		created, err = h.ol.CreateUser(ctx, f.create())
 		return err
 	})
+	if errs := ticketError(err); errs != nil {
+		return h.render(c, errTicketRequired.Status, pg, views.NewUserPage(pg, views.Form{Values: f.values(), Errors: errs}))
+	}
 	if err != nil {
 		ce := h.refusal(err)
 		if ce == nil {
@@ -112,6 +115,11 @@ func (h *Handler) update(c echo.Context) error {
 		_, err := h.ol.UpdateUser(ctx, u.ID, up)
 		return err
 	})
+	if errs := ticketError(err); errs != nil {
+		v := h.editView(c, u)
+		v.Form = views.Form{Values: f.values(), Errors: errs}
+		return h.render(c, errTicketRequired.Status, v.Page, views.EditUserPage(v))
+	}
 	if err != nil {
 		ce := h.refusal(err)
 		if ce == nil {

@@ -59,13 +59,14 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 	ctx := c.Request().Context()
 	id, ok := h.identity(ctx)
 	return views.Page{
-		Title:      title,
-		Identity:   id,
-		SignedIn:   ok,
-		CSRFToken:  h.csrf(ctx),
-		Nav:        nav,
-		RequestID:  c.Response().Header().Get(echo.HeaderXRequestID),
-		SignOutURL: h.signOutURL,
+		Title:         title,
+		Identity:      id,
+		SignedIn:      ok,
+		CSRFToken:     h.csrf(ctx),
+		Nav:           nav,
+		RequestID:     c.Response().Header().Get(echo.HeaderXRequestID),
+		SignOutURL:    h.signOutURL,
+		RequireTicket: h.requireTicket,
 	}
 }
 

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strings"
@@ -181,6 +182,19 @@ func TestAct_requireTicket(t *testing.T) {
 			if !strings.Contains(rec.Body.String(), "Give a ticket number or reason") {
 				t.Errorf("the answer does not say a ticket is needed: %.300s", rec.Body.String())
 			}
+			d := doc(t, rec)
+			besideTicket := d.Find(".field-error").FilterFunction(func(_ int, e *goquery.Selection) bool {
+				return strings.Contains(e.Text(), "Give a ticket number or reason") &&
+					e.Closest(".field").Find(`input[name="ticket"]`).Length() == 1
+			})
+			if besideTicket.Length() != 1 {
+				t.Errorf("the message is not beside the ticket field: %.600s", rec.Body.String())
+			}
+			d.Find(`input[name="ticket"]`).Each(func(_ int, in *goquery.Selection) {
+				if _, ok := in.Attr("required"); !ok {
+					t.Errorf("ticket input %s is not marked required", in.AttrOr("id", "?"))
+				}
+			})
 			if w := writesOf(c.console); len(w) != 0 {
 				t.Errorf("OneLogin was asked %v without a ticket", w)
 			}

@@ -122,7 +122,7 @@ func RolesPanel(v UserView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = ticketInput(FormFor(v, "roles-remove"), "roles-remove-ticket").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ticketInput(FormFor(v, "roles-remove"), "roles-remove-ticket", v.Page.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -293,7 +293,7 @@ func addRoleForm(v UserView, f Form) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = ticketInput(f, "roles-add-ticket").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = ticketInput(f, "roles-add-ticket", v.Page.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -563,7 +563,7 @@ func attributesForm(v UserView, f Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ticketInput(f, "attributes-ticket").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ticketInput(f, "attributes-ticket", v.Page.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -797,7 +797,7 @@ func deleteForm(v UserView, f Form) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ticketInput(f, "delete-ticket").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ticketInput(f, "delete-ticket", v.Page.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -25,6 +25,8 @@ type Page struct {
 	RequestID string
 	// SignOutURL is where the sign-out form posts; empty hides it.
 	SignOutURL string
+	// RequireTicket marks the ticket field of sensitive actions as required.
+	RequireTicket bool
 }
 
 // Can reports whether the signed-in person may take an action.
