@@ -91,10 +91,13 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, err
 	}
 
-	app.trail, err = audit.OpenSQLite(cfg.AuditDB, logger)
+	// Through a local: a nil *SQLiteStore in app.trail would be a non-nil
+	// interface, and Close would call it.
+	trail, err := audit.OpenSQLite(cfg.AuditDB, logger)
 	if err != nil {
 		return nil, fmt.Errorf("audit trail %s: %w", cfg.AuditDB, err)
 	}
+	app.trail = trail
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
