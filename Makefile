@@ -50,5 +50,9 @@ lint:
 docker:
 	docker build -t onelogin-helpdesk .
 
+## bench: load-test the console (own process, fake tenant, 50 ms upstream latency) at 1/10/100 concurrent against a bare-proxy baseline; writes bench/RESULTS.md
+bench:
+	$(GO) run ./bench -out bench/RESULTS.md
+
 clean:
 	rm -rf bin

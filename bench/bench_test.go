@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestPercentile_nearestRank(t *testing.T) {
+	var lat []time.Duration
+	for i := 1; i <= 100; i++ {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	cases := []struct {
+		p    float64
+		want time.Duration
+	}{{50, 50 * time.Millisecond}, {95, 95 * time.Millisecond}, {99, 99 * time.Millisecond}, {100, 100 * time.Millisecond}, {0, time.Millisecond}}
+	for _, c := range cases {
+		if got := percentile(lat, c.p); got != c.want {
+			t.Errorf("p%v = %s, want %s", c.p, got, c.want)
+		}
+	}
+	if got := percentile([]time.Duration{7}, 99); got != 7 {
+		t.Errorf("one sample: %s", got)
+	}
+	if got := percentile(nil, 50); got != 0 {
+		t.Errorf("no samples: %s", got)
+	}
+}
+
+func TestLoad_countsMeasuresAndReportsFailures(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := hits.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		if n%10 == 0 {
+			http.Error(w, "boom", http.StatusBadGateway)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+
+	mk := func(int, int) (*http.Request, error) { return http.NewRequest("GET", srv.URL, nil) }
+	res := load(context.Background(), newLoadClient(4), 4, 100*time.Millisecond, 300*time.Millisecond, mk)
+
+	if res.Sent != int(hits.Load()) {
+		t.Errorf("sent %d, server saw %d: every request must be complete when load returns", res.Sent, hits.Load())
+	}
+	if res.Requests+res.Failures >= res.Sent {
+		t.Errorf("warm-up requests were measured: %d+%d of %d", res.Requests, res.Failures, res.Sent)
+	}
+	// 4 workers, ~10 ms each, 300 ms: about 120 measured; 1 in 10 fails.
+	if res.Requests < 50 || res.Requests > 130 || res.Failures == 0 {
+		t.Errorf("measured %d ok, %d failed", res.Requests, res.Failures)
+	}
+	if !strings.Contains(res.FirstError, "status 502") {
+		t.Errorf("first error %q", res.FirstError)
+	}
+	if p50 := res.Percentile(50); p50 < 10*time.Millisecond || p50 > 100*time.Millisecond {
+		t.Errorf("p50 %s for a 10 ms server", p50)
+	}
+	if rps := res.RPS(); rps < 150 || rps > 450 {
+		t.Errorf("%.0f req/s for 4 workers on a 10 ms server", rps)
+	}
+}
+
+func TestMetricsText_sums(t *testing.T) {
+	m := metricsText(`# HELP helpdesk_onelogin_request_duration_seconds x
+helpdesk_onelogin_request_duration_seconds_count{op="GetUser",status="200"} 10
+helpdesk_onelogin_request_duration_seconds_count{op="UserApps",status="200"} 9
+helpdesk_onelogin_request_duration_seconds_count{op="Token",status="200"} 1
+helpdesk_onelogin_request_duration_seconds_sum{op="GetUser",status="200"} 0.5
+helpdesk_onelogin_request_duration_seconds_sum{op="UserApps",status="200"} 0.45
+helpdesk_onelogin_request_duration_seconds_sum{op="Token",status="200"} 3
+helpdesk_onelogin_token_fetches_total{outcome="error"} 0
+helpdesk_onelogin_token_fetches_total{outcome="ok"} 1
+`)
+	calls, secs := m.upstream()
+	if calls != 19 || secs != 0.95 {
+		t.Errorf("upstream %v calls, %v s; want 19, 0.95 (token requests aside)", calls, secs)
+	}
+	if n := m.tokenRequests(); n != 1 {
+		t.Errorf("token requests %v", n)
+	}
+	if n := m.sum("helpdesk_onelogin_request_duration_seconds_count", []string{`op="GetUser"`}, nil); n != 10 {
+		t.Errorf("GetUser %v", n)
+	}
+}
+
+func TestVmHWM(t *testing.T) {
+	status := "Name:\thelpdesk\nVmPeak:\t  900000 kB\nVmHWM:\t   41234 kB\nVmRSS:\t   40000 kB\n"
+	got, err := vmHWM(strings.NewReader(status))
+	if err != nil || got != 41234*1024 {
+		t.Errorf("vmHWM = %d, %v", got, err)
+	}
+	if _, err := vmHWM(strings.NewReader("Name: x\n")); err == nil {
+		t.Error("no VmHWM line accepted")
+	}
+}
+
+// TestTargets_judgedFromMeasurements feeds the report a run that meets
+// some targets and misses others.
+func TestTargets_judgedFromMeasurements(t *testing.T) {
+	L := 50 * time.Millisecond
+	lat := func(d time.Duration) []time.Duration { return []time.Duration{d, d, d} }
+	r := &report{Options: options{latency: L, levels: []int{1, 100}, duration: time.Second}}
+	add := func(scenario string, wl workload, latency time.Duration, c int, d time.Duration, n int) {
+		r.Measurements = append(r.Measurements, measurement{Scenario: scenario, Workload: wl, Latency: latency,
+			Result: result{Concurrency: c, Requests: n, Elapsed: time.Second, Latencies: lat(d)}, Console: true})
+	}
+	add("console, upstream 50ms", userPageWorkload([]string{"1"}), L, 1, 52*time.Millisecond, 10)
+	add("console, upstream 50ms", userPageWorkload([]string{"1"}), L, 100, 70*time.Millisecond, 10) // p50 over 65 ms
+	add("console, upstream 50ms", searchWorkload(), L, 100, 54*time.Millisecond, 10)                // overhead 4 ms
+	add("console, upstream 0s", searchWorkload(), 0, 1, time.Millisecond, 300)
+	add("baseline, upstream 0s", baselineWorkload(), 0, 1, time.Millisecond, 500)
+	add("console, upstream 0s", searchWorkload(), 0, 100, time.Millisecond, 100)
+	add("baseline, upstream 0s", baselineWorkload(), 0, 100, time.Millisecond, 500)
+	r.Processes = []process{{Latency: L, PeakRSS: 40 << 20, TokenRequests: 1}, {Latency: 0, PeakRSS: 70 << 20, TokenRequests: 2}}
+
+	want := map[string]bool{
+		"User page p50": false,
+		"overhead p99 ≤ 5.0 ms at 100 concurrent: user page":              false, // 20 ms
+		"overhead p99 ≤ 5.0 ms at 100 concurrent: search fragment":        true,
+		"Search fragment at zero":                                         false, // 0.2× at 100
+		"Peak RSS ≤ 60 MB (console process, upstream 50ms)":               true,
+		"Peak RSS ≤ 60 MB (console process, upstream 0s)":                 false,
+		"token request in the whole run (console process, upstream 50ms)": true,
+		"token request in the whole run (console process, upstream 0s)":   false,
+	}
+	got := r.targets()
+	for prefix, met := range want {
+		found := false
+		for _, tg := range got {
+			if strings.Contains(tg.name, prefix) {
+				found = true
+				if tg.met != met {
+					t.Errorf("%s: met=%v, want %v (%s)", tg.name, tg.met, met, tg.measured)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no target %q", prefix)
+		}
+	}
+	md := r.markdown()
+	for _, s := range []string{"| user page | 100 | 10.0 | 70.0 ms", "**missed**", "| 0s | 70.0 MB | 2 |"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("report lacks %q", s)
+		}
+	}
+}

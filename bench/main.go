@@ -1,0 +1,361 @@
+// Command bench load-tests the console the way it runs in production: as
+// its own process (built from this module), here on its embedded fake
+// tenant with injected upstream latency, driven over loopback at several
+// concurrency levels. In the same run it measures a baseline, a bare
+// httputil.ReverseProxy in front of the same kind of fake serving the same
+// list call, and writes everything to bench/RESULTS.md.
+//
+//	go run ./bench                      # 5 s per level, levels 1, 10, 100
+//	go run ./bench -d 2s -levels 1,10   # quicker
+//
+// `make bench` runs it; it is not part of `make test`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
+)
+
+type options struct {
+	duration time.Duration
+	warmup   time.Duration
+	levels   []int
+	latency  time.Duration
+	out      string
+}
+
+func main() {
+	var o options
+	var levels string
+	flag.DurationVar(&o.duration, "d", 5*time.Second, "measured duration of each load level")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured warm-up before each level")
+	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
+	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
+	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
+	flag.Parse()
+	for _, f := range strings.Split(levels, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > 1000 {
+			fmt.Fprintf(os.Stderr, "bench: -levels: %q is not a concurrency from 1 to 1000\n", f)
+			os.Exit(2)
+		}
+		o.levels = append(o.levels, n)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// Who the load generator says it is, through the trusted-proxy headers.
+const (
+	staffEmail  = onelogintest.PersonaHelpdesk
+	staffGroups = onelogintest.GroupHelpdesk
+)
+
+// workload is one kind of request the console is driven with.
+type workload struct {
+	Name string
+	// Depth is how many upstream calls lie one after another on the
+	// request's critical path; calls made concurrently count once.
+	Depth int
+	mk    func(base string) newRequest
+}
+
+func consoleRequest(base, path string, htmx bool) (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-Forwarded-Email", staffEmail)
+	req.Header.Set("X-Forwarded-Groups", staffGroups)
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+		req.Header.Set("HX-Target", "search-results")
+	}
+	return req, nil
+}
+
+// The search the benchmark uses: everyone at the domain, a full page of 50
+// rows from one list call (email=*@example.com&limit=50), which is what the
+// baseline proxy serves too.
+const (
+	searchPath   = "/users?q=%40example.com"
+	baselinePath = "/api/1/users?email=%2A%40example.com&limit=50"
+	// A one-word search is looked up as username, first and last name at
+	// once: three concurrent list calls of 25.
+	wordSearchPath = "/users?q=ma"
+)
+
+func searchWorkload() workload {
+	return workload{Name: "search fragment", Depth: 1, mk: func(base string) newRequest {
+		return func(int, int) (*http.Request, error) { return consoleRequest(base, searchPath, true) }
+	}}
+}
+
+func wordSearchWorkload() workload {
+	return workload{Name: "search fragment, one word (3 listings)", Depth: 1, mk: func(base string) newRequest {
+		return func(int, int) (*http.Request, error) { return consoleRequest(base, wordSearchPath, true) }
+	}}
+}
+
+func userPageWorkload(ids []string) workload {
+	return workload{Name: "user page", Depth: 1, mk: func(base string) newRequest {
+		return func(w, n int) (*http.Request, error) {
+			return consoleRequest(base, "/users/"+ids[(w*7+n)%len(ids)], false)
+		}
+	}}
+}
+
+func baselineWorkload() workload {
+	return workload{Name: "baseline proxy: the same list call", Depth: 1, mk: func(base string) newRequest {
+		return func(int, int) (*http.Request, error) { return http.NewRequest(http.MethodGet, base+baselinePath, nil) }
+	}}
+}
+
+// measurement is one workload at one level.
+type measurement struct {
+	Scenario string
+	Workload workload
+	Latency  time.Duration // injected upstream latency
+	Result   result
+	// From the console's /metrics, over every request sent in the level:
+	CallsPerRequest float64
+	UpstreamMean    time.Duration // mean time of one upstream call, as the client saw it
+	Console         bool
+}
+
+// process is what one console process measured over its whole life.
+type process struct {
+	Latency       time.Duration
+	PeakRSS       int64
+	TokenRequests float64
+	StopErr       error
+}
+
+type report struct {
+	Options      options
+	Started      time.Time
+	Measurements []measurement
+	Processes    []process
+}
+
+func run(ctx context.Context, o options) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "helpdesk-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Println("building the console...")
+	bin, err := buildConsole(ctx, root, dir)
+	if err != nil {
+		return err
+	}
+	rep := &report{Options: o, Started: time.Now()}
+
+	// With latency: the console's pages, and the baseline for comparison.
+	if err := consoleScenario(ctx, rep, bin, dir, o.latency, true); err != nil {
+		return err
+	}
+	if err := baselineScenario(ctx, rep, o.latency); err != nil {
+		return err
+	}
+	// Without latency: what the console costs against a bare proxy.
+	if err := consoleScenario(ctx, rep, bin, dir, 0, false); err != nil {
+		return err
+	}
+	if err := baselineScenario(ctx, rep, 0); err != nil {
+		return err
+	}
+
+	md := rep.markdown()
+	fmt.Println()
+	fmt.Print(md)
+	out := o.out
+	if !filepath.IsAbs(out) {
+		out = filepath.Join(root, out)
+	}
+	if err := os.WriteFile(out, []byte(md), 0o644); err != nil {
+		return err
+	}
+	fmt.Println("wrote", out)
+	return nil
+}
+
+// consoleScenario starts a console process with upstream latency lat and
+// drives it; all workloads when full, the search fragment alone otherwise.
+func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration, full bool) error {
+	o := rep.Options
+	fmt.Printf("console, upstream latency %s\n", lat)
+	p, err := startConsole(ctx, bin, dir, lat)
+	if err != nil {
+		return err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			p.stop()
+		}
+	}()
+	ids, err := userIDs(p.URL)
+	if err != nil {
+		return err
+	}
+	workloads := []workload{searchWorkload()}
+	if full {
+		workloads = append(workloads, wordSearchWorkload(), userPageWorkload(ids))
+	}
+	scenario := fmt.Sprintf("console, upstream %s", lat)
+	for _, wl := range workloads {
+		for _, c := range o.levels {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			before, err := scrape(p.URL)
+			if err != nil {
+				return err
+			}
+			res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, wl.mk(p.URL))
+			after, err := scrape(p.URL)
+			if err != nil {
+				return err
+			}
+			m := measurement{Scenario: scenario, Workload: wl, Latency: lat, Result: res, Console: true}
+			c0, s0 := before.upstream()
+			c1, s1 := after.upstream()
+			if res.Sent > 0 {
+				m.CallsPerRequest = (c1 - c0) / float64(res.Sent)
+			}
+			if c1 > c0 {
+				m.UpstreamMean = time.Duration((s1 - s0) / (c1 - c0) * float64(time.Second))
+			}
+			rep.Measurements = append(rep.Measurements, m)
+			printLine(m)
+		}
+	}
+	final, err := scrape(p.URL)
+	if err != nil {
+		return err
+	}
+	pr := process{Latency: lat, TokenRequests: final.tokenRequests()}
+	if pr.PeakRSS, err = p.peakRSS(); err != nil {
+		return err
+	}
+	pr.StopErr = p.stop()
+	stopped = true
+	rep.Processes = append(rep.Processes, pr)
+	fmt.Printf("  peak RSS %.1f MB, token requests %.0f, stopped: %v\n", float64(pr.PeakRSS)/(1<<20), pr.TokenRequests, orOK(pr.StopErr))
+	return nil
+}
+
+func baselineScenario(ctx context.Context, rep *report, lat time.Duration) error {
+	o := rep.Options
+	fmt.Printf("baseline proxy, upstream latency %s\n", lat)
+	b, err := startBaseline(lat)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+	wl := baselineWorkload()
+	for _, c := range o.levels {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, wl.mk(b.base()))
+		m := measurement{Scenario: fmt.Sprintf("baseline, upstream %s", lat), Workload: wl, Latency: lat, Result: res, CallsPerRequest: 1}
+		rep.Measurements = append(rep.Measurements, m)
+		printLine(m)
+	}
+	return nil
+}
+
+var userLinkRe = regexp.MustCompile(`href="/users/(\d+)"`)
+
+// userIDs reads the people the benchmark's search finds, to walk their
+// pages; it also checks that the search answers with a fragment.
+func userIDs(base string) ([]string, error) {
+	req, err := consoleRequest(base, searchPath, true)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	body := string(raw)
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %s", searchPath, resp.Status)
+	}
+	if strings.Contains(body, "<html") {
+		return nil, errors.New("the search answered a whole page to an htmx request aimed at #search-results")
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, m := range userLinkRe.FindAllStringSubmatch(body, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			ids = append(ids, m[1])
+		}
+	}
+	if len(ids) < 10 {
+		return nil, fmt.Errorf("the search found %d people, want a page of them", len(ids))
+	}
+	return ids, nil
+}
+
+func printLine(m measurement) {
+	r := m.Result
+	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f\n",
+		m.Workload.Name, r.Concurrency, r.RPS(), ms(r.Percentile(50)), ms(r.Percentile(95)), ms(r.Percentile(99)),
+		r.Failures, m.CallsPerRequest)
+	if r.FirstError != "" {
+		fmt.Printf("    first failure: %s\n", r.FirstError)
+	}
+}
+
+func orOK(err error) string {
+	if err == nil {
+		return "cleanly"
+	}
+	return err.Error()
+}
+
+// moduleRoot is the directory of this module's go.mod.
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("run the benchmark inside the module (go run ./bench)")
+	}
+	return filepath.Dir(mod), nil
+}

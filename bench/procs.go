@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
+)
+
+// buildConsole compiles the console into dir and returns the binary's path.
+func buildConsole(ctx context.Context, root, dir string) (string, error) {
+	bin := filepath.Join(dir, "helpdesk")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// consoleProc is the console running as its own process on the embedded
+// fake tenant, with proxy sign-in trusted from loopback so that the load
+// generator can say who it is in headers.
+type consoleProc struct {
+	URL  string
+	cmd  *exec.Cmd
+	done chan error
+	log  string // path of its stderr
+}
+
+// startConsole starts bin with fake latency lat and waits for /healthz.
+func startConsole(ctx context.Context, bin, dir string, lat time.Duration) (*consoleProc, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, fmt.Sprintf("console-%s.log", lat))
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	cmd := exec.Command(bin)
+	// Only these settings: never the caller's ONELOGIN_*, which would point
+	// the benchmark at a real tenant.
+	cmd.Env = []string{
+		"HELPDESK_ADDR=" + addr,
+		"HELPDESK_AUTH_MODE=proxy",
+		"HELPDESK_TRUSTED_PROXIES=127.0.0.1/32",
+		"HELPDESK_FAKE_LATENCY=" + lat.String(),
+		"HELPDESK_FAKE_RATE_LIMIT=1000000000",
+		"HELPDESK_AUDIT_DB=" + filepath.Join(dir, fmt.Sprintf("audit-%s.db", lat)),
+		"HELPDESK_LOG_LEVEL=info",
+		"HOME=" + dir,
+	}
+	cmd.Stdout, cmd.Stderr = io.Discard, logf
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &consoleProc{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), log: logPath}
+	go func() { p.done <- cmd.Wait() }()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		resp, err := http.Get(p.URL + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p, nil
+			}
+		}
+		select {
+		case err := <-p.done:
+			return nil, fmt.Errorf("the console exited: %v (log %s)", err, logPath)
+		case <-ctx.Done():
+			p.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, errors.New("the console did not answer /healthz within 30 s")
+		}
+	}
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes.
+func (p *consoleProc) peakRSS() (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return vmHWM(f)
+}
+
+// vmHWM reads "VmHWM:   12345 kB" from a /proc/<pid>/status.
+func vmHWM(r io.Reader) (int64, error) {
+	s := bufio.NewScanner(r)
+	for s.Scan() {
+		if rest, ok := strings.CutPrefix(s.Text(), "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) != 2 || f[1] != "kB" {
+				return 0, fmt.Errorf("VmHWM line %q", s.Text())
+			}
+			kb, err := strconv.ParseInt(f[0], 10, 64)
+			return kb * 1024, err
+		}
+	}
+	return 0, errors.New("no VmHWM in the status file")
+}
+
+// stop asks the console to shut down (SIGTERM, as an orchestrator would)
+// and kills it if it has not stopped in 10 s.
+func (p *consoleProc) stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		return errors.New("the console did not stop within 10 s of SIGTERM")
+	}
+}
+
+// scrape reads the console's /metrics.
+func scrape(base string) (metricsText, error) {
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return "", fmt.Errorf("/metrics: %s", resp.Status)
+	}
+	return metricsText(b), err
+}
+
+// metricsText is a Prometheus text exposition.
+type metricsText string
+
+var sampleRe = regexp.MustCompile(`(?m)^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$`)
+
+// sum adds up the samples of name whose labels contain every one of
+// labels (like `op="GetUser"`) and none of without.
+func (m metricsText) sum(name string, labels, without []string) float64 {
+	total := 0.0
+	for _, s := range sampleRe.FindAllStringSubmatch(string(m), -1) {
+		if s[1] != name {
+			continue
+		}
+		ok := true
+		for _, l := range labels {
+			ok = ok && strings.Contains(s[2], l)
+		}
+		for _, l := range without {
+			ok = ok && !strings.Contains(s[2], l)
+		}
+		if v, err := strconv.ParseFloat(s[3], 64); ok && err == nil {
+			total += v
+		}
+	}
+	return total
+}
+
+// upstream is what the console's client measured of its OneLogin calls
+// (token requests aside): how many and how long in total.
+func (m metricsText) upstream() (calls, seconds float64) {
+	not := []string{`op="Token"`}
+	return m.sum("helpdesk_onelogin_request_duration_seconds_count", nil, not),
+		m.sum("helpdesk_onelogin_request_duration_seconds_sum", nil, not)
+}
+
+// tokenRequests counts token requests, whatever their outcome.
+func (m metricsText) tokenRequests() float64 {
+	return m.sum("helpdesk_onelogin_token_fetches_total", nil, nil)
+}
+
+// baseline is the reference the console is measured against: a bare
+// httputil.ReverseProxy in front of the same kind of fake tenant, adding
+// the access token to every request, as the least any proxy to OneLogin
+// must do.
+type baseline struct {
+	fake *onelogintest.Server
+	srv  *httptest.Server
+}
+
+func startBaseline(lat time.Duration) (*baseline, error) {
+	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, RateLimitPerHour: 1_000_000_000})
+	token, err := fetchToken(fake)
+	if err != nil {
+		fake.Close()
+		return nil, err
+	}
+	fake.Tenant.SetLatency(lat)
+	target, _ := url.Parse(fake.URL)
+	rp := httputil.NewSingleHostReverseProxy(target)
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 256
+	rp.Transport = t
+	director := rp.Director
+	rp.Director = func(r *http.Request) {
+		director(r)
+		r.Header.Set("Authorization", "bearer "+token)
+	}
+	return &baseline{fake: fake, srv: httptest.NewServer(rp)}, nil
+}
+
+func (b *baseline) base() string { return b.srv.URL }
+
+func (b *baseline) close() {
+	b.srv.Close()
+	b.fake.Close()
+}
+
+func fetchToken(fake *onelogintest.Server) (string, error) {
+	req, _ := http.NewRequest(http.MethodPost, fake.URL+"/auth/oauth2/v2/token", strings.NewReader(`{"grant_type":"client_credentials"}`))
+	req.SetBasicAuth(fake.ClientID, fake.ClientSecret)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		return "", fmt.Errorf("token from the fake tenant: %s %v", resp.Status, err)
+	}
+	return tok.AccessToken, nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
