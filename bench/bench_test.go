@@ -46,7 +46,7 @@ func TestLoad_countsMeasuresAndReportsFailures(t *testing.T) {
 	defer srv.Close()
 
 	mk := func(int, int) (*http.Request, error) { return http.NewRequest("GET", srv.URL, nil) }
-	res := load(context.Background(), newLoadClient(4), 4, 100*time.Millisecond, 300*time.Millisecond, mk)
+	res := load(context.Background(), newLoadClient(4), 4, 100*time.Millisecond, 300*time.Millisecond, "t", mk)
 
 	if res.Sent != int(hits.Load()) {
 		t.Errorf("sent %d, server saw %d: every request must be complete when load returns", res.Sent, hits.Load())
@@ -80,9 +80,8 @@ helpdesk_onelogin_request_duration_seconds_sum{op="Token",status="200"} 3
 helpdesk_onelogin_token_fetches_total{outcome="error"} 0
 helpdesk_onelogin_token_fetches_total{outcome="ok"} 1
 `)
-	calls, secs := m.upstream()
-	if calls != 19 || secs != 0.95 {
-		t.Errorf("upstream %v calls, %v s; want 19, 0.95 (token requests aside)", calls, secs)
+	if n := m.sum("helpdesk_onelogin_request_duration_seconds_count", nil, []string{`op="Token"`}); n != 19 {
+		t.Errorf("%v calls, want 19 (token requests aside)", n)
 	}
 	if n := m.tokenRequests(); n != 1 {
 		t.Errorf("token requests %v", n)
@@ -107,30 +106,38 @@ func TestVmHWM(t *testing.T) {
 // some targets and misses others.
 func TestTargets_judgedFromMeasurements(t *testing.T) {
 	L := 50 * time.Millisecond
-	lat := func(d time.Duration) []time.Duration { return []time.Duration{d, d, d} }
+	three := func(d time.Duration) []time.Duration { return []time.Duration{d, d, d} }
 	r := &report{Options: options{latency: L, levels: []int{1, 100}, duration: time.Second}}
-	add := func(scenario string, wl workload, latency time.Duration, c int, d time.Duration, n int) {
-		r.Measurements = append(r.Measurements, measurement{Scenario: scenario, Workload: wl, Latency: latency,
-			Result: result{Concurrency: c, Requests: n, Elapsed: time.Second, Latencies: lat(d)}, Console: true})
+	add := func(setup string, wl workload, latency time.Duration, c int, d, overhead time.Duration, n int) {
+		r.Measurements = append(r.Measurements, measurement{Setup: setup, Workload: wl, Latency: latency,
+			Result:  result{Concurrency: c, Requests: n, Elapsed: time.Second, Latencies: three(d)},
+			Matched: true, CallsPerRequest: 1, UpstreamSpans: three(d - overhead), Overheads: three(overhead)})
 	}
-	add("console, upstream 50ms", userPageWorkload([]string{"1"}), L, 1, 52*time.Millisecond, 10)
-	add("console, upstream 50ms", userPageWorkload([]string{"1"}), L, 100, 70*time.Millisecond, 10) // p50 over 65 ms
-	add("console, upstream 50ms", searchWorkload(), L, 100, 54*time.Millisecond, 10)                // overhead 4 ms
-	add("console, upstream 0s", searchWorkload(), 0, 1, time.Millisecond, 300)
-	add("baseline, upstream 0s", baselineWorkload(), 0, 1, time.Millisecond, 500)
-	add("console, upstream 0s", searchWorkload(), 0, 100, time.Millisecond, 100)
-	add("baseline, upstream 0s", baselineWorkload(), 0, 100, time.Millisecond, 500)
-	r.Processes = []process{{Latency: L, PeakRSS: 40 << 20, TokenRequests: 1}, {Latency: 0, PeakRSS: 70 << 20, TokenRequests: 2}}
+	user := userPageWorkload([]string{"1"})
+	add(setupConsole, user, L, 1, 52*time.Millisecond, 2*time.Millisecond, 10)
+	add(setupConsole, user, L, 100, 70*time.Millisecond, 20*time.Millisecond, 10) // p50 over 65 ms
+	add(setupConsole, searchWorkload(), L, 100, 54*time.Millisecond, 4*time.Millisecond, 10)
+	add(setupBaseline, baselineWorkload(), L, 100, 52*time.Millisecond, time.Millisecond, 10)
+	add(setupConsole, searchWorkload(), 0, 1, time.Millisecond, time.Millisecond, 300)
+	add(setupBaseline, baselineWorkload(), 0, 1, time.Millisecond, time.Millisecond, 500)
+	add(setupConsole, searchWorkload(), 0, 100, time.Millisecond, time.Millisecond, 100)
+	add(setupBaseline, baselineWorkload(), 0, 100, time.Millisecond, time.Millisecond, 500)
+	r.Processes = []process{
+		{Setup: setupConsole, Latency: L, PeakRSS: 40 << 20, TokenRequests: 1, FakeTokens: 1},
+		{Setup: setupConsole, Latency: 0, PeakRSS: 30 << 20, TokenRequests: 1, FakeTokens: 2},
+		{Setup: setupEmbedded, Latency: L, PeakRSS: 70 << 20, TokenRequests: 1, FakeTokens: -1},
+	}
 
 	want := map[string]bool{
 		"User page p50": false,
-		"overhead p99 ≤ 5.0 ms at 100 concurrent: user page":              false, // 20 ms
-		"overhead p99 ≤ 5.0 ms at 100 concurrent: search fragment":        true,
-		"Search fragment at zero":                                         false, // 0.2× at 100
-		"Peak RSS ≤ 60 MB (console process, upstream 50ms)":               true,
-		"Peak RSS ≤ 60 MB (console process, upstream 0s)":                 false,
-		"token request in the whole run (console process, upstream 50ms)": true,
-		"token request in the whole run (console process, upstream 0s)":   false,
+		"overhead p99 ≤ 5.0 ms at 100 concurrent: user page":                     false, // 20 ms
+		"overhead p99 ≤ 5.0 ms at 100 concurrent: search fragment":               true,  // 4 ms
+		"Search fragment at zero":                                                false, // 0.2× at 100
+		"Peak RSS ≤ 60 MB (console, upstream 50ms)":                              true,
+		"Peak RSS ≤ 60 MB (console, embedded fake, upstream 50ms)":               false,
+		"token request in the whole run (console, upstream 50ms)":                true,
+		"token request in the whole run (console, upstream 0s)":                  false, // the fake saw 2
+		"token request in the whole run (console, embedded fake, upstream 50ms)": true,
 	}
 	got := r.targets()
 	for prefix, met := range want {
@@ -148,9 +155,45 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		}
 	}
 	md := r.markdown()
-	for _, s := range []string{"| user page | 100 | 10.0 | 70.0 ms", "**missed**", "| 0s | 70.0 MB | 2 |"} {
+	for _, s := range []string{"| console | user page | 100 | 10.0 | 70.0 ms", "| 20.0 ms |", "**missed**", "| console, embedded fake | 50ms | 70.0 MB | 1 | – |"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report lacks %q", s)
 		}
+	}
+}
+
+func TestSpanRecorder_matchesCallsToRequests(t *testing.T) {
+	up := startFake(20 * time.Millisecond)
+	defer up.close()
+	token, err := fetchToken(up.fake)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path, id string) {
+		req, _ := http.NewRequest("GET", up.URL()+path, nil)
+		req.Header.Set("Authorization", "bearer "+token)
+		req.Header.Set("X-Request-Id", id)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	get("/api/1/users?limit=1", "r1")
+	get("/api/1/users?limit=2", "r1")
+	get("/api/1/users?limit=1", "r2")
+	sp, ok := up.spans.take("r1")
+	if !ok || sp.calls != 2 || sp.end.Sub(sp.start) < 40*time.Millisecond {
+		t.Errorf("r1: %+v (two sequential 20 ms calls)", sp)
+	}
+	if _, ok := up.spans.take("r1"); ok {
+		t.Error("take did not forget r1")
+	}
+	up.spans.reset()
+	if _, ok := up.spans.take("r2"); ok {
+		t.Error("reset did not forget r2")
+	}
+	if n := up.tokenRequests(); n != 1 {
+		t.Errorf("token requests %d", n)
 	}
 }

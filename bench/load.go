@@ -24,6 +24,15 @@ type result struct {
 	FirstError  string          // the first failure, to explain it
 	Elapsed     time.Duration   // measured window
 	Latencies   []time.Duration // of the 200 answers, sorted
+	Samples     []sample        // the 200 answers in the order they came, with their request ids
+}
+
+// sample is one measured answer. ID is the X-Request-Id the load generator
+// sent, which the console passes on to OneLogin with every call it makes
+// for the request, so the fake's side can be matched to it.
+type sample struct {
+	ID      string
+	Latency time.Duration
 }
 
 // RPS is answered requests per second.
@@ -61,7 +70,7 @@ func newLoadClient(concurrency int) *http.Client {
 // then for d. A request still running at the end is let finish but not
 // measured, so that every request sent is complete (and its upstream calls
 // counted) when load returns. It stops early when ctx ends.
-func load(ctx context.Context, hc *http.Client, concurrency int, warmup, d time.Duration, mk newRequest) result {
+func load(ctx context.Context, hc *http.Client, concurrency int, warmup, d time.Duration, idPrefix string, mk newRequest) result {
 	var (
 		mu  sync.Mutex
 		res = result{Concurrency: concurrency}
@@ -74,6 +83,7 @@ func load(ctx context.Context, hc *http.Client, concurrency int, warmup, d time.
 	for w := range concurrency {
 		wg.Go(func() {
 			var lat []time.Duration
+			var samples []sample
 			ok, failed, sent := 0, 0, 0
 			firstErr := ""
 			for n := 0; ctx.Err() == nil && time.Now().Before(end); n++ {
@@ -83,6 +93,8 @@ func load(ctx context.Context, hc *http.Client, concurrency int, warmup, d time.
 					failed++
 					break
 				}
+				id := fmt.Sprintf("%s-%d-%d", idPrefix, w, n)
+				req.Header.Set("X-Request-Id", id)
 				t0 := time.Now()
 				status, err := send(ctx, hc, req)
 				t1 := time.Now()
@@ -99,12 +111,14 @@ func load(ctx context.Context, hc *http.Client, concurrency int, warmup, d time.
 				}
 				ok++
 				lat = append(lat, t1.Sub(t0))
+				samples = append(samples, sample{id, t1.Sub(t0)})
 			}
 			mu.Lock()
 			res.Requests += ok
 			res.Failures += failed
 			res.Sent += sent
 			res.Latencies = append(res.Latencies, lat...)
+			res.Samples = append(res.Samples, samples...)
 			if res.FirstError == "" {
 				res.FirstError = firstErr
 			}

@@ -1,9 +1,12 @@
 // Command bench load-tests the console the way it runs in production: as
-// its own process (built from this module), here on its embedded fake
-// tenant with injected upstream latency, driven over loopback at several
-// concurrency levels. In the same run it measures a baseline, a bare
-// httputil.ReverseProxy in front of the same kind of fake serving the same
-// list call, and writes everything to bench/RESULTS.md.
+// its own process, built from this module, in front of a fake OneLogin
+// tenant with injected latency, driven over loopback at several
+// concurrency levels. Every request carries its own X-Request-Id, which the
+// console passes on to OneLogin, so a recorder in front of the fake can
+// tell how much of each request's time was upstream. In the same run it
+// measures a baseline, a bare httputil.ReverseProxy in front of the same
+// kind of fake serving the same list call, and the console with the fake
+// embedded as `make run` starts it. The results go to bench/RESULTS.md.
 //
 //	go run ./bench                      # 5 s per level, levels 1, 10, 100
 //	go run ./bench -d 2s -levels 1,10   # quicker
@@ -23,6 +26,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -133,21 +137,26 @@ func baselineWorkload() workload {
 
 // measurement is one workload at one level.
 type measurement struct {
-	Scenario string
+	Setup    string // which console (or the baseline), for the tables
 	Workload workload
 	Latency  time.Duration // injected upstream latency
 	Result   result
-	// From the console's /metrics, over every request sent in the level:
+	// From the fake's side, matched to the answers by request id (absent
+	// with the embedded fake, which the benchmark cannot see into):
+	Matched         bool
 	CallsPerRequest float64
-	UpstreamMean    time.Duration // mean time of one upstream call, as the client saw it
+	UpstreamSpans   []time.Duration // first call's start to last call's end, sorted
+	Overheads       []time.Duration // latency minus upstream span, sorted
 	Console         bool
 }
 
 // process is what one console process measured over its whole life.
 type process struct {
+	Setup         string
 	Latency       time.Duration
 	PeakRSS       int64
-	TokenRequests float64
+	TokenRequests float64 // the console's own count (/metrics)
+	FakeTokens    int     // the fake's count; -1 when embedded
 	StopErr       error
 }
 
@@ -157,6 +166,13 @@ type report struct {
 	Measurements []measurement
 	Processes    []process
 }
+
+// Setups, as the tables name them.
+const (
+	setupConsole  = "console"
+	setupEmbedded = "console, embedded fake"
+	setupBaseline = "baseline proxy"
+)
 
 func run(ctx context.Context, o options) error {
 	root, err := moduleRoot()
@@ -175,19 +191,20 @@ func run(ctx context.Context, o options) error {
 	}
 	rep := &report{Options: o, Started: time.Now()}
 
-	// With latency: the console's pages, and the baseline for comparison.
-	if err := consoleScenario(ctx, rep, bin, dir, o.latency, true); err != nil {
-		return err
+	steps := []func() error{
+		// With latency: the console's pages, and the baseline for comparison.
+		func() error { return consoleScenario(ctx, rep, bin, dir, o.latency, true) },
+		func() error { return baselineScenario(ctx, rep, o.latency) },
+		// Without latency: what the console costs against a bare proxy.
+		func() error { return consoleScenario(ctx, rep, bin, dir, 0, false) },
+		func() error { return baselineScenario(ctx, rep, 0) },
+		// As `make run` runs it: the fake inside the console's process.
+		func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) },
 	}
-	if err := baselineScenario(ctx, rep, o.latency); err != nil {
-		return err
-	}
-	// Without latency: what the console costs against a bare proxy.
-	if err := consoleScenario(ctx, rep, bin, dir, 0, false); err != nil {
-		return err
-	}
-	if err := baselineScenario(ctx, rep, 0); err != nil {
-		return err
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
 	}
 
 	md := rep.markdown()
@@ -204,89 +221,137 @@ func run(ctx context.Context, o options) error {
 	return nil
 }
 
-// consoleScenario starts a console process with upstream latency lat and
-// drives it; all workloads when full, the search fragment alone otherwise.
-func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration, full bool) error {
+// drive runs workload wl at concurrency c against base. With up, the
+// answers are matched to the fake's record of their calls.
+func drive(ctx context.Context, rep *report, setup string, lat time.Duration, wl workload, c int, base string, up *fakeUpstream) measurement {
 	o := rep.Options
+	if up != nil {
+		up.spans.reset()
+	}
+	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
+	res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, prefix, wl.mk(base))
+	m := measurement{Setup: setup, Workload: wl, Latency: lat, Result: res, Console: setup != setupBaseline}
+	if up != nil && len(res.Samples) > 0 {
+		m.Matched = true
+		calls := 0
+		for _, s := range res.Samples {
+			sp, ok := up.spans.take(s.ID)
+			if !ok {
+				m.Overheads = append(m.Overheads, s.Latency) // no upstream call at all
+				continue
+			}
+			calls += sp.calls
+			u := sp.end.Sub(sp.start)
+			m.UpstreamSpans = append(m.UpstreamSpans, u)
+			m.Overheads = append(m.Overheads, s.Latency-u)
+		}
+		m.CallsPerRequest = float64(calls) / float64(len(res.Samples))
+		slices.Sort(m.UpstreamSpans)
+		slices.Sort(m.Overheads)
+	}
+	rep.Measurements = append(rep.Measurements, m)
+	printLine(m)
+	return m
+}
+
+// consoleScenario starts a console process in front of a fake tenant in
+// this process with upstream latency lat and drives it: every workload when
+// full, the search fragment alone otherwise.
+func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration, full bool) error {
 	fmt.Printf("console, upstream latency %s\n", lat)
-	p, err := startConsole(ctx, bin, dir, lat)
+	up := startFake(lat)
+	defer up.close()
+	name := "external-" + lat.String()
+	p, err := startConsole(ctx, bin, dir, name, consoleEnv(dir, name, up, lat))
 	if err != nil {
 		return err
 	}
-	stopped := false
-	defer func() {
-		if !stopped {
-			p.stop()
-		}
-	}()
 	ids, err := userIDs(p.URL)
 	if err != nil {
+		p.stop()
 		return err
 	}
 	workloads := []workload{searchWorkload()}
 	if full {
 		workloads = append(workloads, wordSearchWorkload(), userPageWorkload(ids))
 	}
-	scenario := fmt.Sprintf("console, upstream %s", lat)
 	for _, wl := range workloads {
-		for _, c := range o.levels {
+		for _, c := range rep.Options.levels {
 			if ctx.Err() != nil {
+				p.stop()
 				return ctx.Err()
 			}
-			before, err := scrape(p.URL)
-			if err != nil {
-				return err
-			}
-			res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, wl.mk(p.URL))
-			after, err := scrape(p.URL)
-			if err != nil {
-				return err
-			}
-			m := measurement{Scenario: scenario, Workload: wl, Latency: lat, Result: res, Console: true}
-			c0, s0 := before.upstream()
-			c1, s1 := after.upstream()
-			if res.Sent > 0 {
-				m.CallsPerRequest = (c1 - c0) / float64(res.Sent)
-			}
-			if c1 > c0 {
-				m.UpstreamMean = time.Duration((s1 - s0) / (c1 - c0) * float64(time.Second))
-			}
-			rep.Measurements = append(rep.Measurements, m)
-			printLine(m)
+			drive(ctx, rep, setupConsole, lat, wl, c, p.URL, up)
 		}
 	}
-	final, err := scrape(p.URL)
+	pr, err := finish(p, setupConsole, lat)
 	if err != nil {
 		return err
 	}
-	pr := process{Latency: lat, TokenRequests: final.tokenRequests()}
-	if pr.PeakRSS, err = p.peakRSS(); err != nil {
-		return err
-	}
-	pr.StopErr = p.stop()
-	stopped = true
+	pr.FakeTokens = up.tokenRequests()
 	rep.Processes = append(rep.Processes, pr)
-	fmt.Printf("  peak RSS %.1f MB, token requests %.0f, stopped: %v\n", float64(pr.PeakRSS)/(1<<20), pr.TokenRequests, orOK(pr.StopErr))
 	return nil
 }
 
+// embeddedScenario runs the console as `make run` does, with the fake
+// tenant in its own process, at the highest level only: for its memory
+// and its token requests.
+func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration) error {
+	fmt.Printf("console with the embedded fake tenant, upstream latency %s\n", lat)
+	p, err := startConsole(ctx, bin, dir, "embedded", consoleEnv(dir, "embedded", nil, lat))
+	if err != nil {
+		return err
+	}
+	ids, err := userIDs(p.URL)
+	if err != nil {
+		p.stop()
+		return err
+	}
+	c := slices.Max(rep.Options.levels)
+	for _, wl := range []workload{searchWorkload(), userPageWorkload(ids)} {
+		if ctx.Err() != nil {
+			p.stop()
+			return ctx.Err()
+		}
+		drive(ctx, rep, setupEmbedded, lat, wl, c, p.URL, nil)
+	}
+	pr, err := finish(p, setupEmbedded, lat)
+	if err != nil {
+		return err
+	}
+	pr.FakeTokens = -1
+	rep.Processes = append(rep.Processes, pr)
+	return nil
+}
+
+// finish reads a console process's peak memory and token count and stops it.
+func finish(p *consoleProc, setup string, lat time.Duration) (process, error) {
+	pr := process{Setup: setup, Latency: lat}
+	final, err := scrape(p.URL)
+	if err == nil {
+		pr.TokenRequests = final.tokenRequests()
+		pr.PeakRSS, err = p.peakRSS()
+	}
+	pr.StopErr = p.stop()
+	if err != nil {
+		return pr, err
+	}
+	fmt.Printf("  peak RSS %.1f MB, token requests %.0f, stopped: %v\n", float64(pr.PeakRSS)/(1<<20), pr.TokenRequests, orOK(pr.StopErr))
+	return pr, nil
+}
+
 func baselineScenario(ctx context.Context, rep *report, lat time.Duration) error {
-	o := rep.Options
 	fmt.Printf("baseline proxy, upstream latency %s\n", lat)
 	b, err := startBaseline(lat)
 	if err != nil {
 		return err
 	}
 	defer b.close()
-	wl := baselineWorkload()
-	for _, c := range o.levels {
+	for _, c := range rep.Options.levels {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, wl.mk(b.base()))
-		m := measurement{Scenario: fmt.Sprintf("baseline, upstream %s", lat), Workload: wl, Latency: lat, Result: res, CallsPerRequest: 1}
-		rep.Measurements = append(rep.Measurements, m)
-		printLine(m)
+		drive(ctx, rep, setupBaseline, lat, baselineWorkload(), c, b.base(), b.upstream)
 	}
 	return nil
 }
@@ -332,9 +397,9 @@ func userIDs(base string) ([]string, error) {
 
 func printLine(m measurement) {
 	r := m.Result
-	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f\n",
+	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f  overhead p50 %s p99 %s\n",
 		m.Workload.Name, r.Concurrency, r.RPS(), ms(r.Percentile(50)), ms(r.Percentile(95)), ms(r.Percentile(99)),
-		r.Failures, m.CallsPerRequest)
+		r.Failures, m.CallsPerRequest, ms(percentile(m.Overheads, 50)), ms(percentile(m.Overheads, 99)))
 	if r.FirstError != "" {
 		fmt.Printf("    first failure: %s\n", r.FirstError)
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -35,9 +38,9 @@ func buildConsole(ctx context.Context, root, dir string) (string, error) {
 	return bin, nil
 }
 
-// consoleProc is the console running as its own process on the embedded
-// fake tenant, with proxy sign-in trusted from loopback so that the load
-// generator can say who it is in headers.
+// consoleProc is the console running as its own process, with proxy
+// sign-in trusted from loopback so that the load generator can say who it
+// is in headers.
 type consoleProc struct {
 	URL  string
 	cmd  *exec.Cmd
@@ -45,31 +48,46 @@ type consoleProc struct {
 	log  string // path of its stderr
 }
 
-// startConsole starts bin with fake latency lat and waits for /healthz.
-func startConsole(ctx context.Context, bin, dir string, lat time.Duration) (*consoleProc, error) {
+// consoleEnv is the console's whole environment: never the caller's
+// ONELOGIN_*, which would point the benchmark at a real tenant. upstream
+// nil runs the embedded fake tenant with latency lat.
+func consoleEnv(dir, name string, upstream *fakeUpstream, lat time.Duration) []string {
+	env := []string{
+		"HELPDESK_AUTH_MODE=proxy",
+		"HELPDESK_TRUSTED_PROXIES=127.0.0.1/32",
+		"HELPDESK_AUDIT_DB=" + filepath.Join(dir, "audit-"+name+".db"),
+		"HELPDESK_LOG_LEVEL=info",
+		"HOME=" + dir,
+	}
+	if upstream == nil {
+		return append(env, "HELPDESK_FAKE_LATENCY="+lat.String(), "HELPDESK_FAKE_RATE_LIMIT=1000000000")
+	}
+	return append(env,
+		"ONELOGIN_URL="+upstream.URL(),
+		"ONELOGIN_CLIENT_ID="+upstream.fake.ClientID,
+		"ONELOGIN_CLIENT_SECRET="+upstream.fake.ClientSecret,
+		"HELPDESK_SESSION_KEYS="+randomHex(32),
+		"HELPDESK_ADMIN_GROUPS="+onelogintest.GroupAdmins,
+		"HELPDESK_HELPDESK_GROUPS="+onelogintest.GroupHelpdesk,
+		"HELPDESK_VIEWER_GROUPS="+onelogintest.GroupViewers,
+	)
+}
+
+// startConsole starts bin with env on a free loopback port and waits for
+// /healthz.
+func startConsole(ctx context.Context, bin, dir, name string, env []string) (*consoleProc, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(dir, fmt.Sprintf("console-%s.log", lat))
+	logPath := filepath.Join(dir, "console-"+name+".log")
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	defer logf.Close()
 	cmd := exec.Command(bin)
-	// Only these settings: never the caller's ONELOGIN_*, which would point
-	// the benchmark at a real tenant.
-	cmd.Env = []string{
-		"HELPDESK_ADDR=" + addr,
-		"HELPDESK_AUTH_MODE=proxy",
-		"HELPDESK_TRUSTED_PROXIES=127.0.0.1/32",
-		"HELPDESK_FAKE_LATENCY=" + lat.String(),
-		"HELPDESK_FAKE_RATE_LIMIT=1000000000",
-		"HELPDESK_AUDIT_DB=" + filepath.Join(dir, fmt.Sprintf("audit-%s.db", lat)),
-		"HELPDESK_LOG_LEVEL=info",
-		"HOME=" + dir,
-	}
+	cmd.Env = append([]string{"HELPDESK_ADDR=" + addr}, env...)
 	cmd.Stdout, cmd.Stderr = io.Discard, logf
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -86,7 +104,8 @@ func startConsole(ctx context.Context, bin, dir string, lat time.Duration) (*con
 		}
 		select {
 		case err := <-p.done:
-			return nil, fmt.Errorf("the console exited: %v (log %s)", err, logPath)
+			tail, _ := os.ReadFile(logPath)
+			return nil, fmt.Errorf("the console exited: %v\n%s", err, tail)
 		case <-ctx.Done():
 			p.stop()
 			return nil, ctx.Err()
@@ -180,17 +199,88 @@ func (m metricsText) sum(name string, labels, without []string) float64 {
 	return total
 }
 
-// upstream is what the console's client measured of its OneLogin calls
-// (token requests aside): how many and how long in total.
-func (m metricsText) upstream() (calls, seconds float64) {
-	not := []string{`op="Token"`}
-	return m.sum("helpdesk_onelogin_request_duration_seconds_count", nil, not),
-		m.sum("helpdesk_onelogin_request_duration_seconds_sum", nil, not)
-}
-
 // tokenRequests counts token requests, whatever their outcome.
 func (m metricsText) tokenRequests() float64 {
 	return m.sum("helpdesk_onelogin_token_fetches_total", nil, nil)
+}
+
+// fakeUpstream is a fake tenant served from the benchmark process behind a
+// recorder that times every call by the X-Request-Id it carries: the
+// upstream side of each console request, measured where it happens.
+type fakeUpstream struct {
+	fake  *onelogintest.Server
+	front *httptest.Server
+	spans *spanRecorder
+}
+
+func startFake(lat time.Duration) *fakeUpstream {
+	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, RateLimitPerHour: 1_000_000_000})
+	fake.Tenant.SetLatency(lat)
+	rec := &spanRecorder{next: fake, spans: map[string]span{}}
+	return &fakeUpstream{fake: fake, front: httptest.NewServer(rec), spans: rec}
+}
+
+// URL is where the fake answers through the recorder.
+func (f *fakeUpstream) URL() string { return f.front.URL }
+
+// tokenRequests counts token requests the fake received.
+func (f *fakeUpstream) tokenRequests() int {
+	return f.fake.Tenant.CallCount(http.MethodPost, "/auth/oauth2/")
+}
+
+func (f *fakeUpstream) close() {
+	f.front.Close()
+	f.fake.Close()
+}
+
+// span is the upstream part of one request: from the start of its first
+// call to the end of its last, and how many calls it made.
+type span struct {
+	start, end time.Time
+	calls      int
+}
+
+type spanRecorder struct {
+	next  http.Handler
+	mu    sync.Mutex
+	spans map[string]span
+}
+
+func (s *spanRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.next.ServeHTTP(w, r)
+	end := time.Now()
+	id := r.Header.Get("X-Request-Id")
+	if id == "" {
+		return // the token request, made for no request in particular
+	}
+	s.mu.Lock()
+	sp, ok := s.spans[id]
+	if !ok || start.Before(sp.start) {
+		sp.start = start
+	}
+	if end.After(sp.end) {
+		sp.end = end
+	}
+	sp.calls++
+	s.spans[id] = sp
+	s.mu.Unlock()
+}
+
+// take returns and forgets the span of request id.
+func (s *spanRecorder) take(id string) (span, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sp, ok := s.spans[id]
+	delete(s.spans, id)
+	return sp, ok
+}
+
+// reset forgets every span (those of warm-up and cut-off requests).
+func (s *spanRecorder) reset() {
+	s.mu.Lock()
+	s.spans = map[string]span{}
+	s.mu.Unlock()
 }
 
 // baseline is the reference the console is measured against: a bare
@@ -198,19 +288,19 @@ func (m metricsText) tokenRequests() float64 {
 // the access token to every request, as the least any proxy to OneLogin
 // must do.
 type baseline struct {
-	fake *onelogintest.Server
-	srv  *httptest.Server
+	upstream *fakeUpstream
+	srv      *httptest.Server
 }
 
 func startBaseline(lat time.Duration) (*baseline, error) {
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, RateLimitPerHour: 1_000_000_000})
-	token, err := fetchToken(fake)
+	up := startFake(0)
+	token, err := fetchToken(up.fake)
 	if err != nil {
-		fake.Close()
+		up.close()
 		return nil, err
 	}
-	fake.Tenant.SetLatency(lat)
-	target, _ := url.Parse(fake.URL)
+	up.fake.Tenant.SetLatency(lat)
+	target, _ := url.Parse(up.URL())
 	rp := httputil.NewSingleHostReverseProxy(target)
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 256
@@ -220,14 +310,14 @@ func startBaseline(lat time.Duration) (*baseline, error) {
 		director(r)
 		r.Header.Set("Authorization", "bearer "+token)
 	}
-	return &baseline{fake: fake, srv: httptest.NewServer(rp)}, nil
+	return &baseline{upstream: up, srv: httptest.NewServer(rp)}, nil
 }
 
 func (b *baseline) base() string { return b.srv.URL }
 
 func (b *baseline) close() {
 	b.srv.Close()
-	b.fake.Close()
+	b.upstream.close()
 }
 
 func fetchToken(fake *onelogintest.Server) (string, error) {
@@ -246,6 +336,12 @@ func fetchToken(fake *onelogintest.Server) (string, error) {
 		return "", fmt.Errorf("token from the fake tenant: %s %v", resp.Status, err)
 	}
 	return tok.AccessToken, nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func freeAddr() (string, error) {
