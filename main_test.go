@@ -172,10 +172,7 @@ func startConsole(t *testing.T, settings map[string]string) *testConsole {
 // staff is who the trusted proxy says is asking.
 type staff struct{ email, groups string }
 
-var (
-	agent = staff{onelogintest.PersonaHelpdesk, onelogintest.GroupHelpdesk}
-	admin = staff{onelogintest.PersonaAdmin, onelogintest.GroupAdmins}
-)
+var agent = staff{onelogintest.PersonaHelpdesk, onelogintest.GroupHelpdesk}
 
 // do sends a request as who (no identity headers when who is zero) and
 // returns the status and body.

@@ -197,3 +197,24 @@ func TestSpanRecorder_matchesCallsToRequests(t *testing.T) {
 		t.Errorf("token requests %d", n)
 	}
 }
+
+func TestBaseline_servesTheListCallWithTheToken(t *testing.T) {
+	b, err := startBaseline(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
+	req, _ := baselineWorkload().mk(b.base())(0, 0)
+	req.Header.Set("X-Request-Id", "base-1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("baseline: %s", resp.Status)
+	}
+	if sp, ok := b.upstream.spans.take("base-1"); !ok || sp.calls != 1 {
+		t.Errorf("the fake did not see the request id through the proxy: %+v", sp)
+	}
+}

@@ -301,14 +301,14 @@ func startBaseline(lat time.Duration) (*baseline, error) {
 	}
 	up.fake.Tenant.SetLatency(lat)
 	target, _ := url.Parse(up.URL())
-	rp := httputil.NewSingleHostReverseProxy(target)
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 256
-	rp.Transport = t
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
-		r.Header.Set("Authorization", "bearer "+token)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			r.Out.Header.Set("Authorization", "bearer "+token)
+		},
+		Transport: t,
 	}
 	return &baseline{upstream: up, srv: httptest.NewServer(rp)}, nil
 }
