@@ -93,6 +93,53 @@ func TestMain_everyConfigurationProblemAtOnce(t *testing.T) {
 	}
 }
 
+// TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel runs the real
+// process, sends it SIGTERM once it serves, and reads its JSON log.
+func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
+	cases := []struct {
+		level    string
+		wantInfo bool
+	}{
+		{"info", true},
+		{"warn", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.level, func(t *testing.T) {
+			addr := freeAddr(t)
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = []string{"HELPDESK_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"),
+				"HELPDESK_ADDR=" + addr, "HELPDESK_AUDIT_DB=" + filepath.Join(t.TempDir(), "audit.db"),
+				"HELPDESK_FAKE_USERS=50", "HELPDESK_LOG_LEVEL=" + tc.level}
+			var stderr syncBuffer
+			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			waitServing(t, "http://"+addr+"/healthz")
+			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
+				}
+			case <-time.After(15 * time.Second):
+				cmd.Process.Kill()
+				t.Fatal("still running 15 s after SIGTERM")
+			}
+			logs := stderr.String()
+			for _, msg := range []string{"serving", "shutting down; waiting for in-flight requests", "stopped"} {
+				if got := logHas(t, logs, map[string]any{"msg": msg}); got != tc.wantInfo {
+					t.Errorf("level %s: %q logged: %v, want %v", tc.level, msg, got, tc.wantInfo)
+				}
+			}
+		})
+	}
+}
+
 // syncBuffer is a log destination shared by the console's goroutines.
 type syncBuffer struct {
 	mu sync.Mutex

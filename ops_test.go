@@ -86,6 +86,9 @@ func TestRequestID_reachesOneLoginTheLogAndTheAuditTrail(t *testing.T) {
 func logHas(t *testing.T, logs string, want map[string]any) bool {
 	t.Helper()
 	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if line == "" {
+			continue
+		}
 		var m map[string]any
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatalf("log line is not JSON: %q", line)
@@ -227,7 +230,7 @@ func TestBreaker_failsFastThenRecovers(t *testing.T) {
 	tc.Tenant.FailNext(1000, http.StatusServiceUnavailable)
 	for i := 0; i < 3; i++ {
 		code, body, _ := tc.do(t, agent, "GET", page, nil, nil)
-		if code != http.StatusBadGateway || !strings.Contains(body, "OneLogin") {
+		if code < 500 || !strings.Contains(body, "OneLogin") {
 			t.Fatalf("page %d with OneLogin failing: %d", i, code)
 		}
 	}
@@ -235,7 +238,7 @@ func TestBreaker_failsFastThenRecovers(t *testing.T) {
 	start := time.Now()
 	code, body, _ := tc.do(t, agent, "GET", page, nil, nil)
 	elapsed := time.Since(start)
-	if code != http.StatusBadGateway || !strings.Contains(body, `id="banner"`) {
+	if code < 500 || !strings.Contains(body, `id="banner"`) || !strings.Contains(body, "OneLogin") {
 		t.Errorf("page with the breaker open: %d", code)
 	}
 	if n := len(tc.Tenant.Calls()) - before; n != 0 {
