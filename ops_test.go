@@ -363,3 +363,23 @@ func TestUserPage_slowAppsDoNotHoldThePage(t *testing.T) {
 	}
 	t.Logf("user page with 5 s apps: %s", elapsed.Round(time.Millisecond))
 }
+
+// TestTimeout_fromConfiguration: ONELOGIN_TIMEOUT bounds every OneLogin
+// call, so a OneLogin that does not answer costs a page that long, not more.
+func TestTimeout_fromConfiguration(t *testing.T) {
+	tc := startConsole(t, map[string]string{"ONELOGIN_TIMEOUT": "300ms", "HELPDESK_FAKE_LATENCY": "5s"})
+	id := tc.userID(t, onelogintest.PersonaLocked)
+	start := time.Now()
+	code, body, _ := tc.do(t, agent, "GET", fmt.Sprintf("/users/%d", id), nil, nil)
+	elapsed := time.Since(start)
+	if code < 500 || !strings.Contains(body, `id="banner"`) {
+		t.Errorf("page with OneLogin not answering: %d", code)
+	}
+	if elapsed < 300*time.Millisecond || elapsed > 2*time.Second {
+		t.Errorf("the page took %s with a 300ms OneLogin timeout", elapsed)
+	}
+	_, metrics, _ := tc.do(t, staff{}, "GET", "/metrics", nil, nil)
+	if !strings.Contains(metrics, `helpdesk_onelogin_token_fetches_total{outcome="error"} 1`) {
+		t.Error("the timed-out token request was not counted as an error")
+	}
+}
