@@ -244,7 +244,7 @@ func TestBreaker_failsFastThenRecovers(t *testing.T) {
 	if n := len(tc.Tenant.Calls()) - before; n != 0 {
 		t.Errorf("%d calls reached OneLogin with the breaker open", n)
 	}
-	if elapsed > 200*time.Millisecond {
+	if elapsed > time.Second {
 		t.Errorf("failing fast took %s", elapsed)
 	}
 	_, ready, _ := tc.do(t, staff{}, "GET", "/readyz", nil, nil)
@@ -355,7 +355,7 @@ func TestUserPage_slowAppsDoNotHoldThePage(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("user page: %d", code)
 	}
-	if elapsed > 2500*time.Millisecond {
+	if elapsed > 3*time.Second {
 		t.Errorf("the page took %s with apps taking 5 s; the apps budget is 1.5 s", elapsed)
 	}
 	if !strings.Contains(body, "did not arrive from OneLogin in time (apps") {
