@@ -98,10 +98,6 @@ func fail(w http.ResponseWriter, code int, msg any) {
 	writeJSON(w, code, envelope{Status: statusBlock{Error: true, Code: code, Type: statusType(code), Message: msg}})
 }
 
-func failAttr(w http.ResponseWriter, attr, desc string) {
-	fail(w, http.StatusBadRequest, attrMessage{Attribute: attr, Description: desc})
-}
-
 func success() statusBlock {
 	return statusBlock{Code: 200, Type: "success", Message: "Success"}
 }

@@ -171,7 +171,7 @@ func (t *Tenant) seed() {
 		used: map[string]bool{},
 	}
 	for _, r := range seedRoles {
-		t.roles = append(t.roles, role{id: r.id, name: r.name})
+		t.roles = append(t.roles, role(r))
 	}
 	slices.SortFunc(t.roles, func(a, b role) int { return cmpInt(a.id, b.id) })
 	t.apps = seedApps
