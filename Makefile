@@ -9,11 +9,10 @@ PKGS     := ./...
 run:
 	$(GO) run .
 
-## test: every test, browser tests included; installs what it needs
-test: generate-check unit e2e
+## test: every check and test, browser tests included; installs what it needs
+test: generate-check lint unit e2e
 
 unit:
-	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 $(PKGS)
 
 ## e2e-deps: install chromium, node, playwright-core and axe-core when missing
@@ -41,11 +40,11 @@ generate-check:
 		echo "templ generate changed generated files; run 'make generate' and commit them:"; \
 		git status --porcelain -- '*_templ.go'; exit 1; fi
 
-## lint: gofmt, go vet, staticcheck
+## lint: gofmt, go vet, staticcheck (browser tests included)
 lint:
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
-	$(GO) vet $(PKGS)
-	$(GO) tool staticcheck $(PKGS)
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet -tags e2e $(PKGS)
+	$(GO) tool staticcheck -tags e2e $(PKGS)
 
 docker:
 	docker build -t onelogin-helpdesk .
