@@ -139,7 +139,12 @@ func newServer(h http.Handler, logger *slog.Logger) *http.Server {
 
 // probe asks a running console whether it serves; 0 means yes.
 func probe(addr string) int {
-	c := http.Client{Timeout: 3 * time.Second}
+	c := http.Client{
+		Timeout: 3 * time.Second,
+		// Only /healthz itself answering 200 counts: a redirect (to sign-in,
+		// say) means something else is serving on that address.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 	resp, err := c.Get("http://" + addr + "/healthz")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
@@ -459,5 +460,42 @@ func waitServing(t *testing.T, u string) {
 			t.Fatalf("%s never answered: %v", u, err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestProbe: -healthcheck passes only when /healthz itself answers 200.
+func TestProbe(t *testing.T) {
+	cases := []struct {
+		name    string
+		handler http.HandlerFunc
+		want    int
+	}{
+		{"healthy", func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" {
+				_, _ = io.WriteString(w, "ok")
+				return
+			}
+			http.NotFound(w, r)
+		}, 0},
+		{"unhealthy", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "no", http.StatusServiceUnavailable) }, 1},
+		{"redirected to sign-in", func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/healthz" {
+				http.Redirect(w, r, "/auth/login", http.StatusFound)
+				return
+			}
+			_, _ = io.WriteString(w, "sign in")
+		}, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.handler)
+			defer srv.Close()
+			if got := probe(strings.TrimPrefix(srv.URL, "http://")); got != tc.want {
+				t.Errorf("probe = %d, want %d", got, tc.want)
+			}
+		})
+	}
+	if got := probe("127.0.0.1:1"); got != 1 {
+		t.Errorf("probe of a closed port = %d, want 1", got)
 	}
 }
