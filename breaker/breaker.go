@@ -17,6 +17,7 @@
 package breaker
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -93,10 +94,11 @@ type Breaker struct {
 
 	mu       sync.Mutex
 	state    State
-	failures int       // consecutive, while closed
-	until    time.Time // end of the open period
-	trial    bool      // a half-open trial call is under way
-	gen      uint64    // bumped on every state change; stale outcomes are dropped
+	failures int           // consecutive, while closed
+	until    time.Time     // end of the open period
+	trial    bool          // a half-open trial call is under way
+	settled  chan struct{} // closed when the current trial has an outcome
+	gen      uint64        // bumped on every state change; stale outcomes are dropped
 }
 
 // New returns a closed breaker.
@@ -152,8 +154,36 @@ func (b *Breaker) State() State {
 // open (or while a half-open trial is under way); otherwise the caller makes
 // the call and must report how it ended through done, exactly once.
 func (b *Breaker) Allow() (done func(Outcome), err error) {
+	done, _, err = b.try()
+	return done, err
+}
+
+// AllowWait is Allow for a caller that can wait: while a half-open trial is
+// under way it waits for the trial's outcome (or ctx) instead of failing, so
+// the calls of one page that arrive together with the trial are not refused
+// the moment the upstream is back.
+func (b *Breaker) AllowWait(ctx context.Context) (done func(Outcome), err error) {
+	for {
+		done, settled, err := b.try()
+		if settled == nil {
+			return done, err
+		}
+		select {
+		case <-settled:
+		case <-ctx.Done():
+			if b.onReject != nil {
+				b.onReject()
+			}
+			return nil, err
+		}
+	}
+}
+
+// try is one attempt to get a call through. When a trial is deciding, it
+// also returns the channel that closes when the trial has its outcome.
+func (b *Breaker) try() (done func(Outcome), settled <-chan struct{}, err error) {
 	if b.limit < 0 {
-		return func(Outcome) {}, nil
+		return func(Outcome) {}, nil, nil
 	}
 	b.mu.Lock()
 	var change []State
@@ -165,25 +195,26 @@ func (b *Breaker) Allow() (done func(Outcome), err error) {
 		until := b.until
 		if b.state == HalfOpen {
 			until = b.now() // a trial is deciding right now
+			settled = b.settled
 		}
 		b.mu.Unlock()
 		b.notify(change)
-		if b.onReject != nil {
+		if b.onReject != nil && settled == nil {
 			b.onReject()
 		}
-		return nil, &OpenError{Upstream: b.upstream, OpenFor: b.openFor, Until: until}
+		return nil, settled, &OpenError{Upstream: b.upstream, OpenFor: b.openFor, Until: until}
 	case b.state == HalfOpen:
 		b.trial = true
+		b.settled = make(chan struct{})
 	}
 	gen, trial := b.gen, b.state == HalfOpen
 	b.mu.Unlock()
 	b.notify(change)
 
 	var once sync.Once
-	return func(o Outcome) { once.Do(func() { b.report(gen, trial, o) }) }, nil
+	return func(o Outcome) { once.Do(func() { b.report(gen, trial, o) }) }, nil, nil
 }
 
-// report applies the outcome of a call allowed in generation gen.
 func (b *Breaker) report(gen uint64, trial bool, o Outcome) {
 	b.mu.Lock()
 	var change []State
@@ -191,6 +222,7 @@ func (b *Breaker) report(gen uint64, trial bool, o Outcome) {
 		switch {
 		case trial && o == Ignore:
 			b.trial = false // let another call be the trial
+			b.settle()
 		case trial && o == Success:
 			b.failures = 0
 			change = b.setLocked(Closed)
@@ -221,11 +253,20 @@ func (b *Breaker) setLocked(s State) []State {
 	from := b.state
 	b.state = s
 	b.trial = false
+	b.settle()
 	b.gen++
 	if from == s {
 		return nil
 	}
 	return []State{from, s}
+}
+
+// settle wakes the callers waiting on a trial; they try again.
+func (b *Breaker) settle() {
+	if b.settled != nil {
+		close(b.settled)
+		b.settled = nil
+	}
 }
 
 func (b *Breaker) notify(change []State) {

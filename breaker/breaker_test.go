@@ -1,6 +1,7 @@
 package breaker
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -217,5 +218,54 @@ func TestBreaker_concurrent(t *testing.T) {
 	// let through at that moment (one per goroutine).
 	if rejected < 1000-5-50 {
 		t.Errorf("only %d of 1000 calls refused", rejected)
+	}
+}
+
+// TestBreaker_callsWaitForTheTrial: the calls of one page that arrive while
+// a half-open trial is deciding wait for it: they go through when it
+// succeeds and are refused when it fails, or when their caller gives up.
+func TestBreaker_callsWaitForTheTrial(t *testing.T) {
+	for _, tc := range []struct {
+		trial    Outcome
+		wantPass bool
+	}{{Success, true}, {Failure, false}, {Ignore, true}} {
+		b, clk, _ := newTestBreaker(1)
+		call(t, b, Failure) // opens
+		clk.advance(11 * time.Second)
+		trialDone, err := b.Allow()
+		if err != nil {
+			t.Fatalf("trial refused: %v", err)
+		}
+		got := make(chan error, 1)
+		go func() {
+			done, err := b.AllowWait(context.Background())
+			if err == nil {
+				done(Success)
+			}
+			got <- err
+		}()
+		select {
+		case err := <-got:
+			t.Fatalf("trial %v: the second call did not wait (err %v)", tc.trial, err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		trialDone(tc.trial)
+		err = <-got
+		if (err == nil) != tc.wantPass {
+			t.Errorf("trial %v: waiting call err = %v, want pass %t", tc.trial, err, tc.wantPass)
+		}
+	}
+
+	b, clk, _ := newTestBreaker(1)
+	call(t, b, Failure)
+	clk.advance(11 * time.Second)
+	if _, err := b.Allow(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var open *OpenError
+	if _, err := b.AllowWait(ctx); !errors.As(err, &open) {
+		t.Errorf("a caller that gave up: err = %v, want *OpenError", err)
 	}
 }

@@ -7,7 +7,8 @@ import (
 
 // Transport returns an http.RoundTripper that sends requests through next
 // (http.DefaultTransport when nil) while the breaker allows, and refuses
-// them with an *OpenError otherwise.
+// them with an *OpenError otherwise. While a half-open trial is deciding,
+// requests wait for it rather than fail.
 //
 // A transport error or a 5xx answer is a failure; a deadline that ran out
 // is a failure too (the upstream did not answer in time). A request whose
@@ -26,7 +27,7 @@ type transport struct {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	done, err := t.b.Allow()
+	done, err := t.b.AllowWait(req.Context())
 	if err != nil {
 		if req.Body != nil {
 			_ = req.Body.Close() // RoundTrip must close the body, even on errors
