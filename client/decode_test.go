@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -246,5 +247,126 @@ func TestDecode_ListRoles(t *testing.T) {
 	}
 	if q := a.recorded()[0].RawQuery; q != "limit=10&name=%2A-us&sort=%2Bid" {
 		t.Errorf("query = %s", q)
+	}
+}
+
+// The list calls decode the usual flat answer in one pass and every other
+// shape through the general path; both must give the same people.
+func TestDecode_ListUsers_everyShapeOfData(t *testing.T) {
+	ann := `{"id":7,"firstname":"Ann","lastname":"Lee","status":"3","locked_until":"2024-05-01T12:00:00Z"}`
+	bo := `{"id":"8","firstname":"Bo","email":"bo@example.com","status":1,"last_login":null}`
+	want := []User{
+		{ID: 7, Firstname: "Ann", Lastname: "Lee", Status: StatusLocked, LockedUntil: time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)},
+		{ID: 8, Firstname: "Bo", Email: "bo@example.com", Status: StatusActive},
+	}
+	for _, tc := range []struct {
+		name, data string
+		want       []User
+	}{
+		{"flat", `[` + ann + `,` + bo + `]`, want},
+		{"nested", `[[` + ann + `,` + bo + `]]`, want},
+		{"mixed", `[` + ann + `,[` + bo + `]]`, want},
+		{"empty nested", `[[]]`, []User{}},
+		{"empty", `[]`, []User{}},
+		{"null", `null`, []User{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newTestAPI(t)
+			a.reply("GET /api/1/users", 200, listOf(tc.data, "next-c"))
+			users, page, err := a.client().ListUsers(context.Background(), ListUsersQuery{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(users, tc.want) || page.AfterCursor != "next-c" {
+				t.Errorf("users = %+v page = %+v, want %+v", users, page, tc.want)
+			}
+		})
+	}
+}
+
+func TestDecode_ListUsers_badItemNamesItsPosition(t *testing.T) {
+	a := newTestAPI(t)
+	a.reply("GET /api/1/users", 200, listOf(`[{"id":7},{"id":8,"created_at":"yesterday"}]`, ""))
+	_, _, err := a.client().ListUsers(context.Background(), ListUsersQuery{})
+	var te *TransportError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "user 1: want an RFC 3339 time or null") {
+		t.Fatalf("err = %v, want the general path's message for item 1", err)
+	}
+}
+
+func TestDecode_ListUsers_errorStatusWithHTTP200(t *testing.T) {
+	for _, data := range []string{`[]`, `[[]]`} { // the one-pass and the general path
+		a := newTestAPI(t)
+		a.reply("GET /api/1/users", 200, `{"status":{"error":true,"code":400,"type":"bad request","message":"Invalid query"},"data":`+data+`}`)
+		_, _, err := a.client().ListUsers(context.Background(), ListUsersQuery{})
+		var e *Error
+		if !errors.As(err, &e) || e.HTTPStatus != 400 || e.Message != "Invalid query" {
+			t.Errorf("data %s: err = %v, want the 400 the status block says", data, err)
+		}
+	}
+}
+
+func TestDecode_GetUser_bareObjectAndWrongCounts(t *testing.T) {
+	if u := getUserWith(t, envelopeOf(realUser)); u.ID != 7 || u.Name() != "Ann Lee" {
+		t.Errorf("bare object: user = %+v", u)
+	}
+	for _, data := range []string{`[{"id":7},{"id":8}]`, `[[{"id":7},{"id":8}]]`, `null`} {
+		a := newTestAPI(t)
+		a.reply("GET /api/1/users/7", 200, envelopeOf(data))
+		_, err := a.client().GetUser(context.Background(), 7)
+		if err == nil || !strings.Contains(err.Error(), "want one user in data") {
+			t.Errorf("data %s: err = %v, want one user", data, err)
+		}
+	}
+}
+
+func TestDecode_UserApps_notJSONIsAnError(t *testing.T) {
+	a := newTestAPI(t)
+	a.reply("GET /api/1/users/7/apps", 200, `{"status":`)
+	_, err := a.client().UserApps(context.Background(), 7)
+	var te *TransportError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "unreadable answer") {
+		t.Fatalf("err = %v, want an unreadable answer", err)
+	}
+}
+
+func TestDecode_flexShortcuts(t *testing.T) {
+	for _, tc := range []struct {
+		raw     string
+		str     string
+		strOK   bool
+		integer int64
+		intOK   bool
+	}{
+		{`"plain"`, "plain", true, 0, false},
+		{`""`, "", true, 0, true},
+		{`"Zoë"`, "Zoë", true, 0, false},
+		{`"Zo\u00eb"`, "Zoë", true, 0, false},
+		{`"a\"b"`, `a"b`, true, 0, false},
+		{"\"tab\there\"", "", false, 0, false},
+		{"\"bad \xff utf8\"", "bad \uFFFD utf8", true, 0, false},
+		{`"42"`, "42", true, 42, true},
+		{` 42 `, "42", true, 42, true},
+		{`-0`, "-0", true, 0, true},
+		{`-17`, "-17", true, -17, true},
+		{`1.5e3`, "1.5e3", true, 0, false},
+		{`007`, "", false, 0, false},
+		{`1.`, "", false, 0, false},
+		{`-`, "", false, 0, false},
+		{`9223372036854775807`, "9223372036854775807", true, 9223372036854775807, true},
+		{`9223372036854775808`, "9223372036854775808", true, 0, false},
+		{`null`, "", true, 0, true},
+		{`true`, "", false, 0, false},
+	} {
+		var s flexString
+		err := s.UnmarshalJSON([]byte(tc.raw))
+		if (err == nil) != tc.strOK || string(s) != tc.str {
+			t.Errorf("flexString(%s) = %q, %v; want %q ok=%v", tc.raw, s, err, tc.str, tc.strOK)
+		}
+		var n flexInt
+		err = n.UnmarshalJSON([]byte(tc.raw))
+		if (err == nil) != tc.intOK || int64(n) != tc.integer {
+			t.Errorf("flexInt(%s) = %d, %v; want %d ok=%v", tc.raw, n, err, tc.integer, tc.intOK)
+		}
 	}
 }

@@ -2,7 +2,9 @@ package client
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode"
@@ -20,10 +22,14 @@ func FuzzDecode(f *testing.F) {
 		envelopeOf(`[[]]`),
 		`{"mfa_token":"12345678","reusable":false,"expires_at":"2024-05-01T12:00:00Z"}`,
 		`{"status":{"error":true,"code":400,"type":"bad request","message":{"attribute":"id","description":"ID is incorrect"}}}`,
+		listOf(`[{"id":"7","firstname":"Zo\u00eb","lastname":"Ng\u0000","email":"é@example.com","status":"3","locked_until":""},[{"id":8}]]`, "c2"),
+		envelopeOf(`[{"id":1,"name":"Slack","login_id":-1.5e3,"extension":"true"}]`),
+		`"plain"`, `"esc\"aped"`, `-0`, `123456789012345678901`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		checkFastPath(t, body)
 		env, _, err := decodeEnvelope(body)
 		if err == nil {
 			_, _ = decodeUsers(env.Data)
@@ -68,4 +74,55 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkFastPath checks that the one-pass decoding of a list answer agrees
+// with the general path wherever it accepts the answer.
+func checkFastPath(t *testing.T, body []byte) {
+	t.Helper()
+	if users, page, failed, ok := decodePlainList(body, (*wireUser).user); ok {
+		env, gFailed, err := decodeEnvelope(body)
+		if err != nil {
+			t.Fatalf("fast path read an answer the general path refuses: %v", err)
+		}
+		if failed != gFailed || page != env.Pagination.page() {
+			t.Fatalf("fast path: failed %v page %+v; general: failed %v page %+v", failed, page, gFailed, env.Pagination.page())
+		}
+		general, err := decodeUsers(env.Data)
+		if err != nil {
+			t.Fatalf("fast path read users the general path refuses: %v", err)
+		}
+		if !reflect.DeepEqual(users, general) {
+			t.Fatalf("fast path users %+v, general %+v", users, general)
+		}
+	}
+	if apps, _, _, ok := decodePlainList(body, (*wireApp).app); ok {
+		env, _, err := decodeEnvelope(body)
+		if err != nil {
+			t.Fatalf("fast path read an answer the general path refuses: %v", err)
+		}
+		general, err := decodeApps(env.Data)
+		if err != nil || !reflect.DeepEqual(apps, general) {
+			t.Fatalf("fast path apps %+v, general %+v (%v)", apps, general, err)
+		}
+	}
+	// The flex readers' shortcuts must agree with the decoder they skip.
+	var s flexString
+	if err := s.UnmarshalJSON(body); err == nil && bytes.HasPrefix(bytes.TrimSpace(body), []byte(`"`)) {
+		var want string
+		if err := json.Unmarshal(bytes.TrimSpace(body), &want); err != nil || string(s) != want {
+			t.Fatalf("flexString %q, encoding/json %q (%v)", s, want, err)
+		}
+	}
+	// Both trim Unicode spaces, as bytes.TrimSpace does.
+	var n flexInt
+	if err := n.UnmarshalJSON(body); err == nil && isNumber(bytes.TrimSpace(body)) {
+		var want json.Number
+		if json.Unmarshal(bytes.TrimSpace(body), &want) != nil {
+			t.Fatalf("flexInt read %q, which is not a JSON number", body)
+		}
+		if v, err := want.Int64(); err == nil && int64(n) != v {
+			t.Fatalf("flexInt %d, encoding/json %d", n, v)
+		}
+	}
 }

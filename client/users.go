@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"iter"
 	"net/http"
 	"net/url"
@@ -103,15 +104,31 @@ func (q ListUsersQuery) values() url.Values {
 // cursors around it. Use AllUsers to walk every page.
 func (c *Client) ListUsers(ctx context.Context, q ListUsersQuery) ([]User, Page, error) {
 	const op = "ListUsers"
-	env, err := c.envelopeCall(ctx, call{op: op, method: http.MethodGet, path: "/api/1/users", query: q.values(), idempotent: true})
+	res, err := c.do(ctx, call{op: op, method: http.MethodGet, path: "/api/1/users", query: q.values(), idempotent: true})
 	if err != nil {
 		return nil, Page{}, err
 	}
-	users, err := decodeUsers(env.Data)
+	return decodeList(op, res, (*wireUser).user, decodeUsers)
+}
+
+// userCall runs a call whose answer's data is one user: data:[user], or a
+// bare object.
+func (c *Client) userCall(ctx context.Context, cl call) (*User, error) {
+	res, err := c.do(ctx, cl)
 	if err != nil {
-		return nil, Page{}, decodeError(op, err)
+		return nil, err
 	}
-	return users, env.Pagination.page(), nil
+	users, _, err := decodeList(cl.op, res, (*wireUser).user, func(data json.RawMessage) ([]User, error) {
+		u, err := decodeOneUser(data)
+		if err != nil {
+			return nil, err
+		}
+		return []User{*u}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return oneUser(cl.op, users)
 }
 
 // AllUsers yields every user matching q, following after_cursor from page
@@ -157,45 +174,21 @@ func paginate[T, Q any](ctx context.Context, q Q, list func(context.Context, Q) 
 // GetUser returns one user (GET /api/1/users/:id).
 func (c *Client) GetUser(ctx context.Context, id int64) (*User, error) {
 	const op = "GetUser"
-	env, err := c.envelopeCall(ctx, call{op: op, method: http.MethodGet, path: userPath(id, ""), idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	u, err := decodeOneUser(env.Data)
-	if err != nil {
-		return nil, decodeError(op, err)
-	}
-	return u, nil
+	return c.userCall(ctx, call{op: op, method: http.MethodGet, path: userPath(id, ""), idempotent: true})
 }
 
 // CreateUser creates a user (POST /api/1/users) and returns it as OneLogin
 // stored it. It is never retried after a 429: it might create twice.
 func (c *Client) CreateUser(ctx context.Context, u UserCreate) (*User, error) {
 	const op = "CreateUser"
-	env, err := c.envelopeCall(ctx, call{op: op, method: http.MethodPost, path: "/api/1/users", body: u})
-	if err != nil {
-		return nil, err
-	}
-	created, err := decodeOneUser(env.Data)
-	if err != nil {
-		return nil, decodeError(op, err)
-	}
-	return created, nil
+	return c.userCall(ctx, call{op: op, method: http.MethodPost, path: "/api/1/users", body: u})
 }
 
 // UpdateUser changes the non-nil fields of u (PUT /api/1/users/:id) and
 // returns the updated user.
 func (c *Client) UpdateUser(ctx context.Context, id int64, u UserUpdate) (*User, error) {
 	const op = "UpdateUser"
-	env, err := c.envelopeCall(ctx, call{op: op, method: http.MethodPut, path: userPath(id, ""), body: u, idempotent: true})
-	if err != nil {
-		return nil, err
-	}
-	updated, err := decodeOneUser(env.Data)
-	if err != nil {
-		return nil, decodeError(op, err)
-	}
-	return updated, nil
+	return c.userCall(ctx, call{op: op, method: http.MethodPut, path: userPath(id, ""), body: u, idempotent: true})
 }
 
 // DeleteUser deletes a user (DELETE /api/1/users/:id).
@@ -207,15 +200,12 @@ func (c *Client) DeleteUser(ctx context.Context, id int64) error {
 // (GET /api/1/users/:id/apps). No apps gives an empty slice.
 func (c *Client) UserApps(ctx context.Context, id int64) ([]App, error) {
 	const op = "UserApps"
-	env, err := c.envelopeCall(ctx, call{op: op, method: http.MethodGet, path: userPath(id, "/apps"), idempotent: true})
+	res, err := c.do(ctx, call{op: op, method: http.MethodGet, path: userPath(id, "/apps"), idempotent: true})
 	if err != nil {
 		return nil, err
 	}
-	apps, err := decodeApps(env.Data)
-	if err != nil {
-		return nil, decodeError(op, err)
-	}
-	return apps, nil
+	apps, _, err := decodeList(op, res, (*wireApp).app, decodeApps)
+	return apps, err
 }
 
 // UserRoleIDs lists the ids of a user's roles (GET /api/1/users/:id/roles);
