@@ -8,9 +8,10 @@
 // people, 16 roles, 22 apps and a set of well-known personas (PersonaAdmin,
 // PersonaLocked, ...). It keeps real state (locks that run out on its Clock,
 // hashed passwords, MFA tokens, sessions), counts calls against an hourly
-// rate limit, records every call, and has knobs to inject latency, failures
-// and dropped connections. It does not import package testing, so the demo
-// mode of the application can serve it too.
+// rate limit, records the calls it receives (the newest Options.MaxCalls,
+// so a long-running demo stays bounded), and has knobs to inject latency,
+// failures and dropped connections. It does not import package testing, so
+// the demo mode of the application can serve it too.
 //
 // Use in a test:
 //

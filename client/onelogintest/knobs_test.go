@@ -341,3 +341,67 @@ func BenchmarkListUsers(b *testing.B) {
 		})
 	}
 }
+
+func TestCallRecord_keepsTheNewestMaxCalls(t *testing.T) {
+	f := newFixture(t, Options{Seed: 10, Users: 1, MaxCalls: 3}) // the token call is the first
+	for i := 1; i <= 4; i++ {
+		f.do("GET", "/api/1/users?limit="+strconv.Itoa(i), "")
+	}
+	calls := f.srv.Tenant.Calls()
+	var got []string
+	for _, c := range calls {
+		got = append(got, c.RawQuery)
+	}
+	if want := []string{"limit=2", "limit=3", "limit=4"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("kept %v, want the newest three oldest first %v", got, want)
+	}
+	for _, c := range calls {
+		if c.Status != 200 {
+			t.Errorf("call %s kept status %d", c.RawQuery, c.Status)
+		}
+	}
+	if n := f.srv.Tenant.CallCount("POST", "/auth/oauth2/"); n != 0 {
+		t.Errorf("CallCount counts the forgotten token call: %d", n)
+	}
+	if n := f.srv.Tenant.CallCount("GET", "/api/1/users"); n != 3 {
+		t.Errorf("CallCount = %d, want the 3 kept", n)
+	}
+	// The ring wraps more than once and stays in order.
+	for i := 5; i <= 11; i++ {
+		f.do("GET", "/api/1/users?limit="+strconv.Itoa(i), "")
+	}
+	got = got[:0]
+	for _, c := range f.srv.Tenant.Calls() {
+		got = append(got, c.RawQuery)
+	}
+	if want := []string{"limit=9", "limit=10", "limit=11"}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after wrapping kept %v, want %v", got, want)
+	}
+	f.srv.Tenant.ResetCalls()
+	f.do("GET", "/api/1/users?limit=12", "")
+	if calls := f.srv.Tenant.Calls(); len(calls) != 1 || calls[0].RawQuery != "limit=12" {
+		t.Fatalf("after ResetCalls: %+v", calls)
+	}
+}
+
+func TestCallRecord_bounds(t *testing.T) {
+	t.Run("default", func(t *testing.T) {
+		if got := (Options{}).withDefaults().MaxCalls; got != DefaultMaxCalls {
+			t.Errorf("MaxCalls default %d, want %d", got, DefaultMaxCalls)
+		}
+		f := newFixture(t, Options{Seed: 10, Users: 1})
+		f.do("GET", "/api/1/users", "")
+		if n := f.srv.Tenant.CallCount("", "/"); n != 2 {
+			t.Errorf("%d calls recorded, want token and list", n)
+		}
+	})
+	t.Run("negative keeps none", func(t *testing.T) {
+		f := newFixture(t, Options{Seed: 10, Users: 1, MaxCalls: -1})
+		if r, _ := f.do("GET", "/api/1/users", ""); r.StatusCode != 200 {
+			t.Fatalf("list: %d", r.StatusCode)
+		}
+		if calls := f.srv.Tenant.Calls(); len(calls) != 0 {
+			t.Errorf("recorded %d calls with MaxCalls -1", len(calls))
+		}
+	})
+}

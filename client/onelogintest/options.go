@@ -11,6 +11,10 @@ const (
 	DefaultPolicyLockMinutes = 30
 	DefaultTokenLifetime     = 10 * time.Hour // documented access token lifetime
 	DefaultAccountID         = 98765
+	// DefaultMaxCalls is how many calls the call record keeps (the newest)
+	// when Options.MaxCalls is zero: plenty for a test, and a bound for a
+	// demo that runs for days.
+	DefaultMaxCalls = 10000
 
 	// DemoClientID and DemoClientSecret are the API credential of the fake when
 	// Options leaves them empty. They only ever open this fake.
@@ -88,6 +92,10 @@ type Options struct {
 	// PasswordPolicy applies when a clear-text password is set with
 	// validate_policy true. Nil means DefaultPasswordPolicy().
 	PasswordPolicy *PasswordPolicy
+	// MaxCalls bounds the call record (Tenant.Calls): it keeps the newest
+	// MaxCalls calls and forgets older ones. 0 means DefaultMaxCalls; a
+	// negative value records nothing.
+	MaxCalls int
 }
 
 func (o Options) withDefaults() Options {
@@ -117,6 +125,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Clock == nil {
 		o.Clock = &shiftClock{}
+	}
+	if o.MaxCalls == 0 {
+		o.MaxCalls = DefaultMaxCalls
 	}
 	if o.PasswordPolicy == nil {
 		p := DefaultPasswordPolicy()

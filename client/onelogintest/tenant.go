@@ -140,8 +140,11 @@ type Tenant struct {
 	failTokSt  int
 	dropN      int
 
-	cMu   sync.Mutex
-	calls []*Call
+	cMu sync.Mutex
+	// calls is the call record, a ring of at most opts.MaxCalls: once
+	// full, the oldest call sits at callsHead and is replaced next.
+	calls     []*Call
+	callsHead int
 
 	icons      map[string][]byte // slug -> svg; read-only after seeding
 	missingPNG []byte
@@ -533,35 +536,55 @@ type Call struct {
 	Status   int       // 0 when the connection was dropped
 }
 
-// Calls returns a copy of the calls received so far, oldest first.
+// keep adds c to the call record, replacing the oldest call when the
+// record holds Options.MaxCalls already.
+func (t *Tenant) keep(c *Call) {
+	t.cMu.Lock()
+	defer t.cMu.Unlock()
+	if len(t.calls) < t.opts.MaxCalls {
+		t.calls = append(t.calls, c)
+		return
+	}
+	t.calls[t.callsHead] = c
+	t.callsHead = (t.callsHead + 1) % len(t.calls)
+}
+
+// recorded calls fn on each kept call, oldest first; cMu must be held.
+func (t *Tenant) recorded(fn func(*Call)) {
+	for i := range t.calls {
+		fn(t.calls[(t.callsHead+i)%len(t.calls)])
+	}
+}
+
+// Calls returns a copy of the recorded calls, oldest first: every call
+// received since the last ResetCalls, or the newest Options.MaxCalls of them.
 func (t *Tenant) Calls() []Call {
 	t.cMu.Lock()
 	defer t.cMu.Unlock()
-	out := make([]Call, len(t.calls))
-	for i, c := range t.calls {
-		out[i] = *c
-	}
+	out := make([]Call, 0, len(t.calls))
+	t.recorded(func(c *Call) { out = append(out, *c) })
 	return out
 }
 
 // ResetCalls forgets the recorded calls.
 func (t *Tenant) ResetCalls() {
 	t.cMu.Lock()
-	t.calls = nil
+	t.calls, t.callsHead = nil, 0
 	t.cMu.Unlock()
 }
 
 // CallCount counts recorded calls with this method ("" for any) whose path
-// starts with pathPrefix.
+// starts with pathPrefix. It counts what the record keeps: calls older than
+// the newest Options.MaxCalls are no longer counted.
 func (t *Tenant) CallCount(method, pathPrefix string) int {
 	t.cMu.Lock()
 	defer t.cMu.Unlock()
 	n := 0
-	for _, c := range t.calls {
+	t.recorded(func(c *Call) {
 		if (method == "" || c.Method == method) && strings.HasPrefix(c.Path, pathPrefix) {
 			n++
 		}
-	}
+	})
 	return n
 }
 
