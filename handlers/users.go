@@ -40,6 +40,12 @@ const (
 	maxCursorLen = 4096
 )
 
+// rowFields are the attributes a search result row shows (views.UserRow:
+// name, email, username, status with its lock, last sign-in), which are also
+// those the merged search sorts by. A search asks OneLogin for these alone
+// (id always comes too): a fifth of a whole user to send and to decode.
+var rowFields = []string{"firstname", "lastname", "email", "username", "status", "locked_until", "last_login"}
+
 // ---- search: GET /users ----
 
 // searchInput is the search as the URL carries it: q, the filters, and at
@@ -448,7 +454,7 @@ type searchResult struct {
 func (h *Handler) search(ctx context.Context, p plan) (searchResult, error) {
 	if p.anyName == "" {
 		q := p.base
-		q.Limit = searchPageSize
+		q.Limit, q.Fields = searchPageSize, rowFields
 		q.AfterCursor, q.BeforeCursor = p.after, p.before
 		users, pg, err := h.ol.ListUsers(ctx, q)
 		if err != nil {
@@ -536,7 +542,7 @@ func (h *Handler) searchMerged(ctx context.Context, p plan) (searchResult, error
 			continue // ran out on an earlier page
 		}
 		q := p.base
-		q.Limit = mergedPageSize
+		q.Limit, q.Fields = mergedPageSize, rowFields
 		switch f {
 		case "username":
 			q.Username = p.anyName

@@ -265,6 +265,75 @@ func TestSearch_statusInWords(t *testing.T) {
 	}
 }
 
+// TestSearch_asksOnlyForRowFields: a search asks OneLogin for the
+// attributes its rows show, and every column is still filled from them.
+func TestSearch_asksOnlyForRowFields(t *testing.T) {
+	c := newConsole(t, access.RoleViewer)
+	wantFields := "firstname,lastname,email,username,status,locked_until,last_login"
+	for _, q := range []string{
+		"@example.com&role=" + id(onelogintest.RoleIDEmployees), // one listing, locked personas among them
+		"ma", // three merged listings
+		id(onelogintest.PersonaUnactivatedID),
+	} {
+		t.Run(q, func(t *testing.T) {
+			c.fake.Tenant.ResetCalls()
+			rec := c.getHX("/users?q="+strings.Replace(url.QueryEscape(q), "%26role%3D", "&role=", 1), "search-results")
+			wantStatus(t, rec, 200)
+			calls := c.userListCalls()
+			if len(calls) == 0 {
+				t.Fatal("no list call")
+			}
+			for _, call := range calls {
+				if got := url.Values(call.Query).Get("fields"); got != wantFields {
+					t.Errorf("fields=%q sent, want %q (%s)", got, wantFields, call.RawQuery)
+				}
+			}
+			rows := doc(t, rec).Find(`[data-testid="user-row"]`)
+			if rows.Length() == 0 {
+				t.Fatal("no rows")
+			}
+			rows.Each(func(_ int, row *goquery.Selection) {
+				uid, _ := strconv.ParseInt(row.AttrOr("data-user-id", ""), 10, 64)
+				u, ok := c.fake.Tenant.User(uid)
+				if !ok {
+					t.Fatalf("row for unknown user %d", uid)
+				}
+				cell := func(label string) *goquery.Selection { return row.Find(`td[data-label="` + label + `"]`) }
+				orDash := func(s string) string {
+					if s == "" {
+						return "—"
+					}
+					return s
+				}
+				if got, want := strings.TrimSpace(cell("Name").Text()), strings.TrimSpace(u.Firstname+" "+u.Lastname); got != want {
+					t.Errorf("user %d name %q, want %q", uid, got, want)
+				}
+				if got := strings.TrimSpace(cell("Email").Text()); got != orDash(u.Email) {
+					t.Errorf("user %d email %q, want %q", uid, got, u.Email)
+				}
+				if got := strings.TrimSpace(cell("Username").Text()); got != orDash(u.Username) {
+					t.Errorf("user %d username %q, want %q", uid, got, u.Username)
+				}
+				badge := cell("Status").Find(`[data-testid="status-badge"]`)
+				if got := badge.AttrOr("data-status", ""); got != strconv.Itoa(u.Status) {
+					t.Errorf("user %d status %s, want %d", uid, got, u.Status)
+				}
+				if u.Status == onelogintest.StatusLocked && !u.LockedUntil.IsZero() &&
+					!strings.HasPrefix(strings.TrimSpace(badge.Text()), "Lock") {
+					t.Errorf("user %d locked until %s, badge says %q", uid, u.LockedUntil, badge.Text())
+				}
+				last := cell("Last sign-in")
+				switch {
+				case u.LastLogin.IsZero() && strings.TrimSpace(last.Text()) != "never":
+					t.Errorf("user %d never signed in, shown %q", uid, last.Text())
+				case !u.LastLogin.IsZero() && last.Find("time").AttrOr("datetime", "") != views.MachineTime(u.LastLogin):
+					t.Errorf("user %d last sign-in %q, want %s", uid, last.Find("time").AttrOr("datetime", ""), views.MachineTime(u.LastLogin))
+				}
+			})
+		})
+	}
+}
+
 func TestSearch_filters(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
 	tests := []struct {
