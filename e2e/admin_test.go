@@ -27,6 +27,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 	}
 
 	page := newPage(t, "")
+	asked := acceptConfirms(page)
 	s.signIn(t, page, onelogintest.PersonaAdmin, "/users")
 	s.openUser(t, page, p)
 	s.Tenant.ResetCalls()
@@ -49,6 +50,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 
 		must(t, panel.GetByRole("button", named("Remove the role "+roleName)).Click(), "press Remove next to %s", roleName)
 		must(t, expect.Locator(panel.GetByTestId("notice")).ToHaveText("Removed the role "+roleName+" from "+p.Name+"."), "a notice confirms the removal")
+		asked.wantAsked(t, "Remove the role "+roleName+" from "+p.Name+"?")
 		must(t, expect.Locator(panel.GetByTestId("no-roles")).ToBeVisible(), "no roles are left")
 		assertRoleIDs(t, s.wantCall(t, "PUT", userPath(p.ID, "/remove_roles")), roleID)
 		if u, _ := s.Tenant.User(p.ID); len(u.RoleIDs) != 0 {

@@ -31,6 +31,7 @@ func TestFailures_oneLoginFails(t *testing.T) {
 	locked := s.person(t, onelogintest.PersonaLocked)
 
 	page := newPage(t, "")
+	acceptConfirms(page) // log-out asks first
 	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
 	s.openUser(t, page, locked)
 	status := page.Locator("#panel-status")

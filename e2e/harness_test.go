@@ -342,3 +342,37 @@ func must(t *testing.T, err error, what string, args ...any) {
 		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
 	}
 }
+
+// confirms accepts every confirmation dialog a page opens (htmx's
+// hx-confirm) and keeps the questions, so a journey can check that a
+// destructive action asked first and named the person.
+type confirms struct {
+	mu        sync.Mutex
+	questions []string
+}
+
+func acceptConfirms(page playwright.Page) *confirms {
+	c := &confirms{}
+	page.OnDialog(func(d playwright.Dialog) {
+		c.mu.Lock()
+		c.questions = append(c.questions, d.Message())
+		c.mu.Unlock()
+		_ = d.Accept()
+	})
+	return c
+}
+
+// wantAsked checks that the newest question since the last call contains want.
+func (c *confirms) wantAsked(t *testing.T, want string) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.questions) == 0 {
+		t.Errorf("no confirmation was asked; want one containing %q", want)
+		return
+	}
+	if q := c.questions[len(c.questions)-1]; !strings.Contains(q, want) {
+		t.Errorf("the confirmation asked %q, want it to contain %q", q, want)
+	}
+	c.questions = nil
+}
