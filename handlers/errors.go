@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"onelogin-helpdesk/breaker"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/views"
 )
@@ -49,7 +50,14 @@ func forbidden(msg string) *problem {
 // It returns nil for errors that belong beside a form.
 func (h *Handler) upstream(err error) (*views.Banner, int) {
 	var rl *client.RateLimitError
+	var open *breaker.OpenError
 	switch {
+	case errors.As(err, &open):
+		// The breaker refused the call without asking OneLogin; its own
+		// words say so, and when it will try again.
+		return &views.Banner{Kind: "error",
+			Message: open.Error() + ". Nothing was changed by this request.",
+			RetryAt: open.Until.In(h.loc)}, http.StatusServiceUnavailable
 	case errors.As(err, &rl):
 		return &views.Banner{Kind: "warning",
 			Message: "OneLogin's hourly API quota for this console is used up.",

@@ -1,0 +1,95 @@
+package handlers_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/breaker"
+	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/handlers"
+)
+
+// TestBreakerOpen_saysSoAndWhen: once the circuit breaker in front of
+// OneLogin opens, a page says in the breaker's words that the console
+// stopped asking, and when it will try again, with a 503, without calling
+// OneLogin.
+func TestBreakerOpen_saysSoAndWhen(t *testing.T) {
+	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 50})
+	t.Cleanup(fake.Close)
+	b := breaker.New(breaker.Options{Upstream: "OneLogin", Failures: 1, OpenFor: 10 * time.Minute})
+	c, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret,
+		client.WithHTTPClient(&http.Client{Transport: b.Transport(nil)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := time.FixedZone("Lab", 2*60*60)
+	e, err := handlers.New(handlers.Config{
+		OneLogin: c,
+		Location: loc,
+		Identity: func(context.Context) (access.Identity, bool) {
+			return access.Identity{Email: "staff@example.com", Role: access.RoleViewer}, true
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(target string, htmx bool) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", target, nil)
+		if htmx {
+			req.Header.Set("HX-Request", "true")
+			req.Header.Set("HX-Target", "search-results")
+		}
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		return rec
+	}
+	page := "/users/" + id(onelogintest.PersonaAdminID)
+	if rec := get(page, false); rec.Code != 200 {
+		t.Fatalf("before any failure: %d", rec.Code)
+	}
+	fake.Tenant.FailNext(5, http.StatusInternalServerError)
+	if rec := get("/users?q="+id(onelogintest.PersonaAdminID), true); rec.Code != http.StatusBadGateway {
+		t.Fatalf("the failing call: %d, want 502", rec.Code)
+	}
+	if b.State() != breaker.Open {
+		t.Fatalf("breaker %s after a failure, want open", b.State())
+	}
+
+	fake.Tenant.ResetCalls()
+	opened := time.Now()
+	for _, htmx := range []bool{false, true} {
+		target := page
+		if htmx {
+			target = "/users?q=ann"
+		}
+		rec := get(target, htmx)
+		if rec.Code != http.StatusServiceUnavailable {
+			t.Fatalf("htmx %v: status %d, want 503", htmx, rec.Code)
+		}
+		d := doc(t, rec)
+		banner := text(d, `[data-testid="banner"]`)
+		want := "OneLogin has failed repeatedly; the console stopped asking for 10m0s. Nothing was changed by this request."
+		if !strings.Contains(banner, want) {
+			t.Errorf("htmx %v: banner %q, want %q", htmx, banner, want)
+		}
+		retry, err := time.Parse(time.RFC3339, d.Find(`[data-testid="banner"] time`).AttrOr("datetime", ""))
+		if err != nil || retry.Before(opened.Add(9*time.Minute)) || retry.After(time.Now().Add(10*time.Minute)) {
+			t.Errorf("htmx %v: retry at %v (%v), want about ten minutes from now", htmx, retry, err)
+		}
+		if shown := d.Find(`[data-testid="banner"] time`).Text(); shown != retry.In(loc).Format("15:04") {
+			t.Errorf("htmx %v: retry shown as %q, want %s in the console's time zone", htmx, shown, retry.In(loc).Format("15:04"))
+		}
+		if htmx && rec.Header().Get("HX-Retarget") != "#banner" {
+			t.Error("htmx answer not retargeted to the banner")
+		}
+	}
+	if n := len(fake.Tenant.Calls()); n != 0 {
+		t.Errorf("OneLogin was called %d times while the breaker was open", n)
+	}
+}
