@@ -26,9 +26,14 @@ const (
 // cookieJar encodes the session and sign-in flow cookies. Each configured key
 // yields an HMAC key and an AES key, so cookies are signed and encrypted (the
 // session holds the CSRF secret). The first key's codec encodes; all decode.
+//
+// The session cookie carries the session's JSON as it is (no gob map, as
+// gorilla/sessions would use): reading it is on every request's path, and
+// a gob decoder learns its types anew for every cookie.
 type cookieJar struct {
-	store *sessions.CookieStore
-	flow  []securecookie.Codec
+	session []securecookie.Codec
+	opts    sessions.Options // the session cookie's attributes
+	flow    []securecookie.Codec
 }
 
 func newCookieJar(keys [][]byte, maxAge time.Duration) *cookieJar {
@@ -36,18 +41,60 @@ func newCookieJar(keys [][]byte, maxAge time.Duration) *cookieJar {
 	for _, k := range keys {
 		pairs = append(pairs, derive(k, "helpdesk session mac"), derive(k, "helpdesk session aes"))
 	}
-	store := &sessions.CookieStore{
-		Codecs:  securecookie.CodecsFromPairs(pairs...),
-		Options: &sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode},
+	session := securecookie.CodecsFromPairs(pairs...)
+	for _, c := range session {
+		sc := c.(*securecookie.SecureCookie)
+		sc.SetSerializer(securecookie.NopEncoder{})
+		// The codec's own timestamp check backs up ours by a minute.
+		sc.MaxAge(int((maxAge + time.Minute).Seconds()))
 	}
-	// The codec's own timestamp check backs up ours by a minute.
-	store.MaxAge(int((maxAge + time.Minute).Seconds()))
-	store.Options.MaxAge = int(maxAge.Seconds())
 	flow := securecookie.CodecsFromPairs(pairs...)
 	for _, c := range flow {
 		c.(*securecookie.SecureCookie).MaxAge(int(flowTTL.Seconds()))
 	}
-	return &cookieJar{store: store, flow: flow}
+	return &cookieJar{
+		session: session,
+		opts:    sessions.Options{Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge.Seconds())},
+		flow:    flow,
+	}
+}
+
+// readSession decodes a session cookie's value into d; ok is false for a
+// cookie that does not decode (tampered, expired, under a retired key).
+func (j *cookieJar) readSession(value string, d *sessionData) (ok bool) {
+	var raw []byte
+	if securecookie.DecodeMulti(sessionCookie, value, &raw, j.session...) != nil {
+		return false
+	}
+	if json.Unmarshal(raw, d) == nil {
+		return true
+	}
+	// A cookie written before the JSON format: a gob map whose "d" holds
+	// the JSON. It is rewritten in the new format at its next refresh.
+	var m map[any]any
+	if (securecookie.GobEncoder{}).Deserialize(raw, &m) != nil {
+		return false
+	}
+	old, _ := m["d"].(string)
+	*d = sessionData{}
+	return json.Unmarshal([]byte(old), d) == nil
+}
+
+// sessionCookieFor is the Set-Cookie that stores d, or deletes the cookie
+// when d is empty.
+func (j *cookieJar) sessionCookieFor(d sessionData, secure bool) (*http.Cookie, error) {
+	opts := j.opts
+	opts.Secure = secure
+	if d.empty() {
+		opts.MaxAge = -1
+		return sessions.NewCookie(sessionCookie, "", &opts), nil
+	}
+	raw, _ := json.Marshal(d) // plain struct: cannot fail
+	v, err := securecookie.EncodeMulti(sessionCookie, raw, j.session...)
+	if err != nil {
+		return nil, err
+	}
+	return sessions.NewCookie(sessionCookie, v, &opts), nil
 }
 
 // derive makes a purpose-specific 32-byte key, so one configured secret
@@ -88,11 +135,9 @@ func (a *Auth) session(c echo.Context) *reqSession {
 		return s
 	}
 	s := &reqSession{}
-	r := c.Request()
-	if sess, err := a.cookies.store.New(r, sessionCookie); err == nil && !sess.IsNew {
-		if raw, ok := sess.Values["d"].(string); ok {
-			// A cookie that does not decode is treated as no session.
-			_ = json.Unmarshal([]byte(raw), &s.data)
+	if ck, err := c.Request().Cookie(sessionCookie); err == nil {
+		if !a.cookies.readSession(ck.Value, &s.data) {
+			s.data = sessionData{} // a cookie that does not decode is no session
 		}
 	}
 	c.Set(sessionCtxKey, s)
@@ -105,20 +150,12 @@ func (a *Auth) session(c echo.Context) *reqSession {
 }
 
 func (a *Auth) saveSession(c echo.Context, d sessionData) {
-	r := c.Request()
-	sess := sessions.NewSession(a.cookies.store, sessionCookie)
-	opts := *a.cookies.store.Options
-	opts.Secure = a.scheme(r) == "https"
-	sess.Options = &opts
-	if d.empty() {
-		sess.Options.MaxAge = -1
-	} else {
-		raw, _ := json.Marshal(d) // plain struct: cannot fail
-		sess.Values["d"] = string(raw)
-	}
-	if err := a.cookies.store.Save(r, c.Response(), sess); err != nil {
+	ck, err := a.cookies.sessionCookieFor(d, a.scheme(c.Request()) == "https")
+	if err != nil {
 		a.log.Error("session cookie not saved", "err", err)
+		return
 	}
+	http.SetCookie(c.Response(), ck)
 }
 
 // signIn starts a fresh session for a person: a new CSRF secret too, so
