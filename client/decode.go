@@ -251,9 +251,13 @@ type listEnvelope[W any] struct {
 // list, a bare object) or does not decode; decodeEnvelope and flattenList
 // then take it, knowing every quirk and saying what is wrong. Both paths
 // give the same result for every answer the fast one accepts (FuzzDecode
-// checks it).
-func decodePlainList[W, T any](body []byte, conv func(*W) T) (items []T, page Page, failed, ok bool) {
+// checks it). sizeHint, when known (the page size asked for), saves growing
+// the list item by item.
+func decodePlainList[W, T any](body []byte, conv func(*W) T, sizeHint int) (items []T, page Page, failed, ok bool) {
 	var env listEnvelope[W]
+	if sizeHint > 0 {
+		env.Data = make([]W, 0, min(sizeHint, maxSizeHint))
+	}
 	if json.Unmarshal(body, &env) != nil {
 		return nil, Page{}, false, false
 	}
@@ -264,10 +268,13 @@ func decodePlainList[W, T any](body []byte, conv func(*W) T) (items []T, page Pa
 	return items, env.Pagination.page(), statusFailed(env.Status), true
 }
 
+// maxSizeHint bounds what a size hint reserves (OneLogin's largest page).
+const maxSizeHint = 100
+
 // decodeList reads the answer res to op, whose data is a list, through
 // decodePlainList or, for any other shape, decodeEnvelope and general.
-func decodeList[W, T any](op string, res *response, conv func(*W) T, general func(json.RawMessage) ([]T, error)) ([]T, Page, error) {
-	items, page, failed, ok := decodePlainList(res.body, conv)
+func decodeList[W, T any](op string, res *response, conv func(*W) T, sizeHint int, general func(json.RawMessage) ([]T, error)) ([]T, Page, error) {
+	items, page, failed, ok := decodePlainList(res.body, conv, sizeHint)
 	if !ok {
 		var env envelope
 		var err error

@@ -42,7 +42,7 @@ func benchmarkListBody(b *testing.B, body []byte) {
 	b.ReportAllocs()
 	res := &response{status: 200, contentType: "application/json", body: body}
 	for b.Loop() {
-		users, _, err := decodeList("ListUsers", res, (*wireUser).user, decodeUsers)
+		users, _, err := decodeList("ListUsers", res, (*wireUser).user, 50, decodeUsers)
 		if err != nil || len(users) != 50 {
 			b.Fatal(len(users), err)
 		}

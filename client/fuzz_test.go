@@ -80,7 +80,7 @@ func FuzzDecode(f *testing.F) {
 // with the general path wherever it accepts the answer.
 func checkFastPath(t *testing.T, body []byte) {
 	t.Helper()
-	if users, page, failed, ok := decodePlainList(body, (*wireUser).user); ok {
+	if users, page, failed, ok := decodePlainList(body, (*wireUser).user, 2); ok {
 		env, gFailed, err := decodeEnvelope(body)
 		if err != nil {
 			t.Fatalf("fast path read an answer the general path refuses: %v", err)
@@ -96,7 +96,7 @@ func checkFastPath(t *testing.T, body []byte) {
 			t.Fatalf("fast path users %+v, general %+v", users, general)
 		}
 	}
-	if apps, _, _, ok := decodePlainList(body, (*wireApp).app); ok {
+	if apps, _, _, ok := decodePlainList(body, (*wireApp).app, 0); ok {
 		env, _, err := decodeEnvelope(body)
 		if err != nil {
 			t.Fatalf("fast path read an answer the general path refuses: %v", err)

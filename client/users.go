@@ -108,7 +108,11 @@ func (c *Client) ListUsers(ctx context.Context, q ListUsersQuery) ([]User, Page,
 	if err != nil {
 		return nil, Page{}, err
 	}
-	return decodeList(op, res, (*wireUser).user, decodeUsers)
+	size := q.Limit
+	if size <= 0 {
+		size = 50 // OneLogin's default page
+	}
+	return decodeList(op, res, (*wireUser).user, size, decodeUsers)
 }
 
 // userCall runs a call whose answer's data is one user: data:[user], or a
@@ -118,7 +122,7 @@ func (c *Client) userCall(ctx context.Context, cl call) (*User, error) {
 	if err != nil {
 		return nil, err
 	}
-	users, _, err := decodeList(cl.op, res, (*wireUser).user, func(data json.RawMessage) ([]User, error) {
+	users, _, err := decodeList(cl.op, res, (*wireUser).user, 1, func(data json.RawMessage) ([]User, error) {
 		u, err := decodeOneUser(data)
 		if err != nil {
 			return nil, err
@@ -204,7 +208,7 @@ func (c *Client) UserApps(ctx context.Context, id int64) ([]App, error) {
 	if err != nil {
 		return nil, err
 	}
-	apps, _, err := decodeList(op, res, (*wireApp).app, decodeApps)
+	apps, _, err := decodeList(op, res, (*wireApp).app, 0, decodeApps)
 	return apps, err
 }
 
