@@ -537,16 +537,22 @@ func (t *Tenant) record(r *http.Request, body []byte) *Call {
 	if t.opts.MaxCalls < 0 {
 		return &Call{} // nothing is kept: skip the copying and redacting
 	}
-	h := r.Header.Clone()
-	if a := h.Values("Authorization"); len(a) > 0 {
-		for i := range a {
-			a[i] = redactAuth(a[i])
+	n := 0
+	for _, vs := range r.Header {
+		n += 2 * len(vs)
+	}
+	hdr := make([]string, 0, n)
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			if k == "Authorization" {
+				v = redactAuth(v)
+			}
+			hdr = append(hdr, k, v)
 		}
-		h["Authorization"] = a
 	}
 	c := &Call{
-		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Query: r.URL.Query(),
-		Body: redactBody(r, body), Header: h, Time: t.clock.Now(),
+		Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+		Body: redactBody(r, body), Time: t.clock.Now(), hdr: hdr,
 	}
 	t.keep(c)
 	return c

@@ -359,6 +359,27 @@ func TestCallRecord_keepsTheNewestMaxCalls(t *testing.T) {
 		if c.Status != 200 {
 			t.Errorf("call %s kept status %d", c.RawQuery, c.Status)
 		}
+		// Header and Query are rebuilt from the compact record.
+		if got := c.Header.Get("Authorization"); got != "bearer "+redacted {
+			t.Errorf("call %s Authorization %q, want it redacted", c.RawQuery, got)
+		}
+		if c.Query.Get("limit") != strings.TrimPrefix(c.RawQuery, "limit=") {
+			t.Errorf("call %s Query %v", c.RawQuery, c.Query)
+		}
+	}
+	// Several values of one header are kept in order.
+	req, _ := http.NewRequest("GET", f.srv.URL+"/api/1/users?limit=5&x=1&x=2", nil)
+	req.Header.Set("Authorization", "bearer "+f.token)
+	req.Header.Add("X-Trace", "a")
+	req.Header.Add("X-Trace", "b")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	last := f.srv.Tenant.Calls()[2]
+	if got := last.Header.Values("X-Trace"); fmt.Sprint(got) != "[a b]" || fmt.Sprint(last.Query["x"]) != "[1 2]" {
+		t.Errorf("X-Trace %v, x %v; want [a b] and [1 2]", got, last.Query["x"])
 	}
 	if n := f.srv.Tenant.CallCount("POST", "/auth/oauth2/"); n != 0 {
 		t.Errorf("CallCount counts the forgotten token call: %d", n)
@@ -367,7 +388,7 @@ func TestCallRecord_keepsTheNewestMaxCalls(t *testing.T) {
 		t.Errorf("CallCount = %d, want the 3 kept", n)
 	}
 	// The ring wraps more than once and stays in order.
-	for i := 5; i <= 11; i++ {
+	for i := 6; i <= 11; i++ {
 		f.do("GET", "/api/1/users?limit="+strconv.Itoa(i), "")
 	}
 	got = got[:0]

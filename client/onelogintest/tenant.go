@@ -534,6 +534,11 @@ type Call struct {
 	Header   http.Header
 	Time     time.Time // tenant clock
 	Status   int       // 0 when the connection was dropped
+
+	// hdr is Header as kept in the record, name and value pairs: Calls
+	// makes Header and Query from hdr and RawQuery, since a map or two per
+	// call would be most of the record's memory.
+	hdr []string
 }
 
 // keep adds c to the call record, replacing the oldest call when the
@@ -558,11 +563,22 @@ func (t *Tenant) recorded(fn func(*Call)) {
 
 // Calls returns a copy of the recorded calls, oldest first: every call
 // received since the last ResetCalls, or the newest Options.MaxCalls of them.
+// A full record stays the same length, so to count the calls a step makes,
+// call ResetCalls before it rather than comparing lengths.
 func (t *Tenant) Calls() []Call {
 	t.cMu.Lock()
 	defer t.cMu.Unlock()
 	out := make([]Call, 0, len(t.calls))
-	t.recorded(func(c *Call) { out = append(out, *c) })
+	t.recorded(func(c *Call) {
+		cp := *c
+		cp.Query, _ = url.ParseQuery(c.RawQuery)
+		cp.Header = make(http.Header, len(c.hdr)/2)
+		for i := 0; i+1 < len(c.hdr); i += 2 {
+			cp.Header[c.hdr[i]] = append(cp.Header[c.hdr[i]], c.hdr[i+1])
+		}
+		cp.hdr = nil
+		out = append(out, cp)
+	})
 	return out
 }
 
