@@ -117,11 +117,11 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 	add(setupConsole, user, L, 1, 52*time.Millisecond, 2*time.Millisecond, 10)
 	add(setupConsole, user, L, 100, 70*time.Millisecond, 20*time.Millisecond, 10) // p50 over 65 ms
 	add(setupConsole, searchWorkload(), L, 100, 54*time.Millisecond, 4*time.Millisecond, 10)
-	add(setupBaseline, baselineWorkload(), L, 100, 52*time.Millisecond, time.Millisecond, 10)
+	add(setupBaseline, baselineWorkload(defaultListCall), L, 100, 52*time.Millisecond, time.Millisecond, 10)
 	add(setupConsole, searchWorkload(), 0, 1, time.Millisecond, time.Millisecond, 300)
-	add(setupBaseline, baselineWorkload(), 0, 1, time.Millisecond, time.Millisecond, 500)
+	add(setupBaseline, baselineWorkload(defaultListCall), 0, 1, time.Millisecond, time.Millisecond, 500)
 	add(setupConsole, searchWorkload(), 0, 100, time.Millisecond, time.Millisecond, 100)
-	add(setupBaseline, baselineWorkload(), 0, 100, time.Millisecond, time.Millisecond, 500)
+	add(setupBaseline, baselineWorkload(defaultListCall), 0, 100, time.Millisecond, time.Millisecond, 500)
 	r.Processes = []process{
 		{Setup: setupConsole, Latency: L, PeakRSS: 40 << 20, TokenRequests: 1, FakeTokens: 1},
 		{Setup: setupConsole, Latency: 0, PeakRSS: 30 << 20, TokenRequests: 1, FakeTokens: 2},
@@ -165,7 +165,7 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 func TestSpanRecorder_matchesCallsToRequests(t *testing.T) {
 	up := startFake(20 * time.Millisecond)
 	defer up.close()
-	token, err := fetchToken(up.fake)
+	token, err := fetchToken(up)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,6 +182,8 @@ func TestSpanRecorder_matchesCallsToRequests(t *testing.T) {
 	get("/api/1/users?limit=1", "r1")
 	get("/api/1/users?limit=2", "r1")
 	get("/api/1/users?limit=1", "r2")
+	settle(up.spans, "r1", 2)
+	settle(up.spans, "r2", 1)
 	sp, ok := up.spans.take("r1")
 	if !ok || sp.calls != 2 || sp.end.Sub(sp.start) < 40*time.Millisecond {
 		t.Errorf("r1: %+v (two sequential 20 ms calls)", sp)
@@ -196,6 +198,22 @@ func TestSpanRecorder_matchesCallsToRequests(t *testing.T) {
 	if n := up.tokenRequests(); n != 1 {
 		t.Errorf("token requests %d", n)
 	}
+	if got := up.lastList(); got != "/api/1/users?limit=1" {
+		t.Errorf("last list call %q", got)
+	}
+}
+
+// settle waits until the recorder has noted calls calls of request id: it
+// notes a call after answering it, so a client can see the answer first.
+func settle(s *spanRecorder, id string, calls int) {
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		s.mu.Lock()
+		n := s.spans[id].calls
+		s.mu.Unlock()
+		if n >= calls {
+			return
+		}
+	}
 }
 
 func TestBaseline_servesTheListCallWithTheToken(t *testing.T) {
@@ -204,7 +222,7 @@ func TestBaseline_servesTheListCallWithTheToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.close()
-	req, _ := baselineWorkload().mk(b.base())(0, 0)
+	req, _ := baselineWorkload(defaultListCall).mk(b.base())(0, 0)
 	req.Header.Set("X-Request-Id", "base-1")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -214,6 +232,7 @@ func TestBaseline_servesTheListCallWithTheToken(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("baseline: %s", resp.Status)
 	}
+	settle(b.upstream.spans, "base-1", 1)
 	if sp, ok := b.upstream.spans.take("base-1"); !ok || sp.calls != 1 {
 		t.Errorf("the fake did not see the request id through the proxy: %+v", sp)
 	}

@@ -214,7 +214,9 @@ type fakeUpstream struct {
 }
 
 func startFake(lat time.Duration) *fakeUpstream {
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, RateLimitPerHour: 1_000_000_000})
+	// The recorder counts what the benchmark needs; the fake's own call
+	// record (for tests) is off.
+	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, RateLimitPerHour: 1_000_000_000, MaxCalls: -1})
 	fake.Tenant.SetLatency(lat)
 	rec := &spanRecorder{next: fake, spans: map[string]span{}}
 	return &fakeUpstream{fake: fake, front: httptest.NewServer(rec), spans: rec}
@@ -225,7 +227,17 @@ func (f *fakeUpstream) URL() string { return f.front.URL }
 
 // tokenRequests counts token requests the fake received.
 func (f *fakeUpstream) tokenRequests() int {
-	return f.fake.Tenant.CallCount(http.MethodPost, "/auth/oauth2/")
+	f.spans.mu.Lock()
+	defer f.spans.mu.Unlock()
+	return f.spans.tokens
+}
+
+// lastList is the path and query of the last user listing the fake
+// answered (GET /api/1/users), "" before any.
+func (f *fakeUpstream) lastList() string {
+	f.spans.mu.Lock()
+	defer f.spans.mu.Unlock()
+	return f.spans.lastList
 }
 
 func (f *fakeUpstream) close() {
@@ -241,9 +253,11 @@ type span struct {
 }
 
 type spanRecorder struct {
-	next  http.Handler
-	mu    sync.Mutex
-	spans map[string]span
+	next     http.Handler
+	mu       sync.Mutex
+	spans    map[string]span
+	tokens   int    // token requests, over the recorder's life
+	lastList string // the last GET /api/1/users, path and query
 }
 
 func (s *spanRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -251,10 +265,17 @@ func (s *spanRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.next.ServeHTTP(w, r)
 	end := time.Now()
 	id := r.Header.Get("X-Request-Id")
+	s.mu.Lock()
+	switch {
+	case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/auth/oauth2/"):
+		s.tokens++
+	case r.Method == http.MethodGet && r.URL.Path == "/api/1/users":
+		s.lastList = r.URL.RequestURI()
+	}
 	if id == "" {
+		s.mu.Unlock()
 		return // the token request, made for no request in particular
 	}
-	s.mu.Lock()
 	sp, ok := s.spans[id]
 	if !ok || start.Before(sp.start) {
 		sp.start = start
@@ -294,7 +315,7 @@ type baseline struct {
 
 func startBaseline(lat time.Duration) (*baseline, error) {
 	up := startFake(0)
-	token, err := fetchToken(up.fake)
+	token, err := fetchToken(up)
 	if err != nil {
 		up.close()
 		return nil, err
@@ -320,9 +341,10 @@ func (b *baseline) close() {
 	b.upstream.close()
 }
 
-func fetchToken(fake *onelogintest.Server) (string, error) {
-	req, _ := http.NewRequest(http.MethodPost, fake.URL+"/auth/oauth2/v2/token", strings.NewReader(`{"grant_type":"client_credentials"}`))
-	req.SetBasicAuth(fake.ClientID, fake.ClientSecret)
+// fetchToken gets an access token through the recorder, which counts it.
+func fetchToken(up *fakeUpstream) (string, error) {
+	req, _ := http.NewRequest(http.MethodPost, up.URL()+"/auth/oauth2/v2/token", strings.NewReader(`{"grant_type":"client_credentials"}`))
+	req.SetBasicAuth(up.fake.ClientID, up.fake.ClientSecret)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
 )
 
 // Targets from issue #6.
@@ -55,9 +57,9 @@ func (r *report) markdown() string {
 	w("- **Workloads.** *Search fragment*: `GET %s` with `HX-Request: true` and `HX-Target: search-results`, answered with the results fragment: 50 rows from one list call. *One-word search*: `GET %s`, three concurrent list calls of 25 merged. *User page*: `GET /users/{id}`, walking the 50 people the search finds; its OneLogin calls (the user and their apps; role names and attribute definitions are cached for a minute) run concurrently.\n", searchPath, wordSearchPath)
 	w("- **Upstream calls and latency per request are measured on the fake's side.** The load generator sends a unique `X-Request-Id` with each request; the console passes it on with every OneLogin call it makes for the request; a recorder in front of the fake notes when each call arrived and when it was answered. A request's *upstream span* runs from its first call's arrival to its last call's answer; *calls/req* counts its calls (the token request carries no id and is counted apart).\n")
 	w("- **Console overhead** = the request's latency at the load generator − its upstream span, request by request, then percentiles. It is what the console (and the loopback hops) added around OneLogin's answers: sign-in check, planning, decoding, rendering, logging, metrics, and waiting for a CPU. The baseline is measured the same way.\n")
-	w("- **Baseline**: a bare `httputil.ReverseProxy` in the benchmark process in front of the same kind of fake tenant (same seed, same latency, same recorder), adding the bearer token, serving the list call the search makes: `GET %s`. It does no sign-in check, no decoding, no rendering, no logging.\n", baselinePath)
+	w("- **Baseline**: a bare `httputil.ReverseProxy` in the benchmark process in front of the same kind of fake tenant (same seed, same latency, same recorder), adding the bearer token, serving the list call the console made for the search fragment (read from the fake's side): `GET %s`. It does no sign-in check, no decoding, no rendering, no logging.\n", r.listCall())
 	w("- **Peak RSS**: `VmHWM` from `/proc/<pid>/status` of the console process at the end of its run.\n")
-	w("- **Token requests**: the console's own count (`helpdesk_onelogin_token_fetches_total`, every outcome, from its `/metrics`) at the end of each process's run, and the fake's record of token requests where the fake runs in the benchmark.\n\n")
+	w("- **Token requests**: the console's own count (`helpdesk_onelogin_token_fetches_total`, every outcome, from its `/metrics`) at the end of each process's run, and the token requests the recorder in front of the fake counted, where the fake runs in the benchmark.\n\n")
 
 	for _, lat := range []time.Duration{o.latency, 0} {
 		w("## Results: upstream latency %s\n\n", lat)
@@ -103,7 +105,7 @@ func (r *report) markdown() string {
 	w("\n")
 	w("## Reading these numbers\n\n")
 	w("- The machine is small and shared: the load generator, the fake tenant, the console and the baseline compete for the same CPUs, so at high concurrency every number includes queueing for a CPU, in the console's overhead as much as in the fake's span. A console on its own host in front of the real OneLogin does not share its CPUs with its upstream and its clients.\n")
-	w("- The embedded fake tenant keeps a record of every call it receives (for tests), so a console running on it grows with every OneLogin call; its peak RSS measures the fake's record as much as the console.\n")
+	w("- The embedded fake tenant runs in the console's process, so that process's peak RSS holds the fake too: its 2,000 seeded people, its record of the newest %s calls (for tests, a few hundred bytes each), and the server side of every OneLogin call.\n", thousands(onelogintest.DefaultMaxCalls))
 	w("- OneLogin's real quota is 5,000 calls an hour per account (`helpdesk_onelogin_rate_limit_remaining`); these rates are far above what a real tenant allows, and the fake's quota is raised for the benchmark.\n")
 	return b.String()
 }
@@ -141,7 +143,7 @@ func (r *report) targets() []target {
 		}
 		oh := percentile(m.Overheads, 99)
 		extra := ""
-		if b, ok := r.find(setupBaseline, baselineWorkload().Name, L, overheadLevel); ok && b.Matched {
+		if b, ok := r.find(setupBaseline, baselineWorkload(r.listCall()).Name, L, overheadLevel); ok && b.Matched {
 			extra = fmt.Sprintf(" (the baseline proxy's: %s)", ms(percentile(b.Overheads, 99)))
 		}
 		ts = append(ts, target{fmt.Sprintf("Console overhead p99 ≤ %s at %d concurrent: %s", ms(overheadP99Max), overheadLevel, wl),
@@ -152,7 +154,7 @@ func (r *report) targets() []target {
 	parts, met = nil, true
 	for _, c := range r.Options.levels {
 		s, ok1 := r.find(setupConsole, "search fragment", 0, c)
-		b, ok2 := r.find(setupBaseline, baselineWorkload().Name, 0, c)
+		b, ok2 := r.find(setupBaseline, baselineWorkload(r.listCall()).Name, 0, c)
 		if !ok1 || !ok2 || b.Result.RPS() == 0 {
 			continue
 		}
@@ -192,4 +194,13 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
+}
+
+// thousands writes n with a comma between thousands: 10,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
