@@ -8,10 +8,16 @@ import (
 	"onelogin-helpdesk/client/onelogintest"
 )
 
-// fakePage is the answer of the fake tenant to the benchmark's search: a
-// page of 50 whole users (or of the given fields only), as the console
-// decodes it on every search.
+// fakePage is the fake tenant's answer to a user listing: for the
+// benchmark's search, a page of 50 whole users (or of the given fields
+// only), as the console decodes it on every search.
 func fakePage(b *testing.B, query string) []byte {
+	b.Helper()
+	return fakeGet(b, "/api/1/users?"+query)
+}
+
+// fakeGet is the fake tenant's answer to GET path.
+func fakeGet(b *testing.B, path string) []byte {
 	b.Helper()
 	srv := onelogintest.NewServer(onelogintest.Options{Seed: 1})
 	defer srv.Close()
@@ -23,7 +29,7 @@ func fakePage(b *testing.B, query string) []byte {
 	if err != nil {
 		b.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/1/users?"+query, nil)
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
 	req.Header.Set("Authorization", "bearer "+tok.AccessToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
