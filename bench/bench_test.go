@@ -91,6 +91,20 @@ helpdesk_onelogin_token_fetches_total{outcome="ok"} 1
 	}
 }
 
+func TestStatCPU(t *testing.T) {
+	// The command name may hold spaces and parentheses.
+	stat := "4242 (help desk (x)) S 1 4242 4242 0 -1 4194560 1200 0 0 0 250 75 0 0 20 0 9 0 12345 900000 5000 18446744073709551615"
+	got, err := statCPU(stat)
+	if err != nil || got != 3250*time.Millisecond {
+		t.Errorf("statCPU = %s, %v; want 3.25s (250+75 ticks)", got, err)
+	}
+	for _, bad := range []string{"no name here", "1 (x) S 1 2", "1 (x) S 1 2 3 4 5 6 7 8 9 10 ten 12"} {
+		if _, err := statCPU(bad); err == nil {
+			t.Errorf("statCPU(%q) accepted", bad)
+		}
+	}
+}
+
 func TestVmHWM(t *testing.T) {
 	status := "Name:\thelpdesk\nVmPeak:\t  900000 kB\nVmHWM:\t   41234 kB\nVmRSS:\t   40000 kB\n"
 	got, err := vmHWM(strings.NewReader(status))
@@ -126,7 +140,13 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		{Setup: setupConsole, Latency: L, PeakRSS: 40 << 20, TokenRequests: 1, FakeTokens: 1},
 		{Setup: setupConsole, Latency: 0, PeakRSS: 30 << 20, TokenRequests: 1, FakeTokens: 2},
 		{Setup: setupEmbedded, Latency: L, PeakRSS: 70 << 20, TokenRequests: 1, FakeTokens: -1},
+		{Setup: setupEmbeddedLimited, Latency: L, PeakRSS: 50 << 20, TokenRequests: 1, FakeTokens: -1, Probe: true},
 	}
+	r.Measurements[0].CPUPerRequest = 650 * time.Microsecond
+	add(setupEmbedded, user, L, 100, 70*time.Millisecond, 0, 10)
+	add(setupEmbeddedLimited, user, L, 100, 90*time.Millisecond, 0, 8)
+	r.Measurements[len(r.Measurements)-2].CPUPerRequest = 900 * time.Microsecond
+	r.Measurements[len(r.Measurements)-1].CPUPerRequest = 1400 * time.Microsecond
 
 	want := map[string]bool{
 		"User page p50": false,
@@ -140,6 +160,11 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		"token request in the whole run (console, embedded fake, upstream 50ms)": true,
 	}
 	got := r.targets()
+	for _, tg := range got {
+		if strings.Contains(tg.name, "GOMEMLIMIT") {
+			t.Errorf("the soft memory limit probe is judged: %s", tg.name)
+		}
+	}
 	for prefix, met := range want {
 		found := false
 		for _, tg := range got {
@@ -155,7 +180,9 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		}
 	}
 	md := r.markdown()
-	for _, s := range []string{"| console | user page | 100 | 10.0 | 70.0 ms", "| 20.0 ms |", "**missed**", "| console, embedded fake | 50ms | 70.0 MB | 1 | – |"} {
+	for _, s := range []string{"| console | user page | 100 | 10.0 | 70.0 ms", "| 20.0 ms |", "**missed**", "| console, embedded fake | 50ms | 70.0 MB | 1 | – |",
+		"| 2.0 ms | 0.65 ms |\n", "| console, embedded fake, GOMEMLIMIT=40MiB | 50ms | 50.0 MB |",
+		"peaked at 50.0 MB instead of 70.0 MB, but its user page took 1.40 ms of CPU instead of 0.90 ms, at 8 instead of 10 req/s"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report lacks %q", s)
 		}

@@ -6,7 +6,10 @@
 // tell how much of each request's time was upstream. In the same run it
 // measures a baseline, a bare httputil.ReverseProxy in front of the same
 // kind of fake serving the same list call, and the console with the fake
-// embedded as `make run` starts it. The results go to bench/RESULTS.md.
+// embedded as `make run` starts it (and once more under a soft memory
+// limit, to show what that would trade). Besides latency it measures the
+// console process's CPU time per request, which depends far less on what
+// else runs on the machine. The results go to bench/RESULTS.md.
 //
 //	go run ./bench                      # 5 s per level, levels 1, 10, 100
 //	go run ./bench -d 2s -levels 1,10   # quicker
@@ -150,6 +153,10 @@ type measurement struct {
 	UpstreamSpans   []time.Duration // first call's start to last call's end, sorted
 	Overheads       []time.Duration // latency minus upstream span, sorted
 	Console         bool
+	// CPUPerRequest is the console process's CPU time (user and system)
+	// over the level, warm-up included, divided by every request sent; 0
+	// where the process is not the console's own (the baseline).
+	CPUPerRequest time.Duration
 }
 
 // process is what one console process measured over its whole life.
@@ -160,6 +167,9 @@ type process struct {
 	TokenRequests float64 // the console's own count (/metrics)
 	FakeTokens    int     // the fake's count; -1 when embedded
 	StopErr       error
+	// Probe marks a run that shows what a setting would change (a soft
+	// memory limit); the targets do not judge it.
+	Probe bool
 }
 
 type report struct {
@@ -185,6 +195,10 @@ const (
 	setupConsole  = "console"
 	setupEmbedded = "console, embedded fake"
 	setupBaseline = "baseline proxy"
+	// setupEmbeddedLimited is the embedded run again under a soft memory
+	// limit, to show its trade-off; no default sets one.
+	setupEmbeddedLimited = "console, embedded fake, GOMEMLIMIT=" + probeMemLimit
+	probeMemLimit        = "40MiB"
 )
 
 func run(ctx context.Context, o options) error {
@@ -211,8 +225,10 @@ func run(ctx context.Context, o options) error {
 		// Without latency: what the console costs against a bare proxy.
 		func() error { return consoleScenario(ctx, rep, bin, dir, 0, false) },
 		func() error { return baselineScenario(ctx, rep, 0) },
-		// As `make run` runs it: the fake inside the console's process.
-		func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) },
+		// As `make run` runs it: the fake inside the console's process; then
+		// the same under a soft memory limit, for what it would trade.
+		func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency, "") },
+		func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency, probeMemLimit) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -235,15 +251,26 @@ func run(ctx context.Context, o options) error {
 }
 
 // drive runs workload wl at concurrency c against base. With up, the
-// answers are matched to the fake's record of their calls.
-func drive(ctx context.Context, rep *report, setup string, lat time.Duration, wl workload, c int, base string, up *fakeUpstream) measurement {
+// answers are matched to the fake's record of their calls; with p, the
+// console process's CPU time is measured.
+func drive(ctx context.Context, rep *report, setup string, lat time.Duration, wl workload, c int, base string, up *fakeUpstream, p *consoleProc) measurement {
 	o := rep.Options
 	if up != nil {
 		up.spans.reset()
 	}
+	var cpuBefore time.Duration
+	var cpuErr error
+	if p != nil {
+		cpuBefore, cpuErr = p.cpuTime()
+	}
 	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, prefix, wl.mk(base))
 	m := measurement{Setup: setup, Workload: wl, Latency: lat, Result: res, Console: setup != setupBaseline}
+	if p != nil && cpuErr == nil && res.Sent > 0 {
+		if cpuAfter, err := p.cpuTime(); err == nil {
+			m.CPUPerRequest = (cpuAfter - cpuBefore) / time.Duration(res.Sent)
+		}
+	}
 	if up != nil && len(res.Samples) > 0 {
 		m.Matched = true
 		calls := 0
@@ -297,7 +324,7 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 				p.stop()
 				return ctx.Err()
 			}
-			drive(ctx, rep, setupConsole, lat, wl, c, p.URL, up)
+			drive(ctx, rep, setupConsole, lat, wl, c, p.URL, up, p)
 		}
 	}
 	pr, err := finish(p, setupConsole, lat)
@@ -311,10 +338,16 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 
 // embeddedScenario runs the console as `make run` does, with the fake
 // tenant in its own process, at the highest level only: for its memory
-// and its token requests.
-func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration) error {
-	fmt.Printf("console with the embedded fake tenant, upstream latency %s\n", lat)
-	p, err := startConsole(ctx, bin, dir, "embedded", consoleEnv(dir, "embedded", nil, lat))
+// and its token requests. memLimit, when set, runs it under that
+// GOMEMLIMIT as a probe.
+func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration, memLimit string) error {
+	setup, name, env := setupEmbedded, "embedded", consoleEnv(dir, "embedded", nil, lat)
+	if memLimit != "" {
+		setup, name = setupEmbeddedLimited, "embedded-limited"
+		env = append(consoleEnv(dir, name, nil, lat), "GOMEMLIMIT="+memLimit)
+	}
+	fmt.Printf("%s, upstream latency %s\n", setup, lat)
+	p, err := startConsole(ctx, bin, dir, name, env)
 	if err != nil {
 		return err
 	}
@@ -329,13 +362,13 @@ func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat tim
 			p.stop()
 			return ctx.Err()
 		}
-		drive(ctx, rep, setupEmbedded, lat, wl, c, p.URL, nil)
+		drive(ctx, rep, setup, lat, wl, c, p.URL, nil, p)
 	}
-	pr, err := finish(p, setupEmbedded, lat)
+	pr, err := finish(p, setup, lat)
 	if err != nil {
 		return err
 	}
-	pr.FakeTokens = -1
+	pr.FakeTokens, pr.Probe = -1, memLimit != ""
 	rep.Processes = append(rep.Processes, pr)
 	return nil
 }
@@ -367,7 +400,7 @@ func baselineScenario(ctx context.Context, rep *report, lat time.Duration) error
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		drive(ctx, rep, setupBaseline, lat, baselineWorkload(rep.listCall()), c, b.base(), b.upstream)
+		drive(ctx, rep, setupBaseline, lat, baselineWorkload(rep.listCall()), c, b.base(), b.upstream, nil)
 	}
 	return nil
 }
@@ -413,9 +446,9 @@ func userIDs(base string) ([]string, error) {
 
 func printLine(m measurement) {
 	r := m.Result
-	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f  overhead p50 %s p99 %s\n",
+	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f  overhead p50 %s p99 %s  CPU/req %s\n",
 		m.Workload.Name, r.Concurrency, r.RPS(), ms(r.Percentile(50)), ms(r.Percentile(95)), ms(r.Percentile(99)),
-		r.Failures, m.CallsPerRequest, ms(percentile(m.Overheads, 50)), ms(percentile(m.Overheads, 99)))
+		r.Failures, m.CallsPerRequest, ms(percentile(m.Overheads, 50)), ms(percentile(m.Overheads, 99)), cpuMS(m.CPUPerRequest))
 	if r.FirstError != "" {
 		fmt.Printf("    first failure: %s\n", r.FirstError)
 	}

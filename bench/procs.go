@@ -128,6 +128,38 @@ func (p *consoleProc) peakRSS() (int64, error) {
 	return vmHWM(f)
 }
 
+// cpuTime is the CPU time the process has used, user and system.
+func (p *consoleProc) cpuTime() (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	return statCPU(string(b))
+}
+
+// statCPU reads utime and stime (fields 14 and 15, in clock ticks of
+// 1/100 s, Linux's USER_HZ) from a /proc/<pid>/stat line. The command name
+// in parentheses may hold spaces, so fields are counted after its ")".
+func statCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("stat line without a command name")
+	}
+	f := strings.Fields(stat[i+1:]) // f[0] is field 3, the state
+	if len(f) < 13 {
+		return 0, fmt.Errorf("stat line with %d fields", len(f)+2)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("stat line: %w", err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil
+}
+
 // vmHWM reads "VmHWM:   12345 kB" from a /proc/<pid>/status.
 func vmHWM(r io.Reader) (int64, error) {
 	s := bufio.NewScanner(r)
