@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -599,15 +601,7 @@ func (h *Handler) searchMerged(ctx context.Context, p plan) (searchResult, error
 			prev.F[f] = fieldPos{Dir: "b", C: pt.page.BeforeCursor}
 		}
 	}
-	sort.SliceStable(users, func(i, j int) bool {
-		a, b := strings.ToLower(users[i].Name()), strings.ToLower(users[j].Name())
-		if a != b {
-			return a < b
-		}
-		return users[i].ID < users[j].ID
-	})
-
-	r := searchResult{users: users, page: cur.N}
+	r := searchResult{users: byName(users), page: cur.N}
 	for _, pos := range next.F {
 		if pos.Done == 0 {
 			r.next = next.encode()
@@ -622,6 +616,32 @@ func (h *Handler) searchMerged(ctx context.Context, p plan) (searchResult, error
 		r.prevFirst = true
 	}
 	return r, nil
+}
+
+// byName sorts people by name, ignoring case, then by id (ids are unique,
+// so the order is total). Each name is lowered once and each user, a large
+// struct, moved once: comparing and swapping them in place made the sort a
+// tenth of a one-word search's CPU.
+func byName(users []client.User) []client.User {
+	type ranked struct {
+		key string
+		u   *client.User
+	}
+	rs := make([]ranked, len(users))
+	for i := range users {
+		rs[i] = ranked{strings.ToLower(users[i].Name()), &users[i]}
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.u.ID, b.u.ID)
+	})
+	out := make([]client.User, len(rs))
+	for i, r := range rs {
+		out[i] = *r.u
+	}
+	return out
 }
 
 // ---- a person's page: GET /users/:id ----

@@ -215,6 +215,34 @@ func TestSearch_mergedConcurrently(t *testing.T) {
 	overlapping(t, calls)
 }
 
+// TestSearch_mergedSortedByName: the merged listings of a one-word search
+// come back in one order, by name ignoring case, then by id.
+func TestSearch_mergedSortedByName(t *testing.T) {
+	c := newConsole(t, access.RoleViewer)
+	for _, q := range []string{"ma", "e", "s"} {
+		rec := c.getHX("/users?q="+q, "search-results")
+		wantStatus(t, rec, 200)
+		type row struct {
+			name string
+			id   int64
+		}
+		var rows []row
+		doc(t, rec).Find(`[data-testid="user-row"]`).Each(func(_ int, s *goquery.Selection) {
+			id, _ := strconv.ParseInt(s.AttrOr("data-user-id", ""), 10, 64)
+			rows = append(rows, row{strings.ToLower(strings.TrimSpace(s.Find(`td[data-label="Name"]`).Text())), id})
+		})
+		if len(rows) < 10 {
+			t.Fatalf("q=%s: %d rows, want a page to sort", q, len(rows))
+		}
+		for i := 1; i < len(rows); i++ {
+			a, b := rows[i-1], rows[i]
+			if a.name > b.name || (a.name == b.name && a.id >= b.id) {
+				t.Errorf("q=%s: row %d %+v before row %d %+v", q, i-1, a, i, b)
+			}
+		}
+	}
+}
+
 // latency is what the fake adds to each call in the concurrency tests.
 const latency = 300 * time.Millisecond
 
