@@ -370,3 +370,51 @@ func TestDecode_flexShortcuts(t *testing.T) {
 		}
 	}
 }
+
+// TestDecode_scanPlainList: the quick scan takes the usual answers and
+// leaves every doubtful one to encoding/json; either way the users are
+// those the general path reads.
+func TestDecode_scanPlainList(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		scanned    bool
+	}{
+		{"real user", listOf(`[`+realUser+`]`, "c1"), true},
+		{"white space everywhere", " {\n\t\"data\" : [ { \"id\" : 7 , \"email\" : \"a@b\" } , {\"id\":8} ] ,\"status\":{ \"error\" : false } } ", true},
+		{"unknown values with brackets in strings", `{"data":[{"id":7,"x":[{"y":"]}"},"\"["],"z":{"a":[1,{"b":"}"}]},"firstname":"Ann"}]}`, true},
+		{"escapes in values", `{"data":[{"id":7,"firstname":"Zo\u00eb","comment":"a \"b\" \\ c"}]}`, true},
+		{"data null", `{"status":{"error":false},"data":null}`, true},
+		{"no data", `{"status":{"error":false}}`, true},
+		{"error status", `{"status":{"error":true,"code":400,"type":"bad request","message":"no"},"data":[]}`, true},
+		{"upper-case key", `{"data":[{"id":7,"Email":"a@b"}]}`, false},
+		{"key twice", `{"data":[{"id":7,"email":"a@b","email":"c@d"}]}`, false},
+		{"data twice", `{"data":[{"id":7}],"data":[{"id":8}]}`, false},
+		{"escaped key", `{"data":[{"id":7,"e\u006dail":"a@b"}]}`, false},
+		{"nested list", `{"data":[[{"id":7}]]}`, false},
+		{"null item", `{"data":[null,{"id":7}]}`, false},
+		{"bare object", `{"data":{"id":7}}`, false},
+		{"bad value", `{"data":[{"id":7,"created_at":"yesterday"}]}`, false},
+		{"not JSON", `{"data":[{"id":7}]`, false},
+		{"not an object", `[{"id":7}]`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := []byte(tc.body)
+			_, _, _, scanned := scanPlainList(body, (*wireUser).user, 0)
+			if scanned != tc.scanned {
+				t.Errorf("scanned = %v, want %v", scanned, tc.scanned)
+			}
+			users, page, failed, ok := decodePlainList(body, (*wireUser).user, 0)
+			if !ok {
+				return // the general path alone reads it
+			}
+			env, gFailed, err := decodeEnvelope(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			general, err := decodeUsers(env.Data)
+			if err != nil || !reflect.DeepEqual(users, general) || page != env.Pagination.page() || failed != gFailed {
+				t.Errorf("one pass: %+v %+v %v; general: %+v %+v %v (%v)", users, page, failed, general, env.Pagination.page(), gFailed, err)
+			}
+		})
+	}
+}
