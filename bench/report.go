@@ -115,6 +115,7 @@ func (r *report) markdown() string {
 	w("\n")
 	w("## Reading these numbers\n\n")
 	w("- The machine is small and shared: the load generator, the fake tenant, the console and the baseline compete for the same CPUs, so at high concurrency every number includes queueing for a CPU, in the console's overhead as much as in the fake's span. A console on its own host in front of the real OneLogin does not share its CPUs with its upstream and its clients.\n")
+	w("- Runs differ: on this virtual machine, repeated runs of the same build have differed by 10–25%% in req/s, latency and even CPU time per request, as other work on the host takes its share. Read a run against its own baseline rows, and compare builds in the same run or on the console's CPU/req over several runs.\n")
 	w("- The embedded fake tenant runs in the console's process, so that process's peak RSS holds the fake too: its 2,000 seeded people, its record of the newest %s calls (for tests, a few hundred bytes each), and the server side of every OneLogin call.\n", thousands(onelogintest.DefaultMaxCalls))
 	if line := r.memLimitTradeOff(); line != "" {
 		w("- %s\n", line)
