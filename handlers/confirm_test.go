@@ -18,7 +18,7 @@ func TestUserPage_destructiveActionsAskFirst(t *testing.T) {
 	active := doc(t, c.get("/users/"+strconv.FormatInt(onelogintest.PersonaAdminID, 10)))
 	cases := []struct {
 		what, selector, want string
-		page               string
+		page                 string
 	}{
 		{"log out", `[data-testid="logout-form"]`, "Sign " + name + " out of every OneLogin session?", "locked"},
 		{"password", `[data-testid="password-form"]`, "Replace " + name + "'s password?", "locked"},
