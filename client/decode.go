@@ -246,22 +246,14 @@ type listEnvelope[W any] struct {
 }
 
 // decodePlainList reads a v1 answer whose data is a flat list of objects,
-// the usual shape, in one pass: the envelope, data and each item together,
-// by scanPlainList or else encoding/json. ok is false when the answer has any other shape (a nested
+// the usual shape, in one pass of the decoder: the envelope, data and each
+// item together. ok is false when the answer has any other shape (a nested
 // list, a bare object) or does not decode; decodeEnvelope and flattenList
 // then take it, knowing every quirk and saying what is wrong. Both paths
 // give the same result for every answer the fast one accepts (FuzzDecode
 // checks it). sizeHint, when known (the page size asked for), saves growing
 // the list item by item.
 func decodePlainList[W, T any](body []byte, conv func(*W) T, sizeHint int) (items []T, page Page, failed, ok bool) {
-	if items, page, failed, ok = scanPlainList(body, conv, sizeHint); ok {
-		return items, page, failed, true
-	}
-	return unmarshalPlainList(body, conv, sizeHint)
-}
-
-// unmarshalPlainList is decodePlainList through encoding/json, in one pass.
-func unmarshalPlainList[W, T any](body []byte, conv func(*W) T, sizeHint int) (items []T, page Page, failed, ok bool) {
 	var env listEnvelope[W]
 	if sizeHint > 0 {
 		env.Data = make([]W, 0, min(sizeHint, maxSizeHint))
@@ -274,216 +266,6 @@ func unmarshalPlainList[W, T any](body []byte, conv func(*W) T, sizeHint int) (i
 		items[i] = conv(&env.Data[i])
 	}
 	return items, env.Pagination.page(), statusFailed(env.Status), true
-}
-
-// fieldSetter is a wire type whose fields scanPlainList can fill one by
-// one, as encoding/json would: setField decodes raw, one JSON value exactly
-// as the decoder would hand it to an UnmarshalJSON method, into the field
-// tagged key. It returns the field's number (below 64), or -1 for a key the
-// type does not have, which is ignored.
-type fieldSetter interface {
-	setField(key, raw []byte) (field int, err error)
-}
-
-// scanPlainList is decodePlainList's quickest way, for wire types that are
-// fieldSetters: once json.Valid has checked the whole answer, a plain scan
-// finds each key and value, and each value goes straight to its field's
-// decoder, without encoding/json's reflection. It only takes answers where
-// that is sure to give what encoding/json gives: keys in lower-case ASCII
-// without escapes (encoding/json would match other spellings to the tags
-// case-insensitively), no key twice in an object, data a list of objects
-// or null. Anything else (ok false) goes the longer way.
-func scanPlainList[W, T any](body []byte, conv func(*W) T, sizeHint int) (items []T, page Page, failed, ok bool) {
-	if _, setter := any((*W)(nil)).(fieldSetter); !setter || !json.Valid(body) {
-		return nil, Page{}, false, false
-	}
-	sc := scanner{b: body}
-	if sc.ws() != '{' {
-		return nil, Page{}, false, false
-	}
-	sc.i++
-	var status, pagination []byte
-	var seen uint8
-	var data []W
-	for {
-		key, ok := sc.key()
-		if !ok {
-			return nil, Page{}, false, false
-		}
-		if key == nil {
-			break // end of the object
-		}
-		var bit uint8
-		switch string(key) {
-		case "status":
-			bit, status = 1, sc.value()
-		case "pagination":
-			bit, pagination = 2, sc.value()
-		case "data":
-			bit = 4
-			if data, ok = scanItems[W](&sc, sizeHint); !ok {
-				return nil, Page{}, false, false
-			}
-		default:
-			sc.value() // ignored, as encoding/json ignores unknown keys
-		}
-		if seen&bit != 0 {
-			return nil, Page{}, false, false // twice: leave it to encoding/json
-		}
-		seen |= bit
-	}
-	var pg *wirePagination
-	if pagination != nil && json.Unmarshal(pagination, &pg) != nil {
-		return nil, Page{}, false, false
-	}
-	items = make([]T, len(data))
-	for i := range data {
-		items[i] = conv(&data[i])
-	}
-	return items, pg.page(), statusFailed(status), true
-}
-
-// scanItems reads data: null, or a list of objects of the fieldSetter W.
-func scanItems[W any](sc *scanner, sizeHint int) ([]W, bool) {
-	switch sc.ws() {
-	case 'n':
-		sc.value()
-		return nil, true
-	case '[':
-		sc.i++
-	default:
-		return nil, false
-	}
-	items := make([]W, 0, min(max(sizeHint, 0), maxSizeHint))
-	for {
-		switch sc.ws() {
-		case ']':
-			sc.i++
-			return items, true
-		case ',':
-			sc.i++
-			continue
-		case '{':
-			sc.i++
-		default:
-			return nil, false // not an object: nested lists and the like
-		}
-		items = append(items, *new(W))
-		w := any(&items[len(items)-1]).(fieldSetter)
-		var seen uint64
-		for {
-			key, ok := sc.key()
-			if !ok {
-				return nil, false
-			}
-			if key == nil {
-				break
-			}
-			f, err := w.setField(key, sc.value())
-			if err != nil {
-				return nil, false // the longer way says what is wrong
-			}
-			if f >= 0 {
-				if seen&(1<<f) != 0 {
-					return nil, false
-				}
-				seen |= 1 << f
-			}
-		}
-	}
-}
-
-// scanner walks a JSON text that json.Valid has accepted.
-type scanner struct {
-	b []byte
-	i int
-}
-
-// ws skips white space and returns the next byte (0 at the end).
-func (s *scanner) ws() byte {
-	for s.i < len(s.b) {
-		switch c := s.b[s.i]; c {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return c
-		}
-	}
-	return 0
-}
-
-// key reads the next key of an object and its colon, after any comma. It
-// returns nil, true at the end of the object, and ok false for a key that
-// is not plain lower-case ASCII.
-func (s *scanner) key() (key []byte, ok bool) {
-	if s.ws() == ',' {
-		s.i++
-	}
-	switch s.ws() {
-	case '}':
-		s.i++
-		return nil, true
-	case '"':
-	default:
-		return nil, false
-	}
-	start := s.i + 1
-	for s.i = start; s.b[s.i] != '"'; s.i++ {
-		if c := s.b[s.i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return nil, false
-		}
-	}
-	key = s.b[start:s.i]
-	s.i++
-	s.ws() // the colon
-	s.i++
-	return key, true
-}
-
-// value returns the next value as encoding/json hands it to UnmarshalJSON:
-// its bytes without the white space around them.
-func (s *scanner) value() []byte {
-	s.ws()
-	start := s.i
-	switch s.b[s.i] {
-	case '"':
-		s.str()
-	case '{', '[':
-		depth := 0
-		for {
-			switch s.b[s.i] {
-			case '"':
-				s.str()
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-			s.i++
-			if depth == 0 {
-				break
-			}
-		}
-	default: // a number, true, false or null
-		for s.i < len(s.b) {
-			if c := s.b[s.i]; c == ',' || c == '}' || c == ']' || c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-				break
-			}
-			s.i++
-		}
-	}
-	return s.b[start:s.i]
-}
-
-// str moves past the string starting at s.i.
-func (s *scanner) str() {
-	for s.i++; s.b[s.i] != '"'; s.i++ {
-		if s.b[s.i] == '\\' {
-			s.i++
-		}
-	}
-	s.i++
 }
 
 // maxSizeHint bounds what a size hint reserves (OneLogin's largest page).
@@ -585,85 +367,6 @@ type wireUser struct {
 	ManagerUserID        flexInt               `json:"manager_user_id"`
 	TrustedIDPID         flexInt               `json:"trusted_idp_id"`
 	CustomAttributes     map[string]flexString `json:"custom_attributes"`
-}
-
-// setField implements fieldSetter; the numbers follow the field order.
-func (w *wireUser) setField(key, raw []byte) (int, error) {
-	switch string(key) {
-	case "id":
-		return 0, w.ID.UnmarshalJSON(raw)
-	case "email":
-		return 1, w.Email.UnmarshalJSON(raw)
-	case "username":
-		return 2, w.Username.UnmarshalJSON(raw)
-	case "firstname":
-		return 3, w.Firstname.UnmarshalJSON(raw)
-	case "lastname":
-		return 4, w.Lastname.UnmarshalJSON(raw)
-	case "company":
-		return 5, w.Company.UnmarshalJSON(raw)
-	case "department":
-		return 6, w.Department.UnmarshalJSON(raw)
-	case "title":
-		return 7, w.Title.UnmarshalJSON(raw)
-	case "comment":
-		return 8, w.Comment.UnmarshalJSON(raw)
-	case "notes":
-		return 9, w.Notes.UnmarshalJSON(raw)
-	case "phone":
-		return 10, w.Phone.UnmarshalJSON(raw)
-	case "group_id":
-		return 11, w.GroupID.UnmarshalJSON(raw)
-	case "role_id":
-		return 12, json.Unmarshal(raw, &w.RoleID)
-	case "status":
-		return 13, w.Status.UnmarshalJSON(raw)
-	case "state":
-		return 14, w.State.UnmarshalJSON(raw)
-	case "invalid_login_attempts":
-		return 15, w.InvalidLoginAttempts.UnmarshalJSON(raw)
-	case "locked_until":
-		return 16, w.LockedUntil.UnmarshalJSON(raw)
-	case "activated_at":
-		return 17, w.ActivatedAt.UnmarshalJSON(raw)
-	case "created_at":
-		return 18, w.CreatedAt.UnmarshalJSON(raw)
-	case "updated_at":
-		return 19, w.UpdatedAt.UnmarshalJSON(raw)
-	case "invitation_sent_at":
-		return 20, w.InvitationSentAt.UnmarshalJSON(raw)
-	case "last_login":
-		return 21, w.LastLogin.UnmarshalJSON(raw)
-	case "password_changed_at":
-		return 22, w.PasswordChangedAt.UnmarshalJSON(raw)
-	case "openid_name":
-		return 23, w.OpenIDName.UnmarshalJSON(raw)
-	case "locale_code":
-		return 24, w.LocaleCode.UnmarshalJSON(raw)
-	case "preferred_locale_code":
-		return 25, w.PreferredLocaleCode.UnmarshalJSON(raw)
-	case "directory_id":
-		return 26, w.DirectoryID.UnmarshalJSON(raw)
-	case "distinguished_name":
-		return 27, w.DistinguishedName.UnmarshalJSON(raw)
-	case "member_of":
-		return 28, w.MemberOf.UnmarshalJSON(raw)
-	case "samaccountname":
-		return 29, w.Samaccountname.UnmarshalJSON(raw)
-	case "userprincipalname":
-		return 30, w.Userprincipalname.UnmarshalJSON(raw)
-	case "external_id":
-		return 31, w.ExternalID.UnmarshalJSON(raw)
-	case "manager_ad_id":
-		return 32, w.ManagerADID.UnmarshalJSON(raw)
-	case "manager_user_id":
-		return 33, w.ManagerUserID.UnmarshalJSON(raw)
-	case "trusted_idp_id":
-		return 34, w.TrustedIDPID.UnmarshalJSON(raw)
-	case "custom_attributes":
-		return 35, json.Unmarshal(raw, &w.CustomAttributes)
-	}
-	return -1, nil
 }
 
 func (w *wireUser) user() User {
@@ -777,27 +480,6 @@ func decodeApps(data json.RawMessage) ([]App, error) {
 		apps = append(apps, w.app())
 	}
 	return apps, nil
-}
-
-// setField implements fieldSetter; the numbers follow the field order.
-func (w *wireApp) setField(key, raw []byte) (int, error) {
-	switch string(key) {
-	case "id":
-		return 0, w.ID.UnmarshalJSON(raw)
-	case "name":
-		return 1, w.Name.UnmarshalJSON(raw)
-	case "icon":
-		return 2, w.Icon.UnmarshalJSON(raw)
-	case "provisioned":
-		return 3, w.Provisioned.UnmarshalJSON(raw)
-	case "extension":
-		return 4, w.Extension.UnmarshalJSON(raw)
-	case "login_id":
-		return 5, w.LoginID.UnmarshalJSON(raw)
-	case "personal":
-		return 6, w.Personal.UnmarshalJSON(raw)
-	}
-	return -1, nil
 }
 
 func (w *wireApp) app() App {
