@@ -24,10 +24,13 @@ import (
 // read-only connections, so a long CSV export never holds up the Begin of an
 // action being taken meanwhile.
 type SQLiteStore struct {
-	w, r   *sql.DB
-	log    *slog.Logger
-	now    func() time.Time
-	closed atomic.Bool
+	w, r *sql.DB
+	// forTarget is prepared once: every user page asks it, and parsing the
+	// SQL each time was a tenth of that page's CPU.
+	forTarget *sql.Stmt
+	log       *slog.Logger
+	now       func() time.Time
+	closed    atomic.Bool
 }
 
 var _ Store = (*SQLiteStore)(nil)
@@ -94,7 +97,13 @@ func OpenSQLite(path string, logger *slog.Logger, opts ...Option) (*SQLiteStore,
 		r.Close()
 		return nil, fmt.Errorf("audit: open %s: %w", path, err)
 	}
-	return &SQLiteStore{w: w, r: r, log: orDiscard(logger), now: o.now}, nil
+	forTarget, err := r.Prepare("SELECT " + columns + " FROM audit_records WHERE target_id = ? ORDER BY id DESC LIMIT ?")
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("audit: prepare queries for %s: %w", path, err)
+	}
+	return &SQLiteStore{w: w, r: r, forTarget: forTarget, log: orDiscard(logger), now: o.now}, nil
 }
 
 func migrate(db *sql.DB) error {
@@ -311,8 +320,7 @@ func (s *SQLiteStore) ForTarget(ctx context.Context, targetID int64, limit int) 
 		return nil, err
 	}
 	limit = Filter{Limit: limit}.limit()
-	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+
-		" FROM audit_records WHERE target_id = ? ORDER BY id DESC LIMIT ?", targetID, limit)
+	rows, err := s.forTarget.QueryContext(ctx, targetID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
 	}
@@ -367,5 +375,5 @@ func (s *SQLiteStore) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.forTarget.Close(), s.r.Close(), s.w.Close())
 }
