@@ -1,7 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -46,13 +49,34 @@ func (h *Handler) render(c echo.Context, status int, page views.Page, body templ
 	return h.write(c, status, comp)
 }
 
-// write answers with one component as it is.
+// write answers with one component as it is. It renders into a buffer
+// first, so a rendering error reaches the central error handler instead of
+// cutting a page in half, and the answer goes out in one write with its length.
 func (h *Handler) write(c echo.Context, status int, comp templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			renderBuffers.Put(buf)
+		}
+	}()
+	if err := comp.Render(c.Request().Context(), buf); err != nil {
+		return err
+	}
+	hdr := c.Response().Header()
+	hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	hdr.Set(echo.HeaderCacheControl, "no-store")
+	hdr.Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	c.Response().WriteHeader(status)
-	return comp.Render(c.Request().Context(), c.Response())
+	_, err := c.Response().Write(buf.Bytes())
+	return err
 }
+
+// renderBuffers are reused across requests; one that grew past
+// maxPooledBuffer (a huge page) is left to the garbage collector.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxPooledBuffer = 1 << 20
 
 // page builds the layout model every page shares.
 func (h *Handler) page(c echo.Context, title, nav string) views.Page {
