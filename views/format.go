@@ -281,40 +281,54 @@ func ExplainSignIn(u client.User, now time.Time, loc *time.Location) SignIn {
 		s.Details = append(s.Details, "OneLogin will ask the person to set up security questions at their next sign-in.")
 		s.Fix = "Nothing to change here: ask the person to sign in and answer the questions."
 	case client.StatusActive:
-		switch u.State {
-		case client.StateApproved:
-			s.Headline = "Nothing in OneLogin blocks sign-in"
-			s.Details = append(s.Details, "The account is active and approved.")
-			if attempts != "" {
-				s.Details = append(s.Details, attempts+" More failures will lock the account.")
-			}
-			s.Fix = "If they still cannot sign in: set a new password, issue a temporary MFA token, or log out their sessions."
-		case client.StateUnapproved:
-			s.Blocked = true
-			s.Headline = "Waiting for approval"
-			s.Details = append(s.Details, "The account is active but not approved, so it cannot be used yet.")
-			s.Fix = "Approve the account if the request is genuine."
-		case client.StateRejected:
-			s.Blocked = true
-			s.Headline = "Rejected"
-			s.Details = append(s.Details, "The account's approval was rejected, so it cannot be used.")
-			s.Fix = "Change the state to approved only if the rejection was a mistake."
-		case client.StateUnlicensed:
-			s.Blocked = true
-			s.Headline = "Unlicensed"
-			s.Details = append(s.Details, "The account has no OneLogin license, so it cannot be used.")
-			s.Fix = "Change the state to approved (licensed) if a license is free."
-		default:
+		if b, ok := stateBlocks(u.State); ok {
+			s.Blocked, s.Headline, s.Fix = true, b.Headline, b.Fix
+			s.Details = append(s.Details, b.Details...)
+			break
+		}
+		if u.State != client.StateApproved {
 			s.Headline = "Active, in an unknown state (" + u.State.String() + ")"
 			s.Fix = "Check the account in OneLogin's admin portal."
+			break
 		}
+		s.Headline = "Nothing in OneLogin blocks sign-in"
+		s.Details = append(s.Details, "The account is active and approved.")
+		if attempts != "" {
+			s.Details = append(s.Details, attempts+" More failures will lock the account.")
+		}
+		s.Fix = "If they still cannot sign in: set a new password, issue a temporary MFA token, or log out their sessions."
 	default:
 		s.Blocked = true
 		s.Headline = "Unknown status (" + u.Status.String() + ")"
 		s.Details = append(s.Details, "OneLogin reported a status this console does not know.")
 		s.Fix = "Check the account in OneLogin's admin portal."
 	}
+	// A state that blocks sign-in outlives fixing the status: say so, so
+	// that unlocking a locked but unlicensed person is not the end of it.
+	if b, ok := stateBlocks(u.State); ok && u.Status != client.StatusActive {
+		s.Details = append(s.Details, "The account is also "+strings.ToLower(b.Headline)+
+			": once the status is fixed, it still cannot be used. "+b.Fix)
+	}
 	return s
+}
+
+// stateBlocks explains a state that keeps an account from being used.
+func stateBlocks(st client.State) (SignIn, bool) {
+	switch st {
+	case client.StateUnapproved:
+		return SignIn{Blocked: true, Headline: "Waiting for approval",
+			Details: []string{"The account is active but not approved, so it cannot be used yet."},
+			Fix:     "Approve the account if the request is genuine."}, true
+	case client.StateRejected:
+		return SignIn{Blocked: true, Headline: "Rejected",
+			Details: []string{"The account's approval was rejected, so it cannot be used."},
+			Fix:     "Change the state to approved only if the rejection was a mistake."}, true
+	case client.StateUnlicensed:
+		return SignIn{Blocked: true, Headline: "Unlicensed",
+			Details: []string{"The account has no OneLogin license, so it cannot be used."},
+			Fix:     "Change the state to approved (licensed) if a license is free."}, true
+	}
+	return SignIn{}, false
 }
 
 func invitation(u client.User, now time.Time) string {

@@ -105,6 +105,17 @@ func TestIconURL(t *testing.T) {
 	}
 }
 
+// TestExplainSignIn_approvedAddsNothing: a blocking status on an approved
+// account is explained on its own, without a word about the state.
+func TestExplainSignIn_approvedAddsNothing(t *testing.T) {
+	s := ExplainSignIn(client.User{Status: client.StatusLocked, State: client.StateApproved}, fmtNow, time.UTC)
+	for _, d := range s.Details {
+		if strings.Contains(d, "also") {
+			t.Errorf("approved account: detail %q", d)
+		}
+	}
+}
+
 func TestExplainSignIn(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -131,6 +142,10 @@ func TestExplainSignIn(t *testing.T) {
 		{"active rejected", client.User{Status: client.StatusActive, State: client.StateRejected}, true, "Rejected", "rejected"},
 		{"active unlicensed", client.User{Status: client.StatusActive, State: client.StateUnlicensed}, true, "Unlicensed", "license"},
 		{"unknown status", client.User{Status: 6}, true, "Unknown status (Status 6)", "does not know"},
+		{"locked and unlicensed", client.User{Status: client.StatusLocked, State: client.StateUnlicensed},
+			true, "Locked until someone unlocks the account", "The account is also unlicensed: once the status is fixed, it still cannot be used."},
+		{"suspended and rejected", client.User{Status: client.StatusSuspended, State: client.StateRejected},
+			true, "Suspended", "also rejected"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
