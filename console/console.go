@@ -166,22 +166,20 @@ func (a *App) serveFakeSignIn(cfg config.Config) (func(string) string, []staffau
 		return defaults[name]
 	}
 
+	// The demo personas are the fake's well-known staff and employee, with
+	// their names and groups (role names) as the tenant has them.
+	byEmail := map[string]onelogintest.Person{}
+	for _, p := range tenant.Persons() {
+		byEmail[p.Email] = p
+	}
 	var personas []staffauth.Persona
 	for _, p := range []struct{ key, email string }{
 		{"admin", onelogintest.PersonaAdmin}, {"helpdesk", onelogintest.PersonaHelpdesk},
 		{"viewer", onelogintest.PersonaViewer}, {"employee", onelogintest.PersonaEmployee},
 	} {
-		u, ok := tenant.FindByEmail(p.email)
-		if !ok {
-			continue
+		if pp, ok := byEmail[p.email]; ok {
+			personas = append(personas, staffauth.Persona{Key: p.key, Email: pp.Email, Name: pp.Name, Groups: pp.Groups})
 		}
-		persona := staffauth.Persona{Key: p.key, Email: u.Email, Name: strings.TrimSpace(u.Firstname + " " + u.Lastname)}
-		for _, pp := range tenant.Persons() {
-			if pp.ID == u.ID {
-				persona.Groups = pp.Groups
-			}
-		}
-		personas = append(personas, persona)
 	}
 	return env, personas
 }
