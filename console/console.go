@@ -44,6 +44,11 @@ type App struct {
 // OIDC provider; its secret is random per process.
 const fakeOIDCClientID = "onelogin-helpdesk"
 
+// fakeCallRecord is how many calls the embedded fake remembers: enough to
+// look back over a test or a demo session, and a tenth of the default,
+// which at a few hundred bytes a call held megabytes nobody reads.
+const fakeCallRecord = 1000
+
 // New builds the console. With no OneLogin tenant configured it starts the
 // embedded fake tenant on a loopback port and signs staff in against it.
 func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
@@ -60,16 +65,23 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	ol := cfg.OneLogin
 	env := cfg.Env
 	var personas []staffauth.Persona
+	var transport http.RoundTripper // a connection pool to the tenant
 	if cfg.UsesFake() {
-		app.fake = onelogintest.NewServer(onelogintest.Options{Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit})
+		app.fake = onelogintest.NewServer(onelogintest.Options{
+			Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit,
+			MaxCalls: fakeCallRecord,
+		})
 		app.fake.Tenant.SetLatency(cfg.Fake.Latency)
 		ol.BaseURL, ol.ClientID, ol.ClientSecret = app.fake.URL, app.fake.ClientID, app.fake.ClientSecret
+		// API calls stay in the process; browsers still reach the fake's
+		// port for app icons and its sign-in pages.
+		transport = app.fake.Transport()
 		env, personas = app.serveFakeSignIn(cfg)
 	}
 
 	app.ops = newOps(cfg, logger)
 	app.metrics = app.ops.metrics.Handler()
-	c, err := client.New(ol.BaseURL, ol.ClientID, ol.ClientSecret, app.ops.clientOptions(ol.Timeout)...)
+	c, err := client.New(ol.BaseURL, ol.ClientID, ol.ClientSecret, app.ops.clientOptions(ol.Timeout, transport)...)
 	if err != nil {
 		return nil, fmt.Errorf("OneLogin client: %w", err)
 	}

@@ -53,11 +53,16 @@ func newOps(cfg config.Config, logger *slog.Logger) *ops {
 
 // clientOptions make every OneLogin exchange go through the breaker and
 // report to the metrics. timeout is the per-call deadline (ONELOGIN_TIMEOUT).
-func (o *ops) clientOptions(timeout time.Duration) []client.Option {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	// Every call goes to one host; the default of 2 idle connections per
-	// host would make concurrent pages open and close connections.
-	t.MaxIdleConnsPerHost = 64
+// clientOptions configures the OneLogin client; base carries its calls, or
+// nil for a connection pool to the tenant.
+func (o *ops) clientOptions(timeout time.Duration, base http.RoundTripper) []client.Option {
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Every call goes to one host; the default of 2 idle connections
+		// per host would make concurrent pages open and close connections.
+		t.MaxIdleConnsPerHost = 64
+		base = t
+	}
 	if timeout <= 0 {
 		timeout = client.DefaultTimeout
 	}
@@ -68,7 +73,7 @@ func (o *ops) clientOptions(timeout time.Duration) []client.Option {
 		// more goroutines and a timer per call, which at a hundred
 		// concurrent pages was a fifth of the console's goroutines.
 		client.WithTimeout(timeout),
-		client.WithHTTPClient(&http.Client{Transport: o.breaker.Transport(t)}),
+		client.WithHTTPClient(&http.Client{Transport: o.breaker.Transport(base)}),
 		client.WithObserver(o.metrics),
 	}
 }

@@ -31,7 +31,7 @@ func TestClientOptions_timeoutBoundsAStalledAnswer(t *testing.T) {
 	defer close(release)
 
 	o := newOps(config.Config{}, nil)
-	c, err := client.New(srv.URL, "id", "secret", o.clientOptions(200*time.Millisecond)...)
+	c, err := client.New(srv.URL, "id", "secret", o.clientOptions(200*time.Millisecond, nil)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,12 @@
 package onelogintest
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -88,4 +91,62 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) Close() {
 	s.srv.CloseClientConnections()
 	s.srv.Close()
+}
+
+// Transport returns a RoundTripper that serves requests for s.URL in this
+// process, without a socket. A client in the same process as its fake (the
+// console's demo mode) saves a loopback connection per concurrent call:
+// its buffers, its goroutines on both ends, and the system calls. The
+// handler sees what a served request shows (Host, RequestURI, a loopback
+// RemoteAddr); latency, faults and the rate limit apply as on the wire, and
+// a dropped connection (Tenant.DropNext) is an error, as it is there.
+// Requests for any other host are refused.
+func (s *Server) Transport() http.RoundTripper {
+	u, _ := url.Parse(s.URL) // ours, always valid
+	return &inProcess{s: s, host: u.Host}
+}
+
+type inProcess struct {
+	s    *Server
+	host string
+}
+
+// errDropped is what a client sees when the fake drops the "connection".
+var errDropped = errors.New("onelogintest: connection dropped by the fake tenant")
+
+func (t *inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error) {
+	if req.Body != nil {
+		defer req.Body.Close() // a RoundTripper closes the body, even on errors
+	}
+	if req.URL.Host != t.host {
+		return nil, fmt.Errorf("onelogintest: in-process transport serves %s only, not %s", t.host, req.URL.Host)
+	}
+	in := req.Clone(req.Context())
+	in.URL = &url.URL{Path: req.URL.Path, RawPath: req.URL.RawPath, RawQuery: req.URL.RawQuery}
+	in.RequestURI = req.URL.RequestURI()
+	in.RemoteAddr = "127.0.0.1:0"
+	in.Proto, in.ProtoMajor, in.ProtoMinor = "HTTP/1.1", 1, 1
+	if in.Host == "" {
+		in.Host = t.host
+	}
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := httptest.NewRecorder()
+	defer func() {
+		// An aborted handler is a connection closed without an answer.
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			resp, err = nil, errDropped
+		}
+	}()
+	t.s.ServeHTTP(rec, in)
+	if err := req.Context().Err(); err != nil {
+		return nil, err // the caller gave up while the fake was "slow"
+	}
+	resp = rec.Result()
+	resp.Request = req
+	return resp, nil
 }
