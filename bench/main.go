@@ -44,6 +44,9 @@ type options struct {
 	levels   []int
 	latency  time.Duration
 	out      string
+	// only, when set, names the one setup to run (console, baseline or
+	// embedded), for looking into one of them; the report is then partial.
+	only string
 }
 
 func main() {
@@ -54,6 +57,7 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline or embedded (the report is then partial)")
 	flag.Parse()
 	for _, f := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -62,6 +66,10 @@ func main() {
 			os.Exit(2)
 		}
 		o.levels = append(o.levels, n)
+	}
+	if !slices.Contains([]string{"", "console", "baseline", "embedded"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded\n", o.only)
+		os.Exit(2)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -157,6 +165,9 @@ type measurement struct {
 	// over the level, warm-up included, divided by every request sent; 0
 	// where the process is not the console's own (the baseline).
 	CPUPerRequest time.Duration
+	// MachineBusy is the share of the machine's CPU time that was busy
+	// over the level (every process, warm-up included); -1 if unknown.
+	MachineBusy float64
 }
 
 // process is what one console process measured over its whole life.
@@ -167,9 +178,6 @@ type process struct {
 	TokenRequests float64 // the console's own count (/metrics)
 	FakeTokens    int     // the fake's count; -1 when embedded
 	StopErr       error
-	// Probe marks a run that shows what a setting would change (a soft
-	// memory limit); the targets do not judge it.
-	Probe bool
 }
 
 type report struct {
@@ -195,10 +203,6 @@ const (
 	setupConsole  = "console"
 	setupEmbedded = "console, embedded fake"
 	setupBaseline = "baseline proxy"
-	// setupEmbeddedLimited is the embedded run again under a soft memory
-	// limit, to show its trade-off; no default sets one.
-	setupEmbeddedLimited = "console, embedded fake, GOMEMLIMIT=" + probeMemLimit
-	probeMemLimit        = "40MiB"
 )
 
 func run(ctx context.Context, o options) error {
@@ -218,20 +222,24 @@ func run(ctx context.Context, o options) error {
 	}
 	rep := &report{Options: o, Started: time.Now()}
 
-	steps := []func() error{
+	steps := []struct {
+		setup string
+		run   func() error
+	}{
 		// With latency: the console's pages, and the baseline for comparison.
-		func() error { return consoleScenario(ctx, rep, bin, dir, o.latency, true) },
-		func() error { return baselineScenario(ctx, rep, o.latency) },
+		{"console", func() error { return consoleScenario(ctx, rep, bin, dir, o.latency, true) }},
+		{"baseline", func() error { return baselineScenario(ctx, rep, o.latency) }},
 		// Without latency: what the console costs against a bare proxy.
-		func() error { return consoleScenario(ctx, rep, bin, dir, 0, false) },
-		func() error { return baselineScenario(ctx, rep, 0) },
-		// As `make run` runs it: the fake inside the console's process; then
-		// the same under a soft memory limit, for what it would trade.
-		func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency, "") },
-		func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency, probeMemLimit) },
+		{"console", func() error { return consoleScenario(ctx, rep, bin, dir, 0, false) }},
+		{"baseline", func() error { return baselineScenario(ctx, rep, 0) }},
+		// As `make run` runs it: the fake inside the console's process.
+		{"embedded", func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) }},
 	}
 	for _, step := range steps {
-		if err := step(); err != nil {
+		if o.only != "" && step.setup != o.only {
+			continue
+		}
+		if err := step.run(); err != nil {
 			return err
 		}
 	}
@@ -263,9 +271,13 @@ func drive(ctx context.Context, rep *report, setup string, lat time.Duration, wl
 	if p != nil {
 		cpuBefore, cpuErr = p.cpuTime()
 	}
+	busy0, total0, machineErr := machineCPU()
 	prefix := fmt.Sprintf("bench-%d", time.Now().UnixNano())
 	res := load(ctx, newLoadClient(c), c, o.warmup, o.duration, prefix, wl.mk(base))
-	m := measurement{Setup: setup, Workload: wl, Latency: lat, Result: res, Console: setup != setupBaseline}
+	m := measurement{Setup: setup, Workload: wl, Latency: lat, Result: res, Console: setup != setupBaseline, MachineBusy: -1}
+	if busy1, total1, err := machineCPU(); machineErr == nil && err == nil && total1 > total0 {
+		m.MachineBusy = float64(busy1-busy0) / float64(total1-total0)
+	}
 	if p != nil && cpuErr == nil && res.Sent > 0 {
 		if cpuAfter, err := p.cpuTime(); err == nil {
 			m.CPUPerRequest = (cpuAfter - cpuBefore) / time.Duration(res.Sent)
@@ -338,16 +350,11 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 
 // embeddedScenario runs the console as `make run` does, with the fake
 // tenant in its own process, at the highest level only: for its memory
-// and its token requests. memLimit, when set, runs it under that
-// GOMEMLIMIT as a probe.
-func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration, memLimit string) error {
-	setup, name, env := setupEmbedded, "embedded", consoleEnv(dir, "embedded", nil, lat)
-	if memLimit != "" {
-		setup, name = setupEmbeddedLimited, "embedded-limited"
-		env = append(consoleEnv(dir, name, nil, lat), "GOMEMLIMIT="+memLimit)
-	}
+// and its token requests.
+func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration) error {
+	const setup = setupEmbedded
 	fmt.Printf("%s, upstream latency %s\n", setup, lat)
-	p, err := startConsole(ctx, bin, dir, name, env)
+	p, err := startConsole(ctx, bin, dir, "embedded", consoleEnv(dir, "embedded", nil, lat))
 	if err != nil {
 		return err
 	}
@@ -368,7 +375,7 @@ func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat tim
 	if err != nil {
 		return err
 	}
-	pr.FakeTokens, pr.Probe = -1, memLimit != ""
+	pr.FakeTokens = -1
 	rep.Processes = append(rep.Processes, pr)
 	return nil
 }
@@ -446,9 +453,9 @@ func userIDs(base string) ([]string, error) {
 
 func printLine(m measurement) {
 	r := m.Result
-	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f  overhead p50 %s p99 %s  CPU/req %s\n",
+	fmt.Printf("  %-40s c=%-4d %8.1f req/s  p50 %-8s p95 %-8s p99 %-8s fail %d  calls/req %.2f  overhead p50 %s p99 %s  CPU/req %s  machine busy %s\n",
 		m.Workload.Name, r.Concurrency, r.RPS(), ms(r.Percentile(50)), ms(r.Percentile(95)), ms(r.Percentile(99)),
-		r.Failures, m.CallsPerRequest, ms(percentile(m.Overheads, 50)), ms(percentile(m.Overheads, 99)), cpuMS(m.CPUPerRequest))
+		r.Failures, m.CallsPerRequest, ms(percentile(m.Overheads, 50)), ms(percentile(m.Overheads, 99)), cpuMS(m.CPUPerRequest), percent(m.MachineBusy))
 	if r.FirstError != "" {
 		fmt.Printf("    first failure: %s\n", r.FirstError)
 	}

@@ -160,6 +160,37 @@ func statCPU(stat string) (time.Duration, error) {
 	return time.Duration(ticks) * 10 * time.Millisecond, nil
 }
 
+// machineCPU is the machine's CPU time from the first line of /proc/stat:
+// busy (everything but idle and I/O wait, so time the hypervisor gave to
+// other guests, "steal", counts as busy) and total, in clock ticks.
+func machineCPU() (busy, total int64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseMachineCPU(string(b))
+}
+
+func parseMachineCPU(stat string) (busy, total int64, err error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat starts %q, want the cpu line", line)
+	}
+	var idle int64
+	for i, s := range f[1:9] { // user nice system idle iowait irq softirq steal
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		total += n
+		if i == 3 || i == 4 {
+			idle += n
+		}
+	}
+	return total - idle, total, nil
+}
+
 // vmHWM reads "VmHWM:   12345 kB" from a /proc/<pid>/status.
 func vmHWM(r io.Reader) (int64, error) {
 	s := bufio.NewScanner(r)

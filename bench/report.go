@@ -4,11 +4,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
-
-	"onelogin-helpdesk/client/onelogintest"
 )
 
 // Targets from issue #6.
@@ -26,6 +23,14 @@ func ms(d time.Duration) string {
 }
 
 // cpuMS shows a CPU time per request, "–" when not measured.
+// percent writes a share as a percentage, "–" when unknown (negative).
+func percent(share float64) string {
+	if share < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f%%", share*100)
+}
+
 func cpuMS(d time.Duration) string {
 	if d <= 0 {
 		return "–"
@@ -68,13 +73,14 @@ func (r *report) markdown() string {
 	w("- **Console overhead** = the request's latency at the load generator − its upstream span, request by request, then percentiles. It is what the console (and the loopback hops) added around OneLogin's answers: sign-in check, planning, decoding, rendering, logging, metrics, and waiting for a CPU. The baseline is measured the same way.\n")
 	w("- **Baseline**: a bare `httputil.ReverseProxy` in the benchmark process in front of the same kind of fake tenant (same seed, same latency, same recorder), adding the bearer token, serving the list call the console made for the search fragment (read from the fake's side): `GET %s`. It does no sign-in check, no decoding, no rendering, no logging.\n", r.listCall())
 	w("- **Console CPU/req**: the console process's CPU time (user and system, from `/proc/<pid>/stat`) over a whole level, warm-up included, divided by the requests sent. Unlike latency it hardly depends on what else runs on the machine; with the embedded fake it includes the fake's work.\n")
-	w("- **Peak RSS**: `VmHWM` from `/proc/<pid>/status` of the console process at the end of its run. The run marked `GOMEMLIMIT=%s` repeats the embedded one under that soft memory limit (the Go runtime's own setting, which no default sets) to show what it would trade; the targets do not judge it.\n", probeMemLimit)
+	w("- **Machine CPU busy**: the share of all the machine's CPU time (every CPU, every process: console, fake, load generator, and time the hypervisor gave to other guests) that was not idle over the level, warm-up included, from `/proc/stat`. Near 100%%, requests queue for a CPU, and that wait lands in whichever latency is being measured.\n")
+	w("- **Peak RSS**: `VmHWM` from `/proc/<pid>/status` of the console process at the end of its run.\n")
 	w("- **Token requests**: the console's own count (`helpdesk_onelogin_token_fetches_total`, every outcome, from its `/metrics`) at the end of each process's run, and the token requests the recorder in front of the fake counted, where the fake runs in the benchmark.\n\n")
 
 	for _, lat := range []time.Duration{o.latency, 0} {
 		w("## Results: upstream latency %s\n\n", lat)
-		w("| Setup | Workload | Concurrency | req/s | p50 | p95 | p99 | Failures | Upstream calls/req | Upstream span p50 | Overhead p50 | Overhead p95 | Overhead p99 | Console CPU/req |\n")
-		w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		w("| Setup | Workload | Concurrency | req/s | p50 | p95 | p99 | Failures | Upstream calls/req | Upstream span p50 | Overhead p50 | Overhead p95 | Overhead p99 | Console CPU/req | Machine CPU busy |\n")
+		w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, m := range r.Measurements {
 			if m.Latency != lat {
 				continue
@@ -86,9 +92,9 @@ func (r *report) markdown() string {
 				span = ms(percentile(m.UpstreamSpans, 50))
 				o50, o95, o99 = ms(percentile(m.Overheads, 50)), ms(percentile(m.Overheads, 95)), ms(percentile(m.Overheads, 99))
 			}
-			w("| %s | %s | %d | %.1f | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s |\n",
+			w("| %s | %s | %d | %.1f | %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |\n",
 				m.Setup, m.Workload.Name, res.Concurrency, res.RPS(), ms(res.Percentile(50)), ms(res.Percentile(95)), ms(res.Percentile(99)),
-				res.Failures, calls, span, o50, o95, o99, cpuMS(m.CPUPerRequest))
+				res.Failures, calls, span, o50, o95, o99, cpuMS(m.CPUPerRequest), percent(m.MachineBusy))
 		}
 		w("\n")
 		for _, m := range r.Measurements {
@@ -116,39 +122,9 @@ func (r *report) markdown() string {
 	w("## Reading these numbers\n\n")
 	w("- The machine is small and shared: the load generator, the fake tenant, the console and the baseline compete for the same CPUs, so at high concurrency every number includes queueing for a CPU, in the console's overhead as much as in the fake's span. A console on its own host in front of the real OneLogin does not share its CPUs with its upstream and its clients.\n")
 	w("- Runs differ: on this virtual machine, repeated runs of the same build have differed by 10–25%% in req/s, latency and even CPU time per request, as other work on the host takes its share. Read a run against its own baseline rows, and compare builds in the same run or on the console's CPU/req over several runs.\n")
-	w("- The embedded fake tenant runs in the console's process, so that process's peak RSS holds the fake too: its 2,000 seeded people, its record of the newest %s calls (for tests, a few hundred bytes each), and the server side of every OneLogin call.\n", thousands(onelogintest.DefaultMaxCalls))
-	if line := r.memLimitTradeOff(); line != "" {
-		w("- %s\n", line)
-	}
+	w("- The embedded fake tenant runs in the console's process, so that process's peak RSS and CPU time hold the fake too: its 2,000 seeded people, its record of recent calls, and the server side of every OneLogin call. Those calls are served in the process, without a socket (`onelogintest.Server.Transport`), so they cost no loopback connection.\n")
 	w("- OneLogin's real quota is 5,000 calls an hour per account (`helpdesk_onelogin_rate_limit_remaining`); these rates are far above what a real tenant allows, and the fake's quota is raised for the benchmark.\n")
 	return b.String()
-}
-
-// memLimitTradeOff compares the embedded run with its soft memory limit
-// probe, in one sentence; "" when either is missing.
-func (r *report) memLimitTradeOff() string {
-	var plain, limited *process
-	for i := range r.Processes {
-		switch r.Processes[i].Setup {
-		case setupEmbedded:
-			plain = &r.Processes[i]
-		case setupEmbeddedLimited:
-			limited = &r.Processes[i]
-		}
-	}
-	c := 0
-	if len(r.Options.levels) > 0 {
-		c = slices.Max(r.Options.levels)
-	}
-	a, ok1 := r.find(setupEmbedded, "user page", r.Options.latency, c)
-	b, ok2 := r.find(setupEmbeddedLimited, "user page", r.Options.latency, c)
-	if plain == nil || limited == nil || !ok1 || !ok2 {
-		return ""
-	}
-	return fmt.Sprintf("A soft memory limit trades CPU for memory: under GOMEMLIMIT=%s the console with the embedded fake peaked at %.1f MB instead of %.1f MB, "+
-		"but its user page took %s of CPU instead of %s, at %.0f instead of %.0f req/s (p50 %s instead of %s). No default sets one.",
-		probeMemLimit, float64(limited.PeakRSS)/(1<<20), float64(plain.PeakRSS)/(1<<20),
-		cpuMS(b.CPUPerRequest), cpuMS(a.CPUPerRequest), b.Result.RPS(), a.Result.RPS(), ms(b.Result.Percentile(50)), ms(a.Result.Percentile(50)))
 }
 
 type target struct {
@@ -207,16 +183,10 @@ func (r *report) targets() []target {
 		strings.Join(parts, "; "), met && len(parts) > 0})
 
 	for _, p := range r.Processes {
-		if p.Probe {
-			continue
-		}
 		ts = append(ts, target{fmt.Sprintf("Peak RSS ≤ %d MB (%s, upstream %s)", peakRSSMax>>20, p.Setup, p.Latency),
 			fmt.Sprintf("%.1f MB", float64(p.PeakRSS)/(1<<20)), p.PeakRSS <= peakRSSMax && p.PeakRSS > 0})
 	}
 	for _, p := range r.Processes {
-		if p.Probe {
-			continue
-		}
 		measured := fmt.Sprintf("%.0f", p.TokenRequests)
 		ok := p.TokenRequests == tokenRequests
 		if p.FakeTokens >= 0 {
@@ -241,13 +211,4 @@ func cpuModel() string {
 		}
 	}
 	return "unknown CPU"
-}
-
-// thousands writes n with a comma between thousands: 10,000.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }
