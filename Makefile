@@ -49,8 +49,9 @@ lint:
 docker:
 	docker build -t onelogin-helpdesk .
 
-## bench: load-test the console (own process, fake tenant, 50 ms upstream latency) at 1/10/100 concurrent against a bare-proxy baseline; writes bench/RESULTS.md
+## bench: the Go micro-benchmarks (decoding, sessions, rendering, the fake), then the load test: the console (own process, fake tenant, 50 ms upstream latency) at 1/10/100 concurrent against a bare-proxy baseline, written to bench/RESULTS.md
 bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	$(GO) run ./bench -out bench/RESULTS.md
 
 clean:

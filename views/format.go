@@ -14,7 +14,7 @@ import (
 
 // StatusWords says in words what a person's account status means right now,
 // as a badge shows it: "Locked until 14:05", "Suspended", "Password expired".
-func StatusWords(u client.User, now time.Time, loc *time.Location) string {
+func StatusWords(u *client.User, now time.Time, loc *time.Location) string {
 	if u.Status != client.StatusLocked {
 		return u.Status.String()
 	}

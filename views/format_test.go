@@ -26,7 +26,7 @@ func TestStatusWords(t *testing.T) {
 		{"unknown", client.User{Status: 6}, "Status 6"},
 	}
 	for _, tt := range tests {
-		if got := StatusWords(tt.u, fmtNow, time.UTC); got != tt.want {
+		if got := StatusWords(&tt.u, fmtNow, time.UTC); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
@@ -34,7 +34,7 @@ func TestStatusWords(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err == nil {
 		u := client.User{Status: client.StatusLocked, LockedUntil: fmtNow.Add(65 * time.Minute)}
-		if got := StatusWords(u, fmtNow, berlin); got != "Locked until 17:05" {
+		if got := StatusWords(&u, fmtNow, berlin); got != "Locked until 17:05" {
 			t.Errorf("Berlin: %q", got)
 		}
 	}

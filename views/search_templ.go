@@ -621,8 +621,8 @@ func SearchResults(v SearchView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, u := range v.Users {
-				templ_7745c5c3_Err = UserRow(u, v.Now, v.Loc).Render(ctx, templ_7745c5c3_Buffer)
+			for i := range v.Users {
+				templ_7745c5c3_Err = UserRow(&v.Users[i], v.Now, v.Loc).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -641,7 +641,7 @@ func SearchResults(v SearchView) templ.Component {
 }
 
 // UserRow is one person in the search results.
-func UserRow(u client.User, now time.Time, loc *time.Location) templ.Component {
+func UserRow(u *client.User, now time.Time, loc *time.Location) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -853,7 +853,7 @@ func pager(v SearchView) templ.Component {
 }
 
 // StatusBadge is a person's account status in words, coloured by severity.
-func StatusBadge(u client.User, now time.Time, loc *time.Location) templ.Component {
+func StatusBadge(u *client.User, now time.Time, loc *time.Location) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -325,6 +325,8 @@ func BenchmarkListUsers(b *testing.B) {
 		"/api/1/users",
 		"/api/1/users?lastname=*son&sort=-created_at&limit=100",
 		"/api/1/users?custom_attributes.location=Berlin&fields=email,status",
+		// The console's search for everyone at a domain (make bench).
+		"/api/1/users?email=%2A%40example.com&fields=firstname%2Clastname%2Cemail%2Cusername%2Cstatus%2Clocked_until%2Clast_login&limit=50",
 	}
 	for _, q := range queries {
 		b.Run(q, func(b *testing.B) {
