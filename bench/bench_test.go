@@ -133,7 +133,7 @@ func TestVmHWM(t *testing.T) {
 func TestTargets_judgedFromMeasurements(t *testing.T) {
 	L := 50 * time.Millisecond
 	three := func(d time.Duration) []time.Duration { return []time.Duration{d, d, d} }
-	r := &report{Options: options{latency: L, levels: []int{1, 100}, duration: time.Second}}
+	r := &report{Options: options{latency: L, levels: []int{1, 100}, duration: time.Second}, CPUs: 2}
 	add := func(setup string, wl workload, latency time.Duration, c int, d, overhead time.Duration, n int) {
 		r.Measurements = append(r.Measurements, measurement{Setup: setup, Workload: wl, Latency: latency, MachineBusy: -1,
 			Result:  result{Concurrency: c, Requests: n, Elapsed: time.Second, Latencies: three(d)},
@@ -154,6 +154,7 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		{Setup: setupEmbedded, Latency: L, PeakRSS: 70 << 20, TokenRequests: 1, FakeTokens: -1},
 	}
 	r.Measurements[0].CPUPerRequest = 650 * time.Microsecond
+	r.Measurements[1].CPUPerRequest = 650 * time.Microsecond // user page at 100
 	add(setupEmbedded, user, L, 100, 70*time.Millisecond, 0, 10)
 
 	want := map[string]bool{
@@ -184,6 +185,7 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 	}
 	md := r.markdown()
 	for _, s := range []string{"| console | user page | 100 | 10.0 | 70.0 ms", "| 20.0 ms |", "**missed**", "| console, embedded fake | 50ms | 70.0 MB | 1 | – |",
+		"| 20.0 ms (the baseline proxy's: 1.0 ms; one round of 100 requests is 65.0 ms of console CPU, 32.5 ms on 2 CPUs) | **missed** |",
 		"| 2.0 ms | 0.65 ms | – |\n"} {
 		if !strings.Contains(md, s) {
 			t.Errorf("report lacks %q", s)

@@ -188,6 +188,8 @@ type report struct {
 	// ListCall is the list call the console made for the search fragment
 	// (path and query), which the baseline proxy serves.
 	ListCall string
+	// CPUs is the machine's CPU count; 0 means runtime.NumCPU.
+	CPUs int
 }
 
 // listCall is what the baseline serves: the console's own list call.

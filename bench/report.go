@@ -61,7 +61,7 @@ func (r *report) markdown() string {
 
 	w("# Benchmark results\n\n")
 	w("Written by `make bench` (`go run ./bench`) on %s. Machine: %d CPUs (%s), %s %s/%s. ",
-		r.Started.UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.cpus(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	w("Each level: %s of unmeasured warm-up, then %s measured, closed loop (each worker sends its next request when it has read the last answer, and keeps the session cookie like a browser), loopback only. ", o.warmup, o.duration)
 	w("The load generator, the fake tenant, the console and the baseline share the machine.\n\n")
 
@@ -121,10 +121,30 @@ func (r *report) markdown() string {
 	w("\n")
 	w("## Reading these numbers\n\n")
 	w("- The machine is small and shared: the load generator, the fake tenant, the console and the baseline compete for the same CPUs, so at high concurrency every number includes queueing for a CPU, in the console's overhead as much as in the fake's span. A console on its own host in front of the real OneLogin does not share its CPUs with its upstream and its clients.\n")
+	w("- Overhead at %d concurrent is mostly waiting in a round: closed-loop workers that all wait the same upstream latency tend to come back together, and the last of a round waits while the CPUs serve the others. The console's overhead p99 there is of the order of one round's CPU time, c × CPU/req ÷ CPUs (the Targets table gives it). A p99 of %s at %d concurrent on %d CPUs would take under %s of console CPU a request, even if the fake and the load generator used none; the bare proxy, which decodes and renders nothing, stays near it because its share of each round is small.\n",
+		overheadLevel, ms(overheadP99Max), overheadLevel, r.cpus(), cpuMS(overheadP99Max*time.Duration(r.cpus())/overheadLevel))
 	w("- Runs differ: on this virtual machine, repeated runs of the same build have differed by 10–25%% in req/s, latency and even CPU time per request, as other work on the host takes its share. Read a run against its own baseline rows, and compare builds in the same run or on the console's CPU/req over several runs.\n")
 	w("- The embedded fake tenant runs in the console's process, so that process's peak RSS and CPU time hold the fake too: its 2,000 seeded people, its record of recent calls, and the server side of every OneLogin call. Those calls are served in the process, without a socket (`onelogintest.Server.Transport`), so they cost no loopback connection.\n")
 	w("- OneLogin's real quota is 5,000 calls an hour per account (`helpdesk_onelogin_rate_limit_remaining`); these rates are far above what a real tenant allows, and the fake's quota is raised for the benchmark.\n")
 	return b.String()
+}
+
+// roundTime is how long c requests of cpu each keep n CPUs busy: the wait
+// of the last of them when they all arrive together, as a closed loop's
+// workers tend to after a fixed upstream latency.
+func roundTime(c int, cpu time.Duration, n int) time.Duration {
+	if n < 1 {
+		n = 1
+	}
+	return time.Duration(c) * cpu / time.Duration(n)
+}
+
+// cpus is the machine's CPU count, as the report gives it.
+func (r *report) cpus() int {
+	if r.CPUs > 0 {
+		return r.CPUs
+	}
+	return runtime.NumCPU()
 }
 
 type target struct {
@@ -161,7 +181,14 @@ func (r *report) targets() []target {
 		oh := percentile(m.Overheads, 99)
 		extra := ""
 		if b, ok := r.find(setupBaseline, baselineWorkload(r.listCall()).Name, L, overheadLevel); ok && b.Matched {
-			extra = fmt.Sprintf(" (the baseline proxy's: %s)", ms(percentile(b.Overheads, 99)))
+			extra = fmt.Sprintf("; the baseline proxy's: %s", ms(percentile(b.Overheads, 99)))
+		}
+		if m.CPUPerRequest > 0 {
+			extra += fmt.Sprintf("; one round of %d requests is %s of console CPU, %s on %d CPUs", overheadLevel,
+				ms(time.Duration(overheadLevel)*m.CPUPerRequest), ms(roundTime(overheadLevel, m.CPUPerRequest, r.cpus())), r.cpus())
+		}
+		if extra != "" {
+			extra = " (" + extra[2:] + ")"
 		}
 		ts = append(ts, target{fmt.Sprintf("Console overhead p99 ≤ %s at %d concurrent: %s", ms(overheadP99Max), overheadLevel, wl),
 			ms(oh) + extra, oh <= overheadP99Max && m.Result.Requests > 0})
