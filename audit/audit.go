@@ -106,6 +106,9 @@ type Result struct {
 	Outcome Outcome
 	Status  int
 	Message string
+	// TargetID is the id OneLogin gave the person the attempt created,
+	// which was not known when it began; 0 keeps the record's target.
+	TargetID int64
 }
 
 // Filter selects records for the audit page and the CSV export. Zero fields
@@ -258,6 +261,9 @@ func prepare(r Record, now time.Time) (Record, error) {
 func prepareResult(res Result) (Result, error) {
 	if res.Outcome == "" || res.Outcome == OutcomePending || !res.Outcome.valid() {
 		return res, fmt.Errorf("%w: Complete needs a final outcome, got %q", ErrInvalid, res.Outcome)
+	}
+	if res.TargetID < 0 {
+		return res, fmt.Errorf("%w: target id %d", ErrInvalid, res.TargetID)
 	}
 	res.Message = clip(res.Message)
 	return res, nil

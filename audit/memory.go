@@ -69,6 +69,9 @@ func (m *Memory) Complete(ctx context.Context, id int64, res Result) error {
 		return fmt.Errorf("%w: %d is %s", ErrCompleted, id, r.Outcome)
 	}
 	r.Outcome, r.Status, r.Message = res.Outcome, res.Status, res.Message
+	if res.TargetID > 0 {
+		r.TargetID = res.TargetID
+	}
 	r.CompletedAt = m.now().UTC()
 	m.mu.Unlock()
 	logComplete(ctx, m.log, id, res)

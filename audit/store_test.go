@@ -100,6 +100,39 @@ func TestStore_beginComplete(t *testing.T) {
 	})
 }
 
+// A created person's id is known only when OneLogin answers: Complete
+// names them, and their history then holds the record.
+func TestStore_completeNamesTheCreatedTarget(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		r := lockRecord()
+		r.Action, r.TargetID, r.Params = access.CreateUser, 0, map[string]string{"email": "new@example.com"}
+		id, err := s.Begin(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, id, Result{Outcome: OutcomeSucceeded, Status: 200, TargetID: 7001}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.ForTarget(ctx, 7001, 10)
+		if len(got) != 1 || got[0].ID != id || got[0].TargetEmail != r.TargetEmail {
+			t.Fatalf("history of the created person: %+v", got)
+		}
+		// A result without an id keeps the record's target.
+		id2, _ := s.Begin(ctx, lockRecord())
+		if err := s.Complete(ctx, id2, Result{Outcome: OutcomeSucceeded}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.ForTarget(ctx, 42, 10); len(got) != 1 || got[0].ID != id2 {
+			t.Errorf("history of 42: %+v", got)
+		}
+		id3, _ := s.Begin(ctx, lockRecord())
+		if err := s.Complete(ctx, id3, Result{Outcome: OutcomeSucceeded, TargetID: -1}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("negative target id: %v, want ErrInvalid", err)
+		}
+	})
+}
+
 func TestStore_deniedIsCompleteAtOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s Store) {
 		ctx := context.Background()

@@ -64,6 +64,13 @@ func (h *Handler) needsTicket(a Attempt) bool {
 // OneLogin is called, runs the call and completes the record with the
 // outcome. It returns the call's error, or a *problem when it refused.
 func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) error) error {
+	return h.actCreating(c, a, func(ctx context.Context) (int64, error) { return 0, call(ctx) })
+}
+
+// actCreating is act for an action that creates its target: call returns
+// the id OneLogin gave the new person, which completes the record, so that
+// the creation is in that person's history.
+func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.Context) (int64, error)) error {
 	ctx := c.Request().Context()
 	rec := h.record(c, a.Action, a.Target)
 	rec.Params, rec.Ticket = a.Params, a.Ticket
@@ -79,8 +86,8 @@ func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) 
 		h.log.ErrorContext(ctx, "audit write failed; action refused", "action", a.Action, "error", err)
 		return errNotRecorded
 	}
-	callErr := call(ctx)
-	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK}
+	created, callErr := call(ctx)
+	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, TargetID: created}
 	if callErr != nil {
 		res = audit.Result{Outcome: audit.OutcomeFailed, Status: oneLoginStatus(callErr), Message: safeMessage(callErr)}
 	}

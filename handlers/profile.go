@@ -46,10 +46,12 @@ func (h *Handler) create(c echo.Context) error {
 	}
 	var created *client.User
 	a := Attempt{Action: access.CreateUser, Target: Target{Email: f.Email, Name: name}, Ticket: f.Ticket, Params: params}
-	err = h.act(c, a, func(ctx context.Context) error {
+	err = h.actCreating(c, a, func(ctx context.Context) (int64, error) {
 		var err error
-		created, err = h.ol.CreateUser(ctx, f.create())
-		return err
+		if created, err = h.ol.CreateUser(ctx, f.create()); err != nil {
+			return 0, err
+		}
+		return created.ID, nil
 	})
 	if errs := ticketError(err); errs != nil {
 		return h.render(c, errTicketRequired.Status, pg, views.NewUserPage(pg, views.Form{Values: f.values(), Errors: errs}))

@@ -69,8 +69,13 @@ func TestProfile_create(t *testing.T) {
 	}
 	r := actOneRecord(t, c)
 	if r.Action != access.CreateUser || r.Outcome != audit.OutcomeSucceeded || r.TargetEmail != "ines.moreau@example.com" ||
-		r.TargetName != "Inès Moreau" || r.Params["email"] != "ines.moreau@example.com" || r.Ticket != "HR-12" {
-		t.Errorf("audit = %+v", r)
+		r.TargetName != "Inès Moreau" || r.Params["email"] != "ines.moreau@example.com" || r.Ticket != "HR-12" || r.TargetID != u.ID {
+		t.Errorf("audit = %+v, want the new person's id %d as its target", r, u.ID)
+	}
+	// The creation is the first line of the new person's history.
+	page := doc(t, c.get("/users/"+strconv.FormatInt(u.ID, 10)))
+	if got := page.Find("[data-testid=history]").Text(); !strings.Contains(got, "create") {
+		t.Errorf("history on the new person's page: %q", got)
 	}
 
 	// Through htmx the browser is sent on with HX-Redirect.
