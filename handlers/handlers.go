@@ -144,6 +144,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
 		h.selfUnlocks = staffauth.NewLimiter(cfg.SelfUnlocksPerHour, time.Hour, h.now)
+		h.replaySelfUnlocks()
 	}
 
 	e := echo.New()

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/views"
 )
@@ -84,6 +85,36 @@ func (h *Handler) me(c echo.Context) error {
 	who, _ := h.identity(ctx)
 	u, err := h.ownAccount(ctx, who.Email)
 	return h.meAnswer(c, http.StatusOK, h.meView(c), u, err)
+}
+
+// replaySelfUnlocks counts the last hour's self-service unlocks from the
+// audit trail into the limiter, so that a restart does not hand everyone a
+// fresh allowance. An attempt counts whatever OneLogin answered, as it did
+// when it was made; refused attempts never did.
+func (h *Handler) replaySelfUnlocks() {
+	trail, ok := h.audit.(auditReader)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	f := audit.Filter{Action: access.SelfUnlock, From: h.now().Add(-time.Hour), Limit: audit.MaxPageSize}
+	for {
+		page, err := trail.List(ctx, f)
+		if err != nil {
+			h.log.Warn("self-service unlocks of the last hour could not be read from the audit trail; the hourly limit starts afresh", "error", err)
+			return
+		}
+		for _, r := range page.Records {
+			if r.Outcome != audit.OutcomeDenied {
+				h.selfUnlocks.Note(r.ActorEmail, r.Time)
+			}
+		}
+		if page.Next == 0 {
+			return
+		}
+		f.Before = page.Next
+	}
 }
 
 // selfUnlock unlocks the signed-in person's own account, if it is locked and

@@ -435,6 +435,44 @@ func TestMe_unlockLimit(t *testing.T) {
 	}
 }
 
+// The hourly allowance survives a restart: the new console counts the
+// last hour's unlocks back from the audit trail, refusals not included.
+func TestMe_unlockLimitSurvivesRestart(t *testing.T) {
+	var cfg handlers.Config
+	c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, func(hc *handlers.Config) {
+		hc.SelfUnlocksPerHour = 3
+		cfg = *hc
+	})
+	own := onelogintest.PersonaEmployeeID
+	for range 2 {
+		wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
+		c.relock(t, own)
+		c.clock.Advance(5 * time.Minute)
+	}
+	restart := func() {
+		t.Helper()
+		e, err := handlers.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.http = e
+	}
+
+	restart()
+	if got := textOf(doc(t, c.get("/me")), "[data-testid=me-unlocks-left]"); !strings.Contains(got, "once more") {
+		t.Errorf("after two unlocks and a restart: %q, want “once more”", got)
+	}
+	wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
+	c.relock(t, own)
+	wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusTooManyRequests)
+
+	// The refusal just recorded does not use up an attempt after the next
+	// restart either: an hour after the first unlock, one is free again.
+	restart()
+	c.clock.Advance(50*time.Minute + time.Second)
+	wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
+}
+
 // TestMe_unlockRefusedCases: nothing to unlock, self-unlock turned off,
 // OneLogin refusing, and an audit trail that cannot be written. None
 // unlocks anything it should not.

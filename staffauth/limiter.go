@@ -1,6 +1,7 @@
 package staffauth
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,25 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	}
 	l.hits[key] = append(hits, now)
 	return true, 0
+}
+
+// Note counts an attempt key made at a past time, such as one read back
+// from an audit trail after a restart, without asking whether it was
+// allowed. Attempts that have already left the window are ignored.
+func (l *Limiter) Note(key string, at time.Time) {
+	key = strings.ToLower(strings.TrimSpace(key))
+	now := l.now()
+	if !now.Before(at.Add(l.window)) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	hits := l.recent(key, now)
+	i := len(hits)
+	for i > 0 && hits[i-1].After(at) { // keep them oldest first
+		i--
+	}
+	l.hits[key] = slices.Insert(hits, i, at)
 }
 
 // Remaining reports how many attempts key has left in the current window,

@@ -38,6 +38,27 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+// Attempts read back after a restart count as if they had just been made
+// at their own times; those older than the window do not.
+func TestLimiter_noteReplaysPastAttempts(t *testing.T) {
+	clock := newClock()
+	l := NewLimiter(3, time.Hour, clock.Now)
+	start := clock.Now()
+	l.Note("Emil@example.com", start.Add(-20*time.Minute))
+	l.Note("emil@example.com", start.Add(-50*time.Minute)) // out of order
+	l.Note("emil@example.com", start.Add(-61*time.Minute)) // left the window
+	if n := l.Remaining("emil@example.com"); n != 1 {
+		t.Fatalf("remaining after two recent attempts = %d, want 1", n)
+	}
+	if ok, _ := l.Allow("emil@example.com"); !ok {
+		t.Fatal("third attempt refused")
+	}
+	// The oldest noted attempt leaves the window in 10 minutes.
+	if ok, wait := l.Allow("emil@example.com"); ok || wait != 10*time.Minute {
+		t.Errorf("fourth attempt: %v, wait %s; want a 10m wait", ok, wait)
+	}
+}
+
 func TestLimiter_zeroAllowsNothing(t *testing.T) {
 	l := NewLimiter(0, time.Hour, nil)
 	if ok, _ := l.Allow("a@example.com"); ok {
