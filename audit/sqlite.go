@@ -185,9 +185,9 @@ func (s *SQLiteStore) Complete(ctx context.Context, id int64, res Result) error 
 	}
 	out, err := s.w.ExecContext(ctx, `UPDATE audit_records
 		SET outcome = ?, status = ?, message = ?, completed_us = ?,
-			target_id = CASE WHEN ? > 0 THEN ? ELSE target_id END
+			target_id = COALESCE(NULLIF(?, 0), target_id)
 		WHERE id = ? AND outcome = 'pending'`,
-		string(res.Outcome), res.Status, res.Message, s.now().UTC().UnixMicro(), res.TargetID, res.TargetID, id)
+		string(res.Outcome), res.Status, res.Message, s.now().UTC().UnixMicro(), res.TargetID, id)
 	if err != nil {
 		return fmt.Errorf("audit: complete record %d: %w", id, err)
 	}

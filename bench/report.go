@@ -22,7 +22,6 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 }
 
-// cpuMS shows a CPU time per request, "–" when not measured.
 // percent writes a share as a percentage, "–" when unknown (negative).
 func percent(share float64) string {
 	if share < 0 {
@@ -31,6 +30,7 @@ func percent(share float64) string {
 	return fmt.Sprintf("%.0f%%", share*100)
 }
 
+// cpuMS shows a CPU time per request, "–" when not measured.
 func cpuMS(d time.Duration) string {
 	if d <= 0 {
 		return "–"
@@ -179,19 +179,20 @@ func (r *report) targets() []target {
 			continue
 		}
 		oh := percentile(m.Overheads, 99)
-		extra := ""
+		measured := ms(oh)
+		var notes []string
 		if b, ok := r.find(setupBaseline, baselineWorkload(r.listCall()).Name, L, overheadLevel); ok && b.Matched {
-			extra = fmt.Sprintf("; the baseline proxy's: %s", ms(percentile(b.Overheads, 99)))
+			notes = append(notes, "the baseline proxy's: "+ms(percentile(b.Overheads, 99)))
 		}
 		if m.CPUPerRequest > 0 {
-			extra += fmt.Sprintf("; one round of %d requests is %s of console CPU, %s on %d CPUs", overheadLevel,
-				ms(time.Duration(overheadLevel)*m.CPUPerRequest), ms(roundTime(overheadLevel, m.CPUPerRequest, r.cpus())), r.cpus())
+			notes = append(notes, fmt.Sprintf("one round of %d requests is %s of console CPU, %s on %d CPUs", overheadLevel,
+				ms(time.Duration(overheadLevel)*m.CPUPerRequest), ms(roundTime(overheadLevel, m.CPUPerRequest, r.cpus())), r.cpus()))
 		}
-		if extra != "" {
-			extra = " (" + extra[2:] + ")"
+		if len(notes) > 0 {
+			measured += " (" + strings.Join(notes, "; ") + ")"
 		}
 		ts = append(ts, target{fmt.Sprintf("Console overhead p99 ≤ %s at %d concurrent: %s", ms(overheadP99Max), overheadLevel, wl),
-			ms(oh) + extra, oh <= overheadP99Max && m.Result.Requests > 0})
+			measured, oh <= overheadP99Max && m.Result.Requests > 0})
 	}
 
 	// Search fragment at zero latency vs the baseline.

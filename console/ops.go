@@ -52,9 +52,8 @@ func newOps(cfg config.Config, logger *slog.Logger) *ops {
 }
 
 // clientOptions make every OneLogin exchange go through the breaker and
-// report to the metrics. timeout is the per-call deadline (ONELOGIN_TIMEOUT).
-// clientOptions configures the OneLogin client; base carries its calls, or
-// nil for a connection pool to the tenant.
+// report to the metrics. timeout is the per-call deadline (ONELOGIN_TIMEOUT);
+// base carries the calls, nil meaning a connection pool to the tenant.
 func (o *ops) clientOptions(timeout time.Duration, base http.RoundTripper) []client.Option {
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()

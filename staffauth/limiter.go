@@ -43,7 +43,7 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	if l.n <= 0 {
 		return false, 0
 	}
-	key = strings.ToLower(strings.TrimSpace(key))
+	key = limiterKey(key)
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -60,11 +60,14 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// limiterKey is how a key is compared: an email, whatever its case.
+func limiterKey(key string) string { return strings.ToLower(strings.TrimSpace(key)) }
+
 // Note counts an attempt key made at a past time, such as one read back
 // from an audit trail after a restart, without asking whether it was
 // allowed. Attempts that have already left the window are ignored.
 func (l *Limiter) Note(key string, at time.Time) {
-	key = strings.ToLower(strings.TrimSpace(key))
+	key = limiterKey(key)
 	now := l.now()
 	if !now.Before(at.Add(l.window)) {
 		return
@@ -85,7 +88,7 @@ func (l *Limiter) Remaining(key string) int {
 	if l.n <= 0 {
 		return 0
 	}
-	key = strings.ToLower(strings.TrimSpace(key))
+	key = limiterKey(key)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.n - len(l.recent(key, l.now()))
