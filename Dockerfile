@@ -1,9 +1,12 @@
 # syntax=docker/dockerfile:1
 # OneLogin Helpdesk: a static binary on distroless, as a non-root user.
 #   docker build -t onelogin-helpdesk .
-#   docker run --rm -p 8080:8080 -v helpdesk-data:/data onelogin-helpdesk
+#   docker run --rm -p 8080:8080 -v helpdesk-data:/data --env-file helpdesk.env onelogin-helpdesk
+#   docker run --rm -p 8080:8080 -e HELPDESK_AUDIT_DB= onelogin-helpdesk -demo   # fake tenant, temporary trail
 
-FROM golang:1.26 AS build
+# The exact Go go.mod requires: the official image does not download a newer
+# toolchain, so a looser tag could build with an older one.
+FROM golang:1.26.8 AS build
 WORKDIR /src
 # Modules first, so a source change does not download them again.
 COPY go.mod go.sum ./

@@ -5,9 +5,9 @@ PKGS     := ./...
 
 .PHONY: run test unit e2e e2e-deps build generate generate-check lint docker bench clean
 
-## run: start the console (embedded fake tenant unless ONELOGIN_* is set)
+## run: the console in demo mode, on the embedded fake tenant
 run:
-	$(GO) run .
+	HELPDESK_DEMO=true $(GO) run .
 
 ## test: every check and test, browser tests included; installs what it needs
 test: generate-check lint unit e2e

@@ -1,6 +1,7 @@
-// Command helpdesk serves the OneLogin Helpdesk console. With no OneLogin
-// credentials in the environment it runs on an embedded fake tenant, so
-// `make run` needs no set-up; `helpdesk --help` lists every setting.
+// Command helpdesk serves the OneLogin Helpdesk console. It needs a OneLogin
+// tenant and a sign-in mode, or -demo (HELPDESK_DEMO=true) for an embedded
+// fake tenant, which is what `make run` starts; `helpdesk --help` lists
+// every setting.
 package main
 
 import (
@@ -23,18 +24,28 @@ import (
 
 func main() {
 	healthcheck := flag.Bool("healthcheck", false, "check that a console on HELPDESK_ADDR answers /healthz, then exit (for container HEALTHCHECK)")
+	demo := flag.Bool("demo", false, "run on an embedded fake tenant (HELPDESK_DEMO=true)")
 	flag.Usage = func() { fmt.Fprint(flag.CommandLine.Output(), config.Usage()) }
 	flag.Parse()
 
-	cfg, err := config.Load(os.Getenv)
+	getenv := os.Getenv
+	if *demo {
+		getenv = func(name string) string {
+			if name == "HELPDESK_DEMO" {
+				return "true"
+			}
+			return os.Getenv(name)
+		}
+	}
+	cfg, err := config.Load(getenv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	if *healthcheck {
-		os.Exit(probe(cfg.Addr))
+		os.Exit(probe(cfg.HTTP.Addr))
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.Ops.LogLevel}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -61,13 +72,13 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.Wri
 	}
 	defer app.Close() // after serve: in-flight requests may still need the fake tenant
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, err := net.Listen("tcp", cfg.HTTP.Addr)
 	if err != nil {
 		return err
 	}
 	bindings := []binding{{ln, app.Handler()}}
-	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if cfg.Ops.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.Ops.MetricsAddr)
 		if err != nil {
 			ln.Close()
 			return err
@@ -77,12 +88,12 @@ func run(ctx context.Context, cfg config.Config, logger *slog.Logger, out io.Wri
 		bindings = append(bindings, binding{mln, mux})
 	}
 
-	fmt.Fprintf(out, "OneLogin Helpdesk is running at %s\n", cfg.PublicURL)
-	if app.Fake() != nil {
-		fmt.Fprintln(out, "Using the embedded fake OneLogin tenant (set ONELOGIN_SUBDOMAIN and credentials for a real one).")
+	fmt.Fprintf(out, "OneLogin Helpdesk is running at %s\n", cfg.HTTP.PublicURL)
+	if cfg.Demo {
+		fmt.Fprintln(out, "Demo: an embedded fake OneLogin tenant; nothing here is real.")
 	}
-	logger.Info("serving", "addr", ln.Addr().String(), "metrics_addr", cfg.MetricsAddr, "public_url", cfg.PublicURL,
-		"auth_mode", cfg.AuthMode, "fake_tenant", app.Fake() != nil)
+	logger.Info("serving", "addr", ln.Addr().String(), "metrics_addr", cfg.Ops.MetricsAddr, "public_url", cfg.HTTP.PublicURL,
+		"auth_mode", string(cfg.Auth.Mode), "demo", cfg.Demo)
 	return serve(ctx, logger, shutdownGrace, bindings...)
 }
 

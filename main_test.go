@@ -80,17 +80,50 @@ func TestMain_helpListsEverySettingWithItsDefault(t *testing.T) {
 	}
 }
 
-func TestMain_everyConfigurationProblemAtOnce(t *testing.T) {
-	_, stderr, code := runMain(t, "", map[string]string{
-		"HELPDESK_ADDR": "nowhere", "ONELOGIN_TIMEOUT": "soon", "HELPDESK_BREAKER_FAILURES": "lots", "HELPDESK_LOG_LEVEL": "loud",
-	})
-	if code != 2 {
-		t.Errorf("exit code %d, want 2", code)
+// TestMain_configurationProblems runs the real process with broken
+// configurations: each must exit 2 with every problem in one message, before
+// anything is started or written.
+func TestMain_configurationProblems(t *testing.T) {
+	cases := []struct {
+		name string
+		args string
+		env  map[string]string
+		want []string
+	}{
+		{"nothing set is not a demo", "", nil,
+			[]string{"ONELOGIN_SUBDOMAIN", "ONELOGIN_CLIENT_ID", "ONELOGIN_CLIENT_SECRET", "HELPDESK_DEMO=true", "HELPDESK_AUTH_MODE"}},
+		{"three mistakes over OneLogin, sign-in and audit", "", map[string]string{
+			"ONELOGIN_SUBDOMAIN": "acme", "ONELOGIN_CLIENT_ID": "id", "ONELOGIN_CLIENT_SECRET": "secret",
+			"ONELOGIN_TIMEOUT": "soon", "HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "nonsense",
+			"HELPDESK_SESSION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", "HELPDESK_REQUIRE_TICKET": "perhaps"},
+			[]string{"ONELOGIN_TIMEOUT", "HELPDESK_TRUSTED_PROXIES", "HELPDESK_REQUIRE_TICKET"}},
+		{"a demo with mistakes", "-demo", map[string]string{
+			"HELPDESK_ADDR": "nowhere", "HELPDESK_BREAKER_FAILURES": "lots", "HELPDESK_LOG_LEVEL": "loud"},
+			[]string{"HELPDESK_ADDR", "HELPDESK_BREAKER_FAILURES", "HELPDESK_LOG_LEVEL"}},
 	}
-	for _, name := range []string{"HELPDESK_ADDR", "ONELOGIN_TIMEOUT", "HELPDESK_BREAKER_FAILURES", "HELPDESK_LOG_LEVEL"} {
-		if !strings.Contains(stderr, name) {
-			t.Errorf("the message does not mention %s:\n%s", name, stderr)
-		}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			env := map[string]string{"HELPDESK_AUDIT_DB": filepath.Join(dir, "demo-audit.db"), "TMPDIR": dir}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			_, stderr, code := runMain(t, tc.args, env)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2\n%s", code, stderr)
+			}
+			if n := strings.Count(stderr, "configuration problems"); n != 1 {
+				t.Errorf("want one message, got %d:\n%s", n, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("the message does not mention %s:\n%s", w, stderr)
+				}
+			}
+			if files, _ := os.ReadDir(dir); len(files) > 0 {
+				t.Errorf("a wrong configuration left %d files behind, the first %s", len(files), files[0].Name())
+			}
+		})
 	}
 }
 
@@ -109,7 +142,7 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 			addr := freeAddr(t)
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = []string{"HELPDESK_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"),
-				"HELPDESK_ADDR=" + addr, "HELPDESK_AUDIT_DB=" + filepath.Join(t.TempDir(), "audit.db"),
+				"HELPDESK_DEMO=true", "HELPDESK_ADDR=" + addr, "HELPDESK_AUDIT_DB=" + filepath.Join(t.TempDir(), "demo-audit.db"),
 				"HELPDESK_FAKE_USERS=50", "HELPDESK_LOG_LEVEL=" + tc.level}
 			var stderr syncBuffer
 			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
@@ -178,13 +211,18 @@ func startConsole(t *testing.T, settings map[string]string) *testConsole {
 	}
 	base := "http://" + ln.Addr().String()
 	env := map[string]string{
+		"HELPDESK_DEMO":            "true",
 		"HELPDESK_ADDR":            ln.Addr().String(),
 		"HELPDESK_PUBLIC_URL":      base,
 		"HELPDESK_AUTH_MODE":       "proxy",
 		"HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
-		"HELPDESK_AUDIT_DB":        filepath.Join(t.TempDir(), "audit.db"),
+		"HELPDESK_AUDIT_DB":        filepath.Join(t.TempDir(), "demo-audit.db"),
 		"HELPDESK_FAKE_USERS":      "100",
 		"HELPDESK_LOG_LEVEL":       "debug",
+	}
+	if settings["ONELOGIN_URL"] != "" { // a real tenant: no demo
+		delete(env, "HELPDESK_DEMO")
+		delete(env, "HELPDESK_FAKE_USERS")
 	}
 	for k, v := range settings {
 		env[k] = v
@@ -195,7 +233,7 @@ func startConsole(t *testing.T, settings map[string]string) *testConsole {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.Ops.LogLevel}))
 	app, err := console.New(cfg, logger)
 	if err != nil {
 		ln.Close()
@@ -383,8 +421,8 @@ func TestServe_gracePeriodEnds(t *testing.T) {
 func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
 	addr, maddr := freeAddr(t), freeAddr(t)
 	env := map[string]string{
-		"HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr,
-		"HELPDESK_AUDIT_DB": filepath.Join(t.TempDir(), "audit.db"), "HELPDESK_FAKE_USERS": "50",
+		"HELPDESK_DEMO": "true", "HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr,
+		"HELPDESK_AUDIT_DB": filepath.Join(t.TempDir(), "demo-audit.db"), "HELPDESK_FAKE_USERS": "50",
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {

@@ -55,12 +55,12 @@ func consoleEnv(dir, name string, upstream *fakeUpstream, lat time.Duration) []s
 	env := []string{
 		"HELPDESK_AUTH_MODE=proxy",
 		"HELPDESK_TRUSTED_PROXIES=127.0.0.1/32",
-		"HELPDESK_AUDIT_DB=" + filepath.Join(dir, "audit-"+name+".db"),
+		"HELPDESK_AUDIT_DB=" + filepath.Join(dir, "demo-audit-"+name+".db"),
 		"HELPDESK_LOG_LEVEL=info",
 		"HOME=" + dir,
 	}
 	if upstream == nil {
-		return append(env, "HELPDESK_FAKE_LATENCY="+lat.String(), "HELPDESK_FAKE_RATE_LIMIT=1000000000")
+		return append(env, "HELPDESK_DEMO=true", "HELPDESK_FAKE_LATENCY="+lat.String(), "HELPDESK_FAKE_RATE_LIMIT=1000000000")
 	}
 	return append(env,
 		"ONELOGIN_URL="+upstream.URL(),

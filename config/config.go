@@ -1,105 +1,68 @@
-// Package config reads the console's settings from the environment,
-// validates them all at once and documents them. Every setting is declared
-// once in Settings, which also feeds --help and the README's table:
+// Package config declares every setting of the console once (name, default,
+// meaning, parser and checks), reads them from the environment into one
+// typed tree and validates the whole before anything starts. --help and the
+// README's table are made from the same declaration:
 //
 //	cfg, err := config.Load(os.Getenv)
 //	if err != nil {
 //		fmt.Fprintln(os.Stderr, err) // lists every problem
 //		os.Exit(2)
 //	}
+//
+// Nothing else in the console reads the environment: packages receive the
+// typed values they need.
 package config
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
-	"strconv"
+	"net/netip"
 	"strings"
 	"time"
 )
 
-// Setting documents one environment variable.
+// Setting documents and parses one environment variable.
 type Setting struct {
 	Name    string
-	Default string // as the person would type it; "" means unset
+	Default string // as a person would type it; "" means unset
 	Help    string
+	// parse stores the value (or the default) in c. raw is trimmed; it is
+	// "" when neither the environment nor the default gives a value.
+	parse func(p *parser, c *Config, raw string)
 }
 
-// Settings is every variable the console reads, in the order --help and the
-// README show them. Auth settings that package staffauth parses are listed
-// here too, so that nothing is read that is not documented (a test checks).
-var Settings = []Setting{
-	{"HELPDESK_ADDR", "127.0.0.1:8080", "Address the console listens on."},
-	{"HELPDESK_PUBLIC_URL", "", "URL people use to reach the console (for OIDC redirects and origin checks); default http://HELPDESK_ADDR."},
-	{"ONELOGIN_SUBDOMAIN", "", "OneLogin tenant subdomain: https://<subdomain>.onelogin.com. Unset (with ONELOGIN_URL) starts the embedded fake tenant."},
-	{"ONELOGIN_URL", "", "Full OneLogin base URL; overrides ONELOGIN_SUBDOMAIN (regional hosts, proxies)."},
-	{"ONELOGIN_CLIENT_ID", "", "OneLogin API credential client id (Manage All scope for every action)."},
-	{"ONELOGIN_CLIENT_SECRET", "", "OneLogin API credential secret. Never logged or shown."},
-	{"ONELOGIN_TIMEOUT", "10s", "Deadline for each OneLogin call."},
-	{"HELPDESK_BREAKER_FAILURES", "5", "Consecutive OneLogin failures (no answer or 5xx) after which the console stops calling it for a while; 0 never stops."},
-	{"HELPDESK_BREAKER_OPEN", "10s", "How long the console stops calling a failing OneLogin before trying one call again."},
-	{"HELPDESK_FAKE_SEED", "1", "Seed of the embedded fake tenant (demo mode)."},
-	{"HELPDESK_FAKE_USERS", "2000", "Number of people in the embedded fake tenant."},
-	{"HELPDESK_FAKE_LATENCY", "0s", "Latency the embedded fake tenant adds to every call (benchmarks)."},
-	{"HELPDESK_FAKE_RATE_LIMIT", "5000", "API calls per hour the embedded fake tenant allows, like OneLogin's quota (raise it for benchmarks)."},
-	{"HELPDESK_AUTH_MODE", "demo with the fake tenant", "How staff are identified: proxy, oidc, or demo (fake tenant only)."},
-	{"HELPDESK_TRUSTED_PROXIES", "", "proxy mode: comma-separated CIDRs whose identity headers are believed."},
-	{"HELPDESK_PROXY_EMAIL_HEADER", "X-Forwarded-Email", "proxy mode: header with the person's email."},
-	{"HELPDESK_PROXY_USER_HEADER", "X-Forwarded-User", "proxy mode: header with the person's name or user id."},
-	{"HELPDESK_PROXY_GROUPS_HEADER", "X-Forwarded-Groups", "proxy mode: header with comma-separated groups."},
-	{"HELPDESK_PROXY_JWT_HEADER", "", "proxy mode: header carrying a signed identity assertion (JWT) to verify."},
-	{"HELPDESK_PROXY_JWKS_URL", "", "proxy mode: JWKS URL for the assertion's keys."},
-	{"HELPDESK_PROXY_JWT_AUDIENCE", "", "proxy mode: expected audience of the assertion."},
-	{"HELPDESK_PROXY_JWT_ISSUER", "", "proxy mode: expected issuer of the assertion."},
-	{"HELPDESK_PROXY_JWT_GROUPS_CLAIM", "groups", "proxy mode: claim holding the groups."},
-	{"HELPDESK_OIDC_ISSUER", "", "oidc mode: issuer URL; default the fake tenant's provider in demo setups."},
-	{"HELPDESK_OIDC_CLIENT_ID", "", "oidc mode: client id."},
-	{"HELPDESK_OIDC_CLIENT_SECRET", "", "oidc mode: client secret. Never logged or shown."},
-	{"HELPDESK_OIDC_REDIRECT_URL", "", "oidc mode: callback URL; default HELPDESK_PUBLIC_URL/auth/callback."},
-	{"HELPDESK_OIDC_GROUPS_CLAIM", "groups", "oidc mode: ID-token claim holding the groups."},
-	{"HELPDESK_ADMIN_GROUPS", "", "Groups whose members are admins (comma-separated)."},
-	{"HELPDESK_HELPDESK_GROUPS", "", "Groups whose members are helpdesk staff."},
-	{"HELPDESK_VIEWER_GROUPS", "", "Groups whose members may search and read."},
-	{"HELPDESK_SESSION_KEYS", "", "Comma-separated session keys (base64 or hex, 32+ bytes); the first signs, all verify. Generated in demo mode."},
-	{"HELPDESK_SECURE_COOKIES", "false", "Mark cookies Secure even without TLS (behind a TLS-terminating proxy)."},
-	{"HELPDESK_SESSION_IDLE_TIMEOUT", "30m", "Sign out after this long without a request."},
-	{"HELPDESK_SESSION_MAX_AGE", "12h", "Sign out this long after sign-in, whatever happens."},
-	{"HELPDESK_FRAME_ANCESTORS", "'none'", "Content-Security-Policy frame-ancestors: who may embed the console."},
-	{"HELPDESK_AUDIT_DB", "helpdesk-audit.db", "Path of the SQLite audit trail."},
-	{"HELPDESK_REQUIRE_TICKET", "false", "Require a ticket or reason on sensitive actions."},
-	{"HELPDESK_SELF_UNLOCKS_PER_HOUR", "3", "How often an employee may unlock their own account per hour."},
-	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name)."},
-	{"HELPDESK_LOG_LEVEL", "info", "Log level: debug, info, warn, error."},
-	{"HELPDESK_METRICS_ADDR", "", "Serve /metrics on this separate address; unset serves it on the main one."},
-}
-
-// Config is the validated configuration.
+// Config is the validated configuration, one section per concern.
 type Config struct {
-	Addr      string
-	PublicURL string
+	// Demo runs the console on the embedded fake tenant with demo sign-in:
+	// nothing it shows or does is real.
+	Demo bool
 
-	// OneLogin is the real tenant; a zero BaseURL means the embedded fake.
-	OneLogin OneLogin
-	Fake     Fake
-	Breaker  Breaker
-
-	// Auth holds the raw auth settings for staffauth.ConfigFromEnv, which
-	// owns their meaning; AuthMode is resolved here because it decides what
-	// the rest of the process does.
-	AuthMode string
-	Env      func(string) string
-
-	AuditDB            string
-	RequireTicket      bool
-	SelfUnlocksPerHour int
-	Location           *time.Location
-	LogLevel           slog.Level
-	MetricsAddr        string
+	HTTP        HTTP
+	OneLogin    OneLogin
+	Breaker     Breaker
+	Fake        Fake
+	Auth        Auth
+	Session     Session
+	Audit       Audit
+	Policy      Policy
+	SelfService SelfService
+	Ops         Ops
 }
 
-// OneLogin is the API credential and where to use it.
+// HTTP is how people reach the console.
+type HTTP struct {
+	Addr string
+	// PublicURL is the console's origin as people reach it, without a
+	// trailing slash; default http://Addr.
+	PublicURL string
+	// FrameAncestors is the Content-Security-Policy frame-ancestors list.
+	FrameAncestors []string
+	// Location is the time zone pages show times in.
+	Location *time.Location
+}
+
+// OneLogin is the API credential and where to use it. In demo mode it is
+// empty: the console fills it in with the embedded fake tenant's.
 type OneLogin struct {
 	BaseURL      string
 	ClientID     string
@@ -112,13 +75,16 @@ func (o OneLogin) String() string {
 	return fmt.Sprintf("OneLogin{BaseURL:%s ClientID:%s ClientSecret:redacted}", o.BaseURL, o.ClientID)
 }
 
+// GoString hides the secret from %#v.
+func (o OneLogin) GoString() string { return o.String() }
+
 // Breaker configures the circuit breaker in front of OneLogin.
 type Breaker struct {
 	Failures int // 0: never open
 	OpenFor  time.Duration
 }
 
-// Fake configures the embedded fake tenant.
+// Fake configures the embedded fake tenant (demo mode only).
 type Fake struct {
 	Seed      int64
 	Users     int
@@ -126,174 +92,265 @@ type Fake struct {
 	RateLimit int // calls per hour
 }
 
-// UsesFake reports whether the console runs on the embedded fake tenant.
-func (c Config) UsesFake() bool { return c.OneLogin.BaseURL == "" }
+// Auth is how staff are identified and which groups make which role.
+type Auth struct {
+	Mode  AuthMode
+	Proxy Proxy
+	OIDC  OIDC
+
+	AdminGroups    []string
+	HelpdeskGroups []string
+	ViewerGroups   []string
+}
+
+// AuthMode is how the console learns who is signed in.
+type AuthMode string
+
+// The sign-in modes.
+const (
+	ModeProxy AuthMode = "proxy"
+	ModeOIDC  AuthMode = "oidc"
+	ModeDemo  AuthMode = "demo"
+)
+
+// Proxy is the trusted reverse proxy in front of the console (proxy mode).
+type Proxy struct {
+	TrustedProxies []netip.Prefix
+	EmailHeader    string
+	UserHeader     string
+	GroupsHeader   string
+
+	// A signed assertion: when JWTHeader is set, the identity comes from
+	// the verified JWT only.
+	JWTHeader      string
+	JWKSURL        string
+	JWTAudience    string
+	JWTIssuer      string
+	JWTGroupsClaim string
+}
+
+// OIDC is the console's own OpenID Connect sign-in (oidc mode). In demo
+// mode an empty Issuer means the fake tenant's provider.
+type OIDC struct {
+	Issuer       string
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string
+	GroupsClaim  string
+}
+
+// LogValue keeps the client secret out of logs.
+func (o OIDC) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("issuer", o.Issuer), slog.String("client_id", o.ClientID))
+}
+
+// String hides the secret.
+func (o OIDC) String() string { return o.LogValue().String() }
+
+// GoString hides the secret from %#v.
+func (o OIDC) GoString() string { return o.String() }
+
+// Session is the staff session cookie.
+type Session struct {
+	// Keys sign and encrypt the cookie: the first signs, all verify. Empty
+	// only in demo mode, where the console makes a random one.
+	Keys          []Secret
+	SecureCookies bool
+	IdleTimeout   time.Duration
+	MaxAge        time.Duration
+}
+
+// Audit is the audit trail.
+type Audit struct {
+	// DB is the SQLite file. Empty in demo mode without HELPDESK_AUDIT_DB:
+	// the console then keeps the trail in a temporary file it removes.
+	DB string
+}
+
+// Policy is what staff actions require.
+type Policy struct {
+	RequireTicket bool
+}
+
+// SelfService is what employees may do to their own account.
+type SelfService struct {
+	UnlocksPerHour int
+}
+
+// Ops is logging and metrics.
+type Ops struct {
+	LogLevel    slog.Level
+	MetricsAddr string
+}
+
+// Secret is a byte string that never prints.
+type Secret []byte
+
+// String hides the value.
+func (Secret) String() string { return "[redacted]" }
+
+// GoString hides the value from %#v.
+func (Secret) GoString() string { return "[redacted]" }
+
+// demoAuditPrefix is the start of every audit file name a demo may write, so
+// that a demo pointed at a production trail refuses to start.
+const demoAuditPrefix = "demo-"
 
 // Load reads and validates every setting, reporting all problems at once.
+// It has no side effects: no file, listener or tenant is created.
 func Load(getenv func(string) string) (Config, error) {
-	p := parser{getenv: getenv}
-	c := Config{Env: p.get}
-	c.Addr = p.str("HELPDESK_ADDR")
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		p.fail("HELPDESK_ADDR", "must be host:port, e.g. 127.0.0.1:8080")
-	}
-	c.PublicURL = strings.TrimSuffix(p.str("HELPDESK_PUBLIC_URL"), "/")
-	if c.PublicURL == "" {
-		c.PublicURL = "http://" + c.Addr
-	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.fail("HELPDESK_PUBLIC_URL", "must be an absolute http(s) URL")
-	}
-
-	c.OneLogin.BaseURL = p.str("ONELOGIN_URL")
-	if c.OneLogin.BaseURL == "" {
-		if sub := p.str("ONELOGIN_SUBDOMAIN"); sub != "" {
-			if strings.ContainsAny(sub, "./:") {
-				p.fail("ONELOGIN_SUBDOMAIN", "must be the bare subdomain (acme for acme.onelogin.com); use ONELOGIN_URL for a full URL")
-			}
-			c.OneLogin.BaseURL = "https://" + sub + ".onelogin.com"
+	p := &parser{set: map[string]bool{}}
+	var c Config
+	for _, s := range Settings {
+		p.cur = s.Name
+		raw := strings.TrimSpace(getenv(s.Name))
+		if raw != "" {
+			p.set[s.Name] = true
+		} else {
+			raw = s.Default
 		}
-	} else if u, err := url.Parse(c.OneLogin.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		p.fail("ONELOGIN_URL", "must be an absolute http(s) URL")
+		s.parse(p, &c, raw)
 	}
-	c.OneLogin.ClientID = p.str("ONELOGIN_CLIENT_ID")
-	c.OneLogin.ClientSecret = p.str("ONELOGIN_CLIENT_SECRET")
-	c.OneLogin.Timeout = p.duration("ONELOGIN_TIMEOUT")
-	switch {
-	case c.OneLogin.BaseURL != "" && (c.OneLogin.ClientID == "" || c.OneLogin.ClientSecret == ""):
-		p.fail("ONELOGIN_CLIENT_ID", "ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET are required with a real tenant")
-	case c.OneLogin.BaseURL == "" && (c.OneLogin.ClientID != "" || c.OneLogin.ClientSecret != ""):
-		p.fail("ONELOGIN_SUBDOMAIN", "credentials are set but no tenant: set ONELOGIN_SUBDOMAIN or ONELOGIN_URL")
-	}
-
-	c.Breaker.Failures = p.integer("HELPDESK_BREAKER_FAILURES", 0, 1000)
-	c.Breaker.OpenFor = p.duration("HELPDESK_BREAKER_OPEN")
-	if c.Breaker.OpenFor == 0 {
-		p.fail("HELPDESK_BREAKER_OPEN", "must be longer than 0s; set HELPDESK_BREAKER_FAILURES=0 to turn the breaker off")
-	}
-
-	c.Fake.Seed = int64(p.integer("HELPDESK_FAKE_SEED", 0, 1<<31))
-	c.Fake.Users = p.integer("HELPDESK_FAKE_USERS", 10, 100000)
-	c.Fake.Latency = p.duration("HELPDESK_FAKE_LATENCY")
-	c.Fake.RateLimit = p.integer("HELPDESK_FAKE_RATE_LIMIT", 1, 1<<30)
-
-	c.AuthMode = p.get("HELPDESK_AUTH_MODE")
-	switch {
-	case c.AuthMode == "" && c.UsesFake():
-		c.AuthMode = "demo"
-	case c.AuthMode == "":
-		p.fail("HELPDESK_AUTH_MODE", "must be proxy or oidc with a real tenant")
-	case c.AuthMode == "demo" && !c.UsesFake():
-		p.fail("HELPDESK_AUTH_MODE", "demo mode signs anyone in as anyone: it only runs with the embedded fake tenant")
-	case c.AuthMode != "demo" && c.AuthMode != "proxy" && c.AuthMode != "oidc":
-		p.fail("HELPDESK_AUTH_MODE", "must be proxy, oidc or demo")
-	}
-
-	c.AuditDB = p.str("HELPDESK_AUDIT_DB")
-	c.RequireTicket = p.boolean("HELPDESK_REQUIRE_TICKET")
-	c.SelfUnlocksPerHour = p.integer("HELPDESK_SELF_UNLOCKS_PER_HOUR", 0, 1000)
-	if tz := p.str("HELPDESK_TIMEZONE"); tz != "" {
-		loc, err := time.LoadLocation(tz)
-		if err != nil {
-			p.fail("HELPDESK_TIMEZONE", "unknown time zone "+strconv.Quote(tz))
-		}
-		c.Location = loc
-	}
-	if err := c.LogLevel.UnmarshalText([]byte(p.str("HELPDESK_LOG_LEVEL"))); err != nil {
-		p.fail("HELPDESK_LOG_LEVEL", "must be debug, info, warn or error")
-	}
-	c.MetricsAddr = p.str("HELPDESK_METRICS_ADDR")
-	if c.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
-			p.fail("HELPDESK_METRICS_ADDR", "must be host:port")
-		}
-	}
+	p.cur = ""
+	resolve(p, &c)
 	return c, p.err()
 }
 
-// parser reads settings with their defaults and collects every problem.
-type parser struct {
-	getenv   func(string) string
-	problems []string
+// resolve derives the defaults that depend on other settings and checks
+// the settings against each other.
+func resolve(p *parser, c *Config) {
+	if c.HTTP.PublicURL == "" {
+		c.HTTP.PublicURL = "http://" + c.HTTP.Addr
+	}
+	if c.Auth.Mode == ModeOIDC && c.Auth.OIDC.RedirectURL == "" {
+		c.Auth.OIDC.RedirectURL = c.HTTP.PublicURL + OIDCCallbackPath
+	}
+
+	ol := c.OneLogin
+	tenant := ol.BaseURL != "" || ol.ClientID != "" || ol.ClientSecret != ""
+	if c.Demo {
+		resolveDemo(p, c, tenant)
+	} else {
+		var missing []string
+		if ol.BaseURL == "" {
+			missing = append(missing, "ONELOGIN_SUBDOMAIN (or ONELOGIN_URL)")
+		}
+		if ol.ClientID == "" {
+			missing = append(missing, "ONELOGIN_CLIENT_ID")
+		}
+		if ol.ClientSecret == "" {
+			missing = append(missing, "ONELOGIN_CLIENT_SECRET")
+		}
+		if len(missing) > 0 {
+			p.failAt("ONELOGIN", "a real tenant needs "+strings.Join(missing, ", ")+
+				"; or set HELPDESK_DEMO=true (or run with -demo) to try the console on an embedded fake tenant")
+		}
+		for _, name := range []string{"HELPDESK_FAKE_SEED", "HELPDESK_FAKE_USERS", "HELPDESK_FAKE_LATENCY", "HELPDESK_FAKE_RATE_LIMIT"} {
+			if p.set[name] {
+				p.failAt(name, "configures the embedded fake tenant, which only runs with HELPDESK_DEMO=true")
+			}
+		}
+		switch c.Auth.Mode {
+		case "":
+			p.failAt("HELPDESK_AUTH_MODE", "is required: proxy (behind a signing-in proxy) or oidc (the console signs people in)")
+		case ModeDemo:
+			p.failAt("HELPDESK_AUTH_MODE", "demo signs anyone in as anyone: it only runs with HELPDESK_DEMO=true")
+		}
+		if len(c.Session.Keys) == 0 && !p.failed("HELPDESK_SESSION_KEYS") {
+			p.failAt("HELPDESK_SESSION_KEYS", "is required: one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
+		}
+		if c.Audit.DB == "" {
+			c.Audit.DB = defaultAuditDB
+		}
+	}
+
+	switch c.Auth.Mode {
+	case ModeProxy:
+		resolveProxy(p, c.Auth.Proxy)
+	case ModeOIDC:
+		resolveOIDC(p, c)
+	}
+	if c.Session.IdleTimeout > c.Session.MaxAge {
+		p.failAt("HELPDESK_SESSION_IDLE_TIMEOUT", fmt.Sprintf("(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)",
+			c.Session.IdleTimeout, c.Session.MaxAge))
+	}
 }
 
-var defaults = func() map[string]string {
-	m := make(map[string]string, len(Settings))
-	for _, s := range Settings {
-		m[s.Name] = s.Default
+func resolveDemo(p *parser, c *Config, tenant bool) {
+	if tenant {
+		p.failAt("HELPDESK_DEMO", "runs the embedded fake tenant: unset ONELOGIN_SUBDOMAIN, ONELOGIN_URL, ONELOGIN_CLIENT_ID and ONELOGIN_CLIENT_SECRET, or unset HELPDESK_DEMO to use the real tenant")
 	}
-	return m
-}()
-
-// get returns the raw value without applying a default; it is what other
-// packages (staffauth) read their settings through.
-func (p *parser) get(name string) string { return strings.TrimSpace(p.getenv(name)) }
-
-// str returns the value or its documented default.
-func (p *parser) str(name string) string {
-	if v := p.get(name); v != "" {
-		return v
+	if c.Auth.Mode == "" {
+		c.Auth.Mode = ModeDemo
 	}
-	return defaults[name]
+	if c.Auth.OIDC.Issuer == "" {
+		// The fake tenant's provider brings its own client; never mix a
+		// configured client with it.
+		for _, name := range []string{"HELPDESK_OIDC_CLIENT_ID", "HELPDESK_OIDC_CLIENT_SECRET"} {
+			if p.set[name] {
+				p.failAt(name, "is set without HELPDESK_OIDC_ISSUER; the demo's own provider has its own client")
+			}
+		}
+	}
+	if c.Audit.DB != "" && !strings.HasPrefix(baseName(c.Audit.DB), demoAuditPrefix) {
+		p.failAt("HELPDESK_AUDIT_DB", "in demo mode the file name must start with "+demoAuditPrefix+
+			" so that a demo never writes into a real audit trail; unset it for a temporary file")
+	}
 }
 
-func (p *parser) fail(name, msg string) { p.problems = append(p.problems, name+": "+msg) }
-
-func (p *parser) duration(name string) time.Duration {
-	d, err := time.ParseDuration(p.str(name))
-	if err != nil || d < 0 {
-		p.fail(name, "must be a duration such as 30s or 5m")
+func resolveProxy(p *parser, px Proxy) {
+	if len(px.TrustedProxies) == 0 && !p.failed("HELPDESK_TRUSTED_PROXIES") {
+		p.failAt("HELPDESK_TRUSTED_PROXIES", "is required in proxy mode (the CIDRs of the proxy in front); nothing is trusted by default")
 	}
-	return d
+	if px.JWTHeader == "" {
+		return
+	}
+	for name, v := range map[string]string{
+		"HELPDESK_PROXY_JWKS_URL": px.JWKSURL, "HELPDESK_PROXY_JWT_AUDIENCE": px.JWTAudience, "HELPDESK_PROXY_JWT_ISSUER": px.JWTIssuer,
+	} {
+		if v == "" && !p.failed(name) {
+			p.failAt(name, "is required when HELPDESK_PROXY_JWT_HEADER is set")
+		}
+	}
 }
 
-func (p *parser) integer(name string, min, max int) int {
-	n, err := strconv.Atoi(p.str(name))
-	if err != nil || n < min || n > max {
-		p.fail(name, fmt.Sprintf("must be a whole number from %d to %d", min, max))
+func resolveOIDC(p *parser, c *Config) {
+	o := c.Auth.OIDC
+	if c.Demo && o.Issuer == "" {
+		return // the fake tenant's provider
 	}
-	return n
+	if o.Issuer == "" && !p.failed("HELPDESK_OIDC_ISSUER") {
+		p.failAt("HELPDESK_OIDC_ISSUER", "is required in oidc mode")
+	}
+	if o.ClientID == "" {
+		p.failAt("HELPDESK_OIDC_CLIENT_ID", "is required in oidc mode")
+	}
+	if o.ClientSecret == "" {
+		p.failAt("HELPDESK_OIDC_CLIENT_SECRET", "is required in oidc mode")
+	}
 }
 
-func (p *parser) boolean(name string) bool {
-	b, err := strconv.ParseBool(p.str(name))
-	if err != nil {
-		p.fail(name, "must be true or false")
+func baseName(path string) string {
+	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
+		return path[i+1:]
 	}
-	return b
-}
-
-func (p *parser) err() error {
-	if len(p.problems) == 0 {
-		return nil
-	}
-	return errors.New("configuration problems:\n  " + strings.Join(p.problems, "\n  "))
+	return path
 }
 
 // Usage is the --help text: every setting with its default.
 func Usage() string {
 	var b strings.Builder
 	b.WriteString("OneLogin Helpdesk: a web console for a OneLogin tenant's accounts.\n\n")
-	b.WriteString("Usage: helpdesk [-healthcheck]\n\nEvery setting comes from the environment:\n\n")
+	b.WriteString("Usage: helpdesk [-demo] [-healthcheck]\n\n")
+	b.WriteString("  -demo         run on an embedded fake tenant with demo sign-in (same as HELPDESK_DEMO=true)\n")
+	b.WriteString("  -healthcheck  check that a console on HELPDESK_ADDR answers /healthz, then exit\n\n")
+	b.WriteString("Every setting comes from the environment:\n\n")
 	for _, s := range Settings {
 		def := s.Default
 		if def == "" {
 			def = "(unset)"
 		}
 		fmt.Fprintf(&b, "  %s\n      %s\n      default: %s\n", s.Name, s.Help, def)
-	}
-	return b.String()
-}
-
-// MarkdownTable renders Settings as the README's configuration table.
-func MarkdownTable() string {
-	var b strings.Builder
-	b.WriteString("| Variable | Default | Meaning |\n|---|---|---|\n")
-	for _, s := range Settings {
-		def := s.Default
-		if def != "" {
-			def = "`" + def + "`"
-		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", s.Name, def, s.Help)
 	}
 	return b.String()
 }

@@ -3,7 +3,7 @@
 // staff sign-in, the audit trail and the handlers. main and the browser
 // tests build the same thing through it:
 //
-//	cfg, _ := config.Load(os.Getenv)
+//	cfg, _ := config.Load(os.Getenv) // HELPDESK_DEMO=true for the fake tenant
 //	app, err := console.New(cfg, logger)
 //	defer app.Close()
 //	http.Serve(listener, app.Handler())
@@ -12,12 +12,12 @@ package console
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
+	"os"
+	"path/filepath"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,6 +38,8 @@ type App struct {
 	client  *client.Client
 	trail   audit.Store
 	ops     *ops
+	// tempDir holds a demo's audit trail; Close removes it.
+	tempDir string
 }
 
 // fakeOIDCClientID is the console's registration with the fake tenant's
@@ -49,8 +51,8 @@ const fakeOIDCClientID = "onelogin-helpdesk"
 // which at a few hundred bytes a call held megabytes nobody reads.
 const fakeCallRecord = 1000
 
-// New builds the console. With no OneLogin tenant configured it starts the
-// embedded fake tenant on a loopback port and signs staff in against it.
+// New builds the console. In demo mode it starts the embedded fake tenant
+// and signs staff in against it.
 func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -63,10 +65,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}()
 
 	ol := cfg.OneLogin
-	env := cfg.Env
-	var personas []staffauth.Persona
+	authCfg := authConfig(cfg)
 	var transport http.RoundTripper // a connection pool to the tenant
-	if cfg.UsesFake() {
+	if cfg.Demo {
 		app.fake = onelogintest.NewServer(onelogintest.Options{
 			Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit,
 			MaxCalls: fakeCallRecord,
@@ -76,7 +77,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		// API calls stay in the process; browsers still reach the fake's
 		// port for app icons and its sign-in pages.
 		transport = app.fake.Transport()
-		env, personas = app.serveFakeSignIn(cfg)
+		app.demoSignIn(cfg, &authCfg)
 	}
 
 	app.ops = newOps(cfg, logger)
@@ -87,14 +88,6 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.client = c
 
-	authCfg, problems := staffauth.ConfigFromEnv(env)
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("configuration problems:\n  %w", errors.Join(problems...))
-	}
-	if err := authCfg.CheckTenant(cfg.UsesFake()); err != nil {
-		return nil, err
-	}
-	authCfg.DemoPersonas = personas
 	if o := origin(ol.BaseURL); o != "" {
 		authCfg.ImgSources = append(authCfg.ImgSources, o) // app icons live on the tenant host
 	}
@@ -103,11 +96,20 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, err
 	}
 
+	auditDB := cfg.Audit.DB
+	if auditDB == "" { // a demo's trail lives and dies with the process
+		dir, err := os.MkdirTemp("", "helpdesk-demo-")
+		if err != nil {
+			return nil, fmt.Errorf("demo audit trail: %w", err)
+		}
+		app.tempDir = dir
+		auditDB = filepath.Join(dir, "demo-audit.db")
+	}
 	// Through a local: a nil *SQLiteStore in app.trail would be a non-nil
 	// interface, and Close would call it.
-	trail, err := audit.OpenSQLite(cfg.AuditDB, logger)
+	trail, err := audit.OpenSQLite(auditDB, logger)
 	if err != nil {
-		return nil, fmt.Errorf("audit trail %s: %w", cfg.AuditDB, err)
+		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
 	}
 	app.trail = trail
 
@@ -123,11 +125,12 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 			app.ops.routes(e, c)
 			auth.Routes(e)
 		},
-		Location:   cfg.Location,
+		Location:   cfg.HTTP.Location,
 		SignOutURL: auth.SignOutURL(),
+		Demo:       cfg.Demo,
 
-		RequireTicket:      cfg.RequireTicket,
-		SelfUnlocksPerHour: cfg.SelfUnlocksPerHour,
+		RequireTicket:      cfg.Policy.RequireTicket,
+		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
 	})
 	if err != nil {
 		return nil, err
@@ -136,46 +139,66 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	return app, nil
 }
 
-// serveFakeSignIn mounts an OIDC provider on the fake tenant (at OneLogin's
-// own issuer path) and returns the settings that point staff sign-in at it
-// where the environment is silent, plus the demo personas.
-func (a *App) serveFakeSignIn(cfg config.Config) (func(string) string, []staffauth.Persona) {
-	issuer := a.fake.URL + "/oidc/2"
-	secret := randomHex(32)
-	redirect := cfg.Env("HELPDESK_OIDC_REDIRECT_URL")
-	if redirect == "" {
-		redirect = cfg.PublicURL + "/auth/callback"
+// authConfig is staff sign-in's part of the configuration.
+func authConfig(cfg config.Config) staffauth.Config {
+	a, px, o := cfg.Auth, cfg.Auth.Proxy, cfg.Auth.OIDC
+	keys := make([][]byte, len(cfg.Session.Keys))
+	for i, k := range cfg.Session.Keys {
+		keys[i] = k
 	}
-	tenant := a.fake.Tenant
-	provider := oidctest.NewProvider(issuer, oidctest.DirectoryFunc(func() []oidctest.Person {
-		ps := tenant.Persons()
-		out := make([]oidctest.Person, len(ps))
-		for i, p := range ps {
-			out[i] = oidctest.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups}
-		}
-		return out
-	}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}))
-	a.fake.Mount("/oidc/2/", provider)
+	return staffauth.Config{
+		Mode:           staffauth.Mode(a.Mode),
+		PublicURL:      cfg.HTTP.PublicURL,
+		TrustedProxies: px.TrustedProxies,
+		EmailHeader:    px.EmailHeader, UserHeader: px.UserHeader, GroupsHeader: px.GroupsHeader,
+		JWTHeader: px.JWTHeader, JWKSURL: px.JWKSURL, JWTAudience: px.JWTAudience, JWTIssuer: px.JWTIssuer,
+		JWTGroupsClaim: px.JWTGroupsClaim,
+		OIDCIssuer:     o.Issuer, OIDCClientID: o.ClientID, OIDCClientSecret: o.ClientSecret,
+		OIDCRedirectURL: o.RedirectURL, OIDCGroupsClaim: o.GroupsClaim,
+		SessionKeys:     keys,
+		SecureCookies:   cfg.Session.SecureCookies,
+		IdleTimeout:     cfg.Session.IdleTimeout,
+		AbsoluteTimeout: cfg.Session.MaxAge,
+		AdminGroups:     a.AdminGroups, HelpdeskGroups: a.HelpdeskGroups, ViewerGroups: a.ViewerGroups,
+		FrameAncestors: cfg.HTTP.FrameAncestors,
+		DemoTenant:     cfg.Demo,
+	}
+}
 
-	defaults := map[string]string{
-		"HELPDESK_AUTH_MODE":          cfg.AuthMode,
-		"HELPDESK_PUBLIC_URL":         cfg.PublicURL,
-		"HELPDESK_OIDC_ISSUER":        issuer,
-		"HELPDESK_OIDC_CLIENT_ID":     fakeOIDCClientID,
-		"HELPDESK_OIDC_CLIENT_SECRET": secret,
-		// The demo tenant starts afresh each run, so sessions may too.
-		"HELPDESK_SESSION_KEYS":    randomHex(32),
-		"HELPDESK_ADMIN_GROUPS":    onelogintest.GroupAdmins,
-		"HELPDESK_HELPDESK_GROUPS": onelogintest.GroupHelpdesk,
-		"HELPDESK_VIEWER_GROUPS":   onelogintest.GroupViewers,
-	}
-	// A custom issuer brings its own client; never mix it with ours.
-	custom := cfg.Env("HELPDESK_OIDC_ISSUER") != ""
-	env := func(name string) string {
-		if v := cfg.Env(name); v != "" || (custom && strings.HasPrefix(name, "HELPDESK_OIDC_")) {
-			return v
+// demoSignIn mounts an OIDC provider on the fake tenant (at OneLogin's own
+// issuer path) and points staff sign-in at it where the configuration is
+// silent; it also gives the demo its personas and a fresh session key.
+func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
+	tenant := a.fake.Tenant
+	if ac.OIDCIssuer == "" {
+		issuer := a.fake.URL + "/oidc/2"
+		secret := randomHex(32)
+		redirect := ac.OIDCRedirectURL
+		if redirect == "" {
+			redirect = cfg.HTTP.PublicURL + config.OIDCCallbackPath
 		}
-		return defaults[name]
+		provider := oidctest.NewProvider(issuer, oidctest.DirectoryFunc(func() []oidctest.Person {
+			ps := tenant.Persons()
+			out := make([]oidctest.Person, len(ps))
+			for i, p := range ps {
+				out[i] = oidctest.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups}
+			}
+			return out
+		}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}))
+		a.fake.Mount("/oidc/2/", provider)
+		ac.OIDCIssuer, ac.OIDCClientID, ac.OIDCClientSecret = issuer, fakeOIDCClientID, secret
+		if ac.Mode == staffauth.ModeOIDC {
+			ac.OIDCRedirectURL = redirect
+		}
+	}
+	if len(ac.SessionKeys) == 0 {
+		// The demo tenant starts afresh each run, so sessions may too.
+		ac.SessionKeys = [][]byte{randomBytes(32)}
+	}
+	if len(ac.AdminGroups)+len(ac.HelpdeskGroups)+len(ac.ViewerGroups) == 0 {
+		ac.AdminGroups = []string{onelogintest.GroupAdmins}
+		ac.HelpdeskGroups = []string{onelogintest.GroupHelpdesk}
+		ac.ViewerGroups = []string{onelogintest.GroupViewers}
 	}
 
 	// The demo personas are the fake's well-known staff and employee, with
@@ -184,16 +207,14 @@ func (a *App) serveFakeSignIn(cfg config.Config) (func(string) string, []staffau
 	for _, p := range tenant.Persons() {
 		byEmail[p.Email] = p
 	}
-	var personas []staffauth.Persona
 	for _, p := range []struct{ key, email string }{
 		{"admin", onelogintest.PersonaAdmin}, {"helpdesk", onelogintest.PersonaHelpdesk},
 		{"viewer", onelogintest.PersonaViewer}, {"employee", onelogintest.PersonaEmployee},
 	} {
 		if pp, ok := byEmail[p.email]; ok {
-			personas = append(personas, staffauth.Persona{Key: p.key, Email: pp.Email, Name: pp.Name, Groups: pp.Groups})
+			ac.DemoPersonas = append(ac.DemoPersonas, staffauth.Persona{Key: p.key, Email: pp.Email, Name: pp.Name, Groups: pp.Groups})
 		}
 	}
-	return env, personas
 }
 
 // Handler serves the console.
@@ -205,13 +226,17 @@ func (a *App) MetricsHandler() http.Handler { return a.metrics }
 // Fake is the embedded fake tenant, nil with a real one.
 func (a *App) Fake() *onelogintest.Server { return a.fake }
 
-// Close releases the audit trail and stops the fake tenant.
+// Close releases the audit trail (removing a demo's) and stops the fake
+// tenant.
 func (a *App) Close() {
 	if a == nil {
 		return
 	}
 	if a.trail != nil {
 		_ = a.trail.Close()
+	}
+	if a.tempDir != "" {
+		_ = os.RemoveAll(a.tempDir)
 	}
 	if a.fake != nil {
 		a.fake.Close()
@@ -226,8 +251,10 @@ func origin(raw string) string {
 	return u.Scheme + "://" + u.Host
 }
 
-func randomHex(n int) string {
+func randomBytes(n int) []byte {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+	return b
 }
+
+func randomHex(n int) string { return hex.EncodeToString(randomBytes(n)) }

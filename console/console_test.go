@@ -62,7 +62,8 @@ func (b *syncBuffer) String() string {
 // tenant and the audit database in dir.
 func settings(dir string, over map[string]string) map[string]string {
 	env := map[string]string{
-		"HELPDESK_AUDIT_DB":   filepath.Join(dir, "audit.db"),
+		"HELPDESK_DEMO":       "true",
+		"HELPDESK_AUDIT_DB":   filepath.Join(dir, "demo-audit.db"),
 		"HELPDESK_FAKE_USERS": "40",
 	}
 	for k, v := range over {
@@ -401,7 +402,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 	}
 
 	secrets := map[string]string{"password": password, "MFA token": token, "API client secret": s.app.Fake().ClientSecret}
-	files, err := filepath.Glob(filepath.Join(s.dir, "audit.db*"))
+	files, err := filepath.Glob(filepath.Join(s.dir, "demo-audit.db*"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no audit database files: %v", err)
 	}
@@ -478,9 +479,12 @@ func TestConsole_auditSurvivesRestart(t *testing.T) {
 // console from starting, with an error naming the setting's path.
 func TestConsole_auditStoreUnusable(t *testing.T) {
 	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "demo-dir"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	cases := map[string]string{
-		"a directory":       dir,
-		"missing directory": filepath.Join(dir, "no", "such", "dir", "audit.db"),
+		"a directory":       filepath.Join(dir, "demo-dir"),
+		"missing directory": filepath.Join(dir, "no", "such", "dir", "demo-audit.db"),
 	}
 	for name, path := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -798,4 +802,19 @@ func (b *browser) withHeaders(method, path string, form url.Values, headers map[
 		req.Header.Set(k, v)
 	}
 	return b.send(req)
+}
+
+// TestConsole_demoSaysSoOnEveryPage: a demo never passes for the real thing.
+func TestConsole_demoSaysSoOnEveryPage(t *testing.T) {
+	s := start(t, t.TempDir(), nil)
+	b := s.browser()
+	if p := b.get("/auth/login"); p.text("[data-testid=demo-banner]") != "Demo tenant: nothing here is real." {
+		t.Errorf("sign-in page has no demo banner: %.400s", p.body)
+	}
+	b.signIn("helpdesk")
+	for _, path := range []string{"/users", "/me", userPath(onelogintest.PersonaLockedID, ""), "/no-such-page"} {
+		if p := b.get(path); p.text("[data-testid=demo-banner]") == "" {
+			t.Errorf("%s (%d) has no demo banner", path, p.status)
+		}
+	}
 }

@@ -29,7 +29,7 @@ type ops struct {
 }
 
 func newOps(cfg config.Config, logger *slog.Logger) *ops {
-	o := &ops{metrics: metrics.New(), log: logger, serveMetrics: cfg.MetricsAddr == ""}
+	o := &ops{metrics: metrics.New(), log: logger, serveMetrics: cfg.Ops.MetricsAddr == ""}
 	failures := cfg.Breaker.Failures
 	if failures == 0 {
 		failures = -1 // the setting's 0 means off; the breaker's 0 means its default

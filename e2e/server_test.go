@@ -41,10 +41,11 @@ func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 	addr := srv.Listener.Addr().String()
 	base := "http://" + addr
 	env := map[string]string{
+		"HELPDESK_DEMO":       "true",
 		"HELPDESK_ADDR":       addr,
 		"HELPDESK_PUBLIC_URL": base,
 		"HELPDESK_AUTH_MODE":  "oidc",
-		"HELPDESK_AUDIT_DB":   filepath.Join(t.TempDir(), "audit.db"),
+		"HELPDESK_AUDIT_DB":   filepath.Join(t.TempDir(), "demo-audit.db"),
 		"HELPDESK_LOG_LEVEL":  "info",
 		// A smaller tenant seeds faster; the personas are always there.
 		"HELPDESK_FAKE_USERS": "300",
@@ -62,7 +63,7 @@ func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 		t.Fatalf("config.Load: %v", err)
 	}
 	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.Ops.LogLevel}))
 	app, err := console.New(cfg, logger)
 	if err != nil {
 		srv.Close()

@@ -74,6 +74,8 @@ type Config struct {
 	Location *time.Location
 	// SignOutURL is where the layout's sign-out button posts; "" hides it.
 	SignOutURL string
+	// Demo marks every page as running on the embedded fake tenant.
+	Demo bool
 
 	// RequireTicket refuses sensitive staff actions that carry no ticket
 	// (HELPDESK_REQUIRE_TICKET).
@@ -95,6 +97,7 @@ type Handler struct {
 	dir        *directory
 	audit      Recorder
 	signOutURL string
+	demo       bool
 
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
@@ -115,6 +118,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		now:        cfg.Now,
 		loc:        cfg.Location,
 		signOutURL: cfg.SignOutURL,
+		demo:       cfg.Demo,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))

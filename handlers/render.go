@@ -90,6 +90,7 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 		Nav:           nav,
 		RequestID:     c.Response().Header().Get(echo.HeaderXRequestID),
 		SignOutURL:    h.signOutURL,
+		Demo:          h.demo,
 		RequireTicket: h.requireTicket,
 	}
 }

@@ -7,8 +7,7 @@
 //
 // Wiring into Echo, in the order the console's middleware runs:
 //
-//	cfg, problems := staffauth.ConfigFromEnv(os.Getenv)
-//	// report problems; then cfg.CheckTenant(usesFake)
+//	cfg := staffauth.Config{Mode: staffauth.ModeOIDC, ...} // from package config
 //	auth, err := staffauth.New(cfg, logger)
 //	e.IPExtractor = auth.IPExtractor()
 //	auth.Routes(e) // /auth/login, /auth/callback, /auth/demo, /auth/logout, /auth/signed-out

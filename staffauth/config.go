@@ -1,19 +1,15 @@
 package staffauth
 
 import (
-	"encoding/base64"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/config"
 )
 
 // Mode is how the console learns who is signed in.
@@ -53,8 +49,8 @@ func DefaultPersonas() []Persona {
 	}
 }
 
-// Config is every auth setting. ConfigFromEnv builds it from HELPDESK_*
-// variables; tests build it directly.
+// Config is every auth setting; the console builds it from the typed
+// configuration, tests directly.
 type Config struct {
 	Mode Mode
 	// PublicURL is the console's own origin as people reach it (no trailing
@@ -106,6 +102,9 @@ type Config struct {
 	MaxBodyBytes int64
 
 	DemoPersonas []Persona
+	// DemoTenant marks every sign-in page as a demo: the console runs on
+	// the embedded fake tenant.
+	DemoTenant bool
 }
 
 // Defaults used when a setting is unset.
@@ -248,12 +247,12 @@ func (c Config) Validate() []error {
 		bad("HELPDESK_SESSION_IDLE_TIMEOUT", "(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)", c.IdleTimeout, c.AbsoluteTimeout)
 	}
 	for _, fa := range c.FrameAncestors {
-		if !validSource(fa) {
+		if !config.ValidSource(fa) {
 			bad("HELPDESK_FRAME_ANCESTORS", "%q is not a CSP source ('none', 'self', or an origin such as https://intranet.example.com)", fa)
 		}
 	}
 	for _, s := range c.ImgSources {
-		if !validSource(s) {
+		if !config.ValidSource(s) {
 			bad("img sources", "%q is not a CSP source", s)
 		}
 	}
@@ -261,112 +260,6 @@ func (c Config) Validate() []error {
 		bad("HELPDESK_PUBLIC_URL", "must be an absolute http(s) URL")
 	}
 	return errs
-}
-
-// CheckTenant refuses demo mode unless the console runs on the embedded fake
-// tenant: demo mode lets anyone sign in as an admin. Main calls it with
-// whether it started the fake, before serving anything.
-func (c Config) CheckTenant(usesFakeTenant bool) error {
-	if c.withDefaults().Mode == ModeDemo && !usesFakeTenant {
-		return errors.New("HELPDESK_AUTH_MODE: demo mode lets anyone sign in as anyone; it only runs with the embedded fake tenant. Set HELPDESK_AUTH_MODE to proxy or oidc")
-	}
-	return nil
-}
-
-// ConfigFromEnv reads every HELPDESK_* auth setting through getenv and
-// returns all problems at once, each naming its variable. Unset variables
-// take the documented defaults; to give a default that depends on the rest
-// of the process (the fake tenant's issuer in a demo setup), wrap getenv.
-func ConfigFromEnv(getenv func(string) string) (Config, []error) {
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	var errs []error
-	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
-	}
-	c := Config{
-		Mode:             Mode(strings.ToLower(get("HELPDESK_AUTH_MODE"))),
-		PublicURL:        strings.TrimSuffix(get("HELPDESK_PUBLIC_URL"), "/"),
-		EmailHeader:      get("HELPDESK_PROXY_EMAIL_HEADER"),
-		UserHeader:       get("HELPDESK_PROXY_USER_HEADER"),
-		GroupsHeader:     get("HELPDESK_PROXY_GROUPS_HEADER"),
-		JWTHeader:        get("HELPDESK_PROXY_JWT_HEADER"),
-		JWKSURL:          get("HELPDESK_PROXY_JWKS_URL"),
-		JWTAudience:      get("HELPDESK_PROXY_JWT_AUDIENCE"),
-		JWTIssuer:        get("HELPDESK_PROXY_JWT_ISSUER"),
-		JWTGroupsClaim:   get("HELPDESK_PROXY_JWT_GROUPS_CLAIM"),
-		OIDCIssuer:       strings.TrimSuffix(get("HELPDESK_OIDC_ISSUER"), "/"),
-		OIDCClientID:     get("HELPDESK_OIDC_CLIENT_ID"),
-		OIDCClientSecret: get("HELPDESK_OIDC_CLIENT_SECRET"),
-		OIDCRedirectURL:  get("HELPDESK_OIDC_REDIRECT_URL"),
-		OIDCGroupsClaim:  get("HELPDESK_OIDC_GROUPS_CLAIM"),
-		AdminGroups:      splitList(get("HELPDESK_ADMIN_GROUPS")),
-		HelpdeskGroups:   splitList(get("HELPDESK_HELPDESK_GROUPS")),
-		ViewerGroups:     splitList(get("HELPDESK_VIEWER_GROUPS")),
-		FrameAncestors:   strings.Fields(strings.ReplaceAll(get("HELPDESK_FRAME_ANCESTORS"), ",", " ")),
-	}
-	if c.PublicURL == "" {
-		addr := get("HELPDESK_ADDR")
-		if addr == "" {
-			addr = "127.0.0.1:8080"
-		}
-		c.PublicURL = "http://" + addr
-	}
-	if c.Mode == ModeOIDC && c.OIDCRedirectURL == "" {
-		c.OIDCRedirectURL = c.PublicURL + callbackPath
-	}
-	for _, s := range splitList(get("HELPDESK_TRUSTED_PROXIES")) {
-		p, err := parsePrefix(s)
-		if err != nil {
-			bad("HELPDESK_TRUSTED_PROXIES", "%q is not a CIDR or IP address", s)
-			continue
-		}
-		c.TrustedProxies = append(c.TrustedProxies, p)
-	}
-	for i, s := range splitList(get("HELPDESK_SESSION_KEYS")) {
-		k, err := decodeKey(s)
-		if err != nil {
-			// Never echo the value: it is a secret, even when malformed.
-			bad("HELPDESK_SESSION_KEYS", "key %d: %v", i+1, err)
-			continue
-		}
-		c.SessionKeys = append(c.SessionKeys, k)
-	}
-	if v := get("HELPDESK_SECURE_COOKIES"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			bad("HELPDESK_SECURE_COOKIES", "must be true or false")
-		}
-		c.SecureCookies = b
-	}
-	dur := func(name string, dst *time.Duration) {
-		if v := get(name); v != "" {
-			d, err := time.ParseDuration(v)
-			if err != nil || d <= 0 {
-				bad(name, "must be a positive duration such as 30m or 12h")
-				return
-			}
-			*dst = d
-		}
-	}
-	dur("HELPDESK_SESSION_IDLE_TIMEOUT", &c.IdleTimeout)
-	dur("HELPDESK_SESSION_MAX_AGE", &c.AbsoluteTimeout)
-	// Report what is missing or inconsistent too, except for variables that
-	// already have a parse error (a key that did not decode is not also
-	// "missing").
-	for _, err := range c.Validate() {
-		dup := false
-		for _, prev := range errs {
-			name, _, _ := strings.Cut(prev.Error(), ":")
-			if strings.HasPrefix(err.Error(), name+":") {
-				dup = true
-				break
-			}
-		}
-		if !dup {
-			errs = append(errs, err)
-		}
-	}
-	return c.withDefaults(), errs
 }
 
 // splitList splits a comma-separated setting, dropping blanks.
@@ -380,69 +273,9 @@ func splitList(s string) []string {
 	return out
 }
 
-// parsePrefix accepts a CIDR or a bare IP (a /32 or /128).
-func parsePrefix(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return p, err
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
-}
-
-// decodeKey reads a session key written as hex or base64 (standard or URL
-// alphabet, padded or not).
-func decodeKey(s string) ([]byte, error) {
-	if len(s)%2 == 0 {
-		if b, err := hex.DecodeString(s); err == nil {
-			if len(b) < minKeyLen {
-				return nil, fmt.Errorf("is %d bytes of hex; at least %d are needed", len(b), minKeyLen)
-			}
-			return b, nil
-		}
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			if len(b) < minKeyLen {
-				return nil, fmt.Errorf("is %d bytes of base64; at least %d are needed", len(b), minKeyLen)
-			}
-			return b, nil
-		}
-	}
-	return nil, errors.New("is neither hex nor base64")
-}
-
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
-}
-
-// validSource accepts the CSP sources an operator would put in
-// frame-ancestors or img-src, and nothing that could end the directive.
-func validSource(s string) bool {
-	switch s {
-	case "'none'", "'self'", "data:", "https:", "http:":
-		return true
-	}
-	if strings.ContainsAny(s, ";,'\" \t\r\n") {
-		return false
-	}
-	if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		return u.Path == "" || u.Path == "/"
-	}
-	// Host sources, optionally with a wildcard: *.example.com
-	host := strings.TrimPrefix(s, "*.")
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	return host != "" && !strings.ContainsAny(host, "/?#@")
 }
 
 // origin returns scheme://host of an absolute URL, or "".

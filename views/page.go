@@ -25,6 +25,8 @@ type Page struct {
 	RequestID string
 	// SignOutURL is where the sign-out form posts; empty hides it.
 	SignOutURL string
+	// Demo marks every page as running on the embedded fake tenant.
+	Demo bool
 	// RequireTicket marks the ticket field of sensitive actions as required.
 	RequireTicket bool
 }

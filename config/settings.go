@@ -1,0 +1,139 @@
+package config
+
+import (
+	"net/url"
+	"strings"
+)
+
+// OIDCCallbackPath is where the OIDC provider sends people back to; the
+// redirect URL must end in it.
+const OIDCCallbackPath = "/auth/callback"
+
+// defaultAuditDB is the audit file outside demo mode.
+const defaultAuditDB = "helpdesk-audit.db"
+
+// Settings is every variable the console reads, in the order --help and the
+// README show them.
+var Settings = []Setting{
+	{"HELPDESK_DEMO", "false", "Run on an embedded fake OneLogin tenant with a persona switcher instead of real sign-in (same as -demo). Nothing in a demo is real.",
+		func(p *parser, c *Config, v string) { c.Demo = p.boolean(v) }},
+	{"HELPDESK_ADDR", "127.0.0.1:8080", "Address the console listens on.",
+		func(p *parser, c *Config, v string) { c.HTTP.Addr = p.hostPort(v) }},
+	{"HELPDESK_PUBLIC_URL", "", "URL people use to reach the console (for OIDC redirects and origin checks); default http://HELPDESK_ADDR.",
+		func(p *parser, c *Config, v string) { c.HTTP.PublicURL = strings.TrimSuffix(p.httpURL(v), "/") }},
+	{"ONELOGIN_SUBDOMAIN", "", "OneLogin tenant subdomain: https://<subdomain>.onelogin.com.",
+		func(p *parser, c *Config, v string) {
+			if v == "" || c.OneLogin.BaseURL != "" {
+				return
+			}
+			if strings.ContainsAny(v, "./:") {
+				p.fail("must be the bare subdomain (acme for acme.onelogin.com); use ONELOGIN_URL for a full URL")
+				return
+			}
+			c.OneLogin.BaseURL = "https://" + v + ".onelogin.com"
+		}},
+	{"ONELOGIN_URL", "", "Full OneLogin base URL; overrides ONELOGIN_SUBDOMAIN (regional hosts, proxies).",
+		func(p *parser, c *Config, v string) {
+			if u := strings.TrimSuffix(p.httpURL(v), "/"); u != "" {
+				c.OneLogin.BaseURL = u
+			}
+		}},
+	{"ONELOGIN_CLIENT_ID", "", "OneLogin API credential client id (Manage All scope for every action).",
+		func(p *parser, c *Config, v string) { c.OneLogin.ClientID = v }},
+	{"ONELOGIN_CLIENT_SECRET", "", "OneLogin API credential secret. Never logged or shown.",
+		func(p *parser, c *Config, v string) { c.OneLogin.ClientSecret = v }},
+	{"ONELOGIN_TIMEOUT", "10s", "Deadline for each OneLogin call.",
+		func(p *parser, c *Config, v string) { c.OneLogin.Timeout = p.positiveDuration(v) }},
+	{"HELPDESK_BREAKER_FAILURES", "5", "Consecutive OneLogin failures (no answer or 5xx) after which the console stops calling it for a while; 0 never stops.",
+		func(p *parser, c *Config, v string) { c.Breaker.Failures = p.integer(v, 0, 1000) }},
+	{"HELPDESK_BREAKER_OPEN", "10s", "How long the console stops calling a failing OneLogin before trying one call again.",
+		func(p *parser, c *Config, v string) { c.Breaker.OpenFor = p.positiveDuration(v) }},
+	{"HELPDESK_FAKE_SEED", "1", "Seed of the embedded fake tenant (demo only).",
+		func(p *parser, c *Config, v string) { c.Fake.Seed = int64(p.integer(v, 0, 1<<31)) }},
+	{"HELPDESK_FAKE_USERS", "2000", "Number of people in the embedded fake tenant (demo only).",
+		func(p *parser, c *Config, v string) { c.Fake.Users = p.integer(v, 10, 100000) }},
+	{"HELPDESK_FAKE_LATENCY", "0s", "Latency the embedded fake tenant adds to every call (demo only; benchmarks).",
+		func(p *parser, c *Config, v string) { c.Fake.Latency = p.duration(v) }},
+	{"HELPDESK_FAKE_RATE_LIMIT", "5000", "API calls per hour the embedded fake tenant allows, like OneLogin's quota (demo only; raise it for benchmarks).",
+		func(p *parser, c *Config, v string) { c.Fake.RateLimit = p.integer(v, 1, 1<<30) }},
+	{"HELPDESK_AUTH_MODE", "", "How staff are identified: proxy or oidc; required outside demo, where it defaults to demo (a persona switcher).",
+		func(p *parser, c *Config, v string) {
+			switch m := AuthMode(strings.ToLower(v)); m {
+			case "", ModeProxy, ModeOIDC, ModeDemo:
+				c.Auth.Mode = m
+			default:
+				p.fail("must be proxy, oidc or demo")
+			}
+		}},
+	{"HELPDESK_TRUSTED_PROXIES", "", "proxy mode: comma-separated CIDRs whose identity headers are believed.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.TrustedProxies = p.prefixes(v) }},
+	{"HELPDESK_PROXY_EMAIL_HEADER", "X-Forwarded-Email", "proxy mode: header with the person's email.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.EmailHeader = p.header(v) }},
+	{"HELPDESK_PROXY_USER_HEADER", "X-Forwarded-User", "proxy mode: header with the person's name or user id.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.UserHeader = p.header(v) }},
+	{"HELPDESK_PROXY_GROUPS_HEADER", "X-Forwarded-Groups", "proxy mode: header with comma-separated groups.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.GroupsHeader = p.header(v) }},
+	{"HELPDESK_PROXY_JWT_HEADER", "", "proxy mode: header carrying a signed identity assertion (JWT) to verify.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWTHeader = p.header(v) }},
+	{"HELPDESK_PROXY_JWKS_URL", "", "proxy mode: JWKS URL for the assertion's keys.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWKSURL = p.httpURL(v) }},
+	{"HELPDESK_PROXY_JWT_AUDIENCE", "", "proxy mode: expected audience of the assertion.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWTAudience = v }},
+	{"HELPDESK_PROXY_JWT_ISSUER", "", "proxy mode: expected issuer of the assertion.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWTIssuer = v }},
+	{"HELPDESK_PROXY_JWT_GROUPS_CLAIM", "groups", "proxy mode: claim holding the groups.",
+		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWTGroupsClaim = v }},
+	{"HELPDESK_OIDC_ISSUER", "", "oidc mode: issuer URL; in demo, the fake tenant's provider.",
+		func(p *parser, c *Config, v string) { c.Auth.OIDC.Issuer = strings.TrimSuffix(p.httpURL(v), "/") }},
+	{"HELPDESK_OIDC_CLIENT_ID", "", "oidc mode: client id.",
+		func(p *parser, c *Config, v string) { c.Auth.OIDC.ClientID = v }},
+	{"HELPDESK_OIDC_CLIENT_SECRET", "", "oidc mode: client secret. Never logged or shown.",
+		func(p *parser, c *Config, v string) { c.Auth.OIDC.ClientSecret = v }},
+	{"HELPDESK_OIDC_REDIRECT_URL", "", "oidc mode: callback URL; default HELPDESK_PUBLIC_URL" + OIDCCallbackPath + ".",
+		func(p *parser, c *Config, v string) {
+			if u := p.httpURL(v); u != "" {
+				if pu, _ := url.Parse(u); pu.Path != OIDCCallbackPath {
+					p.fail("must be an absolute http(s) URL ending in " + OIDCCallbackPath)
+				}
+				c.Auth.OIDC.RedirectURL = u
+			}
+		}},
+	{"HELPDESK_OIDC_GROUPS_CLAIM", "groups", "oidc mode: ID-token claim holding the groups.",
+		func(p *parser, c *Config, v string) { c.Auth.OIDC.GroupsClaim = v }},
+	{"HELPDESK_ADMIN_GROUPS", "", "Groups whose members are admins (comma-separated).",
+		func(p *parser, c *Config, v string) { c.Auth.AdminGroups = list(v) }},
+	{"HELPDESK_HELPDESK_GROUPS", "", "Groups whose members are helpdesk staff.",
+		func(p *parser, c *Config, v string) { c.Auth.HelpdeskGroups = list(v) }},
+	{"HELPDESK_VIEWER_GROUPS", "", "Groups whose members may search and read.",
+		func(p *parser, c *Config, v string) { c.Auth.ViewerGroups = list(v) }},
+	{"HELPDESK_SESSION_KEYS", "", "Comma-separated session keys (base64 or hex, 32+ bytes); the first signs, all verify. Required outside demo.",
+		func(p *parser, c *Config, v string) { c.Session.Keys = p.keys(v) }},
+	{"HELPDESK_SECURE_COOKIES", "false", "Mark cookies Secure even without TLS (behind a TLS-terminating proxy).",
+		func(p *parser, c *Config, v string) { c.Session.SecureCookies = p.boolean(v) }},
+	{"HELPDESK_SESSION_IDLE_TIMEOUT", "30m", "Sign out after this long without a request.",
+		func(p *parser, c *Config, v string) { c.Session.IdleTimeout = p.positiveDuration(v) }},
+	{"HELPDESK_SESSION_MAX_AGE", "12h", "Sign out this long after sign-in, whatever happens.",
+		func(p *parser, c *Config, v string) { c.Session.MaxAge = p.positiveDuration(v) }},
+	{"HELPDESK_FRAME_ANCESTORS", "'none'", "Content-Security-Policy frame-ancestors: who may embed the console.",
+		func(p *parser, c *Config, v string) { c.HTTP.FrameAncestors = p.cspSources(v) }},
+	{"HELPDESK_AUDIT_DB", "", "Path of the SQLite audit trail; default " + defaultAuditDB + ", and in demo a temporary file (a demo's file name must start with " + demoAuditPrefix + ").",
+		func(p *parser, c *Config, v string) { c.Audit.DB = v }},
+	{"HELPDESK_REQUIRE_TICKET", "false", "Require a ticket or reason on sensitive actions.",
+		func(p *parser, c *Config, v string) { c.Policy.RequireTicket = p.boolean(v) }},
+	{"HELPDESK_SELF_UNLOCKS_PER_HOUR", "3", "How often an employee may unlock their own account per hour.",
+		func(p *parser, c *Config, v string) { c.SelfService.UnlocksPerHour = p.integer(v, 0, 1000) }},
+	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name).",
+		func(p *parser, c *Config, v string) { c.HTTP.Location = p.location(v) }},
+	{"HELPDESK_LOG_LEVEL", "info", "Log level: debug, info, warn, error.",
+		func(p *parser, c *Config, v string) {
+			if err := c.Ops.LogLevel.UnmarshalText([]byte(v)); err != nil {
+				p.fail("must be debug, info, warn or error")
+			}
+		}},
+	{"HELPDESK_METRICS_ADDR", "", "Serve /metrics on this separate address; unset serves it on the main one.",
+		func(p *parser, c *Config, v string) {
+			if v != "" {
+				c.Ops.MetricsAddr = p.hostPort(v)
+			}
+		}},
+}
