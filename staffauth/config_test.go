@@ -1,8 +1,6 @@
 package staffauth
 
 import (
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -11,15 +9,6 @@ import (
 	"time"
 
 	"onelogin-helpdesk/access"
-)
-
-func envOf(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
-}
-
-var (
-	b64Key = base64.StdEncoding.EncodeToString(key1)
-	hexKey = hex.EncodeToString(key2)
 )
 
 func TestConfig_validatePerMode(t *testing.T) {
