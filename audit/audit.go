@@ -34,9 +34,11 @@
 // a password, hash, salt, token or secret (see ErrSecretParam), whatever the
 // caller meant by it.
 //
-// Two stores implement Store: SQLiteStore (the default, an embedded SQLite
-// file) and Memory (for tests of other packages). FailingStore wraps either
-// to simulate a store that cannot be written.
+// This package holds the record types and the rules every store applies
+// (Prepare, Filter.Match, the CSV layout, the log line). The stores live
+// apart: audit/sqlite (an embedded SQLite file); audit/audittest has an
+// in-memory store, a failing wrapper and the conformance suite every store
+// passes.
 package audit
 
 import (
@@ -66,7 +68,7 @@ const (
 	OutcomeDenied    Outcome = "denied"
 )
 
-func (o Outcome) valid() bool {
+func (o Outcome) Valid() bool {
 	switch o {
 	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied:
 		return true
@@ -137,7 +139,8 @@ const (
 	MaxPageSize     = 500
 )
 
-func (f Filter) limit() int {
+// PageSize is the page size List returns: Limit within its bounds.
+func (f Filter) PageSize() int {
 	switch {
 	case f.Limit <= 0:
 		return DefaultPageSize
@@ -147,8 +150,8 @@ func (f Filter) limit() int {
 	return f.Limit
 }
 
-// targetID reports the target as an id, when it is one.
-func (f Filter) targetID() (int64, bool) {
+// TargetUserID reports the target as a OneLogin user id, when it is one.
+func (f Filter) TargetUserID() (int64, bool) {
 	t := strings.TrimSpace(f.Target)
 	if t == "" {
 		return 0, false
@@ -208,24 +211,25 @@ var secretWords = []string{"password", "passwd", "hash", "salt", "token", "secre
 
 // Field limits keep a single bad caller from bloating the trail.
 const (
-	maxParams   = 64
-	maxFieldLen = 1024
+	MaxParams   = 64
+	MaxFieldLen = 1024
 )
 
-// prepare validates a record for Begin and normalises it. It never echoes a
-// parameter value in an error, since the value may be the secret.
-func prepare(r Record, now time.Time) (Record, error) {
+// Prepare validates a record for Begin and normalises it; every store calls
+// it first. It never echoes a parameter value in an error, since the value
+// may be the secret.
+func Prepare(r Record, now time.Time) (Record, error) {
 	if strings.TrimSpace(string(r.Action)) == "" {
 		return r, fmt.Errorf("%w: action is required", ErrInvalid)
 	}
 	if r.Outcome == "" {
 		r.Outcome = OutcomePending
 	}
-	if !r.Outcome.valid() {
+	if !r.Outcome.Valid() {
 		return r, fmt.Errorf("%w: unknown outcome %q", ErrInvalid, r.Outcome)
 	}
-	if len(r.Params) > maxParams {
-		return r, fmt.Errorf("%w: %d parameters, at most %d", ErrInvalid, len(r.Params), maxParams)
+	if len(r.Params) > MaxParams {
+		return r, fmt.Errorf("%w: %d parameters, at most %d", ErrInvalid, len(r.Params), MaxParams)
 	}
 	params := make(map[string]string, len(r.Params))
 	for k, v := range r.Params {
@@ -258,8 +262,9 @@ func prepare(r Record, now time.Time) (Record, error) {
 	return r, nil
 }
 
-func prepareResult(res Result) (Result, error) {
-	if res.Outcome == "" || res.Outcome == OutcomePending || !res.Outcome.valid() {
+// PrepareResult validates a result for Complete.
+func PrepareResult(res Result) (Result, error) {
+	if res.Outcome == "" || res.Outcome == OutcomePending || !res.Outcome.Valid() {
 		return res, fmt.Errorf("%w: Complete needs a final outcome, got %q", ErrInvalid, res.Outcome)
 	}
 	if res.TargetID < 0 {
@@ -271,18 +276,18 @@ func prepareResult(res Result) (Result, error) {
 
 // clip shortens a string to the field limit without splitting a rune.
 func clip(s string) string {
-	if len(s) <= maxFieldLen {
+	if len(s) <= MaxFieldLen {
 		return s
 	}
-	cut := maxFieldLen
+	cut := MaxFieldLen
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
 	return s[:cut]
 }
 
-// sortedParams renders params as "k=v; k=v" in key order, for CSV and logs.
-func sortedParams(p map[string]string) string {
+// SortedParams renders params as "k=v; k=v" in key order, for CSV and logs.
+func SortedParams(p map[string]string) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		keys = append(keys, k)
@@ -300,9 +305,10 @@ func sortedParams(p map[string]string) string {
 	return b.String()
 }
 
-// logBegin and logComplete write the structured log line that mirrors each
+// LogBegin and LogComplete write the structured log line that mirrors each
 // record, so the trail also reaches whatever collects the process's logs.
-func logBegin(ctx context.Context, l *slog.Logger, r Record) {
+// Stores call them once a record is written.
+func LogBegin(ctx context.Context, l *slog.Logger, r Record) {
 	level := slog.LevelInfo
 	if r.Outcome == OutcomeDenied {
 		level = slog.LevelWarn
@@ -325,7 +331,7 @@ func logBegin(ctx context.Context, l *slog.Logger, r Record) {
 	)
 }
 
-func logComplete(ctx context.Context, l *slog.Logger, id int64, res Result) {
+func LogComplete(ctx context.Context, l *slog.Logger, id int64, res Result) {
 	level := slog.LevelInfo
 	if res.Outcome != OutcomeSucceeded {
 		level = slog.LevelWarn
@@ -338,7 +344,8 @@ func logComplete(ctx context.Context, l *slog.Logger, id int64, res Result) {
 	)
 }
 
-func orDiscard(l *slog.Logger) *slog.Logger {
+// OrDiscard is l, or a logger that discards when l is nil.
+func OrDiscard(l *slog.Logger) *slog.Logger {
 	if l == nil {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -346,21 +353,54 @@ func orDiscard(l *slog.Logger) *slog.Logger {
 }
 
 // Option configures a store.
-type Option func(*options)
+type Option func(*Options)
 
-type options struct {
-	now func() time.Time
+// Options are what the Option functions set; stores read them through
+// NewOptions.
+type Options struct {
+	Now func() time.Time
 }
 
 // WithClock sets the clock used to stamp records, for tests.
 func WithClock(now func() time.Time) Option {
-	return func(o *options) { o.now = now }
+	return func(o *Options) { o.Now = now }
 }
 
-func buildOptions(opts []Option) options {
-	o := options{now: time.Now}
+// NewOptions applies opts over the defaults.
+func NewOptions(opts []Option) Options {
+	o := Options{Now: time.Now}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	return o
+}
+
+// Match reports whether r passes the filter's fields. It ignores the
+// Before cursor, which each store applies to its own listing.
+func (f Filter) Match(r Record) bool {
+	if a := strings.TrimSpace(f.Actor); a != "" && !strings.EqualFold(a, r.ActorEmail) {
+		return false
+	}
+	if id, ok := f.TargetUserID(); ok {
+		if r.TargetID != id {
+			return false
+		}
+	} else if t := strings.TrimSpace(f.Target); t != "" && !strings.EqualFold(t, r.TargetEmail) {
+		return false
+	}
+	if f.Action != "" && f.Action != r.Action {
+		return false
+	}
+	if f.Outcome != "" && f.Outcome != r.Outcome {
+		return false
+	}
+	// Compare at microsecond precision, as the stores keep it.
+	t := r.Time.UnixMicro()
+	if !f.From.IsZero() && t < f.From.UnixMicro() {
+		return false
+	}
+	if !f.To.IsZero() && t >= f.To.UnixMicro() {
+		return false
+	}
+	return true
 }

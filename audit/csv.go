@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-var csvHeader = []string{
+// CSVHeader is the export's first row.
+var CSVHeader = []string{
 	"id", "time", "actor_email", "actor_role", "source_ip", "request_id",
 	"target_id", "target_email", "target_name", "action", "params",
 	"ticket", "reason", "outcome", "status", "message", "completed_at",
@@ -16,21 +17,25 @@ var csvHeader = []string{
 
 // csvWriter writes records as CSV, flushing as it goes so a long export
 // reaches the browser while it is still being read from the store.
-type csvWriter struct {
+type CSVWriter struct {
 	w *csv.Writer
 	n int
 }
 
-func newCSVWriter(w io.Writer) *csvWriter { return &csvWriter{w: csv.NewWriter(w)} }
+// NewCSVWriter starts an export; stores write the header, each record,
+// then flush.
+func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{w: csv.NewWriter(w)} }
 
-func (c *csvWriter) header() error {
-	if err := c.w.Write(csvHeader); err != nil {
+// Header writes the column names.
+func (c *CSVWriter) Header() error {
+	if err := c.w.Write(CSVHeader); err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
 	return nil
 }
 
-func (c *csvWriter) record(r Record) error {
+// Record writes one row.
+func (c *CSVWriter) Record(r Record) error {
 	completed := ""
 	if !r.CompletedAt.IsZero() {
 		completed = r.CompletedAt.Format(time.RFC3339Nano)
@@ -41,7 +46,7 @@ func (c *csvWriter) record(r Record) error {
 		r.ActorEmail, r.ActorRole, r.SourceIP, r.RequestID,
 		strconv.FormatInt(r.TargetID, 10),
 		r.TargetEmail, r.TargetName, string(r.Action),
-		sortedParams(r.Params),
+		SortedParams(r.Params),
 		r.Ticket, r.Reason, string(r.Outcome),
 		strconv.Itoa(r.Status), r.Message, completed,
 	}
@@ -53,12 +58,13 @@ func (c *csvWriter) record(r Record) error {
 	}
 	c.n++
 	if c.n%100 == 0 {
-		return c.flush()
+		return c.Flush()
 	}
 	return nil
 }
 
-func (c *csvWriter) flush() error {
+// Flush ends the export.
+func (c *CSVWriter) Flush() error {
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
 		return fmt.Errorf("audit: export: %w", err)

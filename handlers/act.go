@@ -31,7 +31,7 @@ type Target struct {
 	Name  string
 }
 
-// Recorder keeps the audit trail (audit.SQLiteStore, audit.Memory). Begin is
+// Recorder keeps the audit trail (audit/sqlite, or audittest.Memory in tests). Begin is
 // called before OneLogin is; if it fails the action is refused, so nothing
 // happens unrecorded. A refused attempt is a Begin with OutcomeDenied.
 type Recorder interface {

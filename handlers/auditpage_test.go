@@ -19,6 +19,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
 )
@@ -267,7 +268,7 @@ func (c *countingTrail) ExportCSV(ctx context.Context, f audit.Filter, w io.Writ
 // TestAuditPage_invalidFilters are answered 400 with the reason, on the page
 // and the export alike, without reading the trail.
 func TestAuditPage_invalidFilters(t *testing.T) {
-	trail := &countingTrail{Store: audit.NewMemory(nil)}
+	trail := &countingTrail{Store: audittest.NewMemory(nil)}
 	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) { cfg.Audit = trail })
 	cases := []struct{ query, want string }{
 		{"action=drop_tables", "Choose the action from the list."},
@@ -363,7 +364,7 @@ type writeOnlyTrail struct{ handlers.Recorder }
 // TestAuditPage_noReadableTrail: a Recorder without List answers 503.
 func TestAuditPage_noReadableTrail(t *testing.T) {
 	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) {
-		cfg.Audit = writeOnlyTrail{audit.NewMemory(nil)}
+		cfg.Audit = writeOnlyTrail{audittest.NewMemory(nil)}
 	})
 	for _, path := range []string{"/audit", "/audit.csv"} {
 		rec := c.get(path)
@@ -390,7 +391,7 @@ func (b brokenExport) ExportCSV(_ context.Context, _ audit.Filter, w io.Writer) 
 // saving a short file as if it were complete.
 func TestAuditPage_csvBreaksVisibly(t *testing.T) {
 	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) {
-		cfg.Audit = brokenExport{audit.NewMemory(nil)}
+		cfg.Audit = brokenExport{audittest.NewMemory(nil)}
 	})
 	srv := httptest.NewServer(c.http)
 	defer srv.Close()

@@ -16,6 +16,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
@@ -27,8 +28,8 @@ type console struct {
 	t      *testing.T
 	fake   *onelogintest.Server
 	http   http.Handler
-	audit  *audit.FailingStore
-	mem    *audit.Memory
+	audit  *audittest.FailingStore
+	mem    *audittest.Memory
 	logBuf *syncBuffer
 	who    access.Identity
 }
@@ -42,8 +43,8 @@ func newConsole(t *testing.T, role access.Role) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := audit.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
+	mem := audittest.NewMemory(nil)
+	con := &console{t: t, fake: fake, mem: mem, audit: audittest.NewFailing(mem), logBuf: &syncBuffer{},
 		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
 	logger := slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e, err := handlers.New(handlers.Config{

@@ -18,6 +18,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
@@ -68,8 +69,8 @@ func newConsoleCfg(t *testing.T, role access.Role, email string, edit func(*hand
 		t.Fatal(err)
 	}
 	clock := &manualClock{t: meStart}
-	mem := audit.NewMemory(nil, audit.WithClock(clock.Now))
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
+	mem := audittest.NewMemory(nil, audit.WithClock(clock.Now))
+	con := &console{t: t, fake: fake, mem: mem, audit: audittest.NewFailing(mem), logBuf: &syncBuffer{},
 		who: access.Identity{Email: email, Name: "Signed In", Role: role}}
 	cfg := handlers.Config{
 		OneLogin:  ol,

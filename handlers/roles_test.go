@@ -2,11 +2,12 @@ package handlers_test
 
 import (
 	"context"
-	"github.com/PuerkitoBio/goquery"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"

@@ -18,6 +18,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
@@ -103,8 +104,8 @@ func newConsoleWith(t *testing.T, role access.Role, o consoleOptions) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := audit.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
+	mem := audittest.NewMemory(nil)
+	con := &console{t: t, fake: fake, mem: mem, audit: audittest.NewFailing(mem), logBuf: &syncBuffer{},
 		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
 	var rec handlers.Recorder = con.audit
 	if o.audit != nil {
@@ -946,7 +947,7 @@ func TestUser_history(t *testing.T) {
 		t.Error("unreadable history not marked missing")
 	}
 
-	plain := newConsoleWith(t, access.RoleViewer, consoleOptions{audit: recorderOnly{audit.NewMemory(nil)}})
+	plain := newConsoleWith(t, access.RoleViewer, consoleOptions{audit: recorderOnly{audittest.NewMemory(nil)}})
 	d = doc(t, plain.get("/users/"+id(target)))
 	if d.Find(`[data-testid="history-off"]`).Length() != 1 {
 		t.Error("without a readable trail the panel should say so")

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/breaker"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
@@ -196,7 +197,7 @@ func TestWatchBreaker(t *testing.T) {
 
 func TestAudit_countsFailedWritesAndPassesReadsThrough(t *testing.T) {
 	m := New()
-	inner := audit.NewFailing(audit.NewMemory(nil))
+	inner := audittest.NewFailing(audittest.NewMemory(nil))
 	s := m.Audit(inner)
 	ctx := context.Background()
 	rec := audit.Record{ActorEmail: "a@example.com", Action: "unlock", TargetID: 7}

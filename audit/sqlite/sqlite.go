@@ -1,4 +1,6 @@
-package audit
+// Package sqlite keeps the audit trail in an embedded SQLite file: the
+// store for a single node and the demo.
+package sqlite
 
 import (
 	"context"
@@ -13,17 +15,18 @@ import (
 	"time"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
-// SQLiteStore is the default Store: one SQLite file in WAL mode.
+// Store is the audit.Store: one SQLite file in WAL mode.
 //
 // It keeps two pools on the file: a single writer connection, so writes
 // never contend with each other for SQLite's one write lock, and a few
 // read-only connections, so a long CSV export never holds up the Begin of an
 // action being taken meanwhile.
-type SQLiteStore struct {
+type Store struct {
 	w, r *sql.DB
 	// forTarget is prepared once: every user page asks it, and parsing the
 	// SQL each time was a tenth of that page's CPU.
@@ -33,7 +36,7 @@ type SQLiteStore struct {
 	closed    atomic.Bool
 }
 
-var _ Store = (*SQLiteStore)(nil)
+var _ audit.Store = (*Store)(nil)
 
 // migrations build the schema; user_version records how many have run, so
 // a newer binary can add steps and older files catch up on open.
@@ -64,17 +67,17 @@ var migrations = []string{
 	CREATE INDEX audit_time   ON audit_records (time_us);`,
 }
 
-// OpenSQLite opens (creating if needed) the audit database at path and
+// Open opens (creating if needed) the audit database at path and
 // brings its schema up to date. Each record is also logged to logger (nil
 // discards).
-func OpenSQLite(path string, logger *slog.Logger, opts ...Option) (*SQLiteStore, error) {
+func Open(path string, logger *slog.Logger, opts ...audit.Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("audit: database path is empty")
 	}
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("audit: database path %q must not contain '?' or '#'", path)
 	}
-	o := buildOptions(opts)
+	o := audit.NewOptions(opts)
 	const common = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	w, err := sql.Open("sqlite", path+"?"+common+"&_txlock=immediate")
 	if err != nil {
@@ -103,7 +106,7 @@ func OpenSQLite(path string, logger *slog.Logger, opts ...Option) (*SQLiteStore,
 		r.Close()
 		return nil, fmt.Errorf("audit: prepare queries for %s: %w", path, err)
 	}
-	return &SQLiteStore{w: w, r: r, forTarget: forTarget, log: orDiscard(logger), now: o.now}, nil
+	return &Store{w: w, r: r, forTarget: forTarget, log: audit.OrDiscard(logger), now: o.Now}, nil
 }
 
 func migrate(db *sql.DB) error {
@@ -132,19 +135,19 @@ func migrate(db *sql.DB) error {
 	return tx.Commit()
 }
 
-func (s *SQLiteStore) check() error {
+func (s *Store) check() error {
 	if s.closed.Load() {
-		return ErrClosed
+		return audit.ErrClosed
 	}
 	return nil
 }
 
 // Begin implements Store.
-func (s *SQLiteStore) Begin(ctx context.Context, rec Record) (int64, error) {
+func (s *Store) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	rec, err := prepare(rec, s.now())
+	rec, err := audit.Prepare(rec, s.now())
 	if err != nil {
 		return 0, err
 	}
@@ -170,16 +173,16 @@ func (s *SQLiteStore) Begin(ctx context.Context, rec Record) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
 	}
-	logBegin(ctx, s.log, rec)
+	audit.LogBegin(ctx, s.log, rec)
 	return rec.ID, nil
 }
 
 // Complete implements Store.
-func (s *SQLiteStore) Complete(ctx context.Context, id int64, res Result) error {
+func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	res, err := prepareResult(res)
+	res, err := audit.PrepareResult(res)
 	if err != nil {
 		return err
 	}
@@ -200,13 +203,13 @@ func (s *SQLiteStore) Complete(ctx context.Context, id int64, res Result) error 
 		err := s.w.QueryRowContext(ctx, `SELECT outcome FROM audit_records WHERE id = ?`, id).Scan(&outcome)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("%w: %d", ErrNotFound, id)
+			return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
 		case err != nil:
 			return fmt.Errorf("audit: complete record %d: %w", id, err)
 		}
-		return fmt.Errorf("%w: %d is %s", ErrCompleted, id, outcome)
+		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, outcome)
 	}
-	logComplete(ctx, s.log, id, res)
+	audit.LogComplete(ctx, s.log, id, res)
 	return nil
 }
 
@@ -215,14 +218,14 @@ const columns = `id, time_us, actor_email, actor_role, source_ip, request_id, ta
 
 // where builds the WHERE clause for a filter. withCursor adds the keyset
 // condition used by List but not by the export.
-func where(f Filter, withCursor bool) (string, []any) {
+func where(f audit.Filter, withCursor bool) (string, []any) {
 	var conds []string
 	var args []any
 	if a := strings.TrimSpace(f.Actor); a != "" {
 		conds = append(conds, "actor_email = ? COLLATE NOCASE")
 		args = append(args, a)
 	}
-	if id, ok := f.targetID(); ok {
+	if id, ok := f.TargetUserID(); ok {
 		conds = append(conds, "target_id = ?")
 		args = append(args, id)
 	} else if t := strings.TrimSpace(f.Target); t != "" {
@@ -257,9 +260,9 @@ func where(f Filter, withCursor bool) (string, []any) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scanRecord(sc scanner) (Record, error) {
+func scanRecord(sc scanner) (audit.Record, error) {
 	var (
-		r               Record
+		r               audit.Record
 		timeUS          int64
 		action, outcome string
 		params          string
@@ -273,7 +276,7 @@ func scanRecord(sc scanner) (Record, error) {
 	}
 	r.Time = time.UnixMicro(timeUS).UTC()
 	r.Action = access.Action(action)
-	r.Outcome = Outcome(outcome)
+	r.Outcome = audit.Outcome(outcome)
 	if completedUS.Valid {
 		r.CompletedAt = time.UnixMicro(completedUS.Int64).UTC()
 	}
@@ -284,29 +287,29 @@ func scanRecord(sc scanner) (Record, error) {
 }
 
 // List implements Store.
-func (s *SQLiteStore) List(ctx context.Context, f Filter) (Page, error) {
+func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	if err := s.check(); err != nil {
-		return Page{}, err
+		return audit.Page{}, err
 	}
-	limit := f.limit()
+	limit := f.PageSize()
 	cond, args := where(f, true)
 	// One extra row tells whether an older page exists.
 	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+
 		" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
 	if err != nil {
-		return Page{}, fmt.Errorf("audit: list: %w", err)
+		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
 	defer rows.Close()
-	var p Page
+	var p audit.Page
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
-			return Page{}, fmt.Errorf("audit: list: %w", err)
+			return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 		}
 		p.Records = append(p.Records, r)
 	}
 	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("audit: list: %w", err)
+		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
 	if len(p.Records) > limit {
 		p.Records = p.Records[:limit]
@@ -316,17 +319,17 @@ func (s *SQLiteStore) List(ctx context.Context, f Filter) (Page, error) {
 }
 
 // ForTarget implements Store.
-func (s *SQLiteStore) ForTarget(ctx context.Context, targetID int64, limit int) ([]Record, error) {
+func (s *Store) ForTarget(ctx context.Context, targetID int64, limit int) ([]audit.Record, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	limit = Filter{Limit: limit}.limit()
+	limit = audit.Filter{Limit: limit}.PageSize()
 	rows, err := s.forTarget.QueryContext(ctx, targetID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
 	}
 	defer rows.Close()
-	var out []Record
+	var out []audit.Record
 	for rows.Next() {
 		r, err := scanRecord(rows)
 		if err != nil {
@@ -342,7 +345,7 @@ func (s *SQLiteStore) ForTarget(ctx context.Context, targetID int64, limit int) 
 
 // ExportCSV implements Store. Rows stream from the database to w without
 // being collected in memory.
-func (s *SQLiteStore) ExportCSV(ctx context.Context, f Filter, w io.Writer) error {
+func (s *Store) ExportCSV(ctx context.Context, f audit.Filter, w io.Writer) error {
 	if err := s.check(); err != nil {
 		return err
 	}
@@ -352,8 +355,8 @@ func (s *SQLiteStore) ExportCSV(ctx context.Context, f Filter, w io.Writer) erro
 		return fmt.Errorf("audit: export: %w", err)
 	}
 	defer rows.Close()
-	cw := newCSVWriter(w)
-	if err := cw.header(); err != nil {
+	cw := audit.NewCSVWriter(w)
+	if err := cw.Header(); err != nil {
 		return err
 	}
 	for rows.Next() {
@@ -361,18 +364,18 @@ func (s *SQLiteStore) ExportCSV(ctx context.Context, f Filter, w io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("audit: export: %w", err)
 		}
-		if err := cw.record(r); err != nil {
+		if err := cw.Record(r); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
-	return cw.flush()
+	return cw.Flush()
 }
 
-// Close implements Store. Later calls fail with ErrClosed.
-func (s *SQLiteStore) Close() error {
+// Close implements Store. Later calls fail with audit.ErrClosed.
+func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}

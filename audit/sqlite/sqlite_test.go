@@ -1,13 +1,18 @@
-package audit
+package sqlite
 
 import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/audit/audittest"
 )
 
 // TestSQLite_survivesRestart closes the file mid-trail and reopens it, as a
@@ -15,12 +20,12 @@ import (
 func TestSQLite_survivesRestart(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "audit.db")
-	s, err := OpenSQLite(path, nil)
+	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	done, _ := s.Begin(ctx, lockRecord())
-	if err := s.Complete(ctx, done, Result{Outcome: OutcomeSucceeded, Status: 200}); err != nil {
+	if err := s.Complete(ctx, done, audit.Result{Outcome: audit.OutcomeSucceeded, Status: 200}); err != nil {
 		t.Fatal(err)
 	}
 	pending, _ := s.Begin(ctx, lockRecord())
@@ -28,7 +33,7 @@ func TestSQLite_survivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	s, err = OpenSQLite(path, nil)
+	s, err = Open(path, nil)
 	if err != nil {
 		t.Fatalf("reopen: %v", err)
 	}
@@ -37,11 +42,11 @@ func TestSQLite_survivesRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[1].ID != done || got[1].Outcome != OutcomeSucceeded || got[0].Outcome != OutcomePending {
+	if len(got) != 2 || got[1].ID != done || got[1].Outcome != audit.OutcomeSucceeded || got[0].Outcome != audit.OutcomePending {
 		t.Fatalf("after reopen: %+v", got)
 	}
 	// The attempt interrupted by the restart can still be completed.
-	if err := s.Complete(ctx, pending, Result{Outcome: OutcomeFailed, Message: "interrupted"}); err != nil {
+	if err := s.Complete(ctx, pending, audit.Result{Outcome: audit.OutcomeFailed, Message: "interrupted"}); err != nil {
 		t.Fatal(err)
 	}
 	next, _ := s.Begin(ctx, lockRecord())
@@ -52,7 +57,7 @@ func TestSQLite_survivesRestart(t *testing.T) {
 
 func TestSQLite_walMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.db")
-	s, err := OpenSQLite(path, nil)
+	s, err := Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,23 +85,23 @@ func TestSQLite_refusesNewerSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := OpenSQLite(path, nil); err == nil || !strings.Contains(err.Error(), "newer") {
+	if _, err := Open(path, nil); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("OpenSQLite on a newer schema: %v", err)
 	}
 }
 
 func TestSQLite_badPath(t *testing.T) {
 	for _, p := range []string{"", "x.db?mode=ro", filepath.Join(t.TempDir(), "missing-dir", "a.db")} {
-		if s, err := OpenSQLite(p, nil); err == nil {
+		if s, err := Open(p, nil); err == nil {
 			s.Close()
-			t.Errorf("OpenSQLite(%q) succeeded", p)
+			t.Errorf("Open(%q) succeeded", p)
 		}
 	}
 }
 
 func TestSQLite_clockAndContext(t *testing.T) {
 	now := time.Date(2025, 1, 2, 3, 4, 5, 6000, time.UTC)
-	s, err := OpenSQLite(filepath.Join(t.TempDir(), "a.db"), nil, WithClock(func() time.Time { return now }))
+	s, err := Open(filepath.Join(t.TempDir(), "a.db"), nil, audit.WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,5 +118,23 @@ func TestSQLite_clockAndContext(t *testing.T) {
 	cancel()
 	if _, err := s.Begin(cancelled, lockRecord()); !errors.Is(err, context.Canceled) {
 		t.Errorf("Begin with cancelled context: %v", err)
+	}
+}
+
+func TestSQLite_conforms(t *testing.T) {
+	audittest.Conformance(t, func(t *testing.T, log *slog.Logger) audit.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "audit.db"), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func lockRecord() audit.Record {
+	return audit.Record{
+		ActorEmail: "ann@example.com", ActorRole: "helpdesk", TargetID: 42, TargetEmail: "bob@example.com",
+		Action: access.Lock, Params: map[string]string{"minutes": "30"}, Ticket: "INC-1",
 	}
 }

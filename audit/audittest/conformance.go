@@ -1,0 +1,535 @@
+package audittest
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
+)
+
+// Opener opens a fresh, empty store for one test; log may be nil.
+type Opener func(t *testing.T, log *slog.Logger) audit.Store
+
+// Conformance is the behaviour every audit.Store shares. Each store's tests
+// call it with a way to open an empty store, so the memory store stays a
+// faithful stand-in for the real ones and a new backend is held to the
+// same rules.
+func Conformance(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, open Opener)
+	}{
+		{"beginComplete", beginComplete},
+		{"completeNamesTheCreatedTarget", completeNamesTheCreatedTarget},
+		{"deniedIsCompleteAtOnce", deniedIsCompleteAtOnce},
+		{"invalidRecords", invalidRecords},
+		{"secretParamsRefused", secretParamsRefused},
+		{"listFiltersAndPages", listFiltersAndPages},
+		{"exportCSV", exportCSV},
+		{"concurrentWrites", concurrentWrites},
+		{"failing", failing},
+		{"closed", closed},
+		{"logLines", logLines},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
+	}
+}
+
+var t0 = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+func lockRecord() audit.Record {
+	return audit.Record{
+		ActorEmail: "ann@example.com", ActorRole: "helpdesk",
+		SourceIP: "10.0.0.7", RequestID: "req-1",
+		TargetID: 42, TargetEmail: "bob@example.com", TargetName: "Bob Example",
+		Action: access.Lock, Params: map[string]string{"minutes": "30"},
+		Ticket: "INC-1",
+	}
+}
+
+func beginComplete(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	id, err := s.Begin(ctx, lockRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ForTarget(ctx, 42, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != id || got[0].Outcome != audit.OutcomePending || !got[0].CompletedAt.IsZero() {
+		t.Fatalf("after Begin: %+v", got)
+	}
+	if got[0].Time.IsZero() {
+		t.Error("Begin did not stamp the time")
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeFailed, Status: 400, Message: "bad request"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ForTarget(ctx, 42, 10)
+	if len(got) != 1 {
+		t.Fatalf("Complete added a record: %d records", len(got))
+	}
+	r := got[0]
+	want := lockRecord()
+	if r.Outcome != audit.OutcomeFailed || r.Status != 400 || r.Message != "bad request" || r.CompletedAt.IsZero() ||
+		r.ActorEmail != want.ActorEmail || r.ActorRole != want.ActorRole || r.SourceIP != want.SourceIP ||
+		r.RequestID != want.RequestID || r.TargetEmail != want.TargetEmail || r.TargetName != want.TargetName ||
+		r.Action != want.Action || r.Params["minutes"] != "30" || r.Ticket != "INC-1" {
+		t.Errorf("completed record = %+v", r)
+	}
+
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); !errors.Is(err, audit.ErrCompleted) {
+		t.Errorf("second Complete: %v, want ErrCompleted", err)
+	}
+	if err := s.Complete(ctx, id+100, audit.Result{Outcome: audit.OutcomeSucceeded}); !errors.Is(err, audit.ErrNotFound) {
+		t.Errorf("Complete unknown id: %v, want ErrNotFound", err)
+	}
+	id2, _ := s.Begin(ctx, lockRecord())
+	for _, o := range []audit.Outcome{"", audit.OutcomePending, "maybe"} {
+		if err := s.Complete(ctx, id2, audit.Result{Outcome: o}); !errors.Is(err, audit.ErrInvalid) {
+			t.Errorf("Complete with outcome %q: %v, want ErrInvalid", o, err)
+		}
+	}
+}
+
+// A created person's id is known only when OneLogin answers: Complete
+// names them, and their history then holds the record.
+func completeNamesTheCreatedTarget(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	r := lockRecord()
+	r.Action, r.TargetID, r.Params = access.CreateUser, 0, map[string]string{"email": "new@example.com"}
+	id, err := s.Begin(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded, Status: 200, TargetID: 7001}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ForTarget(ctx, 7001, 10)
+	if len(got) != 1 || got[0].ID != id || got[0].TargetEmail != r.TargetEmail {
+		t.Fatalf("history of the created person: %+v", got)
+	}
+	// A result without an id keeps the record's target.
+	id2, _ := s.Begin(ctx, lockRecord())
+	if err := s.Complete(ctx, id2, audit.Result{Outcome: audit.OutcomeSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.ForTarget(ctx, 42, 10); len(got) != 1 || got[0].ID != id2 {
+		t.Errorf("history of 42: %+v", got)
+	}
+	id3, _ := s.Begin(ctx, lockRecord())
+	if err := s.Complete(ctx, id3, audit.Result{Outcome: audit.OutcomeSucceeded, TargetID: -1}); !errors.Is(err, audit.ErrInvalid) {
+		t.Errorf("negative target id: %v, want ErrInvalid", err)
+	}
+}
+
+func deniedIsCompleteAtOnce(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	r := lockRecord()
+	r.Outcome = audit.OutcomeDenied
+	r.Reason = "role viewer may not lock"
+	id, err := s.Begin(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ForTarget(ctx, 42, 1)
+	if got[0].Outcome != audit.OutcomeDenied || got[0].CompletedAt.IsZero() || got[0].Reason != r.Reason {
+		t.Errorf("denied record = %+v", got[0])
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); !errors.Is(err, audit.ErrCompleted) {
+		t.Errorf("Complete of denied record: %v", err)
+	}
+}
+
+func invalidRecords(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	noAction := lockRecord()
+	noAction.Action = ""
+	badOutcome := lockRecord()
+	badOutcome.Outcome = "meh"
+	tooMany := lockRecord()
+	tooMany.Params = map[string]string{}
+	for i := range audit.MaxParams + 1 {
+		tooMany.Params[fmt.Sprint("p", i)] = "x"
+	}
+	for name, r := range map[string]audit.Record{"no action": noAction, "bad outcome": badOutcome, "too many params": tooMany} {
+		if _, err := s.Begin(ctx, r); !errors.Is(err, audit.ErrInvalid) {
+			t.Errorf("%s: %v, want ErrInvalid", name, err)
+		}
+	}
+	long := lockRecord()
+	long.Reason = strings.Repeat("é", audit.MaxFieldLen) // 2 bytes each
+	if _, err := s.Begin(ctx, long); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ForTarget(ctx, 42, 1)
+	if n := len(got[0].Reason); n > audit.MaxFieldLen || n < audit.MaxFieldLen-1 || !strings.HasPrefix(long.Reason, got[0].Reason) {
+		t.Errorf("long reason stored as %d bytes", n)
+	}
+}
+
+func secretParamsRefused(t *testing.T, open Opener) {
+	const secretValue = "Hunter2-s3cret-value"
+	keys := []string{"password", "New_Password", "PASSWORD_CONFIRMATION", "passwd", "hash", "password_hash",
+		"Salt", "mfa_token", "TOKEN", "otp", "client_secret", "apiSecret", "hash_algorithm"}
+	var logs bytes.Buffer
+	s := open(t, slog.New(slog.NewJSONHandler(&logs, nil)))
+	ctx := context.Background()
+	for _, key := range keys {
+		r := lockRecord()
+		r.Params = map[string]string{"minutes": "5", key: secretValue}
+		id, err := s.Begin(ctx, r)
+		if !errors.Is(err, audit.ErrSecretParam) {
+			t.Errorf("key %q: Begin = %d, %v; want ErrSecretParam", key, id, err)
+			continue
+		}
+		if strings.Contains(err.Error(), secretValue) {
+			t.Errorf("key %q: error repeats the value: %v", key, err)
+		}
+	}
+	if got, _ := s.ForTarget(ctx, 42, 100); len(got) != 0 {
+		t.Errorf("refused records were stored: %+v", got)
+	}
+	var csvOut bytes.Buffer
+	if err := s.ExportCSV(ctx, audit.Filter{}, &csvOut); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(logs.String()+csvOut.String(), secretValue) {
+		t.Error("secret value reached the log or the export")
+	}
+	// Ordinary parameters pass.
+	r := lockRecord()
+	r.Params = map[string]string{"minutes": "5", "roles_added": "7,9", "state": "1", "Reusable": "true"}
+	if _, err := s.Begin(ctx, r); err != nil {
+		t.Errorf("ordinary params refused: %v", err)
+	}
+}
+
+// seed writes 30 records: actors alternate, targets cycle over three users,
+// one record a minute from t0.
+func seed(t *testing.T, s audit.Store) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	actors := []string{"ann@example.com", "Carl@Example.com"}
+	targets := []struct {
+		id    int64
+		email string
+	}{{1, "one@example.com"}, {2, "two@example.com"}, {3, "three@example.com"}}
+	actions := []access.Action{access.Unlock, access.Lock, access.ResetPassword}
+	var ids []int64
+	for i := range 30 {
+		tg := targets[i%3]
+		r := audit.Record{
+			Time:       t0.Add(time.Duration(i) * time.Minute),
+			ActorEmail: actors[i%2], ActorRole: "helpdesk",
+			TargetID: tg.id, TargetEmail: tg.email, TargetName: "User " + tg.email,
+			Action: actions[(i/3)%3], Params: map[string]string{"i": fmt.Sprint(i)},
+		}
+		if i%5 == 0 {
+			r.Outcome = audit.OutcomeDenied
+		}
+		id, err := s.Begin(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func listFiltersAndPages(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	ids := seed(t, s)
+
+	// Paging walks every record exactly once, newest first.
+	var seen []int64
+	f := audit.Filter{Limit: 7}
+	for pages := 0; ; pages++ {
+		if pages > 10 {
+			t.Fatal("paging does not end")
+		}
+		p, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Records) > 7 {
+			t.Fatalf("page of %d records, limit 7", len(p.Records))
+		}
+		for _, r := range p.Records {
+			seen = append(seen, r.ID)
+		}
+		if p.Next == 0 {
+			break
+		}
+		f.Before = p.Next
+	}
+	if len(seen) != len(ids) {
+		t.Fatalf("paging saw %d records, want %d", len(seen), len(ids))
+	}
+	for i := range seen {
+		if seen[i] != ids[len(ids)-1-i] {
+			t.Fatalf("paging order: got %v", seen)
+		}
+	}
+	// An exact fit leaves no next page.
+	if p, _ := s.List(ctx, audit.Filter{Limit: 30}); len(p.Records) != 30 || p.Next != 0 {
+		t.Errorf("exact page: %d records, next %d", len(p.Records), p.Next)
+	}
+
+	count := func(f audit.Filter) int {
+		t.Helper()
+		f.Limit = audit.MaxPageSize
+		p, err := s.List(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range p.Records {
+			if !f.Match(r) && (f.Before <= 0 || r.ID < f.Before) {
+				t.Errorf("filter %+v returned non-matching %+v", f, r)
+			}
+		}
+		return len(p.Records)
+	}
+	tests := []struct {
+		name string
+		f    audit.Filter
+		want int
+	}{
+		{"all", audit.Filter{}, 30},
+		{"actor", audit.Filter{Actor: "ann@example.com"}, 15},
+		{"actor case-insensitive", audit.Filter{Actor: "CARL@example.COM"}, 15},
+		{"unknown actor", audit.Filter{Actor: "nobody@example.com"}, 0},
+		{"target id", audit.Filter{Target: "2"}, 10},
+		{"target email", audit.Filter{Target: "THREE@example.com"}, 10},
+		{"action", audit.Filter{Action: access.Lock}, 9},
+		{"outcome", audit.Filter{Outcome: audit.OutcomeDenied}, 6},
+		{"from", audit.Filter{From: t0.Add(20 * time.Minute)}, 10},
+		{"to is exclusive", audit.Filter{To: t0.Add(10 * time.Minute)}, 10},
+		{"range", audit.Filter{From: t0.Add(5 * time.Minute), To: t0.Add(8 * time.Minute)}, 3},
+		{"combined", audit.Filter{Actor: "ann@example.com", Target: "1"}, 5},
+	}
+	for _, tc := range tests {
+		if got := count(tc.f); got != tc.want {
+			t.Errorf("%s: %d records, want %d", tc.name, got, tc.want)
+		}
+	}
+
+	recent, err := s.ForTarget(ctx, 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recent) != 4 || recent[0].ID != ids[27] || recent[3].ID != ids[18] {
+		t.Errorf("ForTarget(1, 4) = %v", recentIDs(recent))
+	}
+}
+
+func recentIDs(rs []audit.Record) []int64 {
+	var out []int64
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func exportCSV(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	seed(t, s)
+	r := lockRecord()
+	r.TargetName = "=HYPERLINK(\"http://evil\")"
+	r.Params = map[string]string{"b": "2", "a": "1"}
+	if _, err := s.Begin(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	// Before and Limit do not apply to the export.
+	if err := s.ExportCSV(ctx, audit.Filter{Before: 5, Limit: 1}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 32 {
+		t.Fatalf("%d rows, want header + 31", len(rows))
+	}
+	if strings.Join(rows[0], ",") != strings.Join(audit.CSVHeader, ",") {
+		t.Errorf("header = %v", rows[0])
+	}
+	first := rows[1] // newest first
+	col := func(name string) string {
+		for i, h := range audit.CSVHeader {
+			if h == name {
+				return first[i]
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return ""
+	}
+	if col("target_name") != "'=HYPERLINK(\"http://evil\")" {
+		t.Errorf("formula not defused: %q", col("target_name"))
+	}
+	if col("params") != "a=1; b=2" || col("action") != "lock" || col("outcome") != "pending" || col("target_id") != "42" {
+		t.Errorf("row = %v", first)
+	}
+
+	buf.Reset()
+	if err := s.ExportCSV(ctx, audit.Filter{Target: "bob@example.com"}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ := csv.NewReader(&buf).ReadAll(); len(rows) != 2 {
+		t.Errorf("filtered export: %d rows, want 2", len(rows))
+	}
+}
+
+func concurrentWrites(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	ids := make(chan int64, workers*each)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				r := lockRecord()
+				r.TargetID = int64(w)
+				id, err := s.Begin(ctx, r)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				ids <- id
+				if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded, Status: 200}); err != nil {
+					errs <- err
+				}
+				if i%5 == 0 {
+					if _, err := s.List(ctx, audit.Filter{Limit: 5}); err != nil {
+						errs <- err
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	close(ids)
+	for err := range errs {
+		t.Error(err)
+	}
+	unique := map[int64]bool{}
+	for id := range ids {
+		if unique[id] {
+			t.Errorf("id %d handed out twice", id)
+		}
+		unique[id] = true
+	}
+	p, _ := s.List(ctx, audit.Filter{Limit: audit.MaxPageSize, Outcome: audit.OutcomeSucceeded})
+	if len(unique) != workers*each || len(p.Records) != workers*each {
+		t.Errorf("%d ids, %d succeeded records; want %d", len(unique), len(p.Records), workers*each)
+	}
+}
+
+func failing(t *testing.T, open Opener) {
+	inner := open(t, nil)
+	ctx := context.Background()
+	s := NewFailing(inner)
+	id, err := s.Begin(ctx, lockRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Fail(true)
+	if _, err := s.Begin(ctx, lockRecord()); !errors.Is(err, audit.ErrUnavailable) {
+		t.Errorf("Begin: %v", err)
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); !errors.Is(err, audit.ErrUnavailable) {
+		t.Errorf("Complete: %v", err)
+	}
+	if _, err := s.List(ctx, audit.Filter{}); !errors.Is(err, audit.ErrUnavailable) {
+		t.Errorf("List: %v", err)
+	}
+	if _, err := s.ForTarget(ctx, 42, 1); !errors.Is(err, audit.ErrUnavailable) {
+		t.Errorf("ForTarget: %v", err)
+	}
+	if err := s.ExportCSV(ctx, audit.Filter{}, &bytes.Buffer{}); !errors.Is(err, audit.ErrUnavailable) {
+		t.Errorf("ExportCSV: %v", err)
+	}
+	s.Fail(false)
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); err != nil {
+		t.Errorf("Complete after recovery: %v", err)
+	}
+	if got, _ := inner.ForTarget(ctx, 42, 10); len(got) != 1 {
+		t.Errorf("failed Begin reached the inner store: %d records", len(got))
+	}
+}
+
+func closed(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	id, _ := s.Begin(ctx, lockRecord())
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Begin(ctx, lockRecord()); !errors.Is(err, audit.ErrClosed) {
+		t.Errorf("Begin after Close: %v", err)
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); !errors.Is(err, audit.ErrClosed) {
+		t.Errorf("Complete after Close: %v", err)
+	}
+	if _, err := s.List(ctx, audit.Filter{}); !errors.Is(err, audit.ErrClosed) {
+		t.Errorf("List after Close: %v", err)
+	}
+}
+
+func logLines(t *testing.T, open Opener) {
+	var logs bytes.Buffer
+	s := open(t, slog.New(slog.NewJSONHandler(&logs, nil)))
+	ctx := context.Background()
+	id, err := s.Begin(ctx, lockRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded, Status: 200}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d log lines, want 2:\n%s", len(lines), logs.String())
+	}
+	var begin, done map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &begin); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &done); err != nil {
+		t.Fatal(err)
+	}
+	if begin["audit_id"] != float64(id) || begin["actor_email"] != "ann@example.com" ||
+		begin["action"] != "lock" || begin["outcome"] != "pending" || begin["target_id"] != float64(42) {
+		t.Errorf("begin line = %v", begin)
+	}
+	if p, _ := begin["params"].(map[string]any); p["minutes"] != "30" {
+		t.Errorf("begin params = %v", begin["params"])
+	}
+	if done["audit_id"] != float64(id) || done["outcome"] != "succeeded" || done["status"] != float64(200) {
+		t.Errorf("complete line = %v", done)
+	}
+}

@@ -1,0 +1,171 @@
+package audittest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"sync"
+	"time"
+
+	"onelogin-helpdesk/audit"
+)
+
+// Memory is a audit.Store held in memory, for tests of other packages. It applies
+// the same validation as SQLiteStore, so a test against Memory catches a
+// secret parameter just as production would.
+type Memory struct {
+	mu      sync.Mutex
+	records []audit.Record // in id order; id = index+1
+	log     *slog.Logger
+	now     func() time.Time
+	closed  bool
+}
+
+var _ audit.Store = (*Memory)(nil)
+
+// NewMemory returns an empty in-memory store. logger may be nil.
+func NewMemory(logger *slog.Logger, opts ...audit.Option) *Memory {
+	o := audit.NewOptions(opts)
+	return &Memory{log: audit.OrDiscard(logger), now: o.Now}
+}
+
+// Begin implements audit.Store.
+func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
+	rec, err := audit.Prepare(rec, m.now())
+	if err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return 0, audit.ErrClosed
+	}
+	rec.ID = int64(len(m.records) + 1)
+	m.records = append(m.records, rec)
+	m.mu.Unlock()
+	audit.LogBegin(ctx, m.log, rec)
+	return rec.ID, nil
+}
+
+// Complete implements audit.Store.
+func (m *Memory) Complete(ctx context.Context, id int64, res audit.Result) error {
+	res, err := audit.PrepareResult(res)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return audit.ErrClosed
+	}
+	if id < 1 || id > int64(len(m.records)) {
+		m.mu.Unlock()
+		return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
+	}
+	r := &m.records[id-1]
+	if r.Outcome != audit.OutcomePending {
+		m.mu.Unlock()
+		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, r.Outcome)
+	}
+	r.Outcome, r.Status, r.Message = res.Outcome, res.Status, res.Message
+	if res.TargetID > 0 {
+		r.TargetID = res.TargetID
+	}
+	r.CompletedAt = m.now().UTC()
+	m.mu.Unlock()
+	audit.LogComplete(ctx, m.log, id, res)
+	return nil
+}
+
+// copyRecord keeps callers from mutating the stored params map.
+func copyRecord(r audit.Record) audit.Record {
+	r.Params = maps.Clone(r.Params)
+	return r
+}
+
+// List implements audit.Store.
+func (m *Memory) List(_ context.Context, f audit.Filter) (audit.Page, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return audit.Page{}, audit.ErrClosed
+	}
+	limit := f.PageSize()
+	var p audit.Page
+	for i := len(m.records) - 1; i >= 0; i-- {
+		r := m.records[i]
+		if !f.Match(r) || f.Before > 0 && r.ID >= f.Before {
+			continue
+		}
+		if len(p.Records) == limit {
+			p.Next = p.Records[limit-1].ID
+			break
+		}
+		p.Records = append(p.Records, copyRecord(r))
+	}
+	return p, nil
+}
+
+// ForTarget implements audit.Store.
+func (m *Memory) ForTarget(_ context.Context, targetID int64, limit int) ([]audit.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, audit.ErrClosed
+	}
+	limit = audit.Filter{Limit: limit}.PageSize()
+	var out []audit.Record
+	for i := len(m.records) - 1; i >= 0 && len(out) < limit; i-- {
+		if m.records[i].TargetID == targetID {
+			out = append(out, copyRecord(m.records[i]))
+		}
+	}
+	return out, nil
+}
+
+// ExportCSV implements audit.Store.
+func (m *Memory) ExportCSV(_ context.Context, f audit.Filter, w io.Writer) error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return audit.ErrClosed
+	}
+	var matched []audit.Record
+	for i := len(m.records) - 1; i >= 0; i-- {
+		if f.Match(m.records[i]) {
+			matched = append(matched, copyRecord(m.records[i]))
+		}
+	}
+	m.mu.Unlock()
+	cw := audit.NewCSVWriter(w)
+	if err := cw.Header(); err != nil {
+		return err
+	}
+	for _, r := range matched {
+		if err := cw.Record(r); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// Close implements audit.Store.
+func (m *Memory) Close() error {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	return nil
+}
+
+// Records returns every record, oldest first, for assertions in tests.
+func (m *Memory) Records() []audit.Record {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]audit.Record, len(m.records))
+	for i, r := range m.records {
+		out[i] = copyRecord(r)
+	}
+	return out
+}

@@ -1,0 +1,12 @@
+package audittest
+
+import (
+	"log/slog"
+	"testing"
+
+	"onelogin-helpdesk/audit"
+)
+
+func TestMemory_conforms(t *testing.T) {
+	Conformance(t, func(t *testing.T, log *slog.Logger) audit.Store { return NewMemory(log) })
+}
