@@ -32,16 +32,6 @@ func (r Role) String() string {
 	return "none"
 }
 
-// ParseRole is the inverse of Role.String; unknown names give RoleNone.
-func ParseRole(s string) Role {
-	for r := RoleEmployee; r <= RoleAdmin; r++ {
-		if r.String() == s {
-			return r
-		}
-	}
-	return RoleNone
-}
-
 // Action is one thing the console can do. Its string is the name used in
 // audit records and metrics.
 type Action string

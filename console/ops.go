@@ -73,8 +73,7 @@ func (o *ops) clientOptions(timeout time.Duration, base http.RoundTripper) []cli
 		// Every exchange, token requests included, runs under a context
 		// deadline of this timeout, which also covers reading the answer.
 		// No http.Client.Timeout on top: net/http implements it with two
-		// more goroutines and a timer per call, which at a hundred
-		// concurrent pages was a fifth of the console's goroutines.
+		// more goroutines and a timer per call.
 		client.WithTimeout(timeout),
 		client.WithHTTPClient(&http.Client{Transport: o.breaker.Transport(base)}),
 		client.WithObserver(o.metrics),

@@ -51,29 +51,9 @@ func (d *directory) Roles(ctx context.Context) ([]client.Role, error) {
 	})
 }
 
-// RoleNames maps role ids to names.
-func (d *directory) RoleNames(ctx context.Context) (map[int64]string, error) {
-	roles, err := d.Roles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[int64]string, len(roles))
-	for _, r := range roles {
-		m[r.ID] = r.Name
-	}
-	return m, nil
-}
-
 // CustomAttributes returns the shortnames of the tenant's custom attributes.
 func (d *directory) CustomAttributes(ctx context.Context) ([]string, error) {
 	return cached(ctx, d, &d.attrs, &d.attrsAt, &d.attrsCall, d.ol.CustomAttributeNames)
-}
-
-// Forget drops the cache, after an action that changes what it holds.
-func (d *directory) Forget() {
-	d.mu.Lock()
-	d.rolesAt, d.attrsAt = time.Time{}, time.Time{}
-	d.mu.Unlock()
 }
 
 func cached[T any](ctx context.Context, d *directory, val *T, at *time.Time, inflight **call[T], fetch func(context.Context) (T, error)) (T, error) {

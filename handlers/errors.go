@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,6 +14,11 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/views"
 )
+
+// StatusClientClosedRequest is the status recorded (in the access log and
+// metrics) for a request the browser cancelled before the answer was ready;
+// nginx's 499.
+const StatusClientClosedRequest = 499
 
 // problem is an error with a status and a message that is safe to show.
 // Handlers return one when they know what went wrong in words; anything
@@ -83,6 +89,12 @@ func (h *Handler) upstream(err error) (*views.Banner, int) {
 // status, the page or fragment, and the log level (5xx error, 4xx warning).
 func (h *Handler) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if errors.Is(c.Request().Context().Err(), context.Canceled) {
+		// The browser gave up (htmx cancels a superseded search): nobody
+		// reads an answer, and nothing failed on our side or OneLogin's.
+		_ = c.NoContent(StatusClientClosedRequest)
 		return
 	}
 	status, heading, message := http.StatusInternalServerError, "Something went wrong",

@@ -93,3 +93,29 @@ func TestBreakerOpen_saysSoAndWhen(t *testing.T) {
 		t.Errorf("OneLogin was called %d times while the breaker was open", n)
 	}
 }
+
+// TestCancelledRequest_isNotAnError: a request the browser gave up on (htmx
+// cancels a superseded search) is recorded as 499 at debug level, never as
+// a 502 error.
+func TestCancelledRequest_isNotAnError(t *testing.T) {
+	con := newConsole(t, access.RoleViewer)
+	ctx, cancel := context.WithCancel(context.Background())
+	con.fake.Tenant.SetLatency(time.Second) // the fake's clock: the call waits until cancelled
+	req := httptest.NewRequest("GET", "/users?q=jonas", nil).WithContext(ctx)
+	req.Header.Set("HX-Request", "true")
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() { con.http.ServeHTTP(rec, req); close(done) }()
+	cancel()
+	<-done
+	if rec.Code != handlers.StatusClientClosedRequest {
+		t.Errorf("status %d, want 499", rec.Code)
+	}
+	logs := con.logBuf.String()
+	if strings.Contains(logs, `"level":"ERROR"`) || strings.Contains(logs, `"level":"WARN"`) {
+		t.Errorf("a cancelled request was logged as a failure:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"level":"DEBUG","msg":"request"`) || !strings.Contains(logs, `"status":499`) {
+		t.Errorf("no debug access line with 499:\n%s", logs)
+	}
+}

@@ -28,6 +28,8 @@ func (h *Handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		status := c.Response().Status
 		level := slog.LevelInfo
 		switch {
+		case status == StatusClientClosedRequest:
+			level = slog.LevelDebug
 		case status >= 500:
 			level = slog.LevelError
 		case status >= 400:

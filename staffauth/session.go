@@ -66,18 +66,7 @@ func (j *cookieJar) readSession(value string, d *sessionData) (ok bool) {
 	if securecookie.DecodeMulti(sessionCookie, value, &raw, j.session...) != nil {
 		return false
 	}
-	if json.Unmarshal(raw, d) == nil {
-		return true
-	}
-	// A cookie written before the JSON format: a gob map whose "d" holds
-	// the JSON. It is rewritten in the new format at its next refresh.
-	var m map[any]any
-	if (securecookie.GobEncoder{}).Deserialize(raw, &m) != nil {
-		return false
-	}
-	old, _ := m["d"].(string)
-	*d = sessionData{}
-	return json.Unmarshal([]byte(old), d) == nil
+	return json.Unmarshal(raw, d) == nil
 }
 
 // sessionCookieFor is the Set-Cookie that stores d, or deletes the cookie

@@ -28,8 +28,7 @@ import (
 // action being taken meanwhile.
 type Store struct {
 	w, r *sql.DB
-	// forTarget is prepared once: every user page asks it, and parsing the
-	// SQL each time was a tenth of that page's CPU.
+	// forTarget is prepared once: every user page asks it.
 	forTarget *sql.Stmt
 	log       *slog.Logger
 	now       func() time.Time
