@@ -61,16 +61,20 @@ type Outcome string
 
 // The outcomes. Pending means OneLogin was about to be called and no result
 // has been recorded (yet, or ever: the process may have stopped).
+//
+// Unknown means the change was sent and OneLogin did not answer in time: it
+// may or may not have been made.
 const (
 	OutcomePending   Outcome = "pending"
 	OutcomeSucceeded Outcome = "succeeded"
 	OutcomeFailed    Outcome = "failed"
 	OutcomeDenied    Outcome = "denied"
+	OutcomeUnknown   Outcome = "unknown"
 )
 
 func (o Outcome) Valid() bool {
 	switch o {
-	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied:
+	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied, OutcomeUnknown:
 		return true
 	}
 	return false
@@ -101,6 +105,11 @@ type Record struct {
 	Status      int    // OneLogin's HTTP status; 0 when OneLogin was not called
 	Message     string // OneLogin's safe message, or ours
 	CompletedAt time.Time
+
+	// Repeats counts the further identical refused attempts collapsed into
+	// this record (see Store.Deny); LastAt is when the last one came.
+	Repeats int
+	LastAt  time.Time
 }
 
 // Result is how an attempt ended, for Complete.
@@ -189,6 +198,15 @@ type Store interface {
 	ForTarget(ctx context.Context, targetID int64, limit int) ([]Record, error)
 	// ExportCSV streams every matching record, newest first, as CSV.
 	ExportCSV(ctx context.Context, f Filter, w io.Writer) error
+	// Deny writes a refused attempt, already complete. When the newest
+	// refused attempt by the same actor, of the same action, on the same
+	// target and for the same reason began less than within ago, it adds
+	// one to that record's Repeats instead, so that one person hammering a
+	// refusal cannot flood the trail. It returns the record's id.
+	Deny(ctx context.Context, r Record, within time.Duration) (int64, error)
+	// LastSucceeded returns the newest succeeded record about targetID for
+	// any of actions; ok is false when there is none.
+	LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (r Record, ok bool, err error)
 	Close() error
 }
 
@@ -250,6 +268,7 @@ func Prepare(r Record, now time.Time) (Record, error) {
 	}
 	r.Time = r.Time.UTC()
 	r.ID = 0
+	r.Repeats, r.LastAt = 0, time.Time{}
 	r.CompletedAt = time.Time{}
 	if r.Outcome != OutcomePending {
 		r.CompletedAt = r.Time
@@ -403,4 +422,12 @@ func (f Filter) Match(r Record) bool {
 		return false
 	}
 	return true
+}
+
+// SameRefusal reports whether two refused attempts are repeats of each
+// other for Store.Deny: the same actor, action, target and reason.
+func SameRefusal(a, b Record) bool {
+	return a.Outcome == OutcomeDenied && b.Outcome == OutcomeDenied &&
+		strings.EqualFold(a.ActorEmail, b.ActorEmail) && a.Action == b.Action &&
+		a.TargetID == b.TargetID && strings.EqualFold(a.TargetEmail, b.TargetEmail) && a.Reason == b.Reason
 }

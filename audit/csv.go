@@ -13,9 +13,10 @@ var CSVHeader = []string{
 	"id", "time", "actor_email", "actor_role", "source_ip", "request_id",
 	"target_id", "target_email", "target_name", "action", "params",
 	"ticket", "reason", "outcome", "status", "message", "completed_at",
+	"repeats", "last_at",
 }
 
-// csvWriter writes records as CSV, flushing as it goes so a long export
+// CSVWriter writes records as CSV, flushing as it goes so a long export
 // reaches the browser while it is still being read from the store.
 type CSVWriter struct {
 	w *csv.Writer
@@ -36,9 +37,11 @@ func (c *CSVWriter) Header() error {
 
 // Record writes one row.
 func (c *CSVWriter) Record(r Record) error {
-	completed := ""
-	if !r.CompletedAt.IsZero() {
-		completed = r.CompletedAt.Format(time.RFC3339Nano)
+	stamp := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format(time.RFC3339Nano)
 	}
 	row := []string{
 		strconv.FormatInt(r.ID, 10),
@@ -48,7 +51,8 @@ func (c *CSVWriter) Record(r Record) error {
 		r.TargetEmail, r.TargetName, string(r.Action),
 		SortedParams(r.Params),
 		r.Ticket, r.Reason, string(r.Outcome),
-		strconv.Itoa(r.Status), r.Message, completed,
+		strconv.Itoa(r.Status), r.Message, stamp(r.CompletedAt),
+		strconv.Itoa(r.Repeats), stamp(r.LastAt),
 	}
 	for i := range row {
 		row[i] = defuse(row[i])

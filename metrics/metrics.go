@@ -208,3 +208,11 @@ func (s *countingStore) Complete(ctx context.Context, id int64, r audit.Result) 
 	}
 	return err
 }
+
+func (s *countingStore) Deny(ctx context.Context, r audit.Record, within time.Duration) (int64, error) {
+	id, err := s.Store.Deny(ctx, r, within)
+	if err != nil {
+		s.m.auditFailures.WithLabelValues("deny").Inc()
+	}
+	return id, err
+}

@@ -18,7 +18,7 @@ import (
 )
 
 // Opener opens a fresh, empty store for one test; log may be nil.
-type Opener func(t *testing.T, log *slog.Logger) audit.Store
+type Opener func(t *testing.T, log *slog.Logger, opts ...audit.Option) audit.Store
 
 // Conformance is the behaviour every audit.Store shares. Each store's tests
 // call it with a way to open an empty store, so the memory store stays a
@@ -40,6 +40,9 @@ func Conformance(t *testing.T, open Opener) {
 		{"failing", failing},
 		{"closed", closed},
 		{"logLines", logLines},
+		{"denyCollapsesRepeats", denyCollapsesRepeats},
+		{"lastSucceeded", lastSucceeded},
+		{"unknownOutcome", unknownOutcome},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -531,5 +534,106 @@ func logLines(t *testing.T, open Opener) {
 	}
 	if done["audit_id"] != float64(id) || done["outcome"] != "succeeded" || done["status"] != float64(200) {
 		t.Errorf("complete line = %v", done)
+	}
+}
+
+// denyCollapsesRepeats: the same refusal by the same person within the
+// window is one record with a count; a different reason, target or actor,
+// or the window passing, starts a new record.
+func denyCollapsesRepeats(t *testing.T, open Opener) {
+	now := t0
+	s := open(t, nil, audit.WithClock(func() time.Time { return now }))
+	ctx := context.Background()
+	refusal := lockRecord()
+	refusal.Reason = "role viewer may not lock"
+	first, err := s.Deny(ctx, refusal, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 99 {
+		now = now.Add(100 * time.Millisecond)
+		id, err := s.Deny(ctx, refusal, time.Minute)
+		if err != nil || id != first {
+			t.Fatalf("a repeat within the window: id %d, %v; want %d", id, err, first)
+		}
+	}
+	other := refusal
+	other.Reason = "protected account"
+	if id, _ := s.Deny(ctx, other, time.Minute); id == first {
+		t.Error("a different reason was collapsed into the first refusal")
+	}
+	now = now.Add(2 * time.Minute)
+	if id, _ := s.Deny(ctx, refusal, time.Minute); id == first {
+		t.Error("a refusal after the window was collapsed")
+	}
+	got, err := s.ForTarget(ctx, 42, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("%d records, want 3", len(got))
+	}
+	oldest := got[2]
+	if oldest.ID != first || oldest.Repeats != 99 || oldest.Outcome != audit.OutcomeDenied ||
+		!oldest.LastAt.Equal(t0.Add(9900*time.Millisecond)) {
+		t.Errorf("collapsed record: id %d repeats %d outcome %s last %v", oldest.ID, oldest.Repeats, oldest.Outcome, oldest.LastAt)
+	}
+	var buf bytes.Buffer
+	if err := s.ExportCSV(ctx, audit.Filter{}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), ",99,") {
+		t.Errorf("the export does not carry the count:\n%s", buf.String())
+	}
+}
+
+// lastSucceeded finds the newest succeeded record of the given actions about
+// one person, skipping refusals, failures and other people.
+func lastSucceeded(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	if _, ok, err := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock); ok || err != nil {
+		t.Fatalf("empty trail: ok %v, %v", ok, err)
+	}
+	write := func(a access.Action, target int64, o audit.Outcome) int64 {
+		r := lockRecord()
+		r.Action, r.TargetID = a, target
+		id, err := s.Begin(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Complete(ctx, id, audit.Result{Outcome: o}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	lock := write(access.Lock, 42, audit.OutcomeSucceeded)
+	write(access.Unlock, 42, audit.OutcomeFailed)
+	write(access.Unlock, 7, audit.OutcomeSucceeded)
+	write(access.Logout, 42, audit.OutcomeSucceeded)
+	r, ok, err := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock)
+	if err != nil || !ok || r.ID != lock || r.Params["minutes"] != "30" {
+		t.Errorf("got %+v %v %v; want the lock %d", r, ok, err, lock)
+	}
+	unlock := write(access.Unlock, 42, audit.OutcomeSucceeded)
+	if r, _, _ := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock); r.ID != unlock {
+		t.Errorf("got %d, want the later unlock %d", r.ID, unlock)
+	}
+}
+
+// unknownOutcome: a change whose answer never came is completed as unknown.
+func unknownOutcome(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	id, err := s.Begin(ctx, lockRecord())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeUnknown, Message: "OneLogin did not answer in time"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.ForTarget(ctx, 42, 1)
+	if len(got) != 1 || got[0].Outcome != audit.OutcomeUnknown {
+		t.Errorf("got %+v", got)
 	}
 }

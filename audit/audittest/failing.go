@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"sync/atomic"
+	"time"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 )
 
@@ -62,4 +64,20 @@ func (f *FailingStore) ExportCSV(ctx context.Context, fl audit.Filter, w io.Writ
 		return audit.ErrUnavailable
 	}
 	return f.Store.ExportCSV(ctx, fl, w)
+}
+
+// Deny implements audit.Store.
+func (f *FailingStore) Deny(ctx context.Context, r audit.Record, within time.Duration) (int64, error) {
+	if f.failing.Load() {
+		return 0, audit.ErrUnavailable
+	}
+	return f.Store.Deny(ctx, r, within)
+}
+
+// LastSucceeded implements audit.Store.
+func (f *FailingStore) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+	if f.failing.Load() {
+		return audit.Record{}, false, audit.ErrUnavailable
+	}
+	return f.Store.LastSucceeded(ctx, targetID, actions...)
 }

@@ -6,9 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 )
 
@@ -168,4 +170,52 @@ func (m *Memory) Records() []audit.Record {
 		out[i] = copyRecord(r)
 	}
 	return out
+}
+
+// Deny implements audit.Store.
+func (m *Memory) Deny(ctx context.Context, rec audit.Record, within time.Duration) (int64, error) {
+	rec.Outcome = audit.OutcomeDenied
+	rec, err := audit.Prepare(rec, m.now())
+	if err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return 0, audit.ErrClosed
+	}
+	for i := len(m.records) - 1; i >= 0; i-- {
+		r := &m.records[i]
+		if !audit.SameRefusal(*r, rec) {
+			continue
+		}
+		if rec.Time.Sub(r.Time) < within {
+			r.Repeats++
+			r.LastAt = rec.Time
+			m.mu.Unlock()
+			return r.ID, nil
+		}
+		break
+	}
+	rec.ID = int64(len(m.records) + 1)
+	m.records = append(m.records, rec)
+	m.mu.Unlock()
+	audit.LogBegin(ctx, m.log, rec)
+	return rec.ID, nil
+}
+
+// LastSucceeded implements audit.Store.
+func (m *Memory) LastSucceeded(_ context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return audit.Record{}, false, audit.ErrClosed
+	}
+	for i := len(m.records) - 1; i >= 0; i-- {
+		r := m.records[i]
+		if r.TargetID == targetID && r.Outcome == audit.OutcomeSucceeded && slices.Contains(actions, r.Action) {
+			return copyRecord(r), true, nil
+		}
+	}
+	return audit.Record{}, false, nil
 }

@@ -8,5 +8,5 @@ import (
 )
 
 func TestMemory_conforms(t *testing.T) {
-	Conformance(t, func(t *testing.T, log *slog.Logger) audit.Store { return NewMemory(log) })
+	Conformance(t, func(t *testing.T, log *slog.Logger, opts ...audit.Option) audit.Store { return NewMemory(log, opts...) })
 }

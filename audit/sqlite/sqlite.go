@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,9 @@ var migrations = []string{
 	CREATE INDEX audit_temail ON audit_records (target_email COLLATE NOCASE, id);
 	CREATE INDEX audit_action ON audit_records (action, id);
 	CREATE INDEX audit_time   ON audit_records (time_us);`,
+	// Refused attempts repeated within a window are one record with a count.
+	`ALTER TABLE audit_records ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE audit_records ADD COLUMN last_us INTEGER;`,
 }
 
 // Open opens (creating if needed) the audit database at path and
@@ -77,6 +81,18 @@ func Open(path string, logger *slog.Logger, opts ...audit.Option) (*Store, error
 		return nil, fmt.Errorf("audit: database path %q must not contain '?' or '#'", path)
 	}
 	o := audit.NewOptions(opts)
+	// The trail says who did what to whom: only the service user may read
+	// it. SQLite gives its -wal and -shm files the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit: open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("audit: restrict %s to its owner: %w", p, err)
+		}
+	}
 	const common = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	w, err := sql.Open("sqlite", path+"?"+common+"&_txlock=immediate")
 	if err != nil {
@@ -141,7 +157,7 @@ func (s *Store) check() error {
 	return nil
 }
 
-// Begin implements Store.
+// Begin implements audit.Store.
 func (s *Store) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if err := s.check(); err != nil {
 		return 0, err
@@ -150,6 +166,18 @@ func (s *Store) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	if rec.ID, err = insert(ctx, s.w, rec); err != nil {
+		return 0, err
+	}
+	audit.LogBegin(ctx, s.log, rec)
+	return rec.ID, nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func insert(ctx context.Context, db execer, rec audit.Record) (int64, error) {
 	params, err := json.Marshal(rec.Params)
 	if err != nil {
 		return 0, fmt.Errorf("audit: encode params: %w", err)
@@ -158,7 +186,7 @@ func (s *Store) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if !rec.CompletedAt.IsZero() {
 		completed = rec.CompletedAt.UnixMicro()
 	}
-	res, err := s.w.ExecContext(ctx, `INSERT INTO audit_records
+	res, err := db.ExecContext(ctx, `INSERT INTO audit_records
 		(time_us, actor_email, actor_role, source_ip, request_id, target_id, target_email,
 		 target_name, action, params, ticket, reason, outcome, status, message, completed_us)
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
@@ -168,12 +196,79 @@ func (s *Store) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
 	}
-	rec.ID, err = res.LastInsertId()
+	id, err := res.LastInsertId()
 	if err != nil {
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	return id, nil
+}
+
+// Deny implements audit.Store. The writer connection's transactions take
+// the write lock at once, so two refusals cannot both miss the other.
+func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration) (int64, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	rec.Outcome = audit.OutcomeDenied
+	rec, err := audit.Prepare(rec, s.now())
+	if err != nil {
+		return 0, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	defer tx.Rollback()
+	var id, timeUS int64
+	err = tx.QueryRowContext(ctx, `SELECT id, time_us FROM audit_records
+		WHERE actor_email = ? COLLATE NOCASE AND action = ? AND target_id = ?
+			AND target_email = ? COLLATE NOCASE AND reason = ? AND outcome = 'denied'
+		ORDER BY id DESC LIMIT 1`,
+		rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &timeUS)
+	switch {
+	case err == nil && rec.Time.UnixMicro()-timeUS < within.Microseconds():
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_us = ? WHERE id = ?`,
+			rec.Time.UnixMicro(), id); err != nil {
+			return 0, fmt.Errorf("audit: write record: %w", err)
+		}
+		return id, tx.Commit()
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	if rec.ID, err = insert(ctx, tx, rec); err != nil {
+		return 0, err
+	}
+	if err := tx.Commit(); err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
 	}
 	audit.LogBegin(ctx, s.log, rec)
 	return rec.ID, nil
+}
+
+// LastSucceeded implements audit.Store.
+func (s *Store) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+	if err := s.check(); err != nil {
+		return audit.Record{}, false, err
+	}
+	if len(actions) == 0 {
+		return audit.Record{}, false, nil
+	}
+	args := []any{targetID}
+	marks := make([]string, len(actions))
+	for i, a := range actions {
+		marks[i] = "?"
+		args = append(args, string(a))
+	}
+	r, err := scanRecord(s.r.QueryRowContext(ctx, "SELECT "+columns+` FROM audit_records
+		WHERE target_id = ? AND outcome = 'succeeded' AND action IN (`+strings.Join(marks, ",")+`)
+		ORDER BY id DESC LIMIT 1`, args...))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return audit.Record{}, false, nil
+	case err != nil:
+		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", actions, targetID, err)
+	}
+	return r, true, nil
 }
 
 // Complete implements Store.
@@ -213,7 +308,8 @@ func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error 
 }
 
 const columns = `id, time_us, actor_email, actor_role, source_ip, request_id, target_id,
-	target_email, target_name, action, params, ticket, reason, outcome, status, message, completed_us`
+	target_email, target_name, action, params, ticket, reason, outcome, status, message, completed_us,
+	repeats, last_us`
 
 // where builds the WHERE clause for a filter. withCursor adds the keyset
 // condition used by List but not by the export.
@@ -266,10 +362,11 @@ func scanRecord(sc scanner) (audit.Record, error) {
 		action, outcome string
 		params          string
 		completedUS     sql.NullInt64
+		lastUS          sql.NullInt64
 	)
 	err := sc.Scan(&r.ID, &timeUS, &r.ActorEmail, &r.ActorRole, &r.SourceIP, &r.RequestID,
 		&r.TargetID, &r.TargetEmail, &r.TargetName, &action, &params, &r.Ticket, &r.Reason,
-		&outcome, &r.Status, &r.Message, &completedUS)
+		&outcome, &r.Status, &r.Message, &completedUS, &r.Repeats, &lastUS)
 	if err != nil {
 		return r, err
 	}
@@ -278,6 +375,9 @@ func scanRecord(sc scanner) (audit.Record, error) {
 	r.Outcome = audit.Outcome(outcome)
 	if completedUS.Valid {
 		r.CompletedAt = time.UnixMicro(completedUS.Int64).UTC()
+	}
+	if lastUS.Valid {
+		r.LastAt = time.UnixMicro(lastUS.Int64).UTC()
 	}
 	if err := json.Unmarshal([]byte(params), &r.Params); err != nil {
 		return r, fmt.Errorf("record %d params: %w", r.ID, err)

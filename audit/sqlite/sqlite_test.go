@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,8 +123,8 @@ func TestSQLite_clockAndContext(t *testing.T) {
 }
 
 func TestSQLite_conforms(t *testing.T) {
-	audittest.Conformance(t, func(t *testing.T, log *slog.Logger) audit.Store {
-		s, err := Open(filepath.Join(t.TempDir(), "audit.db"), log)
+	audittest.Conformance(t, func(t *testing.T, log *slog.Logger, opts ...audit.Option) audit.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "audit.db"), log, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,5 +137,34 @@ func lockRecord() audit.Record {
 	return audit.Record{
 		ActorEmail: "ann@example.com", ActorRole: "helpdesk", TargetID: 42, TargetEmail: "bob@example.com",
 		Action: access.Lock, Params: map[string]string{"minutes": "30"}, Ticket: "INC-1",
+	}
+}
+
+// TestSQLite_readableByItsOwnerOnly: the trail and its WAL and shared-memory
+// files are created 0600, and a trail created looser is tightened on open.
+func TestSQLite_readableByItsOwnerOnly(t *testing.T) {
+	dir := t.TempDir()
+	loose := filepath.Join(dir, "loose.db")
+	if err := os.WriteFile(loose, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{filepath.Join(dir, "audit.db"), loose} {
+		s, err := Open(path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Begin(context.Background(), lockRecord()); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{path, path + "-wal", path + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mode := fi.Mode().Perm(); mode != 0o600 {
+				t.Errorf("%s is %v, want -rw-------", filepath.Base(p), mode)
+			}
+		}
+		s.Close()
 	}
 }

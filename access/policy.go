@@ -1,0 +1,146 @@
+package access
+
+import "strings"
+
+// Subject is what the policy knows about the account an action is about.
+// The handlers fill it from OneLogin (status, roles) and the audit trail
+// (who placed a lock through the console).
+type Subject struct {
+	Email string
+	// Protected is set when the person holds a role that only admins may
+	// act on (HELPDESK_PROTECTED_ROLES).
+	Protected bool
+	// Status is OneLogin's status in words, for messages ("Suspended").
+	Status string
+	// Active is OneLogin's status Active: the only status a lock may start
+	// from.
+	Active bool
+	// Locked is set when the account is locked now: status Locked, or a
+	// lock end in the future whatever the status says.
+	Locked bool
+	// Unlockable is false for statuses an unlock must never touch even when
+	// a lock is recorded (suspended, unactivated): OneLogin's unlock would
+	// reactivate them.
+	Unlockable bool
+	// LockedBy is the role of whoever placed the current lock through the
+	// console; RoleNone for a lock from failed sign-ins or from outside the
+	// console.
+	LockedBy Role
+}
+
+// Refusal is why the policy said no: Reason for the audit trail, Message
+// for the person, in words they can act on.
+type Refusal struct {
+	Reason  string
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Reason }
+
+// Check decides whether actor may take action a on s. It is the one place
+// that knows who may act on whom; the pages ask it too, to show only what
+// would be allowed. nil means allowed.
+func Check(actor Identity, a Action, s Subject) *Refusal {
+	if !actor.Role.Can(a) {
+		return &Refusal{Reason: "role " + actor.Role.String() + " may not " + string(a),
+			Message: "Your role (" + actor.Role.String() + ") does not allow this. Ask an administrator if you need it."}
+	}
+	if a.onAnotherAccount() {
+		if SameEmail(actor.Email, s.Email) {
+			return &Refusal{Reason: "staff action on the actor's own account",
+				Message: "This is your own account. Staff pages never act on their user's own account: use My account, or ask a colleague."}
+		}
+		if s.Protected && actor.Role < RoleAdmin {
+			return &Refusal{Reason: "protected account; role " + actor.Role.String() + " may not act on it",
+				Message: "Protected account: an admin must do this."}
+		}
+	}
+	switch a {
+	case Lock:
+		if !s.Active || s.Locked {
+			return &Refusal{Reason: "lock refused: account is " + s.Status,
+				Message: "Only an active account can be locked; this one is " + describe(s) + "."}
+		}
+	case Unlock:
+		if r := unlockable(s); r != nil {
+			return r
+		}
+		if s.LockedBy == RoleAdmin && actor.Role < RoleAdmin {
+			return &Refusal{Reason: "lock placed by an admin; role " + actor.Role.String() + " may not lift it",
+				Message: "An admin locked this account through the console: only an admin can unlock it."}
+		}
+	case SelfUnlock:
+		if r := unlockable(s); r != nil {
+			return r
+		}
+		if s.LockedBy != RoleNone {
+			return &Refusal{Reason: "self-service may not lift a lock placed by staff",
+				Message: "Your account was locked by the IT helpdesk: contact them."}
+		}
+	}
+	return nil
+}
+
+func unlockable(s Subject) *Refusal {
+	switch {
+	case !s.Locked:
+		return &Refusal{Reason: "unlock refused: account is not locked (" + s.Status + ")",
+			Message: "The account is not locked, so there is nothing to unlock (it is " + describe(s) + ")."}
+	case !s.Unlockable:
+		return &Refusal{Reason: "unlock refused: account is " + s.Status,
+			Message: "The account is " + describe(s) + ": unlocking would reactivate it. That needs OneLogin's admin portal."}
+	}
+	return nil
+}
+
+func describe(s Subject) string {
+	if s.Locked && s.Status != "Locked" {
+		return strings.ToLower(s.Status) + " and locked"
+	}
+	return strings.ToLower(s.Status)
+}
+
+// onAnotherAccount reports whether a is a staff action on someone's account:
+// what nobody may do to themselves and what protected accounts reserve for
+// admins. Reading a person's page is not such an action.
+func (a Action) onAnotherAccount() bool {
+	switch a {
+	case Search, ViewUser, ViewAudit, CreateUser, SelfView, SelfUnlock, SelfLogout:
+		return false
+	}
+	return true
+}
+
+// SameEmail compares two email addresses as the console matches people:
+// exactly, after lower-casing ASCII letters only. Unicode case folding would
+// make the Kelvin sign (U+212A) match a "k", and so someone else's account.
+func SameEmail(a, b string) bool {
+	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
+	if a == "" || len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if lowerASCII(a[i]) != lowerASCII(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func lowerASCII(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// ParseRole is the inverse of Role.String; unknown names give RoleNone. The
+// audit trail stores roles by name.
+func ParseRole(s string) Role {
+	for r := RoleEmployee; r <= RoleAdmin; r++ {
+		if r.String() == s {
+			return r
+		}
+	}
+	return RoleNone
+}
