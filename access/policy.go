@@ -33,6 +33,9 @@ type Subject struct {
 type Refusal struct {
 	Reason  string
 	Message string
+	// State is set when the account's state, not the actor, is why: the
+	// action makes no sense now (a lock of a locked account).
+	State bool
 }
 
 func (r *Refusal) Error() string { return r.Reason }
@@ -58,7 +61,7 @@ func Check(actor Identity, a Action, s Subject) *Refusal {
 	switch a {
 	case Lock:
 		if !s.Active || s.Locked {
-			return &Refusal{Reason: "lock refused: account is " + s.Status,
+			return &Refusal{Reason: "lock refused: account is " + s.Status, State: true,
 				Message: "Only an active account can be locked; this one is " + describe(s) + "."}
 		}
 	case Unlock:
@@ -84,10 +87,10 @@ func Check(actor Identity, a Action, s Subject) *Refusal {
 func unlockable(s Subject) *Refusal {
 	switch {
 	case !s.Locked:
-		return &Refusal{Reason: "unlock refused: account is not locked (" + s.Status + ")",
+		return &Refusal{Reason: "unlock refused: account is not locked (" + s.Status + ")", State: true,
 			Message: "The account is not locked, so there is nothing to unlock (it is " + describe(s) + ")."}
 	case !s.Unlockable:
-		return &Refusal{Reason: "unlock refused: account is " + s.Status,
+		return &Refusal{Reason: "unlock refused: account is " + s.Status, State: true,
 			Message: "The account is " + describe(s) + ": unlocking would reactivate it. That needs OneLogin's admin portal."}
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -20,6 +21,9 @@ import (
 type Attempt struct {
 	Action access.Action
 	Target Target
+	// User is the account acted on as OneLogin has it, for the access
+	// policy (protected roles, status, lock); nil when there is none yet.
+	User   *client.User
 	Params map[string]string
 	Ticket string
 }
@@ -31,13 +35,18 @@ type Target struct {
 	Name  string
 }
 
-// Recorder keeps the audit trail (audit/sqlite, or audittest.Memory in tests). Begin is
-// called before OneLogin is; if it fails the action is refused, so nothing
-// happens unrecorded. A refused attempt is a Begin with OutcomeDenied.
+// Recorder keeps the audit trail (audit/sqlite, or audittest.Memory in
+// tests). Begin is called before OneLogin is; if it fails the action is
+// refused, so nothing happens unrecorded. A refused attempt is a Deny.
 type Recorder interface {
 	Begin(ctx context.Context, r audit.Record) (int64, error)
 	Complete(ctx context.Context, id int64, r audit.Result) error
+	Deny(ctx context.Context, r audit.Record, within time.Duration) (int64, error)
 }
+
+// denyWindow is how long repeats of the same refused attempt by the same
+// person are counted on one record instead of each writing its own.
+const denyWindow = time.Minute
 
 // errNotRecorded refuses an action whose attempt could not be written down.
 var errNotRecorded = &problem{Status: http.StatusServiceUnavailable, Heading: "Audit trail unavailable",
@@ -59,10 +68,12 @@ func (h *Handler) needsTicket(a Attempt) bool {
 	return h.requireTicket && a.Action.Sensitive() && strings.TrimSpace(a.Ticket) == ""
 }
 
-// act is the single door every account action passes through: it checks the
-// caller's role and, when required, the ticket, records the attempt before
-// OneLogin is called, runs the call and completes the record with the
-// outcome. It returns the call's error, or a *problem when it refused.
+// act is the single door every account action passes through: it asks the
+// access policy whether the caller may take the action on this person and,
+// when required, checks the ticket, records the attempt before OneLogin is
+// called, runs the call and completes the record with the outcome. It
+// returns the call's error (a *maybeDone when OneLogin did not answer in
+// time), or a *problem when it refused.
 func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) error) error {
 	return h.actCreating(c, a, func(ctx context.Context) (int64, error) { return 0, call(ctx) })
 }
@@ -74,8 +85,17 @@ func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.C
 	ctx := c.Request().Context()
 	rec := h.record(c, a.Action, a.Target)
 	rec.Params, rec.Ticket = a.Params, a.Ticket
-	if !h.canAct(ctx, a.Action) {
-		return h.deny(c, rec)
+	who, _ := h.identity(ctx)
+	var subject access.Subject
+	if a.User != nil && who.Role.Can(a.Action) {
+		s, _, err := h.subject(ctx, a.User)
+		if err != nil {
+			return err
+		}
+		subject = s
+	}
+	if r := access.Check(who, a.Action, subject); r != nil {
+		return h.refuse(c, rec, r)
 	}
 	if h.needsTicket(a) {
 		h.recordDenied(ctx, rec, "no ticket given, and this console requires one for "+string(a.Action))
@@ -88,7 +108,11 @@ func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.C
 	}
 	created, callErr := call(ctx)
 	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, TargetID: created}
-	if callErr != nil {
+	switch {
+	case callErr != nil && noAnswer(callErr):
+		res = audit.Result{Outcome: audit.OutcomeUnknown, Status: oneLoginStatus(callErr), Message: noAnswerMessage}
+		callErr = &maybeDone{callErr}
+	case callErr != nil:
 		res = audit.Result{Outcome: audit.OutcomeFailed, Status: oneLoginStatus(callErr), Message: safeMessage(callErr)}
 	}
 	// The action has happened (or failed) at OneLogin by now, so a failure to
@@ -121,12 +145,23 @@ func (h *Handler) deny(c echo.Context, rec audit.Record) error {
 	return forbidden("Your role (" + rec.ActorRole + ") does not allow this. Ask an administrator if you need it.")
 }
 
-// recordDenied writes a refused attempt, already complete, with the reason.
-// The refusal stands whether or not it could be written down.
+// refuse records what the access policy refused and answers with its
+// words: 409 when the account's state is why, 403 otherwise.
+func (h *Handler) refuse(c echo.Context, rec audit.Record, r *access.Refusal) error {
+	h.recordDenied(c.Request().Context(), rec, r.Reason)
+	if r.State {
+		return &problem{Status: http.StatusConflict, Heading: "Not possible now", Message: r.Message + " Nothing was changed."}
+	}
+	return forbidden(r.Message)
+}
+
+// recordDenied writes a refused attempt, already complete, with the reason;
+// repeats within denyWindow add to one record. The refusal stands whether or
+// not it could be written down.
 func (h *Handler) recordDenied(ctx context.Context, rec audit.Record, reason string) {
 	rec.Outcome = audit.OutcomeDenied
 	rec.Reason = reason
-	if _, err := h.audit.Begin(ctx, rec); err != nil {
+	if _, err := h.audit.Deny(ctx, rec, denyWindow); err != nil {
 		h.log.ErrorContext(ctx, "audit write failed", "action", rec.Action, "error", err)
 	}
 }

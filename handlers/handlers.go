@@ -12,6 +12,7 @@ import (
 	"io"
 	"iter"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -76,6 +77,9 @@ type Config struct {
 	SignOutURL string
 	// Demo marks every page as running on the embedded fake tenant.
 	Demo bool
+	// ProtectedRoles are OneLogin role names whose holders only admins may
+	// act on (HELPDESK_PROTECTED_ROLES).
+	ProtectedRoles []string
 
 	// RequireTicket refuses sensitive staff actions that carry no ticket
 	// (HELPDESK_REQUIRE_TICKET).
@@ -98,6 +102,7 @@ type Handler struct {
 	audit      Recorder
 	signOutURL string
 	demo       bool
+	protected  map[string]bool // role names
 
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
@@ -135,6 +140,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	if h.loc == nil {
 		h.loc = time.UTC
 	}
+	h.protected = map[string]bool{}
+	for _, r := range cfg.ProtectedRoles {
+		if r = strings.Trim(r, " "); r != "" {
+			h.protected[r] = true
+		}
+	}
 	h.audit = cfg.Audit
 	if h.audit == nil {
 		h.audit = discardRecorder{}
@@ -164,3 +175,6 @@ type discardRecorder struct{}
 
 func (discardRecorder) Begin(context.Context, audit.Record) (int64, error)  { return 0, nil }
 func (discardRecorder) Complete(context.Context, int64, audit.Result) error { return nil }
+func (discardRecorder) Deny(context.Context, audit.Record, time.Duration) (int64, error) {
+	return 0, nil
+}

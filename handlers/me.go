@@ -147,8 +147,8 @@ func (h *Handler) selfUnlock(c echo.Context) error {
 	}
 	v.UnlocksLeft = h.selfUnlocks.Remaining(who.Email)
 
-	err = h.act(c, Attempt{Action: access.SelfUnlock, Target: ownTarget(u)}, func(ctx context.Context) error {
-		return h.ol.UnlockUser(ctx, u.ID)
+	err = h.act(c, Attempt{Action: access.SelfUnlock, Target: ownTarget(u), User: u}, func(ctx context.Context) error {
+		return h.unlockAndCheck(ctx, u.ID)
 	})
 	if err != nil {
 		return h.selfFailed(c, v, u, "unlock your account", err)
@@ -167,7 +167,7 @@ func (h *Handler) selfLogout(c echo.Context) error {
 	if err != nil {
 		return h.meAnswer(c, 0, v, nil, err)
 	}
-	err = h.act(c, Attempt{Action: access.SelfLogout, Target: ownTarget(u)}, func(ctx context.Context) error {
+	err = h.act(c, Attempt{Action: access.SelfLogout, Target: ownTarget(u), User: u}, func(ctx context.Context) error {
 		return h.ol.LogoutUser(ctx, u.ID)
 	})
 	if err != nil {
@@ -182,6 +182,19 @@ func (h *Handler) selfLogout(c echo.Context) error {
 // cannot be written, OneLogin being unreachable or rate limited, go to the
 // error handler (the banner).
 func (h *Handler) selfFailed(c echo.Context, v views.MeView, u *client.User, what string, err error) error {
+	var p *problem
+	var md *maybeDone
+	switch {
+	case errors.As(err, &md):
+		v.Notice = &views.Notice{Kind: "warning", Message: noAnswerMessage + ". Reload this page in a minute to see whether it did."}
+		return h.meAnswer(c, http.StatusGatewayTimeout, v, h.rereadOwn(context.WithoutCancel(c.Request().Context()), u), nil)
+	case errors.As(err, &p) && (p.Status == http.StatusForbidden || p.Status == http.StatusConflict):
+		// The access policy's refusal, in its words: a lock placed by
+		// staff, an account that is not locked, one that OneLogin left
+		// locked.
+		v.Notice = &views.Notice{Kind: "error", Message: p.Message}
+		return h.meAnswer(c, p.Status, v, h.rereadOwn(c.Request().Context(), u), nil)
+	}
 	ce := h.refusal(err)
 	if ce == nil {
 		return err

@@ -71,10 +71,10 @@ func TestRoutes_everyRole(t *testing.T) {
 					form = url.Values{}
 				}
 				c.fake.Tenant.ResetCalls()
-				before := len(c.records())
+				before := c.records()
 				rec := c.do(r.Method, path, form, false)
 				calls := c.fake.Tenant.Calls()
-				newRecs := c.records()[before:]
+				newRecs := writtenSince(before, c.records())
 
 				if r.Path == "/" {
 					want := "/me"
@@ -314,4 +314,16 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 	if after, _ := admin.fake.Tenant.User(target); after.Status != u.Status || after.Firstname != u.Firstname {
 		t.Errorf("the target changed: %+v", after)
 	}
+}
+
+// writtenSince is what the trail gained between two reads: new records, and
+// refusals that were counted as repeats of an earlier one.
+func writtenSince(before, after []audit.Record) []audit.Record {
+	var out []audit.Record
+	for i, r := range after {
+		if i >= len(before) || r.Repeats > before[i].Repeats {
+			out = append(out, r)
+		}
+	}
+	return out
 }

@@ -145,6 +145,7 @@ func (h *Handler) userView(c echo.Context, id int64) (views.UserView, error) {
 	v.User = *u
 	v.Page.Title = u.Name()
 	v.HistoryEnabled = hasHistory
+	h.fillSubject(ctx, &v)
 
 	if appsErr != nil {
 		h.log.WarnContext(ctx, "apps of user unavailable; page shown without them", "user_id", id, "error", appsErr)

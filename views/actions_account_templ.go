@@ -48,7 +48,7 @@ func RolesPanel(v UserView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-		} else if v.Page.Can(access.RemoveRoles) {
+		} else if v.Can(access.RemoveRoles) {
 			templ_7745c5c3_Var2 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 				templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 				templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
@@ -187,7 +187,7 @@ func RolesPanel(v UserView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if v.Page.Can(access.AddRoles) {
+		if v.Can(access.AddRoles) {
 			templ_7745c5c3_Err = addRoleForm(v, FormFor(v, "roles-add")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -385,7 +385,7 @@ func AttributesPanel(v UserView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-		} else if v.Page.Can(access.SetCustomAttributes) {
+		} else if v.Can(access.SetCustomAttributes) {
 			templ_7745c5c3_Err = attributesForm(v, FormFor(v, "attributes")).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -635,7 +635,7 @@ func DangerPanel(v UserView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		if v.Page.Can(access.UpdateUser) || v.Page.Can(access.DeleteUser) {
+		if v.Can(access.UpdateUser) || v.Can(access.DeleteUser) {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 47, "<section id=\"panel-danger\" class=\"panel danger-zone\" aria-labelledby=\"panel-danger-title\"><h2 id=\"panel-danger-title\">Profile and deletion</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -644,7 +644,7 @@ func DangerPanel(v UserView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if v.Page.Can(access.UpdateUser) {
+			if v.Can(access.UpdateUser) {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "<p><a href=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
@@ -676,7 +676,7 @@ func DangerPanel(v UserView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if v.Page.Can(access.DeleteUser) {
+			if v.Can(access.DeleteUser) {
 				templ_7745c5c3_Err = deleteForm(v, FormFor(v, "delete")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -376,3 +376,19 @@ func outcomeTone(o string) string {
 	}
 	return "neutral"
 }
+
+// LockSourceLine says who locked an account, for the why panel.
+func LockSourceLine(l *LockSource, now time.Time, loc *time.Location) string {
+	if !l.Console {
+		return "This lock was not placed through the console: it came from failed sign-ins or from OneLogin's own admin pages."
+	}
+	line := "Locked through the console by " + l.By
+	if l.Role != "" {
+		line += " (" + l.Role + ")"
+	}
+	line += " at " + ClockTime(l.At, now, loc) + ", " + LockPeriodLabel(l.Minutes)
+	if l.Ticket != "" {
+		line += ", ticket " + l.Ticket
+	}
+	return line + "."
+}

@@ -567,7 +567,7 @@ func current(nav, item string) string {
 }
 
 func noticeRole(n *Notice) string {
-	if n.Kind == "error" {
+	if n.Kind == "error" || n.Kind == "warning" {
 		return "alert"
 	}
 	return "status"

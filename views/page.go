@@ -44,7 +44,7 @@ type Banner struct {
 
 // Notice is the confirmation or failure message next to an action.
 type Notice struct {
-	Kind    string // "success" or "error"
+	Kind    string // "success", "warning" or "error"
 	Message string
 }
 

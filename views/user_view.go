@@ -3,6 +3,7 @@ package views
 import (
 	"time"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
 )
 
@@ -35,6 +36,41 @@ type UserView struct {
 	// Secret is shown exactly once after an action that creates one (a
 	// generated password, an MFA token) and is never stored or logged.
 	Secret *Secret
+
+	// Subject is what the access policy knows of the person; Can asks it.
+	Subject access.Subject
+	// Lock says who placed the current lock; nil when not locked or unknown.
+	Lock *LockSource
+}
+
+// Can reports whether the signed-in person may take the action on this
+// person now, as the server will decide it.
+func (v UserView) Can(a access.Action) bool {
+	return v.Page.SignedIn && access.Check(v.Page.Identity, a, v.Subject) == nil
+}
+
+// ReadOnly is why a member of staff who could otherwise act sees this person
+// read-only (a protected account, their own account), or "".
+func (v UserView) ReadOnly() string {
+	if !v.Page.SignedIn || !v.Page.Identity.Role.Can(access.Logout) {
+		return ""
+	}
+	if r := access.Check(v.Page.Identity, access.Logout, v.Subject); r != nil {
+		return r.Message
+	}
+	return ""
+}
+
+// LockSource says who locked an account: through the console (who, when,
+// for how long, with which ticket) or outside it (failed sign-ins, or
+// OneLogin's own admin pages).
+type LockSource struct {
+	Console bool
+	By      string
+	Role    string
+	At      time.Time
+	Minutes int // 0: until unlocked
+	Ticket  string
 }
 
 // IsMissing reports whether OneLogin did not deliver a part of the page.

@@ -1,0 +1,160 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/views"
+)
+
+// Who may act on whom is decided by access.Check; this file gathers what it
+// needs to know about a person: whether they hold a protected role (from
+// OneLogin) and who placed their lock (from the audit trail).
+
+// lockSource is what lock provenance needs from the audit trail. Every
+// audit.Store has it.
+type lockSource interface {
+	LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error)
+}
+
+// lockActions are the records that start or end a lock placed through the
+// console.
+var lockActions = []access.Action{access.Lock, access.Unlock, access.SelfUnlock}
+
+// lockedNow reports whether u is locked: status Locked, or a lock end in
+// the future whatever the status says (the real tenant's exact encoding is
+// not confirmed, so either is believed).
+func lockedNow(u *client.User, now time.Time) bool {
+	return u.Status == client.StatusLocked || u.LockedUntil.After(now)
+}
+
+// subject gathers what the access policy needs to know about u. It fails
+// when it cannot tell (role names or the audit trail unavailable): an action
+// is refused rather than allowed on a guess.
+func (h *Handler) subject(ctx context.Context, u *client.User) (access.Subject, *views.LockSource, error) {
+	now := h.now()
+	s := access.Subject{
+		Email:      u.Email,
+		Status:     u.Status.String(),
+		Active:     u.Status == client.StatusActive,
+		Locked:     lockedNow(u, now),
+		Unlockable: u.Status != client.StatusSuspended && u.Status != client.StatusUnactivated,
+	}
+	if len(h.protected) > 0 && len(u.RoleIDs) > 0 {
+		roles, err := h.dir.Roles(ctx)
+		if err != nil {
+			return s, nil, fmt.Errorf("role names, to tell whether the account is protected: %w", err)
+		}
+		s.Protected = h.isProtected(u.RoleIDs, roles)
+	}
+	if !s.Locked {
+		return s, nil, nil
+	}
+	src, err := h.lockSource(ctx, u, now)
+	if err != nil {
+		return s, nil, &problem{Status: http.StatusServiceUnavailable, Heading: "Audit trail unavailable",
+			Message: "The audit trail could not be read, so the console cannot tell who locked this account. Nothing was changed; try again later.", Err: err}
+	}
+	if src.Console {
+		s.LockedBy = access.ParseRole(src.Role)
+		if s.LockedBy == access.RoleNone {
+			// A console lock whose author's role is unreadable is treated
+			// as the strictest.
+			s.LockedBy = access.RoleAdmin
+		}
+	}
+	return s, src, nil
+}
+
+// isProtected reports whether any of the role ids names a protected role.
+func (h *Handler) isProtected(ids []int64, roles []client.Role) bool {
+	for _, r := range roles {
+		for _, id := range ids {
+			if r.ID == id && h.protected[strings.Trim(r.Name, " ")] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// lockSource says who placed u's current lock: the newest lock or unlock
+// through the console, if it was a lock still in force.
+func (h *Handler) lockSource(ctx context.Context, u *client.User, now time.Time) (*views.LockSource, error) {
+	trail, ok := h.audit.(lockSource)
+	if !ok {
+		return &views.LockSource{}, nil
+	}
+	r, found, err := trail.LastSucceeded(ctx, u.ID, lockActions...)
+	if err != nil {
+		return nil, fmt.Errorf("the audit trail, to tell who locked the account: %w", err)
+	}
+	if !found || r.Action != access.Lock {
+		return &views.LockSource{}, nil
+	}
+	minutes, _ := strconv.Atoi(r.Params["minutes"])
+	if minutes > 0 && !r.Time.Add(time.Duration(minutes)*time.Minute).After(now) {
+		return &views.LockSource{}, nil // that lock ran out; this one is OneLogin's
+	}
+	return &views.LockSource{Console: true, By: r.ActorEmail, Role: r.ActorRole, At: r.Time, Minutes: minutes, Ticket: r.Ticket}, nil
+}
+
+// errStillLocked is an unlock OneLogin accepted that did not take.
+var errStillLocked = &problem{Status: http.StatusConflict, Heading: "Still locked",
+	Message: "OneLogin accepted the unlock, but the account is still locked."}
+
+// unlockAndCheck unlocks u and reads the account again: OneLogin answering
+// 200 is not proof the lock is gone.
+func (h *Handler) unlockAndCheck(ctx context.Context, id int64) error {
+	if err := h.ol.UnlockUser(ctx, id); err != nil {
+		return err
+	}
+	after, err := h.ol.GetUser(ctx, id)
+	if err != nil {
+		h.log.WarnContext(ctx, "re-reading the account after an unlock failed", "user_id", id, "error", err)
+		return nil
+	}
+	if lockedNow(after, h.now()) {
+		return errStillLocked
+	}
+	return nil
+}
+
+// maybeDone is a change that was sent to OneLogin without an answer in
+// time: it may or may not have been made.
+type maybeDone struct{ err error }
+
+func (m *maybeDone) Error() string { return "no answer in time: " + m.err.Error() }
+func (m *maybeDone) Unwrap() error { return m.err }
+
+// noAnswer reports whether err means the change was sent and OneLogin (or
+// a gateway in front of it) gave no answer in time, rather than a refusal
+// or a failure to send at all.
+func noAnswer(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		oneLoginStatus(err) == http.StatusGatewayTimeout
+}
+
+// noAnswerMessage is what the page and the audit record say then.
+const noAnswerMessage = "OneLogin did not answer in time; the change may have been made"
+
+// fillSubject tells a page what the access policy knows of its person, so
+// it offers only what the server would allow. When that cannot be told the
+// page offers staff nothing but admin actions; the server decides anyway.
+func (h *Handler) fillSubject(ctx context.Context, v *views.UserView) {
+	s, lock, err := h.subject(ctx, &v.User)
+	if err != nil {
+		h.log.WarnContext(ctx, "who may act on this person is unknown; actions shown to admins only", "user_id", v.User.ID, "error", err)
+		v.Missing = append(v.Missing, "permissions")
+		s.Protected = true
+	}
+	v.Subject, v.Lock = s, lock
+}
