@@ -20,7 +20,8 @@
 //	})
 //
 // Unsigned-in requests get a redirect to sign-in (a GET), an HX-Redirect
-// header (an htmx request) or 401; in proxy mode always 401.
+// header (an htmx request) or 401; in proxy mode always 401, except 400 for
+// a request that repeats an identity header.
 package staffauth
 
 import (
@@ -203,6 +204,9 @@ func (a *Auth) challenge(c echo.Context, reason error) error {
 		a.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
 			slog.String("mode", string(a.cfg.Mode)), slog.String("reason", reason.Error()),
 			slog.String("peer", r.RemoteAddr), slog.String("path", r.URL.Path))
+	}
+	if rep := (*repeatedHeaderError)(nil); errors.As(reason, &rep) {
+		return echo.NewHTTPError(http.StatusBadRequest, "Your request carried conflicting sign-in details. Reload the page; if it persists, contact whoever runs the console.")
 	}
 	if a.cfg.Mode == ModeProxy {
 		return echo.NewHTTPError(http.StatusUnauthorized, "Your sign-in could not be confirmed. Reload the page; if it persists, contact whoever runs the console.")

@@ -29,6 +29,9 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 	if !a.trusted(peer) {
 		return access.Identity{}, fmt.Errorf("peer %s is not in HELPDESK_TRUSTED_PROXIES", peer)
 	}
+	if err := a.singleIdentityHeaders(r); err != nil {
+		return access.Identity{}, err
+	}
 	var email, name string
 	var groups []string
 	if a.jwt != nil {
@@ -47,7 +50,7 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 		if email == "" && strings.Contains(name, "@") {
 			email = name // oauth2-proxy may send only the user, as an email
 		}
-		groups = splitList(strings.Join(r.Header.Values(a.cfg.GroupsHeader), ","))
+		groups = splitList(r.Header.Get(a.cfg.GroupsHeader))
 	}
 	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
 		return access.Identity{}, errors.New("no valid email in the proxy's identity")
@@ -56,6 +59,35 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 		name = email
 	}
 	return access.Identity{Email: email, Name: name, Groups: groups, Role: a.cfg.RoleFor(groups)}, nil
+}
+
+// repeatedHeaderError is a request that carries an identity header more
+// than once. A proxy sends each once; a second copy is someone trying to
+// slip a value past a proxy that only overwrites the first, so the request
+// is refused (400) rather than resolved by picking or merging copies. It
+// names the header, never its values: one may be a signed assertion.
+type repeatedHeaderError struct {
+	header string
+	count  int
+}
+
+func (e *repeatedHeaderError) Error() string {
+	return fmt.Sprintf("identity header %s sent %d times", e.header, e.count)
+}
+
+// singleIdentityHeaders refuses a request that repeats any identity
+// header, configured assertion header included, even in assertion mode
+// where the plain headers are otherwise ignored.
+func (a *Auth) singleIdentityHeaders(r *http.Request) error {
+	for _, h := range []string{a.cfg.EmailHeader, a.cfg.UserHeader, a.cfg.GroupsHeader, a.cfg.JWTHeader} {
+		if h == "" {
+			continue
+		}
+		if n := len(r.Header.Values(h)); n > 1 {
+			return &repeatedHeaderError{header: http.CanonicalHeaderKey(h), count: n}
+		}
+	}
+	return nil
 }
 
 // jwtVerifier checks the proxy's signed assertion against keys from its

@@ -38,6 +38,15 @@ func csrfFromJSON(t *testing.T, body string) string {
 
 // serve sends one request from peer through a console-shaped app.
 func serve(a *Auth, peer string, hdr map[string]string) (int, whoami) {
+	h := http.Header{}
+	for k, v := range hdr {
+		h.Set(k, v)
+	}
+	return serveHeader(a, peer, h)
+}
+
+// serveHeader is serve with headers that may repeat.
+func serveHeader(a *Auth, peer string, hdr http.Header) (int, whoami) {
 	e := echo.New()
 	app := e.Group("", a.Middleware())
 	app.GET("/whoami", func(c echo.Context) error {
@@ -46,9 +55,7 @@ func serve(a *Auth, peer string, hdr map[string]string) (int, whoami) {
 	})
 	req := httptest.NewRequest(http.MethodGet, "/whoami", nil)
 	req.RemoteAddr = peer
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
+	req.Header = hdr
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	var w whoami
@@ -84,6 +91,75 @@ func TestProxy_headers(t *testing.T) {
 			status, who := serve(a, tc.peer, tc.hdr)
 			if status != tc.status || (tc.role != "" && who.Role != tc.role) {
 				t.Errorf("got %d %+v, want %d %s", status, who, tc.status, tc.role)
+			}
+		})
+	}
+}
+
+func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
+	k := newRSAKey(t, "k")
+	idp := newJWKS(t, k.public())
+	tok := k.sign(t, map[string]any{"iss": jwtIssuer, "aud": jwtAudience, "email": "ann@example.com",
+		"exp": time.Now().Add(time.Hour).Unix()})
+	other := k.sign(t, map[string]any{"iss": jwtIssuer, "aud": jwtAudience, "email": "mallory@example.com",
+		"exp": time.Now().Add(time.Hour).Unix()})
+	plain, signed := proxyConfig(), jwtProxyConfig(idp.srv.URL)
+	custom := proxyConfig()
+	custom.EmailHeader = "x-auth-request-email" // as an operator might spell it
+
+	// h builds a header from name, value pairs; a name may repeat.
+	h := func(kv ...string) http.Header {
+		out := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out.Add(kv[i], kv[i+1])
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		cfg    Config
+		hdr    http.Header
+		status int
+		role   string
+	}{
+		{"oauth2-proxy: email, user and one comma-joined groups line", plain,
+			h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-User", "ann", "X-Forwarded-Groups", "staff,helpdesk-admins"), 200, "admin"},
+		{"email twice, the same", plain, h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-Email", "ann@example.com"), 400, ""},
+		{"email twice, different", plain, h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-Email", "mallory@example.com"), 400, ""},
+		{"email twice, one empty", plain, h("X-Forwarded-Email", "", "X-Forwarded-Email", "ann@example.com"), 400, ""},
+		{"user twice", plain, h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-User", "ann", "X-Forwarded-User", "root"), 400, ""},
+		{"groups twice are not merged", plain,
+			h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-Groups", "staff", "X-Forwarded-Groups", "helpdesk-admins"), 400, ""},
+		{"custom email header twice", custom,
+			h("X-Auth-Request-Email", "ann@example.com", "X-Auth-Request-Email", "mallory@example.com"), 400, ""},
+		{"assertion once", signed, h(assertionHeader, tok), 200, "employee"},
+		{"assertion twice", signed, h(assertionHeader, tok, assertionHeader, other), 400, ""},
+		{"plain header twice beside an assertion", signed,
+			h(assertionHeader, tok, "X-Forwarded-Groups", "a", "X-Forwarded-Groups", "b"), 400, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs logBuffer
+			a, err := New(tc.cfg, slogTo(&logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, who := serveHeader(a, "10.1.0.5:1", tc.hdr)
+			if status != tc.status || who.Role != tc.role {
+				t.Fatalf("got %d %+v, want %d %q", status, who, tc.status, tc.role)
+			}
+			if status != 400 {
+				return
+			}
+			if !strings.Contains(logs.String(), `"level":"WARN"`) || !strings.Contains(logs.String(), "sent 2 times") {
+				t.Errorf("refusal not logged as a warning naming the header: %s", logs.String())
+			}
+			for _, vs := range tc.hdr {
+				for _, v := range vs {
+					if len(v) > 12 && strings.Contains(logs.String(), v) {
+						t.Errorf("log holds a header value %.20q…: %s", v, logs.String())
+					}
+				}
 			}
 		})
 	}
