@@ -196,6 +196,7 @@ func TestOIDC_badIDTokens(t *testing.T) {
 		{"expired", func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, "expired"},
 		{"no email", func(c map[string]any) { delete(c, "email") }, "email"},
 		{"unverified email", func(c map[string]any) { c["email_verified"] = false }, "not verified"},
+		{"unverified email, as a string", func(c map[string]any) { c["email_verified"] = "false" }, "not verified"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newOIDCEnv(t, oidctest.WithClaims(tc.edit))

@@ -46,10 +46,10 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 		email, name, groups = c.email, c.name, c.groups
 	} else {
 		email = strings.TrimSpace(r.Header.Get(a.cfg.EmailHeader))
+		// The user header is a display name only, never the email, even
+		// when it looks like one: it is whatever the IdP calls a username,
+		// which is not necessarily an address the person owns.
 		name = strings.TrimSpace(r.Header.Get(a.cfg.UserHeader))
-		if email == "" && strings.Contains(name, "@") {
-			email = name // oauth2-proxy may send only the user, as an email
-		}
 		groups = splitList(r.Header.Get(a.cfg.GroupsHeader))
 	}
 	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
@@ -147,9 +147,32 @@ func (v *jwtVerifier) verify(ctx context.Context, raw string) (assertion, error)
 	if err != nil {
 		return assertion{}, err
 	}
+	if err := emailVerified(extra["email_verified"]); err != nil {
+		return assertion{}, err
+	}
 	email, _ := extra["email"].(string)
 	name, _ := extra["name"].(string)
 	return assertion{email: email, name: name, groups: claimStrings(extra[v.groupsClaim])}, nil
+}
+
+// emailVerified is the one rule for the email_verified claim, in the
+// proxy's assertion and in an OIDC ID token alike: refused unless true.
+// Without the claim the issuer vouches for the email by signing it. Some
+// issuers send the claim as a string.
+func emailVerified(v any) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		if v {
+			return nil
+		}
+	case string:
+		if v == "true" {
+			return nil
+		}
+	}
+	return errors.New("the identity provider says the email is not verified")
 }
 
 // key finds the verification key for kid, fetching the key set when it is
