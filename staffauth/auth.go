@@ -143,31 +143,6 @@ func WithIdentity(ctx context.Context, id access.Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
-// RoleFor maps a person's groups to their role: the highest role any of
-// their groups grants, and employee when none does. Group names compare
-// case-insensitively.
-func (c Config) RoleFor(groups []string) access.Role {
-	has := func(want []string) bool {
-		for _, g := range groups {
-			for _, w := range want {
-				if strings.EqualFold(strings.TrimSpace(g), w) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	switch {
-	case has(c.AdminGroups):
-		return access.RoleAdmin
-	case has(c.HelpdeskGroups):
-		return access.RoleHelpdesk
-	case has(c.ViewerGroups):
-		return access.RoleViewer
-	}
-	return access.RoleEmployee
-}
-
 // Middleware resolves the signed-in person and puts them in the request's
 // context (IdentityFrom). Requests under /auth/ pass untouched, so the
 // middleware may also be installed globally.

@@ -96,6 +96,15 @@ type Config struct {
 	AdminGroups    []string
 	HelpdeskGroups []string
 	ViewerGroups   []string
+	// GroupsSeparator splits group names that arrive as one string: the
+	// proxy's groups header, and a groups claim (assertion or ID token)
+	// given as a string rather than a list. Empty means ","; set another
+	// for an IdP whose group names contain commas, such as LDAP DNs.
+	GroupsSeparator string
+	// GroupsCaseInsensitive compares group names ignoring the case of
+	// A-Z only. The zero value compares them exactly. Unicode case folding
+	// is never used (see RoleFor).
+	GroupsCaseInsensitive bool
 
 	// FrameAncestors is the CSP frame-ancestors source list.
 	FrameAncestors []string
@@ -114,6 +123,7 @@ const (
 	DefaultUserHeader      = "X-Forwarded-User"
 	DefaultGroupsHeader    = "X-Forwarded-Groups"
 	DefaultGroupsClaim     = "groups"
+	DefaultGroupsSeparator = ","
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultAbsoluteTimeout = 12 * time.Hour
 	DefaultJWTLeeway       = 30 * time.Second
@@ -157,6 +167,7 @@ func (c Config) withDefaults() Config {
 	def(&c.GroupsHeader, DefaultGroupsHeader)
 	def(&c.JWTGroupsClaim, DefaultGroupsClaim)
 	def(&c.OIDCGroupsClaim, DefaultGroupsClaim)
+	def(&c.GroupsSeparator, DefaultGroupsSeparator)
 	if c.JWTLeeway == 0 {
 		c.JWTLeeway = DefaultJWTLeeway
 	}

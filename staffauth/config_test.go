@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"onelogin-helpdesk/access"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -160,30 +158,5 @@ func TestConfig_secretsStayOutOfLogs(t *testing.T) {
 		if strings.Contains(s, "very-secret") || strings.Contains(s, "key-material") {
 			t.Errorf("secret in %q", s)
 		}
-	}
-}
-
-func TestRoleFor(t *testing.T) {
-	c := Config{AdminGroups: []string{"Helpdesk Admins"}, HelpdeskGroups: []string{"helpdesk", "it-support"}, ViewerGroups: []string{"readers"}}
-	tests := []struct {
-		groups []string
-		want   access.Role
-	}{
-		{nil, access.RoleEmployee},
-		{[]string{"sales"}, access.RoleEmployee},
-		{[]string{"readers"}, access.RoleViewer},
-		{[]string{"readers", "it-support"}, access.RoleHelpdesk},
-		{[]string{"it-support", "helpdesk admins"}, access.RoleAdmin}, // case-insensitive, highest wins
-		{[]string{" Helpdesk Admins "}, access.RoleAdmin},
-		{[]string{"Helpdesk"}, access.RoleHelpdesk},
-		{[]string{"helpdesk-admins"}, access.RoleEmployee}, // no partial matches
-	}
-	for _, tc := range tests {
-		if got := c.RoleFor(tc.groups); got != tc.want {
-			t.Errorf("RoleFor(%q) = %s, want %s", tc.groups, got, tc.want)
-		}
-	}
-	if got := (Config{}).RoleFor([]string{"anything"}); got != access.RoleEmployee {
-		t.Errorf("no group settings: %s", got)
 	}
 }

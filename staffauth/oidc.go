@@ -246,5 +246,5 @@ func (a *Auth) exchange(ctx context.Context, code string, f flow) (assertion, er
 	if name == "" {
 		name = claims.Email
 	}
-	return assertion{email: claims.Email, name: name, groups: claimStrings(all[a.cfg.OIDCGroupsClaim])}, nil
+	return assertion{email: claims.Email, name: name, groups: claimGroups(all[a.cfg.OIDCGroupsClaim], a.cfg.GroupsSeparator)}, nil
 }

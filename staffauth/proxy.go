@@ -50,7 +50,7 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 		// when it looks like one: it is whatever the IdP calls a username,
 		// which is not necessarily an address the person owns.
 		name = strings.TrimSpace(r.Header.Get(a.cfg.UserHeader))
-		groups = splitList(r.Header.Get(a.cfg.GroupsHeader))
+		groups = splitGroups(r.Header.Get(a.cfg.GroupsHeader), a.cfg.GroupsSeparator)
 	}
 	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
 		return access.Identity{}, errors.New("no valid email in the proxy's identity")
@@ -96,6 +96,7 @@ func (a *Auth) singleIdentityHeaders(r *http.Request) error {
 // identity provider.
 type jwtVerifier struct {
 	url, audience, issuer, groupsClaim string
+	groupsSep                          string
 	leeway                             time.Duration
 	http                               *http.Client
 	now                                func() time.Time
@@ -114,7 +115,7 @@ var pinnedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
 
 func newJWTVerifier(cfg Config, client *http.Client, now func() time.Time) *jwtVerifier {
 	return &jwtVerifier{url: cfg.JWKSURL, audience: cfg.JWTAudience, issuer: cfg.JWTIssuer,
-		groupsClaim: cfg.JWTGroupsClaim, leeway: cfg.JWTLeeway, http: client, now: now}
+		groupsClaim: cfg.JWTGroupsClaim, groupsSep: cfg.GroupsSeparator, leeway: cfg.JWTLeeway, http: client, now: now}
 }
 
 type assertion struct {
@@ -152,7 +153,7 @@ func (v *jwtVerifier) verify(ctx context.Context, raw string) (assertion, error)
 	}
 	email, _ := extra["email"].(string)
 	name, _ := extra["name"].(string)
-	return assertion{email: email, name: name, groups: claimStrings(extra[v.groupsClaim])}, nil
+	return assertion{email: email, name: name, groups: claimGroups(extra[v.groupsClaim], v.groupsSep)}, nil
 }
 
 // emailVerified is the one rule for the email_verified claim, in the
@@ -233,22 +234,4 @@ func (v *jwtVerifier) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
 		return set, fmt.Errorf("JWKS decode: %w", err)
 	}
 	return set, nil
-}
-
-// claimStrings reads a groups claim given as a list or as one
-// comma-separated string.
-func claimStrings(v any) []string {
-	switch g := v.(type) {
-	case string:
-		return splitList(g)
-	case []any:
-		out := make([]string, 0, len(g))
-		for _, x := range g {
-			if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
-				out = append(out, strings.TrimSpace(s))
-			}
-		}
-		return out
-	}
-	return nil
 }
