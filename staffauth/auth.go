@@ -90,7 +90,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	switch cfg.Mode {
 	case ModeProxy:
 		if cfg.JWTHeader != "" {
-			a.jwt = newJWTVerifier(cfg, a.http, a.clock)
+			a.jwt = newJWTVerifier(a.cfg, a.http, a.clock, logger)
 		}
 	case ModeOIDC:
 		a.oidc = newOIDCClient(cfg, a.http, a.clock)
@@ -101,6 +101,15 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 		}
 	}
 	return a, nil
+}
+
+// Close stops the scheduled refresh of the proxy's JWKS. The Auth keeps
+// working: an unknown key id still fetches the key set. It is safe to call
+// more than once, and on an Auth that has nothing to stop.
+func (a *Auth) Close() {
+	if a.jwt != nil {
+		a.jwt.close()
+	}
 }
 
 // clock indirects through a.now so WithClock applies to helpers built in

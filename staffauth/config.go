@@ -77,6 +77,10 @@ type Config struct {
 	JWTIssuer      string
 	JWTGroupsClaim string
 	JWTLeeway      time.Duration // clock skew allowed on exp/nbf
+	// JWKSRefresh is how often the JWKS is fetched again, so that a key
+	// the provider removes stops verifying within it. Zero means
+	// DefaultJWKSRefresh; it must be at least a minute.
+	JWKSRefresh time.Duration
 
 	OIDCIssuer       string
 	OIDCClientID     string
@@ -127,6 +131,7 @@ const (
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultAbsoluteTimeout = 12 * time.Hour
 	DefaultJWTLeeway       = 30 * time.Second
+	DefaultJWKSRefresh     = 15 * time.Minute
 	DefaultMaxBodyBytes    = 1 << 20
 	minKeyLen              = 32
 )
@@ -170,6 +175,9 @@ func (c Config) withDefaults() Config {
 	def(&c.GroupsSeparator, DefaultGroupsSeparator)
 	if c.JWTLeeway == 0 {
 		c.JWTLeeway = DefaultJWTLeeway
+	}
+	if c.JWKSRefresh == 0 {
+		c.JWKSRefresh = DefaultJWKSRefresh
 	}
 	if len(c.OIDCScopes) == 0 {
 		c.OIDCScopes = defaultScopes
@@ -216,6 +224,9 @@ func (c Config) Validate() []error {
 			}
 			if c.JWTIssuer == "" {
 				bad("HELPDESK_PROXY_JWT_ISSUER", "is required when HELPDESK_PROXY_JWT_HEADER is set")
+			}
+			if c.JWKSRefresh < jwksRefetchInterval {
+				bad("HELPDESK_PROXY_JWKS_REFRESH", "must be at least %s", jwksRefetchInterval)
 			}
 		}
 	case ModeOIDC:

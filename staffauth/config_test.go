@@ -124,6 +124,12 @@ func TestConfig_validatePerMode(t *testing.T) {
 			OIDCClientID: "c", OIDCClientSecret: "s", OIDCRedirectURL: "https://h.example/callback"}, "HELPDESK_OIDC_REDIRECT_URL"},
 		{"idle beyond max age", Config{Mode: ModeDemo, IdleTimeout: 2 * time.Hour, AbsoluteTimeout: time.Hour}, "HELPDESK_SESSION_IDLE_TIMEOUT"},
 		{"persona without email", Config{Mode: ModeDemo, DemoPersonas: []Persona{{Key: "x"}}}, "persona 1"},
+		{"JWKS refreshed more than once a minute", func() Config {
+			c := jwtProxyConfig("https://idp.example.com/jwks")
+			c.JWKSRefresh = 30 * time.Second
+			return c
+		}(), "HELPDESK_PROXY_JWKS_REFRESH"},
+		{"JWKS refresh unset takes the default", jwtProxyConfig("https://idp.example.com/jwks"), ""},
 	}
 	for _, tc := range tests {
 		errs := tc.cfg.Validate()

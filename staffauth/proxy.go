@@ -2,15 +2,11 @@ package staffauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/mail"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -90,33 +86,9 @@ func (a *Auth) singleIdentityHeaders(r *http.Request) error {
 	return nil
 }
 
-// jwtVerifier checks the proxy's signed assertion against keys from its
-// JWKS URL. Keys are cached; an unknown key id triggers a fetch, but never
-// more than one a minute, so a flood of forged kids cannot hammer the
-// identity provider.
-type jwtVerifier struct {
-	url, audience, issuer, groupsClaim string
-	groupsSep                          string
-	leeway                             time.Duration
-	http                               *http.Client
-	now                                func() time.Time
-
-	mu      sync.Mutex
-	keys    jose.JSONWebKeySet
-	fetched time.Time // last fetch attempt; zero before the first
-}
-
-// jwksRefetchInterval bounds how often the key set is fetched again.
-const jwksRefetchInterval = time.Minute
-
 // pinnedAlgs are the only algorithms accepted; "none" and HMAC (with a
 // public key as the secret) are refused by construction.
 var pinnedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
-
-func newJWTVerifier(cfg Config, client *http.Client, now func() time.Time) *jwtVerifier {
-	return &jwtVerifier{url: cfg.JWKSURL, audience: cfg.JWTAudience, issuer: cfg.JWTIssuer,
-		groupsClaim: cfg.JWTGroupsClaim, groupsSep: cfg.GroupsSeparator, leeway: cfg.JWTLeeway, http: client, now: now}
-}
 
 type assertion struct {
 	email, name string
@@ -174,64 +146,4 @@ func emailVerified(v any) error {
 		}
 	}
 	return errors.New("the identity provider says the email is not verified")
-}
-
-// key finds the verification key for kid, fetching the key set when it is
-// unknown and the last fetch is old enough.
-func (v *jwtVerifier) key(ctx context.Context, kid, alg string) (jose.JSONWebKey, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if k, ok := v.lookup(kid, alg); ok {
-		return k, nil
-	}
-	now := v.now()
-	if !v.fetched.IsZero() && now.Sub(v.fetched) < jwksRefetchInterval {
-		return jose.JSONWebKey{}, fmt.Errorf("unknown key id %q (key set fetched %s ago)", kid, now.Sub(v.fetched).Round(time.Second))
-	}
-	v.fetched = now
-	// One caller's cancelled request must not waste the fetch for a minute.
-	set, err := v.fetch(context.WithoutCancel(ctx))
-	if err != nil {
-		return jose.JSONWebKey{}, err
-	}
-	v.keys = set
-	if k, ok := v.lookup(kid, alg); ok {
-		return k, nil
-	}
-	return jose.JSONWebKey{}, fmt.Errorf("unknown key id %q", kid)
-}
-
-func (v *jwtVerifier) lookup(kid, alg string) (jose.JSONWebKey, bool) {
-	var candidates []jose.JSONWebKey
-	if kid != "" {
-		candidates = v.keys.Key(kid)
-	} else if len(v.keys.Keys) == 1 {
-		candidates = v.keys.Keys // a single unnamed key needs no kid
-	}
-	for _, k := range candidates {
-		if k.IsPublic() && (k.Use == "" || k.Use == "sig") && (k.Algorithm == "" || k.Algorithm == alg) {
-			return k, true
-		}
-	}
-	return jose.JSONWebKey{}, false
-}
-
-func (v *jwtVerifier) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.url, nil)
-	if err != nil {
-		return set, fmt.Errorf("JWKS request: %w", err)
-	}
-	res, err := v.http.Do(req)
-	if err != nil {
-		return set, fmt.Errorf("JWKS fetch: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return set, fmt.Errorf("JWKS fetch: status %d", res.StatusCode)
-	}
-	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&set); err != nil {
-		return set, fmt.Errorf("JWKS decode: %w", err)
-	}
-	return set, nil
 }

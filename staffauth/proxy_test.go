@@ -210,24 +210,65 @@ func TestIPExtractor(t *testing.T) {
 	}
 }
 
-// jwks is an identity provider's key endpoint that counts its fetches.
+// jwks is an identity provider's key endpoint that counts its fetches and
+// can be made to hang.
 type jwks struct {
 	mu      sync.Mutex
 	keys    []jose.JSONWebKey
+	gate    *jwksGate
 	fetches atomic.Int32
 	srv     *httptest.Server
 }
 
+// jwksGate holds fetches: each one sends on arrived, then waits for release.
+type jwksGate struct {
+	arrived chan struct{}
+	release chan struct{}
+}
+
 func newJWKS(t *testing.T, keys ...jose.JSONWebKey) *jwks {
 	j := &jwks{keys: keys}
-	j.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		j.fetches.Add(1)
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: j.keys})
-	}))
+	j.srv = httptest.NewServer(j)
 	t.Cleanup(j.srv.Close)
 	return j
+}
+
+func (j *jwks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	j.fetches.Add(1)
+	j.mu.Lock()
+	g := j.gate
+	j.mu.Unlock()
+	if g != nil {
+		g.arrived <- struct{}{}
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: j.keys})
+}
+
+// hang makes fetches wait until release is called (at the latest when the
+// test ends); arrived receives once for each fetch that starts waiting.
+func (j *jwks) hang(t *testing.T) (arrived <-chan struct{}, release func()) {
+	g := &jwksGate{arrived: make(chan struct{}, 16), release: make(chan struct{})}
+	j.mu.Lock()
+	j.gate = g
+	j.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			j.mu.Lock()
+			j.gate = nil
+			j.mu.Unlock()
+			close(g.release)
+		})
+	}
+	t.Cleanup(release) // before the server's Close, which waits for handlers
+	return g.arrived, release
 }
 
 func (j *jwks) set(keys ...jose.JSONWebKey) {
