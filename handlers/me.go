@@ -25,7 +25,7 @@ import (
 // email, exactly. It returns a *problem (404 none, 409 several) when the
 // email does not pick out one account, so no action is offered on a guess.
 func (h *Handler) ownAccount(ctx context.Context, email string) (*client.User, error) {
-	email = strings.TrimSpace(email)
+	email = strings.Trim(email, " \t")
 	// OneLogin reads * as a wildcard (and the fake a leading ! as "not"):
 	// such an email would not be an exact lookup.
 	if email == "" || !strings.Contains(email, "@") || strings.ContainsAny(email, "*, ") || strings.HasPrefix(email, "!") {
@@ -36,9 +36,12 @@ func (h *Handler) ownAccount(ctx context.Context, email string) (*client.User, e
 	if err != nil {
 		return nil, err
 	}
+	// OneLogin's search may match more loosely than the console will act:
+	// only an account whose email is the sign-in email, ignoring the case
+	// of A-Z, is the person's own.
 	var mine []client.User
 	for _, u := range users {
-		if strings.EqualFold(strings.TrimSpace(u.Email), email) {
+		if sameEmail(u.Email, email) {
 			mine = append(mine, u)
 		}
 	}
@@ -51,6 +54,30 @@ func (h *Handler) ownAccount(ctx context.Context, email string) (*client.User, e
 	}
 	return nil, &problem{Status: http.StatusConflict, Heading: "More than one OneLogin account",
 		Message: "OneLogin has more than one account with the email you signed in with, so the console cannot tell which is yours and changes none of them."}
+}
+
+// sameEmail compares two emails ignoring ASCII spaces around them and the
+// case of A-Z, and nothing else. Unicode case folding (strings.EqualFold)
+// would make the Kelvin sign a k and U+017F an s, so a sign-in email spelt
+// with them would act on someone else's account.
+func sameEmail(a, b string) bool {
+	a, b = strings.Trim(a, " \t"), strings.Trim(b, " \t")
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // meView starts the self-service page model.

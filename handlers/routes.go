@@ -13,7 +13,7 @@ import (
 func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(middleware.Recover())
-	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{RequestIDHandler: h.withRequestID}))
+	e.Use(h.requestID)
 	e.Use(h.accessLog)
 
 	// Assets and routes owned by other packages come before identity, so

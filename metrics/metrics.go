@@ -11,8 +11,9 @@
 //	e.Use(m.Middleware())       // request duration by route and status
 //	e.GET("/metrics", echo.WrapHandler(m.Handler()))
 //
-// Labels never carry a raw URL, a search term or a person: routes are
-// Echo's patterns ("/users/:id").
+// Labels never carry a raw URL, a search term or a person, nor anything a
+// client can make up: routes are Echo's patterns ("/users/:id"), methods
+// outside HTTP's own count as "other".
 package metrics
 
 import (
@@ -123,7 +124,7 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 				if route == "" { // no route matched: never the raw URL
 					route = "unmatched"
 				}
-				m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(status)).
+				m.requests.WithLabelValues(methodLabel(c.Request().Method), route, strconv.Itoa(status)).
 					Observe(time.Since(start).Seconds())
 			}()
 			err := next(c)
@@ -134,6 +135,18 @@ func (m *Metrics) Middleware() echo.MiddlewareFunc {
 			return nil
 		}
 	}
+}
+
+// methodLabel is the method as a label value: one of HTTP's methods, or
+// "other". A client may send any token as its method, and every new label
+// value would be a new set of series kept for the life of the process.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 // ObserveCall implements client.Observer.

@@ -100,6 +100,57 @@ func TestMiddleware_byRoutePatternAndStatus(t *testing.T) {
 	}
 }
 
+// A client chooses the method; the label must not let it choose how many
+// series the console keeps.
+func TestMiddleware_methodLabelIsBounded(t *testing.T) {
+	m := New()
+	e := echo.New()
+	e.Use(m.Middleware())
+	e.Any("/users", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	send := func(method string) {
+		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, "/users", nil))
+	}
+	// byMethod sums the request counts per method label, over every route
+	// and status (a made-up method may be answered 405).
+	series := regexp.MustCompile(`(?m)^helpdesk_http_request_duration_seconds_count\{method="([^"]*)",[^}]*\} (\S+)$`)
+	byMethod := func() map[string]float64 {
+		out := map[string]float64{}
+		for _, s := range series.FindAllStringSubmatch(scrape(t, m), -1) {
+			n, _ := strconv.ParseFloat(s[2], 64)
+			out[s[1]] += n
+		}
+		return out
+	}
+	cases := []struct{ method, label string }{
+		{"GET", "GET"}, {"HEAD", "HEAD"}, {"POST", "POST"}, {"PUT", "PUT"}, {"PATCH", "PATCH"},
+		{"DELETE", "DELETE"}, {"OPTIONS", "OPTIONS"}, {"TRACE", "TRACE"},
+		{"get", "other"}, // methods are case-sensitive
+		{"PROPFIND", "other"},
+		{"X-" + strings.Repeat("A", 200), "other"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.method[:min(len(tc.method), 12)], func(t *testing.T) {
+			before := byMethod()
+			send(tc.method)
+			after := byMethod()
+			if after[tc.label] != before[tc.label]+1 || len(after) > len(before)+1 {
+				t.Errorf("%.20s: counted as %v, want one more %q", tc.method, after, tc.label)
+			}
+		})
+	}
+
+	for i := range 2000 {
+		send("M" + strconv.Itoa(i))
+	}
+	got := byMethod()
+	if len(got) > 10 {
+		t.Errorf("%d method label values after 2,000 made-up methods, want at most 10 (HTTP's nine and other)", len(got))
+	}
+	if got["other"] < 2000 {
+		t.Errorf("other = %v, want the 2,000 made-up methods and more", got["other"])
+	}
+}
+
 func TestObserver_withClientAndFakeTenant(t *testing.T) {
 	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 20})
 	defer fake.Close()

@@ -19,7 +19,8 @@
 //	})
 //
 // Unsigned-in requests get a redirect to sign-in (a GET), an HX-Redirect
-// header (an htmx request) or 401; in proxy mode always 401.
+// header (an htmx request) or 401; in proxy mode always 401, except 400 for
+// a request that repeats an identity header.
 package staffauth
 
 import (
@@ -88,7 +89,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	switch cfg.Mode {
 	case ModeProxy:
 		if cfg.JWTHeader != "" {
-			a.jwt = newJWTVerifier(cfg, a.http, a.clock)
+			a.jwt = newJWTVerifier(a.cfg, a.http, a.clock, logger)
 		}
 	case ModeOIDC:
 		a.oidc = newOIDCClient(cfg, a.http, a.clock)
@@ -99,6 +100,15 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 		}
 	}
 	return a, nil
+}
+
+// Close stops the scheduled refresh of the proxy's JWKS. The Auth keeps
+// working: an unknown key id still fetches the key set. It is safe to call
+// more than once, and on an Auth that has nothing to stop.
+func (a *Auth) Close() {
+	if a.jwt != nil {
+		a.jwt.close()
+	}
 }
 
 // clock indirects through a.now so WithClock applies to helpers built in
@@ -141,31 +151,6 @@ func WithIdentity(ctx context.Context, id access.Identity) context.Context {
 	return context.WithValue(ctx, identityKey{}, id)
 }
 
-// RoleFor maps a person's groups to their role: the highest role any of
-// their groups grants, and employee when none does. Group names compare
-// case-insensitively.
-func (c Config) RoleFor(groups []string) access.Role {
-	has := func(want []string) bool {
-		for _, g := range groups {
-			for _, w := range want {
-				if strings.EqualFold(strings.TrimSpace(g), w) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	switch {
-	case has(c.AdminGroups):
-		return access.RoleAdmin
-	case has(c.HelpdeskGroups):
-		return access.RoleHelpdesk
-	case has(c.ViewerGroups):
-		return access.RoleViewer
-	}
-	return access.RoleEmployee
-}
-
 // Middleware resolves the signed-in person and puts them in the request's
 // context (IdentityFrom). Requests under /auth/ pass untouched, so the
 // middleware may also be installed globally.
@@ -202,6 +187,9 @@ func (a *Auth) challenge(c echo.Context, reason error) error {
 		a.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
 			slog.String("mode", string(a.cfg.Mode)), slog.String("reason", reason.Error()),
 			slog.String("peer", r.RemoteAddr), slog.String("path", r.URL.Path))
+	}
+	if rep := (*repeatedHeaderError)(nil); errors.As(reason, &rep) {
+		return echo.NewHTTPError(http.StatusBadRequest, "Your request carried conflicting sign-in details. Reload the page; if it persists, contact whoever runs the console.")
 	}
 	if a.cfg.Mode == ModeProxy {
 		return echo.NewHTTPError(http.StatusUnauthorized, "Your sign-in could not be confirmed. Reload the page; if it persists, contact whoever runs the console.")

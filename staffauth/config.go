@@ -73,6 +73,10 @@ type Config struct {
 	JWTIssuer      string
 	JWTGroupsClaim string
 	JWTLeeway      time.Duration // clock skew allowed on exp/nbf
+	// JWKSRefresh is how often the JWKS is fetched again, so that a key
+	// the provider removes stops verifying within it. Zero means
+	// DefaultJWKSRefresh; it must be at least a minute.
+	JWKSRefresh time.Duration
 
 	OIDCIssuer       string
 	OIDCClientID     string
@@ -92,6 +96,15 @@ type Config struct {
 	AdminGroups    []string
 	HelpdeskGroups []string
 	ViewerGroups   []string
+	// GroupsSeparator splits group names that arrive as one string: the
+	// proxy's groups header, and a groups claim (assertion or ID token)
+	// given as a string rather than a list. Empty means ","; set another
+	// for an IdP whose group names contain commas, such as LDAP DNs.
+	GroupsSeparator string
+	// GroupsCaseInsensitive compares group names ignoring the case of
+	// A-Z only. The zero value compares them exactly. Unicode case folding
+	// is never used (see RoleFor).
+	GroupsCaseInsensitive bool
 
 	// FrameAncestors is the CSP frame-ancestors source list.
 	FrameAncestors []string
@@ -113,9 +126,11 @@ const (
 	DefaultUserHeader      = "X-Forwarded-User"
 	DefaultGroupsHeader    = "X-Forwarded-Groups"
 	DefaultGroupsClaim     = "groups"
+	DefaultGroupsSeparator = ","
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultAbsoluteTimeout = 12 * time.Hour
 	DefaultJWTLeeway       = 30 * time.Second
+	DefaultJWKSRefresh     = 15 * time.Minute
 	DefaultMaxBodyBytes    = 1 << 20
 	minKeyLen              = 32
 )
@@ -156,8 +171,12 @@ func (c Config) withDefaults() Config {
 	def(&c.GroupsHeader, DefaultGroupsHeader)
 	def(&c.JWTGroupsClaim, DefaultGroupsClaim)
 	def(&c.OIDCGroupsClaim, DefaultGroupsClaim)
+	def(&c.GroupsSeparator, DefaultGroupsSeparator)
 	if c.JWTLeeway == 0 {
 		c.JWTLeeway = DefaultJWTLeeway
+	}
+	if c.JWKSRefresh == 0 {
+		c.JWKSRefresh = DefaultJWKSRefresh
 	}
 	if len(c.OIDCScopes) == 0 {
 		c.OIDCScopes = defaultScopes
@@ -204,6 +223,9 @@ func (c Config) Validate() []error {
 			}
 			if c.JWTIssuer == "" {
 				bad("HELPDESK_PROXY_JWT_ISSUER", "is required when HELPDESK_PROXY_JWT_HEADER is set")
+			}
+			if c.JWKSRefresh < jwksRefetchInterval {
+				bad("HELPDESK_PROXY_JWKS_REFRESH", "must be at least %s", jwksRefetchInterval)
 			}
 		}
 	case ModeOIDC:

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"onelogin-helpdesk/access"
 )
 
 func TestConfig_validatePerMode(t *testing.T) {
@@ -26,6 +24,12 @@ func TestConfig_validatePerMode(t *testing.T) {
 			OIDCClientID: "c", OIDCClientSecret: "s", OIDCRedirectURL: "https://h.example/callback"}, "HELPDESK_OIDC_REDIRECT_URL"},
 		{"idle beyond max age", Config{Mode: ModeDemo, IdleTimeout: 2 * time.Hour, AbsoluteTimeout: time.Hour}, "HELPDESK_SESSION_IDLE_TIMEOUT"},
 		{"persona without email", Config{Mode: ModeDemo, DemoPersonas: []Persona{{Key: "x"}}}, "persona 1"},
+		{"JWKS refreshed more than once a minute", func() Config {
+			c := jwtProxyConfig("https://idp.example.com/jwks")
+			c.JWKSRefresh = 30 * time.Second
+			return c
+		}(), "HELPDESK_PROXY_JWKS_REFRESH"},
+		{"JWKS refresh unset takes the default", jwtProxyConfig("https://idp.example.com/jwks"), ""},
 	}
 	for _, tc := range tests {
 		errs := tc.cfg.Validate()
@@ -45,30 +49,5 @@ func TestConfig_secretsStayOutOfLogs(t *testing.T) {
 		if strings.Contains(s, "very-secret") || strings.Contains(s, "key-material") {
 			t.Errorf("secret in %q", s)
 		}
-	}
-}
-
-func TestRoleFor(t *testing.T) {
-	c := Config{AdminGroups: []string{"Helpdesk Admins"}, HelpdeskGroups: []string{"helpdesk", "it-support"}, ViewerGroups: []string{"readers"}}
-	tests := []struct {
-		groups []string
-		want   access.Role
-	}{
-		{nil, access.RoleEmployee},
-		{[]string{"sales"}, access.RoleEmployee},
-		{[]string{"readers"}, access.RoleViewer},
-		{[]string{"readers", "it-support"}, access.RoleHelpdesk},
-		{[]string{"it-support", "helpdesk admins"}, access.RoleAdmin}, // case-insensitive, highest wins
-		{[]string{" Helpdesk Admins "}, access.RoleAdmin},
-		{[]string{"Helpdesk"}, access.RoleHelpdesk},
-		{[]string{"helpdesk-admins"}, access.RoleEmployee}, // no partial matches
-	}
-	for _, tc := range tests {
-		if got := c.RoleFor(tc.groups); got != tc.want {
-			t.Errorf("RoleFor(%q) = %s, want %s", tc.groups, got, tc.want)
-		}
-	}
-	if got := (Config{}).RoleFor([]string{"anything"}); got != access.RoleEmployee {
-		t.Errorf("no group settings: %s", got)
 	}
 }

@@ -33,7 +33,8 @@ var errCSRF = echo.NewHTTPError(http.StatusForbidden,
 
 // CSRF checks every state-changing request (anything but GET, HEAD,
 // OPTIONS and TRACE) for a same-origin Origin or Referer and for the
-// session's CSRF token, and answers 403 when either is missing or wrong. On
+// session's CSRF token (in the X-CSRF-Token header or the csrf_token form
+// field of the body, never the query string), and answers 403 when either is missing or wrong. On
 // every request it makes sure the session has a CSRF secret and makes the
 // token available to CSRFToken. Install it after Middleware.
 func (a *Auth) CSRF() echo.MiddlewareFunc {
@@ -44,8 +45,10 @@ func (a *Auth) CSRF() echo.MiddlewareFunc {
 			if a.cfg.Mode == ModeProxy {
 				// The proxy may hand the same browser to someone else: a
 				// secret belongs to one person.
-				if id, ok := IdentityFrom(r.Context()); ok && !strings.EqualFold(s.data.Bound, id.Email) {
-					s.data.Bound = strings.ToLower(id.Email)
+				// ASCII case only: with Unicode folding a Kelvin-sign twin
+				// of an address would inherit its owner's secret.
+				if id, ok := IdentityFrom(r.Context()); ok && s.data.Bound != asciiLower(id.Email) {
+					s.data.Bound = asciiLower(id.Email)
 					s.data.CSRF = ""
 				}
 			}
@@ -96,9 +99,11 @@ func (a *Auth) checkCSRF(c echo.Context, secret string) string {
 	} else {
 		return "no Origin or Referer"
 	}
+	// Header or body only: a token in the query string ends up in access
+	// logs, browser history and Referer headers.
 	token := r.Header.Get(CSRFHeader)
 	if token == "" {
-		token = c.FormValue(CSRFField)
+		token = r.PostFormValue(CSRFField)
 	}
 	if token == "" {
 		return "no token"

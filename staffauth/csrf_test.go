@@ -18,27 +18,32 @@ func TestCSRF(t *testing.T) {
 
 	tests := []struct {
 		name   string
+		query  string
 		form   url.Values
 		hdr    []string
 		status int
 	}{
-		{"valid header (htmx)", nil, []string{"X-CSRF-Token", token}, 200},
-		{"valid form field", url.Values{"csrf_token": {token}}, nil, 200},
-		{"same-origin Referer without Origin", nil, []string{"X-CSRF-Token", token, "Origin", "", "Referer", srv.URL + "/users/7"}, 200},
-		{"public URL origin (behind a proxy)", nil, []string{"X-CSRF-Token", token, "Origin", "https://helpdesk.example.com"}, 200},
-		{"missing token", nil, nil, 403},
-		{"wrong token", nil, []string{"X-CSRF-Token", token[:len(token)-1] + "x"}, 403},
-		{"token of another length", url.Values{"csrf_token": {"short"}}, nil, 403},
-		{"cross-origin Origin", nil, []string{"X-CSRF-Token", token, "Origin", "http://evil.example"}, 403},
-		{"Origin null", nil, []string{"X-CSRF-Token", token, "Origin", "null"}, 403},
-		{"other port is another origin", nil, []string{"X-CSRF-Token", token, "Origin", strings.Replace(srv.URL, "127.0.0.1:", "127.0.0.1:1", 1)}, 403},
-		{"scheme mismatch", nil, []string{"X-CSRF-Token", token, "Origin", strings.Replace(srv.URL, "http:", "https:", 1)}, 403},
-		{"cross-origin Referer", nil, []string{"X-CSRF-Token", token, "Origin", "", "Referer", "http://evil.example/page"}, 403},
-		{"neither Origin nor Referer", nil, []string{"X-CSRF-Token", token, "Origin", ""}, 403},
+		{"valid header (htmx)", "", nil, []string{"X-CSRF-Token", token}, 200},
+		{"valid form field", "", url.Values{"csrf_token": {token}}, nil, 200},
+		{"token only in the query string", "?csrf_token=" + token, nil, nil, 403},
+		{"query token beside an empty form field", "?csrf_token=" + token, url.Values{"csrf_token": {""}}, nil, 403},
+		{"query token beside a wrong form field", "?csrf_token=" + token, url.Values{"csrf_token": {"wrong"}}, nil, 403},
+		{"valid header, whatever the query says", "?csrf_token=wrong", nil, []string{"X-CSRF-Token", token}, 200},
+		{"same-origin Referer without Origin", "", nil, []string{"X-CSRF-Token", token, "Origin", "", "Referer", srv.URL + "/users/7"}, 200},
+		{"public URL origin (behind a proxy)", "", nil, []string{"X-CSRF-Token", token, "Origin", "https://helpdesk.example.com"}, 200},
+		{"missing token", "", nil, nil, 403},
+		{"wrong token", "", nil, []string{"X-CSRF-Token", token[:len(token)-1] + "x"}, 403},
+		{"token of another length", "", url.Values{"csrf_token": {"short"}}, nil, 403},
+		{"cross-origin Origin", "", nil, []string{"X-CSRF-Token", token, "Origin", "http://evil.example"}, 403},
+		{"Origin null", "", nil, []string{"X-CSRF-Token", token, "Origin", "null"}, 403},
+		{"other port is another origin", "", nil, []string{"X-CSRF-Token", token, "Origin", strings.Replace(srv.URL, "127.0.0.1:", "127.0.0.1:1", 1)}, 403},
+		{"scheme mismatch", "", nil, []string{"X-CSRF-Token", token, "Origin", strings.Replace(srv.URL, "http:", "https:", 1)}, 403},
+		{"cross-origin Referer", "", nil, []string{"X-CSRF-Token", token, "Origin", "", "Referer", "http://evil.example/page"}, 403},
+		{"neither Origin nor Referer", "", nil, []string{"X-CSRF-Token", token, "Origin", ""}, 403},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, body := b.post("/act", tc.form, tc.hdr...)
+			res, body := b.post("/act"+tc.query, tc.form, tc.hdr...)
 			if res.StatusCode != tc.status {
 				t.Errorf("status %d, want %d: %s", res.StatusCode, tc.status, body)
 			}
@@ -90,5 +95,35 @@ func TestCSRF_proxyModeBindsSecretToPerson(t *testing.T) {
 	_, body = b.get("/whoami", bob...)
 	if bobToken := csrfFromJSON(t, body); bobToken == token || bobToken == "" {
 		t.Errorf("Bob got token %q (Ann's %q)", bobToken, token)
+	}
+}
+
+// A secret is bound to an email compared in ASCII case only: an address
+// that Unicode case folding would equate with another is someone else.
+func TestCSRF_proxyModeBindingIgnoresUnicodeFolding(t *testing.T) {
+	srv := newApp(t, mustNew(t, proxyConfig()))
+	for _, tc := range []struct {
+		name, owner, next string
+		shared            bool
+	}{
+		{"ASCII case differs: the same person", "kim@example.com", "KIM@Example.com", true},
+		{"Kelvin sign for k", "kim@example.com", "\u212aim@example.com", false},
+		{"long s for s", "sam@example.com", "\u017fam@example.com", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBrowser(t, srv.URL)
+			res, body := b.get("/whoami", "X-Forwarded-Email", tc.owner)
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("whoami as %s: %d %s", tc.owner, res.StatusCode, body)
+			}
+			token := csrfFromJSON(t, body)
+			want := http.StatusForbidden
+			if tc.shared {
+				want = http.StatusOK
+			}
+			if res, _ := b.post("/act", nil, "X-CSRF-Token", token, "X-Forwarded-Email", tc.next); res.StatusCode != want {
+				t.Errorf("%s's token used by %+q: %d, want %d", tc.owner, tc.next, res.StatusCode, want)
+			}
+		})
 	}
 }

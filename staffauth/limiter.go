@@ -2,7 +2,6 @@ package staffauth
 
 import (
 	"slices"
-	"strings"
 	"sync"
 	"time"
 )
@@ -60,8 +59,10 @@ func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// limiterKey is how a key is compared: an email, whatever its case.
-func limiterKey(key string) string { return strings.ToLower(strings.TrimSpace(key)) }
+// limiterKey is how a key is compared: an email, whatever the case of its
+// A-Z. Never Unicode lower-casing, which turns the Kelvin sign into k: a
+// twin address would share, and could spend, its owner's allowance.
+func limiterKey(key string) string { return asciiLower(trimASCIISpace(key)) }
 
 // Note counts an attempt key made at a past time, such as one read back
 // from an audit trail after a restart, without asking whether it was

@@ -38,6 +38,32 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+// One person's allowance is spent by their email in any ASCII case, and by
+// nobody else's: an address that Unicode case folding would equate with it
+// is someone else.
+func TestLimiter_keyIsTheEmailInASCIICase(t *testing.T) {
+	for _, tc := range []struct {
+		name, other string
+		shared      bool
+	}{
+		{"ASCII case", "KIM.Sands@Example.com", true},
+		{"spaces around", " kim.sands@example.com\t", true},
+		{"Kelvin sign for k", "\u212aim.sands@example.com", false},
+		{"long s for s", "kim.\u017fands@example.com", false},
+		{"no-break space after", "kim.sands@example.com\u00a0", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLimiter(1, time.Hour, newClock().Now)
+			if ok, _ := l.Allow("kim.sands@example.com"); !ok {
+				t.Fatal("first attempt refused")
+			}
+			if ok, _ := l.Allow(tc.other); ok == tc.shared {
+				t.Errorf("Allow(%+q) after the owner's one attempt = %v, want %v", tc.other, ok, !tc.shared)
+			}
+		})
+	}
+}
+
 // Attempts read back after a restart count as if they had just been made
 // at their own times; those older than the window do not.
 func TestLimiter_noteReplaysPastAttempts(t *testing.T) {

@@ -151,7 +151,6 @@ func (a *Auth) oidcLogin(c echo.Context) error {
 // idClaims are the ID-token claims the console reads besides the groups.
 type idClaims struct {
 	Email         string `json:"email"`
-	EmailVerified *bool  `json:"email_verified"`
 	Name          string `json:"name"`
 	PreferredName string `json:"preferred_username"`
 }
@@ -237,8 +236,8 @@ func (a *Auth) exchange(ctx context.Context, code string, f flow) (assertion, er
 	if claims.Email == "" {
 		return assertion{}, errors.New("ID token has no email claim (is the email scope granted?)")
 	}
-	if claims.EmailVerified != nil && !*claims.EmailVerified {
-		return assertion{}, errors.New("the provider says the email is not verified")
+	if err := emailVerified(all["email_verified"]); err != nil {
+		return assertion{}, err
 	}
 	name := claims.Name
 	if name == "" {
@@ -247,5 +246,5 @@ func (a *Auth) exchange(ctx context.Context, code string, f flow) (assertion, er
 	if name == "" {
 		name = claims.Email
 	}
-	return assertion{email: claims.Email, name: name, groups: claimStrings(all[a.cfg.OIDCGroupsClaim])}, nil
+	return assertion{email: claims.Email, name: name, groups: claimGroups(all[a.cfg.OIDCGroupsClaim], a.cfg.GroupsSeparator)}, nil
 }

@@ -15,9 +15,14 @@ import (
 const oidcSecret = "client-s3cret-do-not-log"
 
 var directory = []oidctest.Person{
-	{ID: 1, Email: "ann@example.com", Name: "Ann Admin", Groups: []string{"Helpdesk-Admins"}},
+	{ID: 1, Email: "ann@example.com", Name: "Ann Admin", Groups: []string{"helpdesk-admins"}},
 	{ID: 2, Email: "emil@example.com", Name: "Emil Employee"},
 	{ID: 3, Email: "hal@example.com", Name: "Hal Helpdesk", Groups: []string{"helpdesk", "it-readers"}},
+	// Groups that differ from the configured ones only by case, or by
+	// characters that Unicode case folding would turn into ASCII letters.
+	{ID: 4, Email: "cas@example.com", Name: "Cas Capitals", Groups: []string{"Helpdesk-Admins"}},
+	{ID: 5, Email: "sam@example.com", Name: "Sam Longs", Groups: []string{"helpdesk-admin\u017f"}},
+	{ID: 6, Email: "kim@example.com", Name: "Kim Kelvin", Groups: []string{"helpdes\u212a", "it-reader\u017f"}},
 }
 
 type oidcEnv struct {
@@ -31,6 +36,12 @@ type oidcEnv struct {
 // newOIDCEnv starts a fake provider at /oidc/2 and a console that signs in
 // through it.
 func newOIDCEnv(t *testing.T, provOpts ...oidctest.Option) *oidcEnv {
+	t.Helper()
+	return newOIDCEnvCfg(t, nil, provOpts...)
+}
+
+// newOIDCEnvCfg is newOIDCEnv with a change to the console's Config.
+func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...oidctest.Option) *oidcEnv {
 	t.Helper()
 	env := &oidcEnv{logs: &logBuffer{}}
 	var consoleHandler http.Handler
@@ -50,6 +61,9 @@ func newOIDCEnv(t *testing.T, provOpts ...oidctest.Option) *oidcEnv {
 		OIDCIssuer: env.provider.Issuer(), OIDCClientID: "helpdesk", OIDCClientSecret: oidcSecret,
 		OIDCRedirectURL: env.console.URL + "/auth/callback",
 		AdminGroups:     []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}, ViewerGroups: []string{"it-readers"}}
+	if edit != nil {
+		edit(&cfg)
+	}
 	a, err := New(cfg, slogTo(env.logs))
 	if err != nil {
 		t.Fatal(err)
@@ -183,6 +197,30 @@ func TestOIDC_pkceStopsInterceptedCode(t *testing.T) {
 	}
 }
 
+func TestOIDC_groupsCompareExactly(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		caseInsensitive bool
+		roles           map[string]string // person id: role
+	}{
+		{"exact (default)", false, map[string]string{"1": "admin", "4": "employee", "5": "employee", "6": "employee"}},
+		{"ASCII case-insensitive", true, map[string]string{"1": "admin", "4": "admin", "5": "employee", "6": "employee"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newOIDCEnvCfg(t, func(c *Config) { c.GroupsCaseInsensitive = tc.caseInsensitive })
+			for person, want := range tc.roles {
+				b := newBrowser(t, env.console.URL)
+				if res, _ := b.get(env.pick(t, b, env.startLogin(t, b), person)); res.StatusCode != http.StatusSeeOther {
+					t.Fatalf("person %s: callback %d", person, res.StatusCode)
+				}
+				if who, _ := b.whoami(); who.Role != want {
+					t.Errorf("person %s with groups %+q: role %q, want %q", person, who.Groups, who.Role, want)
+				}
+			}
+		})
+	}
+}
+
 func TestOIDC_badIDTokens(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -196,6 +234,7 @@ func TestOIDC_badIDTokens(t *testing.T) {
 		{"expired", func(c map[string]any) { c["exp"] = time.Now().Add(-time.Hour).Unix() }, "expired"},
 		{"no email", func(c map[string]any) { delete(c, "email") }, "email"},
 		{"unverified email", func(c map[string]any) { c["email_verified"] = false }, "not verified"},
+		{"unverified email, as a string", func(c map[string]any) { c["email_verified"] = "false" }, "not verified"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := newOIDCEnv(t, oidctest.WithClaims(tc.edit))

@@ -2,15 +2,11 @@ package staffauth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/mail"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
@@ -29,6 +25,9 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 	if !a.trusted(peer) {
 		return access.Identity{}, fmt.Errorf("peer %s is not in HELPDESK_TRUSTED_PROXIES", peer)
 	}
+	if err := a.singleIdentityHeaders(r); err != nil {
+		return access.Identity{}, err
+	}
 	var email, name string
 	var groups []string
 	if a.jwt != nil {
@@ -43,11 +42,11 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 		email, name, groups = c.email, c.name, c.groups
 	} else {
 		email = strings.TrimSpace(r.Header.Get(a.cfg.EmailHeader))
+		// The user header is a display name only, never the email, even
+		// when it looks like one: it is whatever the IdP calls a username,
+		// which is not necessarily an address the person owns.
 		name = strings.TrimSpace(r.Header.Get(a.cfg.UserHeader))
-		if email == "" && strings.Contains(name, "@") {
-			email = name // oauth2-proxy may send only the user, as an email
-		}
-		groups = splitList(strings.Join(r.Header.Values(a.cfg.GroupsHeader), ","))
+		groups = splitGroups(r.Header.Get(a.cfg.GroupsHeader), a.cfg.GroupsSeparator)
 	}
 	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
 		return access.Identity{}, errors.New("no valid email in the proxy's identity")
@@ -58,32 +57,38 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 	return access.Identity{Email: email, Name: name, Groups: groups, Role: a.cfg.RoleFor(groups)}, nil
 }
 
-// jwtVerifier checks the proxy's signed assertion against keys from its
-// JWKS URL. Keys are cached; an unknown key id triggers a fetch, but never
-// more than one a minute, so a flood of forged kids cannot hammer the
-// identity provider.
-type jwtVerifier struct {
-	url, audience, issuer, groupsClaim string
-	leeway                             time.Duration
-	http                               *http.Client
-	now                                func() time.Time
-
-	mu      sync.Mutex
-	keys    jose.JSONWebKeySet
-	fetched time.Time // last fetch attempt; zero before the first
+// repeatedHeaderError is a request that carries an identity header more
+// than once. A proxy sends each once; a second copy is someone trying to
+// slip a value past a proxy that only overwrites the first, so the request
+// is refused (400) rather than resolved by picking or merging copies. It
+// names the header, never its values: one may be a signed assertion.
+type repeatedHeaderError struct {
+	header string
+	count  int
 }
 
-// jwksRefetchInterval bounds how often the key set is fetched again.
-const jwksRefetchInterval = time.Minute
+func (e *repeatedHeaderError) Error() string {
+	return fmt.Sprintf("identity header %s sent %d times", e.header, e.count)
+}
+
+// singleIdentityHeaders refuses a request that repeats any identity
+// header, configured assertion header included, even in assertion mode
+// where the plain headers are otherwise ignored.
+func (a *Auth) singleIdentityHeaders(r *http.Request) error {
+	for _, h := range []string{a.cfg.EmailHeader, a.cfg.UserHeader, a.cfg.GroupsHeader, a.cfg.JWTHeader} {
+		if h == "" {
+			continue
+		}
+		if n := len(r.Header.Values(h)); n > 1 {
+			return &repeatedHeaderError{header: http.CanonicalHeaderKey(h), count: n}
+		}
+	}
+	return nil
+}
 
 // pinnedAlgs are the only algorithms accepted; "none" and HMAC (with a
 // public key as the secret) are refused by construction.
 var pinnedAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
-
-func newJWTVerifier(cfg Config, client *http.Client, now func() time.Time) *jwtVerifier {
-	return &jwtVerifier{url: cfg.JWKSURL, audience: cfg.JWTAudience, issuer: cfg.JWTIssuer,
-		groupsClaim: cfg.JWTGroupsClaim, leeway: cfg.JWTLeeway, http: client, now: now}
-}
 
 type assertion struct {
 	email, name string
@@ -115,85 +120,30 @@ func (v *jwtVerifier) verify(ctx context.Context, raw string) (assertion, error)
 	if err != nil {
 		return assertion{}, err
 	}
+	if err := emailVerified(extra["email_verified"]); err != nil {
+		return assertion{}, err
+	}
 	email, _ := extra["email"].(string)
 	name, _ := extra["name"].(string)
-	return assertion{email: email, name: name, groups: claimStrings(extra[v.groupsClaim])}, nil
+	return assertion{email: email, name: name, groups: claimGroups(extra[v.groupsClaim], v.groupsSep)}, nil
 }
 
-// key finds the verification key for kid, fetching the key set when it is
-// unknown and the last fetch is old enough.
-func (v *jwtVerifier) key(ctx context.Context, kid, alg string) (jose.JSONWebKey, error) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if k, ok := v.lookup(kid, alg); ok {
-		return k, nil
-	}
-	now := v.now()
-	if !v.fetched.IsZero() && now.Sub(v.fetched) < jwksRefetchInterval {
-		return jose.JSONWebKey{}, fmt.Errorf("unknown key id %q (key set fetched %s ago)", kid, now.Sub(v.fetched).Round(time.Second))
-	}
-	v.fetched = now
-	// One caller's cancelled request must not waste the fetch for a minute.
-	set, err := v.fetch(context.WithoutCancel(ctx))
-	if err != nil {
-		return jose.JSONWebKey{}, err
-	}
-	v.keys = set
-	if k, ok := v.lookup(kid, alg); ok {
-		return k, nil
-	}
-	return jose.JSONWebKey{}, fmt.Errorf("unknown key id %q", kid)
-}
-
-func (v *jwtVerifier) lookup(kid, alg string) (jose.JSONWebKey, bool) {
-	var candidates []jose.JSONWebKey
-	if kid != "" {
-		candidates = v.keys.Key(kid)
-	} else if len(v.keys.Keys) == 1 {
-		candidates = v.keys.Keys // a single unnamed key needs no kid
-	}
-	for _, k := range candidates {
-		if k.IsPublic() && (k.Use == "" || k.Use == "sig") && (k.Algorithm == "" || k.Algorithm == alg) {
-			return k, true
+// emailVerified is the one rule for the email_verified claim, in the
+// proxy's assertion and in an OIDC ID token alike: refused unless true.
+// Without the claim the issuer vouches for the email by signing it. Some
+// issuers send the claim as a string.
+func emailVerified(v any) error {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		if v {
+			return nil
 		}
-	}
-	return jose.JSONWebKey{}, false
-}
-
-func (v *jwtVerifier) fetch(ctx context.Context) (jose.JSONWebKeySet, error) {
-	var set jose.JSONWebKeySet
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.url, nil)
-	if err != nil {
-		return set, fmt.Errorf("JWKS request: %w", err)
-	}
-	res, err := v.http.Do(req)
-	if err != nil {
-		return set, fmt.Errorf("JWKS fetch: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return set, fmt.Errorf("JWKS fetch: status %d", res.StatusCode)
-	}
-	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&set); err != nil {
-		return set, fmt.Errorf("JWKS decode: %w", err)
-	}
-	return set, nil
-}
-
-// claimStrings reads a groups claim given as a list or as one
-// comma-separated string.
-func claimStrings(v any) []string {
-	switch g := v.(type) {
 	case string:
-		return splitList(g)
-	case []any:
-		out := make([]string, 0, len(g))
-		for _, x := range g {
-			if s, ok := x.(string); ok && strings.TrimSpace(s) != "" {
-				out = append(out, strings.TrimSpace(s))
-			}
+		if v == "true" {
+			return nil
 		}
-		return out
 	}
-	return nil
+	return errors.New("the identity provider says the email is not verified")
 }

@@ -38,6 +38,15 @@ func csrfFromJSON(t *testing.T, body string) string {
 
 // serve sends one request from peer through a console-shaped app.
 func serve(a *Auth, peer string, hdr map[string]string) (int, whoami) {
+	h := http.Header{}
+	for k, v := range hdr {
+		h.Set(k, v)
+	}
+	return serveHeader(a, peer, h)
+}
+
+// serveHeader is serve with headers that may repeat.
+func serveHeader(a *Auth, peer string, hdr http.Header) (int, whoami) {
 	e := echo.New()
 	app := e.Group("", a.Middleware())
 	app.GET("/whoami", func(c echo.Context) error {
@@ -46,9 +55,7 @@ func serve(a *Auth, peer string, hdr map[string]string) (int, whoami) {
 	})
 	req := httptest.NewRequest(http.MethodGet, "/whoami", nil)
 	req.RemoteAddr = peer
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
+	req.Header = hdr
 	rec := httptest.NewRecorder()
 	e.ServeHTTP(rec, req)
 	var w whoami
@@ -71,7 +78,9 @@ func TestProxy_headers(t *testing.T) {
 			"X-Forwarded-Groups": "it-readers,helpdesk"}, 200, "helpdesk"},
 		{"no staff group is an employee", "127.0.0.1:1", map[string]string{"X-Forwarded-Email": "e@example.com"}, 200, "employee"},
 		{"IPv4-mapped IPv6 peer", "[::ffff:10.1.0.9]:443", map[string]string{"X-Forwarded-Email": "a@example.com"}, 200, "employee"},
-		{"email only in user header", "127.0.0.1:1", map[string]string{"X-Forwarded-User": "u@example.com"}, 200, "employee"},
+		{"email only in user header is not an email", "127.0.0.1:1", map[string]string{"X-Forwarded-User": "u@example.com"}, 401, ""},
+		{"user header does not replace an empty email", "127.0.0.1:1", map[string]string{"X-Forwarded-Email": " ",
+			"X-Forwarded-User": "admin@example.com", "X-Forwarded-Groups": "helpdesk-admins"}, 401, ""},
 		{"untrusted peer", "192.0.2.10:4444", map[string]string{"X-Forwarded-Email": "ann@example.com",
 			"X-Forwarded-Groups": "helpdesk-admins"}, 401, ""},
 		{"spoofed X-Forwarded-For from untrusted peer", "192.0.2.10:4444", map[string]string{"X-Forwarded-Email": "ann@example.com",
@@ -84,6 +93,75 @@ func TestProxy_headers(t *testing.T) {
 			status, who := serve(a, tc.peer, tc.hdr)
 			if status != tc.status || (tc.role != "" && who.Role != tc.role) {
 				t.Errorf("got %d %+v, want %d %s", status, who, tc.status, tc.role)
+			}
+		})
+	}
+}
+
+func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
+	k := newRSAKey(t, "k")
+	idp := newJWKS(t, k.public())
+	tok := k.sign(t, map[string]any{"iss": jwtIssuer, "aud": jwtAudience, "email": "ann@example.com",
+		"exp": time.Now().Add(time.Hour).Unix()})
+	other := k.sign(t, map[string]any{"iss": jwtIssuer, "aud": jwtAudience, "email": "mallory@example.com",
+		"exp": time.Now().Add(time.Hour).Unix()})
+	plain, signed := proxyConfig(), jwtProxyConfig(idp.srv.URL)
+	custom := proxyConfig()
+	custom.EmailHeader = "x-auth-request-email" // as an operator might spell it
+
+	// h builds a header from name, value pairs; a name may repeat.
+	h := func(kv ...string) http.Header {
+		out := http.Header{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			out.Add(kv[i], kv[i+1])
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		cfg    Config
+		hdr    http.Header
+		status int
+		role   string
+	}{
+		{"oauth2-proxy: email, user and one comma-joined groups line", plain,
+			h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-User", "ann", "X-Forwarded-Groups", "staff,helpdesk-admins"), 200, "admin"},
+		{"email twice, the same", plain, h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-Email", "ann@example.com"), 400, ""},
+		{"email twice, different", plain, h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-Email", "mallory@example.com"), 400, ""},
+		{"email twice, one empty", plain, h("X-Forwarded-Email", "", "X-Forwarded-Email", "ann@example.com"), 400, ""},
+		{"user twice", plain, h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-User", "ann", "X-Forwarded-User", "root"), 400, ""},
+		{"groups twice are not merged", plain,
+			h("X-Forwarded-Email", "ann@example.com", "X-Forwarded-Groups", "staff", "X-Forwarded-Groups", "helpdesk-admins"), 400, ""},
+		{"custom email header twice", custom,
+			h("X-Auth-Request-Email", "ann@example.com", "X-Auth-Request-Email", "mallory@example.com"), 400, ""},
+		{"assertion once", signed, h(assertionHeader, tok), 200, "employee"},
+		{"assertion twice", signed, h(assertionHeader, tok, assertionHeader, other), 400, ""},
+		{"plain header twice beside an assertion", signed,
+			h(assertionHeader, tok, "X-Forwarded-Groups", "a", "X-Forwarded-Groups", "b"), 400, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs logBuffer
+			a, err := New(tc.cfg, slogTo(&logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			status, who := serveHeader(a, "10.1.0.5:1", tc.hdr)
+			if status != tc.status || who.Role != tc.role {
+				t.Fatalf("got %d %+v, want %d %q", status, who, tc.status, tc.role)
+			}
+			if status != 400 {
+				return
+			}
+			if !strings.Contains(logs.String(), `"level":"WARN"`) || !strings.Contains(logs.String(), "sent 2 times") {
+				t.Errorf("refusal not logged as a warning naming the header: %s", logs.String())
+			}
+			for _, vs := range tc.hdr {
+				for _, v := range vs {
+					if len(v) > 12 && strings.Contains(logs.String(), v) {
+						t.Errorf("log holds a header value %.20q…: %s", v, logs.String())
+					}
+				}
 			}
 		})
 	}
@@ -132,24 +210,65 @@ func TestIPExtractor(t *testing.T) {
 	}
 }
 
-// jwks is an identity provider's key endpoint that counts its fetches.
+// jwks is an identity provider's key endpoint that counts its fetches and
+// can be made to hang.
 type jwks struct {
 	mu      sync.Mutex
 	keys    []jose.JSONWebKey
+	gate    *jwksGate
 	fetches atomic.Int32
 	srv     *httptest.Server
 }
 
+// jwksGate holds fetches: each one sends on arrived, then waits for release.
+type jwksGate struct {
+	arrived chan struct{}
+	release chan struct{}
+}
+
 func newJWKS(t *testing.T, keys ...jose.JSONWebKey) *jwks {
 	j := &jwks{keys: keys}
-	j.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		j.fetches.Add(1)
-		j.mu.Lock()
-		defer j.mu.Unlock()
-		json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: j.keys})
-	}))
+	j.srv = httptest.NewServer(j)
 	t.Cleanup(j.srv.Close)
 	return j
+}
+
+func (j *jwks) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	j.fetches.Add(1)
+	j.mu.Lock()
+	g := j.gate
+	j.mu.Unlock()
+	if g != nil {
+		g.arrived <- struct{}{}
+		select {
+		case <-g.release:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: j.keys})
+}
+
+// hang makes fetches wait until release is called (at the latest when the
+// test ends); arrived receives once for each fetch that starts waiting.
+func (j *jwks) hang(t *testing.T) (arrived <-chan struct{}, release func()) {
+	g := &jwksGate{arrived: make(chan struct{}, 16), release: make(chan struct{})}
+	j.mu.Lock()
+	j.gate = g
+	j.mu.Unlock()
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			j.mu.Lock()
+			j.gate = nil
+			j.mu.Unlock()
+			close(g.release)
+		})
+	}
+	t.Cleanup(release) // before the server's Close, which waits for handlers
+	return g.arrived, release
 }
 
 func (j *jwks) set(keys ...jose.JSONWebKey) {
@@ -265,6 +384,11 @@ func TestProxy_jwt(t *testing.T) {
 		{"HS256 with the public key", hmacToken(), 401},
 		{"signed by another key with the same kid", attacker.sign(t, claims(nil)), 401},
 		{"no email", rsaKey.sign(t, claims(func(c map[string]any) { delete(c, "email") })), 401},
+		{"email verified", rsaKey.sign(t, claims(func(c map[string]any) { c["email_verified"] = true })), 200},
+		{"email verified, as a string", rsaKey.sign(t, claims(func(c map[string]any) { c["email_verified"] = "true" })), 200},
+		{"email not verified", rsaKey.sign(t, claims(func(c map[string]any) { c["email_verified"] = false })), 401},
+		{"email not verified, as a string", rsaKey.sign(t, claims(func(c map[string]any) { c["email_verified"] = "false" })), 401},
+		{"email_verified of another type", rsaKey.sign(t, claims(func(c map[string]any) { c["email_verified"] = 0 })), 401},
 		{"garbage", "not.a.jwt", 401},
 		{"missing", "", 401},
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -170,7 +169,7 @@ func trimGroups(groups []string) []string {
 	var out []string
 	size := 0
 	for _, g := range groups {
-		g = strings.TrimSpace(g)
+		g = trimASCIISpace(g)
 		if g == "" {
 			continue
 		}
