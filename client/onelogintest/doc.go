@@ -28,8 +28,8 @@
 //	srv := onelogintest.NewServerOn(listener, onelogintest.Options{Seed: 1})
 //	srv.Mount("/oidc/2/", provider)
 //
-// MFA factors follow the second reference
-// (/work/shared/onelogin-api-extra.md §1): people have factors enrolled
+// MFA factors and invite links follow the second reference
+// (/work/shared/onelogin-api-extra.md §1, §3): people have factors enrolled
 // (OneLogin Protect, SMS, Email, Google Authenticator, YubiKey; see
 // personaFactors), triggers and verifies keep state tokens on the Clock, and
 // what OneLogin would text, mail or push goes to a fake phone: read it with
@@ -54,5 +54,6 @@
 // For MFA: the sentences of a wrong code, a denied push, an expired or
 // unknown state token (401, 401, 400, 400); Protect is listed once; a
 // device that needs no trigger refuses one; SMS numbers are shown masked;
-// OneLogin Email is listed and verified on v1 like SMS.
+// OneLogin Email is listed and verified on v1 like SMS; an invite link does
+// not invalidate older ones and mailing one sets invitation_sent_at.
 package onelogintest

@@ -178,6 +178,9 @@ var routes = []route{
 	rt("GET", "/api/1/users/:id/otp_devices", readScopes, (*Tenant).otpDevices),
 	rt("POST", "/api/1/users/:id/otp_devices/:id/trigger", manageScopes, (*Tenant).triggerDevice),
 	rt("POST", "/api/1/users/:id/otp_devices/:id/verify", manageScopes, (*Tenant).verifyDevice),
+	// Invite links (extra reference §3).
+	rt("POST", "/api/1/invites/get_invite_link", manageAll, (*Tenant).getInviteLink),
+	rt("POST", "/api/1/invites/send_invite_link", manageAll, (*Tenant).sendInviteLink),
 	func() route {
 		r := rt("POST", "/api/2/users/:id/unlock", manageScopes, (*Tenant).unlockV2)
 		r.v2 = true
@@ -225,9 +228,9 @@ func (t *Tenant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() { t.setCallStatus(call, sw.code) }()
 
-	// The fake's own pages (the phone, the inbox) are no part of
-	// OneLogin's API: no latency, faults or quota.
-	if strings.HasPrefix(r.URL.Path, fakePagesPrefix) {
+	// The fake's own pages (the phone, the inbox, the set-password page)
+	// are no part of OneLogin's API: no latency, faults or quota.
+	if strings.HasPrefix(r.URL.Path, fakePagesPrefix) || r.URL.Path == resetPath {
 		t.servePages(sw, r, body)
 		return
 	}

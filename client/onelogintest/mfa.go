@@ -171,7 +171,7 @@ const (
 	PushDenies
 )
 
-// mfaState is the tenant's MFA state. The fields above kMu are
+// mfaState is the tenant's MFA and invite state. The fields above kMu are
 // guarded by Tenant.mu, since handlers change them together with users.
 type mfaState struct {
 	nextDeviceID int64
@@ -180,6 +180,7 @@ type mfaState struct {
 	yubiOTPs     map[string]int64      // issued, unused YubiKey OTP -> device id
 	inbox        []Message             // oldest first, at most maxInbox
 	nextMsgID    int
+	invites      []Invite // oldest first, at most maxInvites
 
 	kMu        sync.Mutex
 	pushAnswer PushAnswer

@@ -33,8 +33,8 @@ type Message struct {
 	To      string // the full number or address
 	Subject string // email only
 	Body    string
-	Code    string // the one-time code in it
-	Link    string // a link in it
+	Code    string // the one-time code in it; "" for an invitation
+	Link    string // an invitation's set-password link
 }
 
 // ToMasked is the recipient as OneLogin shows it to the person:
@@ -172,10 +172,13 @@ func (t *Tenant) answerPush(id string, a pushAnswerState) bool {
 // fakePagesPrefix is where the fake's own pages live.
 const fakePagesPrefix = "/_fake/"
 
-// servePages serves the pages of the fake phone and inbox. They are for
-// people and browser tests, outside OneLogin's API.
+// servePages serves the pages of the fake phone and inbox, and the
+// set-password page invite links lead to. They are for people and browser
+// tests, outside OneLogin's API.
 func (t *Tenant) servePages(w http.ResponseWriter, r *http.Request, body []byte) {
 	switch {
+	case r.URL.Path == resetPath && r.Method == http.MethodGet:
+		t.resetPage(w, r)
 	case r.URL.Path == fakePagesPrefix && r.Method == http.MethodGet:
 		t.page(w, http.StatusOK, "index", pageData{Title: "Fake OneLogin tenant"})
 	case r.URL.Path == fakePagesPrefix+"inbox" && r.Method == http.MethodGet:
@@ -389,7 +392,7 @@ code{font-size:1.3em;font-weight:bold;letter-spacing:.1em}nav a{margin-right:1re
 {{define "index"}}{{template "head" .}}
 <p>Pages of the fake OneLogin tenant, standing in for people's phones and mailboxes. They are not part of OneLogin.</p>
 <ul>
-<li><a href="/_fake/inbox">Inbox</a>: texts and emails sent, newest first.</li>
+<li><a href="/_fake/inbox">Inbox</a>: texts and emails sent (codes, invitations), newest first.</li>
 <li><a href="/_fake/push">Push</a>: pushes waiting on OneLogin Protect, with Approve and Deny.</li>
 <li><a href="/_fake/authenticator">Authenticator</a>: the current code of a person's authenticator app.</li>
 </ul>

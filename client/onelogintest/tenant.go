@@ -150,8 +150,8 @@ type Tenant struct {
 	icons      map[string][]byte // slug -> svg; read-only after seeding
 	missingPNG []byte
 
-	// mfa holds state tokens, pushes and the fake phone's inbox (mfa.go,
-	// phone.go).
+	// mfa holds state tokens, pushes, the fake phone's inbox and invites
+	// (mfa.go, phone.go, invite.go).
 	mfa mfaState
 }
 
