@@ -1,6 +1,6 @@
 // Package client is a typed client for the OneLogin Users API v1 (plus the
-// v2 unlock call and the rate-limit status) and the v1 MFA factor calls,
-// built for the helpdesk console.
+// v2 unlock call and the rate-limit status), the v1 MFA factor calls and
+// invite links, built for the helpdesk console.
 //
 // It holds one server-side OAuth token per Client, fetched with the client
 // credentials grant, reused until shortly before it expires and renewed once

@@ -93,6 +93,14 @@ func TestRateLimit_neverRetriesCreatingPOST(t *testing.T) {
 			_, err := c.VerifyOTP(context.Background(), 7, 9, "123456", "")
 			return err
 		}},
+		{"get invite link", "POST /api/1/invites/get_invite_link", func(c *Client) error {
+			_, err := c.GetInviteLink(context.Background(), "a@b.c")
+			return err
+		}},
+		{"send invite link", "POST /api/1/invites/send_invite_link", func(c *Client) error {
+			_, err := c.SendInviteLink(context.Background(), "a@b.c", "")
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newTestAPI(t)
