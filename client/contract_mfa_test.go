@@ -140,6 +140,16 @@ func TestMFA_VerifyPush_outcomes(t *testing.T) {
 			if st != tc.want || err != nil {
 				t.Errorf("got %v %v, want %v", st, err, tc.want)
 			}
+			// Polling again answers the same, but for an approval, which
+			// spends the state token.
+			st, err = c.VerifyPush(ctx, id, dev.ID, trig.StateToken)
+			if tc.want == client.VerifyApproved {
+				if !errors.Is(err, client.ErrBadRequest) {
+					t.Errorf("polling a spent token: %v %v", st, err)
+				}
+			} else if st != tc.want || err != nil {
+				t.Errorf("polling again: %v %v", st, err)
+			}
 			if n := srv.Tenant.CallCount("POST", "/auth/oauth2/v2/token"); n != 1 {
 				t.Errorf("%d token requests", n)
 			}

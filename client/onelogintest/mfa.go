@@ -866,7 +866,8 @@ func (t *Tenant) verifyDevice(w http.ResponseWriter, q *req) {
 			case answerPending:
 				return errResp(http.StatusUnauthorized, msgPending)
 			case answerDenied:
-				c.used = true // a denied push is over
+				// Assumption (U): a denial answers the same to every poll
+				// until the token expires; only an approval spends it.
 				return errResp(http.StatusUnauthorized, msgPushDenied)
 			}
 			c.used = true
