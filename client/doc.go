@@ -1,5 +1,6 @@
 // Package client is a typed client for the OneLogin Users API v1 (plus the
-// v2 unlock call and the rate-limit status), built for the helpdesk console.
+// v2 unlock call and the rate-limit status), the v1 MFA factor calls and
+// invite links, built for the helpdesk console.
 //
 // It holds one server-side OAuth token per Client, fetched with the client
 // credentials grant, reused until shortly before it expires and renewed once
@@ -7,7 +8,8 @@
 // shapes into plain structs; errors are typed (*Error, *RateLimitError,
 // *TransportError) and match ErrNotFound, ErrBadRequest, ErrUnauthorized,
 // ErrForbidden, ErrRateLimited and ErrUnavailable with errors.Is. Neither the
-// client secret nor a token ever appears in an error or a printed value.
+// client secret nor a token ever appears in an error or a printed value, nor
+// do MFA codes and state tokens.
 //
 // A complete use:
 //

@@ -85,6 +85,22 @@ func TestRateLimit_neverRetriesCreatingPOST(t *testing.T) {
 			_, err := c.CreateUser(context.Background(), UserCreate{Firstname: "A", Lastname: "B", Email: "a@b.c"})
 			return err
 		}},
+		{"MFA trigger", "POST /api/1/users/7/otp_devices/9/trigger", func(c *Client) error {
+			_, err := c.TriggerOTP(context.Background(), 7, 9, TriggerOptions{})
+			return err
+		}},
+		{"MFA verify", "POST /api/1/users/7/otp_devices/9/verify", func(c *Client) error {
+			_, err := c.VerifyOTP(context.Background(), 7, 9, "123456", "")
+			return err
+		}},
+		{"get invite link", "POST /api/1/invites/get_invite_link", func(c *Client) error {
+			_, err := c.GetInviteLink(context.Background(), "a@b.c")
+			return err
+		}},
+		{"send invite link", "POST /api/1/invites/send_invite_link", func(c *Client) error {
+			_, err := c.SendInviteLink(context.Background(), "a@b.c", "")
+			return err
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newTestAPI(t)

@@ -28,6 +28,20 @@
 //	srv := onelogintest.NewServerOn(listener, onelogintest.Options{Seed: 1})
 //	srv.Mount("/oidc/2/", provider)
 //
+// MFA factors and invite links follow the second reference
+// (/work/shared/onelogin-api-extra.md §1, §3): people have factors enrolled
+// (OneLogin Protect, SMS, Email, Google Authenticator, YubiKey; see
+// personaFactors), triggers and verifies keep state tokens on the Clock, and
+// what OneLogin would text, mail or push goes to a fake phone: read it with
+// Tenant.Inbox, Tenant.LastCode, Tenant.TOTP and Tenant.PendingPushes, answer
+// pushes with Tenant.ApprovePush, or open the fake's own pages on its port:
+// /_fake/inbox, /_fake/push (Approve and Deny buttons) and
+// /_fake/authenticator, each filtered by ?user=<id or email>.
+//
+//	dev := srv.Tenant.Devices(onelogintest.PersonaLockedPushID)[0]
+//	trig, _ := c.TriggerOTP(ctx, onelogintest.PersonaLockedPushID, dev.ID, client.TriggerOptions{})
+//	srv.Tenant.ApprovePush(srv.Tenant.PendingPushes(onelogintest.PersonaLockedPushID)[0].ID)
+//
 // Where the reference marks behaviour as unconfirmed (U), the fake makes a
 // choice and says so in a comment starting "Assumption". The main ones: the
 // exhausted quota answers 429 with a v1 envelope; limit is capped at 100;
@@ -37,4 +51,9 @@
 // mismatch and policy failures answer 400 with "Validation failed: ..."
 // sentences; a previous page (before_cursor) is offered on every page but
 // the first, so only a single-page listing has all four pagination keys null.
+// For MFA: the sentences of a wrong code, a denied push, an expired or
+// unknown state token (401, 401, 400, 400); Protect is listed once; a
+// device that needs no trigger refuses one; SMS numbers are shown masked;
+// OneLogin Email is listed and verified on v1 like SMS; an invite link does
+// not invalidate older ones and mailing one sets invitation_sent_at.
 package onelogintest

@@ -125,6 +125,7 @@ var (
 type req struct {
 	r    *http.Request
 	id   string // the :id path segment, unparsed
+	sub  string // a second :id segment (e.g. an MFA device id), unparsed
 	body []byte
 	now  time.Time
 }
@@ -170,6 +171,16 @@ var routes = []route{
 	rt("GET", "/api/1/roles", readScopes, (*Tenant).listRoles),
 	rt("GET", "/api/1/roles/:id", readScopes, (*Tenant).getRole),
 	rt("GET", "/auth/rate_limit", readScopes, (*Tenant).rateLimitStatus),
+	// MFA factors (extra reference §1.1–1.4); the generated SDKs' singular
+	// auth_factor path is served too.
+	rt("GET", "/api/1/users/:id/auth_factors", readScopes, (*Tenant).authFactors),
+	rt("GET", "/api/1/users/:id/auth_factor", readScopes, (*Tenant).authFactors),
+	rt("GET", "/api/1/users/:id/otp_devices", readScopes, (*Tenant).otpDevices),
+	rt("POST", "/api/1/users/:id/otp_devices/:id/trigger", manageScopes, (*Tenant).triggerDevice),
+	rt("POST", "/api/1/users/:id/otp_devices/:id/verify", manageScopes, (*Tenant).verifyDevice),
+	// Invite links (extra reference §3).
+	rt("POST", "/api/1/invites/get_invite_link", manageAll, (*Tenant).getInviteLink),
+	rt("POST", "/api/1/invites/send_invite_link", manageAll, (*Tenant).sendInviteLink),
 	func() route {
 		r := rt("POST", "/api/2/users/:id/unlock", manageScopes, (*Tenant).unlockV2)
 		r.v2 = true
@@ -177,21 +188,29 @@ var routes = []route{
 	}(),
 }
 
-func (rt route) match(segs []string) (id string, ok bool) {
+// match reports whether segs fits the route and returns the :id segments:
+// the first, and a second one where the path has two.
+func (rt route) match(segs []string) (id, sub string, ok bool) {
 	if len(segs) != len(rt.pattern) {
-		return "", false
+		return "", "", false
 	}
+	n := 0
 	for i, p := range rt.pattern {
 		if p == "" {
 			if segs[i] == "" {
-				return "", false
+				return "", "", false
 			}
-			id = segs[i]
+			if n == 0 {
+				id = segs[i]
+			} else {
+				sub = segs[i]
+			}
+			n++
 		} else if p != segs[i] {
-			return "", false
+			return "", "", false
 		}
 	}
-	return id, true
+	return id, sub, true
 }
 
 // Handler returns the tenant's whole HTTP API: token endpoints, resource
@@ -209,6 +228,12 @@ func (t *Tenant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() { t.setCallStatus(call, sw.code) }()
 
+	// The fake's own pages (the phone, the inbox, the set-password page)
+	// are no part of OneLogin's API: no latency, faults or quota.
+	if strings.HasPrefix(r.URL.Path, fakePagesPrefix) || r.URL.Path == resetPath {
+		t.servePages(sw, r, body)
+		return
+	}
 	if !t.wait(r.Context()) {
 		return // the caller gave up while we were "slow"
 	}
@@ -233,6 +258,10 @@ func (t *Tenant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fail(sw, code, faultMessage(code))
 			return
 		}
+		if code, ok := t.takeMFAFault(path); ok {
+			fail(sw, code, faultMessage(code))
+			return
+		}
 		t.serveResource(sw, r, body)
 		return
 	}
@@ -249,12 +278,12 @@ func faultMessage(code int) any {
 func (t *Tenant) serveResource(w http.ResponseWriter, r *http.Request, body []byte) {
 	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
 	var (
-		found *route
-		id    string
+		found   *route
+		id, sub string
 	)
 	for i := range routes {
-		if pid, ok := routes[i].match(segs); ok && routes[i].method == r.Method {
-			found, id = &routes[i], pid
+		if pid, psub, ok := routes[i].match(segs); ok && routes[i].method == r.Method {
+			found, id, sub = &routes[i], pid, psub
 			break
 		}
 	}
@@ -269,7 +298,7 @@ func (t *Tenant) serveResource(w http.ResponseWriter, r *http.Request, body []by
 			writeJSON(w, http.StatusUnauthorized, v2Error{Message: "Unauthorized", Name: "UnauthorizedError", StatusCode: 401})
 			return
 		}
-		found.handle(t, w, &req{r: r, id: id, body: body, now: now})
+		found.handle(t, w, &req{r: r, id: id, sub: sub, body: body, now: now})
 		return
 	}
 	tok, okHdr := parseBearer(r.Header.Get("Authorization"))
@@ -286,7 +315,7 @@ func (t *Tenant) serveResource(w http.ResponseWriter, r *http.Request, body []by
 		return
 	}
 	if found.pattern[0] == "auth" { // rate_limit status does not spend the quota
-		found.handle(t, w, &req{r: r, id: id, body: body, now: now})
+		found.handle(t, w, &req{r: r, id: id, sub: sub, body: body, now: now})
 		return
 	}
 	limit, remaining, reset, allowed := t.takeRate(now)
@@ -308,7 +337,7 @@ func (t *Tenant) serveResource(w http.ResponseWriter, r *http.Request, body []by
 		fail(w, http.StatusBadRequest, msgContentType)
 		return
 	}
-	found.handle(t, w, &req{r: r, id: id, body: body, now: now})
+	found.handle(t, w, &req{r: r, id: id, sub: sub, body: body, now: now})
 }
 
 func hasScope(set scopeSet, s Scope) bool {
@@ -479,7 +508,8 @@ const redacted = "[REDACTED]"
 
 var (
 	secretJSONKeys = map[string]bool{"client_secret": true, "password": true, "password_confirmation": true,
-		"password_salt": true, "access_token": true, "refresh_token": true}
+		"password_salt": true, "access_token": true, "refresh_token": true,
+		"otp_token": true, "state_token": true}
 	basicRe  = regexp.MustCompile(`(?i)^(basic|bearer)([: ]\s*)\S.*$`)
 	clientRe = regexp.MustCompile(`(?i)(client_id|client_secret)\s*:\s*[^,]*`)
 )

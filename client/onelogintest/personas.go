@@ -2,7 +2,12 @@ package onelogintest
 
 // Well-known people, created first with fixed ids whatever the seed, so the
 // demo, staff sign-in and browser tests can rely on them. All but
-// PersonaUnactivated and PersonaPasswordPending have DemoPassword.
+// PersonaUnactivated and PersonaPasswordPending have DemoPassword. Their MFA
+// factors are fixed too (mfa.go): PersonaAdmin has Protect and Google
+// Authenticator, PersonaHelpdesk Protect, PersonaViewer Authenticator,
+// PersonaEmployee Protect and SMS, PersonaLocked SMS, PersonaSuspended
+// Protect, PersonaPasswordExpired Authenticator, PersonaAwaitingReset Email,
+// PersonaNoRoles SMS; the unactivated and password-pending ones have none.
 const (
 	// PersonaAdmin is an IT administrator (role GroupAdmins).
 	PersonaAdmin   = "priya.raman@example.com"
@@ -41,6 +46,30 @@ const (
 	// apps [[]]).
 	PersonaNoRoles   = "soren.aalto@example.com"
 	PersonaNoRolesID = int64(30100115)
+
+	// Locked out by failed sign-ins (status 3, no end to the lock), each
+	// with one kind of MFA factor, so that checking who is calling before an
+	// unlock can be shown for every factor.
+
+	// PersonaLockedPush has OneLogin Protect on "Pixel 7a": a push (answer
+	// it with Tenant.ApprovePush or on /_fake/push) or a code from the app.
+	PersonaLockedPush   = "ines.carvalho@example.com"
+	PersonaLockedPushID = int64(30100122)
+	// PersonaLockedTOTP has Google Authenticator: Tenant.TOTP gives the code.
+	PersonaLockedTOTP   = "rafael.okonkwo@example.com"
+	PersonaLockedTOTPID = int64(30100139)
+	// PersonaLockedSMS has OneLogin SMS to +44 7700 909910: a trigger texts
+	// a code to the fake phone (Tenant.LastCode, /_fake/inbox).
+	PersonaLockedSMS   = "fiona.macleod@example.com"
+	PersonaLockedSMSID = int64(30100146)
+	// PersonaLockedEmail has OneLogin Email: a trigger mails a code to their
+	// address (Tenant.LastCode, /_fake/inbox).
+	PersonaLockedEmail   = "dario.bellini@example.com"
+	PersonaLockedEmailID = int64(30100153)
+	// PersonaLockedNoFactor has no factor the API can verify: otp_devices
+	// is empty.
+	PersonaLockedNoFactor   = "hedda.lund@example.com"
+	PersonaLockedNoFactorID = int64(30100160)
 )
 
 // Role names that the application maps to its access levels.

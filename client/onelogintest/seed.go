@@ -185,19 +185,21 @@ func (t *Tenant) seed() {
 		s.deptW += d.weight
 	}
 
-	s.personas()
-	t.nextID = 31000000
+	s.personas(corePersonas, 0)
+	t.nextID = firstRandomID
+	// Room is kept for the locked personas, created last.
+	users := t.opts.Users - len(lockedPersonas)
 	extras := []struct{ first, last name }{
 		{name{"Margaret", "margaret"}, name{"Chen", "chen"}},
 		{name{"Margot", "margot"}, name{"Lefèvre", "lefevre"}},
 	}
 	for _, e := range extras {
-		if len(t.order) >= t.opts.Users {
+		if len(t.order) >= users {
 			break
 		}
 		s.add(s.randomUser(e.first, e.last))
 	}
-	for len(t.order) < t.opts.Users {
+	for len(t.order) < users {
 		var first, last name
 		if s.chance(0.02) {
 			jp := japaneseNames[s.pick(len(japaneseNames))]
@@ -207,7 +209,14 @@ func (t *Tenant) seed() {
 		}
 		s.add(s.randomUser(first, last))
 	}
+	s.personas(lockedPersonas, len(corePersonas))
+	slices.Sort(t.order)
+	t.seedFactors()
 }
+
+// firstRandomID is just below the first id of a random person; personas'
+// ids are lower.
+const firstRandomID = 31000000
 
 func (s *seeder) add(u *user) {
 	t := s.t
@@ -477,35 +486,52 @@ func (s *seeder) fixTimes(u *user) {
 	u.updatedAt = latest
 }
 
-// personas creates the well-known people with fixed ids and stable facts.
-func (s *seeder) personas() {
-	type persona struct {
-		id          int64
-		first, last name
-		dept        string
-		title       string
-		roles       []string
-		status      int
-		attempts    int
-		lockFor     time.Duration // 0 = not locked; <0 = locked with no end
-		noPassword  bool
-		neverActive bool
-		contractor  bool
-	}
-	ps := []persona{
-		{id: PersonaAdminID, first: name{"Priya", "priya"}, last: name{"Raman", "raman"}, dept: "IT", title: "IT Operations Lead", roles: []string{GroupEmployee, GroupAdmins}, status: StatusActive},
-		{id: PersonaHelpdeskID, first: name{"Tomás", "tomas"}, last: name{"Herrera", "herrera"}, dept: "IT", title: "Service Desk Analyst", roles: []string{GroupEmployee, GroupHelpdesk}, status: StatusActive},
-		{id: PersonaViewerID, first: name{"Grace", "grace"}, last: name{"Okafor", "okafor"}, dept: "Security", title: "Security Auditor", roles: []string{GroupEmployee, GroupViewers}, status: StatusActive},
-		{id: PersonaEmployeeID, first: name{"Jonas", "jonas"}, last: name{"Becker", "becker"}, dept: "Sales", title: "Account Executive", roles: []string{GroupEmployee, "Sales"}, status: StatusLocked, attempts: 5, lockFor: -1},
-		{id: PersonaLockedID, first: name{"Marguerite", "marguerite"}, last: name{"Dubois", "dubois"}, dept: "Finance", title: "Financial Analyst", roles: []string{GroupEmployee, "Finance"}, status: StatusLocked, attempts: 6, lockFor: 20 * time.Minute},
-		{id: PersonaSuspendedID, first: name{"Viktor", "viktor"}, last: name{"Lindqvist", "lindqvist"}, dept: "Engineering", title: "Software Engineer", roles: []string{GroupEmployee, "Engineering"}, status: StatusSuspended},
-		{id: PersonaPasswordExpiredID, first: name{"Chloé", "chloe"}, last: name{"Martin", "martin"}, dept: "Marketing", title: "Content Strategist", roles: []string{GroupEmployee, "Marketing"}, status: StatusPasswordExpired},
-		{id: PersonaUnactivatedID, first: name{"Aarav", "aarav"}, last: name{"Shah", "shah"}, dept: "Engineering", title: "QA Engineer", roles: []string{GroupEmployee, "Engineering"}, status: StatusUnactivated, noPassword: true, neverActive: true},
-		{id: PersonaAwaitingResetID, first: name{"Zoë", "zoe"}, last: name{"Whitfield", "whitfield"}, dept: "Customer Support", title: "Support Specialist", roles: []string{GroupEmployee, "Customer Support"}, status: StatusAwaitingReset},
-		{id: PersonaPasswordPendingID, first: name{"Łukasz", "lukasz"}, last: name{"Nowak", "nowak"}, dept: "Operations", title: "Logistics Coordinator", roles: []string{GroupEmployee}, status: StatusPasswordPending, noPassword: true},
-		{id: PersonaNoRolesID, first: name{"Søren", "soren"}, last: name{"Aalto", "aalto"}, dept: "Facilities", title: "Facilities Coordinator", status: StatusActive, contractor: true},
-	}
-	for i, p := range ps {
+// persona is a well-known person with a fixed id and stable facts.
+type persona struct {
+	id          int64
+	first, last name
+	dept        string
+	title       string
+	roles       []string
+	status      int
+	attempts    int
+	lockFor     time.Duration // 0 = not locked; <0 = locked with no end
+	noPassword  bool
+	neverActive bool
+	contractor  bool
+}
+
+var corePersonas = []persona{
+	{id: PersonaAdminID, first: name{"Priya", "priya"}, last: name{"Raman", "raman"}, dept: "IT", title: "IT Operations Lead", roles: []string{GroupEmployee, GroupAdmins}, status: StatusActive},
+	{id: PersonaHelpdeskID, first: name{"Tomás", "tomas"}, last: name{"Herrera", "herrera"}, dept: "IT", title: "Service Desk Analyst", roles: []string{GroupEmployee, GroupHelpdesk}, status: StatusActive},
+	{id: PersonaViewerID, first: name{"Grace", "grace"}, last: name{"Okafor", "okafor"}, dept: "Security", title: "Security Auditor", roles: []string{GroupEmployee, GroupViewers}, status: StatusActive},
+	{id: PersonaEmployeeID, first: name{"Jonas", "jonas"}, last: name{"Becker", "becker"}, dept: "Sales", title: "Account Executive", roles: []string{GroupEmployee, "Sales"}, status: StatusLocked, attempts: 5, lockFor: -1},
+	{id: PersonaLockedID, first: name{"Marguerite", "marguerite"}, last: name{"Dubois", "dubois"}, dept: "Finance", title: "Financial Analyst", roles: []string{GroupEmployee, "Finance"}, status: StatusLocked, attempts: 6, lockFor: 20 * time.Minute},
+	{id: PersonaSuspendedID, first: name{"Viktor", "viktor"}, last: name{"Lindqvist", "lindqvist"}, dept: "Engineering", title: "Software Engineer", roles: []string{GroupEmployee, "Engineering"}, status: StatusSuspended},
+	{id: PersonaPasswordExpiredID, first: name{"Chloé", "chloe"}, last: name{"Martin", "martin"}, dept: "Marketing", title: "Content Strategist", roles: []string{GroupEmployee, "Marketing"}, status: StatusPasswordExpired},
+	{id: PersonaUnactivatedID, first: name{"Aarav", "aarav"}, last: name{"Shah", "shah"}, dept: "Engineering", title: "QA Engineer", roles: []string{GroupEmployee, "Engineering"}, status: StatusUnactivated, noPassword: true, neverActive: true},
+	{id: PersonaAwaitingResetID, first: name{"Zoë", "zoe"}, last: name{"Whitfield", "whitfield"}, dept: "Customer Support", title: "Support Specialist", roles: []string{GroupEmployee, "Customer Support"}, status: StatusAwaitingReset},
+	{id: PersonaPasswordPendingID, first: name{"Łukasz", "lukasz"}, last: name{"Nowak", "nowak"}, dept: "Operations", title: "Logistics Coordinator", roles: []string{GroupEmployee}, status: StatusPasswordPending, noPassword: true},
+	{id: PersonaNoRolesID, first: name{"Søren", "soren"}, last: name{"Aalto", "aalto"}, dept: "Facilities", title: "Facilities Coordinator", status: StatusActive, contractor: true},
+}
+
+// lockedPersonas are locked by failed sign-ins, each with one kind of MFA
+// factor (personaFactors in mfa.go). They are created after the random
+// people, so that adding them left everyone else as they were. Their names
+// are in neither name list, so no random person takes their addresses.
+var lockedPersonas = []persona{
+	{id: PersonaLockedPushID, first: name{"Inês", "ines"}, last: name{"Carvalho", "carvalho"}, dept: "Sales", title: "Sales Manager", roles: []string{GroupEmployee, "Sales"}, status: StatusLocked, attempts: 5, lockFor: -1},
+	{id: PersonaLockedTOTPID, first: name{"Rafael", "rafael"}, last: name{"Okonkwo", "okonkwo"}, dept: "Engineering", title: "Site Reliability Engineer", roles: []string{GroupEmployee, "Engineering"}, status: StatusLocked, attempts: 6, lockFor: -1},
+	{id: PersonaLockedSMSID, first: name{"Fiona", "fiona"}, last: name{"MacLeod", "macleod"}, dept: "Human Resources", title: "Recruiter", roles: []string{GroupEmployee, "Human Resources"}, status: StatusLocked, attempts: 5, lockFor: -1},
+	{id: PersonaLockedEmailID, first: name{"Dario", "dario"}, last: name{"Bellini", "bellini"}, dept: "Marketing", title: "Growth Marketer", roles: []string{GroupEmployee, "Marketing"}, status: StatusLocked, attempts: 7, lockFor: -1},
+	{id: PersonaLockedNoFactorID, first: name{"Hedda", "hedda"}, last: name{"Lund", "lund"}, dept: "Legal", title: "Paralegal", roles: []string{GroupEmployee, "Legal"}, status: StatusLocked, attempts: 5, lockFor: -1},
+}
+
+// personas creates the well-known people ps; first is the index of ps[0]
+// among all personas, which fixes its timeline.
+func (s *seeder) personas(ps []persona, first int) {
+	for j, p := range ps {
+		i := first + j
 		var d dept
 		for _, x := range departments {
 			if x.name == p.dept {

@@ -77,6 +77,7 @@ type user struct {
 	forbidden           bool // answers 403 to every call naming it
 	freshlyCreated      bool // status renders null in the create reply only
 	loginIDSeed         uint64
+	devices             []*otpDevice // enrolled MFA factors, oldest first (mfa.go)
 }
 
 // mfaToken keeps only a hash of the token: the clear token is returned once.
@@ -148,6 +149,10 @@ type Tenant struct {
 
 	icons      map[string][]byte // slug -> svg; read-only after seeding
 	missingPNG []byte
+
+	// mfa holds state tokens, pushes, the fake phone's inbox and invites
+	// (mfa.go, phone.go, invite.go).
+	mfa mfaState
 }
 
 // NewTenant builds and seeds a tenant.
@@ -476,24 +481,10 @@ func (t *Tenant) ActiveMFATokens(id int64) int {
 // it must be current, and a non-reusable token works once.
 func (t *Tenant) UseMFAToken(id int64, tok string) bool {
 	now := t.clock.Now()
-	h := hashPassword("mfa:", tok)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	u, ok := t.users[id]
-	if !ok {
-		return false
-	}
-	for i := range u.mfa {
-		m := &u.mfa[i]
-		if m.used || !now.Before(m.expiresAt) || subtle.ConstantTimeCompare([]byte(m.hash), []byte(h)) != 1 {
-			continue
-		}
-		if !m.reusable {
-			m.used = true
-		}
-		return true
-	}
-	return false
+	return ok && u.useMFAToken(tok, now)
 }
 
 // Sessions is the number of OneLogin sessions user id has open. Logout ends them.

@@ -1,0 +1,416 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"regexp"
+	"testing"
+	"time"
+
+	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/client/onelogintest"
+)
+
+// The MFA calls against the fake tenant, which follows the wire reference
+// (onelogin-api-extra.md §1). Time moves on the fake's manual clock.
+
+var mfaEpoch = time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+
+func newMFAFake(t *testing.T) (*onelogintest.Server, *client.Client, *onelogintest.ManualClock) {
+	t.Helper()
+	clock := onelogintest.NewManualClock(mfaEpoch)
+	srv, c := newFake(t, onelogintest.Options{Users: 1, Clock: clock})
+	return srv, c, clock
+}
+
+// deviceOf is the id of a person's first device of a kind, read through the client.
+func deviceOf(t *testing.T, c *client.Client, userID int64, kind client.FactorKind) client.OTPDevice {
+	t.Helper()
+	devs, err := c.OTPDevices(context.Background(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devs {
+		if d.Kind() == kind {
+			return d
+		}
+	}
+	t.Fatalf("user %d has no %s: %+v", userID, kind, devs)
+	return client.OTPDevice{}
+}
+
+func TestMFA_OTPDevices_personas(t *testing.T) {
+	_, c, _ := newMFAFake(t)
+	type dev struct {
+		kind    client.FactorKind
+		label   string
+		canPush bool
+	}
+	for _, tc := range []struct {
+		name string
+		id   int64
+		want []dev
+	}{
+		{"push", onelogintest.PersonaLockedPushID, []dev{{client.FactorProtect, "OneLogin Protect on Pixel 7a", true}}},
+		{"TOTP", onelogintest.PersonaLockedTOTPID, []dev{{client.FactorAuthenticator, "Authenticator app", false}}},
+		{"SMS", onelogintest.PersonaLockedSMSID, []dev{{client.FactorSMS, "SMS to ••• 9910", false}}},
+		{"email", onelogintest.PersonaLockedEmailID, []dev{{client.FactorEmail, "Email code", false}}},
+		{"no factor", onelogintest.PersonaLockedNoFactorID, []dev{}},
+		{"admin", onelogintest.PersonaAdminID, []dev{{client.FactorProtect, "OneLogin Protect on iPhone 15 Pro", true}, {client.FactorAuthenticator, "Authenticator app", false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			devs, err := c.OTPDevices(context.Background(), tc.id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []dev{}
+			for _, d := range devs {
+				got = append(got, dev{d.Kind(), d.Label(), d.CanPush()})
+				if d.ID == 0 || !d.Active {
+					t.Errorf("device %+v", d)
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			if len(devs) > 0 && !devs[0].Default {
+				t.Errorf("first device not the default: %+v", devs[0])
+			}
+		})
+	}
+	_, err := c.OTPDevices(context.Background(), 999)
+	wantErr(t, err, client.ErrNotFound, "User for id 999 was not found", "")
+}
+
+func TestMFA_AuthFactors(t *testing.T) {
+	_, c, _ := newMFAFake(t)
+	got, err := c.AuthFactors(context.Background(), onelogintest.PersonaAdminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []client.AuthFactor{{ID: 16282, Name: "OneLogin SMS"}, {ID: 16283, Name: "OneLogin Voice"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %+v", got)
+	}
+	// An enrolled factor drops out.
+	got, err = c.AuthFactors(context.Background(), onelogintest.PersonaLockedSMSID)
+	if err != nil || len(got) != 1 || got[0].Name != "OneLogin Voice" {
+		t.Errorf("SMS person: %+v %v", got, err)
+	}
+}
+
+func TestMFA_VerifyPush_outcomes(t *testing.T) {
+	id := onelogintest.PersonaLockedPushID
+	for _, tc := range []struct {
+		name   string
+		answer func(srv *onelogintest.Server, clock *onelogintest.ManualClock)
+		want   client.VerifyStatus
+	}{
+		{"pending", func(*onelogintest.Server, *onelogintest.ManualClock) {}, client.VerifyPending},
+		{"approved", func(srv *onelogintest.Server, _ *onelogintest.ManualClock) {
+			srv.Tenant.ApprovePush(srv.Tenant.PendingPushes(id)[0].ID)
+		}, client.VerifyApproved},
+		{"denied", func(srv *onelogintest.Server, _ *onelogintest.ManualClock) {
+			srv.Tenant.DenyPush(srv.Tenant.PendingPushes(id)[0].ID)
+		}, client.VerifyDenied},
+		{"expired", func(_ *onelogintest.Server, clock *onelogintest.ManualClock) { clock.Advance(2 * time.Minute) }, client.VerifyExpired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c, clock := newMFAFake(t)
+			ctx := context.Background()
+			dev := deviceOf(t, c, id, client.FactorProtect)
+			trig, err := c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if trig.UserID != id || trig.DeviceID != dev.ID || !regexp.MustCompile(`^[0-9a-f]{40}$`).MatchString(trig.StateToken) ||
+				!trig.ExpiresAt.Equal(mfaEpoch.Add(2*time.Minute)) || trig.FactorName != "OneLogin Protect" || trig.Message == "" {
+				t.Fatalf("trigger %+v", *trig)
+			}
+			// Waiting is a 401 like a refused token; it must not make the
+			// client fetch a new token.
+			for range 3 {
+				if st, err := c.VerifyPush(ctx, id, dev.ID, trig.StateToken); st != client.VerifyPending || err != nil {
+					t.Fatalf("before the answer: %v %v", st, err)
+				}
+			}
+			tc.answer(srv, clock)
+			st, err := c.VerifyPush(ctx, id, dev.ID, trig.StateToken)
+			if st != tc.want || err != nil {
+				t.Errorf("got %v %v, want %v", st, err, tc.want)
+			}
+			// Polling again answers the same, but for an approval, which
+			// spends the state token.
+			st, err = c.VerifyPush(ctx, id, dev.ID, trig.StateToken)
+			if tc.want == client.VerifyApproved {
+				if !errors.Is(err, client.ErrBadRequest) {
+					t.Errorf("polling a spent token: %v %v", st, err)
+				}
+			} else if st != tc.want || err != nil {
+				t.Errorf("polling again: %v %v", st, err)
+			}
+			if n := srv.Tenant.CallCount("POST", "/auth/oauth2/v2/token"); n != 1 {
+				t.Errorf("%d token requests", n)
+			}
+		})
+	}
+}
+
+func TestMFA_VerifyPush_slowPhone(t *testing.T) {
+	srv, c, clock := newMFAFake(t)
+	ctx := context.Background()
+	id := onelogintest.PersonaLockedPushID
+	srv.Tenant.SetPushAnswer(onelogintest.PushApproves, 45*time.Second)
+	dev := deviceOf(t, c, id, client.FactorProtect)
+	trig, err := c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{StateTokenLifetime: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !trig.ExpiresAt.Equal(mfaEpoch.Add(time.Minute)) {
+		t.Errorf("expires %v", trig.ExpiresAt)
+	}
+	var seen []client.VerifyStatus
+	for range 6 { // poll every 10 s of the fake's clock
+		st, err := c.VerifyPush(ctx, id, dev.ID, trig.StateToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, st)
+		if st != client.VerifyPending {
+			break
+		}
+		clock.Advance(10 * time.Second)
+	}
+	want := []client.VerifyStatus{client.VerifyPending, client.VerifyPending, client.VerifyPending, client.VerifyPending, client.VerifyPending, client.VerifyApproved}
+	if !reflect.DeepEqual(seen, want) {
+		t.Errorf("polls %v", seen)
+	}
+}
+
+func TestMFA_VerifyOTP_codes(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		id   int64
+		kind client.FactorKind
+		// code returns the right code and the state token to send.
+		code func(t *testing.T, srv *onelogintest.Server, c *client.Client, dev client.OTPDevice) (string, string)
+	}{
+		{"SMS", onelogintest.PersonaLockedSMSID, client.FactorSMS, triggered},
+		{"email", onelogintest.PersonaLockedEmailID, client.FactorEmail, triggered},
+		{"authenticator", onelogintest.PersonaLockedTOTPID, client.FactorAuthenticator, totp},
+		{"Protect app code", onelogintest.PersonaLockedPushID, client.FactorProtect, totp},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c, _ := newMFAFake(t)
+			dev := deviceOf(t, c, tc.id, tc.kind)
+			code, state := tc.code(t, srv, c, dev)
+			st, err := c.VerifyOTP(ctx, tc.id, dev.ID, code, state)
+			if st != client.VerifyApproved || err != nil {
+				t.Errorf("right code: %v %v", st, err)
+			}
+		})
+	}
+}
+
+func triggered(t *testing.T, srv *onelogintest.Server, c *client.Client, dev client.OTPDevice) (string, string) {
+	t.Helper()
+	trig, err := c.TriggerOTP(context.Background(), userOf(t, srv, dev), dev.ID, client.TriggerOptions{NumericSMS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, ok := srv.Tenant.LastCode(trig.UserID)
+	if !ok {
+		t.Fatal("no code sent")
+	}
+	return code, trig.StateToken
+}
+
+func totp(t *testing.T, srv *onelogintest.Server, _ *client.Client, dev client.OTPDevice) (string, string) {
+	t.Helper()
+	return srv.Tenant.DeviceTOTP(userOf(t, srv, dev), dev.ID, srv.Tenant.Clock().Now()), ""
+}
+
+// userOf finds whose device this is among the locked personas.
+func userOf(t *testing.T, srv *onelogintest.Server, dev client.OTPDevice) int64 {
+	t.Helper()
+	for _, id := range []int64{onelogintest.PersonaLockedPushID, onelogintest.PersonaLockedTOTPID, onelogintest.PersonaLockedSMSID, onelogintest.PersonaLockedEmailID} {
+		for _, d := range srv.Tenant.Devices(id) {
+			if d.ID == dev.ID {
+				return id
+			}
+		}
+	}
+	t.Fatalf("device %d belongs to no locked persona", dev.ID)
+	return 0
+}
+
+func TestMFA_Verify_wrongCode(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		id    int64
+		kind  client.FactorKind
+		state bool
+	}{
+		{"SMS", onelogintest.PersonaLockedSMSID, client.FactorSMS, true},
+		{"email", onelogintest.PersonaLockedEmailID, client.FactorEmail, true},
+		{"authenticator", onelogintest.PersonaLockedTOTPID, client.FactorAuthenticator, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c, _ := newMFAFake(t)
+			dev := deviceOf(t, c, tc.id, tc.kind)
+			var state string
+			if tc.state {
+				_, state = triggered(t, srv, c, dev)
+			}
+			st, err := c.VerifyOTP(ctx, tc.id, dev.ID, "000000", state)
+			if st != client.VerifyDenied || err != nil {
+				t.Errorf("wrong code: %v %v", st, err)
+			}
+		})
+	}
+}
+
+func TestMFA_Verify_expiredStateToken(t *testing.T) {
+	srv, c, clock := newMFAFake(t)
+	ctx := context.Background()
+	id := onelogintest.PersonaLockedSMSID
+	dev := deviceOf(t, c, id, client.FactorSMS)
+	code, state := triggered(t, srv, c, dev)
+	clock.Advance(2 * time.Minute)
+	if st, err := c.VerifyOTP(ctx, id, dev.ID, code, state); st != client.VerifyExpired || err != nil {
+		t.Errorf("after 2 minutes: %v %v", st, err)
+	}
+	// ExpireStateTokens ends them at once.
+	code, state = triggered(t, srv, c, dev)
+	srv.Tenant.ExpireStateTokens()
+	if st, err := c.VerifyOTP(ctx, id, dev.ID, code, state); st != client.VerifyExpired || err != nil {
+		t.Errorf("expired by the knob: %v %v", st, err)
+	}
+}
+
+func TestMFA_Verify_temporaryMFAToken(t *testing.T) {
+	_, c, _ := newMFAFake(t)
+	ctx := context.Background()
+	id := onelogintest.PersonaLockedNoFactorID
+	tok, err := c.GenerateMFAToken(ctx, id, time.Hour, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := c.VerifyOTP(ctx, id, 0, tok.Token, ""); st != client.VerifyApproved || err != nil {
+		t.Errorf("device 0: %v %v", st, err)
+	}
+	if st, err := c.VerifyOTP(ctx, id, 0, tok.Token, ""); st != client.VerifyDenied || err != nil {
+		t.Errorf("used twice: %v %v", st, err)
+	}
+}
+
+func TestMFA_TriggerOTP_options(t *testing.T) {
+	srv, c, _ := newMFAFake(t)
+	ctx := context.Background()
+	id := onelogintest.PersonaLockedSMSID
+	dev := deviceOf(t, c, id, client.FactorSMS)
+	trig, err := c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{StateTokenLifetime: 299500 * time.Millisecond,
+		NumericSMS: true, SMSMessage: "Northwind helpdesk: {{otp_code}}"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if trig.Message != "SMS token sent to your mobile device. Authentication pending." || !trig.ExpiresAt.Equal(mfaEpoch.Add(300*time.Second)) {
+		t.Errorf("trigger %+v", *trig)
+	}
+	inbox := srv.Tenant.Inbox(id)
+	if len(inbox) != 1 || !regexp.MustCompile(`^Northwind helpdesk: [0-9]{6}$`).MatchString(inbox[0].Body) {
+		t.Errorf("inbox %+v", inbox)
+	}
+	// Too long a lifetime is refused before any request.
+	srv.Tenant.ResetCalls()
+	_, err = c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{StateTokenLifetime: 901 * time.Second})
+	if !errors.Is(err, client.ErrBadRequest) || len(srv.Tenant.Calls()) != 0 {
+		t.Errorf("err %v, %d calls", err, len(srv.Tenant.Calls()))
+	}
+	// A device that needs no trigger: OneLogin's 400 as is.
+	totpDev := deviceOf(t, c, onelogintest.PersonaLockedTOTPID, client.FactorAuthenticator)
+	if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedTOTPID, totpDev.ID, client.TriggerOptions{}); !errors.Is(err, client.ErrBadRequest) {
+		t.Errorf("authenticator trigger: %v", err)
+	}
+}
+
+func TestMFA_errors(t *testing.T) {
+	ctx := context.Background()
+	t.Run("unknown user", func(t *testing.T) {
+		_, c, _ := newMFAFake(t)
+		_, err := c.VerifyOTP(ctx, 999, 1, "123456", "")
+		wantErr(t, err, client.ErrBadRequest, "User does not exist", "")
+	})
+	t.Run("factor service fails", func(t *testing.T) {
+		srv, c, _ := newMFAFake(t)
+		srv.Tenant.FailNextMFA(1, 502)
+		if _, err := c.OTPDevices(ctx, onelogintest.PersonaLockedSMSID); !errors.Is(err, client.ErrUnavailable) {
+			t.Errorf("devices: %v", err)
+		}
+		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, client.FactorProtect)
+		srv.Tenant.FailNextMFA(1, 500)
+		if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedPushID, dev.ID, client.TriggerOptions{}); !errors.Is(err, client.ErrUnavailable) {
+			t.Errorf("trigger: %v", err)
+		}
+		srv.Tenant.FailNextMFA(1, 500)
+		if st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef"); st != 0 || !errors.Is(err, client.ErrUnavailable) {
+			t.Errorf("verify: %v %v", st, err)
+		}
+	})
+	t.Run("a made-up state token", func(t *testing.T) {
+		_, c, _ := newMFAFake(t)
+		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, client.FactorProtect)
+		st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef")
+		if st != 0 || !errors.Is(err, client.ErrBadRequest) {
+			t.Errorf("%v %v", st, err)
+		}
+	})
+}
+
+// TestMFA_notRetriedOn429: triggering or verifying again would send a
+// second push or count a second try, so a 429 comes back at once; listing
+// devices is retried like any read.
+func TestMFA_notRetriedOn429(t *testing.T) {
+	ctx := context.Background()
+	id := onelogintest.PersonaLockedPushID
+	for _, tc := range []struct {
+		name  string
+		run   func(c *client.Client, dev int64) error
+		calls int
+	}{
+		{"trigger", func(c *client.Client, dev int64) error {
+			_, err := c.TriggerOTP(ctx, id, dev, client.TriggerOptions{})
+			return err
+		}, 1},
+		{"verify push", func(c *client.Client, dev int64) error {
+			_, err := c.VerifyPush(ctx, id, dev, "0123456789abcdef")
+			return err
+		}, 1},
+		{"verify code", func(c *client.Client, dev int64) error {
+			_, err := c.VerifyOTP(ctx, id, dev, "123456", "")
+			return err
+		}, 1},
+		{"devices", func(c *client.Client, _ int64) error {
+			_, err := c.OTPDevices(ctx, id)
+			return err
+		}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, c, _ := newMFAFake(t)
+			dev := deviceOf(t, c, id, client.FactorProtect)
+			srv.Tenant.SpendRateLimit()
+			srv.Tenant.ResetCalls()
+			err := tc.run(c, dev.ID)
+			var rle *client.RateLimitError
+			if !errors.As(err, &rle) || !errors.Is(err, client.ErrRateLimited) {
+				t.Fatalf("err = %v", err)
+			}
+			if n := len(srv.Tenant.Calls()); n != tc.calls {
+				t.Errorf("%d requests, want %d", n, tc.calls)
+			}
+		})
+	}
+}
