@@ -101,6 +101,9 @@ type Auth struct {
 	AdminGroups    []string
 	HelpdeskGroups []string
 	ViewerGroups   []string
+	// GroupsSeparator splits group names given as one string.
+	GroupsSeparator       string
+	GroupsCaseInsensitive bool
 }
 
 // AuthMode is how the console learns who is signed in.
@@ -127,6 +130,7 @@ type Proxy struct {
 	JWTAudience    string
 	JWTIssuer      string
 	JWTGroupsClaim string
+	JWKSRefresh    time.Duration
 }
 
 // OIDC is the console's own OpenID Connect sign-in (oidc mode). In demo
@@ -167,9 +171,17 @@ type Audit struct {
 	DB string
 }
 
-// Policy is what staff actions require.
+// Policy is what staff actions require and whom they may touch.
 type Policy struct {
 	RequireTicket bool
+	// ProtectedRoles are the OneLogin roles whose holders only admins may
+	// act on; nil means the admin and helpdesk groups (resolved once the
+	// groups are known, which in demo mode is in the console).
+	ProtectedRoles []string
+	// PasswordPolicy checks typed passwords against OneLogin's policy.
+	PasswordPolicy bool
+	// ViewersSeeHistory shows viewers the helpdesk history panel.
+	ViewersSeeHistory bool
 }
 
 // SelfService is what employees may do to their own account.

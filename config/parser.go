@@ -124,6 +124,23 @@ func list(v string) []string {
 	return out
 }
 
+// groups splits a list of group or role names on the configured separator
+// (which is declared, and so parsed, before every list that uses it),
+// trimming ASCII spaces only.
+func (p *parser) groups(c *Config, v string) []string {
+	sep := c.Auth.GroupsSeparator
+	if sep == "" {
+		sep = ","
+	}
+	var out []string
+	for _, part := range strings.Split(v, sep) {
+		if s := strings.Trim(part, " \t"); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // prefixes reads CIDRs or bare IPs (a /32 or /128).
 func (p *parser) prefixes(v string) []netip.Prefix {
 	var out []netip.Prefix

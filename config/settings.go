@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 )
 
 // OIDCCallbackPath is where the OIDC provider sends people back to; the
@@ -100,12 +101,29 @@ var Settings = []Setting{
 		}},
 	{"HELPDESK_OIDC_GROUPS_CLAIM", "groups", "oidc mode: ID-token claim holding the groups.",
 		func(p *parser, c *Config, v string) { c.Auth.OIDC.GroupsClaim = v }},
-	{"HELPDESK_ADMIN_GROUPS", "", "Groups whose members are admins (comma-separated).",
-		func(p *parser, c *Config, v string) { c.Auth.AdminGroups = list(v) }},
+	{"HELPDESK_PROXY_JWKS_REFRESH", "15m", "proxy mode: how often the assertion's keys are fetched again, so a removed key stops working (at least 1m).",
+		func(p *parser, c *Config, v string) {
+			if c.Auth.Proxy.JWKSRefresh = p.positiveDuration(v); c.Auth.Proxy.JWKSRefresh < time.Minute && c.Auth.Proxy.JWKSRefresh > 0 {
+				p.fail("must be at least 1m")
+			}
+		}},
+	{"HELPDESK_GROUPS_SEPARATOR", ",", "What separates group names in the group settings, the proxy's groups header and a groups claim given as one string; set e.g. ; when group names contain commas.",
+		func(p *parser, c *Config, v string) {
+			if v == "" || strings.ContainsAny(v, " \t") {
+				p.fail("must be one or more characters other than spaces")
+			}
+			c.Auth.GroupsSeparator = v
+		}},
+	{"HELPDESK_GROUPS_CASE_INSENSITIVE", "false", "Compare group names ignoring the case of A-Z only (never Unicode case folding); by default they compare exactly.",
+		func(p *parser, c *Config, v string) { c.Auth.GroupsCaseInsensitive = p.boolean(v) }},
+	{"HELPDESK_ADMIN_GROUPS", "", "Groups whose members are admins (separated by HELPDESK_GROUPS_SEPARATOR).",
+		func(p *parser, c *Config, v string) { c.Auth.AdminGroups = p.groups(c, v) }},
 	{"HELPDESK_HELPDESK_GROUPS", "", "Groups whose members are helpdesk staff.",
-		func(p *parser, c *Config, v string) { c.Auth.HelpdeskGroups = list(v) }},
+		func(p *parser, c *Config, v string) { c.Auth.HelpdeskGroups = p.groups(c, v) }},
 	{"HELPDESK_VIEWER_GROUPS", "", "Groups whose members may search and read.",
-		func(p *parser, c *Config, v string) { c.Auth.ViewerGroups = list(v) }},
+		func(p *parser, c *Config, v string) { c.Auth.ViewerGroups = p.groups(c, v) }},
+	{"HELPDESK_PROTECTED_ROLES", "", "OneLogin role names whose holders only admins may act on (separated by HELPDESK_GROUPS_SEPARATOR); default every group in HELPDESK_ADMIN_GROUPS and HELPDESK_HELPDESK_GROUPS.",
+		func(p *parser, c *Config, v string) { c.Policy.ProtectedRoles = p.groups(c, v) }},
 	{"HELPDESK_SESSION_KEYS", "", "Comma-separated session keys (base64 or hex, 32+ bytes); the first signs, all verify. Required outside demo.",
 		func(p *parser, c *Config, v string) { c.Session.Keys = p.keys(v) }},
 	{"HELPDESK_SECURE_COOKIES", "false", "Mark cookies Secure even without TLS (behind a TLS-terminating proxy).",
@@ -120,6 +138,10 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Audit.DB = v }},
 	{"HELPDESK_REQUIRE_TICKET", "false", "Require a ticket or reason on sensitive actions.",
 		func(p *parser, c *Config, v string) { c.Policy.RequireTicket = p.boolean(v) }},
+	{"HELPDESK_PASSWORD_POLICY", "true", "Check every password set through the console against the person's OneLogin password policy; false lets staff choose per password.",
+		func(p *parser, c *Config, v string) { c.Policy.PasswordPolicy = p.boolean(v) }},
+	{"HELPDESK_VIEWERS_SEE_HISTORY", "false", "Let viewers see the helpdesk history on a person's page (other staff's actions); by default only helpdesk staff and admins do.",
+		func(p *parser, c *Config, v string) { c.Policy.ViewersSeeHistory = p.boolean(v) }},
 	{"HELPDESK_SELF_UNLOCKS_PER_HOUR", "3", "How often an employee may unlock their own account per hour.",
 		func(p *parser, c *Config, v string) { c.SelfService.UnlocksPerHour = p.integer(v, 0, 1000) }},
 	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name).",

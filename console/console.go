@@ -41,6 +41,7 @@ type App struct {
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
+	auth    *staffauth.Auth
 }
 
 // fakeOIDCClientID is the console's registration with the fake tenant's
@@ -96,6 +97,13 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	app.auth = auth
+	protected := cfg.Policy.ProtectedRoles
+	if protected == nil {
+		// Staff sign in through the same tenant: whoever holds a staff
+		// role is who a helpdesk agent must not be able to take over.
+		protected = append(append(protected, authCfg.AdminGroups...), authCfg.HelpdeskGroups...)
+	}
 
 	auditDB := cfg.Audit.DB
 	if auditDB == "" { // a demo's trail lives and dies with the process
@@ -131,6 +139,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Demo:       cfg.Demo,
 
 		RequireTicket:      cfg.Policy.RequireTicket,
+		ProtectedRoles:     protected,
+		PasswordPolicy:     cfg.Policy.PasswordPolicy,
+		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
 	})
 	if err != nil {
@@ -161,6 +172,8 @@ func authConfig(cfg config.Config) staffauth.Config {
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.MaxAge,
 		AdminGroups:     a.AdminGroups, HelpdeskGroups: a.HelpdeskGroups, ViewerGroups: a.ViewerGroups,
+		GroupsSeparator: a.GroupsSeparator, GroupsCaseInsensitive: a.GroupsCaseInsensitive,
+		JWKSRefresh:    px.JWKSRefresh,
 		FrameAncestors: cfg.HTTP.FrameAncestors,
 		DemoTenant:     cfg.Demo,
 	}
@@ -232,6 +245,9 @@ func (a *App) Fake() *onelogintest.Server { return a.fake }
 func (a *App) Close() {
 	if a == nil {
 		return
+	}
+	if a.auth != nil {
+		a.auth.Close()
 	}
 	if a.trail != nil {
 		_ = a.trail.Close()

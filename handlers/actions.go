@@ -347,53 +347,43 @@ func (h *Handler) logout(c echo.Context) error {
 	return h.done(c, sessionPanel, u, "Logged "+u.Name()+" out of OneLogin. They must sign in again.", nil)
 }
 
-// passwordSpecials are the special characters OneLogin documents for its
-// password policy, less € and §, which some keyboards and apps mangle.
-const passwordSpecials = "!@#%&.,$+/()=*;:_-"
+// Generated passwords are read aloud over the phone, so they use letters
+// and digits nobody confuses (no I, O, l, o, 0 or 1) in groups of four
+// joined by hyphens, which also give OneLogin's policies their special
+// character: 16 characters from 56 are 16 × log2(56) ≈ 92.9 bits, and
+// requiring an upper-case letter, a lower-case letter and a digit costs
+// under half a bit.
+const (
+	readableUpper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+	readableLower  = "abcdefghijkmnpqrstuvwxyz"
+	readableDigits = "23456789"
+	readableGroups = 4
+	readableGroup  = 4
+)
 
-// generatedLength keeps a generated password well above common policy
-// minimums while still typeable.
-const generatedLength = 20
-
-var passwordClasses = []string{"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnopqrstuvwxyz", "23456789", passwordSpecials}
-
-// generatePassword returns a random password with at least one upper-case
-// letter, lower-case letter, digit and special character, from crypto/rand.
-// Look-alike characters (I, l, O, 0, 1) are left out: it is read aloud.
+// generatePassword returns a random password from crypto/rand such as
+// "Kp7m-x4Rt-9qWn-Hb3z".
 func generatePassword() (string, error) {
-	all := strings.Join(passwordClasses, "")
-	pick := func(set string) (byte, error) {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(len(set))))
-		if err != nil {
-			return 0, err
+	alphabet := readableUpper + readableLower + readableDigits
+	for {
+		var b strings.Builder
+		for g := range readableGroups {
+			if g > 0 {
+				b.WriteByte('-')
+			}
+			for range readableGroup {
+				n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+				if err != nil {
+					return "", err
+				}
+				b.WriteByte(alphabet[n.Int64()])
+			}
 		}
-		return set[n.Int64()], nil
-	}
-	pw := make([]byte, 0, generatedLength)
-	for _, class := range passwordClasses {
-		b, err := pick(class)
-		if err != nil {
-			return "", err
+		pw := b.String()
+		if strings.ContainsAny(pw, readableUpper) && strings.ContainsAny(pw, readableLower) && strings.ContainsAny(pw, readableDigits) {
+			return pw, nil
 		}
-		pw = append(pw, b)
 	}
-	for len(pw) < generatedLength {
-		b, err := pick(all)
-		if err != nil {
-			return "", err
-		}
-		pw = append(pw, b)
-	}
-	// Shuffle so the guaranteed characters are not always first.
-	for i := len(pw) - 1; i > 0; i-- {
-		n, err := rand.Int(rand.Reader, big.NewInt(int64(i+1)))
-		if err != nil {
-			return "", err
-		}
-		j := n.Int64()
-		pw[i], pw[j] = pw[j], pw[i]
-	}
-	return string(pw), nil
 }
 
 func (h *Handler) resetPassword(c echo.Context) error {
@@ -412,9 +402,10 @@ func (h *Handler) resetPassword(c echo.Context) error {
 		}
 		method = "generated"
 	}
-	params := map[string]string{"method": method, "validate_policy": strconv.FormatBool(f.ValidatePolicy)}
+	validate := f.ValidatePolicy || h.passwordPolicy
+	params := map[string]string{"method": method, "validate_policy": strconv.FormatBool(validate)}
 	err = h.act(c, attemptOn(access.ResetPassword, u, f.Ticket, params), func(ctx context.Context) error {
-		return h.ol.SetPassword(ctx, u.ID, password, f.ValidatePolicy)
+		return h.ol.SetPassword(ctx, u.ID, password, validate)
 	})
 	var md *maybeDone
 	if errors.As(err, &md) && method == "generated" {
@@ -427,7 +418,7 @@ func (h *Handler) resetPassword(c echo.Context) error {
 		return h.failed(c, passwordPanel, u, "password", "the password", f.values(), err)
 	}
 	notice := "Set a new password for " + u.Name() + "."
-	if f.ValidatePolicy {
+	if validate {
 		notice += " It meets OneLogin's password policy."
 	}
 	if method == "typed" {

@@ -80,6 +80,12 @@ type Config struct {
 	// ProtectedRoles are OneLogin role names whose holders only admins may
 	// act on (HELPDESK_PROTECTED_ROLES).
 	ProtectedRoles []string
+	// PasswordPolicy checks every password set through the console against
+	// OneLogin's policy (HELPDESK_PASSWORD_POLICY); off, staff choose.
+	PasswordPolicy bool
+	// ViewersSeeHistory shows viewers the history panel
+	// (HELPDESK_VIEWERS_SEE_HISTORY).
+	ViewersSeeHistory bool
 
 	// RequireTicket refuses sensitive staff actions that carry no ticket
 	// (HELPDESK_REQUIRE_TICKET).
@@ -103,6 +109,9 @@ type Handler struct {
 	signOutURL string
 	demo       bool
 	protected  map[string]bool // role names
+
+	passwordPolicy    bool
+	viewersSeeHistory bool
 
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
@@ -140,6 +149,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if h.loc == nil {
 		h.loc = time.UTC
 	}
+	h.passwordPolicy, h.viewersSeeHistory = cfg.PasswordPolicy, cfg.ViewersSeeHistory
 	h.protected = map[string]bool{}
 	for _, r := range cfg.ProtectedRoles {
 		if r = strings.Trim(r, " "); r != "" {

@@ -83,15 +83,16 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 	ctx := c.Request().Context()
 	id, ok := h.identity(ctx)
 	return views.Page{
-		Title:         title,
-		Identity:      id,
-		SignedIn:      ok,
-		CSRFToken:     h.csrf(ctx),
-		Nav:           nav,
-		RequestID:     c.Response().Header().Get(echo.HeaderXRequestID),
-		SignOutURL:    h.signOutURL,
-		Demo:          h.demo,
-		RequireTicket: h.requireTicket,
+		Title:          title,
+		Identity:       id,
+		SignedIn:       ok,
+		CSRFToken:      h.csrf(ctx),
+		Nav:            nav,
+		RequestID:      c.Response().Header().Get(echo.HeaderXRequestID),
+		SignOutURL:     h.signOutURL,
+		Demo:           h.demo,
+		PasswordPolicy: h.passwordPolicy,
+		RequireTicket:  h.requireTicket,
 	}
 }
 

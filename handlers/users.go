@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/sync/errgroup"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/views"
@@ -126,6 +127,11 @@ func (h *Handler) userView(c echo.Context, id int64) (views.UserView, error) {
 		return nil
 	})
 	hs, hasHistory := h.audit.(historySource)
+	who, _ := h.identity(ctx)
+	if who.Role < access.RoleHelpdesk && !h.viewersSeeHistory {
+		// Other staff's actions on a person are not a viewer's business.
+		hasHistory = false
+	}
 	if hasHistory {
 		g.Go(func() error {
 			hctx, cancel := context.WithTimeout(gctx, historyBudget)

@@ -27,6 +27,9 @@ type Page struct {
 	SignOutURL string
 	// Demo marks every page as running on the embedded fake tenant.
 	Demo bool
+	// PasswordPolicy means every password is checked against OneLogin's
+	// policy, so the form offers no choice.
+	PasswordPolicy bool
 	// RequireTicket marks the ticket field of sensitive actions as required.
 	RequireTicket bool
 }
