@@ -2,15 +2,19 @@ package client
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
 )
 
 const (
@@ -179,4 +183,72 @@ func assertNoSecret(t *testing.T, what, s string) {
 			t.Errorf("%s leaks %q: %s", what, bad, s)
 		}
 	}
+}
+
+// ---- the fake tenant ----
+//
+// The contract tests (contract_*_test.go) run client operations against the
+// fake tenant of package onelogintest, which was written from the wire
+// reference independently of the client. Each test gets a fresh tenant.
+
+const (
+	fakeUsers = 120 // personas plus filler: three pages at the default 50
+	// unknownID is a user id the fake tenant never has.
+	unknownID = int64(999999999)
+)
+
+// newFake serves a fresh fake tenant (seed 1, fakeUsers people unless opts
+// say otherwise) and returns a client for it that waits at most 20ms before
+// retrying a 429.
+func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogintest.Server, *Client) {
+	t.Helper()
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	if opts.Users == 0 {
+		opts.Users = fakeUsers
+	}
+	srv := onelogintest.NewServer(opts)
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL, srv.ClientID, srv.ClientSecret, append([]Option{WithMaxRetryWait(20 * time.Millisecond)}, copts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c
+}
+
+// snapshot is the tenant's own record of user id.
+func snapshot(t *testing.T, srv *onelogintest.Server, id int64) onelogintest.UserSnapshot {
+	t.Helper()
+	u, ok := srv.Tenant.User(id)
+	if !ok {
+		t.Fatalf("user %d not in the tenant", id)
+	}
+	return u
+}
+
+// wantErr checks the sentinel and OneLogin's exact sentence (and attribute).
+func wantErr(t *testing.T, err, sentinel error, msg, attr string) {
+	t.Helper()
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("err = %v, want %v", err, sentinel)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err %T is not *Error", err)
+	}
+	if e.Message != msg || e.Attribute != attr {
+		t.Errorf("message %q attribute %q, want %q %q", e.Message, e.Attribute, msg, attr)
+	}
+}
+
+// notFoundMsg is the fake's (and OneLogin's) sentence for an unknown user.
+func notFoundMsg(id int64) string { return fmt.Sprintf("User for id %d was not found", id) }
+
+func roleSubsetMessage(srv *onelogintest.Server) string {
+	var ids []string
+	for _, r := range srv.Tenant.Roles() {
+		ids = append(ids, strconv.FormatInt(r.ID, 10))
+	}
+	return "role_id_array should be a subset of -> [" + strings.Join(ids, ", ") + "]"
 }
