@@ -106,6 +106,7 @@ type token struct {
 	refresh   string
 	createdAt time.Time
 	expiresAt time.Time
+	expiresIn int // seconds, as first issued; re-issues repeat it
 	revoked   bool
 }
 
