@@ -198,8 +198,11 @@ func TestToken_fake_expiredV2UnlockRefreshes(t *testing.T) {
 	}
 }
 
+// OneLogin's clock passing the lifetime while the client's does not (the
+// client was asleep, or its clock is behind): the 401 costs one retry.
 func TestToken_fake_tenantClockPassesLifetime(t *testing.T) {
 	srv, c := newFake(t, onelogintest.Options{TokenLifetime: time.Hour})
+	c.now = time.Now // the client does not see the tenant's clock jump
 	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +213,52 @@ func TestToken_fake_tenantClockPassesLifetime(t *testing.T) {
 	}
 	if n := srv.Tenant.CallCount("", "/api/1/users/"); n != 2 {
 		t.Errorf("resource calls = %d, want 401 + retry", n)
+	}
+}
+
+// The security finding: OneLogin hands a token out again with its original
+// created_at and expires_in 36000. Re-fetched thirty seconds before its end,
+// it must still be dropped at its end, not ten hours later.
+func TestToken_fake_reissuedTokenNotUsedPastExpiry(t *testing.T) {
+	clock := fixedClock()
+	srv, c := newFake(t, onelogintest.Options{Clock: clock})
+	for _, step := range []time.Duration{0, 10*time.Hour - 30*time.Second, time.Minute} {
+		clock.Advance(step)
+		if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, call := range srv.Tenant.Calls() {
+		if call.Status == http.StatusUnauthorized {
+			t.Errorf("%s %s answered 401: a token was sent after it expired", call.Method, call.Path)
+		}
+	}
+	if n := srv.Tenant.CallCount("POST", "/auth/oauth2/v2/token"); n != 3 {
+		t.Errorf("token calls = %d, want 3 (issue, re-issue near the end, new token)", n)
+	}
+}
+
+// Walking the clock through three token lifetimes, a call every 9m59s (so
+// that calls fall into the last minute of a token, where the client asks
+// again and gets the same token back), no request goes out with an expired
+// token.
+func TestToken_fake_neverSentExpired(t *testing.T) {
+	clock := fixedClock()
+	srv, c := newFake(t, onelogintest.Options{Clock: clock})
+	const step = 9*time.Minute + 59*time.Second
+	for elapsed := time.Duration(0); elapsed < 30*time.Hour; elapsed += step {
+		if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(step)
+	}
+	for _, call := range srv.Tenant.Calls() {
+		if call.Status == http.StatusUnauthorized {
+			t.Fatalf("%s %s at %v answered 401: a token was sent after it expired", call.Method, call.Path, call.Time)
+		}
+	}
+	if n := srv.Tenant.CallCount("POST", "/auth/oauth2/v2/token"); n < 3 || n > 9 {
+		t.Errorf("token calls = %d, want one or two per lifetime", n)
 	}
 }
 

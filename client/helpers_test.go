@@ -38,6 +38,7 @@ type testAPI struct {
 	tokenFail  atomic.Int64 // HTTP status to answer token requests with; 0 = succeed
 
 	tokenOverride atomic.Pointer[http.HandlerFunc] // replaces the token endpoint when set
+	clock         atomic.Pointer[func() time.Time] // created_at of issued tokens; nil = time.Now
 
 	mu       sync.Mutex
 	requests []*recorded // resource requests in order
@@ -94,9 +95,17 @@ func (a *testAPI) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, `{"status":{"error":true,"code":400,"type":"bad request","message":"grant_type is incorrect/absent"}}`)
 		return
 	}
-	writeJSON(w, 200, fmt.Sprintf(`{"access_token":"%s-%d","created_at":"2024-05-01T08:00:00.123Z","expires_in":%d,"refresh_token":"r","token_type":"bearer","account_id":98765}`,
-		tokenMark, n, a.expiresIn.Load()))
+	now := time.Now
+	if f := a.clock.Load(); f != nil {
+		now = *f
+	}
+	writeJSON(w, 200, fmt.Sprintf(`{"access_token":"%s-%d","created_at":"%s","expires_in":%d,"refresh_token":"r","token_type":"bearer","account_id":98765}`,
+		tokenMark, n, now().UTC().Format("2006-01-02T15:04:05.000Z"), a.expiresIn.Load()))
 }
+
+// setClock makes the server stamp issued tokens' created_at with now, so a
+// test can run the server and the client on one clock.
+func (a *testAPI) setClock(now func() time.Time) { a.clock.Store(&now) }
 
 // currentToken is the token the server issued last; resource handlers that
 // care about token validity compare against it.
@@ -199,7 +208,8 @@ const (
 
 // newFake serves a fresh fake tenant (seed 1, fakeUsers people unless opts
 // say otherwise) and returns a client for it that waits at most 20ms before
-// retrying a 429.
+// retrying a 429. The client reads the tenant's clock, as a real client and
+// OneLogin agree on the time, so moving the tenant's clock moves both.
 func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogintest.Server, *Client) {
 	t.Helper()
 	if opts.Seed == 0 {
@@ -214,6 +224,7 @@ func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogi
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.now = srv.Tenant.Clock().Now
 	return srv, c
 }
 
