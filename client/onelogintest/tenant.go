@@ -127,6 +127,11 @@ type Tenant struct {
 	tokens      map[string]*token
 	current     *token // the v2 endpoint hands this out again until it expires
 	seedTime    time.Time
+	// events is the event record, a ring of at most opts.MaxEvents like
+	// calls: once full, the oldest event sits at eventsHead.
+	events      []*event
+	eventsHead  int
+	lastEventID int64
 
 	rlMu        sync.Mutex
 	rlLimit     int
@@ -155,14 +160,16 @@ type Tenant struct {
 func NewTenant(opts Options) *Tenant {
 	opts = opts.withDefaults()
 	t := &Tenant{
-		opts:    opts,
-		clock:   opts.Clock,
-		users:   map[int64]*user{},
-		byEmail: map[string]int64{},
-		tokens:  map[string]*token{},
-		rlLimit: opts.RateLimitPerHour,
+		opts:        opts,
+		clock:       opts.Clock,
+		users:       map[int64]*user{},
+		byEmail:     map[string]int64{},
+		tokens:      map[string]*token{},
+		rlLimit:     opts.RateLimitPerHour,
+		lastEventID: firstEventID,
 	}
 	t.seed()
+	t.seedHistory()
 	return t
 }
 
