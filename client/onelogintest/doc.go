@@ -10,8 +10,10 @@
 // logouts, deletions, temporary MFA tokens, and the sign-ins reported with
 // RecordSignIn, whose failures lock an account at Options.MaxLoginAttempts.
 // Seeded locked and suspended people come with the events that explain
-// them:
+// them. Spray (or Options.SprayOnStart) simulates a password spray that
+// locks ordinary people:
 //
+//	tenant.Spray(5) // five people locked after failed sign-ins from abroad
 //	tenant.RecordSignIn(onelogintest.SignIn{UserID: id, Success: true, IP: ip, App: "Helpdesk"})
 //
 // The tenant is seeded deterministically from Options.Seed with about 2,000

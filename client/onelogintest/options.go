@@ -107,9 +107,12 @@ type Options struct {
 	// records no events.
 	MaxEvents int
 	// MaxLoginAttempts is the policy's "maximum invalid login attempts":
-	// the failed sign-in (Tenant.RecordSignIn) that reaches it locks
+	// the failed sign-in (Tenant.RecordSignIn, Spray) that reaches it locks
 	// the account for PolicyLockMinutes (default DefaultMaxLoginAttempts).
 	MaxLoginAttempts int
+	// SprayOnStart, when positive, makes the new tenant start just after a
+	// password spray against that many ordinary people (see Tenant.Spray).
+	SprayOnStart int
 }
 
 func (o Options) withDefaults() Options {

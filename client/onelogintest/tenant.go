@@ -132,6 +132,7 @@ type Tenant struct {
 	events      []*event
 	eventsHead  int
 	lastEventID int64
+	sprays      int // Spray calls so far, so each picks other people
 
 	rlMu        sync.Mutex
 	rlLimit     int
@@ -170,6 +171,9 @@ func NewTenant(opts Options) *Tenant {
 	}
 	t.seed()
 	t.seedHistory()
+	if opts.SprayOnStart > 0 {
+		t.Spray(opts.SprayOnStart)
+	}
 	return t
 }
 
