@@ -404,10 +404,10 @@ type SignIn struct {
 // does for its own sign-in page: 5 USER_LOGGED_INTO_ONELOGIN (and 8
 // USER_LOGGED_INTO_APP when App is set) for a success, 6
 // USER_FAILED_ONELOGIN_LOGIN for a failure. A success clears the person's
-// failed attempts and sets last_login; a failure counts one more, and the
-// failure that reaches Options.MaxLoginAttempts locks the account for the
-// policy's lock period, recorded as 19 USER_LOCKED. It reports whether the
-// person is locked afterwards.
+// failed attempts and sets last_login; a failure of an active person counts
+// one more, and the failure that reaches Options.MaxLoginAttempts locks the
+// account for the policy's lock period, recorded as 19 USER_LOCKED. It
+// reports whether the person is locked afterwards.
 func (t *Tenant) RecordSignIn(s SignIn) (locked bool) {
 	now := t.clock.Now().UTC()
 	t.mu.Lock()
@@ -455,8 +455,11 @@ func (t *Tenant) signIn(u *user, s SignIn, at time.Time) {
 	// Assumption (U): the failure reason goes in notes.
 	e.notes = s.Reason
 	t.addEvent(e)
-	if u == nil || u.status == StatusLocked {
-		return // a locked account's failures do not count again
+	if u == nil || u.status != StatusActive {
+		// Only an active account's failures count towards a lockout: a
+		// locked one's do not count again, and a suspended (or otherwise
+		// blocked) person does not become merely locked.
+		return
 	}
 	n := 1
 	if u.invalidLogins != nil {

@@ -385,6 +385,21 @@ func TestRecordSignIn_failuresLock(t *testing.T) {
 	}
 }
 
+func TestRecordSignIn_suspendedNotLocked(t *testing.T) {
+	f := newFixture(t, Options{Seed: 1, Users: 1, MaxLoginAttempts: 2})
+	for range 3 {
+		if f.srv.Tenant.RecordSignIn(SignIn{UserID: PersonaSuspendedID, IP: "203.0.113.9"}) {
+			t.Fatal("suspended person locked")
+		}
+	}
+	if s, _ := f.srv.Tenant.User(PersonaSuspendedID); s.Status != StatusSuspended {
+		t.Errorf("status %d", s.Status)
+	}
+	if got := typesOf(f.eventsOf(PersonaSuspendedID)); !slices.Equal(got, []int64{6, 6, 6, 21}) {
+		t.Errorf("events %v", got)
+	}
+}
+
 func TestRecordSignIn_unknownPerson(t *testing.T) {
 	f := newFixture(t, Options{Seed: 1, Users: 1})
 	if f.srv.Tenant.RecordSignIn(SignIn{UserID: 12345, IP: "203.0.113.9", Reason: "Unknown user"}) {
