@@ -38,6 +38,8 @@ type Client struct {
 
 	rlMu sync.Mutex
 	rl   RateLimit
+
+	eventTypes *eventTypesCache
 }
 
 // Option configures a Client in New.
@@ -156,6 +158,7 @@ func New(baseURL, clientID, clientSecret string, opts ...Option) (*Client, error
 		obs:          nopObserver{},
 		now:          time.Now,
 		creds:        &credentials{id: clientID, secret: clientSecret},
+		eventTypes:   &eventTypesCache{},
 	}
 	for _, o := range opts {
 		if o != nil {

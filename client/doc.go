@@ -1,6 +1,6 @@
 // Package client is a typed client for the OneLogin Users API v1 (plus the
-// v2 unlock call and the rate-limit status), the v1 MFA factor calls and
-// invite links, built for the helpdesk console.
+// v2 unlock call and the rate-limit status), the v1 MFA factor calls, invite
+// links and the Events API v1, built for the helpdesk console.
 //
 // It holds one server-side OAuth token per Client, fetched with the client
 // credentials grant, reused until shortly before it expires and renewed once
@@ -28,6 +28,9 @@
 //			}
 //		}
 //	}
+//	// Why was this person locked? Their newest lock and failed sign-ins.
+//	q := client.EventQuery{UserID: id, TypeIDs: []int{client.EventLoginFailed, client.EventLocked, client.EventLockedViaAPI}}
+//	events, _, err := c.ListEvents(ctx, q) // newest first
 //
 // Tests use the in-process fake tenant in package onelogintest.
 package client

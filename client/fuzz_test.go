@@ -25,6 +25,8 @@ func FuzzDecode(f *testing.F) {
 		listOf(`[{"id":"7","firstname":"Zo\u00eb","lastname":"Ng\u0000","email":"é@example.com","status":"3","locked_until":""},[{"id":8}]]`, "c2"),
 		envelopeOf(`[{"id":1,"name":"Slack","login_id":-1.5e3,"extension":"true"}]`),
 		`"plain"`, `"esc\"aped"`, `-0`, `123456789012345678901`,
+		listOf(`[`+docsEvent+`,{"id":"2","risk_score":"47.5","risk_reasons":["a","\n"],"app-name":"x"}]`, "YWZ0ZXI"),
+		envelopeOf(`[{"id":5,"name":"USER_LOGGED_INTO_ONELOGIN","description":"%user% logged into OneLogin"}]`),
 	} {
 		f.Add([]byte(s))
 	}
@@ -39,6 +41,8 @@ func FuzzDecode(f *testing.F) {
 			_, _ = decodeNames(env.Data)
 			_, _ = decodeRoles(env.Data)
 			_, _ = decodeRateLimitData(env.Data)
+			_, _ = decodeEvents(env.Data)
+			_, _ = decodeEventTypes(env.Data)
 			_ = env.Pagination.page()
 		}
 		if tok, err := decodeMFAToken(body); err == nil {
@@ -104,6 +108,16 @@ func checkFastPath(t *testing.T, body []byte) {
 		general, err := decodeApps(env.Data)
 		if err != nil || !reflect.DeepEqual(apps, general) {
 			t.Fatalf("fast path apps %+v, general %+v (%v)", apps, general, err)
+		}
+	}
+	if events, _, _, ok := decodePlainList(body, (*wireEvent).event, 2); ok {
+		env, _, err := decodeEnvelope(body)
+		if err != nil {
+			t.Fatalf("fast path read an answer the general path refuses: %v", err)
+		}
+		general, err := decodeEvents(env.Data)
+		if err != nil || !reflect.DeepEqual(events, general) {
+			t.Fatalf("fast path events %+v, general %+v (%v)", events, general, err)
 		}
 	}
 	// The flex readers' shortcuts must agree with the decoder they skip.

@@ -2,15 +2,19 @@ package client
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
 )
 
 const (
@@ -34,6 +38,7 @@ type testAPI struct {
 	tokenFail  atomic.Int64 // HTTP status to answer token requests with; 0 = succeed
 
 	tokenOverride atomic.Pointer[http.HandlerFunc] // replaces the token endpoint when set
+	clock         atomic.Pointer[func() time.Time] // created_at of issued tokens; nil = time.Now
 
 	mu       sync.Mutex
 	requests []*recorded // resource requests in order
@@ -90,9 +95,17 @@ func (a *testAPI) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 400, `{"status":{"error":true,"code":400,"type":"bad request","message":"grant_type is incorrect/absent"}}`)
 		return
 	}
-	writeJSON(w, 200, fmt.Sprintf(`{"access_token":"%s-%d","created_at":"2024-05-01T08:00:00.123Z","expires_in":%d,"refresh_token":"r","token_type":"bearer","account_id":98765}`,
-		tokenMark, n, a.expiresIn.Load()))
+	now := time.Now
+	if f := a.clock.Load(); f != nil {
+		now = *f
+	}
+	writeJSON(w, 200, fmt.Sprintf(`{"access_token":"%s-%d","created_at":"%s","expires_in":%d,"refresh_token":"r","token_type":"bearer","account_id":98765}`,
+		tokenMark, n, now().UTC().Format("2006-01-02T15:04:05.000Z"), a.expiresIn.Load()))
 }
+
+// setClock makes the server stamp issued tokens' created_at with now, so a
+// test can run the server and the client on one clock.
+func (a *testAPI) setClock(now func() time.Time) { a.clock.Store(&now) }
 
 // currentToken is the token the server issued last; resource handlers that
 // care about token validity compare against it.
@@ -179,4 +192,74 @@ func assertNoSecret(t *testing.T, what, s string) {
 			t.Errorf("%s leaks %q: %s", what, bad, s)
 		}
 	}
+}
+
+// ---- the fake tenant ----
+//
+// The contract tests (contract_*_test.go) run client operations against the
+// fake tenant of package onelogintest, which was written from the wire
+// reference independently of the client. Each test gets a fresh tenant.
+
+const (
+	fakeUsers = 120 // personas plus filler: three pages at the default 50
+	// unknownID is a user id the fake tenant never has.
+	unknownID = int64(999999999)
+)
+
+// newFake serves a fresh fake tenant (seed 1, fakeUsers people unless opts
+// say otherwise) and returns a client for it that waits at most 20ms before
+// retrying a 429. The client reads the tenant's clock, as a real client and
+// OneLogin agree on the time, so moving the tenant's clock moves both.
+func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogintest.Server, *Client) {
+	t.Helper()
+	if opts.Seed == 0 {
+		opts.Seed = 1
+	}
+	if opts.Users == 0 {
+		opts.Users = fakeUsers
+	}
+	srv := onelogintest.NewServer(opts)
+	t.Cleanup(srv.Close)
+	c, err := New(srv.URL, srv.ClientID, srv.ClientSecret, append([]Option{WithMaxRetryWait(20 * time.Millisecond)}, copts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.now = srv.Tenant.Clock().Now
+	return srv, c
+}
+
+// snapshot is the tenant's own record of user id.
+func snapshot(t *testing.T, srv *onelogintest.Server, id int64) onelogintest.UserSnapshot {
+	t.Helper()
+	u, ok := srv.Tenant.User(id)
+	if !ok {
+		t.Fatalf("user %d not in the tenant", id)
+	}
+	return u
+}
+
+// wantErr checks the sentinel and OneLogin's exact sentence (and attribute).
+func wantErr(t *testing.T, err, sentinel error, msg, attr string) {
+	t.Helper()
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("err = %v, want %v", err, sentinel)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err %T is not *Error", err)
+	}
+	if e.Message != msg || e.Attribute != attr {
+		t.Errorf("message %q attribute %q, want %q %q", e.Message, e.Attribute, msg, attr)
+	}
+}
+
+// notFoundMsg is the fake's (and OneLogin's) sentence for an unknown user.
+func notFoundMsg(id int64) string { return fmt.Sprintf("User for id %d was not found", id) }
+
+func roleSubsetMessage(srv *onelogintest.Server) string {
+	var ids []string
+	for _, r := range srv.Tenant.Roles() {
+		ids = append(ids, strconv.FormatInt(r.ID, 10))
+	}
+	return "role_id_array should be a subset of -> [" + strings.Join(ids, ", ") + "]"
 }

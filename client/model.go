@@ -267,3 +267,99 @@ func (HashedPassword) String() string { return "HashedPassword{redacted}" }
 
 // GoString hides them from %#v too.
 func (HashedPassword) GoString() string { return "HashedPassword{redacted}" }
+
+// Event is a OneLogin event (GET /api/1/events): something that happened
+// to a person, and who or what did it. JSON nulls decode to zero values.
+type Event struct {
+	ID        int64
+	CreatedAt time.Time
+	TypeID    int // see the Event* constants and EventTypes
+	AccountID int64
+	// UserID and UserName are the person acted upon; 0 and "" when none.
+	// The name is first and last name (the email when both are empty),
+	// not the username.
+	UserID   int64
+	UserName string
+	// ActorUserID and ActorUserName are who did it: a person, or a system
+	// name such as "API" with no id.
+	ActorUserID          int64
+	ActorUserName        string
+	ActorSystem          string // "" for people; "API", "Mapping", ... for systems
+	AssumingActingUserID int64  // an admin acting as the actor, if any
+	IPAddr               string
+	ProxyIP              string
+	ClientID             string // the API credential that acted, if any
+	AppID                int64
+	AppName              string
+	RoleID               int64
+	RoleName             string
+	GroupID              int64
+	GroupName            string
+	PolicyID             int64
+	PolicyName           string
+	OTPDeviceID          int64
+	OTPDeviceName        string
+	DirectoryID          int64
+	DirectorySyncRunID   int64
+	ResourceTypeID       int64
+	Notes                string
+	CustomMessage        string
+	ErrorDescription     string
+	OperationName        string
+	Resolution           string
+	// RiskScore (0-100) and RiskReasons are SmartFactor's assessment of a
+	// sign-in, when OneLogin gives one; 0 and nil otherwise.
+	RiskScore          int
+	RiskReasons        []string
+	RiskCookieID       string
+	BrowserFingerprint string
+}
+
+// Event type ids that explain why a person cannot sign in (reference §2.5;
+// EventTypes lists every type with its name). OneLogin documents 1-6;
+// the others come from third-party maps that agree.
+const (
+	EventLoggedIn          = 5   // USER_LOGGED_INTO_ONELOGIN
+	EventLoginFailed       = 6   // USER_FAILED_ONELOGIN_LOGIN
+	EventLoggedOut         = 7   // USER_LOGGED_OUT_OF_ONELOGIN
+	EventLoggedIntoApp     = 8   // USER_LOGGED_INTO_APP
+	EventAppLoginFailed    = 9   // USER_FAILED_APP_LOGIN
+	EventUnlocked          = 12  // UNLOCKED_USER
+	EventLocked            = 19  // USER_LOCKED: by the policy after failed sign-ins, or by an admin
+	EventSuspended         = 21  // SUSPENDED_USER
+	EventReactivated       = 32  // REACTIVATED_USER
+	EventPasswordExpired   = 238 // USER_REDIRECTED_FOR_PASSWORD_CHANGE
+	EventAPILock           = 531 // API_LOCK_USER
+	EventSuspendedViaAPI   = 551 // SUSPENDED_USER_VIA_API
+	EventReactivatedViaAPI = 552 // REACTIVATED_USER_VIA_API
+	EventLockedViaAPI      = 553 // USER_LOCKED_VIA_API
+	EventUnlockedViaAPI    = 554 // UNLOCKED_USER_VIA_API
+)
+
+// EventType is one kind of event (GET /api/1/events/types). Description is
+// a template with %user%, %actor_user%, %role% and %app% placeholders.
+type EventType struct {
+	ID          int
+	Name        string // SCREAMING_SNAKE, e.g. USER_LOCKED
+	Description string
+}
+
+// EventQuery filters and pages GET /api/1/events. Empty fields are not sent.
+type EventQuery struct {
+	TypeIDs     []int  // event_type_id: any of these
+	UserID      int64  // the person acted upon
+	ClientID    string // the API credential that acted
+	DirectoryID int64
+	ID          int64 // one event
+	Resolution  string
+	CreatedAt   time.Time // created at exactly this time
+	Since       time.Time // created strictly after
+	Until       time.Time // created strictly before
+	Limit       int       // page size; 0 = OneLogin's default (50, also its maximum)
+	// Sort is "+field" or "-field"; "" sends "-created_at" (newest first),
+	// since OneLogin does not document its default order.
+	Sort         string
+	Fields       []string // attributes to return; id is always included
+	AfterCursor  string
+	BeforeCursor string
+}

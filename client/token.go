@@ -37,9 +37,11 @@ var _ oauth2.TokenSource = (*tokenFetcher)(nil)
 func (*tokenFetcher) String() string { return "tokenFetcher{[redacted]}" }
 
 // tokenReply is the flat v2 answer; the envelope fields let the same struct
-// read the legacy shape {"status":..,"data":[{token}]} too.
+// read the legacy shape {"status":..,"data":[{token}]} too. created_at is
+// kept raw: an odd value must not cost the token, only the precise expiry.
 type tokenReply struct {
 	AccessToken flexString      `json:"access_token"`
+	CreatedAt   json.RawMessage `json:"created_at"`
 	ExpiresIn   flexInt         `json:"expires_in"`
 	TokenType   flexString      `json:"token_type"`
 	Status      *wireStatus     `json:"status"`
@@ -98,9 +100,33 @@ func (f *tokenFetcher) Token() (tok *oauth2.Token, err error) {
 	}
 	tok = &oauth2.Token{AccessToken: string(r.AccessToken), TokenType: "bearer"}
 	if r.ExpiresIn > 0 {
-		tok.Expiry = c.now().Add(time.Duration(r.ExpiresIn) * time.Second)
+		tok.Expiry = tokenExpiry(r.CreatedAt, time.Duration(r.ExpiresIn)*time.Second, c.now())
 	}
 	return tok, nil
+}
+
+// tokenExpiry is when a token stops working. OneLogin hands the same token
+// out again until it expires, each time with its original created_at and
+// the full expires_in (36000), so the expiry is created_at + expires_in, as
+// OneLogin's own SDKs compute it; now + expires_in would keep a re-issued
+// token in use for up to ten hours after OneLogin stopped accepting it.
+// Without a readable created_at (absent, null, not RFC 3339) now +
+// expires_in is the best there is. Neither may end later than now +
+// expires_in: a created_at ahead of our clock is skew, not a longer life.
+func tokenExpiry(createdAt json.RawMessage, life time.Duration, now time.Time) time.Time {
+	latest := now.Add(life)
+	var s string
+	if json.Unmarshal(createdAt, &s) != nil {
+		return latest
+	}
+	at, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		return latest
+	}
+	if exp := at.Add(life); exp.Before(latest) {
+		return exp
+	}
+	return latest
 }
 
 // tokenCache plays the part of oauth2.ReuseTokenSourceWithExpiry, with two
@@ -162,10 +188,13 @@ func (tc *tokenCache) fetch(fl *tokenFlight) {
 		tc.tok = tok
 		tc.refreshAt = time.Time{}
 		if !tok.Expiry.IsZero() {
-			// Renew a little before expiry: a tenth of the lifetime, at most
-			// a minute, so short-lived test tokens are still reused.
+			// Renew a little before expiry: a tenth of the time left, at
+			// most a minute, so short-lived test tokens are still reused. A
+			// token already past its expiry (a re-issue at the very end of
+			// its life, or clock skew) serves the callers waiting for this
+			// fetch but is not reused.
 			life := tok.Expiry.Sub(tc.now())
-			tc.refreshAt = tok.Expiry.Add(-min(time.Minute, life/10))
+			tc.refreshAt = tok.Expiry.Add(-max(0, min(time.Minute, life/10)))
 		}
 	}
 	tc.mu.Unlock()

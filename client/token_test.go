@@ -85,6 +85,7 @@ func TestToken_renewedShortlyBeforeExpiry(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	a.setClock(c.now)
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 
 	for _, step := range []struct {
@@ -305,5 +306,103 @@ func TestToken_concurrent401sRefreshOnce(t *testing.T) {
 	wg.Wait()
 	if n := a.tokenCalls.Load(); n != 3 {
 		t.Errorf("token requests after the 401s = %d, want 1", n-2)
+	}
+}
+
+// OneLogin re-issues a token with its original created_at and the full
+// expires_in, so the expiry must come from created_at; what cannot be read
+// falls back to now + expires_in, and nothing may outlive that.
+func TestToken_expiryFromCreatedAt(t *testing.T) {
+	now := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	created := time.Date(2024, 5, 1, 8, 0, 0, 123e6, time.UTC)
+	fallback := now.Add(10 * time.Hour)
+	tokenWith := func(createdAt string) string {
+		return `{"access_token":"abc",` + createdAt + `"expires_in":36000,"token_type":"bearer"}`
+	}
+	for _, tc := range []struct {
+		name string
+		body string
+		want time.Time // zero: no expiry
+	}{
+		{"created_at + expires_in", tokenWith(`"created_at":"2024-05-01T08:00:00.123Z",`), created.Add(10 * time.Hour)},
+		{"no fraction", tokenWith(`"created_at":"2024-05-01T08:00:00Z",`), created.Truncate(time.Second).Add(10 * time.Hour)},
+		{"with offset", tokenWith(`"created_at":"2024-05-01T10:00:00.123+02:00",`), created.Add(10 * time.Hour)},
+		{"expires_in as a string", `{"access_token":"abc","created_at":"2024-05-01T08:00:00.123Z","expires_in":"36000"}`, created.Add(10 * time.Hour)},
+		{"legacy envelope", `{` + okStatus + `,"data":[` + tokenWith(`"created_at":"2024-05-01T08:00:00.123Z",`) + `]}`, created.Add(10 * time.Hour)},
+		{"already expired", tokenWith(`"created_at":"2024-04-30T00:00:00.000Z",`), time.Date(2024, 4, 30, 10, 0, 0, 0, time.UTC)},
+		{"ahead of our clock", tokenWith(`"created_at":"2024-05-01T13:00:00.000Z",`), fallback},
+		{"absent", tokenWith(``), fallback},
+		{"null", tokenWith(`"created_at":null,`), fallback},
+		{"empty", tokenWith(`"created_at":"",`), fallback},
+		{"not a time", tokenWith(`"created_at":"yesterday",`), fallback},
+		{"no zone", tokenWith(`"created_at":"2024-05-01 08:00:00",`), fallback},
+		{"a number", tokenWith(`"created_at":1714550400,`), fallback},
+		{"an object", tokenWith(`"created_at":{"at":"2024-05-01T08:00:00Z"},`), fallback},
+		{"no expires_in", `{"access_token":"abc","created_at":"2024-05-01T08:00:00.123Z"}`, time.Time{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newTestAPI(t)
+			a.reply("POST /auth/oauth2/v2/token", 200, tc.body)
+			c := a.client()
+			c.now = func() time.Time { return now }
+			tok, err := (&tokenFetcher{c: c}).Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tok.AccessToken != "abc" || !tok.Expiry.Equal(tc.want) {
+				t.Errorf("token %q expires %v, want %v", tok.AccessToken, tok.Expiry, tc.want)
+			}
+		})
+	}
+}
+
+// A token handed out again late in its life keeps its original expiry: the
+// client renews it then instead of sending it on for another ten hours.
+func TestToken_reissuedNotUsedPastExpiry(t *testing.T) {
+	a := newTestAPI(t)
+	var mu sync.Mutex
+	now := time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	issued := now // guarded by mu
+	current := func() (at time.Time, expired bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		return issued, now.Sub(issued) >= 10*time.Hour
+	}
+	a.handle("POST /auth/oauth2/v2/token", func(w http.ResponseWriter, r *http.Request) {
+		// Like the real endpoint: the same token until it expires.
+		mu.Lock()
+		if now.Sub(issued) >= 10*time.Hour {
+			issued = now
+		}
+		at := issued
+		mu.Unlock()
+		writeJSON(w, 200, fmt.Sprintf(`{"access_token":"%s-%d","created_at":"%s","expires_in":36000,"token_type":"bearer"}`,
+			tokenMark, at.Unix(), at.Format("2006-01-02T15:04:05.000Z")))
+	})
+	var refused atomic.Int64
+	a.handle("GET /api/1/users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		at, expired := current()
+		if expired || r.Header.Get("Authorization") != fmt.Sprintf("bearer %s-%d", tokenMark, at.Unix()) {
+			refused.Add(1)
+			writeJSON(w, 401, `{"status":{"error":true,"code":401,"type":"Unauthorized","message":"Authentication Failure"}}`)
+			return
+		}
+		writeJSON(w, 200, envelopeOf(`[{"id":`+r.PathValue("id")+`}]`))
+	})
+	c := a.client()
+	c.now = clock
+	for _, step := range []time.Duration{0, 10*time.Hour - 30*time.Second, time.Minute} {
+		advance(step)
+		if _, err := c.GetUser(context.Background(), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := refused.Load(); n != 0 {
+		t.Errorf("%d requests sent with an expired token", n)
+	}
+	if n := a.tokenCalls.Load(); n != 3 {
+		t.Errorf("token requests = %d, want 3 (issue, re-issue near the end, new token)", n)
 	}
 }

@@ -132,11 +132,11 @@ func (t *Tenant) issueToken(w http.ResponseWriter, r *http.Request, body []byte,
 	}
 	now := t.clock.Now()
 	tk := t.tokenFor(now, legacy)
+	// A re-issued token comes back exactly as first issued: the original
+	// created_at and the full expires_in, not the time left (recorded real
+	// traffic; OneLogin's SDKs compute expiry as created_at + expires_in).
 	reply := tokenReply{
-		AccessToken: tk.access, CreatedAt: isoTime(tk.createdAt),
-		// Assumption: a re-issued token reports its remaining lifetime, so a
-		// caching client does not hold it past expiry.
-		ExpiresIn:    int(tk.expiresAt.Sub(now) / time.Second),
+		AccessToken: tk.access, CreatedAt: isoTime(tk.createdAt), ExpiresIn: tk.expiresIn,
 		RefreshToken: tk.refresh, TokenType: "bearer", AccountID: t.opts.AccountID,
 	}
 	if legacy {
@@ -147,7 +147,8 @@ func (t *Tenant) issueToken(w http.ResponseWriter, r *http.Request, body []byte,
 }
 
 // tokenFor returns the current token of the credential. The v2 endpoint hands
-// the same token out until it expires or is revoked; the legacy endpoint
+// the same token out, with its original created_at and expires_in, until it
+// expires or is revoked (reference §1.6, recorded traffic); the legacy endpoint
 // makes a new one and invalidates earlier ones (reference §1.6).
 func (t *Tenant) tokenFor(now time.Time, fresh bool) *token {
 	t.mu.Lock()
@@ -160,7 +161,8 @@ func (t *Tenant) tokenFor(now time.Time, fresh bool) *token {
 			old.revoked = true
 		}
 	}
-	tk := &token{access: randomHex(32), refresh: randomHex(32), createdAt: now, expiresAt: now.Add(t.opts.TokenLifetime)}
+	tk := &token{access: randomHex(32), refresh: randomHex(32), createdAt: now,
+		expiresAt: now.Add(t.opts.TokenLifetime), expiresIn: int((t.opts.TokenLifetime + time.Second - 1) / time.Second)}
 	t.tokens[tk.access] = tk
 	t.current = tk
 	return tk

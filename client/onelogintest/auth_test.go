@@ -87,6 +87,37 @@ func TestToken_v2ReturnsSameTokenUntilExpiry(t *testing.T) {
 	}
 }
 
+// As recorded from the real endpoint: a re-issued token keeps its original
+// created_at and the full expires_in, whatever time has passed.
+func TestToken_v2ReissueKeepsCreatedAtAndExpiresIn(t *testing.T) {
+	f := newFixture(t, Options{Seed: 1, Users: 1})
+	issue := func() map[string]any {
+		t.Helper()
+		_, body := f.raw("POST", "/auth/oauth2/v2/token", map[string]string{
+			"Authorization": "client_id:" + f.srv.ClientID + ", client_secret:" + f.srv.ClientSecret,
+			"Content-Type":  "application/json",
+		}, `{"grant_type":"client_credentials"}`)
+		var obj map[string]any
+		if err := json.Unmarshal(body, &obj); err != nil {
+			t.Fatalf("token: %s", body)
+		}
+		return obj
+	}
+	first := issue()
+	for _, step := range []time.Duration{time.Minute, 5 * time.Hour, 4*time.Hour + 58*time.Minute} {
+		f.clock.Advance(step)
+		again := issue()
+		if again["access_token"] != first["access_token"] || again["created_at"] != first["created_at"] || again["expires_in"] != 36000.0 {
+			t.Fatalf("after +%v: %v, first %v", step, again, first)
+		}
+	}
+	f.clock.Advance(2 * time.Minute) // 10h after issue: expired
+	fresh := issue()
+	if fresh["access_token"] == first["access_token"] || fresh["created_at"] != isoTime(f.clock.Now()) || fresh["expires_in"] != 36000.0 {
+		t.Fatalf("after expiry: %v", fresh)
+	}
+}
+
 func TestToken_legacyInvalidatesEarlier(t *testing.T) {
 	f := newFixture(t, Options{Seed: 1, Users: 1})
 	resp, _ := f.raw("POST", "/auth/oauth2/token", map[string]string{

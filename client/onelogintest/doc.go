@@ -1,8 +1,20 @@
 // Package onelogintest is a fake OneLogin tenant: an in-memory implementation of
 // the OneLogin Users API v1 wire format (tokens, users, roles, apps, rate limit,
-// and the v2 unlock call), written from the wire reference
-// (/work/shared/onelogin-api-v1.md) independently of package client, so that
-// the client is tested against the wire and not against itself.
+// events, and the v2 unlock call), written from the wire references
+// (/work/shared/onelogin-api-v1.md, onelogin-api-extra.md §2) independently of
+// package client, so that the client is tested against the wire and not
+// against itself.
+//
+// The tenant records events (GET /api/1/events) for what happens in it, on
+// its clock: API locks, unlocks, password sets, state and status changes,
+// logouts, deletions, temporary MFA tokens, and the sign-ins reported with
+// RecordSignIn, whose failures lock an account at Options.MaxLoginAttempts.
+// Seeded locked and suspended people come with the events that explain
+// them. Spray (or Options.SprayOnStart) simulates a password spray that
+// locks ordinary people:
+//
+//	tenant.Spray(5) // five people locked after failed sign-ins from abroad
+//	tenant.RecordSignIn(onelogintest.SignIn{UserID: id, Success: true, IP: ip, App: "Helpdesk"})
 //
 // The tenant is seeded deterministically from Options.Seed with about 2,000
 // people, 16 roles, 22 apps and a set of well-known personas (PersonaAdmin,
@@ -56,4 +68,8 @@
 // device that needs no trigger refuses one; SMS numbers are shown masked;
 // OneLogin Email is listed and verified on v1 like SMS; an invite link does
 // not invalidate older ones and mailing one sets invitation_sent_at.
+// For events: the default order is ascending id (clients should send
+// sort=-created_at); limit is capped at 50; an API lock is 553 and an API
+// unlock 554; a policy lockout is 19 with the person as actor; a failed
+// sign-in's reason is in notes.
 package onelogintest

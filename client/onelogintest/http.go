@@ -148,8 +148,9 @@ func rt(method, path string, scopes scopeSet, h func(*Tenant, http.ResponseWrite
 	return route{method: method, pattern: segs, scopes: scopes, handle: h}
 }
 
-// routes is the whole resource API of the fake (reference §3.0, §5, §6, §4.4).
-// Literal routes come before :id routes so that custom_attributes wins.
+// routes is the whole resource API of the fake (reference §3.0, §5, §6, §4.4,
+// and the extra reference's §2 for events). Literal routes come before :id
+// routes so that custom_attributes and events/types win.
 var routes = []route{
 	rt("GET", "/api/1/users", readScopes, (*Tenant).listUsers),
 	rt("POST", "/api/1/users", manageScopes, (*Tenant).createUser),
@@ -168,6 +169,9 @@ var routes = []route{
 	rt("PUT", "/api/1/users/:id/lock_user", manageAll, (*Tenant).lockUser),
 	rt("PUT", "/api/1/users/:id/logout", logoutScopes, (*Tenant).logoutUser),
 	rt("POST", "/api/1/users/:id/mfa_token", manageScopes, (*Tenant).mfaToken),
+	rt("GET", "/api/1/events", readScopes, (*Tenant).listEvents),
+	rt("GET", "/api/1/events/types", readScopes, (*Tenant).listEventTypes),
+	rt("GET", "/api/1/events/:id", readScopes, (*Tenant).getEvent),
 	rt("GET", "/api/1/roles", readScopes, (*Tenant).listRoles),
 	rt("GET", "/api/1/roles/:id", readScopes, (*Tenant).getRole),
 	rt("GET", "/auth/rate_limit", readScopes, (*Tenant).rateLimitStatus),

@@ -15,6 +15,12 @@ const (
 	// when Options.MaxCalls is zero: plenty for a test, and a bound for a
 	// demo that runs for days.
 	DefaultMaxCalls = 10000
+	// DefaultMaxEvents is how many events the tenant keeps (the newest) when
+	// Options.MaxEvents is zero.
+	DefaultMaxEvents = 10000
+	// DefaultMaxLoginAttempts is the policy's "maximum invalid login
+	// attempts" when Options.MaxLoginAttempts is zero.
+	DefaultMaxLoginAttempts = 5
 
 	// DemoClientID and DemoClientSecret are the API credential of the fake when
 	// Options leaves them empty. They only ever open this fake.
@@ -96,6 +102,17 @@ type Options struct {
 	// MaxCalls calls and forgets older ones. 0 means DefaultMaxCalls; a
 	// negative value records nothing.
 	MaxCalls int
+	// MaxEvents bounds the events GET /api/1/events serves: the newest
+	// MaxEvents are kept. 0 means DefaultMaxEvents; a negative value
+	// records no events.
+	MaxEvents int
+	// MaxLoginAttempts is the policy's "maximum invalid login attempts":
+	// the failed sign-in (Tenant.RecordSignIn, Spray) that reaches it locks
+	// the account for PolicyLockMinutes (default DefaultMaxLoginAttempts).
+	MaxLoginAttempts int
+	// SprayOnStart, when positive, makes the new tenant start just after a
+	// password spray against that many ordinary people (see Tenant.Spray).
+	SprayOnStart int
 }
 
 func (o Options) withDefaults() Options {
@@ -128,6 +145,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxCalls == 0 {
 		o.MaxCalls = DefaultMaxCalls
+	}
+	if o.MaxEvents == 0 {
+		o.MaxEvents = DefaultMaxEvents
+	}
+	if o.MaxLoginAttempts <= 0 {
+		o.MaxLoginAttempts = DefaultMaxLoginAttempts
 	}
 	if o.PasswordPolicy == nil {
 		p := DefaultPasswordPolicy()

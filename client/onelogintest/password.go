@@ -126,6 +126,7 @@ func (t *Tenant) setPasswordClear(w http.ResponseWriter, q *req) {
 		}
 		salt := randomHex(8)
 		u.passwordSet(salt, hashPassword(salt, pw), q.now)
+		t.apiEvent(q, EventAPISetPasswordClearText, u)
 		return okResp(nil)
 	})
 }
@@ -175,6 +176,7 @@ func (t *Tenant) setPasswordSalt(w http.ResponseWriter, q *req) {
 			salt = s
 		}
 		u.passwordSet(salt, pw, q.now)
+		t.apiEvent(q, EventAPISetPasswordSalt, u)
 		return okResp(nil)
 	})
 }
@@ -237,6 +239,7 @@ func (t *Tenant) mfaToken(w http.ResponseWriter, q *req) {
 		tok := randomDigits(8)
 		at := q.now.UTC().Add(time.Duration(expires) * time.Second).Truncate(time.Second)
 		u.mfa = append(u.mfa, mfaToken{hash: hashPassword("mfa:", tok), expiresAt: at, reusable: reusable})
+		t.apiEvent(q, EventTempOTPTokenGenerated, u)
 		return http.StatusOK, mfaReply{MFAToken: tok, Reusable: reusable, ExpiresAt: at.Format("2006-01-02T15:04:05Z")}
 	}()
 	t.mu.Unlock()

@@ -107,6 +107,7 @@ type token struct {
 	refresh   string
 	createdAt time.Time
 	expiresAt time.Time
+	expiresIn int // seconds, as first issued; re-issues repeat it
 	revoked   bool
 }
 
@@ -127,6 +128,12 @@ type Tenant struct {
 	tokens      map[string]*token
 	current     *token // the v2 endpoint hands this out again until it expires
 	seedTime    time.Time
+	// events is the event record, a ring of at most opts.MaxEvents like
+	// calls: once full, the oldest event sits at eventsHead.
+	events      []*event
+	eventsHead  int
+	lastEventID int64
+	sprays      int // Spray calls so far, so each picks other people
 
 	rlMu        sync.Mutex
 	rlLimit     int
@@ -159,14 +166,19 @@ type Tenant struct {
 func NewTenant(opts Options) *Tenant {
 	opts = opts.withDefaults()
 	t := &Tenant{
-		opts:    opts,
-		clock:   opts.Clock,
-		users:   map[int64]*user{},
-		byEmail: map[string]int64{},
-		tokens:  map[string]*token{},
-		rlLimit: opts.RateLimitPerHour,
+		opts:        opts,
+		clock:       opts.Clock,
+		users:       map[int64]*user{},
+		byEmail:     map[string]int64{},
+		tokens:      map[string]*token{},
+		rlLimit:     opts.RateLimitPerHour,
+		lastEventID: firstEventID,
 	}
 	t.seed()
+	t.seedHistory()
+	if opts.SprayOnStart > 0 {
+		t.Spray(opts.SprayOnStart)
+	}
 	return t
 }
 

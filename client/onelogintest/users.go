@@ -604,7 +604,7 @@ func (t *Tenant) updateUser(w http.ResponseWriter, q *req) {
 				return errResp(http.StatusBadRequest, msgUsernameTaken)
 			}
 		}
-		oldEmail := u.email
+		oldEmail, oldStatus, oldState := u.email, u.status, u.state
 		for k, raw := range m {
 			switch k {
 			case "state":
@@ -628,6 +628,14 @@ func (t *Tenant) updateUser(w http.ResponseWriter, q *req) {
 			}
 		}
 		u.updatedAt = q.now.UTC()
+		if ev := statusEvent(oldStatus, u.status); ev != 0 {
+			t.apiEvent(q, ev, u)
+		}
+		if u.state != oldState {
+			if ev := stateEvent(u.state); ev != 0 {
+				t.apiEvent(q, ev, u)
+			}
+		}
 		return okResp(t.usersJSON([]*user{u}, userKeys))
 	})
 }
@@ -665,6 +673,7 @@ func (t *Tenant) deleteUser(w http.ResponseWriter, q *req) {
 		if e != nil {
 			return *e
 		}
+		t.apiEvent(q, EventDeletedUser, u)
 		delete(t.users, u.id)
 		delete(t.byEmail, strings.ToLower(u.email))
 		if i, found := slices.BinarySearch(t.order, u.id); found {
@@ -836,6 +845,7 @@ func (t *Tenant) setState(w http.ResponseWriter, q *req) {
 		}
 		u.state = int(st)
 		u.updatedAt = q.now.UTC()
+		t.apiEvent(q, stateEvent(u.state), u)
 		return okResp(nil)
 	})
 }
@@ -873,6 +883,9 @@ func (t *Tenant) lockUser(w http.ResponseWriter, q *req) {
 		until := q.now.UTC().Add(time.Duration(minutes) * time.Minute)
 		u.status, u.lockedUntil = StatusLocked, &until
 		u.updatedAt = q.now.UTC()
+		// Assumption (U): an API lock is 553 USER_LOCKED_VIA_API rather
+		// than 531 API_LOCK_USER; the reference names both for it.
+		t.apiEvent(q, EventUserLockedViaAPI, u)
 		return okResp(nil)
 	})
 }
@@ -885,6 +898,9 @@ func (t *Tenant) logoutUser(w http.ResponseWriter, q *req) {
 			return *e
 		}
 		u.sessions = 0
+		// Assumption (U): the reference has no API logout type; the user
+		// is logged out of OneLogin, 7, by the API.
+		t.apiEvent(q, EventUserLoggedOut, u)
 		return okResp(nil)
 	})
 }
@@ -912,6 +928,8 @@ func (t *Tenant) unlockV2(w http.ResponseWriter, q *req) {
 		}
 		u.unlock()
 		u.updatedAt = q.now.UTC()
+		// Assumption (U, reference §4): 554 UNLOCKED_USER_VIA_API, not 12.
+		t.apiEvent(q, EventUnlockedUserViaAPI, u)
 		// The doc sample spells the key with three s's; reproduced verbatim.
 		return http.StatusOK, map[string]string{"messsage": "User unlocked"}
 	}()
