@@ -1,11 +1,10 @@
-package client_test
+package client
 
 import (
 	"context"
 	"strings"
 	"testing"
 
-	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 )
 
@@ -50,14 +49,14 @@ func TestInvite_againstTheFake(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, c, _ := newMFAFake(t)
 			_, err := c.GetInviteLink(ctx, tc.email)
-			wantErr(t, err, client.ErrBadRequest, tc.msg, "")
+			wantErr(t, err, ErrBadRequest, tc.msg, "")
 			_, err = c.SendInviteLink(ctx, tc.email, "")
-			wantErr(t, err, client.ErrBadRequest, tc.msg, "")
+			wantErr(t, err, ErrBadRequest, tc.msg, "")
 		})
 	}
 	t.Run("needs Manage All", func(t *testing.T) {
 		_, c := newFake(t, onelogintest.Options{Users: 1, Scope: onelogintest.ScopeManageUsers})
 		_, err := c.GetInviteLink(ctx, onelogintest.PersonaUnactivated)
-		wantErr(t, err, client.ErrUnauthorized, "Insufficient Permission", "")
+		wantErr(t, err, ErrUnauthorized, "Insufficient Permission", "")
 	})
 }

@@ -1,4 +1,4 @@
-package client_test
+package client
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 )
 
@@ -17,7 +16,7 @@ import (
 
 var mfaEpoch = time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
 
-func newMFAFake(t *testing.T) (*onelogintest.Server, *client.Client, *onelogintest.ManualClock) {
+func newMFAFake(t *testing.T) (*onelogintest.Server, *Client, *onelogintest.ManualClock) {
 	t.Helper()
 	clock := onelogintest.NewManualClock(mfaEpoch)
 	srv, c := newFake(t, onelogintest.Options{Users: 1, Clock: clock})
@@ -25,7 +24,7 @@ func newMFAFake(t *testing.T) (*onelogintest.Server, *client.Client, *oneloginte
 }
 
 // deviceOf is the id of a person's first device of a kind, read through the client.
-func deviceOf(t *testing.T, c *client.Client, userID int64, kind client.FactorKind) client.OTPDevice {
+func deviceOf(t *testing.T, c *Client, userID int64, kind FactorKind) OTPDevice {
 	t.Helper()
 	devs, err := c.OTPDevices(context.Background(), userID)
 	if err != nil {
@@ -37,13 +36,13 @@ func deviceOf(t *testing.T, c *client.Client, userID int64, kind client.FactorKi
 		}
 	}
 	t.Fatalf("user %d has no %s: %+v", userID, kind, devs)
-	return client.OTPDevice{}
+	return OTPDevice{}
 }
 
 func TestMFA_OTPDevices_personas(t *testing.T) {
 	_, c, _ := newMFAFake(t)
 	type dev struct {
-		kind    client.FactorKind
+		kind    FactorKind
 		label   string
 		canPush bool
 	}
@@ -52,12 +51,12 @@ func TestMFA_OTPDevices_personas(t *testing.T) {
 		id   int64
 		want []dev
 	}{
-		{"push", onelogintest.PersonaLockedPushID, []dev{{client.FactorProtect, "OneLogin Protect on Pixel 7a", true}}},
-		{"TOTP", onelogintest.PersonaLockedTOTPID, []dev{{client.FactorAuthenticator, "Authenticator app", false}}},
-		{"SMS", onelogintest.PersonaLockedSMSID, []dev{{client.FactorSMS, "SMS to ••• 9910", false}}},
-		{"email", onelogintest.PersonaLockedEmailID, []dev{{client.FactorEmail, "Email code", false}}},
+		{"push", onelogintest.PersonaLockedPushID, []dev{{FactorProtect, "OneLogin Protect on Pixel 7a", true}}},
+		{"TOTP", onelogintest.PersonaLockedTOTPID, []dev{{FactorAuthenticator, "Authenticator app", false}}},
+		{"SMS", onelogintest.PersonaLockedSMSID, []dev{{FactorSMS, "SMS to ••• 9910", false}}},
+		{"email", onelogintest.PersonaLockedEmailID, []dev{{FactorEmail, "Email code", false}}},
 		{"no factor", onelogintest.PersonaLockedNoFactorID, []dev{}},
-		{"admin", onelogintest.PersonaAdminID, []dev{{client.FactorProtect, "OneLogin Protect on iPhone 15 Pro", true}, {client.FactorAuthenticator, "Authenticator app", false}}},
+		{"admin", onelogintest.PersonaAdminID, []dev{{FactorProtect, "OneLogin Protect on iPhone 15 Pro", true}, {FactorAuthenticator, "Authenticator app", false}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			devs, err := c.OTPDevices(context.Background(), tc.id)
@@ -80,7 +79,7 @@ func TestMFA_OTPDevices_personas(t *testing.T) {
 		})
 	}
 	_, err := c.OTPDevices(context.Background(), 999)
-	wantErr(t, err, client.ErrNotFound, "User for id 999 was not found", "")
+	wantErr(t, err, ErrNotFound, "User for id 999 was not found", "")
 }
 
 func TestMFA_AuthFactors(t *testing.T) {
@@ -89,7 +88,7 @@ func TestMFA_AuthFactors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []client.AuthFactor{{ID: 16282, Name: "OneLogin SMS"}, {ID: 16283, Name: "OneLogin Voice"}}
+	want := []AuthFactor{{ID: 16282, Name: "OneLogin SMS"}, {ID: 16283, Name: "OneLogin Voice"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v", got)
 	}
@@ -105,22 +104,22 @@ func TestMFA_VerifyPush_outcomes(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		answer func(srv *onelogintest.Server, clock *onelogintest.ManualClock)
-		want   client.VerifyStatus
+		want   VerifyStatus
 	}{
-		{"pending", func(*onelogintest.Server, *onelogintest.ManualClock) {}, client.VerifyPending},
+		{"pending", func(*onelogintest.Server, *onelogintest.ManualClock) {}, VerifyPending},
 		{"approved", func(srv *onelogintest.Server, _ *onelogintest.ManualClock) {
 			srv.Tenant.ApprovePush(srv.Tenant.PendingPushes(id)[0].ID)
-		}, client.VerifyApproved},
+		}, VerifyApproved},
 		{"denied", func(srv *onelogintest.Server, _ *onelogintest.ManualClock) {
 			srv.Tenant.DenyPush(srv.Tenant.PendingPushes(id)[0].ID)
-		}, client.VerifyDenied},
-		{"expired", func(_ *onelogintest.Server, clock *onelogintest.ManualClock) { clock.Advance(2 * time.Minute) }, client.VerifyExpired},
+		}, VerifyDenied},
+		{"expired", func(_ *onelogintest.Server, clock *onelogintest.ManualClock) { clock.Advance(2 * time.Minute) }, VerifyExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, clock := newMFAFake(t)
 			ctx := context.Background()
-			dev := deviceOf(t, c, id, client.FactorProtect)
-			trig, err := c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{})
+			dev := deviceOf(t, c, id, FactorProtect)
+			trig, err := c.TriggerOTP(ctx, id, dev.ID, TriggerOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,7 +130,7 @@ func TestMFA_VerifyPush_outcomes(t *testing.T) {
 			// Waiting is a 401 like a refused token; it must not make the
 			// client fetch a new token.
 			for range 3 {
-				if st, err := c.VerifyPush(ctx, id, dev.ID, trig.StateToken); st != client.VerifyPending || err != nil {
+				if st, err := c.VerifyPush(ctx, id, dev.ID, trig.StateToken); st != VerifyPending || err != nil {
 					t.Fatalf("before the answer: %v %v", st, err)
 				}
 			}
@@ -143,8 +142,8 @@ func TestMFA_VerifyPush_outcomes(t *testing.T) {
 			// Polling again answers the same, but for an approval, which
 			// spends the state token.
 			st, err = c.VerifyPush(ctx, id, dev.ID, trig.StateToken)
-			if tc.want == client.VerifyApproved {
-				if !errors.Is(err, client.ErrBadRequest) {
+			if tc.want == VerifyApproved {
+				if !errors.Is(err, ErrBadRequest) {
 					t.Errorf("polling a spent token: %v %v", st, err)
 				}
 			} else if st != tc.want || err != nil {
@@ -162,27 +161,27 @@ func TestMFA_VerifyPush_slowPhone(t *testing.T) {
 	ctx := context.Background()
 	id := onelogintest.PersonaLockedPushID
 	srv.Tenant.SetPushAnswer(onelogintest.PushApproves, 45*time.Second)
-	dev := deviceOf(t, c, id, client.FactorProtect)
-	trig, err := c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{StateTokenLifetime: 60 * time.Second})
+	dev := deviceOf(t, c, id, FactorProtect)
+	trig, err := c.TriggerOTP(ctx, id, dev.ID, TriggerOptions{StateTokenLifetime: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !trig.ExpiresAt.Equal(mfaEpoch.Add(time.Minute)) {
 		t.Errorf("expires %v", trig.ExpiresAt)
 	}
-	var seen []client.VerifyStatus
+	var seen []VerifyStatus
 	for range 6 { // poll every 10 s of the fake's clock
 		st, err := c.VerifyPush(ctx, id, dev.ID, trig.StateToken)
 		if err != nil {
 			t.Fatal(err)
 		}
 		seen = append(seen, st)
-		if st != client.VerifyPending {
+		if st != VerifyPending {
 			break
 		}
 		clock.Advance(10 * time.Second)
 	}
-	want := []client.VerifyStatus{client.VerifyPending, client.VerifyPending, client.VerifyPending, client.VerifyPending, client.VerifyPending, client.VerifyApproved}
+	want := []VerifyStatus{VerifyPending, VerifyPending, VerifyPending, VerifyPending, VerifyPending, VerifyApproved}
 	if !reflect.DeepEqual(seen, want) {
 		t.Errorf("polls %v", seen)
 	}
@@ -193,30 +192,30 @@ func TestMFA_VerifyOTP_codes(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		id   int64
-		kind client.FactorKind
+		kind FactorKind
 		// code returns the right code and the state token to send.
-		code func(t *testing.T, srv *onelogintest.Server, c *client.Client, dev client.OTPDevice) (string, string)
+		code func(t *testing.T, srv *onelogintest.Server, c *Client, dev OTPDevice) (string, string)
 	}{
-		{"SMS", onelogintest.PersonaLockedSMSID, client.FactorSMS, triggered},
-		{"email", onelogintest.PersonaLockedEmailID, client.FactorEmail, triggered},
-		{"authenticator", onelogintest.PersonaLockedTOTPID, client.FactorAuthenticator, totp},
-		{"Protect app code", onelogintest.PersonaLockedPushID, client.FactorProtect, totp},
+		{"SMS", onelogintest.PersonaLockedSMSID, FactorSMS, triggered},
+		{"email", onelogintest.PersonaLockedEmailID, FactorEmail, triggered},
+		{"authenticator", onelogintest.PersonaLockedTOTPID, FactorAuthenticator, totp},
+		{"Protect app code", onelogintest.PersonaLockedPushID, FactorProtect, totp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, _ := newMFAFake(t)
 			dev := deviceOf(t, c, tc.id, tc.kind)
 			code, state := tc.code(t, srv, c, dev)
 			st, err := c.VerifyOTP(ctx, tc.id, dev.ID, code, state)
-			if st != client.VerifyApproved || err != nil {
+			if st != VerifyApproved || err != nil {
 				t.Errorf("right code: %v %v", st, err)
 			}
 		})
 	}
 }
 
-func triggered(t *testing.T, srv *onelogintest.Server, c *client.Client, dev client.OTPDevice) (string, string) {
+func triggered(t *testing.T, srv *onelogintest.Server, c *Client, dev OTPDevice) (string, string) {
 	t.Helper()
-	trig, err := c.TriggerOTP(context.Background(), userOf(t, srv, dev), dev.ID, client.TriggerOptions{NumericSMS: true})
+	trig, err := c.TriggerOTP(context.Background(), userOf(t, srv, dev), dev.ID, TriggerOptions{NumericSMS: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -227,13 +226,13 @@ func triggered(t *testing.T, srv *onelogintest.Server, c *client.Client, dev cli
 	return code, trig.StateToken
 }
 
-func totp(t *testing.T, srv *onelogintest.Server, _ *client.Client, dev client.OTPDevice) (string, string) {
+func totp(t *testing.T, srv *onelogintest.Server, _ *Client, dev OTPDevice) (string, string) {
 	t.Helper()
 	return srv.Tenant.DeviceTOTP(userOf(t, srv, dev), dev.ID, srv.Tenant.Clock().Now()), ""
 }
 
 // userOf finds whose device this is among the locked personas.
-func userOf(t *testing.T, srv *onelogintest.Server, dev client.OTPDevice) int64 {
+func userOf(t *testing.T, srv *onelogintest.Server, dev OTPDevice) int64 {
 	t.Helper()
 	for _, id := range []int64{onelogintest.PersonaLockedPushID, onelogintest.PersonaLockedTOTPID, onelogintest.PersonaLockedSMSID, onelogintest.PersonaLockedEmailID} {
 		for _, d := range srv.Tenant.Devices(id) {
@@ -251,12 +250,12 @@ func TestMFA_Verify_wrongCode(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		id    int64
-		kind  client.FactorKind
+		kind  FactorKind
 		state bool
 	}{
-		{"SMS", onelogintest.PersonaLockedSMSID, client.FactorSMS, true},
-		{"email", onelogintest.PersonaLockedEmailID, client.FactorEmail, true},
-		{"authenticator", onelogintest.PersonaLockedTOTPID, client.FactorAuthenticator, false},
+		{"SMS", onelogintest.PersonaLockedSMSID, FactorSMS, true},
+		{"email", onelogintest.PersonaLockedEmailID, FactorEmail, true},
+		{"authenticator", onelogintest.PersonaLockedTOTPID, FactorAuthenticator, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, _ := newMFAFake(t)
@@ -266,7 +265,7 @@ func TestMFA_Verify_wrongCode(t *testing.T) {
 				_, state = triggered(t, srv, c, dev)
 			}
 			st, err := c.VerifyOTP(ctx, tc.id, dev.ID, "000000", state)
-			if st != client.VerifyDenied || err != nil {
+			if st != VerifyDenied || err != nil {
 				t.Errorf("wrong code: %v %v", st, err)
 			}
 		})
@@ -277,16 +276,16 @@ func TestMFA_Verify_expiredStateToken(t *testing.T) {
 	srv, c, clock := newMFAFake(t)
 	ctx := context.Background()
 	id := onelogintest.PersonaLockedSMSID
-	dev := deviceOf(t, c, id, client.FactorSMS)
+	dev := deviceOf(t, c, id, FactorSMS)
 	code, state := triggered(t, srv, c, dev)
 	clock.Advance(2 * time.Minute)
-	if st, err := c.VerifyOTP(ctx, id, dev.ID, code, state); st != client.VerifyExpired || err != nil {
+	if st, err := c.VerifyOTP(ctx, id, dev.ID, code, state); st != VerifyExpired || err != nil {
 		t.Errorf("after 2 minutes: %v %v", st, err)
 	}
 	// ExpireStateTokens ends them at once.
 	code, state = triggered(t, srv, c, dev)
 	srv.Tenant.ExpireStateTokens()
-	if st, err := c.VerifyOTP(ctx, id, dev.ID, code, state); st != client.VerifyExpired || err != nil {
+	if st, err := c.VerifyOTP(ctx, id, dev.ID, code, state); st != VerifyExpired || err != nil {
 		t.Errorf("expired by the knob: %v %v", st, err)
 	}
 }
@@ -299,10 +298,10 @@ func TestMFA_Verify_temporaryMFAToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, err := c.VerifyOTP(ctx, id, 0, tok.Token, ""); st != client.VerifyApproved || err != nil {
+	if st, err := c.VerifyOTP(ctx, id, 0, tok.Token, ""); st != VerifyApproved || err != nil {
 		t.Errorf("device 0: %v %v", st, err)
 	}
-	if st, err := c.VerifyOTP(ctx, id, 0, tok.Token, ""); st != client.VerifyDenied || err != nil {
+	if st, err := c.VerifyOTP(ctx, id, 0, tok.Token, ""); st != VerifyDenied || err != nil {
 		t.Errorf("used twice: %v %v", st, err)
 	}
 }
@@ -311,8 +310,8 @@ func TestMFA_TriggerOTP_options(t *testing.T) {
 	srv, c, _ := newMFAFake(t)
 	ctx := context.Background()
 	id := onelogintest.PersonaLockedSMSID
-	dev := deviceOf(t, c, id, client.FactorSMS)
-	trig, err := c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{StateTokenLifetime: 299500 * time.Millisecond,
+	dev := deviceOf(t, c, id, FactorSMS)
+	trig, err := c.TriggerOTP(ctx, id, dev.ID, TriggerOptions{StateTokenLifetime: 299500 * time.Millisecond,
 		NumericSMS: true, SMSMessage: "Northwind helpdesk: {{otp_code}}"})
 	if err != nil {
 		t.Fatal(err)
@@ -326,13 +325,13 @@ func TestMFA_TriggerOTP_options(t *testing.T) {
 	}
 	// Too long a lifetime is refused before any request.
 	srv.Tenant.ResetCalls()
-	_, err = c.TriggerOTP(ctx, id, dev.ID, client.TriggerOptions{StateTokenLifetime: 901 * time.Second})
-	if !errors.Is(err, client.ErrBadRequest) || len(srv.Tenant.Calls()) != 0 {
+	_, err = c.TriggerOTP(ctx, id, dev.ID, TriggerOptions{StateTokenLifetime: 901 * time.Second})
+	if !errors.Is(err, ErrBadRequest) || len(srv.Tenant.Calls()) != 0 {
 		t.Errorf("err %v, %d calls", err, len(srv.Tenant.Calls()))
 	}
 	// A device that needs no trigger: OneLogin's 400 as is.
-	totpDev := deviceOf(t, c, onelogintest.PersonaLockedTOTPID, client.FactorAuthenticator)
-	if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedTOTPID, totpDev.ID, client.TriggerOptions{}); !errors.Is(err, client.ErrBadRequest) {
+	totpDev := deviceOf(t, c, onelogintest.PersonaLockedTOTPID, FactorAuthenticator)
+	if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedTOTPID, totpDev.ID, TriggerOptions{}); !errors.Is(err, ErrBadRequest) {
 		t.Errorf("authenticator trigger: %v", err)
 	}
 }
@@ -342,29 +341,29 @@ func TestMFA_errors(t *testing.T) {
 	t.Run("unknown user", func(t *testing.T) {
 		_, c, _ := newMFAFake(t)
 		_, err := c.VerifyOTP(ctx, 999, 1, "123456", "")
-		wantErr(t, err, client.ErrBadRequest, "User does not exist", "")
+		wantErr(t, err, ErrBadRequest, "User does not exist", "")
 	})
 	t.Run("factor service fails", func(t *testing.T) {
 		srv, c, _ := newMFAFake(t)
 		srv.Tenant.FailNextMFA(1, 502)
-		if _, err := c.OTPDevices(ctx, onelogintest.PersonaLockedSMSID); !errors.Is(err, client.ErrUnavailable) {
+		if _, err := c.OTPDevices(ctx, onelogintest.PersonaLockedSMSID); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("devices: %v", err)
 		}
-		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, client.FactorProtect)
+		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, FactorProtect)
 		srv.Tenant.FailNextMFA(1, 500)
-		if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedPushID, dev.ID, client.TriggerOptions{}); !errors.Is(err, client.ErrUnavailable) {
+		if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedPushID, dev.ID, TriggerOptions{}); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("trigger: %v", err)
 		}
 		srv.Tenant.FailNextMFA(1, 500)
-		if st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef"); st != 0 || !errors.Is(err, client.ErrUnavailable) {
+		if st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef"); st != 0 || !errors.Is(err, ErrUnavailable) {
 			t.Errorf("verify: %v %v", st, err)
 		}
 	})
 	t.Run("a made-up state token", func(t *testing.T) {
 		_, c, _ := newMFAFake(t)
-		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, client.FactorProtect)
+		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, FactorProtect)
 		st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef")
-		if st != 0 || !errors.Is(err, client.ErrBadRequest) {
+		if st != 0 || !errors.Is(err, ErrBadRequest) {
 			t.Errorf("%v %v", st, err)
 		}
 	})
@@ -378,34 +377,34 @@ func TestMFA_notRetriedOn429(t *testing.T) {
 	id := onelogintest.PersonaLockedPushID
 	for _, tc := range []struct {
 		name  string
-		run   func(c *client.Client, dev int64) error
+		run   func(c *Client, dev int64) error
 		calls int
 	}{
-		{"trigger", func(c *client.Client, dev int64) error {
-			_, err := c.TriggerOTP(ctx, id, dev, client.TriggerOptions{})
+		{"trigger", func(c *Client, dev int64) error {
+			_, err := c.TriggerOTP(ctx, id, dev, TriggerOptions{})
 			return err
 		}, 1},
-		{"verify push", func(c *client.Client, dev int64) error {
+		{"verify push", func(c *Client, dev int64) error {
 			_, err := c.VerifyPush(ctx, id, dev, "0123456789abcdef")
 			return err
 		}, 1},
-		{"verify code", func(c *client.Client, dev int64) error {
+		{"verify code", func(c *Client, dev int64) error {
 			_, err := c.VerifyOTP(ctx, id, dev, "123456", "")
 			return err
 		}, 1},
-		{"devices", func(c *client.Client, _ int64) error {
+		{"devices", func(c *Client, _ int64) error {
 			_, err := c.OTPDevices(ctx, id)
 			return err
 		}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, _ := newMFAFake(t)
-			dev := deviceOf(t, c, id, client.FactorProtect)
+			dev := deviceOf(t, c, id, FactorProtect)
 			srv.Tenant.SpendRateLimit()
 			srv.Tenant.ResetCalls()
 			err := tc.run(c, dev.ID)
-			var rle *client.RateLimitError
-			if !errors.As(err, &rle) || !errors.Is(err, client.ErrRateLimited) {
+			var rle *RateLimitError
+			if !errors.As(err, &rle) || !errors.Is(err, ErrRateLimited) {
 				t.Fatalf("err = %v", err)
 			}
 			if n := len(srv.Tenant.Calls()); n != tc.calls {

@@ -625,8 +625,8 @@ func TestActions_generatedPassword(t *testing.T) {
 	}
 	actFragment(t, rec, "panel-password")
 	pw := secretShownOnce(t, c, rec, "generated-password")
-	if len(pw) != 20 {
-		t.Errorf("generated password has %d characters, want 20", len(pw))
+	if len(pw) != 19 || strings.Count(pw, "-") != 3 {
+		t.Errorf("generated password %d characters long; want four groups of four", len(pw))
 	}
 	if !c.fake.Tenant.CheckPassword(id, pw) {
 		t.Errorf("the shown password is not the one set")

@@ -906,11 +906,34 @@ func TestUser_failingApps(t *testing.T) {
 	}
 }
 
+// TestUser_historyIsNotForViewers: other staff's actions on a person are
+// shown to viewers only where the setting allows it.
+func TestUser_historyIsNotForViewers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		allow bool
+		want  int
+	}{{"by default", false, 0}, {"when allowed", true, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConsoleCfg(t, access.RoleViewer, "staff@example.com", func(cfg *handlers.Config) { cfg.ViewersSeeHistory = tc.allow })
+			target := onelogintest.PersonaLockedID
+			if _, err := c.mem.Begin(context.Background(), audit.Record{ActorEmail: "tomas.herrera@example.com", ActorRole: "helpdesk",
+				TargetID: target, Action: access.Unlock, Outcome: audit.OutcomeDenied, Reason: "test"}); err != nil {
+				t.Fatal(err)
+			}
+			d := doc(t, c.get("/users/"+id(target)))
+			if got := d.Find(`#panel-history [data-testid="history-item"]`).Length(); got != tc.want {
+				t.Errorf("%d history items shown to a viewer, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
 // recorderOnly is an audit trail that can record but not be read back.
 type recorderOnly struct{ handlers.Recorder }
 
 func TestUser_history(t *testing.T) {
-	c := newConsole(t, access.RoleViewer)
+	c := newConsole(t, access.RoleHelpdesk)
 	ctx := context.Background()
 	target := onelogintest.PersonaLockedID
 	for _, r := range []audit.Record{
