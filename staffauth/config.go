@@ -284,16 +284,6 @@ func (c Config) Validate() []error {
 	return errs
 }
 
-// splitList splits a comma-separated setting, dropping blanks.
-func splitList(s string) []string {
-	var out []string
-	for _, part := range strings.Split(s, ",") {
-		if p := strings.TrimSpace(part); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
 
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
