@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/audit/sqlite"
+	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/client/onelogintest"
 )
 
@@ -70,7 +70,7 @@ func TestRequestID_reachesOneLoginTheLogAndTheAuditTrail(t *testing.T) {
 		t.Errorf("the unlock call to OneLogin did not carry the request id: %+v", unlockCall)
 	}
 
-	store, err := sqlite.Open(tc.cfg.Audit.DB, nil)
+	store, err := sqlitestore.Open(tc.cfg.Audit.DB, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@
 //
 // This package holds the record types and the rules every store applies
 // (Prepare, Filter.Match, the CSV layout, the log line). The stores live
-// apart: audit/sqlite (an embedded SQLite file); audit/audittest has an
+// apart: sqlitestore (an embedded SQLite file); audit/audittest has an
 // in-memory store, a failing wrapper and the conformance suite every store
 // passes.
 package audit

@@ -22,7 +22,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/audit/sqlite"
+	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
@@ -116,7 +116,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	// Through a local: a nil *SQLiteStore in app.trail would be a non-nil
 	// interface, and Close would call it.
-	trail, err := sqlite.Open(auditDB, logger)
+	trail, err := sqlitestore.Open(auditDB, logger)
 	if err != nil {
 		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
 	}

@@ -35,7 +35,7 @@ type Target struct {
 	Name  string
 }
 
-// Recorder keeps the audit trail (audit/sqlite, or audittest.Memory in
+// Recorder keeps the audit trail (sqlitestore, or audittest.Memory in
 // tests). Begin is called before OneLogin is; if it fails the action is
 // refused, so nothing happens unrecorded. A refused attempt is a Deny.
 type Recorder interface {

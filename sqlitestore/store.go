@@ -1,6 +1,7 @@
-// Package sqlite keeps the audit trail in an embedded SQLite file: the
-// store for a single node and the demo.
-package sqlite
+// Package sqlitestore keeps the console's state in one embedded SQLite
+// file: the audit trail and the limit counters. It is the store for a
+// single node and the demo; several replicas share PostgreSQL instead.
+package sqlitestore
 
 import (
 	"context"
