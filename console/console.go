@@ -114,8 +114,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		app.tempDir = dir
 		auditDB = filepath.Join(dir, "demo-audit.db")
 	}
-	// Through a local: a nil *SQLiteStore in app.trail would be a non-nil
-	// interface, and Close would call it.
+	// Through a local: a nil *sqlitestore.Store in app.trail would be a
+	// non-nil interface, and Close would call it.
 	trail, err := sqlitestore.Open(auditDB, logger)
 	if err != nil {
 		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
@@ -126,6 +126,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		OneLogin:   c,
 		Logger:     logger,
 		Audit:      app.ops.audit(app.trail),
+		Limits:     trail,
 		Identity:   staffauth.IdentityFrom,
 		CSRFToken:  staffauth.CSRFToken,
 		Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.Middleware(), auth.CSRF()},

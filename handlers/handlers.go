@@ -20,7 +20,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/staffauth"
+	"onelogin-helpdesk/limits"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -90,6 +90,9 @@ type Config struct {
 	// RequireTicket refuses sensitive staff actions that carry no ticket
 	// (HELPDESK_REQUIRE_TICKET).
 	RequireTicket bool
+	// Limits counts what limits count (self-service unlocks), so that an
+	// allowance survives a restart and holds across replicas.
+	Limits limits.Store
 	// SelfUnlocksPerHour is how often a person may unlock their own account
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
@@ -115,7 +118,7 @@ type Handler struct {
 
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
-	selfUnlocks        *staffauth.Limiter
+	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
 }
 
@@ -168,8 +171,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.requireTicket = cfg.RequireTicket
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
-		h.selfUnlocks = staffauth.NewLimiter(cfg.SelfUnlocksPerHour, time.Hour, h.now)
-		h.replaySelfUnlocks()
+		if cfg.Limits == nil {
+			return nil, errors.New("handlers: self-service unlocks need a Limits store to count them in")
+		}
+		h.selfUnlocks = &limits.Limit{Store: cfg.Limits, Name: "self-unlock", Max: cfg.SelfUnlocksPerHour, Window: time.Hour, Now: h.now}
 	}
 
 	e := echo.New()

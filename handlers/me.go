@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/views"
 )
@@ -85,7 +84,7 @@ func (h *Handler) meView(c echo.Context) views.MeView {
 	v := views.MeView{Page: h.page(c, "My account", "me"), Now: h.now(), Loc: h.loc,
 		UnlocksPerHour: h.selfUnlocksPerHour}
 	if h.selfUnlocks != nil {
-		v.UnlocksLeft = h.selfUnlocks.Remaining(v.Page.Identity.Email)
+		v.UnlocksLeft = h.unlocksLeft(c.Request().Context(), v.Page.Identity.Email)
 	}
 	return v
 }
@@ -114,34 +113,27 @@ func (h *Handler) me(c echo.Context) error {
 	return h.meAnswer(c, http.StatusOK, h.meView(c), u, err)
 }
 
-// replaySelfUnlocks counts the last hour's self-service unlocks from the
-// audit trail into the limiter, so that a restart does not hand everyone a
-// fresh allowance. An attempt counts whatever OneLogin answered, as it did
-// when it was made; refused attempts never did.
-func (h *Handler) replaySelfUnlocks() {
-	trail, ok := h.audit.(auditReader)
-	if !ok {
-		return
+// unlocksLeft is the person's remaining self-unlocks this hour; 0 when the
+// count cannot be read, which is also what Take will then refuse.
+func (h *Handler) unlocksLeft(ctx context.Context, email string) int {
+	n, err := h.selfUnlocks.Remaining(ctx, selfKey(email))
+	if err != nil {
+		h.log.WarnContext(ctx, "self-unlock allowance unreadable", "error", err)
+		return 0
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	f := audit.Filter{Action: access.SelfUnlock, From: h.now().Add(-time.Hour), Limit: audit.MaxPageSize}
-	for {
-		page, err := trail.List(ctx, f)
-		if err != nil {
-			h.log.Warn("self-service unlocks of the last hour could not be read from the audit trail; the hourly limit starts afresh", "error", err)
-			return
+	return n
+}
+
+// selfKey is whose allowance a self-unlock uses: the sign-in email, with
+// ASCII letters lower-cased only (as access.SameEmail compares them).
+func selfKey(email string) string {
+	b := []byte(strings.TrimSpace(email))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
 		}
-		for _, r := range page.Records {
-			if r.Outcome != audit.OutcomeDenied {
-				h.selfUnlocks.Note(r.ActorEmail, r.Time)
-			}
-		}
-		if page.Next == 0 {
-			return
-		}
-		f.Before = page.Next
 	}
+	return string(b)
 }
 
 // selfUnlock unlocks the signed-in person's own account, if it is locked and
@@ -163,16 +155,21 @@ func (h *Handler) selfUnlock(c echo.Context) error {
 		v.Notice = &views.Notice{Kind: "error", Message: "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked."}
 		return h.meAnswer(c, http.StatusForbidden, v, u, nil)
 	}
-	if ok, wait := h.selfUnlocks.Allow(who.Email); !ok {
+	ok, retryAt, err := h.selfUnlocks.Take(ctx, selfKey(who.Email))
+	if err != nil {
+		return &problem{Status: http.StatusServiceUnavailable, Heading: "Try again later",
+			Message: "The console cannot count your unlocks just now, so it unlocks nothing. Try again in a minute or call the helpdesk.", Err: err}
+	}
+	if !ok {
 		h.recordDenied(ctx, h.record(c, access.SelfUnlock, ownTarget(u)),
 			fmt.Sprintf("self-service unlock limit of %d an hour reached", h.selfUnlocksPerHour))
 		v.UnlocksLeft = 0
 		v.Notice = &views.Notice{Kind: "error", Message: fmt.Sprintf(
 			"You have unlocked your account %s in the last hour; try again at %s or call the helpdesk.",
-			timesWord(h.selfUnlocksPerHour), views.ClockTime(nextMinute(h.now().Add(wait)), h.now(), h.loc))}
+			timesWord(h.selfUnlocksPerHour), views.ClockTime(nextMinute(retryAt), h.now(), h.loc))}
 		return h.meAnswer(c, http.StatusTooManyRequests, v, u, nil)
 	}
-	v.UnlocksLeft = h.selfUnlocks.Remaining(who.Email)
+	v.UnlocksLeft = h.unlocksLeft(ctx, who.Email)
 
 	err = h.act(c, Attempt{Action: access.SelfUnlock, Target: ownTarget(u), User: u}, func(ctx context.Context) error {
 		return h.unlockAndCheck(ctx, u.ID)

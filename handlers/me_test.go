@@ -22,6 +22,7 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/limits/limitstest"
 )
 
 // ---- a console whose Config the test adjusts ----
@@ -79,6 +80,7 @@ func newConsoleCfg(t *testing.T, role access.Role, email string, edit func(*hand
 		Identity:  func(context.Context) (access.Identity, bool) { return con.who, con.who.Role != access.RoleNone },
 		CSRFToken: func(context.Context) string { return "test-csrf-token" },
 		Now:       clock.Now,
+		Limits:    limitstest.NewMemory(),
 	}
 	if edit != nil {
 		edit(&cfg)
@@ -452,8 +454,8 @@ func TestMe_unlockLimit(t *testing.T) {
 	}
 }
 
-// The hourly allowance survives a restart: the new console counts the
-// last hour's unlocks back from the audit trail, refusals not included.
+// The hourly allowance survives a restart: the count lives in the limits
+// store, refusals not included.
 func TestMe_unlockLimitSurvivesRestart(t *testing.T) {
 	var cfg handlers.Config
 	c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, func(hc *handlers.Config) {

@@ -18,6 +18,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/limits"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -37,7 +38,10 @@ type Store struct {
 	closed    atomic.Bool
 }
 
-var _ audit.Store = (*Store)(nil)
+var (
+	_ audit.Store  = (*Store)(nil)
+	_ limits.Store = (*Store)(nil)
+)
 
 // migrations build the schema; user_version records how many have run, so
 // a newer binary can add steps and older files catch up on open.
@@ -69,6 +73,13 @@ var migrations = []string{
 	// Refused attempts repeated within a window are one record with a count.
 	`ALTER TABLE audit_records ADD COLUMN repeats INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE audit_records ADD COLUMN last_us INTEGER;`,
+	// Events counted against limits (self-service, public unlock, budgets).
+	`CREATE TABLE limit_events (
+		key   TEXT NOT NULL,
+		at_us INTEGER NOT NULL
+	);
+	CREATE INDEX limit_key ON limit_events (key, at_us);
+	CREATE INDEX limit_at  ON limit_events (at_us);`,
 }
 
 // Open opens (creating if needed) the audit database at path and
@@ -480,4 +491,72 @@ func (s *Store) Close() error {
 		return nil
 	}
 	return errors.Join(s.forTarget.Close(), s.r.Close(), s.w.Close())
+}
+
+// Take implements limits.Store. The writer's transactions take SQLite's
+// write lock at once, so the count and the insert are one step.
+func (s *Store) Take(ctx context.Context, key string, max int, window time.Duration, now time.Time) (bool, time.Time, error) {
+	if err := limits.Check(key, max, window); err != nil {
+		return false, time.Time{}, err
+	}
+	if err := s.check(); err != nil {
+		return false, time.Time{}, err
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("limits: %w", err)
+	}
+	defer tx.Rollback()
+	nowUS, from := now.UnixMicro(), now.Add(-window).UnixMicro()
+	// Whatever no window can still see goes; an index makes this cheap.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM limit_events WHERE at_us <= ?`, now.Add(-limits.MaxWindow).UnixMicro()); err != nil {
+		return false, time.Time{}, fmt.Errorf("limits: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT at_us FROM limit_events WHERE key = ? AND at_us > ? ORDER BY at_us`, key, from)
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("limits: %w", err)
+	}
+	var seen []int64
+	for rows.Next() {
+		var at int64
+		if err := rows.Scan(&at); err != nil {
+			rows.Close()
+			return false, time.Time{}, fmt.Errorf("limits: %w", err)
+		}
+		seen = append(seen, at)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, time.Time{}, fmt.Errorf("limits: %w", err)
+	}
+	if len(seen) >= max {
+		if len(seen) == 0 {
+			return false, now.Add(window), nil
+		}
+		return false, time.UnixMicro(seen[len(seen)-max]).Add(window).UTC(), nil
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO limit_events (key, at_us) VALUES (?, ?)`, key, nowUS); err != nil {
+		return false, time.Time{}, fmt.Errorf("limits: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, time.Time{}, fmt.Errorf("limits: %w", err)
+	}
+	return true, time.Time{}, nil
+}
+
+// Count implements limits.Store.
+func (s *Store) Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	if err := limits.Check(key, 0, window); err != nil {
+		return 0, err
+	}
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM limit_events WHERE key = ? AND at_us > ? AND at_us <= ?`,
+		key, now.Add(-window).UnixMicro(), now.UnixMicro()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("limits: %w", err)
+	}
+	return n, nil
 }

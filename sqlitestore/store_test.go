@@ -14,6 +14,8 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
+	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/limits/limitstest"
 )
 
 // TestSQLite_survivesRestart closes the file mid-trail and reopens it, as a
@@ -166,5 +168,40 @@ func TestSQLite_readableByItsOwnerOnly(t *testing.T) {
 			}
 		}
 		s.Close()
+	}
+}
+
+func TestSQLite_limitsConform(t *testing.T) {
+	limitstest.Conformance(t, func(t *testing.T) limits.Store {
+		s, err := Open(filepath.Join(t.TempDir(), "state.db"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestSQLite_limitsSurviveRestart: an allowance used before a restart is
+// still used after it.
+func TestSQLite_limitsSurviveRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	s, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := s.Take(ctx, "k", 1, time.Hour, now); !ok || err != nil {
+		t.Fatalf("%v %v", ok, err)
+	}
+	s.Close()
+	s, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if ok, _, _ := s.Take(ctx, "k", 1, time.Hour, now.Add(time.Minute)); ok {
+		t.Error("the allowance was fresh again after a restart")
 	}
 }
