@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/sqlitestore"
 )
 
 // These tests run the assembled console (console.New, served by serve)

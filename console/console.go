@@ -22,11 +22,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/staffauth/oidctest"
 )

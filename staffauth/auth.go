@@ -2,8 +2,7 @@
 // do: it resolves the signed-in person (from a trusted proxy, from its own
 // OpenID Connect sign-in, or from the demo persona switcher), maps their
 // groups to a role, keeps the session cookie, checks CSRF on every
-// state-changing request, sets the security headers, and rate-limits
-// self-service.
+// state-changing request and sets the security headers.
 //
 // Wiring into Echo, in the order the console's middleware runs:
 //

@@ -284,7 +284,6 @@ func (c Config) Validate() []error {
 	return errs
 }
 
-
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
