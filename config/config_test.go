@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"regexp"
@@ -179,12 +180,21 @@ func TestUsage_listsEverySetting(t *testing.T) {
 	}
 }
 
+var update = flag.Bool("update", false, "rewrite the README's configuration table from Settings")
+
 // TestREADME_tableMatchesSettings keeps the README's configuration table in
-// step with the code: the same variables, the same defaults.
+// step with the code: the same variables, the same defaults. With -update
+// it rewrites the table.
 func TestREADME_tableMatchesSettings(t *testing.T) {
 	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if *update {
+		b = rewriteTable(t, b)
+		if err := os.WriteFile("../README.md", b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	row := regexp.MustCompile("(?m)^\\|\\s*`([A-Z_]+)`\\s*\\|\\s*([^|]*?)\\s*\\|")
 	inReadme := map[string]string{}
@@ -205,4 +215,29 @@ func TestREADME_tableMatchesSettings(t *testing.T) {
 	for name := range inReadme {
 		t.Errorf("README.md documents %s, which the code does not read", name)
 	}
+}
+
+// rewriteTable replaces the README's configuration table with one made
+// from Settings.
+func rewriteTable(t *testing.T, readme []byte) []byte {
+	const head = "| Variable | Default | Meaning |"
+	s := string(readme)
+	start := strings.Index(s, head)
+	if start < 0 {
+		t.Fatal("README.md has no configuration table to rewrite")
+	}
+	end := strings.Index(s[start:], "\n\n")
+	if end < 0 {
+		end = len(s) - start
+	}
+	var b strings.Builder
+	b.WriteString(head + "\n|---|---|---|\n")
+	for _, st := range Settings {
+		def := st.Default
+		if def != "" {
+			def = "`" + def + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", st.Name, def, st.Help)
+	}
+	return []byte(s[:start] + strings.TrimSuffix(b.String(), "\n") + s[start+end:])
 }
