@@ -2,8 +2,12 @@ package handlers
 
 import (
 	"crypto/rand"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -75,4 +79,51 @@ func (h *Handler) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		)
 		return nil
 	}
+}
+
+// plainText refuses a request whose query or form holds anything but plain
+// single-line text: invalid UTF-8, NUL or another control character (CR and
+// LF included; no field of the console is multi-line). Nothing has been
+// read or changed by then, and the answer names the field.
+func (h *Handler) plainText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		values := c.QueryParams()
+		if c.Request().Method == http.MethodPost {
+			form, err := c.FormParams()
+			if err != nil {
+				return badRequest("The form could not be read. Reload the page and try again.")
+			}
+			values = form // holds the query's values too
+		}
+		for name, vs := range values {
+			if !plain(name) {
+				return badRequest("The request has a field name that is not plain text. Nothing was changed.")
+			}
+			for _, v := range vs {
+				if !plain(v) {
+					return badRequest(fmt.Sprintf("“%s” holds a control character, a line break or bytes that are not text. Type it again; nothing was changed.", clip(fieldLabel(name))))
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
+// plain reports whether s is valid UTF-8 without control characters.
+func plain(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldLabel is a field's name as a person reads it.
+func fieldLabel(name string) string {
+	name = strings.TrimPrefix(name, "attr.")
+	return strings.ReplaceAll(name, "_", " ")
 }

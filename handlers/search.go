@@ -181,6 +181,8 @@ func (in searchInput) Validate(loc *time.Location) (plan, error) {
 		return p, badRequest(fmt.Sprintf("Type the value of %s to look for (use * for any value that starts with what you type).", in.Attr))
 	case in.Attr == "" && in.Value != "":
 		return p, badRequest("Choose which custom attribute the value is for.")
+	case utf8.RuneCountInString(in.Value) > maxSearchLen:
+		return p, badRequest(fmt.Sprintf("The attribute value is longer than %d characters; type less of it.", maxSearchLen))
 	case in.Attr != "":
 		if err := checkWildcards(in.Value); err != nil {
 			return p, err
