@@ -460,14 +460,14 @@ func (f profileForm) create() client.UserCreate {
 
 // update is the body of the update call with only the fields that differ
 // from u, and their names in page order. Nothing changed gives no names.
-func (f profileForm) update(u client.User) (client.UserUpdate, []string) {
+func (f profileForm) update(u client.User) (client.UserUpdate, []fieldChange) {
 	var up client.UserUpdate
-	var changed []string
+	var changed []fieldChange
 	set := func(name string, dst **string, now, was string) {
 		if now != was {
 			v := now
 			*dst = &v
-			changed = append(changed, name)
+			changed = append(changed, fieldChange{Name: name, Was: was, Now: now})
 		}
 	}
 	set("firstname", &up.Firstname, f.Firstname, u.Firstname)
@@ -480,6 +480,23 @@ func (f profileForm) update(u client.User) (client.UserUpdate, []string) {
 	set("phone", &up.Phone, f.Phone, u.Phone)
 	set("comment", &up.Comment, f.Comment, u.Comment)
 	return up, changed
+}
+
+// fieldChange is one profile field an edit changes. Profile fields are
+// never secret, so the audit trail keeps both values.
+type fieldChange struct{ Name, Was, Now string }
+
+// changeParams are an edit's audit parameters: which fields, and each one's
+// old and new value.
+func changeParams(changed []fieldChange) map[string]string {
+	names := make([]string, len(changed))
+	params := make(map[string]string, 2*len(changed)+1)
+	for i, ch := range changed {
+		names[i] = ch.Name
+		params[ch.Name+"_was"], params[ch.Name] = ch.Was, ch.Now
+	}
+	params["fields"] = strings.Join(names, ",")
+	return params
 }
 
 // deleteForm confirms a deletion by the person's email or username typed out.

@@ -314,8 +314,14 @@ func TestProfileForm_update(t *testing.T) {
 	}
 	f.Department, f.Title, f.Phone = "Finance", "", "+33 1 23"
 	up, changed := f.update(u)
-	if want := []string{"department", "title", "phone"}; !slices.Equal(changed, want) {
+	want := []fieldChange{{"department", "Sales", "Finance"}, {"title", "Rep", ""}, {"phone", "", "+33 1 23"}}
+	if !slices.Equal(changed, want) {
 		t.Errorf("changed = %v, want %v", changed, want)
+	}
+	params := changeParams(changed)
+	if params["fields"] != "department,title,phone" || params["department_was"] != "Sales" || params["department"] != "Finance" ||
+		params["title_was"] != "Rep" || params["title"] != "" || params["phone_was"] != "" {
+		t.Errorf("audit params = %v", params)
 	}
 	if up.Department == nil || *up.Department != "Finance" || up.Title == nil || *up.Title != "" || up.Phone == nil {
 		t.Errorf("update body wrong: %+v", up)

@@ -112,8 +112,7 @@ func (h *Handler) update(c echo.Context) error {
 		v.Form = views.Form{Values: f.values(), Errors: errs}
 		return h.render(c, http.StatusUnprocessableEntity, v.Page, views.EditUserPage(v))
 	}
-	params := map[string]string{"fields": strings.Join(changed, ",")}
-	err = h.act(c, attemptOn(access.UpdateUser, u, f.Ticket, params), func(ctx context.Context) error {
+	err = h.act(c, attemptOn(access.UpdateUser, u, f.Ticket, changeParams(changed)), func(ctx context.Context) error {
 		_, err := h.ol.UpdateUser(ctx, u.ID, up)
 		return err
 	})

@@ -186,6 +186,9 @@ func TestProfile_editAndUpdate(t *testing.T) {
 	if f := r.Params["fields"]; !strings.Contains(f, "department") || !strings.Contains(f, "title") || strings.Contains(f, "email") {
 		t.Errorf("audit fields = %q", f)
 	}
+	if r.Params["department_was"] != before.Department || r.Params["department"] != "Procurement" || r.Params["title"] != "Buyer" {
+		t.Errorf("the audit record does not hold the old and new values: %v", r.Params)
+	}
 
 	// A mistake comes back with the message beside the field and no call.
 	c.fake.Tenant.ResetCalls()
