@@ -45,6 +45,7 @@ type Config struct {
 	Session     Session
 	Audit       Audit
 	Policy      Policy
+	Quota       Quota
 	SelfService SelfService
 	Ops         Ops
 }
@@ -182,6 +183,13 @@ type Policy struct {
 	PasswordPolicy bool
 	// ViewersSeeHistory shows viewers the helpdesk history panel.
 	ViewersSeeHistory bool
+}
+
+// Quota shares the tenant's OneLogin API quota: budgets of calls per hour
+// by role (0: none) and a reserve kept for account actions.
+type Quota struct {
+	Employee, Viewer, Helpdesk, Admin int
+	Reserve                           int
 }
 
 // SelfService is what employees may do to their own account.

@@ -89,6 +89,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, fmt.Errorf("OneLogin client: %w", err)
 	}
 	app.client = c
+	app.ops.budgets.Tenant = c.RateLimit
 
 	if o := origin(ol.BaseURL); o != "" {
 		authCfg.ImgSources = append(authCfg.ImgSources, o) // app icons live on the tenant host
@@ -121,6 +122,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
 	}
 	app.trail = trail
+	app.ops.budgets.Limits = trail
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,

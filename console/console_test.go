@@ -818,3 +818,41 @@ func TestConsole_demoSaysSoOnEveryPage(t *testing.T) {
 		}
 	}
 }
+
+// TestConsole_oneEmployeeCannotExhaustTheSharedQuota: an employee reloading
+// /me uses up their own hourly budget and is told so (429, with when), and
+// the helpdesk keeps working; the refusals show in the metrics.
+func TestConsole_oneEmployeeCannotExhaustTheSharedQuota(t *testing.T) {
+	s := start(t, t.TempDir(), map[string]string{"HELPDESK_BUDGET_EMPLOYEE": "6"})
+	employee := s.browser()
+	employee.signIn("employee")
+	var last page
+	for range 10 {
+		if last = employee.get("/me"); last.status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if last.status != http.StatusTooManyRequests || !strings.Contains(last.body, "budget of 6 OneLogin calls for this hour") {
+		t.Fatalf("after 10 reloads: %d %.300s", last.status, last.text("[data-testid=banner]"))
+	}
+	agent := s.browser()
+	agent.signIn("helpdesk")
+	if p := agent.get(userPath(onelogintest.PersonaLockedID, "")); p.status != http.StatusOK {
+		t.Errorf("the helpdesk was refused after an employee's budget ran out: %d", p.status)
+	}
+	metrics := agent.get("/metrics")
+	if !strings.Contains(metrics.body, `helpdesk_quota_refusals_total{reason="budget"} 1`) ||
+		!strings.Contains(metrics.body, `helpdesk_quota_calls_total{role="employee"} 6`) {
+		t.Errorf("quota metrics:\n%s", grepLines(metrics.body, "helpdesk_quota"))
+	}
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -8,12 +8,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/breaker"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/health"
 	"onelogin-helpdesk/metrics"
+	"onelogin-helpdesk/quota"
 )
 
 // ops is the operational side of the console: metrics, the circuit
@@ -22,6 +24,9 @@ import (
 type ops struct {
 	metrics *metrics.Metrics
 	breaker *breaker.Breaker
+	// budgets charges each OneLogin call to the person whose request made
+	// it; its store and the tenant's quota are set once they exist.
+	budgets *quota.Budgets
 	log     *slog.Logger
 	// serveMetrics says /metrics is served on the main address (no
 	// HELPDESK_METRICS_ADDR).
@@ -48,11 +53,21 @@ func newOps(cfg config.Config, logger *slog.Logger) *ops {
 		},
 	})
 	o.metrics.WatchBreaker(o.breaker.State)
+	q := cfg.Quota
+	o.budgets = &quota.Budgets{
+		PerHour: map[access.Role]int{access.RoleEmployee: q.Employee, access.RoleViewer: q.Viewer,
+			access.RoleHelpdesk: q.Helpdesk, access.RoleAdmin: q.Admin},
+		Reserve:  q.Reserve,
+		OnRefuse: o.metrics.QuotaRefused,
+		OnCharge: func(r access.Role) { o.metrics.QuotaCharged(r.String()) },
+	}
+	o.metrics.SetQuotaReserve(q.Reserve)
 	return o
 }
 
-// clientOptions make every OneLogin exchange go through the breaker and
-// report to the metrics. timeout is the per-call deadline (ONELOGIN_TIMEOUT);
+// clientOptions charge every OneLogin exchange to the person asking, send
+// it through the breaker and report it to the metrics. A call refused by
+// its budget never reaches the breaker, so it is not a OneLogin failure. timeout is the per-call deadline (ONELOGIN_TIMEOUT);
 // base carries the calls, nil meaning a connection pool to the tenant.
 func (o *ops) clientOptions(timeout time.Duration, base http.RoundTripper) []client.Option {
 	if base == nil {
@@ -75,7 +90,7 @@ func (o *ops) clientOptions(timeout time.Duration, base http.RoundTripper) []cli
 		// No http.Client.Timeout on top: net/http implements it with two
 		// more goroutines and a timer per call.
 		client.WithTimeout(timeout),
-		client.WithHTTPClient(&http.Client{Transport: o.breaker.Transport(base)}),
+		client.WithHTTPClient(&http.Client{Transport: o.budgets.Transport(o.breaker.Transport(base))}),
 		client.WithObserver(o.metrics),
 	}
 }

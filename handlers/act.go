@@ -13,6 +13,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/quota"
 )
 
 // Attempt is one account action as the handlers describe it; act turns it
@@ -202,7 +203,10 @@ func oneLoginStatus(err error) int {
 func safeMessage(err error) string {
 	var e *client.Error
 	var p *problem
+	var q *quota.ExceededError
 	switch {
+	case errors.As(err, &q):
+		return "not sent: " + q.Error()
 	case errors.As(err, &e):
 		return e.Message
 	case errors.As(err, &p):

@@ -12,6 +12,7 @@ import (
 
 	"onelogin-helpdesk/breaker"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/quota"
 	"onelogin-helpdesk/views"
 )
 
@@ -57,7 +58,16 @@ func forbidden(msg string) *problem {
 func (h *Handler) upstream(err error) (*views.Banner, int) {
 	var rl *client.RateLimitError
 	var open *breaker.OpenError
+	var q *quota.ExceededError
 	switch {
+	case errors.As(err, &q) && q.Reason == quota.ReasonReserve:
+		return &views.Banner{Kind: "warning",
+			Message: "OneLogin's hourly quota for this console is nearly used up, so searches and page loads are paused to keep the rest for account actions. Nothing was changed by this request.",
+			RetryAt: q.RetryAt.In(h.loc)}, http.StatusTooManyRequests
+	case errors.As(err, &q):
+		return &views.Banner{Kind: "warning",
+			Message: fmt.Sprintf("You have used your budget of %d OneLogin calls for this hour, which keeps the tenant's shared quota for everyone. Nothing was changed by this request.", q.Limit),
+			RetryAt: q.RetryAt.In(h.loc)}, http.StatusTooManyRequests
 	case errors.As(err, &open):
 		// The breaker refused the call without asking OneLogin; its own
 		// words say so, and when it will try again.

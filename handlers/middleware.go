@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/quota"
 )
 
 // requestID gives every request an id, answers it in X-Request-Id and
@@ -126,4 +127,18 @@ func plain(s string) bool {
 func fieldLabel(name string) string {
 	name = strings.TrimPrefix(name, "attr.")
 	return strings.ReplaceAll(name, "_", " ")
+}
+
+// chargeTo charges the OneLogin calls a request makes to the person making
+// it (quota.Budgets, in the client's transport). A request that changes an
+// account may draw on the reserve kept for account actions.
+func (h *Handler) chargeTo(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if who, ok := h.identity(r.Context()); ok {
+			caller := quota.Caller{Key: selfKey(who.Email), Role: who.Role, Action: r.Method == http.MethodPost}
+			c.SetRequest(r.WithContext(quota.WithCaller(r.Context(), caller)))
+		}
+		return next(c)
+	}
 }

@@ -23,7 +23,7 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 		cfg.Register(e)
 	}
 
-	app := e.Group("", append(cfg.Middleware, h.plainText)...)
+	app := e.Group("", append(cfg.Middleware, h.plainText, h.chargeTo)...)
 	app.GET("/", h.home)
 
 	app.GET("/users", h.list, h.require(access.Search))

@@ -41,6 +41,9 @@ type Metrics struct {
 	calls          *prometheus.HistogramVec
 	tokenFetches   *prometheus.CounterVec
 	rateRemaining  prometheus.Gauge
+	quotaRefusals  *prometheus.CounterVec
+	quotaCalls     *prometheus.CounterVec
+	quotaReserve   prometheus.Gauge
 	rateLimit      prometheus.Gauge
 	auditFailures  *prometheus.CounterVec
 	breakerRejects prometheus.Counter
@@ -76,6 +79,20 @@ func New() *Metrics {
 		Name: "helpdesk_onelogin_rate_limit_limit",
 		Help: "OneLogin API calls allowed per hourly window, as last reported by OneLogin.",
 	})
+	m.quotaRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "helpdesk_quota_refusals_total",
+		Help: "OneLogin calls the console refused to send, by reason (budget: the person's hourly budget; reserve: the tenant's quota is down to the part kept for account actions).",
+	}, []string{"reason"})
+	m.quotaCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "helpdesk_quota_calls_total",
+		Help: "OneLogin calls charged to people's budgets, by the role of the person asking.",
+	}, []string{"role"})
+	m.quotaReserve = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "helpdesk_quota_reserve",
+		Help: "Calls of the tenant's remaining hourly OneLogin quota kept for account actions.",
+	})
+	m.quotaRefusals.WithLabelValues("budget")
+	m.quotaRefusals.WithLabelValues("reserve")
 	m.auditFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "helpdesk_audit_write_failures_total",
 		Help: "Audit trail writes that failed, by operation (begin: the action was refused; complete: the outcome was not recorded).",
@@ -91,6 +108,7 @@ func New() *Metrics {
 	m.auditFailures.WithLabelValues("begin")
 	m.auditFailures.WithLabelValues("complete")
 
+	m.reg.MustRegister(m.quotaRefusals, m.quotaCalls, m.quotaReserve)
 	m.reg.MustRegister(m.requests, m.calls, m.tokenFetches, m.rateRemaining, m.rateLimit,
 		m.auditFailures, m.breakerRejects,
 		collectors.NewGoCollector(),
@@ -229,3 +247,12 @@ func (s *countingStore) Deny(ctx context.Context, r audit.Record, within time.Du
 	}
 	return id, err
 }
+
+// QuotaRefused counts a OneLogin call refused by quota, for quota.Budgets.
+func (m *Metrics) QuotaRefused(reason string) { m.quotaRefusals.WithLabelValues(reason).Inc() }
+
+// QuotaCharged counts a OneLogin call charged to a person of role.
+func (m *Metrics) QuotaCharged(role string) { m.quotaCalls.WithLabelValues(role).Inc() }
+
+// SetQuotaReserve publishes the reserve setting.
+func (m *Metrics) SetQuotaReserve(n int) { m.quotaReserve.Set(float64(n)) }
