@@ -35,10 +35,13 @@
 //	clock := onelogintest.NewManualClock(time.Now())      // or pass Options.Clock
 //	// call c, then look at srv.Tenant.Calls(), srv.Tenant.User(id), ...
 //
-// The demo mode serves it on its own listener and mounts the OIDC provider:
+// The demo mode embeds it: API calls go through srv.Transport() without a
+// socket, browsers reach its port for icons and the mounted OIDC provider:
 //
-//	srv := onelogintest.NewServerOn(listener, onelogintest.Options{Seed: 1})
+//	srv := onelogintest.NewServer(onelogintest.Options{Seed: 1})
 //	srv.Mount("/oidc/2/", provider)
+//	c, err := client.New(srv.URL, srv.ClientID, srv.ClientSecret,
+//		client.WithHTTPClient(&http.Client{Transport: srv.Transport()}))
 //
 // MFA factors and invite links follow the second reference
 // (/work/shared/onelogin-api-extra.md §1, §3): people have factors enrolled

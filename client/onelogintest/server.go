@@ -3,7 +3,6 @@ package onelogintest
 import (
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -33,18 +32,6 @@ type mount struct {
 func NewServer(opts Options) *Server {
 	s := newServer(opts)
 	s.srv = httptest.NewServer(s)
-	s.URL = s.srv.URL
-	return s
-}
-
-// NewServerOn serves a new tenant on l (for the demo mode, which picks its
-// own address). URL is derived from l's address.
-func NewServerOn(l net.Listener, opts Options) *Server {
-	s := newServer(opts)
-	s.srv = httptest.NewUnstartedServer(s)
-	s.srv.Listener.Close()
-	s.srv.Listener = l
-	s.srv.Start()
 	s.URL = s.srv.URL
 	return s
 }
