@@ -1,7 +1,6 @@
 package onelogintest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -202,31 +201,8 @@ func (t *Tenant) eventValue(e *event, k string) any {
 	return nil
 }
 
-func (t *Tenant) appendEvent(b *bytes.Buffer, e *event, keys []string) {
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Quote(k))
-		b.WriteByte(':')
-		v, _ := json.Marshal(t.eventValue(e, k))
-		b.Write(v)
-	}
-	b.WriteByte('}')
-}
-
 func (t *Tenant) eventsJSON(es []*event, keys []string) json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('[')
-	for i, e := range es {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		t.appendEvent(&b, e, keys)
-	}
-	b.WriteByte(']')
-	return b.Bytes()
+	return objectsJSON(es, keys, t.eventValue)
 }
 
 // ---- the record ----

@@ -130,29 +130,30 @@ func (t *Tenant) userValue(u *user, k string) any {
 	return nil
 }
 
-// appendUser writes u as a JSON object with keys in userKeys order.
-func (t *Tenant) appendUser(b *bytes.Buffer, u *user, keys []string) {
-	b.WriteByte('{')
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Quote(k))
-		b.WriteByte(':')
-		v, _ := json.Marshal(t.userValue(u, k))
-		b.Write(v)
-	}
-	b.WriteByte('}')
+func (t *Tenant) usersJSON(us []*user, keys []string) json.RawMessage {
+	return objectsJSON(us, keys, t.userValue)
 }
 
-func (t *Tenant) usersJSON(us []*user, keys []string) json.RawMessage {
+// objectsJSON writes items as a JSON list of objects with keys in the given
+// order (OneLogin's own order, which encoding/json's maps would not keep).
+func objectsJSON[T any](items []T, keys []string, value func(T, string) any) json.RawMessage {
 	var b bytes.Buffer
 	b.WriteByte('[')
-	for i, u := range us {
+	for i, item := range items {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		t.appendUser(&b, u, keys)
+		b.WriteByte('{')
+		for j, k := range keys {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.Quote(k))
+			b.WriteByte(':')
+			v, _ := json.Marshal(value(item, k))
+			b.Write(v)
+		}
+		b.WriteByte('}')
 	}
 	b.WriteByte(']')
 	return b.Bytes()
