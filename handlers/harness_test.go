@@ -9,7 +9,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
@@ -19,6 +18,7 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/internal/testlog"
 )
 
 // console is the whole console under test: handlers.New with the real client
@@ -29,7 +29,7 @@ type console struct {
 	http   http.Handler
 	audit  *audit.FailingStore
 	mem    *audit.Memory
-	logBuf *syncBuffer
+	logBuf *testlog.Buffer
 	who    access.Identity
 }
 
@@ -43,9 +43,9 @@ func newConsole(t *testing.T, role access.Role) *console {
 		t.Fatal(err)
 	}
 	mem := audit.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
+	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &testlog.Buffer{},
 		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
-	logger := slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := con.logBuf.Logger(slog.LevelDebug)
 	e, err := handlers.New(handlers.Config{
 		OneLogin:  c,
 		Logger:    logger,
@@ -108,22 +108,4 @@ func (c *console) userID(email string) int64 {
 		c.t.Fatalf("fake tenant has no %s", email)
 	}
 	return u.ID
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

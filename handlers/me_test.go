@@ -21,6 +21,7 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/internal/testlog"
 )
 
 // ---- a console whose Config the test adjusts ----
@@ -69,11 +70,11 @@ func newConsoleCfg(t *testing.T, role access.Role, email string, edit func(*hand
 	}
 	clock := &manualClock{t: meStart}
 	mem := audit.NewMemory(nil, audit.WithClock(clock.Now))
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
+	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &testlog.Buffer{},
 		who: access.Identity{Email: email, Name: "Signed In", Role: role}}
 	cfg := handlers.Config{
 		OneLogin:  ol,
-		Logger:    slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:    con.logBuf.Logger(slog.LevelDebug),
 		Audit:     con.audit,
 		Identity:  func(context.Context) (access.Identity, bool) { return con.who, con.who.Role != access.RoleNone },
 		CSRFToken: func(context.Context) string { return "test-csrf-token" },

@@ -21,6 +21,7 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/internal/testlog"
 	"onelogin-helpdesk/views"
 )
 
@@ -104,7 +105,7 @@ func newConsoleWith(t *testing.T, role access.Role, o consoleOptions) *console {
 		t.Fatal(err)
 	}
 	mem := audit.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &syncBuffer{},
+	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &testlog.Buffer{},
 		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
 	var rec handlers.Recorder = con.audit
 	if o.audit != nil {
@@ -112,7 +113,7 @@ func newConsoleWith(t *testing.T, role access.Role, o consoleOptions) *console {
 	}
 	e, err := handlers.New(handlers.Config{
 		OneLogin:  c,
-		Logger:    slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Logger:    con.logBuf.Logger(slog.LevelDebug),
 		Audit:     rec,
 		Identity:  func(context.Context) (access.Identity, bool) { return con.who, true },
 		CSRFToken: func(context.Context) string { return "test-csrf-token" },

@@ -50,24 +50,6 @@ func demoConfig() Config {
 		AdminGroups: []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}, ViewerGroups: []string{"it-readers"}}
 }
 
-// logBuffer collects log output for assertions that secrets stay out.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
 // whoami is what the test app's protected route reports.
 type whoami struct {
 	Email  string

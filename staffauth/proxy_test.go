@@ -19,6 +19,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/internal/testlog"
 )
 
 func proxyConfig() Config {
@@ -344,7 +346,7 @@ func TestProxy_jwksDown(t *testing.T) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	var logs logBuffer
+	var logs testlog.Buffer
 	a, err := New(jwtProxyConfig(srv.URL), slogTo(&logs))
 	if err != nil {
 		t.Fatal(err)

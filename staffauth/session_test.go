@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/sessions"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/internal/testlog"
 )
 
 func TestDemo_signInAsEachPersona(t *testing.T) {
@@ -290,7 +291,7 @@ func TestSession_manyGroupsStillFitTheCookie(t *testing.T) {
 }
 
 func TestNew_demoGeneratesKeyWithWarning(t *testing.T) {
-	var logs logBuffer
+	var logs testlog.Buffer
 	a, err := New(Config{Mode: ModeDemo}, slogTo(&logs))
 	if err != nil {
 		t.Fatal(err)
