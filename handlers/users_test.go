@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
@@ -21,7 +21,6 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
-	"onelogin-helpdesk/internal/testlog"
 	"onelogin-helpdesk/views"
 )
 
@@ -79,51 +78,6 @@ func text(d *goquery.Document, sel string) string {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
-
-// consoleOptions vary the console beyond what newConsole does.
-type consoleOptions struct {
-	// front wraps the fake tenant as the client sees it (to slow one call).
-	front func(http.Handler) http.Handler
-	// audit replaces the audit store (to offer no history).
-	audit handlers.Recorder
-}
-
-// newConsoleWith is newConsole with the fake behind an optional front and
-// another audit recorder.
-func newConsoleWith(t *testing.T, role access.Role, o consoleOptions) *console {
-	t.Helper()
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 300})
-	t.Cleanup(fake.Close)
-	base := fake.URL
-	if o.front != nil {
-		front := httptest.NewServer(o.front(fake))
-		t.Cleanup(front.Close)
-		base = front.URL
-	}
-	c, err := client.New(base, fake.ClientID, fake.ClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := audit.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audit.NewFailing(mem), logBuf: &testlog.Buffer{},
-		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
-	var rec handlers.Recorder = con.audit
-	if o.audit != nil {
-		rec = o.audit
-	}
-	e, err := handlers.New(handlers.Config{
-		OneLogin:  c,
-		Logger:    con.logBuf.Logger(slog.LevelDebug),
-		Audit:     rec,
-		Identity:  func(context.Context) (access.Identity, bool) { return con.who, true },
-		CSRFToken: func(context.Context) string { return "test-csrf-token" },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	con.http = e
-	return con
-}
 
 // ---- search ----
 
@@ -856,56 +810,67 @@ func TestUser_forbidden(t *testing.T) {
 // the page whole and on time, with the apps marked missing and the page
 // saying so.
 func TestUser_slowApps(t *testing.T) {
-	slow := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/apps") {
-				select {
-				case <-time.After(5 * time.Second):
-				case <-r.Context().Done():
-					return
-				}
+	synctest.Test(t, func(t *testing.T) { // the budget passes in virtual time
+		stalled := onApps(func(r *http.Request, next http.RoundTripper) (*http.Response, error) {
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
 			}
-			next.ServeHTTP(w, r)
+			return next.RoundTrip(r)
 		})
-	}
-	c := newConsoleWith(t, access.RoleViewer, consoleOptions{front: slow})
-	start := time.Now()
-	rec := c.get("/users/" + id(onelogintest.PersonaLockedID))
-	took := time.Since(start)
-	t.Logf("user page with apps stalled: %s", took)
-	wantStatus(t, rec, 200)
-	d := doc(t, rec)
-	if d.Find(`[data-testid="apps-missing"]`).Length() != 1 {
-		t.Error("apps not marked missing")
-	}
-	if note := text(d, `[data-testid="partial-note"]`); !strings.Contains(note, "did not arrive from OneLogin in time (apps") {
-		t.Errorf("page does not say the apps are missing: %q", note)
-	}
-	if got := text(d, `[data-testid="why-headline"]`); !strings.HasPrefix(got, "Locked until") {
-		t.Errorf("status panel missing with slow apps: %q", got)
-	}
-	if took > 3*time.Second {
-		t.Errorf("page took %s; the apps budget is 1.5 s", took)
-	}
+		c := newConsole(t, access.RoleViewer, inProcess(), withFront(stalled))
+		start := time.Now()
+		rec := c.get("/users/" + id(onelogintest.PersonaLockedID))
+		took := time.Since(start)
+		t.Logf("user page with apps stalled: %s", took)
+		wantStatus(t, rec, 200)
+		d := doc(t, rec)
+		if d.Find(`[data-testid="apps-missing"]`).Length() != 1 {
+			t.Error("apps not marked missing")
+		}
+		if note := text(d, `[data-testid="partial-note"]`); !strings.Contains(note, "did not arrive from OneLogin in time (apps") {
+			t.Errorf("page does not say the apps are missing: %q", note)
+		}
+		if got := text(d, `[data-testid="why-headline"]`); !strings.HasPrefix(got, "Locked until") {
+			t.Errorf("status panel missing with slow apps: %q", got)
+		}
+		if took > 3*time.Second {
+			t.Errorf("page took %s; the apps budget is 1.5 s", took)
+		}
+	})
 }
 
 func TestUser_failingApps(t *testing.T) {
-	failing := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/apps") {
-				http.Error(w, `{"status":{"error":true,"code":500,"type":"internal","message":"boom"}}`, 500)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-	c := newConsoleWith(t, access.RoleViewer, consoleOptions{front: failing})
+	failing := onApps(func(*http.Request, http.RoundTripper) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		http.Error(rec, `{"status":{"error":true,"code":500,"type":"internal","message":"boom"}}`, 500)
+		return rec.Result(), nil
+	})
+	c := newConsole(t, access.RoleViewer, withFront(failing))
 	rec := c.get("/users/" + id(onelogintest.PersonaAdminID))
 	wantStatus(t, rec, 200)
 	if doc(t, rec).Find(`[data-testid="apps-missing"]`).Length() != 1 {
 		t.Error("apps not marked missing")
 	}
 }
+
+// onApps is a front (withFront) that answers OneLogin's apps listings with
+// answer, which may pass the call on to next, and passes every other call on.
+func onApps(answer func(r *http.Request, next http.RoundTripper) (*http.Response, error)) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if strings.HasSuffix(r.URL.Path, "/apps") {
+				return answer(r, next)
+			}
+			return next.RoundTrip(r)
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // recorderOnly is an audit trail that can record but not be read back.
 type recorderOnly struct{ handlers.Recorder }
@@ -948,7 +913,7 @@ func TestUser_history(t *testing.T) {
 		t.Error("unreadable history not marked missing")
 	}
 
-	plain := newConsoleWith(t, access.RoleViewer, consoleOptions{audit: recorderOnly{audit.NewMemory(nil)}})
+	plain := newConsole(t, access.RoleViewer, withConfig(func(cfg *handlers.Config) { cfg.Audit = recorderOnly{audit.NewMemory(nil)} }))
 	d = doc(t, plain.get("/users/"+id(target)))
 	if d.Find(`[data-testid="history-off"]`).Length() != 1 {
 		t.Error("without a readable trail the panel should say so")
