@@ -4,59 +4,62 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
 func TestLimiter(t *testing.T) {
-	clock := newClock()
-	l := NewLimiter(3, time.Hour, clock.Now)
-	for i := range 3 {
-		if ok, _ := l.Allow("emil@example.com"); !ok {
-			t.Fatalf("attempt %d refused", i+1)
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimiter(3, time.Hour, nil)
+		for i := range 3 {
+			if ok, _ := l.Allow("emil@example.com"); !ok {
+				t.Fatalf("attempt %d refused", i+1)
+			}
+			time.Sleep(10 * time.Minute)
 		}
-		clock.Add(10 * time.Minute)
-	}
-	// 30 min after the first attempt: the fourth must wait 30 min more.
-	ok, wait := l.Allow("EMIL@example.com")
-	if ok || wait != 30*time.Minute {
-		t.Errorf("fourth attempt: %v, wait %s", ok, wait)
-	}
-	if n := l.Remaining("emil@example.com"); n != 0 {
-		t.Errorf("remaining = %d", n)
-	}
-	// Someone else is not affected.
-	if ok, _ := l.Allow("ann@example.com"); !ok {
-		t.Error("another person was limited")
-	}
-	// The window slides: once the first attempt is an hour old, one more.
-	clock.Add(30 * time.Minute)
-	if ok, _ := l.Allow("emil@example.com"); !ok {
-		t.Error("attempt after the window slid was refused")
-	}
-	if ok, wait := l.Allow("emil@example.com"); ok || wait != 10*time.Minute {
-		t.Errorf("next: %v, wait %s", ok, wait)
-	}
+		// 30 min after the first attempt: the fourth must wait 30 min more.
+		ok, wait := l.Allow("EMIL@example.com")
+		if ok || wait != 30*time.Minute {
+			t.Errorf("fourth attempt: %v, wait %s", ok, wait)
+		}
+		if n := l.Remaining("emil@example.com"); n != 0 {
+			t.Errorf("remaining = %d", n)
+		}
+		// Someone else is not affected.
+		if ok, _ := l.Allow("ann@example.com"); !ok {
+			t.Error("another person was limited")
+		}
+		// The window slides: once the first attempt is an hour old, one more.
+		time.Sleep(30 * time.Minute)
+		if ok, _ := l.Allow("emil@example.com"); !ok {
+			t.Error("attempt after the window slid was refused")
+		}
+		if ok, wait := l.Allow("emil@example.com"); ok || wait != 10*time.Minute {
+			t.Errorf("next: %v, wait %s", ok, wait)
+		}
+	})
 }
 
 // Attempts read back after a restart count as if they had just been made
 // at their own times; those older than the window do not.
 func TestLimiter_noteReplaysPastAttempts(t *testing.T) {
-	clock := newClock()
-	l := NewLimiter(3, time.Hour, clock.Now)
-	start := clock.Now()
-	l.Note("Emil@example.com", start.Add(-20*time.Minute))
-	l.Note("emil@example.com", start.Add(-50*time.Minute)) // out of order
-	l.Note("emil@example.com", start.Add(-61*time.Minute)) // left the window
-	if n := l.Remaining("emil@example.com"); n != 1 {
-		t.Fatalf("remaining after two recent attempts = %d, want 1", n)
-	}
-	if ok, _ := l.Allow("emil@example.com"); !ok {
-		t.Fatal("third attempt refused")
-	}
-	// The oldest noted attempt leaves the window in 10 minutes.
-	if ok, wait := l.Allow("emil@example.com"); ok || wait != 10*time.Minute {
-		t.Errorf("fourth attempt: %v, wait %s; want a 10m wait", ok, wait)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimiter(3, time.Hour, nil)
+		start := time.Now()
+		l.Note("Emil@example.com", start.Add(-20*time.Minute))
+		l.Note("emil@example.com", start.Add(-50*time.Minute)) // out of order
+		l.Note("emil@example.com", start.Add(-61*time.Minute)) // left the window
+		if n := l.Remaining("emil@example.com"); n != 1 {
+			t.Fatalf("remaining after two recent attempts = %d, want 1", n)
+		}
+		if ok, _ := l.Allow("emil@example.com"); !ok {
+			t.Fatal("third attempt refused")
+		}
+		// The oldest noted attempt leaves the window in 10 minutes.
+		if ok, wait := l.Allow("emil@example.com"); ok || wait != 10*time.Minute {
+			t.Errorf("fourth attempt: %v, wait %s; want a 10m wait", ok, wait)
+		}
+	})
 }
 
 func TestLimiter_zeroAllowsNothing(t *testing.T) {
@@ -87,17 +90,18 @@ func TestLimiter_concurrent(t *testing.T) {
 }
 
 func TestLimiter_forgetsIdlePeople(t *testing.T) {
-	clock := newClock()
-	l := NewLimiter(1, time.Minute, clock.Now)
-	for i := range 1023 {
-		l.Allow(time.Duration(i).String())
-	}
-	clock.Add(2 * time.Minute)
-	l.Allow("trigger") // the 1024th call sweeps
-	l.mu.Lock()
-	n := len(l.hits)
-	l.mu.Unlock()
-	if n != 1 {
-		t.Errorf("%d people remembered, want 1", n)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimiter(1, time.Minute, nil)
+		for i := range 1023 {
+			l.Allow(time.Duration(i).String())
+		}
+		time.Sleep(2 * time.Minute)
+		l.Allow("trigger") // the 1024th call sweeps
+		l.mu.Lock()
+		n := len(l.hits)
+		l.mu.Unlock()
+		if n != 1 {
+			t.Errorf("%d people remembered, want 1", n)
+		}
+	})
 }

@@ -220,11 +220,10 @@ func jwtProxyConfig(jwksURL string) Config {
 }
 
 func TestProxy_jwt(t *testing.T) {
-	clock := newClock()
 	rsaKey, ecKey := newRSAKey(t, "rsa-1"), newECKey(t, "ec-1")
 	idp := newJWKS(t, rsaKey.public(), ecKey.public())
-	a := mustNew(t, jwtProxyConfig(idp.srv.URL), WithClock(clock.Now))
-	now := clock.Now()
+	a := mustNew(t, jwtProxyConfig(idp.srv.URL))
+	now := time.Now()
 	claims := func(edit func(map[string]any)) map[string]any {
 		c := map[string]any{"iss": jwtIssuer, "aud": jwtAudience, "sub": "u1", "email": "ann@example.com",
 			"name": "Ann", "groups": []string{"helpdesk"}, "exp": now.Add(5 * time.Minute).Unix(),
@@ -313,7 +312,7 @@ func TestProxy_jwtUnknownKidRefetchAtMostOnceAMinute(t *testing.T) {
 	}
 	// The provider rotates its key 10 s later; we fetched too recently to look.
 	idp.set(oldKey.public(), newKey.public())
-	clock.Add(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	for range 5 {
 		if s := try(newKey); s != 401 {
 			t.Errorf("new kid inside the minute: %d", s)
@@ -323,7 +322,7 @@ func TestProxy_jwtUnknownKidRefetchAtMostOnceAMinute(t *testing.T) {
 		t.Errorf("%d fetches inside the minute, want 1", n)
 	}
 	// A minute after the last fetch, one unknown kid triggers one fetch.
-	clock.Add(51 * time.Second)
+	clock.Advance(51 * time.Second)
 	for range 5 {
 		if s := try(newKey); s != 200 {
 			t.Errorf("new kid after the minute: %d", s)
