@@ -289,14 +289,7 @@ func TestServe_gracePeriodEnds(t *testing.T) {
 // address, and a clean stop when the context ends.
 func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
 	addr, maddr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"HELPDESK_DEMO": "true", "HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr,
-		"HELPDESK_AUDIT_DB": filepath.Join(t.TempDir(), "demo-audit.db"), "HELPDESK_FAKE_USERS": "50",
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := consoletest.Config(t, map[string]string{"HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr})
 	ctx, cancel := context.WithCancel(context.Background())
 	var out testlog.Buffer
 	ran := make(chan error, 1)

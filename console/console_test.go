@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,7 +18,6 @@ import (
 
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
-	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/console"
 	"onelogin-helpdesk/internal/consoletest"
 )
@@ -293,12 +291,7 @@ func TestConsole_auditStoreUnusable(t *testing.T) {
 	}
 	for name, path := range cases {
 		t.Run(name, func(t *testing.T) {
-			env := maps.Clone(consoletest.Defaults)
-			env["HELPDESK_AUDIT_DB"] = path
-			cfg, err := config.Load(func(k string) string { return env[k] })
-			if err != nil {
-				t.Fatal(err)
-			}
+			cfg := consoletest.Config(t, map[string]string{"HELPDESK_AUDIT_DB": path})
 			app, err := console.New(cfg, nil)
 			if err == nil {
 				app.Close()

@@ -9,9 +9,9 @@
 //	if p.Status != http.StatusOK { ... }
 //	c.Tenant.User(onelogintest.PersonaLockedID) // what OneLogin now holds
 //
-// Settings are environment variables laid over Defaults. The process
-// environment is never read, so a developer's ONELOGIN_* cannot point a
-// test at a real tenant.
+// Settings are environment variables laid over test defaults (see Config).
+// The process environment is never read, so a developer's ONELOGIN_*
+// cannot point a test at a real tenant.
 package consoletest
 
 import (
@@ -30,14 +30,34 @@ import (
 	"onelogin-helpdesk/internal/testlog"
 )
 
-// Defaults are the settings every test console starts from: a demo on a
+// defaults are the settings every test console starts from: a demo on a
 // small fake tenant (the personas are always there) with demo sign-in,
-// logging everything. New adds the console's address, public URL and an
-// audit trail in the test's temporary directory.
-var Defaults = map[string]string{
+// logging everything.
+var defaults = map[string]string{
 	"HELPDESK_DEMO":       "true",
 	"HELPDESK_FAKE_USERS": "100",
 	"HELPDESK_LOG_LEVEL":  "debug",
+}
+
+// Config loads settings over the test defaults (a demo on a small fake
+// tenant, demo sign-in, debug logging) with the audit trail in the test's
+// temporary directory, and fails t on a problem. When the settings name a
+// real tenant (ONELOGIN_URL or ONELOGIN_SUBDOMAIN) the demo defaults are
+// left out.
+func Config(t testing.TB, settings map[string]string) config.Config {
+	t.Helper()
+	env := maps.Clone(defaults)
+	if settings["ONELOGIN_URL"] != "" || settings["ONELOGIN_SUBDOMAIN"] != "" {
+		delete(env, "HELPDESK_DEMO")
+		delete(env, "HELPDESK_FAKE_USERS")
+	}
+	env["HELPDESK_AUDIT_DB"] = filepath.Join(t.TempDir(), "demo-audit.db")
+	maps.Copy(env, settings)
+	cfg, err := config.Load(func(name string) string { return env[name] })
+	if err != nil {
+		t.Fatalf("config.Load: %v", err)
+	}
+	return cfg
 }
 
 // Console is a console built for one test.
@@ -68,35 +88,23 @@ func Start(t testing.TB, settings map[string]string) *Console {
 	return c
 }
 
-// New builds a console from settings over Defaults without serving it.
-// When the settings name a real tenant, the demo defaults are left out.
-// The test's end stops it (see Stop); a failed test prints its log.
+// New builds a console from Config(settings) on a 127.0.0.1 listener,
+// which is its address and public URL, without serving it. The test's end
+// stops it (see Stop); a failed test prints its log.
 func New(t testing.TB, settings map[string]string) *Console {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := maps.Clone(Defaults)
-	if settings["ONELOGIN_URL"] != "" || settings["ONELOGIN_SUBDOMAIN"] != "" {
-		delete(env, "HELPDESK_DEMO")
-		delete(env, "HELPDESK_FAKE_USERS")
-	}
-	env["HELPDESK_ADDR"] = ln.Addr().String()
-	env["HELPDESK_PUBLIC_URL"] = "http://" + ln.Addr().String()
-	env["HELPDESK_AUDIT_DB"] = filepath.Join(t.TempDir(), "demo-audit.db")
+	t.Cleanup(func() { ln.Close() }) // when New fails; Stop closes it otherwise
+	env := map[string]string{"HELPDESK_ADDR": ln.Addr().String(), "HELPDESK_PUBLIC_URL": "http://" + ln.Addr().String()}
 	maps.Copy(env, settings)
-
-	cfg, err := config.Load(func(name string) string { return env[name] })
-	if err != nil {
-		ln.Close()
-		t.Fatalf("config.Load: %v", err)
-	}
+	cfg := Config(t, env)
 	logs := &testlog.Buffer{}
 	logger := logs.Logger(cfg.Ops.LogLevel)
 	app, err := console.New(cfg, logger)
 	if err != nil {
-		ln.Close()
 		t.Fatalf("console.New: %v", err)
 	}
 	c := &Console{URL: "http://" + ln.Addr().String(), Config: cfg, App: app,
