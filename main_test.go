@@ -9,22 +9,19 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
-	"onelogin-helpdesk/console"
+	"onelogin-helpdesk/internal/consoletest"
+	"onelogin-helpdesk/internal/testlog"
 )
 
 // TestMain lets a test run the real main in a child process: the child is
@@ -144,7 +141,7 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 			cmd.Env = []string{"HELPDESK_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"),
 				"HELPDESK_DEMO=true", "HELPDESK_ADDR=" + addr, "HELPDESK_AUDIT_DB=" + filepath.Join(t.TempDir(), "demo-audit.db"),
 				"HELPDESK_FAKE_USERS=50", "HELPDESK_LOG_LEVEL=" + tc.level}
-			var stderr syncBuffer
+			var stderr testlog.Buffer
 			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -164,9 +161,8 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 				cmd.Process.Kill()
 				t.Fatal("still running 15 s after SIGTERM")
 			}
-			logs := stderr.String()
 			for _, msg := range []string{"serving", "shutting down; waiting for in-flight requests", "stopped"} {
-				if got := logHas(t, logs, map[string]any{"msg": msg}); got != tc.wantInfo {
+				if got := stderr.Has(t, map[string]any{"msg": msg}); got != tc.wantInfo {
 					t.Errorf("level %s: %q logged: %v, want %v", tc.level, msg, got, tc.wantInfo)
 				}
 			}
@@ -174,176 +170,50 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination shared by the console's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
-// testConsole is a console served on 127.0.0.1 through serve, with its
-// embedded fake tenant (Tenant is nil on a real one) and a JSON log in memory.
-type testConsole struct {
-	URL    string
-	App    *console.App
-	Tenant *onelogintest.Tenant
-	Logs   *syncBuffer
-	Client *http.Client // keeps cookies
-	cfg    config.Config
-	stop   context.CancelFunc
-	served chan error // serve's result
-}
-
-// startConsole builds a console from settings (over test defaults: proxy
-// sign-in trusted from loopback, a small tenant, a temporary audit trail)
-// and serves it with main's serve on a loopback listener.
-func startConsole(t *testing.T, settings map[string]string) *testConsole {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	env := map[string]string{
-		"HELPDESK_DEMO":            "true",
-		"HELPDESK_ADDR":            ln.Addr().String(),
-		"HELPDESK_PUBLIC_URL":      base,
-		"HELPDESK_AUTH_MODE":       "proxy",
-		"HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
-		"HELPDESK_AUDIT_DB":        filepath.Join(t.TempDir(), "demo-audit.db"),
-		"HELPDESK_FAKE_USERS":      "100",
-		"HELPDESK_LOG_LEVEL":       "debug",
-	}
-	if settings["ONELOGIN_URL"] != "" { // a real tenant: no demo
-		delete(env, "HELPDESK_DEMO")
-		delete(env, "HELPDESK_FAKE_USERS")
-	}
-	for k, v := range settings {
-		env[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.Ops.LogLevel}))
-	app, err := console.New(cfg, logger)
-	if err != nil {
-		ln.Close()
-		t.Fatal(err)
-	}
-	jar, _ := cookiejar.New(nil)
-	ctx, stop := context.WithCancel(context.Background())
-	tc := &testConsole{URL: base, App: app, Logs: logs, cfg: cfg, stop: stop,
-		Client: &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		served: make(chan error, 1)}
-	if app.Fake() != nil {
-		tc.Tenant = app.Fake().Tenant
-	}
-	go func() { tc.served <- serve(ctx, logger, 5*time.Second, binding{ln, app.Handler()}) }()
-	t.Cleanup(func() {
-		stop()
-		<-tc.served
-		app.Close()
-		if t.Failed() {
-			t.Logf("console log:\n%s", logs.String())
-		}
-	})
-	return tc
-}
-
-// staff is who the trusted proxy says is asking.
-type staff struct{ email, groups string }
-
-var agent = staff{onelogintest.PersonaHelpdesk, onelogintest.GroupHelpdesk}
-
-// do sends a request as who (no identity headers when who is zero) and
-// returns the status and body.
-func (tc *testConsole) do(t *testing.T, who staff, method, path string, form url.Values, header map[string]string) (int, string, http.Header) {
-	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, tc.URL+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", tc.URL)
-	}
-	if who.email != "" {
-		req.Header.Set("X-Forwarded-Email", who.email)
-		req.Header.Set("X-Forwarded-Groups", who.groups)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := tc.Client.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b), resp.Header
-}
-
-var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
-
-// csrf is the CSRF token of a page, which also starts the cookie session.
-func csrf(t *testing.T, page string) string {
-	t.Helper()
-	m := csrfRe.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatal("no CSRF token on the page")
-	}
-	return m[1]
-}
-
-func (tc *testConsole) userID(t *testing.T, email string) int64 {
-	t.Helper()
-	u, ok := tc.Tenant.FindByEmail(email)
-	if !ok {
-		t.Fatalf("no %s in the fake tenant", email)
-	}
-	return u.ID
-}
-
 // TestServe_shutdownLetsInFlightRequestsFinish starts a slow page, asks the
 // server to stop while OneLogin is still answering it, and checks that new
 // connections are refused at once while the page still arrives whole.
 func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
-	tc := startConsole(t, map[string]string{"HELPDESK_FAKE_LATENCY": "400ms"})
-	id := tc.userID(t, onelogintest.PersonaLocked)
-	addr := strings.TrimPrefix(tc.URL, "http://")
+	c := consoletest.New(t, map[string]string{"HELPDESK_FAKE_LATENCY": "400ms"})
+	ctx, shutdown := context.WithCancel(context.Background())
+	var served error
+	stopped := make(chan struct{})
+	go func() {
+		served = serve(ctx, c.Logger, 5*time.Second, binding{c.Listener, c.App.Handler()})
+		close(stopped)
+	}()
+	t.Cleanup(func() { shutdown(); <-stopped }) // before consoletest's, which closes the App
+	b := c.Browser(t)
+	b.SignIn("helpdesk")
+	id := onelogintest.PersonaLockedID
+	page := fmt.Sprintf("%s/users/%d", c.URL, id)
 
 	type result struct {
-		status int
-		body   string
-		at     time.Time
+		status   int
+		complete bool
+		at       time.Time
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, body, _ := tc.do(t, agent, "GET", fmt.Sprintf("/users/%d", id), nil, nil)
-		done <- result{code, body, time.Now()}
+		res, err := b.Client().Get(page)
+		if err != nil {
+			done <- result{}
+			return
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		done <- result{res.StatusCode, strings.Contains(string(body), "</html>"), time.Now()}
 	}()
 	// Wait until the page is at OneLogin, then stop the server.
-	for deadline := time.Now().Add(5 * time.Second); tc.Tenant.CallCount("GET", fmt.Sprintf("/api/1/users/%d", id)) == 0; {
+	for deadline := time.Now().Add(5 * time.Second); c.Tenant.CallCount("GET", fmt.Sprintf("/api/1/users/%d", id)) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the page never reached OneLogin")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	tc.stop()
+	shutdown()
 
+	addr := c.Listener.Addr().String()
 	var refusedAt time.Time
 	for deadline := time.Now().Add(2 * time.Second); refusedAt.IsZero(); {
 		conn, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
@@ -365,22 +235,21 @@ func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
 	}
 
 	r := <-done
-	if r.status != 200 || !strings.Contains(r.body, "</html>") {
-		t.Fatalf("in-flight page: %d, complete=%v", r.status, strings.Contains(r.body, "</html>"))
+	if r.status != 200 || !r.complete {
+		t.Fatalf("in-flight page: %d, complete=%v", r.status, r.complete)
 	}
 	if !refusedAt.Before(r.at) {
 		t.Errorf("new connections were refused only after the in-flight page finished")
 	}
 	select {
-	case err := <-tc.served:
-		tc.served <- err // for the cleanup
-		if err != nil {
-			t.Errorf("serve: %v", err)
+	case <-stopped:
+		if served != nil {
+			t.Errorf("serve: %v", served)
 		}
 	case <-time.After(5 * time.Second):
 		t.Error("serve did not return after the last request")
 	}
-	if !strings.Contains(tc.Logs.String(), `"msg":"stopped"`) {
+	if !strings.Contains(c.Logs.String(), `"msg":"stopped"`) {
 		t.Error("no stopped line in the log")
 	}
 }
@@ -420,16 +289,9 @@ func TestServe_gracePeriodEnds(t *testing.T) {
 // address, and a clean stop when the context ends.
 func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
 	addr, maddr := freeAddr(t), freeAddr(t)
-	env := map[string]string{
-		"HELPDESK_DEMO": "true", "HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr,
-		"HELPDESK_AUDIT_DB": filepath.Join(t.TempDir(), "demo-audit.db"), "HELPDESK_FAKE_USERS": "50",
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := consoletest.Config(t, map[string]string{"HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr})
 	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
+	var out testlog.Buffer
 	ran := make(chan error, 1)
 	go func() { ran <- run(ctx, cfg, slog.New(slog.DiscardHandler), &out) }()
 	waitServing(t, "http://"+addr+"/healthz")

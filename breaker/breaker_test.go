@@ -6,20 +6,9 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 type changes struct {
 	mu  sync.Mutex
@@ -32,11 +21,13 @@ func (c *changes) record(from, to State) {
 	c.mu.Unlock()
 }
 
-func newTestBreaker(failures int) (*Breaker, *clock, *changes) {
-	clk := &clock{t: time.Date(2025, 1, 1, 9, 0, 0, 0, time.UTC)}
+// newTestBreaker opens for 10 s after failures failures. Tests whose time
+// passes run in a testing/synctest bubble, where time.Sleep moves the
+// breaker's clock at once.
+func newTestBreaker(failures int) (*Breaker, *changes) {
 	ch := &changes{}
-	b := New(Options{Upstream: "OneLogin", Failures: failures, OpenFor: 10 * time.Second, Now: clk.now, OnStateChange: ch.record})
-	return b, clk, ch
+	b := New(Options{Upstream: "OneLogin", Failures: failures, OpenFor: 10 * time.Second, OnStateChange: ch.record})
+	return b, ch
 }
 
 // call makes one call with the given outcome; it reports whether the
@@ -71,7 +62,7 @@ func TestBreaker_sequences(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b, _, _ := newTestBreaker(5)
+			b, _ := newTestBreaker(5)
 			allowed := 0
 			for _, o := range tc.outcomes {
 				if call(t, b, o) {
@@ -89,96 +80,102 @@ func TestBreaker_sequences(t *testing.T) {
 }
 
 func TestBreaker_openThenHalfOpenTrial(t *testing.T) {
-	b, clk, ch := newTestBreaker(2)
-	call(t, b, Failure)
-	call(t, b, Failure)
+	synctest.Test(t, func(t *testing.T) {
+		b, ch := newTestBreaker(2)
+		call(t, b, Failure)
+		call(t, b, Failure)
 
-	_, err := b.Allow()
-	var oe *OpenError
-	if !errors.As(err, &oe) {
-		t.Fatalf("open breaker allowed a call: %v", err)
-	}
-	if want := "OneLogin has failed repeatedly; the console stopped asking for 10s"; oe.Error() != want {
-		t.Errorf("message %q, want %q", oe.Error(), want)
-	}
-	if want := clk.now().Add(10 * time.Second); !oe.Until.Equal(want) {
-		t.Errorf("Until %v, want %v", oe.Until, want)
-	}
+		_, err := b.Allow()
+		var oe *OpenError
+		if !errors.As(err, &oe) {
+			t.Fatalf("open breaker allowed a call: %v", err)
+		}
+		if want := "OneLogin has failed repeatedly; the console stopped asking for 10s"; oe.Error() != want {
+			t.Errorf("message %q, want %q", oe.Error(), want)
+		}
+		if want := time.Now().Add(10 * time.Second); !oe.Until.Equal(want) {
+			t.Errorf("Until %v, want %v", oe.Until, want)
+		}
 
-	clk.advance(9 * time.Second)
-	if call(t, b, Success) {
-		t.Fatal("a call got through before the open period ended")
-	}
-	clk.advance(time.Second)
-	if got := b.State(); got != HalfOpen {
-		t.Fatalf("after the open period: %s, want half-open", got)
-	}
+		time.Sleep(9 * time.Second)
+		if call(t, b, Success) {
+			t.Fatal("a call got through before the open period ended")
+		}
+		time.Sleep(time.Second)
+		if got := b.State(); got != HalfOpen {
+			t.Fatalf("after the open period: %s, want half-open", got)
+		}
 
-	// One trial at a time: while it runs, other calls are refused.
-	trialDone, err := b.Allow()
-	if err != nil {
-		t.Fatalf("trial refused: %v", err)
-	}
-	if call(t, b, Success) {
-		t.Error("a second call got through during the trial")
-	}
-	trialDone(Failure)
-	if got := b.State(); got != Open {
-		t.Fatalf("after a failed trial: %s, want open", got)
-	}
+		// One trial at a time: while it runs, other calls are refused.
+		trialDone, err := b.Allow()
+		if err != nil {
+			t.Fatalf("trial refused: %v", err)
+		}
+		if call(t, b, Success) {
+			t.Error("a second call got through during the trial")
+		}
+		trialDone(Failure)
+		if got := b.State(); got != Open {
+			t.Fatalf("after a failed trial: %s, want open", got)
+		}
 
-	clk.advance(10 * time.Second)
-	if !call(t, b, Success) {
-		t.Fatal("second trial refused")
-	}
-	if got := b.State(); got != Closed {
-		t.Fatalf("after a good trial: %s, want closed", got)
-	}
-	want := []string{"closed->open", "open->half-open", "half-open->open", "open->half-open", "half-open->closed"}
-	if !slices.Equal(ch.got, want) {
-		t.Errorf("changes %v, want %v", ch.got, want)
-	}
+		time.Sleep(10 * time.Second)
+		if !call(t, b, Success) {
+			t.Fatal("second trial refused")
+		}
+		if got := b.State(); got != Closed {
+			t.Fatalf("after a good trial: %s, want closed", got)
+		}
+		want := []string{"closed->open", "open->half-open", "half-open->open", "open->half-open", "half-open->closed"}
+		if !slices.Equal(ch.got, want) {
+			t.Errorf("changes %v, want %v", ch.got, want)
+		}
+	})
 }
 
 func TestBreaker_ignoredTrialFreesTheSlot(t *testing.T) {
-	b, clk, _ := newTestBreaker(1)
-	call(t, b, Failure)
-	clk.advance(10 * time.Second)
-	if !call(t, b, Ignore) {
-		t.Fatal("trial refused")
-	}
-	if got := b.State(); got != HalfOpen {
-		t.Fatalf("after an ignored trial: %s, want half-open", got)
-	}
-	if !call(t, b, Success) {
-		t.Fatal("the next call was not allowed to be the trial")
-	}
-	if got := b.State(); got != Closed {
-		t.Errorf("state %s, want closed", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		b, _ := newTestBreaker(1)
+		call(t, b, Failure)
+		time.Sleep(10 * time.Second)
+		if !call(t, b, Ignore) {
+			t.Fatal("trial refused")
+		}
+		if got := b.State(); got != HalfOpen {
+			t.Fatalf("after an ignored trial: %s, want half-open", got)
+		}
+		if !call(t, b, Success) {
+			t.Fatal("the next call was not allowed to be the trial")
+		}
+		if got := b.State(); got != Closed {
+			t.Errorf("state %s, want closed", got)
+		}
+	})
 }
 
 func TestBreaker_staleOutcomesAreDropped(t *testing.T) {
-	b, clk, _ := newTestBreaker(1)
-	slow, _ := b.Allow() // started while closed, ends much later
-	call(t, b, Failure)  // opens
-	clk.advance(10 * time.Second)
-	trial, err := b.Allow()
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow(Success) // says nothing about now: must not close the breaker or end the trial
-	if got := b.State(); got != HalfOpen {
-		t.Fatalf("stale success changed the state to %s", got)
-	}
-	trial(Success)
-	if got := b.State(); got != Closed {
-		t.Errorf("state %s, want closed", got)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		b, _ := newTestBreaker(1)
+		slow, _ := b.Allow() // started while closed, ends much later
+		call(t, b, Failure)  // opens
+		time.Sleep(10 * time.Second)
+		trial, err := b.Allow()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow(Success) // says nothing about now: must not close the breaker or end the trial
+		if got := b.State(); got != HalfOpen {
+			t.Fatalf("stale success changed the state to %s", got)
+		}
+		trial(Success)
+		if got := b.State(); got != Closed {
+			t.Errorf("state %s, want closed", got)
+		}
+	})
 }
 
 func TestBreaker_doneTwiceCountsOnce(t *testing.T) {
-	b, _, _ := newTestBreaker(2)
+	b, _ := newTestBreaker(2)
 	done, _ := b.Allow()
 	done(Failure)
 	done(Failure)
@@ -225,47 +222,50 @@ func TestBreaker_concurrent(t *testing.T) {
 // a half-open trial is deciding wait for it: they go through when it
 // succeeds and are refused when it fails, or when their caller gives up.
 func TestBreaker_callsWaitForTheTrial(t *testing.T) {
-	for _, tc := range []struct {
-		trial    Outcome
-		wantPass bool
-	}{{Success, true}, {Failure, false}, {Ignore, true}} {
-		b, clk, _ := newTestBreaker(1)
-		call(t, b, Failure) // opens
-		clk.advance(11 * time.Second)
-		trialDone, err := b.Allow()
-		if err != nil {
-			t.Fatalf("trial refused: %v", err)
-		}
-		got := make(chan error, 1)
-		go func() {
-			done, err := b.AllowWait(context.Background())
-			if err == nil {
-				done(Success)
+	synctest.Test(t, func(t *testing.T) {
+		for _, tc := range []struct {
+			trial    Outcome
+			wantPass bool
+		}{{Success, true}, {Failure, false}, {Ignore, true}} {
+			b, _ := newTestBreaker(1)
+			call(t, b, Failure) // opens
+			time.Sleep(11 * time.Second)
+			trialDone, err := b.Allow()
+			if err != nil {
+				t.Fatalf("trial refused: %v", err)
 			}
-			got <- err
-		}()
-		select {
-		case err := <-got:
-			t.Fatalf("trial %v: the second call did not wait (err %v)", tc.trial, err)
-		case <-time.After(50 * time.Millisecond):
+			got := make(chan error, 1)
+			go func() {
+				done, err := b.AllowWait(context.Background())
+				if err == nil {
+					done(Success)
+				}
+				got <- err
+			}()
+			synctest.Wait() // until the second call waits, or has its answer
+			select {
+			case err := <-got:
+				t.Fatalf("trial %v: the second call did not wait (err %v)", tc.trial, err)
+			default:
+			}
+			trialDone(tc.trial)
+			err = <-got
+			if (err == nil) != tc.wantPass {
+				t.Errorf("trial %v: waiting call err = %v, want pass %t", tc.trial, err, tc.wantPass)
+			}
 		}
-		trialDone(tc.trial)
-		err = <-got
-		if (err == nil) != tc.wantPass {
-			t.Errorf("trial %v: waiting call err = %v, want pass %t", tc.trial, err, tc.wantPass)
-		}
-	}
 
-	b, clk, _ := newTestBreaker(1)
-	call(t, b, Failure)
-	clk.advance(11 * time.Second)
-	if _, err := b.Allow(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var open *OpenError
-	if _, err := b.AllowWait(ctx); !errors.As(err, &open) {
-		t.Errorf("a caller that gave up: err = %v, want *OpenError", err)
-	}
+		b, _ := newTestBreaker(1)
+		call(t, b, Failure)
+		time.Sleep(11 * time.Second)
+		if _, err := b.Allow(); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var open *OpenError
+		if _, err := b.AllowWait(ctx); !errors.As(err, &open) {
+			t.Errorf("a caller that gave up: err = %v, want *OpenError", err)
+		}
+	})
 }

@@ -3,50 +3,35 @@
 package e2e
 
 import (
-	"bytes"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
+	"maps"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/playwright-community/playwright-go"
 
 	"onelogin-helpdesk/client/onelogintest"
-	"onelogin-helpdesk/config"
-	"onelogin-helpdesk/console"
+	"onelogin-helpdesk/internal/consoletest"
 )
 
 // consoleServer is one console, started in-process for one test, with the
 // embedded fake tenant behind it.
 type consoleServer struct {
-	URL    string
-	App    *console.App
-	Tenant *onelogintest.Tenant
+	*consoletest.Console
 }
 
-// startConsole serves a fresh console on 127.0.0.1 for t: its own fake
-// tenant, its own audit database, sign-in through the fake tenant's OIDC
-// provider unless settings say otherwise. settings override the defaults
-// by HELPDESK_* / ONELOGIN_* name; the process environment is never read,
-// so a developer's ONELOGIN_* cannot point a test at a real tenant.
+// startConsole serves a fresh console on 127.0.0.1 for t (consoletest):
+// its own fake tenant, its own audit database, sign-in through the fake
+// tenant's OIDC provider unless settings say otherwise. settings override
+// the defaults by HELPDESK_* / ONELOGIN_* name; the process environment is
+// never read, so a developer's ONELOGIN_* cannot point a test at a real
+// tenant.
 func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 	t.Helper()
-	// The listener comes first: the OIDC redirect URL and the origin check
-	// need the console's own URL before it is built.
-	srv := httptest.NewUnstartedServer(nil)
-	addr := srv.Listener.Addr().String()
-	base := "http://" + addr
 	env := map[string]string{
-		"HELPDESK_DEMO":       "true",
-		"HELPDESK_ADDR":       addr,
-		"HELPDESK_PUBLIC_URL": base,
-		"HELPDESK_AUTH_MODE":  "oidc",
-		"HELPDESK_AUDIT_DB":   filepath.Join(t.TempDir(), "demo-audit.db"),
-		"HELPDESK_LOG_LEVEL":  "info",
+		"HELPDESK_AUTH_MODE": "oidc",
+		"HELPDESK_LOG_LEVEL": "info",
 		// A smaller tenant seeds faster; the personas are always there.
 		"HELPDESK_FAKE_USERS": "300",
 		// The fake tenant's role names, mapped to the console's roles.
@@ -54,54 +39,12 @@ func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 		"HELPDESK_HELPDESK_GROUPS": onelogintest.GroupHelpdesk,
 		"HELPDESK_VIEWER_GROUPS":   onelogintest.GroupViewers,
 	}
-	for k, v := range settings {
-		env[k] = v
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		srv.Close()
-		t.Fatalf("config.Load: %v", err)
-	}
-	logs := &syncBuffer{}
-	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: cfg.Ops.LogLevel}))
-	app, err := console.New(cfg, logger)
-	if err != nil {
-		srv.Close()
-		t.Fatalf("console.New: %v", err)
-	}
-	srv.Config.Handler = app.Handler()
-	srv.Start()
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		app.Close()
-		if t.Failed() {
-			t.Logf("console log:\n%s", logs.String())
-		}
-	})
-	fake := app.Fake()
-	if fake == nil {
+	maps.Copy(env, settings)
+	c := consoletest.Start(t, env)
+	if c.Tenant == nil {
 		t.Fatal("console.New started no embedded fake tenant; the journeys need it")
 	}
-	return &consoleServer{URL: base, App: app, Tenant: fake.Tenant}
-}
-
-// syncBuffer collects the console's log for printing when a test fails.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return &consoleServer{c}
 }
 
 // signIn signs page in as email through the fake tenant's OIDC provider:

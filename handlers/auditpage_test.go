@@ -25,9 +25,9 @@ import (
 )
 
 // auditSeed writes records straight into the console's store: n records
-// from meStart back, one a day apart, cycling through actors, actions and
+// from clockStart back, one a day apart, cycling through actors, actions and
 // outcomes. Record i (from 1) has id i; higher ids are newer.
-func auditSeed(t *testing.T, c *cfgConsole, n int) []audit.Record {
+func auditSeed(t *testing.T, c *console, n int) []audit.Record {
 	t.Helper()
 	actors := []string{"ann@example.com", "bob@example.com"}
 	actions := []access.Action{access.Unlock, access.Lock, access.ResetPassword}
@@ -35,7 +35,7 @@ func auditSeed(t *testing.T, c *cfgConsole, n int) []audit.Record {
 	var out []audit.Record
 	for i := 1; i <= n; i++ {
 		r := audit.Record{
-			Time:       meStart.AddDate(0, 0, i-n),
+			Time:       clockStart.AddDate(0, 0, i-n),
 			ActorEmail: actors[i%len(actors)], ActorRole: "helpdesk", SourceIP: "192.0.2.7", RequestID: "req-" + strconv.Itoa(i),
 			TargetID: int64(1000 + i%4), TargetEmail: "target" + strconv.Itoa(i%4) + "@example.com", TargetName: "Target " + strconv.Itoa(i%4),
 			Action: actions[i%len(actions)], Outcome: outs[i%len(outs)], Ticket: "INC-" + strconv.Itoa(i),
@@ -75,9 +75,9 @@ func expectIDs(recs []audit.Record, keep func(audit.Record) bool) []string {
 // TestAuditPage_filters: each filter narrows the list to exactly the
 // matching records, newest first, and is shown back in the form.
 func TestAuditPage_filters(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	recs := auditSeed(t, c, 30)
-	day := func(i int) time.Time { return meStart.AddDate(0, 0, i).Truncate(24 * time.Hour) }
+	day := func(i int) time.Time { return clockStart.AddDate(0, 0, i).Truncate(24 * time.Hour) }
 	cases := []struct {
 		name  string
 		query string
@@ -127,9 +127,9 @@ func TestAuditPage_filters(t *testing.T) {
 // TestAuditPage_rowContent: a row shows when, who, the action, the account
 // with a link to it, the ticket, the outcome and the details.
 func TestAuditPage_rowContent(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	_, err := c.mem.Begin(context.Background(), audit.Record{
-		Time: meStart.Add(-time.Hour), ActorEmail: "hal@example.com", ActorRole: "helpdesk", SourceIP: "198.51.100.4", RequestID: "rq-9",
+		Time: clockStart.Add(-time.Hour), ActorEmail: "hal@example.com", ActorRole: "helpdesk", SourceIP: "198.51.100.4", RequestID: "rq-9",
 		TargetID: 42, TargetEmail: "ann@example.com", TargetName: "Ann Smith",
 		Action: access.Lock, Params: map[string]string{"minutes": "60"}, Ticket: "INC-4242",
 		Outcome: audit.OutcomeFailed, Status: 400, Message: "period too short",
@@ -165,7 +165,7 @@ func TestAuditPage_rowContent(t *testing.T) {
 // TestAuditPage_paging walks 120 records in pages of 50 with the Older link,
 // newest first, without repeats or gaps, keeping the filter in the links.
 func TestAuditPage_paging(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	recs := auditSeed(t, c, 240)
 	want := expectIDs(recs, func(r audit.Record) bool { return r.ActorEmail == "ann@example.com" }) // 120
 	var got []string
@@ -212,7 +212,7 @@ func TestAuditPage_paging(t *testing.T) {
 // TestAuditPage_htmx: a filter change from htmx gets just the results, the
 // canonical URL to push, and Vary; a normal request gets the whole page.
 func TestAuditPage_htmx(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	auditSeed(t, c, 60)
 	req := httptest.NewRequest("GET", "/audit?actor=&target=&action=unlock&outcome=&from=&to=&before=55", nil)
 	req.Header.Set("HX-Request", "true")
@@ -269,7 +269,7 @@ func (c *countingTrail) ExportCSV(ctx context.Context, f audit.Filter, w io.Writ
 // and the export alike, without reading the trail.
 func TestAuditPage_invalidFilters(t *testing.T) {
 	trail := &countingTrail{Store: audittest.NewMemory(nil)}
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) { cfg.Audit = trail })
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.Audit = trail }))
 	cases := []struct{ query, want string }{
 		{"action=drop_tables", "Choose the action from the list."},
 		{"outcome=maybe", "Choose the outcome from the list"},
@@ -307,7 +307,7 @@ func TestAuditPage_invalidFilters(t *testing.T) {
 // TestAuditPage_csv exports every match of the filter, as an attachment,
 // whatever the page's cursor, and the rows parse back.
 func TestAuditPage_csv(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	recs := auditSeed(t, c, 130)
 	rec := c.get("/audit.csv?action=lock&before=10")
 	wantCode(t, rec, http.StatusOK)
@@ -343,7 +343,7 @@ func TestAuditPage_csv(t *testing.T) {
 // TestAuditPage_trailDown: a store that cannot be read gives a 503 with a
 // reason on the page, and an HTML error rather than an empty CSV.
 func TestAuditPage_trailDown(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	auditSeed(t, c, 3)
 	c.audit.Fail(true)
 	rec := c.get("/audit")
@@ -363,9 +363,9 @@ type writeOnlyTrail struct{ handlers.Recorder }
 
 // TestAuditPage_noReadableTrail: a Recorder without List answers 503.
 func TestAuditPage_noReadableTrail(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) {
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) {
 		cfg.Audit = writeOnlyTrail{audittest.NewMemory(nil)}
-	})
+	}))
 	for _, path := range []string{"/audit", "/audit.csv"} {
 		rec := c.get(path)
 		wantCode(t, rec, http.StatusServiceUnavailable)
@@ -390,9 +390,9 @@ func (b brokenExport) ExportCSV(_ context.Context, _ audit.Filter, w io.Writer) 
 // the connection, so the browser reports a failed download rather than
 // saving a short file as if it were complete.
 func TestAuditPage_csvBreaksVisibly(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) {
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) {
 		cfg.Audit = brokenExport{audittest.NewMemory(nil)}
-	})
+	}))
 	srv := httptest.NewServer(c.http)
 	defer srv.Close()
 	res, err := srv.Client().Get(srv.URL + "/audit.csv")
@@ -416,7 +416,7 @@ func TestAuditPage_csvBreaksVisibly(t *testing.T) {
 // real action routes; neither appears on the audit page, in the export or
 // in the log, while the actions themselves are listed.
 func TestAuditPage_noSecrets(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
+	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	target := onelogintest.PersonaNoRolesID
 	password := "Zq8!secret-Pass-4417"
 	rec := c.do("POST", "/users/"+idStr(target)+"/password", url.Values{

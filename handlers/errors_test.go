@@ -10,7 +10,6 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/breaker"
-	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
 )
@@ -20,40 +19,20 @@ import (
 // stopped asking, and when it will try again, with a 503, without calling
 // OneLogin.
 func TestBreakerOpen_saysSoAndWhen(t *testing.T) {
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 50})
-	t.Cleanup(fake.Close)
 	b := breaker.New(breaker.Options{Upstream: "OneLogin", Failures: 1, OpenFor: 10 * time.Minute})
-	c, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret,
-		client.WithHTTPClient(&http.Client{Transport: b.Transport(nil)}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	loc := time.FixedZone("Lab", 2*60*60)
-	e, err := handlers.New(handlers.Config{
-		OneLogin: c,
-		Location: loc,
-		Identity: func(context.Context) (access.Identity, bool) {
-			return access.Identity{Email: "staff@example.com", Role: access.RoleViewer}, true
-		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newConsole(t, access.RoleViewer, withFront(b.Transport), withConfig(func(cfg *handlers.Config) { cfg.Location = loc }))
 	get := func(target string, htmx bool) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", target, nil)
 		if htmx {
-			req.Header.Set("HX-Request", "true")
-			req.Header.Set("HX-Target", "search-results")
+			return c.getHX(target, "search-results")
 		}
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		return rec
+		return c.get(target)
 	}
 	page := "/users/" + id(onelogintest.PersonaAdminID)
 	if rec := get(page, false); rec.Code != 200 {
 		t.Fatalf("before any failure: %d", rec.Code)
 	}
-	fake.Tenant.FailNext(5, http.StatusInternalServerError)
+	c.fake.Tenant.FailNext(5, http.StatusInternalServerError)
 	if rec := get("/users?q="+id(onelogintest.PersonaAdminID), true); rec.Code != http.StatusBadGateway {
 		t.Fatalf("the failing call: %d, want 502", rec.Code)
 	}
@@ -61,7 +40,7 @@ func TestBreakerOpen_saysSoAndWhen(t *testing.T) {
 		t.Fatalf("breaker %s after a failure, want open", b.State())
 	}
 
-	fake.Tenant.ResetCalls()
+	c.fake.Tenant.ResetCalls()
 	opened := time.Now()
 	for _, htmx := range []bool{false, true} {
 		target := page
@@ -89,7 +68,7 @@ func TestBreakerOpen_saysSoAndWhen(t *testing.T) {
 			t.Error("htmx answer not retargeted to the banner")
 		}
 	}
-	if n := len(fake.Tenant.Calls()); n != 0 {
+	if n := len(c.fake.Tenant.Calls()); n != 0 {
 		t.Errorf("OneLogin was called %d times while the breaker was open", n)
 	}
 }

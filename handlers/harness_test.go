@@ -9,10 +9,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
@@ -20,45 +21,134 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/internal/consoletest"
+	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/limits/limitstest"
 )
 
-// console is the whole console under test: handlers.New with the real client
-// talking to a fake tenant, a fixed signed-in identity and a captured log.
+// console is the HTTP layer under test: handlers.New with the real client
+// talking to a fake tenant, a fixed signed-in identity, an audit trail in
+// memory that can be made to fail, a clock the test moves, and a captured
+// log.
 type console struct {
 	t      *testing.T
-	fake   *onelogintest.Server
+	fake   fake
 	http   http.Handler
+	e      *echo.Echo // for its route table
+	ol     *client.Client
 	audit  *audittest.FailingStore
 	mem    *audittest.Memory
-	logBuf *syncBuffer
+	logBuf *testlog.Buffer
+	clock  *onelogintest.ManualClock
 	who    access.Identity
 }
 
-// newConsole starts a fake tenant and the console signed in with the role.
-func newConsole(t *testing.T, role access.Role) *console {
+// fake is the fake tenant as the client reaches it.
+type fake struct {
+	Tenant                      *onelogintest.Tenant
+	URL, ClientID, ClientSecret string
+}
+
+// clockStart is the console's "now" when a test starts: 13:04:30, so an
+// hour's limit ends at 14:04:30 and a person is told to come back at 14:05.
+var clockStart = time.Date(2025, 3, 4, 13, 4, 30, 0, time.UTC)
+
+// option changes the console newConsole builds.
+type option func(*consoleOptions)
+
+type consoleOptions struct {
+	email     string
+	inProcess bool
+	tenant    onelogintest.Options
+	front     func(http.RoundTripper) http.RoundTripper
+	edits     []func(*handlers.Config)
+}
+
+// signedInAs is who is signed in (default staff@example.com).
+func signedInAs(email string) option { return func(o *consoleOptions) { o.email = email } }
+
+// withConfig changes the handlers' Config before New.
+func withConfig(edit func(*handlers.Config)) option {
+	return func(o *consoleOptions) { o.edits = append(o.edits, edit) }
+}
+
+// withSelfUnlocks sets the hourly self-unlock allowance.
+func withSelfUnlocks(n int) option {
+	return withConfig(func(c *handlers.Config) { c.SelfUnlocksPerHour = n })
+}
+
+// withFront puts front between the client and the fake tenant (to slow or
+// fail one call).
+func withFront(front func(http.RoundTripper) http.RoundTripper) option {
+	return func(o *consoleOptions) { o.front = front }
+}
+
+// inProcess reaches the fake tenant in the calling goroutine, without a
+// socket, at http://onelogin.test, and runs it on the console's clock:
+// what a testing/synctest bubble needs, and a tenant that is the same on
+// every run.
+func inProcess() option { return func(o *consoleOptions) { o.inProcess = true } }
+
+// newConsole builds the console with a fake tenant, signed in with role
+// (RoleNone: signed out). Its clock (c.clock) starts at clockStart and
+// moves only when the test moves it; the fake tenant (seed 1, 300 people)
+// runs on real time unless inProcess.
+func newConsole(t *testing.T, role access.Role, opts ...option) *console {
 	t.Helper()
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 300})
-	t.Cleanup(fake.Close)
-	c, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret)
+	o := consoleOptions{email: "staff@example.com", tenant: onelogintest.Options{Seed: 1, Users: 300}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	clock := onelogintest.NewManualClock(clockStart)
+	var f fake
+	var transport http.RoundTripper // nil: the client's own
+	if o.inProcess {
+		if o.tenant.Clock == nil {
+			o.tenant.Clock = clock
+		}
+		tenant := onelogintest.NewTenant(o.tenant)
+		f = fake{Tenant: tenant, URL: "http://onelogin.test", ClientID: tenant.ClientID(), ClientSecret: tenant.ClientSecret()}
+		transport = consoletest.InProcess(tenant)
+	} else {
+		srv := onelogintest.NewServer(o.tenant)
+		t.Cleanup(srv.Close)
+		f = fake{Tenant: srv.Tenant, URL: srv.URL, ClientID: srv.ClientID, ClientSecret: srv.ClientSecret}
+	}
+	var clientOpts []client.Option
+	if o.front != nil {
+		if transport == nil {
+			transport = http.DefaultTransport
+		}
+		transport = o.front(transport)
+	}
+	if transport != nil {
+		clientOpts = append(clientOpts, client.WithHTTPClient(&http.Client{Transport: transport, Timeout: client.DefaultTimeout}))
+	}
+	ol, err := client.New(f.URL, f.ClientID, f.ClientSecret, clientOpts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mem := audittest.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audittest.NewFailing(mem), logBuf: &syncBuffer{},
-		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
-	logger := slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e, err := handlers.New(handlers.Config{
-		OneLogin:  c,
-		Logger:    logger,
-		Audit:     con.audit,
-		Identity:  func(context.Context) (access.Identity, bool) { return con.who, role != access.RoleNone },
+	mem := audittest.NewMemory(nil, audit.WithClock(clock.Now))
+	c := &console{t: t, fake: f, ol: ol, mem: mem, audit: audittest.NewFailing(mem), logBuf: &testlog.Buffer{}, clock: clock,
+		who: access.Identity{Email: o.email, Name: "Staff Member", Role: role}}
+	cfg := handlers.Config{
+		OneLogin:  ol,
+		Logger:    c.logBuf.Logger(slog.LevelDebug),
+		Audit:     c.audit,
+		Identity:  func(context.Context) (access.Identity, bool) { return c.who, c.who.Role != access.RoleNone },
 		CSRFToken: func(context.Context) string { return "test-csrf-token" },
-	})
+		Now:       clock.Now,
+		Limits:    limitstest.NewMemory(),
+	}
+	for _, edit := range o.edits {
+		edit(&cfg)
+	}
+	e, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	con.http = e
-	return con
+	c.e, c.http = e, e
+	return c
 }
 
 // do sends a request to the console and returns the recorded response.
@@ -109,22 +199,4 @@ func (c *console) userID(email string) int64 {
 		c.t.Fatalf("fake tenant has no %s", email)
 	}
 	return u.ID
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

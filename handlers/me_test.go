@@ -2,101 +2,23 @@ package handlers_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
-	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/handlers"
-	"onelogin-helpdesk/limits/limitstest"
 )
-
-// ---- a console whose Config the test adjusts ----
-
-// cfgConsole is the harness console built with an adjusted handlers.Config,
-// a manual clock shared by the handlers and the audit store, and the Echo
-// instance kept so tests can walk its route table.
-type cfgConsole struct {
-	*console
-	e     *echo.Echo
-	clock *manualClock
-	ol    *client.Client
-}
-
-// manualClock is a clock the test moves by hand.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (m *manualClock) Now() time.Time {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.t
-}
-
-func (m *manualClock) Advance(d time.Duration) {
-	m.mu.Lock()
-	m.t = m.t.Add(d)
-	m.mu.Unlock()
-}
-
-// meStart is the tests' "now": 13:04:30, so an hour's limit ends at 14:04:30
-// and a person is told to come back at 14:05.
-var meStart = time.Date(2025, 3, 4, 13, 4, 30, 0, time.UTC)
-
-// newConsoleCfg starts a fake tenant and the console signed in as email with
-// role (RoleNone: signed out); edit may change the Config before New.
-func newConsoleCfg(t *testing.T, role access.Role, email string, edit func(*handlers.Config)) *cfgConsole {
-	t.Helper()
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 60})
-	t.Cleanup(fake.Close)
-	ol, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := &manualClock{t: meStart}
-	mem := audittest.NewMemory(nil, audit.WithClock(clock.Now))
-	con := &console{t: t, fake: fake, mem: mem, audit: audittest.NewFailing(mem), logBuf: &syncBuffer{},
-		who: access.Identity{Email: email, Name: "Signed In", Role: role}}
-	cfg := handlers.Config{
-		OneLogin:  ol,
-		Logger:    slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Audit:     con.audit,
-		Identity:  func(context.Context) (access.Identity, bool) { return con.who, con.who.Role != access.RoleNone },
-		CSRFToken: func(context.Context) string { return "test-csrf-token" },
-		Now:       clock.Now,
-		Limits:    limitstest.NewMemory(),
-	}
-	if edit != nil {
-		edit(&cfg)
-	}
-	e, err := handlers.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	con.http = e
-	return &cfgConsole{console: con, e: e, clock: clock, ol: ol}
-}
-
-// withSelfUnlocks sets the hourly self-unlock allowance.
-func withSelfUnlocks(n int) func(*handlers.Config) {
-	return func(c *handlers.Config) { c.SelfUnlocksPerHour = n }
-}
 
 // userCalls lists the fake's calls that name a user, as "METHOD path?query".
 func userCalls(c *console) []string {
@@ -172,7 +94,7 @@ func TestMe_showsOwnAccount(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsoleCfg(t, tc.role, tc.email, withSelfUnlocks(3))
+			c := newConsole(t, tc.role, signedInAs(tc.email), withSelfUnlocks(3))
 			rec := c.get("/me")
 			wantCode(t, rec, http.StatusOK)
 			d := doc(t, rec)
@@ -198,7 +120,7 @@ func TestMe_showsOwnAccount(t *testing.T) {
 				t.Error("the unlock form does not carry the CSRF token for a browser without JavaScript")
 			}
 			// One exact lookup by the sign-in email, nothing else.
-			calls := userCalls(c.console)
+			calls := userCalls(c)
 			if len(calls) != 1 || !strings.HasPrefix(calls[0], "GET /api/1/users?") {
 				t.Fatalf("user calls = %v, want one listing", calls)
 			}
@@ -236,21 +158,15 @@ func TestMe_accountNotTold(t *testing.T) {
 		{"wildcard in email", "*@example.com", false, http.StatusNotFound, "Your account cannot be looked up", 0},
 		{"negated email", "!" + onelogintest.PersonaEmployee, false, http.StatusNotFound, "Your account cannot be looked up", 0},
 		{"no email", "", false, http.StatusNotFound, "Your account cannot be looked up", 0},
-		// A search that folds Unicode case finds another person's account
-		// for these; the console does not take it for theirs.
-		{"Kelvin sign for k", strings.Replace(onelogintest.PersonaEmployee, "k", "\u212a", 1), false, http.StatusNotFound, "No OneLogin account found", 1},
-		{"long s for s", strings.Replace(onelogintest.PersonaEmployee, "s", "\u017f", 1), false, http.StatusNotFound, "No OneLogin account found", 1},
-		{"no-break space after the email", onelogintest.PersonaEmployee + "\u00a0", false, http.StatusNotFound, "No OneLogin account found", 1},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsoleCfg(t, access.RoleEmployee, tc.email, func(cfg *handlers.Config) {
+			c := newConsole(t, access.RoleEmployee, signedInAs(tc.email), withConfig(func(cfg *handlers.Config) {
 				cfg.SelfUnlocksPerHour = 3
-				cfg.OneLogin = foldingLister{cfg.OneLogin}
 				if tc.twins {
 					cfg.OneLogin = twinLister{cfg.OneLogin}
 				}
-			})
+			}))
 			for _, r := range []struct{ method, path string }{{"GET", "/me"}, {"POST", "/me/unlock"}, {"POST", "/me/logout"}} {
 				c.fake.Tenant.ResetCalls()
 				rec := c.do(r.method, r.path, url.Values{}, false)
@@ -265,7 +181,7 @@ func TestMe_accountNotTold(t *testing.T) {
 				if n := c.fake.Tenant.CallCount("GET", "/api/1/users"); n != tc.lookups {
 					t.Errorf("%s %s: %d lookups, want %d", r.method, r.path, n, tc.lookups)
 				}
-				if w := writesOf(c.console); len(w) != 0 {
+				if w := writesOf(c); len(w) != 0 {
 					t.Errorf("%s %s: OneLogin was asked to change %v", r.method, r.path, w)
 				}
 			}
@@ -274,16 +190,6 @@ func TestMe_accountNotTold(t *testing.T) {
 			}
 		})
 	}
-}
-
-// foldingLister searches by email as loosely as Unicode case folding
-// allows (U+017F is s, the Kelvin sign is k), as a directory might, so the
-// tests do not depend on how strict the fake's search is.
-type foldingLister struct{ handlers.OneLogin }
-
-func (f foldingLister) ListUsers(ctx context.Context, q client.ListUsersQuery) ([]client.User, client.Page, error) {
-	q.Email = strings.ToLower(strings.ToUpper(q.Email))
-	return f.OneLogin.ListUsers(ctx, q)
 }
 
 // twinLister answers every listing with the first account found twice, as
@@ -308,7 +214,7 @@ func (t twinLister) ListUsers(ctx context.Context, q client.ListUsersQuery) ([]c
 func TestMe_unlock(t *testing.T) {
 	for _, htmx := range []bool{false, true} {
 		t.Run("htmx="+strconv.FormatBool(htmx), func(t *testing.T) {
-			c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+			c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
 			id := onelogintest.PersonaEmployeeID
 			rec := c.do("POST", "/me/unlock", url.Values{}, htmx)
 			wantCode(t, rec, http.StatusOK)
@@ -332,10 +238,10 @@ func TestMe_unlock(t *testing.T) {
 			if u, _ := c.fake.Tenant.User(id); u.Status != onelogintest.StatusActive {
 				t.Errorf("fake status = %d, want active", u.Status)
 			}
-			if w := writesOf(c.console); len(w) != 1 || w[0] != "POST /api/2/users/"+strconv.FormatInt(id, 10)+"/unlock" {
+			if w := writesOf(c); len(w) != 1 || w[0] != "POST /api/2/users/"+strconv.FormatInt(id, 10)+"/unlock" {
 				t.Errorf("changing calls = %v, want the unlock of %d only", w, id)
 			}
-			r := oneRecord(t, c.console)
+			r := oneRecord(t, c)
 			if r.Action != access.SelfUnlock || r.ActorEmail != onelogintest.PersonaEmployee || r.ActorRole != "employee" ||
 				r.TargetID != id || r.TargetEmail != onelogintest.PersonaEmployee || r.Outcome != audit.OutcomeSucceeded {
 				t.Errorf("audit record = %+v", r)
@@ -348,7 +254,7 @@ func TestMe_unlock(t *testing.T) {
 // is ignored: the fake sees calls for the person's own account only, and the
 // other (locked) account stays locked.
 func TestMe_targetOnlyFromSession(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+	c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
 	own, other := onelogintest.PersonaEmployeeID, onelogintest.PersonaLockedID
 	c.fake.Tenant.StartSession(other)
 	forged := url.Values{
@@ -360,7 +266,7 @@ func TestMe_targetOnlyFromSession(t *testing.T) {
 		rec := c.do("POST", target, forged, false)
 		wantCode(t, rec, http.StatusOK)
 	}
-	for _, call := range userCalls(c.console) {
+	for _, call := range userCalls(c) {
 		for _, m := range userIDInPath.FindAllStringSubmatch(call, -1) {
 			if m[1] != idStr(own) {
 				t.Errorf("call %s names user %s, not the signed-in person %d", call, m[1], own)
@@ -390,7 +296,7 @@ func TestMe_targetOnlyFromSession(t *testing.T) {
 }
 
 // relock locks the account again through the API, as failed sign-ins would.
-func (c *cfgConsole) relock(t *testing.T, id int64) {
+func (c *console) relock(t *testing.T, id int64) {
 	t.Helper()
 	if err := c.ol.LockUser(context.Background(), id, 60); err != nil {
 		t.Fatal(err)
@@ -401,7 +307,7 @@ func (c *cfgConsole) relock(t *testing.T, id int64) {
 // says when to come back, recorded as denied, with no call to OneLogin; an
 // hour after the first it works again.
 func TestMe_unlockLimit(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+	c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
 	own := onelogintest.PersonaEmployeeID
 	unlockPath := "/api/2/users/" + idStr(own) + "/unlock"
 
@@ -458,10 +364,10 @@ func TestMe_unlockLimit(t *testing.T) {
 // store, refusals not included.
 func TestMe_unlockLimitSurvivesRestart(t *testing.T) {
 	var cfg handlers.Config
-	c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, func(hc *handlers.Config) {
+	c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withConfig(func(hc *handlers.Config) {
 		hc.SelfUnlocksPerHour = 3
 		cfg = *hc
-	})
+	}))
 	own := onelogintest.PersonaEmployeeID
 	for range 2 {
 		wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
@@ -500,7 +406,7 @@ func TestMe_unlockRefusedCases(t *testing.T) {
 		name    string
 		email   string
 		perHour int
-		setup   func(c *cfgConsole)
+		setup   func(c *console)
 		status  int
 		notice  string // "" when the answer is not the page
 		records []audit.Outcome
@@ -512,16 +418,16 @@ func TestMe_unlockRefusedCases(t *testing.T) {
 			notice:  "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked.",
 			records: []audit.Outcome{audit.OutcomeDenied}},
 		{name: "OneLogin refuses", email: onelogintest.PersonaEmployee, perHour: 3,
-			setup:  func(c *cfgConsole) { c.fake.Tenant.SetForbidden(onelogintest.PersonaEmployeeID, true) },
+			setup:  func(c *console) { c.fake.Tenant.SetForbidden(onelogintest.PersonaEmployeeID, true) },
 			status: http.StatusForbidden, notice: "OneLogin did not unlock your account",
 			records: []audit.Outcome{audit.OutcomeFailed}, unlocks: 1},
 		{name: "audit trail down", email: onelogintest.PersonaEmployee, perHour: 3,
-			setup:  func(c *cfgConsole) { c.audit.Fail(true) },
+			setup:  func(c *console) { c.audit.Fail(true) },
 			status: http.StatusServiceUnavailable},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsoleCfg(t, access.RoleEmployee, tc.email, withSelfUnlocks(tc.perHour))
+			c := newConsole(t, access.RoleEmployee, signedInAs(tc.email), withSelfUnlocks(tc.perHour))
 			if tc.setup != nil {
 				tc.setup(c)
 			}
@@ -561,7 +467,7 @@ func outcomes(os []audit.Outcome) []string {
 // TestMe_logout ends the person's own OneLogin sessions, audited with them
 // as actor; with the audit trail down nothing happens.
 func TestMe_logout(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleViewer, onelogintest.PersonaViewer, withSelfUnlocks(3))
+	c := newConsole(t, access.RoleViewer, signedInAs(onelogintest.PersonaViewer), withSelfUnlocks(3))
 	own := onelogintest.PersonaViewerID
 	c.fake.Tenant.StartSession(own)
 	c.fake.Tenant.StartSession(own)
@@ -573,7 +479,7 @@ func TestMe_logout(t *testing.T) {
 	if n := c.fake.Tenant.Sessions(own); n != open {
 		t.Fatalf("sessions after a refused logout = %d, want %d", n, open)
 	}
-	if w := writesOf(c.console); len(w) != 0 {
+	if w := writesOf(c); len(w) != 0 {
 		t.Fatalf("OneLogin was asked %v with the audit trail down", w)
 	}
 
@@ -586,7 +492,7 @@ func TestMe_logout(t *testing.T) {
 	if n := c.fake.Tenant.Sessions(own); n != 0 {
 		t.Errorf("sessions = %d, want 0", n)
 	}
-	r := oneRecord(t, c.console)
+	r := oneRecord(t, c)
 	if r.Action != access.SelfLogout || r.ActorEmail != onelogintest.PersonaViewer || r.TargetID != own || r.Outcome != audit.OutcomeSucceeded {
 		t.Errorf("audit record = %+v", r)
 	}
@@ -608,7 +514,7 @@ func TestMe_navigationPerRole(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.role.String(), func(t *testing.T) {
-			c := newConsoleCfg(t, tc.role, tc.email, withSelfUnlocks(3))
+			c := newConsole(t, tc.role, signedInAs(tc.email), withSelfUnlocks(3))
 			rec := c.get("/me")
 			wantCode(t, rec, http.StatusOK)
 			d := doc(t, rec)

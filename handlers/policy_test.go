@@ -61,9 +61,9 @@ func TestRoutes_whoMayActOnWhom(t *testing.T) {
 					if target.kind == "self" {
 						actor = target.email
 					}
-					c := newConsoleCfg(t, role, actor, func(cfg *handlers.Config) {
+					c := newConsole(t, role, signedInAs(actor), withConfig(func(cfg *handlers.Config) {
 						cfg.ProtectedRoles = []string{onelogintest.GroupViewers}
-					})
+					}))
 					c.fake.Tenant.ResetCalls()
 					rec := c.do("POST", actPath(target.id, a.path), a.form, true)
 					refused := !role.Can(a.action) || target.kind == "self" || target.kind == "protected" && role != access.RoleAdmin
@@ -76,7 +76,7 @@ func TestRoutes_whoMayActOnWhom(t *testing.T) {
 					if rec.Code != http.StatusForbidden {
 						t.Fatalf("status %d, want 403: %.300s", rec.Code, rec.Body)
 					}
-					if w := actWrites(c.console); len(w) != 0 {
+					if w := actWrites(c); len(w) != 0 {
 						t.Errorf("refused, yet OneLogin was asked to %v", w)
 					}
 					recs := c.records()
@@ -105,7 +105,7 @@ func TestUserPage_protectedAccountIsReadOnlyForHelpdesk(t *testing.T) {
 		readOnly bool
 	}{{access.RoleHelpdesk, true}, {access.RoleAdmin, false}} {
 		t.Run(tc.role.String(), func(t *testing.T) {
-			c := newConsoleCfg(t, tc.role, "staff@example.com", protectStaff)
+			c := newConsole(t, tc.role, withConfig(protectStaff))
 			d := doc(t, c.get("/users/"+id(onelogintest.PersonaAdminID)))
 			note := strings.TrimSpace(d.Find("[data-testid=read-only]").Text())
 			forms := d.Find("form[hx-post$='/password'], form[hx-post$='/mfa-token'], form[hx-post$='/logout']").Length()
@@ -134,7 +134,7 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 		{access.RoleHelpdesk, access.RoleAdmin, http.StatusOK},
 	} {
 		t.Run(tc.lockedBy.String()+" lock, "+tc.unlockedBy.String()+" unlock", func(t *testing.T) {
-			c := newConsoleCfg(t, tc.lockedBy, "locker@example.com", nil)
+			c := newConsole(t, tc.lockedBy, signedInAs("locker@example.com"))
 			target := onelogintest.PersonaNoRolesID
 			wantCode(t, c.do("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}, "ticket": {"SEC-311"}}, true), http.StatusOK)
 			page := doc(t, c.get("/users/"+id(target)))
@@ -155,7 +155,7 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 				if !strings.Contains(rec.Body.String(), "only an admin can unlock it") {
 					t.Errorf("the refusal does not say why: %.300s", rec.Body)
 				}
-				if w := actWrites(c.console); len(w) != 0 {
+				if w := actWrites(c); len(w) != 0 {
 					t.Errorf("OneLogin was asked to %v", w)
 				}
 			}
@@ -166,7 +166,7 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 // TestSelfUnlock_neverLiftsAStaffLock: the employee verifies nothing here
 // (they are signed in), but a lock the helpdesk placed stays theirs to lift.
 func TestSelfUnlock_neverLiftsAStaffLock(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleAdmin, "admin@example.com", withSelfUnlocks(3))
+	c := newConsole(t, access.RoleAdmin, signedInAs("admin@example.com"), withSelfUnlocks(3))
 	own := onelogintest.PersonaEmployeeID
 	wantCode(t, c.do("POST", actPath(own, "unlock"), url.Values{}, true), http.StatusOK)
 	c.who = access.Identity{Email: "agent@example.com", Role: access.RoleHelpdesk}
@@ -178,7 +178,7 @@ func TestSelfUnlock_neverLiftsAStaffLock(t *testing.T) {
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Your account was locked by the IT helpdesk: contact them.") {
 		t.Fatalf("self-unlock of a staff lock: %d %.400s", rec.Code, rec.Body)
 	}
-	if w := actWrites(c.console); len(w) != 0 {
+	if w := actWrites(c); len(w) != 0 {
 		t.Errorf("OneLogin was asked to %v", w)
 	}
 	if u, _ := c.fake.Tenant.User(own); u.Status != onelogintest.StatusLocked {
@@ -226,9 +226,9 @@ func (unlockIgnored) UnlockUser(context.Context, int64) error { return nil }
 // proof; the console reads the account back and says so, in the page and
 // the audit record.
 func TestUnlock_stillLockedAfterwards(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleHelpdesk, "agent@example.com", func(cfg *handlers.Config) {
+	c := newConsole(t, access.RoleHelpdesk, signedInAs("agent@example.com"), withConfig(func(cfg *handlers.Config) {
 		cfg.OneLogin = unlockIgnored{cfg.OneLogin}
-	})
+	}))
 	rec := c.do("POST", actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{}, true)
 	if rec.Code != http.StatusConflict {
 		t.Fatalf("status %d: %.300s", rec.Code, rec.Body)
@@ -236,7 +236,7 @@ func TestUnlock_stillLockedAfterwards(t *testing.T) {
 	if got := actNotice(t, rec); !strings.Contains(got, "OneLogin accepted the unlock, but the account is still locked.") {
 		t.Errorf("notice %q", got)
 	}
-	r := actOneRecord(t, c.console)
+	r := actOneRecord(t, c)
 	if r.Outcome != audit.OutcomeFailed || !strings.Contains(r.Message, "still locked") {
 		t.Errorf("audit = %s %q", r.Outcome, r.Message)
 	}
@@ -263,9 +263,9 @@ func (n noAnswer) SetPassword(ctx context.Context, id int64, pw string, validate
 // says the change may have been made and shows the account as it reads
 // now, and a generated password is still shown once, marked as possibly set.
 func TestActions_noAnswerInTimeIsUnknown(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleHelpdesk, "agent@example.com", func(cfg *handlers.Config) {
+	c := newConsole(t, access.RoleHelpdesk, signedInAs("agent@example.com"), withConfig(func(cfg *handlers.Config) {
 		cfg.OneLogin = noAnswer{cfg.OneLogin}
-	})
+	}))
 	target := onelogintest.PersonaNoRolesID
 	rec := c.do("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}}, true)
 	if rec.Code != http.StatusGatewayTimeout {
@@ -301,7 +301,7 @@ func TestActions_noAnswerInTimeIsUnknown(t *testing.T) {
 // TestAudit_repeatedRefusalsAreOneRecord: one person hammering a refusal
 // leaves one record with a count, not a flood.
 func TestAudit_repeatedRefusalsAreOneRecord(t *testing.T) {
-	c := newConsoleCfg(t, access.RoleViewer, "viewer@example.com", nil)
+	c := newConsole(t, access.RoleViewer, signedInAs("viewer@example.com"))
 	for range 50 {
 		wantCode(t, c.do("POST", actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{}, true), http.StatusForbidden)
 		c.clock.Advance(100 * time.Millisecond)

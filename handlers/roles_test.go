@@ -53,7 +53,7 @@ var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleVi
 func TestRoutes_everyRole(t *testing.T) {
 	for _, role := range allRoles {
 		t.Run(role.String(), func(t *testing.T) {
-			c := newConsoleCfg(t, role, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+			c := newConsole(t, role, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
 			seen := 0
 			for _, r := range c.e.Routes() {
 				switch r.Method {
@@ -176,7 +176,7 @@ func TestAct_requireTicket(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) { cfg.RequireTicket = true })
+			c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
 			c.fake.Tenant.ResetCalls()
 			rec := c.do("POST", tc.path, tc.form, true)
 			wantCode(t, rec, http.StatusUnprocessableEntity)
@@ -196,10 +196,10 @@ func TestAct_requireTicket(t *testing.T) {
 					t.Errorf("ticket input %s is not marked required", in.AttrOr("id", "?"))
 				}
 			})
-			if w := writesOf(c.console); len(w) != 0 {
+			if w := writesOf(c); len(w) != 0 {
 				t.Errorf("OneLogin was asked %v without a ticket", w)
 			}
-			r := oneRecord(t, c.console)
+			r := oneRecord(t, c)
 			if r.Outcome != audit.OutcomeDenied || r.Action != tc.action || !strings.Contains(r.Reason, "no ticket") {
 				t.Errorf("record = %+v, want a denied %s for want of a ticket", r, tc.action)
 			}
@@ -213,7 +213,7 @@ func TestAct_requireTicket(t *testing.T) {
 			if rec.Code != http.StatusOK {
 				t.Fatalf("with a ticket: %d %.300s", rec.Code, rec.Body.String())
 			}
-			if w := writesOf(c.console); len(w) != 1 {
+			if w := writesOf(c); len(w) != 1 {
 				t.Errorf("with a ticket, changing calls = %v, want 1", w)
 			}
 			if recs := c.records(); recs[len(recs)-1].Ticket != "INC-77" || recs[len(recs)-1].Outcome != audit.OutcomeSucceeded {
@@ -227,7 +227,7 @@ func TestAct_requireTicket(t *testing.T) {
 // self-service is exempt, and with the setting off no ticket is needed.
 func TestAct_requireTicketScope(t *testing.T) {
 	t.Run("reading", func(t *testing.T) {
-		c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, func(cfg *handlers.Config) { cfg.RequireTicket = true })
+		c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
 		for _, p := range []string{"/users?q=marguerite", "/users/" + idStr(onelogintest.PersonaLockedID), "/audit", "/me"} {
 			if rec := c.get(p); rec.Code != http.StatusOK {
 				t.Errorf("GET %s = %d with tickets required", p, rec.Code)
@@ -235,19 +235,19 @@ func TestAct_requireTicketScope(t *testing.T) {
 		}
 	})
 	t.Run("self-service", func(t *testing.T) {
-		c := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, func(cfg *handlers.Config) {
+		c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withConfig(func(cfg *handlers.Config) {
 			cfg.RequireTicket, cfg.SelfUnlocksPerHour = true, 3
-		})
+		}))
 		wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
 		wantCode(t, c.do("POST", "/me/logout", url.Values{}, true), http.StatusOK)
-		if w := writesOf(c.console); len(w) != 2 {
+		if w := writesOf(c); len(w) != 2 {
 			t.Errorf("self-service calls = %v, want unlock and logout", w)
 		}
 	})
 	t.Run("setting off", func(t *testing.T) {
-		c := newConsoleCfg(t, access.RoleHelpdesk, onelogintest.PersonaHelpdesk, nil)
+		c := newConsole(t, access.RoleHelpdesk, signedInAs(onelogintest.PersonaHelpdesk))
 		wantCode(t, c.do("POST", "/users/"+idStr(onelogintest.PersonaLockedID)+"/unlock", url.Values{}, true), http.StatusOK)
-		if r := oneRecord(t, c.console); r.Outcome != audit.OutcomeSucceeded || r.Ticket != "" {
+		if r := oneRecord(t, c); r.Outcome != audit.OutcomeSucceeded || r.Ticket != "" {
 			t.Errorf("record = %+v", r)
 		}
 	})
@@ -259,7 +259,7 @@ func TestAct_requireTicketScope(t *testing.T) {
 // table without a form here fails the test.
 func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 	target := onelogintest.PersonaLockedID
-	admin := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, withSelfUnlocks(3))
+	admin := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withSelfUnlocks(3))
 	attrs, err := admin.ol.CustomAttributeNames(context.Background())
 	if err != nil || len(attrs) == 0 {
 		t.Fatalf("custom attributes: %v %v", attrs, err)
@@ -285,7 +285,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /me/unlock":                   {},
 		"POST /me/logout":                   {},
 	}
-	employee := newConsoleCfg(t, access.RoleEmployee, onelogintest.PersonaEmployee, withSelfUnlocks(3))
+	employee := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
 	for _, r := range admin.e.Routes() {
 		key := r.Method + " " + r.Path
 		a, ok := routeActions[key]
@@ -307,7 +307,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		if rec.Code != http.StatusServiceUnavailable {
 			t.Errorf("%s with the audit trail down = %d, want 503: %.300s", key, rec.Code, rec.Body.String())
 		}
-		if w := writesOf(c.console); len(w) != 0 {
+		if w := writesOf(c); len(w) != 0 {
 			t.Errorf("%s with the audit trail down asked OneLogin %v", key, w)
 		}
 	}

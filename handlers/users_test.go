@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
@@ -79,51 +79,6 @@ func text(d *goquery.Document, sel string) string {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
-
-// consoleOptions vary the console beyond what newConsole does.
-type consoleOptions struct {
-	// front wraps the fake tenant as the client sees it (to slow one call).
-	front func(http.Handler) http.Handler
-	// audit replaces the audit store (to offer no history).
-	audit handlers.Recorder
-}
-
-// newConsoleWith is newConsole with the fake behind an optional front and
-// another audit recorder.
-func newConsoleWith(t *testing.T, role access.Role, o consoleOptions) *console {
-	t.Helper()
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 300})
-	t.Cleanup(fake.Close)
-	base := fake.URL
-	if o.front != nil {
-		front := httptest.NewServer(o.front(fake))
-		t.Cleanup(front.Close)
-		base = front.URL
-	}
-	c, err := client.New(base, fake.ClientID, fake.ClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem := audittest.NewMemory(nil)
-	con := &console{t: t, fake: fake, mem: mem, audit: audittest.NewFailing(mem), logBuf: &syncBuffer{},
-		who: access.Identity{Email: "staff@example.com", Name: "Staff Member", Role: role}}
-	var rec handlers.Recorder = con.audit
-	if o.audit != nil {
-		rec = o.audit
-	}
-	e, err := handlers.New(handlers.Config{
-		OneLogin:  c,
-		Logger:    slog.New(slog.NewJSONHandler(con.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Audit:     rec,
-		Identity:  func(context.Context) (access.Identity, bool) { return con.who, true },
-		CSRFToken: func(context.Context) string { return "test-csrf-token" },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	con.http = e
-	return con
-}
 
 // ---- search ----
 
@@ -852,59 +807,71 @@ func TestUser_forbidden(t *testing.T) {
 	wantStatus(t, rec, 403)
 }
 
-// TestUser_slowApps: apps that take longer than their budget leave the page
-// whole, with the apps marked missing.
+// TestUser_slowApps: apps that take longer than their budget (1.5 s) leave
+// the page whole and on time, with the apps marked missing and the page
+// saying so.
 func TestUser_slowApps(t *testing.T) {
-	slow := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/apps") {
-				select {
-				case <-time.After(5 * time.Second):
-				case <-r.Context().Done():
-					return
-				}
+	synctest.Test(t, func(t *testing.T) { // the budget passes in virtual time
+		stalled := onApps(func(r *http.Request, next http.RoundTripper) (*http.Response, error) {
+			select {
+			case <-time.After(5 * time.Second):
+			case <-r.Context().Done():
+				return nil, r.Context().Err()
 			}
-			next.ServeHTTP(w, r)
+			return next.RoundTrip(r)
 		})
-	}
-	c := newConsoleWith(t, access.RoleViewer, consoleOptions{front: slow})
-	start := time.Now()
-	rec := c.get("/users/" + id(onelogintest.PersonaLockedID))
-	took := time.Since(start)
-	t.Logf("user page with apps stalled: %s", took)
-	wantStatus(t, rec, 200)
-	d := doc(t, rec)
-	if d.Find(`[data-testid="apps-missing"]`).Length() != 1 {
-		t.Error("apps not marked missing")
-	}
-	if d.Find(`[data-testid="partial-note"]`).Length() != 1 {
-		t.Error("page does not say a part is missing")
-	}
-	if got := text(d, `[data-testid="why-headline"]`); !strings.HasPrefix(got, "Locked until") {
-		t.Errorf("status panel missing with slow apps: %q", got)
-	}
-	if took > 3*time.Second {
-		t.Errorf("page took %s; the apps budget is 1.5 s", took)
-	}
+		c := newConsole(t, access.RoleViewer, inProcess(), withFront(stalled))
+		start := time.Now()
+		rec := c.get("/users/" + id(onelogintest.PersonaLockedID))
+		took := time.Since(start)
+		t.Logf("user page with apps stalled: %s", took)
+		wantStatus(t, rec, 200)
+		d := doc(t, rec)
+		if d.Find(`[data-testid="apps-missing"]`).Length() != 1 {
+			t.Error("apps not marked missing")
+		}
+		if note := text(d, `[data-testid="partial-note"]`); !strings.Contains(note, "did not arrive from OneLogin in time (apps") {
+			t.Errorf("page does not say the apps are missing: %q", note)
+		}
+		if got := text(d, `[data-testid="why-headline"]`); !strings.HasPrefix(got, "Locked until") {
+			t.Errorf("status panel missing with slow apps: %q", got)
+		}
+		if took > 3*time.Second {
+			t.Errorf("page took %s; the apps budget is 1.5 s", took)
+		}
+	})
 }
 
 func TestUser_failingApps(t *testing.T) {
-	failing := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if strings.HasSuffix(r.URL.Path, "/apps") {
-				http.Error(w, `{"status":{"error":true,"code":500,"type":"internal","message":"boom"}}`, 500)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-	c := newConsoleWith(t, access.RoleViewer, consoleOptions{front: failing})
+	failing := onApps(func(*http.Request, http.RoundTripper) (*http.Response, error) {
+		rec := httptest.NewRecorder()
+		http.Error(rec, `{"status":{"error":true,"code":500,"type":"internal","message":"boom"}}`, 500)
+		return rec.Result(), nil
+	})
+	c := newConsole(t, access.RoleViewer, withFront(failing))
 	rec := c.get("/users/" + id(onelogintest.PersonaAdminID))
 	wantStatus(t, rec, 200)
 	if doc(t, rec).Find(`[data-testid="apps-missing"]`).Length() != 1 {
 		t.Error("apps not marked missing")
 	}
 }
+
+// onApps is a front (withFront) that answers OneLogin's apps listings with
+// answer, which may pass the call on to next, and passes every other call on.
+func onApps(answer func(r *http.Request, next http.RoundTripper) (*http.Response, error)) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			if strings.HasSuffix(r.URL.Path, "/apps") {
+				return answer(r, next)
+			}
+			return next.RoundTrip(r)
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestUser_historyIsNotForViewers: other staff's actions on a person are
 // shown to viewers only where the setting allows it.
@@ -915,7 +882,7 @@ func TestUser_historyIsNotForViewers(t *testing.T) {
 		want  int
 	}{{"by default", false, 0}, {"when allowed", true, 1}} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsoleCfg(t, access.RoleViewer, "staff@example.com", func(cfg *handlers.Config) { cfg.ViewersSeeHistory = tc.allow })
+			c := newConsole(t, access.RoleViewer, withConfig(func(cfg *handlers.Config) { cfg.ViewersSeeHistory = tc.allow }))
 			target := onelogintest.PersonaLockedID
 			if _, err := c.mem.Begin(context.Background(), audit.Record{ActorEmail: "tomas.herrera@example.com", ActorRole: "helpdesk",
 				TargetID: target, Action: access.Unlock, Outcome: audit.OutcomeDenied, Reason: "test"}); err != nil {
@@ -970,7 +937,7 @@ func TestUser_history(t *testing.T) {
 		t.Error("unreadable history not marked missing")
 	}
 
-	plain := newConsoleWith(t, access.RoleViewer, consoleOptions{audit: recorderOnly{audittest.NewMemory(nil)}})
+	plain := newConsole(t, access.RoleViewer, withConfig(func(cfg *handlers.Config) { cfg.Audit = recorderOnly{audittest.NewMemory(nil)} }))
 	d = doc(t, plain.get("/users/"+id(target)))
 	if d.Find(`[data-testid="history-off"]`).Length() != 1 {
 		t.Error("without a readable trail the panel should say so")

@@ -11,33 +11,20 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client/onelogintest"
 )
 
-// fakeClock is a settable clock shared by the code under test and the test.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock is a clock shared by the code under test (WithClock) and the
+// test, which moves it; for tests that talk HTTP to a test server, where a
+// testing/synctest bubble cannot go.
+func newClock() *onelogintest.ManualClock {
+	return onelogintest.NewManualClock(time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
 }
 
 var (
@@ -48,24 +35,6 @@ var (
 func demoConfig() Config {
 	return Config{Mode: ModeDemo, SessionKeys: [][]byte{key1},
 		AdminGroups: []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}, ViewerGroups: []string{"it-readers"}}
-}
-
-// logBuffer collects log output for assertions that secrets stay out.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
 }
 
 // whoami is what the test app's protected route reports.

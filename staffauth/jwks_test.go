@@ -69,7 +69,7 @@ func TestProxy_jwksFetchNeverHoldsUpKnownKeys(t *testing.T) {
 
 			arrived, release := idp.hang(t)
 			idp.set(keys["k-old"].public(), keys["k-new"].public())
-			clock.Add(tc.advance)
+			clock.Advance(tc.advance)
 			trigger := try(tc.trigger)
 			receive(t, arrived, "the fetch reaching the provider")
 

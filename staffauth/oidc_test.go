@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"onelogin-helpdesk/internal/testlog"
 	"onelogin-helpdesk/staffauth/oidctest"
 )
 
@@ -30,7 +31,7 @@ type oidcEnv struct {
 	provider *oidctest.Provider
 	idp      *httptest.Server
 	auth     *Auth
-	logs     *logBuffer
+	logs     *testlog.Buffer
 }
 
 // newOIDCEnv starts a fake provider at /oidc/2 and a console that signs in
@@ -43,7 +44,7 @@ func newOIDCEnv(t *testing.T, provOpts ...oidctest.Option) *oidcEnv {
 // newOIDCEnvCfg is newOIDCEnv with a change to the console's Config.
 func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...oidctest.Option) *oidcEnv {
 	t.Helper()
-	env := &oidcEnv{logs: &logBuffer{}}
+	env := &oidcEnv{logs: &testlog.Buffer{}}
 	var consoleHandler http.Handler
 	env.console = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		consoleHandler.ServeHTTP(w, r)

@@ -19,6 +19,8 @@ import (
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/internal/testlog"
 )
 
 func proxyConfig() Config {
@@ -141,7 +143,7 @@ func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var logs logBuffer
+			var logs testlog.Buffer
 			a, err := New(tc.cfg, slogTo(&logs))
 			if err != nil {
 				t.Fatal(err)
@@ -337,11 +339,10 @@ func jwtProxyConfig(jwksURL string) Config {
 }
 
 func TestProxy_jwt(t *testing.T) {
-	clock := newClock()
 	rsaKey, ecKey := newRSAKey(t, "rsa-1"), newECKey(t, "ec-1")
 	idp := newJWKS(t, rsaKey.public(), ecKey.public())
-	a := mustNew(t, jwtProxyConfig(idp.srv.URL), WithClock(clock.Now))
-	now := clock.Now()
+	a := mustNew(t, jwtProxyConfig(idp.srv.URL))
+	now := time.Now()
 	claims := func(edit func(map[string]any)) map[string]any {
 		c := map[string]any{"iss": jwtIssuer, "aud": jwtAudience, "sub": "u1", "email": "ann@example.com",
 			"name": "Ann", "groups": []string{"helpdesk"}, "exp": now.Add(5 * time.Minute).Unix(),
@@ -435,7 +436,7 @@ func TestProxy_jwtUnknownKidRefetchAtMostOnceAMinute(t *testing.T) {
 	}
 	// The provider rotates its key 10 s later; we fetched too recently to look.
 	idp.set(oldKey.public(), newKey.public())
-	clock.Add(10 * time.Second)
+	clock.Advance(10 * time.Second)
 	for range 5 {
 		if s := try(newKey); s != 401 {
 			t.Errorf("new kid inside the minute: %d", s)
@@ -445,7 +446,7 @@ func TestProxy_jwtUnknownKidRefetchAtMostOnceAMinute(t *testing.T) {
 		t.Errorf("%d fetches inside the minute, want 1", n)
 	}
 	// A minute after the last fetch, one unknown kid triggers one fetch.
-	clock.Add(51 * time.Second)
+	clock.Advance(51 * time.Second)
 	for range 5 {
 		if s := try(newKey); s != 200 {
 			t.Errorf("new kid after the minute: %d", s)
@@ -468,7 +469,7 @@ func TestProxy_jwksDown(t *testing.T) {
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	}))
 	defer srv.Close()
-	var logs logBuffer
+	var logs testlog.Buffer
 	a, err := New(jwtProxyConfig(srv.URL), slogTo(&logs))
 	if err != nil {
 		t.Fatal(err)

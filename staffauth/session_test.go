@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gorilla/securecookie"
+
+	"onelogin-helpdesk/internal/testlog"
 )
 
 func TestDemo_signInAsEachPersona(t *testing.T) {
@@ -136,13 +138,13 @@ func TestSession_idleAndAbsoluteTimeout(t *testing.T) {
 
 	// Activity every 25 minutes keeps the session alive past the idle limit...
 	for i := range 4 {
-		clock.Add(25 * time.Minute)
+		clock.Advance(25 * time.Minute)
 		if _, status := b.whoami(); status != http.StatusOK {
 			t.Fatalf("after %d×25 min of activity: %d", i+1, status)
 		}
 	}
 	// ...but not past the absolute limit.
-	clock.Add(25 * time.Minute) // 125 min since sign-in
+	clock.Advance(25 * time.Minute) // 125 min since sign-in
 	if _, status := b.whoami(); status != http.StatusFound {
 		t.Errorf("past absolute timeout: %d, want redirect to sign-in", status)
 	}
@@ -152,11 +154,11 @@ func TestSession_idleAndAbsoluteTimeout(t *testing.T) {
 	}
 
 	b.demoSignIn("helpdesk")
-	clock.Add(29 * time.Minute)
+	clock.Advance(29 * time.Minute)
 	if _, status := b.whoami(); status != http.StatusOK {
 		t.Fatalf("within idle timeout: %d", status)
 	}
-	clock.Add(31 * time.Minute)
+	clock.Advance(31 * time.Minute)
 	if _, status := b.whoami(); status != http.StatusFound {
 		t.Errorf("past idle timeout: %d", status)
 	}
@@ -286,7 +288,7 @@ func TestSession_manyGroupsStillFitTheCookie(t *testing.T) {
 }
 
 func TestNew_demoGeneratesKeyWithWarning(t *testing.T) {
-	var logs logBuffer
+	var logs testlog.Buffer
 	a, err := New(Config{Mode: ModeDemo}, slogTo(&logs))
 	if err != nil {
 		t.Fatal(err)
