@@ -36,6 +36,7 @@ type unlockConsole struct {
 	ol     *client.Client
 	clock  *onelogintest.ManualClock
 	mem    *audittest.Memory
+	trail  *audittest.FailingStore
 	limits *limitstest.Memory
 	logBuf *syncBuffer
 	cfg    handlers.Config
@@ -60,6 +61,7 @@ func newUnlockConsole(t *testing.T, opts onelogintest.Options, edit func(*handle
 	}
 	u := &unlockConsole{t: t, fake: fake, ol: ol, clock: clock, mem: audittest.NewMemory(nil, audit.WithClock(clock.Now)),
 		limits: limitstest.NewMemory(), logBuf: &syncBuffer{}}
+	u.trail = audittest.NewFailing(u.mem)
 	pub := handlers.PublicUnlock{Enabled: true, Factors: []string{"protect", "authenticator", "sms", "email", "yubikey"},
 		Attempts: 5, CoolDown: 15 * time.Minute, UnlocksPerDay: 3, PerIP: 1000, QuotaShare: 100,
 		DecoyKey: []byte("test decoy key")}
@@ -69,7 +71,7 @@ func newUnlockConsole(t *testing.T, opts onelogintest.Options, edit func(*handle
 	u.cfg = handlers.Config{
 		OneLogin:           ol,
 		Logger:             slog.New(slog.NewJSONHandler(u.logBuf, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Audit:              u.mem,
+		Audit:              u.trail,
 		Identity:           func(context.Context) (access.Identity, bool) { return u.who, u.who.Role != access.RoleNone },
 		CSRFToken:          func(context.Context) string { return "test-csrf-token" },
 		Now:                clock.Now,
@@ -466,6 +468,22 @@ func TestUnlock_push(t *testing.T) {
 		}
 		if u.unlockCalls(id) != 0 {
 			t.Error("an expired push unlocked")
+		}
+	})
+	t.Run("slow phone", func(t *testing.T) {
+		u := newUnlockConsole(t, onelogintest.Options{}, nil)
+		u.fake.Tenant.SetPushAnswer(onelogintest.PushApproves, 30*time.Second)
+		b := u.browser("198.51.100.10")
+		b.choose(factorChoice(t, b.start(onelogintest.PersonaLockedPush), "push"))
+		for range 5 {
+			u.clock.Advance(5 * time.Second)
+			if rec := b.poll(); rec.Code != http.StatusNoContent {
+				t.Fatalf("poll before the phone answered = %d", rec.Code)
+			}
+		}
+		u.clock.Advance(5 * time.Second)
+		if rec := b.poll(); step(t, rec) != "done" || u.unlockCalls(id) != 1 {
+			t.Fatalf("after the phone approved by itself: %.500s", rec.Body.String())
 		}
 	})
 	t.Run("button without JavaScript", func(t *testing.T) {
@@ -898,6 +916,26 @@ func TestUnlock_stateTokenExpired(t *testing.T) {
 	code, _ = u.fake.Tenant.LastCode(onelogintest.PersonaLockedEmailID)
 	if rec := b.code(code); step(t, rec) != "done" {
 		t.Errorf("the new code: %.500s", rec.Body.String())
+	}
+}
+
+// TestUnlock_auditUnavailable: a step that cannot be written down does not
+// happen: with the trail failing, a right code neither reaches OneLogin nor
+// unlocks, and a look-up is refused.
+func TestUnlock_auditUnavailable(t *testing.T) {
+	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	id := onelogintest.PersonaLockedTOTPID
+	b := u.browser("198.51.100.75")
+	b.choose(factorChoice(t, b.start(onelogintest.PersonaLockedTOTP), "authenticator"))
+	u.trail.Fail(true)
+	u.fake.Tenant.ResetCalls()
+	rec := b.code(u.fake.Tenant.TOTP(id, u.clock.Now()))
+	wantCode(t, rec, http.StatusServiceUnavailable)
+	if w := u.writes(); len(w) != 0 {
+		t.Errorf("with the trail failing the console asked OneLogin to %q", w)
+	}
+	if rec := u.browser("198.51.100.76").start("ghost@example.com"); rec.Code != http.StatusServiceUnavailable || len(rec.Result().Cookies()) != 0 {
+		t.Errorf("a look-up with the trail failing = %d with cookies %v, want 503 and none", rec.Code, rec.Result().Cookies())
 	}
 }
 
