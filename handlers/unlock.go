@@ -259,7 +259,9 @@ func (h *Handler) unlockLookup(c echo.Context) error {
 		return err // the look-up itself failed: the same for every login
 	}
 	if f.user == nil {
-		f.key = "login:" + asciiLower(login)
+		if f.key == "" { // no account at all: the allowances go by what was typed
+			f.key = "login:" + asciiLower(login)
+		}
 		f.factors = decoyFactors(h.public.decoyKey, login, h.public.kinds)
 	}
 	if !h.public.flows.add(f) {

@@ -652,6 +652,29 @@ func TestUnlock_decoysAreStable(t *testing.T) {
 	}
 }
 
+// TestUnlock_decoysInTheTrail: the trail, which only staff read, says what
+// the page hid: whose account a made-up walk was about, and why.
+func TestUnlock_decoysInTheTrail(t *testing.T) {
+	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	for _, tc := range []struct {
+		login  string
+		target int64
+		why    string
+	}{
+		{onelogintest.PersonaNoRoles, onelogintest.PersonaNoRolesID, "decoy: account not locked (Active)"},
+		{onelogintest.PersonaLockedNoFactor, onelogintest.PersonaLockedNoFactorID, "decoy: no usable factor"},
+		{"ghost@example.com", 0, "decoy: no such account"},
+		{onelogintest.PersonaLockedSMS, onelogintest.PersonaLockedSMSID, "locked account"},
+	} {
+		n := len(u.mem.Records())
+		u.browser("198.51.100.90").start(tc.login)
+		recs := u.mem.Records()[n:]
+		if len(recs) != 1 || recs[0].Action != access.UnlockRequest || recs[0].TargetID != tc.target || recs[0].Params["account"] != tc.why {
+			t.Errorf("%s: records %+v, want one unlock_request about %d saying %q", tc.login, recs, tc.target, tc.why)
+		}
+	}
+}
+
 // ---- only what self-service may undo ----
 
 // TestUnlock_staffLockRefusedAfterVerification: a lock a helpdesk agent
