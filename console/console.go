@@ -128,7 +128,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.trail = trail
 	if app.fake != nil && cfg.PublicUnlock.Enabled {
-		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, c, trail, onelogintest.PersonaHelpdesk, logger)
+		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, trail, onelogintest.PersonaHelpdesk, logger)
 	}
 
 	e, err := handlers.New(handlers.Config{
