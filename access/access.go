@@ -57,7 +57,18 @@ const (
 	SelfView            Action = "self_view"
 	SelfUnlock          Action = "self_unlock"
 	SelfLogout          Action = "self_logout"
+
+	// The steps of the public unlock page (/unlock) before the unlock
+	// itself, which is a SelfUnlock by the verified person. Whoever takes
+	// them is not signed in, so no role may take them through the console's
+	// doors (Can refuses them); they exist for the audit trail.
+	UnlockRequest Action = "unlock_request" // a claimant typed a username or email
+	UnlockFactor  Action = "unlock_factor"  // chose a factor; a push or code was sent
+	UnlockVerify  Action = "unlock_verify"  // a code or push was checked
 )
+
+// recordOnly are actions no role takes, kept in the audit trail.
+var recordOnly = []Action{UnlockRequest, UnlockFactor, UnlockVerify}
 
 // minimum is the least role that may take each action.
 var minimum = map[Action]Role{
@@ -88,20 +99,21 @@ func (r Role) Can(a Action) bool {
 	return ok && r >= min
 }
 
-// Actions lists every known action, for tests that walk the whole table.
+// Actions lists every known action, for tests that walk the whole table
+// and for the audit page's filter; the public unlock page's steps too.
 func Actions() []Action {
-	out := make([]Action, 0, len(minimum))
+	out := make([]Action, 0, len(minimum)+len(recordOnly))
 	for a := range minimum {
 		out = append(out, a)
 	}
-	return out
+	return append(out, recordOnly...)
 }
 
 // Sensitive reports whether an action changes an account in a way that a
 // setting may require a ticket for.
 func (a Action) Sensitive() bool {
 	switch a {
-	case Search, ViewUser, ViewAudit, SelfView:
+	case Search, ViewUser, ViewAudit, SelfView, UnlockRequest, UnlockFactor, UnlockVerify:
 		return false
 	}
 	return true

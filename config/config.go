@@ -47,7 +47,9 @@ type Config struct {
 	Policy      Policy
 	Quota       Quota
 	SelfService SelfService
-	Ops         Ops
+	// PublicUnlock is the unlock page for people who cannot sign in.
+	PublicUnlock PublicUnlock
+	Ops          Ops
 }
 
 // HTTP is how people reach the console.
@@ -197,6 +199,32 @@ type SelfService struct {
 	UnlocksPerHour int
 }
 
+// PublicUnlock is the public unlock page (/unlock): who may use it how
+// often, and with which factors.
+type PublicUnlock struct {
+	// Enabled serves the page; in demo mode it is on unless
+	// HELPDESK_PUBLIC_UNLOCK is set to false.
+	Enabled bool
+	// Factors are the factor kinds the page accepts, from
+	// UnlockFactorNames and "yubikey".
+	Factors []string
+	// Attempts is how many verifications an account gets within CoolDown.
+	Attempts int
+	CoolDown time.Duration
+	// UnlocksPerDay is how often an account may be unlocked in 24 hours.
+	UnlocksPerDay int
+	// PerIP is how many requests that cost OneLogin a call or send a
+	// code one source address may make in an hour.
+	PerIP int
+	// QuotaShare is the percentage of the tenant's hourly API quota the
+	// page may use.
+	QuotaShare int
+}
+
+// UnlockFactorNames are the factors the public unlock page accepts by
+// default; "yubikey" may be added.
+var UnlockFactorNames = []string{"protect", "authenticator", "sms", "email"}
+
 // Ops is logging and metrics.
 type Ops struct {
 	LogLevel    slog.Level
@@ -282,6 +310,13 @@ func resolve(p *parser, c *Config) {
 		if c.Audit.DB == "" {
 			c.Audit.DB = defaultAuditDB
 		}
+	}
+
+	if c.Demo && !p.set["HELPDESK_PUBLIC_UNLOCK"] {
+		c.PublicUnlock.Enabled = true // people in a demo should find it
+	}
+	if c.PublicUnlock.Enabled && len(c.PublicUnlock.Factors) == 0 && !p.failed("HELPDESK_PUBLIC_UNLOCK_FACTORS") {
+		p.failAt("HELPDESK_PUBLIC_UNLOCK_FACTORS", "needs at least one factor when HELPDESK_PUBLIC_UNLOCK is on")
 	}
 
 	switch c.Auth.Mode {

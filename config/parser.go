@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -234,4 +235,20 @@ func ValidSource(s string) bool {
 		host = h
 	}
 	return host != "" && !strings.ContainsAny(host, "/?#@")
+}
+
+// unlockFactors reads the public unlock page's factor names, without
+// repeats.
+func (p *parser) unlockFactors(v string) []string {
+	var out []string
+	for _, f := range list(strings.ToLower(v)) {
+		if !slices.Contains(UnlockFactorNames, f) && f != "yubikey" {
+			p.fail(fmt.Sprintf("%q is not a factor the page can check; use %s or yubikey", f, strings.Join(UnlockFactorNames, ", ")))
+			continue
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }

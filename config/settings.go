@@ -154,6 +154,24 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Quota.Reserve = p.integer(v, 0, 1<<20) }},
 	{"HELPDESK_SELF_UNLOCKS_PER_HOUR", "3", "How often an employee may unlock their own account per hour.",
 		func(p *parser, c *Config, v string) { c.SelfService.UnlocksPerHour = p.integer(v, 0, 1000) }},
+	{"HELPDESK_PUBLIC_UNLOCK", "false", "Serve the public unlock page /unlock, where people locked out by failed sign-ins unlock their own account after proving who they are with an MFA factor; no sign-in needed. On in demo mode unless set to false.",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.Enabled = p.boolean(v) }},
+	{"HELPDESK_PUBLIC_UNLOCK_FACTORS", strings.Join(UnlockFactorNames, ","), "Factors the public unlock page accepts, comma-separated: " + strings.Join(UnlockFactorNames, ", ") + ", yubikey (protect is a push to OneLogin Protect).",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.Factors = p.unlockFactors(v) }},
+	{"HELPDESK_PUBLIC_UNLOCK_ATTEMPTS", "5", "Public unlock: verifications per account (codes tried, codes and pushes sent) within HELPDESK_PUBLIC_UNLOCK_COOLDOWN; then it waits.",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.Attempts = p.integer(v, 1, 100) }},
+	{"HELPDESK_PUBLIC_UNLOCK_COOLDOWN", "15m", "Public unlock: the window HELPDESK_PUBLIC_UNLOCK_ATTEMPTS counts in, so the cool-down after the last attempt allowed (1m to 24h).",
+		func(p *parser, c *Config, v string) {
+			if c.PublicUnlock.CoolDown = p.positiveDuration(v); c.PublicUnlock.CoolDown > 0 && (c.PublicUnlock.CoolDown < time.Minute || c.PublicUnlock.CoolDown > 24*time.Hour) {
+				p.fail("must be from 1m to 24h")
+			}
+		}},
+	{"HELPDESK_PUBLIC_UNLOCK_PER_DAY", "3", "Public unlock: unlocks per account in any 24 hours.",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.UnlocksPerDay = p.integer(v, 1, 100) }},
+	{"HELPDESK_PUBLIC_UNLOCK_PER_IP", "30", "Public unlock: look-ups, codes and pushes sent and codes tried per source address in any hour (behind a proxy, set HELPDESK_TRUSTED_PROXIES so the address is the person's).",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.PerIP = p.integer(v, 1, 100000) }},
+	{"HELPDESK_PUBLIC_UNLOCK_QUOTA_SHARE", "10", "Public unlock: the largest share, in percent, of the tenant's hourly OneLogin API quota the page may use; beyond it the page asks people to come back later.",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.QuotaShare = p.integer(v, 1, 100) }},
 	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name).",
 		func(p *parser, c *Config, v string) { c.HTTP.Location = p.location(v) }},
 	{"HELPDESK_LOG_LEVEL", "info", "Log level: debug, info, warn, error.",

@@ -10,6 +10,7 @@
 package console
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -42,6 +43,8 @@ type App struct {
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
 	auth    *staffauth.Auth
+	// helpdeskLocked is the demo's person locked by the helpdesk at start.
+	helpdeskLocked string
 }
 
 // fakeOIDCClientID is the console's registration with the fake tenant's
@@ -94,6 +97,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if o := origin(ol.BaseURL); o != "" {
 		authCfg.ImgSources = append(authCfg.ImgSources, o) // app icons live on the tenant host
 	}
+	if cfg.PublicUnlock.Enabled {
+		authCfg.UnlockURL = unlockPath // "Locked out?" on the sign-in pages
+	}
 	auth, err := staffauth.New(authCfg, logger)
 	if err != nil {
 		return nil, err
@@ -123,6 +129,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.trail = trail
 	app.ops.budgets.Limits = trail
+	if app.fake != nil && cfg.PublicUnlock.Enabled {
+		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, trail, onelogintest.PersonaHelpdesk, logger)
+	}
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -146,6 +155,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
+		PublicUnlock:       app.publicUnlock(cfg, authCfg, auth),
 	})
 	if err != nil {
 		return nil, err

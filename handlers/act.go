@@ -27,6 +27,10 @@ type Attempt struct {
 	User   *client.User
 	Params map[string]string
 	Ticket string
+	// Actor is who acts when it is not the signed-in person: someone the
+	// public unlock page verified with an MFA factor. nil means the
+	// signed-in person.
+	Actor *access.Identity
 }
 
 // Target is the account an action is about.
@@ -87,6 +91,10 @@ func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.C
 	rec := h.record(c, a.Action, a.Target)
 	rec.Params, rec.Ticket = a.Params, a.Ticket
 	who, _ := h.identity(ctx)
+	if a.Actor != nil {
+		who = *a.Actor
+		rec.ActorEmail, rec.ActorRole = who.Email, who.Role.String()
+	}
 	var subject access.Subject
 	if a.User != nil && who.Role.Can(a.Action) {
 		s, _, err := h.subject(ctx, a.User)
@@ -147,13 +155,16 @@ func (h *Handler) deny(c echo.Context, rec audit.Record) error {
 }
 
 // refuse records what the access policy refused and answers with its
-// words: 409 when the account's state is why, 403 otherwise.
+// words: 409 when the account's state is why, 403 otherwise. The refusal
+// stays reachable with errors.As, for pages that word it for their reader.
 func (h *Handler) refuse(c echo.Context, rec audit.Record, r *access.Refusal) error {
 	h.recordDenied(c.Request().Context(), rec, r.Reason)
 	if r.State {
-		return &problem{Status: http.StatusConflict, Heading: "Not possible now", Message: r.Message + " Nothing was changed."}
+		return &problem{Status: http.StatusConflict, Heading: "Not possible now", Message: r.Message + " Nothing was changed.", Err: r}
 	}
-	return forbidden(r.Message)
+	p := forbidden(r.Message)
+	p.Err = r
+	return p
 }
 
 // recordDenied writes a refused attempt, already complete, with the reason;

@@ -46,6 +46,11 @@ type OneLogin interface {
 	GenerateMFAToken(ctx context.Context, id int64, expiresIn time.Duration, reusable bool) (*client.MFAToken, error)
 	AllRoles(ctx context.Context, q client.ListRolesQuery) iter.Seq2[client.Role, error]
 	RateLimit() client.RateLimit
+	// MFA, for the public unlock page to check who is asking.
+	OTPDevices(ctx context.Context, userID int64) ([]client.OTPDevice, error)
+	TriggerOTP(ctx context.Context, userID, deviceID int64, opts client.TriggerOptions) (*client.Trigger, error)
+	VerifyOTP(ctx context.Context, userID, deviceID int64, otp, stateToken string) (client.VerifyStatus, error)
+	VerifyPush(ctx context.Context, userID, deviceID int64, stateToken string) (client.VerifyStatus, error)
 }
 
 // Config is everything the handlers need; main builds it from the environment.
@@ -97,6 +102,11 @@ type Config struct {
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
 	SelfUnlocksPerHour int
+
+	// PublicUnlock is the unlock page for people who cannot sign in
+	// (HELPDESK_PUBLIC_UNLOCK*); off unless Enabled. It counts its
+	// allowances in Limits.
+	PublicUnlock PublicUnlock
 }
 
 // Handler holds the dependencies of every route.
@@ -120,6 +130,8 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
+	// public is the public unlock page; nil when it is off.
+	public *unlockPage
 }
 
 // New builds the console's Echo instance with every route.
@@ -175,6 +187,14 @@ func New(cfg Config) (*echo.Echo, error) {
 			return nil, errors.New("handlers: self-service unlocks need a Limits store to count them in")
 		}
 		h.selfUnlocks = &limits.Limit{Store: cfg.Limits, Name: "self-unlock", Max: cfg.SelfUnlocksPerHour, Window: time.Hour, Now: h.now}
+	}
+
+	if cfg.PublicUnlock.Enabled {
+		u, err := newUnlockPage(cfg.PublicUnlock, cfg.Limits, h.now)
+		if err != nil {
+			return nil, err
+		}
+		h.public = u
 	}
 
 	e := echo.New()

@@ -40,6 +40,7 @@ type console struct {
 	mem    *audittest.Memory
 	logBuf *testlog.Buffer
 	clock  *onelogintest.ManualClock
+	cfg    handlers.Config // as New got it, for restart
 	who    access.Identity
 }
 
@@ -59,7 +60,9 @@ type option func(*consoleOptions)
 type consoleOptions struct {
 	email     string
 	inProcess bool
-	tenant    onelogintest.Options
+	// sharedClock runs the socket-served fake on the console's clock.
+	sharedClock bool
+	tenant      onelogintest.Options
 	front     func(http.RoundTripper) http.RoundTripper
 	edits     []func(*handlers.Config)
 }
@@ -82,6 +85,22 @@ func withSelfUnlocks(n int) option {
 func withFront(front func(http.RoundTripper) http.RoundTripper) option {
 	return func(o *consoleOptions) { o.front = front }
 }
+
+// withTenant seeds the fake tenant with o (its Seed and Clock as given;
+// a zero Users keeps the default).
+func withTenant(t onelogintest.Options) option {
+	return func(o *consoleOptions) {
+		if t.Users == 0 {
+			t.Users = o.tenant.Users
+		}
+		o.tenant = t
+	}
+}
+
+// tenantOnConsoleClock runs the fake tenant, served on its socket, on the
+// console's clock, so that the tenant's locks, codes and state tokens and
+// the console's allowances move together.
+func tenantOnConsoleClock() option { return func(o *consoleOptions) { o.sharedClock = true } }
 
 // inProcess reaches the fake tenant in the calling goroutine, without a
 // socket, at http://onelogin.test, and runs it on the console's clock:
@@ -110,6 +129,9 @@ func newConsole(t *testing.T, role access.Role, opts ...option) *console {
 		f = fake{Tenant: tenant, URL: "http://onelogin.test", ClientID: tenant.ClientID(), ClientSecret: tenant.ClientSecret()}
 		transport = consoletest.InProcess(tenant)
 	} else {
+		if o.sharedClock {
+			o.tenant.Clock = clock
+		}
 		srv := onelogintest.NewServer(o.tenant)
 		t.Cleanup(srv.Close)
 		f = fake{Tenant: srv.Tenant, URL: srv.URL, ClientID: srv.ClientID, ClientSecret: srv.ClientSecret}
@@ -147,8 +169,19 @@ func newConsole(t *testing.T, role access.Role, opts ...option) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.e, c.http = e, e
+	c.e, c.http, c.cfg = e, e, cfg
 	return c
+}
+
+// restart builds the handlers again on the same audit trail and limits
+// store, as a restarted process would find them.
+func (c *console) restart() {
+	c.t.Helper()
+	e, err := handlers.New(c.cfg)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.e, c.http = e, e
 }
 
 // do sends a request to the console and returns the recorded response.

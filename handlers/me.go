@@ -171,15 +171,24 @@ func (h *Handler) selfUnlock(c echo.Context) error {
 	}
 	v.UnlocksLeft = h.unlocksLeft(ctx, who.Email)
 
-	err = h.act(c, Attempt{Action: access.SelfUnlock, Target: ownTarget(u), User: u}, func(ctx context.Context) error {
-		return h.unlockAndCheck(ctx, u.ID)
-	})
+	err = h.unlockOwn(c, who, u, nil)
 	if err != nil {
 		return h.selfFailed(c, v, u, "unlock your account", err)
 	}
 	after := h.rereadOwn(ctx, u)
 	v.Notice = &views.Notice{Kind: "success", Message: "Your account is unlocked. You can sign in again now."}
 	return h.meAnswer(c, http.StatusOK, v, after, nil)
+}
+
+// unlockOwn lifts the lock on u for who, its owner: signed in at /me, or
+// verified with an MFA factor on the public unlock page. Both go through
+// this one path: act asks the access policy (access.SelfUnlock: only a
+// locked account whose lock no staff placed through the console, never a
+// suspended or unactivated one), records the attempt before OneLogin is
+// called, and unlockAndCheck reads the account back after the unlock.
+func (h *Handler) unlockOwn(c echo.Context, who access.Identity, u *client.User, params map[string]string) error {
+	return h.act(c, Attempt{Action: access.SelfUnlock, Target: ownTarget(u), User: u, Params: params, Actor: &who},
+		func(ctx context.Context) error { return h.unlockAndCheck(ctx, u.ID) })
 }
 
 // selfLogout ends every OneLogin session of the signed-in person.

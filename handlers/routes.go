@@ -23,6 +23,17 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 		cfg.Register(e)
 	}
 
+	// The public unlock page is for people who cannot sign in: it has the
+	// security headers and CSRF of every page, and no sign-in.
+	if h.public != nil {
+		pub := e.Group("/unlock", append(cfg.PublicUnlock.Middleware, h.plainText)...)
+		pub.GET("", h.unlockForm)
+		pub.POST("", h.unlockLookup)
+		pub.POST("/factor", h.unlockFactor)
+		pub.POST("/code", h.unlockCode)
+		pub.POST("/push", h.unlockPush)
+	}
+
 	app := e.Group("", append(cfg.Middleware, h.plainText, h.chargeTo)...)
 	app.GET("/", h.home)
 

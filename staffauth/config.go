@@ -115,6 +115,9 @@ type Config struct {
 	MaxBodyBytes int64
 
 	DemoPersonas []Persona
+	// UnlockURL, when set, is the public unlock page the sign-in pages
+	// link to as "Locked out?".
+	UnlockURL string
 	// DemoTenant marks every sign-in page as a demo: the console runs on
 	// the embedded fake tenant.
 	DemoTenant bool

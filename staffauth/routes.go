@@ -48,7 +48,7 @@ func (a *Auth) login(c echo.Context) error {
 		for _, p := range a.cfg.DemoPersonas {
 			views = append(views, personaView{Key: p.Key, Name: p.Name, Email: p.Email, Role: a.personaRole(p).String()})
 		}
-		return render(c, http.StatusOK, authPage("Sign in", a.cfg.DemoTenant,
+		return render(c, http.StatusOK, authPage("Sign in", a.cfg.DemoTenant, a.cfg.UnlockURL,
 			demoChooser(views, CSRFToken(c.Request().Context()), localPath(c.QueryParam("next")))))
 	}
 	// In proxy mode the proxy signs people in before they reach us.
@@ -86,13 +86,13 @@ func (a *Auth) logout(c echo.Context) error {
 }
 
 func (a *Auth) signedOut(c echo.Context) error {
-	return render(c, http.StatusOK, authPage("Signed out", a.cfg.DemoTenant, signedOutBody(loginPath)))
+	return render(c, http.StatusOK, authPage("Signed out", a.cfg.DemoTenant, a.cfg.UnlockURL, signedOutBody(loginPath)))
 }
 
 // problem renders a sign-in failure with a safe message; the detail has
 // been logged by the caller.
 func (a *Auth) problem(c echo.Context, status int, heading, message string) error {
-	return render(c, status, authPage(heading, a.cfg.DemoTenant, problemBody(message, loginPath)))
+	return render(c, status, authPage(heading, a.cfg.DemoTenant, a.cfg.UnlockURL, problemBody(message, loginPath)))
 }
 
 func render(c echo.Context, status int, comp templ.Component) error {

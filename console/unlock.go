@@ -1,0 +1,139 @@
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/staffauth"
+	"onelogin-helpdesk/views"
+)
+
+// The public unlock page's wiring, and the demo's person locked by the
+// helpdesk.
+
+// unlockPath is where the public unlock page lives.
+const unlockPath = "/unlock"
+
+// publicUnlock is the handlers' part of the page's configuration: its
+// settings, the security headers and CSRF without sign-in, and in a demo
+// where the fake tenant's phone and inbox are.
+func (a *App) publicUnlock(cfg config.Config, authCfg staffauth.Config, auth *staffauth.Auth) handlers.PublicUnlock {
+	u := cfg.PublicUnlock
+	if !u.Enabled {
+		return handlers.PublicUnlock{}
+	}
+	p := handlers.PublicUnlock{
+		Enabled: true, Factors: u.Factors, Attempts: u.Attempts, CoolDown: u.CoolDown,
+		UnlocksPerDay: u.UnlocksPerDay, PerIP: u.PerIP, QuotaShare: u.QuotaShare,
+		Middleware:   []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()},
+		SecureCookie: cfg.Session.SecureCookies,
+	}
+	if len(authCfg.SessionKeys) > 0 {
+		// Decoy factors stay the same across restarts when the session
+		// keys do; a key of their own, so they reveal nothing about those.
+		m := hmac.New(sha256.New, authCfg.SessionKeys[0])
+		m.Write([]byte("helpdesk unlock decoys"))
+		p.DecoyKey = m.Sum(nil)
+	}
+	if a.fake != nil {
+		p.Demo = &views.UnlockDemo{FakeURL: a.fake.URL, People: a.demoPeople()}
+	}
+	return p
+}
+
+// demoPeople are the demo tenant's people locked out, for the page's hint.
+func (a *App) demoPeople() []views.UnlockDemoPerson {
+	ps := []views.UnlockDemoPerson{
+		{Login: onelogintest.PersonaLockedPush, About: "OneLogin Protect: approve the push on the push page"},
+		{Login: onelogintest.PersonaLockedTOTP, About: "an authenticator app: its code is on the authenticator page"},
+		{Login: onelogintest.PersonaLockedSMS, About: "a texted code: read it in the inbox"},
+		{Login: onelogintest.PersonaLockedEmail, About: "an emailed code: read it in the inbox"},
+		{Login: onelogintest.PersonaLockedNoFactor, About: "no factor the page can check: the page looks the same, and verification fails"},
+	}
+	if a.helpdeskLocked != "" {
+		ps = append(ps, views.UnlockDemoPerson{Login: a.helpdeskLocked,
+			About: "locked by the helpdesk (ticket " + demoLockTicket + "): refused after verification, with an authenticator app or texted code"})
+	}
+	return append(ps, views.UnlockDemoPerson{Login: "nobody@example.com", About: "no such account: the page looks the same"})
+}
+
+// demoLockTicket is the ticket of the demo's helpdesk lock.
+const demoLockTicket = "SEC-311 suspected account takeover"
+
+// demoHelpdeskLock locks one ordinary, active person of the demo tenant as
+// the demo's helpdesk agent would through the console: the attempt in the
+// audit trail first, then the lock at the fake tenant (as an API lock, on
+// the fake's Go side, so that the console's client starts without a token
+// or a call in its metrics, as without the demo), then the outcome. Lock
+// provenance then works from a real trail: the public unlock page and /me
+// refuse to lift it. It returns the person's email, "" when the tenant has
+// nobody suitable.
+func demoHelpdeskLock(ctx context.Context, tenant *onelogintest.Tenant, trail audit.Store, agentEmail string, log *slog.Logger) string {
+	target, ok := demoLockTarget(tenant)
+	if !ok {
+		log.Warn("demo: nobody to lock as the helpdesk; the public unlock page's staff-lock case is not shown")
+		return ""
+	}
+	id, err := trail.Begin(ctx, audit.Record{
+		ActorEmail: agentEmail, ActorRole: access.RoleHelpdesk.String(), SourceIP: "127.0.0.1", RequestID: "demo-start",
+		TargetID: target.ID, TargetEmail: target.Email, TargetName: target.Name,
+		Action: access.Lock, Params: map[string]string{"minutes": fmt.Sprint(views.LockUntilUnlocked)},
+		Ticket: demoLockTicket,
+	})
+	if err != nil {
+		log.Warn("demo: the helpdesk lock could not be recorded, so it was not made", "error", err)
+		return ""
+	}
+	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK}
+	locked := tenant.Lock(target.ID, views.LockUntilUnlocked)
+	if !locked {
+		res = audit.Result{Outcome: audit.OutcomeFailed, Message: "the fake tenant did not lock the person"}
+	}
+	if err := trail.Complete(ctx, id, res); err != nil {
+		log.Warn("demo: the helpdesk lock's outcome was not recorded", "error", err)
+	}
+	if !locked {
+		return ""
+	}
+	log.Info("demo: locked a person as the helpdesk", "email", target.Email, "ticket", demoLockTicket)
+	return target.Email
+}
+
+// demoLockTarget is the first ordinary person (not a persona, no staff
+// role) who is active and has an authenticator app, or else a texted
+// code, so that they can verify on the public unlock page.
+func demoLockTarget(tenant *onelogintest.Tenant) (onelogintest.Person, bool) {
+	for _, want := range []onelogintest.Factor{onelogintest.FactorAuthenticator, onelogintest.FactorSMS} {
+		for _, p := range tenant.Persons() {
+			if p.ID <= onelogintest.PersonaLockedNoFactorID || slices.ContainsFunc(p.Groups, func(g string) bool {
+				return g == onelogintest.GroupAdmins || g == onelogintest.GroupHelpdesk || g == onelogintest.GroupViewers
+			}) {
+				continue
+			}
+			u, ok := tenant.User(p.ID)
+			if !ok || u.Status != onelogintest.StatusActive {
+				continue
+			}
+			if slices.ContainsFunc(tenant.Devices(p.ID), func(d onelogintest.Device) bool { return d.Factor == want && d.Active }) {
+				return p, true
+			}
+		}
+	}
+	return onelogintest.Person{}, false
+}
+
+// DemoHelpdeskLocked is the email of the person the demo locked as the
+// helpdesk at start, "" when there is none.
+func (a *App) DemoHelpdeskLocked() string { return a.helpdeskLocked }
