@@ -63,8 +63,8 @@ type consoleOptions struct {
 	// sharedClock runs the socket-served fake on the console's clock.
 	sharedClock bool
 	tenant      onelogintest.Options
-	front     func(http.RoundTripper) http.RoundTripper
-	edits     []func(*handlers.Config)
+	front       func(http.RoundTripper) http.RoundTripper
+	edits       []func(*handlers.Config)
 }
 
 // signedInAs is who is signed in (default staff@example.com).
