@@ -40,6 +40,7 @@ type Store struct {
 
 var (
 	_ audit.Store  = (*Store)(nil)
+	_ audit.Pruner = (*Store)(nil)
 	_ limits.Store = (*Store)(nil)
 )
 
@@ -559,4 +560,42 @@ func (s *Store) Count(ctx context.Context, key string, window time.Duration, now
 		return 0, fmt.Errorf("limits: %w", err)
 	}
 	return n, nil
+}
+
+// pruneBatch bounds one retention DELETE, so that pruning a large trail
+// never holds SQLite's write lock for long: actions keep their Begin.
+const pruneBatch = 5000
+
+// DeleteBefore implements audit.Pruner: it deletes the records that began
+// before cutoff, in batches, and returns how many went.
+func (s *Store) DeleteBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	var total int64
+	for {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM audit_records WHERE id IN
+			(SELECT id FROM audit_records WHERE time_us < ? ORDER BY time_us LIMIT ?)`, cutoff.UnixMicro(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("audit: retention: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("audit: retention: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// PruneLimits deletes limit events no window can still see; Take does it
+// too, this sweeps keys nobody uses any more.
+func (s *Store) PruneLimits(ctx context.Context, now time.Time) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	_, err := s.w.ExecContext(ctx, `DELETE FROM limit_events WHERE at_us <= ?`, now.Add(-limits.MaxWindow).UnixMicro())
+	return err
 }
