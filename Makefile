@@ -12,8 +12,11 @@ run:
 ## test: every check and test, browser tests included; installs what it needs
 test: generate-check lint unit e2e
 
+## unit: every Go test with the race detector, against a throwaway PostgreSQL
+## cluster (scripts/test-postgres.sh: installs Debian's postgresql when
+## missing, removes the cluster afterwards); tests that need it fail without it
 unit:
-	$(GO) test -race -count=1 $(PKGS)
+	HELPDESK_TEST_REQUIRE_DATABASE=1 scripts/test-postgres.sh run $(GO) test -race -count=1 $(PKGS)
 
 ## e2e-deps: install chromium, node, playwright-core and axe-core when missing
 E2E_CACHE ?= $(CURDIR)/.cache/e2e
