@@ -17,16 +17,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 
 	"github.com/labstack/echo/v4"
 
-	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/handlers"
-	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/staffauth/oidctest"
 )
@@ -37,7 +34,8 @@ type App struct {
 	metrics http.Handler
 	fake    *onelogintest.Server
 	client  *client.Client
-	trail   audit.Store
+	state   stateStore
+	janitor *janitor
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
@@ -105,34 +103,24 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		protected = append(append(protected, authCfg.AdminGroups...), authCfg.HelpdeskGroups...)
 	}
 
-	auditDB := cfg.Audit.DB
-	if auditDB == "" { // a demo's trail lives and dies with the process
-		dir, err := os.MkdirTemp("", "helpdesk-demo-")
-		if err != nil {
-			return nil, fmt.Errorf("demo audit trail: %w", err)
-		}
-		app.tempDir = dir
-		auditDB = filepath.Join(dir, "demo-audit.db")
-	}
-	// Through a local: a nil *sqlitestore.Store in app.trail would be a
-	// non-nil interface, and Close would call it.
-	trail, err := sqlitestore.Open(auditDB, logger)
+	st, err := app.openState(cfg, logger)
 	if err != nil {
-		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
+		return nil, err
 	}
-	app.trail = trail
+	app.state = st
+	app.janitor = startJanitor(st, cfg.State.Retention, logger)
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
 		Logger:     logger,
-		Audit:      app.ops.audit(app.trail),
-		Limits:     trail,
+		Audit:      app.ops.audit(st),
+		Limits:     st,
 		Identity:   staffauth.IdentityFrom,
 		CSRFToken:  staffauth.CSRFToken,
 		Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.Middleware(), auth.CSRF()},
 		Register: func(e *echo.Echo) {
 			e.IPExtractor = auth.IPExtractor()
-			app.ops.routes(e, c)
+			app.ops.routes(e, c, st)
 			auth.Routes(e)
 		},
 		Location:   cfg.HTTP.Location,
@@ -250,8 +238,11 @@ func (a *App) Close() {
 	if a.auth != nil {
 		a.auth.Close()
 	}
-	if a.trail != nil {
-		_ = a.trail.Close()
+	if a.janitor != nil {
+		a.janitor.stop()
+	}
+	if a.state != nil {
+		_ = a.state.Close()
 	}
 	if a.tempDir != "" {
 		_ = os.RemoveAll(a.tempDir)

@@ -599,3 +599,11 @@ func (s *Store) PruneLimits(ctx context.Context, now time.Time) error {
 	_, err := s.w.ExecContext(ctx, `DELETE FROM limit_events WHERE at_us <= ?`, now.Add(-limits.MaxWindow).UnixMicro())
 	return err
 }
+
+// Ping reports whether the file can still be used; readiness asks it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return s.w.PingContext(ctx)
+}

@@ -61,6 +61,23 @@ func URL(t testing.TB) string {
 	return WithSchema(t, admin, name)
 }
 
+// Database creates an empty database whose name starts with prefix (a demo
+// console wants "demo") and returns its URL; it is dropped when the test
+// ends, whoever is still connected.
+func Database(t testing.TB, prefix string) string {
+	t.Helper()
+	admin := AdminURL(t)
+	name := prefix + "_" + randomHex(6)
+	exec(t, admin, "CREATE DATABASE "+name)
+	t.Cleanup(func() { exec(t, admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	pu, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("%s does not parse", Env)
+	}
+	pu.Path = "/" + name
+	return pu.String()
+}
+
 // WithSchema is u with its connections' search_path set to schema.
 func WithSchema(t testing.TB, u, schema string) string {
 	t.Helper()

@@ -1,0 +1,89 @@
+package console_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/console"
+	"onelogin-helpdesk/pgstore/pgtest"
+)
+
+// TestConsole_postgresState: two consoles on one PostgreSQL database share
+// the audit trail (an action on one is on the other's audit page and in the
+// person's history there), and neither log carries the database password.
+func TestConsole_postgresState(t *testing.T) {
+	db := pgtest.Database(t, "demo")
+	over := map[string]string{"HELPDESK_DATABASE_URL": db, "HELPDESK_AUDIT_DB": ""}
+	a := start(t, t.TempDir(), over)
+	b := start(t, t.TempDir(), over)
+
+	agent := a.browser()
+	agent.signIn("helpdesk")
+	if p := agent.act(userPath(onelogintest.PersonaLockedID, "unlock"), url.Values{"ticket": {"INC-SHARED"}}); p.status != http.StatusOK {
+		t.Fatalf("unlock on A: %d %.300s", p.status, p.body)
+	}
+	admin := b.browser()
+	admin.signIn("admin")
+	p := admin.get("/audit?target=" + strconv.FormatInt(onelogintest.PersonaLockedID, 10))
+	if rows := p.doc.Find("[data-testid=audit-row]"); rows.Length() != 1 || !strings.Contains(rows.Text(), "INC-SHARED") {
+		t.Fatalf("B's audit page: %d rows: %.500s", rows.Length(), p.body)
+	}
+	u := admin.get(userPath(onelogintest.PersonaLockedID, ""))
+	if h := u.doc.Find("[data-testid=history-item]"); h.Length() != 1 || !strings.Contains(h.Text(), "unlock") {
+		t.Errorf("history on B: %q", h.Text())
+	}
+	if code, body := get(t, b.srv.URL+"/readyz"); code != http.StatusOK {
+		t.Errorf("B /readyz: %d %s", code, body)
+	}
+	pw := pgtest.Password(db)
+	for name, s := range map[string]*stack{"A": a, "B": b} {
+		if pw == "" || strings.Contains(s.log.String(), pw) {
+			t.Errorf("%s's log carries the database password (or the URL has none)", name)
+		}
+		if !strings.Contains(s.log.String(), "state in PostgreSQL") {
+			t.Errorf("%s's log does not say where the state is", name)
+		}
+	}
+}
+
+// TestConsole_postgresUnreachable: a console whose database cannot be
+// reached does not start, and says why without the password.
+func TestConsole_postgresUnreachable(t *testing.T) {
+	const secret = "an0ther-s3cret-Pw"
+	env := settings(t.TempDir(), map[string]string{"HELPDESK_AUDIT_DB": "",
+		"HELPDESK_DATABASE_URL": "postgres://helpdesk:" + secret + "@127.0.0.1:1/demo_nowhere?connect_timeout=2"})
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := console.New(cfg, nil)
+	if err == nil {
+		app.Close()
+		t.Fatal("console.New started without its database")
+	}
+	if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Errorf("error = %q: want the host, never the password", err)
+	}
+}
+
+func get(t *testing.T, u string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
