@@ -1,5 +1,5 @@
 // Package sqlitestore keeps the console's state in one embedded SQLite
-// file: the audit trail and the limit counters. It is the store for a
+// file: the audit trail, the limit counters and the staff sessions. It is the store for a
 // single node and the demo; several replicas share PostgreSQL instead.
 package sqlitestore
 
@@ -19,6 +19,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/sessions"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -42,6 +43,7 @@ var (
 	_ audit.Store  = (*Store)(nil)
 	_ audit.Pruner = (*Store)(nil)
 	_ limits.Store = (*Store)(nil)
+	_ sessions.Store = (*Store)(nil)
 )
 
 // migrations build the schema; user_version records how many have run, so
@@ -81,6 +83,8 @@ var migrations = []string{
 	);
 	CREATE INDEX limit_key ON limit_events (key, at_us);
 	CREATE INDEX limit_at  ON limit_events (at_us);`,
+	// Staff sessions (package sessions); keep new steps after this one.
+	sessionsMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
