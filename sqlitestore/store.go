@@ -40,9 +40,9 @@ type Store struct {
 }
 
 var (
-	_ audit.Store  = (*Store)(nil)
-	_ audit.Pruner = (*Store)(nil)
-	_ limits.Store = (*Store)(nil)
+	_ audit.Store    = (*Store)(nil)
+	_ audit.Pruner   = (*Store)(nil)
+	_ limits.Store   = (*Store)(nil)
 	_ sessions.Store = (*Store)(nil)
 )
 
