@@ -57,6 +57,10 @@ const (
 	SelfView            Action = "self_view"
 	SelfUnlock          Action = "self_unlock"
 	SelfLogout          Action = "self_logout"
+	// RevokeSession ends anyone's console session (the sessions page);
+	// SelfSessions lists one's own and ends the others.
+	RevokeSession Action = "revoke_session"
+	SelfSessions  Action = "self_sessions"
 )
 
 // minimum is the least role that may take each action.
@@ -80,6 +84,8 @@ var minimum = map[Action]Role{
 	SelfView:            RoleEmployee,
 	SelfUnlock:          RoleEmployee,
 	SelfLogout:          RoleEmployee,
+	RevokeSession:       RoleAdmin,
+	SelfSessions:        RoleEmployee,
 }
 
 // Can reports whether the role may take the action. Unknown actions are refused.
@@ -101,7 +107,10 @@ func Actions() []Action {
 // setting may require a ticket for.
 func (a Action) Sensitive() bool {
 	switch a {
-	case Search, ViewUser, ViewAudit, SelfView:
+	case Search, ViewUser, ViewAudit, SelfView,
+		// Console sessions are not accounts: no ticket is asked. Ending
+		// one is still recorded before it happens.
+		RevokeSession, SelfSessions:
 		return false
 	}
 	return true

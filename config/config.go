@@ -124,6 +124,9 @@ type Proxy struct {
 	EmailHeader    string
 	UserHeader     string
 	GroupsHeader   string
+	// SignOutURL is the proxy's own sign-out, where the console's sign-out
+	// sends the browser.
+	SignOutURL string
 
 	// A signed assertion: when JWTHeader is set, the identity comes from
 	// the verified JWT only.

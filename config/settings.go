@@ -74,6 +74,15 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Auth.Proxy.UserHeader = p.header(v) }},
 	{"HELPDESK_PROXY_GROUPS_HEADER", "X-Forwarded-Groups", "proxy mode: header with comma-separated groups.",
 		func(p *parser, c *Config, v string) { c.Auth.Proxy.GroupsHeader = p.header(v) }},
+	{"HELPDESK_PROXY_SIGN_OUT_URL", "", "proxy mode: where signing out sends the browser after ending the console's session, e.g. /oauth2/sign_out for oauth2-proxy; unset shows the console's signed-out page.",
+		func(p *parser, c *Config, v string) {
+			if v != "" && !strings.HasPrefix(v, "/") {
+				v = p.httpURL(v)
+			} else if strings.HasPrefix(v, "//") {
+				p.fail("must be a path on the console's host (/oauth2/sign_out) or an absolute http(s) URL")
+			}
+			c.Auth.Proxy.SignOutURL = v
+		}},
 	{"HELPDESK_PROXY_JWT_HEADER", "", "proxy mode: header carrying a signed identity assertion (JWT) to verify.",
 		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWTHeader = p.header(v) }},
 	{"HELPDESK_PROXY_JWKS_URL", "", "proxy mode: JWKS URL for the assertion's keys.",

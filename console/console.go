@@ -91,24 +91,23 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if o := origin(ol.BaseURL); o != "" {
 		authCfg.ImgSources = append(authCfg.ImgSources, o) // app icons live on the tenant host
 	}
-	auth, err := staffauth.New(authCfg, logger)
+	st, err := app.openState(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	app.state = st
+	auth, err := staffauth.New(authCfg, logger, staffauth.WithSessionStore(st))
 	if err != nil {
 		return nil, err
 	}
 	app.auth = auth
+	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
 	protected := cfg.Policy.ProtectedRoles
 	if protected == nil {
 		// Staff sign in through the same tenant: whoever holds a staff
 		// role is who a helpdesk agent must not be able to take over.
 		protected = append(append(protected, authCfg.AdminGroups...), authCfg.HelpdeskGroups...)
 	}
-
-	st, err := app.openState(cfg, logger)
-	if err != nil {
-		return nil, err
-	}
-	app.state = st
-	app.janitor = startJanitor(st, cfg.State.Retention, logger)
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -117,6 +116,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Limits:     st,
 		Identity:   staffauth.IdentityFrom,
 		CSRFToken:  staffauth.CSRFToken,
+		Sessions:   auth,
+		SessionID:  staffauth.SessionID,
 		Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.Middleware(), auth.CSRF()},
 		Register: func(e *echo.Echo) {
 			e.IPExtractor = auth.IPExtractor()
@@ -160,6 +161,8 @@ func authConfig(cfg config.Config) staffauth.Config {
 		SecureCookies:   cfg.Session.SecureCookies,
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.MaxAge,
+		RoleRecheck:     cfg.Session.RoleRecheck,
+		ProxySignOutURL: px.SignOutURL,
 		AdminGroups:     a.AdminGroups, HelpdeskGroups: a.HelpdeskGroups, ViewerGroups: a.ViewerGroups,
 		GroupsSeparator: a.GroupsSeparator, GroupsCaseInsensitive: a.GroupsCaseInsensitive,
 		JWKSRefresh:    px.JWKSRefresh,

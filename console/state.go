@@ -13,6 +13,7 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/pgstore"
+	"onelogin-helpdesk/sessions"
 	"onelogin-helpdesk/sqlitestore"
 )
 
@@ -23,6 +24,7 @@ type stateStore interface {
 	audit.Store
 	audit.Pruner
 	limits.Store
+	sessions.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.
@@ -76,15 +78,17 @@ const janitorEvery = time.Hour
 type janitor struct {
 	st        stateStore
 	retention time.Duration
-	now       func() time.Time
-	log       *slog.Logger
+	// sweepSessions deletes the staff sessions that ended by time.
+	sweepSessions func(ctx context.Context) (int, error)
+	now           func() time.Time
+	log           *slog.Logger
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
 
-func startJanitor(st stateStore, retention time.Duration, logger *slog.Logger) *janitor {
-	j := &janitor{st: st, retention: retention, now: time.Now, log: logger}
+func startJanitor(st stateStore, retention time.Duration, sweepSessions func(context.Context) (int, error), logger *slog.Logger) *janitor {
+	j := &janitor{st: st, retention: retention, sweepSessions: sweepSessions, now: time.Now, log: logger}
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
 	t := time.NewTicker(janitorEvery)
@@ -126,6 +130,11 @@ func (j *janitor) sweep(ctx context.Context) {
 	}
 	if err := j.st.PruneLimits(ctx, now); err != nil && ctx.Err() == nil {
 		j.log.Warn("pruning limit counters failed", "error", err)
+	}
+	if j.sweepSessions != nil {
+		if _, err := j.sweepSessions(ctx); err != nil && ctx.Err() == nil {
+			j.log.Warn("sweeping ended sessions failed", "error", err)
+		}
 	}
 }
 
