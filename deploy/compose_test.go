@@ -1,6 +1,3 @@
-// Package deploy holds the deployment example (compose.yaml). Nothing here
-// runs a container: the test reads the file and holds it to the console's
-// own settings, so it cannot drift from what the binary accepts.
 package deploy
 
 import (
@@ -10,86 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
-
 	"onelogin-helpdesk/config"
 )
-
-// compose is the part of the compose file the test reads.
-type compose struct {
-	Services map[string]struct {
-		Image       string            `yaml:"image"`
-		Environment map[string]string `yaml:"environment"`
-		Command     []string          `yaml:"command"`
-		Networks    networks          `yaml:"networks"`
-	} `yaml:"services"`
-}
-
-// networks is a service's networks, in either of compose's two forms: a
-// list of names, or a map of names to settings.
-type networks map[string]struct {
-	IPv4    string   `yaml:"ipv4_address"`
-	Aliases []string `yaml:"aliases"`
-}
-
-func (n *networks) UnmarshalYAML(v *yaml.Node) error {
-	if v.Kind == yaml.SequenceNode {
-		var names []string
-		if err := v.Decode(&names); err != nil {
-			return err
-		}
-		*n = networks{}
-		for _, name := range names {
-			(*n)[name] = struct {
-				IPv4    string   `yaml:"ipv4_address"`
-				Aliases []string `yaml:"aliases"`
-			}{}
-		}
-		return nil
-	}
-	m := map[string]struct {
-		IPv4    string   `yaml:"ipv4_address"`
-		Aliases []string `yaml:"aliases"`
-	}{}
-	if err := v.Decode(&m); err != nil {
-		return err
-	}
-	*n = m
-	return nil
-}
-
-// Load reads compose.yaml with its ${VAR} references filled from vars (a
-// reference to a variable vars lacks becomes its default, or "").
-func Load(t testing.TB, path string, vars map[string]string) compose {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := interpolate(string(raw), vars)
-	var c compose
-	if err := yaml.Unmarshal([]byte(text), &c); err != nil {
-		t.Fatalf("%s does not parse: %v", path, err)
-	}
-	return c
-}
-
-var ref = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([?-])([^}]*))?\}`)
-
-// interpolate does what compose does to ${VAR}, ${VAR:-default} and
-// ${VAR:?message}.
-func interpolate(s string, vars map[string]string) string {
-	return ref.ReplaceAllStringFunc(s, func(m string) string {
-		p := ref.FindStringSubmatch(m)
-		if v, ok := vars[p[1]]; ok && v != "" {
-			return v
-		}
-		if p[2] == "-" {
-			return p[3]
-		}
-		return ""
-	})
-}
 
 // exampleVars are values an operator would put in deploy/.env.
 var exampleVars = map[string]string{
@@ -128,7 +47,10 @@ var consoles = []string{"console-a", "console-b"}
 // the image's) is a complete, valid configuration with what a real
 // deployment needs.
 func TestCompose_consoleSettings(t *testing.T) {
-	c := Load(t, "compose.yaml", exampleVars)
+	c, err := Load("compose.yaml", exampleVars)
+	if err != nil {
+		t.Fatal(err)
+	}
 	known := map[string]bool{}
 	for _, s := range config.Settings {
 		known[s.Name] = true
@@ -207,21 +129,6 @@ func TestCompose_consoleSettings(t *testing.T) {
 			t.Errorf("oauth2-proxy --%s=%q, want %q", flag, flags[flag], want)
 		}
 	}
-}
-
-// OAuth2ProxyVersion is the oauth2-proxy release the compose file names and
-// the browser journey builds.
-const OAuth2ProxyVersion = "7.15.6"
-
-// Flags reads --name=value flags.
-func Flags(args []string) map[string]string {
-	out := map[string]string{}
-	for _, a := range args {
-		if k, v, ok := strings.Cut(strings.TrimPrefix(a, "--"), "="); ok {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 func sameEnv(a, b map[string]string) bool {
