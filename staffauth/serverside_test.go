@@ -350,3 +350,29 @@ func TestOIDC_roleRecheck(t *testing.T) {
 		t.Errorf("interactive sign-in goes to %q", res.Header.Get("Location"))
 	}
 }
+
+// TestProxy_endedSessionIsReplaced: behind a proxy a session past its idle
+// timeout is not refreshed in place: the next request begins a new one
+// (new CSRF secret), and the ended one is gone from the store.
+func TestProxy_endedSessionIsReplaced(t *testing.T) {
+	clock := newClock()
+	cfg := Config{Mode: ModeProxy, SessionKeys: [][]byte{key1}, IdleTimeout: 30 * time.Minute,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	st := staff.NewMemory()
+	srv := newApp(t, mustNew(t, cfg, WithSessionStore(st), WithClock(clock.Now)))
+	b := newBrowser(t, srv.URL)
+	ann := []string{"X-Forwarded-Email", "ann@example.com"}
+	_, body := b.get("/whoami", ann...)
+	var first whoami
+	_ = json.Unmarshal([]byte(body), &first)
+	clock.Add(31 * time.Minute)
+	_, body = b.get("/whoami", ann...)
+	var second whoami
+	_ = json.Unmarshal([]byte(body), &second)
+	if second.CSRF == "" || second.CSRF == first.CSRF {
+		t.Errorf("after the idle timeout the session went on (CSRF kept: %v)", second.CSRF == first.CSRF)
+	}
+	if all, _ := st.ListSessions(context.Background()); len(all) != 1 {
+		t.Errorf("%d sessions stored, want only the new one", len(all))
+	}
+}

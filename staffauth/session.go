@@ -328,7 +328,10 @@ func (a *Auth) proxySession(c echo.Context, id access.Identity) error {
 	ctx := c.Request().Context()
 	// ASCII case only: with Unicode folding a Kelvin-sign twin of an
 	// address would inherit its owner's session.
-	if !rs.live || !access.SameEmail(rs.s.Email, id.Email) || a.expired(rs.s, now) {
+	if rs.live && a.expired(rs.s, now) {
+		a.signOut(c) // an ended session is not refreshed: a new one begins
+	}
+	if !rs.live || !access.SameEmail(rs.s.Email, id.Email) {
 		return a.signIn(c, id.Email, id.Name, id.Groups, id.Role)
 	}
 	if rs.s.Role != id.Role || rs.s.Name != id.Name || !sameGroups(rs.s.Groups, trimGroups(id.Groups)) {
