@@ -52,6 +52,14 @@ func TestLoad_state(t *testing.T) {
 				t.Errorf("recheck %v", c.Session.RoleRecheck)
 			}
 		}},
+		{"proxy sign-out path", real(map[string]string{"HELPDESK_PROXY_SIGN_OUT_URL": "/oauth2/sign_out"}), "", func(t *testing.T, c Config) {
+			if c.Auth.Proxy.SignOutURL != "/oauth2/sign_out" {
+				t.Errorf("sign-out URL %q", c.Auth.Proxy.SignOutURL)
+			}
+		}},
+		{"proxy sign-out URL", real(map[string]string{"HELPDESK_PROXY_SIGN_OUT_URL": "https://sso.example.com/logout"}), "", nil},
+		{"proxy sign-out elsewhere by //", real(map[string]string{"HELPDESK_PROXY_SIGN_OUT_URL": "//evil.example/x"}), "HELPDESK_PROXY_SIGN_OUT_URL: must be a path", nil},
+		{"proxy sign-out not a URL", real(map[string]string{"HELPDESK_PROXY_SIGN_OUT_URL": "javascript:alert(1)"}), "HELPDESK_PROXY_SIGN_OUT_URL", nil},
 		{"role recheck zero", real(map[string]string{"HELPDESK_ROLE_RECHECK": "0s"}), "HELPDESK_ROLE_RECHECK: must be a duration longer than 0s", nil},
 	}
 	for _, tc := range tests {
