@@ -1,13 +1,16 @@
 // Package staffauth decides who is using the console and protects what they
 // do: it resolves the signed-in person (from a trusted proxy, from its own
 // OpenID Connect sign-in, or from the demo persona switcher), maps their
-// groups to a role, keeps the session cookie, checks CSRF on every
-// state-changing request and sets the security headers.
+// groups to a role, keeps their session (the cookie carries a random token,
+// the session lives in a sessions.Store shared by the replicas, so signing
+// out or an admin's revocation ends it everywhere), derives the role again
+// every RoleRecheck, checks CSRF on every state-changing request and sets
+// the security headers.
 //
 // Wiring into Echo, in the order the console's middleware runs:
 //
 //	cfg := staffauth.Config{Mode: staffauth.ModeOIDC, ...} // from package config
-//	auth, err := staffauth.New(cfg, logger)
+//	auth, err := staffauth.New(cfg, logger, staffauth.WithSessionStore(store))
 //	e.IPExtractor = auth.IPExtractor()
 //	auth.Routes(e) // /auth/login, /auth/callback, /auth/demo, /auth/logout, /auth/signed-out
 //	app := e.Group("", staffauth.SecurityHeaders(cfg), auth.Middleware(), auth.CSRF())
