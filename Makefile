@@ -3,7 +3,7 @@ GO       ?= go
 BIN      ?= bin/helpdesk
 PKGS     := ./...
 
-.PHONY: run test unit e2e e2e-deps build generate generate-check lint docker bench clean
+.PHONY: run test unit e2e e2e-deps oauth2-proxy build generate generate-check lint docker bench clean
 
 ## run: the console in demo mode, on the embedded fake tenant
 run:
@@ -12,18 +12,31 @@ run:
 ## test: every check and test, browser tests included; installs what it needs
 test: generate-check lint unit e2e
 
+## unit: every Go test with the race detector, against a throwaway PostgreSQL
+## cluster (scripts/test-postgres.sh: installs Debian's postgresql when
+## missing, removes the cluster afterwards); tests that need it fail without it
 unit:
-	$(GO) test -race -count=1 $(PKGS)
+	HELPDESK_TEST_REQUIRE_DATABASE=1 scripts/test-postgres.sh run $(GO) test -race -count=1 $(PKGS)
 
 ## e2e-deps: install chromium, node, playwright-core and axe-core when missing
 E2E_CACHE ?= $(CURDIR)/.cache/e2e
 e2e-deps:
 	scripts/e2e-deps.sh "$(E2E_CACHE)"
 
-## e2e: browser journeys against the console and its embedded fake tenant
-e2e: e2e-deps
+## oauth2-proxy: the real oauth2-proxy, pinned, built once into the cache
+## (about 40 s); the browser journey runs it in front of the console
+OAUTH2_PROXY_VERSION := v7.15.6
+OAUTH2_PROXY_BIN := $(CURDIR)/.cache/oauth2-proxy/$(OAUTH2_PROXY_VERSION)/oauth2-proxy
+oauth2-proxy: $(OAUTH2_PROXY_BIN)
+$(OAUTH2_PROXY_BIN):
+	GOBIN="$(dir $(OAUTH2_PROXY_BIN))" $(GO) install github.com/oauth2-proxy/oauth2-proxy/v7@$(OAUTH2_PROXY_VERSION)
+
+## e2e: browser journeys against the console and its embedded fake tenant,
+## and one through the real oauth2-proxy
+e2e: e2e-deps oauth2-proxy
 	PLAYWRIGHT_DRIVER_PATH="$(E2E_CACHE)" PLAYWRIGHT_NODEJS_PATH="$$(command -v node)" \
-	AXE_PATH="$(E2E_CACHE)/axe.min.js" $(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
+	AXE_PATH="$(E2E_CACHE)/axe.min.js" OAUTH2_PROXY_BIN="$(OAUTH2_PROXY_BIN)" \
+	$(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
 
 ## build: a static binary in bin/
 build:
@@ -49,10 +62,10 @@ lint:
 docker:
 	docker build -t onelogin-helpdesk .
 
-## bench: the Go micro-benchmarks (decoding, sessions, rendering, the fake), then the load test: the console (own process, fake tenant, 50 ms upstream latency) at 1/10/100 concurrent against a bare-proxy baseline, written to bench/RESULTS.md
+## bench: the Go micro-benchmarks (decoding, sessions, rendering, the fake), then the load test: the console (own process, fake tenant, 50 ms upstream latency) at 1/10/100 concurrent against a bare-proxy baseline, and actions at 10 concurrent with the state in SQLite and in PostgreSQL (a throwaway cluster), written to bench/RESULTS.md
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
-	$(GO) run ./bench -out bench/RESULTS.md
+	scripts/test-postgres.sh run $(GO) run ./bench -out bench/RESULTS.md
 
 clean:
 	rm -rf bin

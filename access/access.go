@@ -65,6 +65,11 @@ const (
 	UnlockRequest Action = "unlock_request" // a claimant typed a username or email
 	UnlockFactor  Action = "unlock_factor"  // chose a factor; a push or code was sent
 	UnlockVerify  Action = "unlock_verify"  // a code or push was checked
+
+	// RevokeSession ends anyone's console session (the sessions page);
+	// SelfSessions lists one's own and ends the others.
+	RevokeSession Action = "revoke_session"
+	SelfSessions  Action = "self_sessions"
 )
 
 // recordOnly are actions no role takes, kept in the audit trail.
@@ -91,6 +96,8 @@ var minimum = map[Action]Role{
 	SelfView:            RoleEmployee,
 	SelfUnlock:          RoleEmployee,
 	SelfLogout:          RoleEmployee,
+	RevokeSession:       RoleAdmin,
+	SelfSessions:        RoleEmployee,
 }
 
 // Can reports whether the role may take the action. Unknown actions are refused.
@@ -113,7 +120,10 @@ func Actions() []Action {
 // setting may require a ticket for.
 func (a Action) Sensitive() bool {
 	switch a {
-	case Search, ViewUser, ViewAudit, SelfView, UnlockRequest, UnlockFactor, UnlockVerify:
+	case Search, ViewUser, ViewAudit, SelfView, UnlockRequest, UnlockFactor, UnlockVerify,
+		// Console sessions are not accounts: no ticket is asked. Ending
+		// one is still recorded before it happens.
+		RevokeSession, SelfSessions:
 		return false
 	}
 	return true

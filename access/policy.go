@@ -108,7 +108,7 @@ func describe(s Subject) string {
 // admins. Reading a person's page is not such an action.
 func (a Action) onAnotherAccount() bool {
 	switch a {
-	case Search, ViewUser, ViewAudit, CreateUser, SelfView, SelfUnlock, SelfLogout:
+	case Search, ViewUser, ViewAudit, CreateUser, SelfView, SelfUnlock, SelfLogout, RevokeSession, SelfSessions:
 		return false
 	}
 	return true

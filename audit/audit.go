@@ -210,6 +210,14 @@ type Store interface {
 	Close() error
 }
 
+// Pruner is a store that can forget old records, for retention
+// (HELPDESK_AUDIT_RETENTION). Every store the console uses has it.
+type Pruner interface {
+	// DeleteBefore deletes every record that began before cutoff and
+	// returns how many went.
+	DeleteBefore(ctx context.Context, cutoff time.Time) (int64, error)
+}
+
 // Errors the stores return. Callers treat any error from Begin as "refuse
 // the action".
 var (

@@ -57,7 +57,7 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline or embedded (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded or actions (the report is then partial)")
 	flag.Parse()
 	for _, f := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -67,8 +67,8 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "actions"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, actions\n", o.only)
 		os.Exit(2)
 	}
 
@@ -190,6 +190,8 @@ type report struct {
 	ListCall string
 	// CPUs is the machine's CPU count; 0 means runtime.NumCPU.
 	CPUs int
+	// NoPostgres says the action benchmark had no PostgreSQL to run on.
+	NoPostgres bool
 }
 
 // listCall is what the baseline serves: the console's own list call.
@@ -236,6 +238,8 @@ func run(ctx context.Context, o options) error {
 		{"baseline", func() error { return baselineScenario(ctx, rep, 0) }},
 		// As `make run` runs it: the fake inside the console's process.
 		{"embedded", func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) }},
+		// Actions, with the state in SQLite and in PostgreSQL.
+		{"actions", func() error { return actionsScenario(ctx, rep, bin, dir) }},
 	}
 	for _, step := range steps {
 		if o.only != "" && step.setup != o.only {

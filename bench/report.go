@@ -104,6 +104,8 @@ func (r *report) markdown() string {
 		}
 	}
 
+	r.actionsMarkdown(&b)
+
 	w("## Console processes\n\n| Setup | Upstream latency | Peak RSS | Token requests (console) | Token requests (fake) | Stop on SIGTERM |\n|---|---|---:|---:|---:|---|\n")
 	for _, p := range r.Processes {
 		fake := "–"

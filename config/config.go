@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -44,6 +45,7 @@ type Config struct {
 	Auth        Auth
 	Session     Session
 	Audit       Audit
+	State       State
 	Policy      Policy
 	Quota       Quota
 	SelfService SelfService
@@ -125,6 +127,9 @@ type Proxy struct {
 	EmailHeader    string
 	UserHeader     string
 	GroupsHeader   string
+	// SignOutURL is the proxy's own sign-out, where the console's sign-out
+	// sends the browser.
+	SignOutURL string
 
 	// A signed assertion: when JWTHeader is set, the identity comes from
 	// the verified JWT only.
@@ -165,6 +170,9 @@ type Session struct {
 	SecureCookies bool
 	IdleTimeout   time.Duration
 	MaxAge        time.Duration
+	// RoleRecheck is how long a session's role is believed before it is
+	// derived again from the identity provider.
+	RoleRecheck time.Duration
 }
 
 // Audit is the audit trail.
@@ -173,6 +181,44 @@ type Audit struct {
 	// the console then keeps the trail in a temporary file it removes.
 	DB string
 }
+
+// State is where the console keeps what outlives a request: the audit
+// trail, limit counters and staff sessions.
+type State struct {
+	// DatabaseURL selects PostgreSQL; empty keeps state in the SQLite file
+	// Audit.DB.
+	DatabaseURL DatabaseURL
+	// Retention is how long audit records are kept; 0 keeps them all.
+	Retention time.Duration
+}
+
+// DatabaseURL is a postgres:// URL. It prints without its password.
+type DatabaseURL string
+
+// Redacted is the URL with its password replaced, for logs and messages.
+func (u DatabaseURL) Redacted() string {
+	if u == "" {
+		return ""
+	}
+	pu, err := url.Parse(string(u))
+	if err != nil {
+		return "[unparseable URL]"
+	}
+	return pu.Redacted()
+}
+
+// String hides the password.
+func (u DatabaseURL) String() string { return u.Redacted() }
+
+// GoString hides the password from %#v.
+func (u DatabaseURL) GoString() string { return u.Redacted() }
+
+// MarshalText hides the password from encoders (JSON logs of a struct
+// holding the URL).
+func (u DatabaseURL) MarshalText() ([]byte, error) { return []byte(u.Redacted()), nil }
+
+// LogValue hides the password from slog.
+func (u DatabaseURL) LogValue() slog.Value { return slog.StringValue(u.Redacted()) }
 
 // Policy is what staff actions require and whom they may touch.
 type Policy struct {
@@ -307,7 +353,7 @@ func resolve(p *parser, c *Config) {
 		if len(c.Session.Keys) == 0 && !p.failed("HELPDESK_SESSION_KEYS") {
 			p.failAt("HELPDESK_SESSION_KEYS", "is required: one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
 		}
-		if c.Audit.DB == "" {
+		if c.Audit.DB == "" && c.State.DatabaseURL == "" {
 			c.Audit.DB = defaultAuditDB
 		}
 	}
@@ -324,6 +370,9 @@ func resolve(p *parser, c *Config) {
 		resolveProxy(p, c.Auth.Proxy)
 	case ModeOIDC:
 		resolveOIDC(p, c)
+	}
+	if c.State.DatabaseURL != "" && p.set["HELPDESK_AUDIT_DB"] {
+		p.failAt("HELPDESK_AUDIT_DB", "is the SQLite file, but HELPDESK_DATABASE_URL keeps the state in PostgreSQL: unset one of them")
 	}
 	if c.Session.IdleTimeout > c.Session.MaxAge {
 		p.failAt("HELPDESK_SESSION_IDLE_TIMEOUT", fmt.Sprintf("(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)",
@@ -345,6 +394,11 @@ func resolveDemo(p *parser, c *Config, tenant bool) {
 			if p.set[name] {
 				p.failAt(name, "is set without HELPDESK_OIDC_ISSUER; the demo's own provider has its own client")
 			}
+		}
+	}
+	if c.State.DatabaseURL != "" {
+		if u, err := url.Parse(string(c.State.DatabaseURL)); err == nil && !strings.HasPrefix(strings.TrimPrefix(u.Path, "/"), demoAuditPrefix[:4]) {
+			p.failAt("HELPDESK_DATABASE_URL", "in demo mode the database name must start with demo (e.g. .../demo_helpdesk) so that a demo never writes into a real audit trail")
 		}
 	}
 	if c.Audit.DB != "" && !strings.HasPrefix(baseName(c.Audit.DB), demoAuditPrefix) {

@@ -252,3 +252,46 @@ func (p *parser) unlockFactors(v string) []string {
 	}
 	return out
 }
+
+// databaseURL checks a PostgreSQL URL without ever repeating it: it carries
+// the password.
+func (p *parser) databaseURL(v string) DatabaseURL {
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+		p.fail("must be a PostgreSQL URL such as postgres://helpdesk:PASSWORD@db.example.com:5432/helpdesk (the value is not repeated here: it may hold a password)")
+		return ""
+	}
+	return DatabaseURL(v)
+}
+
+// retention is a duration, or a number of days ("400d"); "" keeps
+// everything. Anything under a day is refused: it would delete the trail
+// of the day's own work.
+func (p *parser) retention(v string) time.Duration {
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n <= 0 {
+			p.fail("must be a number of days such as 400d, or a duration such as 2160h")
+			return 0
+		}
+		d = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			p.fail("must be a number of days such as 400d, or a duration such as 2160h")
+			return 0
+		}
+	}
+	if d < 24*time.Hour {
+		p.fail("must be at least a day (24h or 1d); unset it to keep everything")
+		return 0
+	}
+	return d
+}

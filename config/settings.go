@@ -74,6 +74,15 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Auth.Proxy.UserHeader = p.header(v) }},
 	{"HELPDESK_PROXY_GROUPS_HEADER", "X-Forwarded-Groups", "proxy mode: header with comma-separated groups.",
 		func(p *parser, c *Config, v string) { c.Auth.Proxy.GroupsHeader = p.header(v) }},
+	{"HELPDESK_PROXY_SIGN_OUT_URL", "", "proxy mode: where signing out sends the browser after ending the console's session, e.g. /oauth2/sign_out for oauth2-proxy; unset shows the console's signed-out page.",
+		func(p *parser, c *Config, v string) {
+			if v != "" && !strings.HasPrefix(v, "/") {
+				v = p.httpURL(v)
+			} else if strings.HasPrefix(v, "//") {
+				p.fail("must be a path on the console's host (/oauth2/sign_out) or an absolute http(s) URL")
+			}
+			c.Auth.Proxy.SignOutURL = v
+		}},
 	{"HELPDESK_PROXY_JWT_HEADER", "", "proxy mode: header carrying a signed identity assertion (JWT) to verify.",
 		func(p *parser, c *Config, v string) { c.Auth.Proxy.JWTHeader = p.header(v) }},
 	{"HELPDESK_PROXY_JWKS_URL", "", "proxy mode: JWKS URL for the assertion's keys.",
@@ -132,10 +141,16 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Session.IdleTimeout = p.positiveDuration(v) }},
 	{"HELPDESK_SESSION_MAX_AGE", "12h", "Sign out this long after sign-in, whatever happens.",
 		func(p *parser, c *Config, v string) { c.Session.MaxAge = p.positiveDuration(v) }},
+	{"HELPDESK_ROLE_RECHECK", "15m", "Derive a signed-in person's role again at least this often, so a group change takes effect within it (proxy mode reads the headers on every request anyway; oidc mode signs in again, silently when the provider allows).",
+		func(p *parser, c *Config, v string) { c.Session.RoleRecheck = p.positiveDuration(v) }},
 	{"HELPDESK_FRAME_ANCESTORS", "'none'", "Content-Security-Policy frame-ancestors: who may embed the console.",
 		func(p *parser, c *Config, v string) { c.HTTP.FrameAncestors = p.cspSources(v) }},
 	{"HELPDESK_AUDIT_DB", "", "Path of the SQLite audit trail; default " + defaultAuditDB + ", and in demo a temporary file (a demo's file name must start with " + demoAuditPrefix + ").",
 		func(p *parser, c *Config, v string) { c.Audit.DB = v }},
+	{"HELPDESK_DATABASE_URL", "", "PostgreSQL URL (postgres://user:password@host:5432/db) for the console's state (audit trail, limits, staff sessions), shared by every replica; unset keeps it in the SQLite file HELPDESK_AUDIT_DB (one node, the demo). The password is never logged.",
+		func(p *parser, c *Config, v string) { c.State.DatabaseURL = p.databaseURL(v) }},
+	{"HELPDESK_AUDIT_RETENTION", "", "Delete audit records older than this (a duration such as 2160h, or days such as 400d), checked hourly; unset keeps everything.",
+		func(p *parser, c *Config, v string) { c.State.Retention = p.retention(v) }},
 	{"HELPDESK_REQUIRE_TICKET", "false", "Require a ticket or reason on sensitive actions.",
 		func(p *parser, c *Config, v string) { c.Policy.RequireTicket = p.boolean(v) }},
 	{"HELPDESK_PASSWORD_POLICY", "true", "Check every password set through the console against the person's OneLogin password policy; false lets staff choose per password.",

@@ -18,16 +18,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 
 	"github.com/labstack/echo/v4"
 
-	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/handlers"
-	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/staffauth/oidctest"
 )
@@ -38,7 +35,8 @@ type App struct {
 	metrics http.Handler
 	fake    *onelogintest.Server
 	client  *client.Client
-	trail   audit.Store
+	state   stateStore
+	janitor *janitor
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
@@ -100,11 +98,18 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if cfg.PublicUnlock.Enabled {
 		authCfg.UnlockURL = unlockPath // "Locked out?" on the sign-in pages
 	}
-	auth, err := staffauth.New(authCfg, logger)
+	st, err := app.openState(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	app.state = st
+	app.ops.budgets.Limits = st
+	auth, err := staffauth.New(authCfg, logger, staffauth.WithSessionStore(st))
 	if err != nil {
 		return nil, err
 	}
 	app.auth = auth
+	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
 	protected := cfg.Policy.ProtectedRoles
 	if protected == nil {
 		// Staff sign in through the same tenant: whoever holds a staff
@@ -112,38 +117,23 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		protected = append(append(protected, authCfg.AdminGroups...), authCfg.HelpdeskGroups...)
 	}
 
-	auditDB := cfg.Audit.DB
-	if auditDB == "" { // a demo's trail lives and dies with the process
-		dir, err := os.MkdirTemp("", "helpdesk-demo-")
-		if err != nil {
-			return nil, fmt.Errorf("demo audit trail: %w", err)
-		}
-		app.tempDir = dir
-		auditDB = filepath.Join(dir, "demo-audit.db")
-	}
-	// Through a local: a nil *sqlitestore.Store in app.trail would be a
-	// non-nil interface, and Close would call it.
-	trail, err := sqlitestore.Open(auditDB, logger)
-	if err != nil {
-		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
-	}
-	app.trail = trail
-	app.ops.budgets.Limits = trail
 	if app.fake != nil && cfg.PublicUnlock.Enabled {
-		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, trail, onelogintest.PersonaHelpdesk, logger)
+		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, st, onelogintest.PersonaHelpdesk, logger)
 	}
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
 		Logger:     logger,
-		Audit:      app.ops.audit(app.trail),
-		Limits:     trail,
+		Audit:      app.ops.audit(st),
+		Limits:     st,
 		Identity:   staffauth.IdentityFrom,
 		CSRFToken:  staffauth.CSRFToken,
+		Sessions:   auth,
+		SessionID:  staffauth.SessionID,
 		Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.Middleware(), auth.CSRF()},
 		Register: func(e *echo.Echo) {
 			e.IPExtractor = auth.IPExtractor()
-			app.ops.routes(e, c)
+			app.ops.routes(e, c, st)
 			auth.Routes(e)
 		},
 		Location:   cfg.HTTP.Location,
@@ -184,6 +174,8 @@ func authConfig(cfg config.Config) staffauth.Config {
 		SecureCookies:   cfg.Session.SecureCookies,
 		IdleTimeout:     cfg.Session.IdleTimeout,
 		AbsoluteTimeout: cfg.Session.MaxAge,
+		RoleRecheck:     cfg.Session.RoleRecheck,
+		ProxySignOutURL: px.SignOutURL,
 		AdminGroups:     a.AdminGroups, HelpdeskGroups: a.HelpdeskGroups, ViewerGroups: a.ViewerGroups,
 		GroupsSeparator: a.GroupsSeparator, GroupsCaseInsensitive: a.GroupsCaseInsensitive,
 		JWKSRefresh:    px.JWKSRefresh,
@@ -262,8 +254,11 @@ func (a *App) Close() {
 	if a.auth != nil {
 		a.auth.Close()
 	}
-	if a.trail != nil {
-		_ = a.trail.Close()
+	if a.janitor != nil {
+		a.janitor.stop()
+	}
+	if a.state != nil {
+		_ = a.state.Close()
 	}
 	if a.tempDir != "" {
 		_ = os.RemoveAll(a.tempDir)

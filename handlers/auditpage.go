@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -210,12 +211,20 @@ func (h *Handler) auditExport(c echo.Context) error {
 	return nil
 }
 
-// streamWriter sends the response headers on the first write and flushes
-// after every write.
+// exportWriteWindow is how long each write of an export may take. The
+// server's WriteTimeout (60 s) bounds a whole response, which millions of
+// rows outlast; the export moves the deadline on before every write
+// instead, so it runs as long as the browser keeps reading and still ends
+// when the browser stops.
+var exportWriteWindow = time.Minute
+
+// streamWriter sends the response headers on the first write, keeps the
+// write deadline ahead of every write and flushes after each.
 type streamWriter struct {
 	c       echo.Context
 	start   func(*echo.Response)
 	started bool
+	rc      *http.ResponseController
 }
 
 func (s *streamWriter) Write(p []byte) (int, error) {
@@ -223,6 +232,11 @@ func (s *streamWriter) Write(p []byte) (int, error) {
 	if !s.started {
 		s.started = true
 		s.start(res)
+		s.rc = http.NewResponseController(res)
+	}
+	// Without a deadline to move (a test recorder) there is none to miss.
+	if err := s.rc.SetWriteDeadline(time.Now().Add(exportWriteWindow)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
 	}
 	n, err := res.Write(p)
 	if err == nil {

@@ -62,6 +62,10 @@ type Config struct {
 	Identity func(ctx context.Context) (access.Identity, bool)
 	// CSRFToken returns the token that state-changing requests must carry.
 	CSRFToken func(ctx context.Context) string
+	// Sessions lists and ends staff sessions (the sessions page); nil
+	// serves no such page. SessionID names the request's own session.
+	Sessions  SessionAdmin
+	SessionID func(ctx context.Context) string
 	// Middleware runs after recovery and request ids and before the routes:
 	// security headers, identity, CSRF, in that order.
 	Middleware []echo.MiddlewareFunc
@@ -115,6 +119,8 @@ type Handler struct {
 	log        *slog.Logger
 	identity   func(ctx context.Context) (access.Identity, bool)
 	csrf       func(ctx context.Context) string
+	sessions   SessionAdmin
+	sessionID  func(ctx context.Context) string
 	now        func() time.Time
 	loc        *time.Location
 	dir        *directory
@@ -144,6 +150,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		log:        cfg.Logger,
 		identity:   cfg.Identity,
 		csrf:       cfg.CSRFToken,
+		sessions:   cfg.Sessions,
+		sessionID:  cfg.SessionID,
 		now:        cfg.Now,
 		loc:        cfg.Location,
 		signOutURL: cfg.SignOutURL,
@@ -157,6 +165,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	if h.csrf == nil {
 		h.csrf = func(context.Context) string { return "" }
+	}
+	if h.sessionID == nil {
+		h.sessionID = func(context.Context) string { return "" }
 	}
 	if h.now == nil {
 		h.now = time.Now

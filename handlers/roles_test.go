@@ -42,6 +42,9 @@ var routeActions = map[string]access.Action{
 	"POST /me/logout":                   access.SelfLogout,
 	"GET /audit":                        access.ViewAudit,
 	"GET /audit.csv":                    access.ViewAudit,
+	"GET /sessions":                     access.SelfSessions,
+	"POST /sessions/others/revoke":      access.SelfSessions,
+	"POST /sessions/:id/revoke":         access.RevokeSession,
 }
 
 var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleViewer, access.RoleHelpdesk, access.RoleAdmin}

@@ -62,6 +62,11 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.POST("/me/unlock", h.selfUnlock, h.require(access.SelfUnlock))
 	app.POST("/me/logout", h.selfLogout, h.require(access.SelfLogout))
 
+	// Console sessions: everyone sees and ends their own; admins anyone's.
+	app.GET("/sessions", h.sessionsList, h.require(access.SelfSessions))
+	app.POST("/sessions/others/revoke", h.revokeOthers, h.require(access.SelfSessions))
+	app.POST("/sessions/:id/revoke", h.revokeSession, h.require(access.RevokeSession))
+
 	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
 	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))
 }

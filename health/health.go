@@ -137,7 +137,8 @@ func (p *Probes) run(fl chan struct{}) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
 	err := p.ready(ctx)
-	if err != nil && ctx.Err() != nil {
+	var db *dbError
+	if err != nil && ctx.Err() != nil && !errors.As(err, &db) {
 		err = fmt.Errorf("OneLogin did not answer within %s", p.timeout)
 	}
 
@@ -201,3 +202,38 @@ func reason(call string, err error) error {
 	}
 	return fmt.Errorf("OneLogin %s failed", call)
 }
+
+// All is ready when every check is, asked in order; the first failure is
+// the reason.
+func All(checks ...Check) Check {
+	return func(ctx context.Context) error {
+		for _, c := range checks {
+			if err := c(ctx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// Database checks that the console's state store answers: without it no
+// action can be recorded, so none may be taken. The reason never carries
+// the store's own error, which may name hosts and users.
+func Database(db interface {
+	Ping(ctx context.Context) error
+}) Check {
+	return func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			if ctx.Err() != nil {
+				return &dbError{"the database did not answer in time"}
+			}
+			return &dbError{"the database cannot be reached"}
+		}
+		return nil
+	}
+}
+
+// dbError is a database reason, already worded for the prober.
+type dbError struct{ reason string }
+
+func (e *dbError) Error() string { return e.reason }

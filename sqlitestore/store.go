@@ -1,5 +1,5 @@
 // Package sqlitestore keeps the console's state in one embedded SQLite
-// file: the audit trail and the limit counters. It is the store for a
+// file: the audit trail, the limit counters and the staff sessions. It is the store for a
 // single node and the demo; several replicas share PostgreSQL instead.
 package sqlitestore
 
@@ -19,6 +19,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/sessions"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -39,8 +40,10 @@ type Store struct {
 }
 
 var (
-	_ audit.Store  = (*Store)(nil)
-	_ limits.Store = (*Store)(nil)
+	_ audit.Store    = (*Store)(nil)
+	_ audit.Pruner   = (*Store)(nil)
+	_ limits.Store   = (*Store)(nil)
+	_ sessions.Store = (*Store)(nil)
 )
 
 // migrations build the schema; user_version records how many have run, so
@@ -80,6 +83,8 @@ var migrations = []string{
 	);
 	CREATE INDEX limit_key ON limit_events (key, at_us);
 	CREATE INDEX limit_at  ON limit_events (at_us);`,
+	// Staff sessions (package sessions); keep new steps after this one.
+	sessionsMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
@@ -559,4 +564,50 @@ func (s *Store) Count(ctx context.Context, key string, window time.Duration, now
 		return 0, fmt.Errorf("limits: %w", err)
 	}
 	return n, nil
+}
+
+// pruneBatch bounds one retention DELETE, so that pruning a large trail
+// never holds SQLite's write lock for long: actions keep their Begin.
+const pruneBatch = 5000
+
+// DeleteBefore implements audit.Pruner: it deletes the records that began
+// before cutoff, in batches, and returns how many went.
+func (s *Store) DeleteBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	if err := s.check(); err != nil {
+		return 0, err
+	}
+	var total int64
+	for {
+		res, err := s.w.ExecContext(ctx, `DELETE FROM audit_records WHERE id IN
+			(SELECT id FROM audit_records WHERE time_us < ? ORDER BY time_us LIMIT ?)`, cutoff.UnixMicro(), pruneBatch)
+		if err != nil {
+			return total, fmt.Errorf("audit: retention: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("audit: retention: %w", err)
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
+}
+
+// PruneLimits deletes limit events no window can still see; Take does it
+// too, this sweeps keys nobody uses any more.
+func (s *Store) PruneLimits(ctx context.Context, now time.Time) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	_, err := s.w.ExecContext(ctx, `DELETE FROM limit_events WHERE at_us <= ?`, now.Add(-limits.MaxWindow).UnixMicro())
+	return err
+}
+
+// Ping reports whether the file can still be used; readiness asks it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	return s.w.PingContext(ctx)
 }

@@ -1,13 +1,16 @@
 // Package staffauth decides who is using the console and protects what they
 // do: it resolves the signed-in person (from a trusted proxy, from its own
 // OpenID Connect sign-in, or from the demo persona switcher), maps their
-// groups to a role, keeps the session cookie, checks CSRF on every
-// state-changing request and sets the security headers.
+// groups to a role, keeps their session (the cookie carries a random token,
+// the session lives in a sessions.Store shared by the replicas, so signing
+// out or an admin's revocation ends it everywhere), derives the role again
+// every RoleRecheck, checks CSRF on every state-changing request and sets
+// the security headers.
 //
 // Wiring into Echo, in the order the console's middleware runs:
 //
 //	cfg := staffauth.Config{Mode: staffauth.ModeOIDC, ...} // from package config
-//	auth, err := staffauth.New(cfg, logger)
+//	auth, err := staffauth.New(cfg, logger, staffauth.WithSessionStore(store))
 //	e.IPExtractor = auth.IPExtractor()
 //	auth.Routes(e) // /auth/login, /auth/callback, /auth/demo, /auth/logout, /auth/signed-out
 //	app := e.Group("", staffauth.SecurityHeaders(cfg), auth.Middleware(), auth.CSRF())
@@ -38,6 +41,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	staff "onelogin-helpdesk/sessions"
 )
 
 // Auth is the configured sign-in machinery. It is safe for concurrent use.
@@ -47,6 +51,7 @@ type Auth struct {
 	now      func() time.Time
 	http     *http.Client
 	cookies  *cookieJar
+	store    staff.Store
 	jwt      *jwtVerifier // proxy mode with a signed assertion
 	oidc     *oidcClient  // oidc mode
 	personas map[string]Persona
@@ -57,6 +62,10 @@ type Option func(*Auth)
 
 // WithClock sets the clock for session timeouts and token expiry.
 func WithClock(now func() time.Time) Option { return func(a *Auth) { a.now = now } }
+
+// WithSessionStore keeps sessions in st: the console's state store, shared
+// by its replicas. The default keeps them in this process's memory.
+func WithSessionStore(st staff.Store) Option { return func(a *Auth) { a.store = st } }
 
 // WithHTTPClient sets the client used to reach the OIDC provider and the
 // proxy's JWKS. The default has a 10 s timeout.
@@ -85,6 +94,9 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 		logger.Warn("HELPDESK_SESSION_KEYS is unset: using a random session key, so sessions end when the process restarts")
 	}
 	a.cookies = newCookieJar(a.cfg.SessionKeys, a.cfg.AbsoluteTimeout)
+	if a.store == nil {
+		a.store = staff.NewMemory()
+	}
 	switch cfg.Mode {
 	case ModeProxy:
 		if cfg.JWTHeader != "" {
@@ -117,14 +129,10 @@ func (a *Auth) clock() time.Time { return a.now() }
 // Mode is the configured mode.
 func (a *Auth) Mode() Mode { return a.cfg.Mode }
 
-// SignOutURL is where a sign-out form posts (with its CSRF token), or ""
-// in proxy mode, where signing out is the proxy's business.
-func (a *Auth) SignOutURL() string {
-	if a.cfg.Mode == ModeProxy {
-		return ""
-	}
-	return logoutPath
-}
+// SignOutURL is where a sign-out form posts (with its CSRF token). In
+// proxy mode too: it ends the console's session, then sends the browser to
+// the proxy's own sign-out (ProxySignOutURL) when one is configured.
+func (a *Auth) SignOutURL() string { return logoutPath }
 
 // The routes Auth serves.
 const (
@@ -176,13 +184,26 @@ func (a *Auth) Middleware() echo.MiddlewareFunc {
 	}
 }
 
+// errStoreUnavailable answers every request that needs a session while the
+// session store does not answer: nobody is let in on a guess.
+var errStoreUnavailable = echo.NewHTTPError(http.StatusServiceUnavailable,
+	"Sign-in cannot be checked just now. Try again in a minute; if it persists, tell whoever runs the console.")
+
 // errSignedOut is the quiet case of no identity: no session, or it ended.
 var errSignedOut = errors.New("not signed in")
 
 // challenge answers a request without a usable identity.
 func (a *Auth) challenge(c echo.Context, reason error) error {
 	r := c.Request()
-	if !errors.Is(reason, errSignedOut) {
+	if errors.Is(reason, errSessionStore) {
+		return errStoreUnavailable
+	}
+	login := loginPath + "?"
+	if errors.Is(reason, errRecheck) {
+		// The provider is asked first without a page (prompt=none).
+		login += "reauth=1&"
+	}
+	if !errors.Is(reason, errSignedOut) && !errors.Is(reason, errRecheck) {
 		a.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
 			slog.String("mode", string(a.cfg.Mode)), slog.String("reason", reason.Error()),
 			slog.String("peer", r.RemoteAddr), slog.String("path", r.URL.Path))
@@ -198,11 +219,11 @@ func (a *Auth) challenge(c echo.Context, reason error) error {
 		if u, err := url.Parse(r.Header.Get("HX-Current-URL")); err == nil {
 			next = localPath(u.RequestURI())
 		}
-		c.Response().Header().Set("HX-Redirect", loginPath+"?next="+url.QueryEscape(next))
+		c.Response().Header().Set("HX-Redirect", login+"next="+url.QueryEscape(next))
 		return c.NoContent(http.StatusUnauthorized)
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return c.Redirect(http.StatusFound, loginPath+"?next="+url.QueryEscape(localPath(r.URL.RequestURI())))
+		return c.Redirect(http.StatusFound, login+"next="+url.QueryEscape(localPath(r.URL.RequestURI())))
 	}
 	return echo.NewHTTPError(http.StatusUnauthorized, "Your session has ended. Sign in again.")
 }

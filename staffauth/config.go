@@ -92,6 +92,14 @@ type Config struct {
 	SecureCookies   bool
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
+	// RoleRecheck is how long a session's role is believed: after it, demo
+	// mode derives it again and oidc mode sends the person through the
+	// provider (prompt=none first). Proxy mode reads it on every request.
+	// Zero means DefaultRoleRecheck.
+	RoleRecheck time.Duration
+	// ProxySignOutURL is where proxy mode's sign-out sends the browser
+	// after ending the console's session (oauth2-proxy: /oauth2/sign_out).
+	ProxySignOutURL string
 
 	AdminGroups    []string
 	HelpdeskGroups []string
@@ -132,6 +140,7 @@ const (
 	DefaultGroupsSeparator = ","
 	DefaultIdleTimeout     = 30 * time.Minute
 	DefaultAbsoluteTimeout = 12 * time.Hour
+	DefaultRoleRecheck     = 15 * time.Minute
 	DefaultJWTLeeway       = 30 * time.Second
 	DefaultJWKSRefresh     = 15 * time.Minute
 	DefaultMaxBodyBytes    = 1 << 20
@@ -189,6 +198,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AbsoluteTimeout == 0 {
 		c.AbsoluteTimeout = DefaultAbsoluteTimeout
+	}
+	if c.RoleRecheck == 0 {
+		c.RoleRecheck = DefaultRoleRecheck
 	}
 	if len(c.FrameAncestors) == 0 {
 		c.FrameAncestors = []string{"'none'"}

@@ -42,27 +42,34 @@ func (a *Auth) CSRF() echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
 			s := a.session(c)
+			if s.err != nil {
+				return errStoreUnavailable
+			}
 			if a.cfg.Mode == ModeProxy {
 				// The proxy may hand the same browser to someone else: a
-				// secret belongs to one person.
-				// ASCII case only: with Unicode folding a Kelvin-sign twin
-				// of an address would inherit its owner's secret.
-				if id, ok := IdentityFrom(r.Context()); ok && s.data.Bound != asciiLower(id.Email) {
-					s.data.Bound = asciiLower(id.Email)
-					s.data.CSRF = ""
+				// session, and its secret, belong to one person.
+				if id, ok := IdentityFrom(r.Context()); ok {
+					if err := a.proxySession(c, id); err != nil {
+						return errStoreUnavailable
+					}
 				}
 			}
-			if s.data.CSRF == "" {
-				s.data.CSRF = randomToken()
-				s.dirty = true
+			if s.csrf() == "" {
+				// Signed out: the sign-in forms' secret lives in the cookie.
+				s.cookie.CSRF = randomToken()
+				s.cookieDirty = true
 			}
-			c.SetRequest(r.WithContext(context.WithValue(r.Context(), csrfKey{}, s.data.CSRF)))
+			ctx := context.WithValue(r.Context(), csrfKey{}, s.csrf())
+			if s.live {
+				ctx = context.WithValue(ctx, sessionIDKey{}, s.id)
+			}
+			c.SetRequest(r.WithContext(ctx))
 
 			switch r.Method {
 			case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 				return next(c)
 			}
-			if reason := a.checkCSRF(c, s.data.CSRF); reason != "" {
+			if reason := a.checkCSRF(c, s.csrf()); reason != "" {
 				a.log.LogAttrs(r.Context(), slog.LevelWarn, "csrf check failed",
 					slog.String("reason", reason), slog.String("method", r.Method),
 					slog.String("path", r.URL.Path), slog.String("origin", r.Header.Get("Origin")))

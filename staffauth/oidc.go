@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -90,6 +91,9 @@ type flow struct {
 	Verifier string `json:"v"`
 	Next     string `json:"x"`
 	Expires  int64  `json:"e"`
+	// Silent is a role re-check asked with prompt=none: if the provider
+	// needs the person, the console asks them to sign in again.
+	Silent bool `json:"q,omitempty"`
 }
 
 // maxFlows lets a few tabs sign in at once without the cookie growing.
@@ -138,6 +142,13 @@ func (a *Auth) oidcLogin(c echo.Context) error {
 	}
 	f := flow{State: randomToken(), Nonce: randomToken(), Verifier: oauth2.GenerateVerifier(),
 		Next: localPath(c.QueryParam("next")), Expires: a.now().Add(flowTTL).Unix()}
+	opts := []oauth2.AuthCodeOption{oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)}
+	if s := a.session(c); c.QueryParam("reauth") == "1" && s.live {
+		// The role re-check: the provider answers at once for the person
+		// it still has signed in, with their groups as they are now.
+		f.Silent = true
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "none"), oauth2.SetAuthURLParam("login_hint", s.s.Email))
+	}
 	flows := append(a.readFlows(c.Request()), f)
 	if len(flows) > maxFlows {
 		flows = flows[len(flows)-maxFlows:]
@@ -145,7 +156,7 @@ func (a *Auth) oidcLogin(c echo.Context) error {
 	if err := a.writeFlows(c, flows); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusFound, oc.AuthCodeURL(f.State, oidc.Nonce(f.Nonce), oauth2.S256ChallengeOption(f.Verifier)))
+	return c.Redirect(http.StatusFound, oc.AuthCodeURL(f.State, opts...))
 }
 
 // idClaims are the ID-token claims the console reads besides the groups.
@@ -179,6 +190,10 @@ func (a *Auth) oidcCallback(c echo.Context) error {
 	if err := a.writeFlows(c, slices.Delete(flows, idx, idx+1)); err != nil {
 		return err
 	}
+	if e := c.QueryParam("error"); e != "" && f.Silent && needsPerson(e) {
+		// The provider cannot re-check without the person: ask them.
+		return c.Redirect(http.StatusSeeOther, loginPath+"?next="+url.QueryEscape(f.Next))
+	}
 	if e := c.QueryParam("error"); e != "" {
 		a.log.WarnContext(ctx, "sign-in refused by the provider", "error", e, "description", c.QueryParam("error_description"))
 		return a.problem(c, http.StatusForbidden, "Sign-in cancelled",
@@ -190,10 +205,23 @@ func (a *Auth) oidcCallback(c echo.Context) error {
 		return a.problem(c, http.StatusUnauthorized, "Sign-in failed",
 			"Your sign-in could not be confirmed. Start again; if it keeps failing, contact whoever runs the console.")
 	}
-	a.signIn(c, id.email, id.name, id.groups, a.cfg.RoleFor(id.groups))
+	if err := a.signIn(c, id.email, id.name, id.groups, a.cfg.RoleFor(id.groups)); err != nil {
+		return a.problem(c, http.StatusServiceUnavailable, "Sign-in is unavailable",
+			"Your sign-in could not be recorded. Try again in a minute.")
+	}
 	a.log.LogAttrs(ctx, slog.LevelInfo, "signed in", slog.String("email", id.email),
 		slog.String("role", a.cfg.RoleFor(id.groups).String()), slog.String("mode", string(ModeOIDC)))
 	return c.Redirect(http.StatusSeeOther, f.Next)
+}
+
+// needsPerson reports whether a provider's error to prompt=none means it
+// needs the person to sign in (OpenID Connect Core 3.1.2.6).
+func needsPerson(code string) bool {
+	switch code {
+	case "login_required", "interaction_required", "consent_required", "account_selection_required":
+		return true
+	}
+	return false
 }
 
 // exchange trades the code for tokens and verifies the ID token. Errors

@@ -55,6 +55,16 @@ func (a *Auth) login(c echo.Context) error {
 	return c.Redirect(http.StatusFound, "/")
 }
 
+// personaByEmail finds a demo persona by the email a session holds.
+func (a *Auth) personaByEmail(email string) (Persona, bool) {
+	for _, p := range a.cfg.DemoPersonas {
+		if access.SameEmail(p.Email, email) {
+			return p, true
+		}
+	}
+	return Persona{}, false
+}
+
 func (a *Auth) personaRole(p Persona) access.Role {
 	if p.Role != 0 {
 		return p.Role
@@ -68,19 +78,24 @@ func (a *Auth) demoSignIn(c echo.Context) error {
 		return a.problem(c, http.StatusBadRequest, "Unknown persona", "Pick one of the personas listed.")
 	}
 	role := a.personaRole(p)
-	a.signIn(c, p.Email, p.Name, p.Groups, role)
+	if err := a.signIn(c, p.Email, p.Name, p.Groups, role); err != nil {
+		return errStoreUnavailable
+	}
 	a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed in", slog.String("email", p.Email),
 		slog.String("role", role.String()), slog.String("mode", string(ModeDemo)))
 	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
 }
 
+// logout ends the session on every replica. Behind a proxy the proxy's own
+// session would sign the person straight back in, so the browser goes on
+// to the proxy's sign-out when one is configured.
 func (a *Auth) logout(c echo.Context) error {
-	if id, err := a.sessionIdentity(c); err == nil {
-		a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed out", slog.String("email", id.Email))
+	if s := a.session(c); s.live {
+		a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed out", slog.String("email", s.s.Email))
 	}
 	a.signOut(c)
-	if a.cfg.Mode == ModeProxy {
-		return c.Redirect(http.StatusSeeOther, "/")
+	if a.cfg.Mode == ModeProxy && a.cfg.ProxySignOutURL != "" {
+		return c.Redirect(http.StatusSeeOther, a.cfg.ProxySignOutURL)
 	}
 	return c.Redirect(http.StatusSeeOther, signedOutPath)
 }

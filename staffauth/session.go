@@ -1,9 +1,12 @@
 package staffauth
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	staff "onelogin-helpdesk/sessions"
 )
 
 // Cookie names. The flow cookie lives only between /auth/login and
@@ -23,12 +27,12 @@ const (
 )
 
 // cookieJar encodes the session and sign-in flow cookies. Each configured key
-// yields an HMAC key and an AES key, so cookies are signed and encrypted (the
-// session holds the CSRF secret). The first key's codec encodes; all decode.
+// yields an HMAC key and an AES key, so cookies are signed and encrypted. The
+// first key's codec encodes; all decode.
 //
-// The session cookie carries the session's JSON as it is (no gob map, as
-// gorilla/sessions would use): reading it is on every request's path, and
-// a gob decoder learns its types anew for every cookie.
+// The session cookie carries only the session's random token (the session
+// itself is in the store) or, before sign-in, the CSRF secret of the sign-in
+// forms, as small JSON: no gob map, as gorilla/sessions would use.
 type cookieJar struct {
 	session []securecookie.Codec
 	opts    sessions.Options // the session cookie's attributes
@@ -93,51 +97,79 @@ func derive(key []byte, purpose string) []byte {
 	return m.Sum(nil)
 }
 
-// sessionData is what the session cookie carries. Times are Unix seconds.
+// sessionData is what the session cookie carries: a signed-in browser's
+// session token, or a signed-out browser's CSRF secret for the sign-in
+// forms (no store row is made for someone who has not signed in).
 type sessionData struct {
-	Email   string      `json:"e,omitempty"`
-	Name    string      `json:"n,omitempty"`
-	Groups  []string    `json:"g,omitempty"`
-	Role    access.Role `json:"r,omitempty"`
-	Created int64       `json:"c,omitempty"`
-	Seen    int64       `json:"s,omitempty"`
-	CSRF    string      `json:"x,omitempty"` // per-session CSRF secret
-	Bound   string      `json:"b,omitempty"` // proxy mode: whose CSRF secret it is
+	Token string `json:"t,omitempty"`
+	CSRF  string `json:"x,omitempty"`
 }
 
-func (d sessionData) empty() bool { return d.Email == "" && d.CSRF == "" }
+func (d sessionData) empty() bool { return d.Token == "" && d.CSRF == "" }
 
-// reqSession is the session as one request sees it. Changes are written
-// once, just before the response header goes out.
+// reqSession is the session as one request sees it: the cookie, and the
+// stored session the cookie's token names. The cookie is written once,
+// just before the response header goes out; the store at each change.
 type reqSession struct {
-	data  sessionData
-	dirty bool
+	cookie      sessionData
+	cookieDirty bool
+	id          string        // the store's id for cookie.Token
+	s           staff.Session // valid when live
+	live        bool          // the store has the session
+	err         error         // the store could not be asked
+}
+
+// csrf is the secret that this request's CSRF token must match.
+func (s *reqSession) csrf() string {
+	if s.live {
+		return s.s.CSRF
+	}
+	return s.cookie.CSRF
 }
 
 const sessionCtxKey = "staffauth.session"
 
-// session loads the request's session once and arranges for it to be saved
-// if anything changes it.
+// errSessionStore is the store failing: nobody can be let in, or signed
+// in, until it answers again.
+var errSessionStore = errors.New("the session store did not answer")
+
+// session loads the request's session once and arranges for the cookie to
+// be written if anything changes it.
 func (a *Auth) session(c echo.Context) *reqSession {
 	if s, ok := c.Get(sessionCtxKey).(*reqSession); ok {
 		return s
 	}
 	s := &reqSession{}
 	if ck, err := c.Request().Cookie(sessionCookie); err == nil {
-		if !a.cookies.readSession(ck.Value, &s.data) {
-			s.data = sessionData{} // a cookie that does not decode is no session
+		if !a.cookies.readSession(ck.Value, &s.cookie) {
+			s.cookie = sessionData{} // a cookie that does not decode is no session
+			s.cookieDirty = true
+		}
+	}
+	if s.cookie.Token != "" {
+		s.id = staff.IDFor(s.cookie.Token)
+		st, ok, err := a.store.Session(c.Request().Context(), s.id)
+		switch {
+		case err != nil:
+			a.log.ErrorContext(c.Request().Context(), "session store unreadable", "err", err)
+			s.err = errSessionStore
+		case ok:
+			s.s, s.live = st, true
+		default:
+			// Signed out elsewhere, revoked or swept: the token is dead.
+			s.cookie, s.id, s.cookieDirty = sessionData{}, "", true
 		}
 	}
 	c.Set(sessionCtxKey, s)
 	c.Response().Before(func() {
-		if s.dirty {
-			a.saveSession(c, s.data)
+		if s.cookieDirty {
+			a.saveCookie(c, s.cookie)
 		}
 	})
 	return s
 }
 
-func (a *Auth) saveSession(c echo.Context, d sessionData) {
+func (a *Auth) saveCookie(c echo.Context, d sessionData) {
 	ck, err := a.cookies.sessionCookieFor(d, a.scheme(c.Request()) == "https")
 	if err != nil {
 		a.log.Error("session cookie not saved", "err", err)
@@ -146,25 +178,63 @@ func (a *Auth) saveSession(c echo.Context, d sessionData) {
 	http.SetCookie(c.Response(), ck)
 }
 
-// signIn starts a fresh session for a person: a new CSRF secret too, so
-// nothing planted before sign-in survives it.
-func (a *Auth) signIn(c echo.Context, email, name string, groups []string, role access.Role) {
-	now := a.now().Unix()
-	s := a.session(c)
-	s.data = sessionData{Email: email, Name: name, Groups: trimGroups(groups), Role: role,
-		Created: now, Seen: now, CSRF: randomToken()}
-	s.dirty = true
+// signIn gives a person a session. A fresh one (new token, new CSRF
+// secret, so nothing planted before sign-in survives it), unless this
+// browser's session is already theirs: then signing in again (the role
+// re-check) refreshes its groups and role and keeps it, so other tabs'
+// forms still work.
+func (a *Auth) signIn(c echo.Context, email, name string, groups []string, role access.Role) error {
+	ctx := c.Request().Context()
+	now := a.now()
+	rs := a.session(c)
+	if rs.err != nil {
+		return rs.err
+	}
+	if rs.live && access.SameEmail(rs.s.Email, email) {
+		rs.s.Name, rs.s.Groups, rs.s.Role, rs.s.Checked, rs.s.Seen = name, trimGroups(groups), role, now, now
+		rs.s.SourceIP = c.RealIP()
+		if err := a.store.SaveSession(ctx, rs.s); err != nil {
+			a.log.ErrorContext(ctx, "session not saved", "err", err)
+			return errSessionStore
+		}
+		rs.cookieDirty = true // re-signed with the current first key
+		return nil
+	}
+	token, id := staff.NewToken()
+	s := staff.Session{ID: id, Email: email, Name: name, Groups: trimGroups(groups), Role: role,
+		CSRF: randomToken(), Created: now, Seen: now, Checked: now,
+		SourceIP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+	if err := a.store.SaveSession(ctx, s); err != nil {
+		a.log.ErrorContext(ctx, "session not saved", "err", err)
+		return errSessionStore
+	}
+	if rs.live { // someone else's session in this browser ends
+		a.endSession(ctx, rs.id)
+	}
+	rs.cookie, rs.cookieDirty = sessionData{Token: token}, true
+	rs.id, rs.s, rs.live = id, s, true
+	return nil
 }
 
-// signOut forgets the session and deletes the cookie.
+// signOut ends the browser's session everywhere and deletes the cookie.
 func (a *Auth) signOut(c echo.Context) {
 	s := a.session(c)
-	s.data = sessionData{}
-	s.dirty = true
+	if s.live {
+		a.endSession(c.Request().Context(), s.id)
+	}
+	s.cookie, s.id, s.s, s.live, s.cookieDirty = sessionData{}, "", staff.Session{}, false, true
 }
 
-// trimGroups keeps the cookie under browsers' 4 KB limit: groups are for
-// display, the role was decided from the full list at sign-in.
+// endSession deletes a session from the store; a failure is logged, and
+// the session then ends at its idle timeout at the latest.
+func (a *Auth) endSession(ctx context.Context, id string) {
+	if _, err := a.store.DeleteSession(context.WithoutCancel(ctx), id); err != nil {
+		a.log.ErrorContext(ctx, "session not deleted", "err", err)
+	}
+}
+
+// trimGroups keeps a session's group list small: groups are for display,
+// the role was decided from the full list.
 func trimGroups(groups []string) []string {
 	var out []string
 	size := 0
@@ -182,25 +252,172 @@ func trimGroups(groups []string) []string {
 	return out
 }
 
+// errRecheck is a session whose role is due to be derived again: oidc
+// mode sends the person through the provider (silently when it can).
+var errRecheck = errors.New("role re-check due")
+
+// expired reports whether a stored session has ended by time.
+func (a *Auth) expired(s staff.Session, now time.Time) bool {
+	return now.Sub(s.Created) >= a.cfg.AbsoluteTimeout || now.Sub(s.Seen) >= a.cfg.IdleTimeout
+}
+
 // sessionIdentity returns the person signed in to this session, ending the
-// session when it has been idle too long or is simply too old.
+// session when it has been idle too long or is simply too old, and
+// re-deriving the role when HELPDESK_ROLE_RECHECK has passed.
 func (a *Auth) sessionIdentity(c echo.Context) (access.Identity, error) {
-	s := a.session(c)
-	d := s.data
-	if d.Email == "" {
+	rs := a.session(c)
+	if rs.err != nil {
+		return access.Identity{}, rs.err
+	}
+	if !rs.live {
 		return access.Identity{}, errSignedOut
 	}
-	now := a.now().Unix()
-	if now-d.Created >= int64(a.cfg.AbsoluteTimeout.Seconds()) || now-d.Seen >= int64(a.cfg.IdleTimeout.Seconds()) {
+	ctx := c.Request().Context()
+	now := a.now()
+	if a.expired(rs.s, now) {
 		// Keep nothing from the ended session, not even its CSRF secret.
-		s.data = sessionData{}
-		s.dirty = true
+		a.signOut(c)
 		return access.Identity{}, errSignedOut
 	}
-	// Refreshing at most once a minute saves a Set-Cookie on most requests.
-	if now-d.Seen >= 60 {
-		s.data.Seen = now
-		s.dirty = true
+	if now.Sub(rs.s.Checked) >= a.cfg.RoleRecheck {
+		switch a.cfg.Mode {
+		case ModeDemo:
+			// A persona's role comes from the configuration: derive it again.
+			p, ok := a.personaByEmail(rs.s.Email)
+			if !ok {
+				a.signOut(c)
+				return access.Identity{}, errSignedOut
+			}
+			rs.s.Groups, rs.s.Role, rs.s.Checked = trimGroups(p.Groups), a.personaRole(p), now
+			if err := a.store.SaveSession(ctx, rs.s); err != nil {
+				a.log.ErrorContext(ctx, "session not saved", "err", err)
+				return access.Identity{}, errSessionStore
+			}
+		default:
+			return access.Identity{}, errRecheck
+		}
 	}
-	return access.Identity{Email: d.Email, Name: d.Name, Groups: d.Groups, Role: d.Role}, nil
+	// Recording activity at most once a minute saves a write (and a
+	// Set-Cookie) on most requests.
+	if now.Sub(rs.s.Seen) >= time.Minute {
+		rs.s.Seen, rs.s.SourceIP = now, c.RealIP()
+		if err := a.store.TouchSession(ctx, rs.id, now, rs.s.SourceIP); err != nil {
+			a.log.WarnContext(ctx, "session activity not recorded", "err", err)
+		}
+		rs.cookieDirty = true // re-signed with the current first key
+	}
+	return identityOf(rs.s), nil
+}
+
+func identityOf(s staff.Session) access.Identity {
+	return access.Identity{Email: s.Email, Name: s.Name, Groups: s.Groups, Role: s.Role}
+}
+
+// proxySession makes sure a proxy-mode request has a session of its own
+// for the person the proxy vouches for: the console's record of them (for
+// CSRF, the admin list and revocation). A browser whose session belongs to
+// someone else, has ended, or was revoked gets a new one; the proxy, not
+// the console, decides who is signed in. Changes the proxy reports (a new
+// group, so a new role) are written to the session at once.
+func (a *Auth) proxySession(c echo.Context, id access.Identity) error {
+	rs := a.session(c)
+	if rs.err != nil {
+		return rs.err
+	}
+	now := a.now()
+	ctx := c.Request().Context()
+	// ASCII case only: with Unicode folding a Kelvin-sign twin of an
+	// address would inherit its owner's session.
+	if rs.live && a.expired(rs.s, now) {
+		a.signOut(c) // an ended session is not refreshed: a new one begins
+	}
+	if !rs.live || !access.SameEmail(rs.s.Email, id.Email) {
+		return a.signIn(c, id.Email, id.Name, id.Groups, id.Role)
+	}
+	if rs.s.Role != id.Role || rs.s.Name != id.Name || !sameGroups(rs.s.Groups, trimGroups(id.Groups)) {
+		rs.s.Name, rs.s.Groups, rs.s.Role, rs.s.Checked, rs.s.Seen, rs.s.SourceIP = id.Name, trimGroups(id.Groups), id.Role, now, now, c.RealIP()
+		if err := a.store.SaveSession(ctx, rs.s); err != nil {
+			a.log.ErrorContext(ctx, "session not saved", "err", err)
+			return errSessionStore
+		}
+		return nil
+	}
+	if now.Sub(rs.s.Seen) >= time.Minute {
+		rs.s.Seen, rs.s.SourceIP = now, c.RealIP()
+		if err := a.store.TouchSession(ctx, rs.id, now, rs.s.SourceIP); err != nil {
+			a.log.WarnContext(ctx, "session activity not recorded", "err", err)
+		}
+		rs.cookieDirty = true
+	}
+	return nil
+}
+
+func sameGroups(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Sessions, Revoke and RevokeOthers are the session administration the
+// console offers: admins list and end anyone's sessions, everyone ends
+// their own other sessions.
+
+// Sessions lists the active sessions (ended ones are left out even before
+// the sweep deletes them), most recently seen first.
+func (a *Auth) Sessions(ctx context.Context) ([]staff.Session, error) {
+	all, err := a.store.ListSessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := a.now()
+	out := all[:0]
+	for _, s := range all {
+		if !a.expired(s, now) {
+			s.CSRF = "" // nobody's business but the session's
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Revoke ends the session with id on every replica; it returns the session
+// it ended, and ok false when there was none.
+func (a *Auth) Revoke(ctx context.Context, id string) (staff.Session, bool, error) {
+	s, ok, err := a.store.Session(ctx, id)
+	if err != nil || !ok {
+		return staff.Session{}, false, err
+	}
+	ok, err = a.store.DeleteSession(ctx, id)
+	if err == nil && ok {
+		a.log.LogAttrs(ctx, slog.LevelInfo, "session revoked", slog.String("email", s.Email))
+	}
+	s.CSRF = ""
+	return s, ok, err
+}
+
+// RevokeOthers ends every session of email except current.
+func (a *Auth) RevokeOthers(ctx context.Context, email, current string) (int, error) {
+	return a.store.DeleteSessionsOf(ctx, email, current)
+}
+
+// SweepSessions deletes the sessions that have ended by time; the console's
+// janitor calls it.
+func (a *Auth) SweepSessions(ctx context.Context) (int, error) {
+	now := a.now()
+	return a.store.DeleteSessionsBefore(ctx, now.Add(-a.cfg.IdleTimeout), now.Add(-a.cfg.AbsoluteTimeout))
+}
+
+type sessionIDKey struct{}
+
+// SessionID is the store id of the request's session ("" without one), for
+// "sign out my other sessions" and for marking "this session" in lists.
+func SessionID(ctx context.Context) string {
+	id, _ := ctx.Value(sessionIDKey{}).(string)
+	return id
 }

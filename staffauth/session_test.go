@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"onelogin-helpdesk/internal/testlog"
+	staff "onelogin-helpdesk/sessions"
 )
 
 func TestDemo_signInAsEachPersona(t *testing.T) {
@@ -165,8 +166,9 @@ func TestSession_idleAndAbsoluteTimeout(t *testing.T) {
 }
 
 func TestSession_keyRotation(t *testing.T) {
-	oldCfg := demoConfig() // signs with key1
-	oldSrv := newApp(t, mustNew(t, oldCfg))
+	oldCfg := demoConfig()                        // signs with key1
+	shared := WithSessionStore(staff.NewMemory()) // one store: the session outlives the key
+	oldSrv := newApp(t, mustNew(t, oldCfg, shared))
 	b := newBrowser(t, oldSrv.URL)
 	b.demoSignIn("admin")
 	u, _ := url.Parse(oldSrv.URL)
@@ -174,7 +176,7 @@ func TestSession_keyRotation(t *testing.T) {
 
 	rotated := demoConfig()
 	rotated.SessionKeys = [][]byte{key2, key1} // new key first, old still verifies
-	rotSrv := newApp(t, mustNew(t, rotated, WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })))
+	rotSrv := newApp(t, mustNew(t, rotated, shared, WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })))
 	req, _ := http.NewRequest(http.MethodGet, rotSrv.URL+"/whoami", nil)
 	req.AddCookie(oldCookie)
 	res, body := b.do(req)
@@ -192,7 +194,7 @@ func TestSession_keyRotation(t *testing.T) {
 	}{{[][]byte{key2}, true}, {[][]byte{key1}, false}} {
 		cfg := demoConfig()
 		cfg.SessionKeys = tc.keys
-		srv := newApp(t, mustNew(t, cfg, WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })))
+		srv := newApp(t, mustNew(t, cfg, shared, WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })))
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: fresh.Value})
 		res, _ := b.do(req)
@@ -204,7 +206,7 @@ func TestSession_keyRotation(t *testing.T) {
 	// A retired key no longer verifies anything.
 	retired := demoConfig()
 	retired.SessionKeys = [][]byte{key2}
-	retSrv := newApp(t, mustNew(t, retired))
+	retSrv := newApp(t, mustNew(t, retired, shared))
 	req, _ = http.NewRequest(http.MethodGet, retSrv.URL+"/whoami", nil)
 	req.AddCookie(oldCookie)
 	if res, _ := b.do(req); res.StatusCode != http.StatusFound {

@@ -43,6 +43,7 @@ func Conformance(t *testing.T, open Opener) {
 		{"denyCollapsesRepeats", denyCollapsesRepeats},
 		{"lastSucceeded", lastSucceeded},
 		{"unknownOutcome", unknownOutcome},
+		{"retention", retention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
@@ -635,5 +636,47 @@ func unknownOutcome(t *testing.T, open Opener) {
 	got, _ := s.ForTarget(ctx, 42, 1)
 	if len(got) != 1 || got[0].Outcome != audit.OutcomeUnknown {
 		t.Errorf("got %+v", got)
+	}
+}
+
+// retention: DeleteBefore forgets exactly the records that began before the
+// cutoff, and the trail carries on (ids keep rising, older pending records
+// that remain can still be completed).
+func retention(t *testing.T, open Opener) {
+	s := open(t, nil)
+	p, ok := s.(audit.Pruner)
+	if !ok {
+		t.Fatalf("%T does not implement audit.Pruner: retention would never delete", s)
+	}
+	ctx := context.Background()
+	ids := seed(t, s) // one a minute from t0
+	n, err := p.DeleteBefore(ctx, t0.Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 10 {
+		t.Errorf("deleted %d records, want 10", n)
+	}
+	page, _ := s.List(ctx, audit.Filter{Limit: audit.MaxPageSize})
+	if len(page.Records) != 20 || page.Records[19].ID != ids[10] {
+		t.Fatalf("after retention: %d records, oldest %v", len(page.Records), recentIDs(page.Records))
+	}
+	for _, r := range page.Records {
+		if r.Time.Before(t0.Add(10 * time.Minute)) {
+			t.Errorf("record %d at %v survived", r.ID, r.Time)
+		}
+	}
+	if n, _ := p.DeleteBefore(ctx, t0); n != 0 {
+		t.Errorf("a second, earlier cutoff deleted %d", n)
+	}
+	next, err := s.Begin(ctx, lockRecord())
+	if err != nil || next <= ids[len(ids)-1] {
+		t.Errorf("Begin after retention: id %d, %v; want > %d", next, err, ids[len(ids)-1])
+	}
+	if err := s.Complete(ctx, ids[29], audit.Result{Outcome: audit.OutcomeSucceeded}); err != nil && !errors.Is(err, audit.ErrCompleted) {
+		t.Errorf("Complete of a kept record: %v", err)
+	}
+	if err := s.Complete(ctx, ids[0], audit.Result{Outcome: audit.OutcomeSucceeded}); !errors.Is(err, audit.ErrNotFound) {
+		t.Errorf("Complete of a deleted record: %v, want ErrNotFound", err)
 	}
 }

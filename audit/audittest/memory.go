@@ -1,6 +1,7 @@
 package audittest
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -19,13 +20,17 @@ import (
 // secret parameter just as production would.
 type Memory struct {
 	mu      sync.Mutex
-	records []audit.Record // in id order; id = index+1
+	records []audit.Record // in id order
+	lastID  int64
 	log     *slog.Logger
 	now     func() time.Time
 	closed  bool
 }
 
-var _ audit.Store = (*Memory)(nil)
+var (
+	_ audit.Store  = (*Memory)(nil)
+	_ audit.Pruner = (*Memory)(nil)
+)
 
 // NewMemory returns an empty in-memory store. logger may be nil.
 func NewMemory(logger *slog.Logger, opts ...audit.Option) *Memory {
@@ -44,11 +49,33 @@ func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 		m.mu.Unlock()
 		return 0, audit.ErrClosed
 	}
-	rec.ID = int64(len(m.records) + 1)
+	m.lastID++
+	rec.ID = m.lastID
 	m.records = append(m.records, rec)
 	m.mu.Unlock()
 	audit.LogBegin(ctx, m.log, rec)
 	return rec.ID, nil
+}
+
+// find is the index of the record with id, or -1.
+func (m *Memory) find(id int64) int {
+	i, ok := slices.BinarySearchFunc(m.records, id, func(r audit.Record, id int64) int { return cmp.Compare(r.ID, id) })
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+// DeleteBefore implements audit.Pruner.
+func (m *Memory) DeleteBefore(_ context.Context, cutoff time.Time) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return 0, audit.ErrClosed
+	}
+	before := len(m.records)
+	m.records = slices.DeleteFunc(m.records, func(r audit.Record) bool { return r.Time.Before(cutoff) })
+	return int64(before - len(m.records)), nil
 }
 
 // Complete implements audit.Store.
@@ -62,11 +89,12 @@ func (m *Memory) Complete(ctx context.Context, id int64, res audit.Result) error
 		m.mu.Unlock()
 		return audit.ErrClosed
 	}
-	if id < 1 || id > int64(len(m.records)) {
+	i := m.find(id)
+	if i < 0 {
 		m.mu.Unlock()
 		return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
 	}
-	r := &m.records[id-1]
+	r := &m.records[i]
 	if r.Outcome != audit.OutcomePending {
 		m.mu.Unlock()
 		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, r.Outcome)
@@ -197,7 +225,8 @@ func (m *Memory) Deny(ctx context.Context, rec audit.Record, within time.Duratio
 		}
 		break
 	}
-	rec.ID = int64(len(m.records) + 1)
+	m.lastID++
+	rec.ID = m.lastID
 	m.records = append(m.records, rec)
 	m.mu.Unlock()
 	audit.LogBegin(ctx, m.log, rec)

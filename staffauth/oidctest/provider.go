@@ -7,7 +7,8 @@
 //
 //	/.well-known/openid-configuration  discovery
 //	/certs                             the signing key as a JWKS
-//	/auth                              a page to pick who signs in (data-testid="pick-<email>")
+//	/auth                              a page to pick who signs in (data-testid="pick-<email>");
+//	                                   with prompt=none, whoever this browser picked last, or login_required
 //	/token                             code exchange (client secret via Basic or form, PKCE S256)
 //	/me                                userinfo for the access token
 //
@@ -297,10 +298,20 @@ var pickPage = template.Must(template.New("pick").Parse(`<!DOCTYPE html>
 </html>
 `))
 
+// sessionCookie is the provider's own session: who last signed in through
+// this browser, so that prompt=none can sign them in again silently, with
+// their groups as the directory has them now. A fake: the cookie is the
+// person's id, unsigned.
+const sessionCookie = "oidctest_session"
+
 func (p *Provider) authorizePage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	ar, ok := p.parseAuth(w, r, q)
 	if !ok {
+		return
+	}
+	if q.Get("prompt") == "none" {
+		p.silent(w, r, ar)
 		return
 	}
 	needle := strings.ToLower(strings.TrimSpace(q.Get("q")))
@@ -350,11 +361,35 @@ func (p *Provider) authorizePick(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such person", http.StatusBadRequest)
 		return
 	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: strconv.FormatInt(person.ID, 10),
+		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	p.grant(w, r, ar, *person)
+}
+
+// silent answers prompt=none: a code for whoever this browser last signed
+// in as, when the directory still has them; otherwise login_required, as
+// OpenID Connect says, and the client asks the person to sign in.
+func (p *Provider) silent(w http.ResponseWriter, r *http.Request, ar authRequest) {
+	if ck, err := r.Cookie(sessionCookie); err == nil {
+		id, _ := strconv.ParseInt(ck.Value, 10, 64)
+		for _, candidate := range p.dir.Persons() {
+			if candidate.ID == id {
+				p.grant(w, r, ar, candidate)
+				return
+			}
+		}
+	}
+	redirectBack(w, r, ar.redirectURI, url.Values{"error": {"login_required"},
+		"error_description": {"no session at the provider"}, "state": {ar.state}})
+}
+
+// grant issues a code for person and sends the browser back with it.
+func (p *Provider) grant(w http.ResponseWriter, r *http.Request, ar authRequest, person Person) {
 	code := randomString(32)
 	p.mu.Lock()
 	p.gc()
 	p.codes[code] = grant{clientID: ar.client.ID, redirectURI: ar.redirectURI, challenge: ar.challenge,
-		nonce: ar.nonce, scope: ar.scope, person: *person, expires: p.now().Add(codeTTL)}
+		nonce: ar.nonce, scope: ar.scope, person: person, expires: p.now().Add(codeTTL)}
 	p.mu.Unlock()
 	redirectBack(w, r, ar.redirectURI, url.Values{"code": {code}, "state": {ar.state}})
 }
