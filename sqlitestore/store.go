@@ -1,5 +1,5 @@
 // Package sqlitestore keeps the console's state in one embedded SQLite
-// file: the audit trail and the limit counters. It is the store for a
+// file: the audit trail, the limit counters and bulk jobs. It is the store for a
 // single node and the demo; several replicas share PostgreSQL instead.
 package sqlitestore
 
@@ -80,6 +80,8 @@ var migrations = []string{
 	);
 	CREATE INDEX limit_key ON limit_events (key, at_us);
 	CREATE INDEX limit_at  ON limit_events (at_us);`,
+	// Bulk jobs and their people (jobs.go).
+	jobsMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
