@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -48,6 +49,14 @@ type App struct {
 // OIDC provider; its secret is random per process.
 const fakeOIDCClientID = "onelogin-helpdesk"
 
+// consoleAppName is the app a sign-in through the demo's provider is
+// recorded for.
+const consoleAppName = "OneLogin Helpdesk"
+
+// demoSpray is how many people the demo tenant's password spray locked just
+// before the console started, so the Locked now page has people on it.
+const demoSpray = 24
+
 // fakeCallRecord is how many calls the embedded fake remembers: enough to
 // look back over a test or a demo session, and a tenth of the default,
 // which at a few hundred bytes a call held megabytes nobody reads.
@@ -72,7 +81,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if cfg.Demo {
 		app.fake = onelogintest.NewServer(onelogintest.Options{
 			Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit,
-			MaxCalls: fakeCallRecord,
+			MaxCalls: fakeCallRecord, SprayOnStart: demoSpray,
 		})
 		app.fake.Tenant.SetLatency(cfg.Fake.Latency)
 		ol.BaseURL, ol.ClientID, ol.ClientSecret = app.fake.URL, app.fake.ClientID, app.fake.ClientSecret
@@ -199,7 +208,13 @@ func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
 				out[i] = oidctest.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups}
 			}
 			return out
-		}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}))
+		}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}),
+			oidctest.OnSignIn(func(r *http.Request, p oidctest.Person) {
+				// Signing in through the tenant's provider is a sign-in to
+				// OneLogin and to the console's app: it shows in the events.
+				tenant.RecordSignIn(onelogintest.SignIn{UserID: p.ID, Success: true, IP: remoteHost(r),
+					App: consoleAppName, UserAgent: r.UserAgent()})
+			}))
 		a.fake.Mount("/oidc/2/", provider)
 		ac.OIDCIssuer, ac.OIDCClientID, ac.OIDCClientSecret = issuer, fakeOIDCClientID, secret
 		if ac.Mode == staffauth.ModeOIDC {
@@ -267,6 +282,14 @@ func origin(raw string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// remoteHost is the address a request came from, without the port.
+func remoteHost(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
 }
 
 func randomBytes(n int) []byte {

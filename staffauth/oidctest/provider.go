@@ -101,6 +101,12 @@ func WithClaims(edit func(claims map[string]any)) Option {
 	return func(p *Provider) { p.editClaims = edit }
 }
 
+// OnSignIn has fn called with each sign-in the provider grants (a person
+// picked on its page), so the fake tenant can record it in its events.
+func OnSignIn(fn func(r *http.Request, p Person)) Option {
+	return func(p *Provider) { p.onSignIn = fn }
+}
+
 // Provider is the fake OIDC provider. It is safe for concurrent use.
 type Provider struct {
 	issuer      string
@@ -113,6 +119,7 @@ type Provider struct {
 	key         *rsa.PrivateKey
 	kid         string
 	editClaims  func(map[string]any)
+	onSignIn    func(*http.Request, Person)
 	signer      jose.Signer
 
 	mu     sync.Mutex
@@ -349,6 +356,9 @@ func (p *Provider) authorizePick(w http.ResponseWriter, r *http.Request) {
 	if person == nil {
 		http.Error(w, "no such person", http.StatusBadRequest)
 		return
+	}
+	if p.onSignIn != nil {
+		p.onSignIn(r, *person)
 	}
 	code := randomString(32)
 	p.mu.Lock()
