@@ -116,7 +116,8 @@ func Actions() []Action {
 // setting may require a ticket for.
 func (a Action) Sensitive() bool {
 	switch a {
-	case Search, ViewUser, ViewAudit, SelfView, LockedNow:
+	case Search, ViewUser, ViewAudit, SelfView, LockedNow, StopJob:
+		// Stopping a job changes no account: it only ends work.
 		return false
 	}
 	return true

@@ -20,6 +20,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 )
 
@@ -45,7 +46,10 @@ type OneLogin interface {
 	LogoutUser(ctx context.Context, id int64) error
 	GenerateMFAToken(ctx context.Context, id int64, expiresIn time.Duration, reusable bool) (*client.MFAToken, error)
 	AllRoles(ctx context.Context, q client.ListRolesQuery) iter.Seq2[client.Role, error]
+	ListEvents(ctx context.Context, q client.EventQuery) ([]client.Event, client.Page, error)
+	EventTypes(ctx context.Context) ([]client.EventType, error)
 	RateLimit() client.RateLimit
+	RateLimitStatus(ctx context.Context) (client.RateLimit, error)
 }
 
 // Config is everything the handlers need; main builds it from the environment.
@@ -97,6 +101,19 @@ type Config struct {
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
 	SelfUnlocksPerHour int
+
+	// Jobs runs bulk jobs (unlock, log out); handlers.New starts it with
+	// the console's worker, and whoever built it closes it. Nil: the
+	// console offers no bulk jobs.
+	Jobs *jobs.Runner
+	// Bulk is how many people one bulk job may name, per role
+	// (HELPDESK_BULK_MAX, HELPDESK_BULK_HELPDESK_MAX).
+	Bulk access.Bulk
+	// QuotaLow is how many OneLogin calls left in the hour count as low:
+	// below it, optional reads (sign-in activity, a Locked now refresh)
+	// are skipped with a note so that actions keep working
+	// (HELPDESK_QUOTA_LOW). 0 never skips.
+	QuotaLow int
 }
 
 // Handler holds the dependencies of every route.
@@ -120,6 +137,12 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
+
+	jobs       *jobs.Runner // nil: no bulk jobs
+	bulk       access.Bulk
+	quotaLow   int
+	activities *activityCache
+	locked     *lockedBoard
 }
 
 // New builds the console's Echo instance with every route.
@@ -175,6 +198,14 @@ func New(cfg Config) (*echo.Echo, error) {
 			return nil, errors.New("handlers: self-service unlocks need a Limits store to count them in")
 		}
 		h.selfUnlocks = &limits.Limit{Store: cfg.Limits, Name: "self-unlock", Max: cfg.SelfUnlocksPerHour, Window: time.Hour, Now: h.now}
+	}
+
+	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
+	h.activities = newActivityCache()
+	h.locked = &lockedBoard{}
+	if cfg.Jobs != nil {
+		h.jobs = cfg.Jobs
+		cfg.Jobs.Start(bulkWorker{h})
 	}
 
 	e := echo.New()

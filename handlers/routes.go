@@ -30,6 +30,7 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/users/new", h.newUser, h.require(access.CreateUser))
 	app.POST("/users", h.create, h.require(access.CreateUser))
 	app.GET("/users/:id", h.show, h.require(access.ViewUser))
+	app.GET("/users/:id/activity", h.activity, h.require(access.ViewUser))
 	app.GET("/users/:id/edit", h.edit, h.require(access.UpdateUser))
 	app.POST("/users/:id", h.update, h.require(access.UpdateUser))
 	app.POST("/users/:id/delete", h.delete, h.require(access.DeleteUser))
@@ -50,6 +51,14 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/me", h.me, h.require(access.SelfView))
 	app.POST("/me/unlock", h.selfUnlock, h.require(access.SelfUnlock))
 	app.POST("/me/logout", h.selfLogout, h.require(access.SelfLogout))
+
+	// People locked right now, a one-click unlock each, and bulk jobs.
+	app.GET("/locked", h.lockedList, h.require(access.LockedNow))
+	app.POST("/locked/:id/unlock", h.lockedUnlock, h.require(access.Unlock))
+	app.POST("/locked/bulk-unlock", h.bulkUnlock, h.require(access.BulkUnlock))
+	app.POST("/locked/bulk-logout", h.bulkLogout, h.require(access.BulkLogout))
+	app.GET("/jobs/:id", h.jobShow, h.require(access.LockedNow))
+	app.POST("/jobs/:id/stop", h.jobStop, h.require(access.StopJob))
 
 	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
 	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))
