@@ -143,10 +143,11 @@ func (h *Handler) lockedView(c echo.Context, snap lockedSnapshot) views.LockedVi
 
 // refreshLocked reads the list from OneLogin and keeps it.
 func (h *Handler) refreshLocked(ctx context.Context) (lockedSnapshot, error) {
+	asked := h.now()
 	h.locked.refresh.Lock()
 	defer h.locked.refresh.Unlock()
-	if s := h.locked.current(); !s.at.IsZero() && h.now().Sub(s.at) < 5*time.Second {
-		return s, nil // someone else's refresh just finished while this one waited
+	if s := h.locked.current(); s.at.After(asked) {
+		return s, nil // someone else's refresh ran while this one waited
 	}
 	now := h.now()
 	var calls atomic.Int64
@@ -331,11 +332,11 @@ func (h *Handler) lockedRow(c echo.Context, status int, before *client.User, n *
 		h.log.WarnContext(ctx, "re-reading user after a row action failed", "user_id", before.ID, "error", err)
 		u = before
 	}
-	h.locked.update(u, now)
 	row, ok := h.locked.current().row(u.ID)
 	if !ok {
 		row = views.LockedRow{User: *u}
 	}
+	h.locked.update(u, now)
 	row.User, row.Notice = *u, n
 	if s, _, err := h.subject(ctx, u); err == nil {
 		row.Subject = s
