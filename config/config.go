@@ -46,6 +46,7 @@ type Config struct {
 	Audit       Audit
 	Policy      Policy
 	SelfService SelfService
+	Bulk        Bulk
 	Ops         Ops
 }
 
@@ -189,6 +190,21 @@ type SelfService struct {
 	UnlocksPerHour int
 }
 
+// Bulk is bulk jobs (unlock or log out many people from Locked now) and
+// how the console spends OneLogin's hourly quota.
+type Bulk struct {
+	// Max is the most people one job may name; HelpdeskMax the most a
+	// helpdesk member's job may (0: only admins start jobs).
+	Max, HelpdeskMax int
+	// ReservePercent of the hourly quota a job leaves for everyone else.
+	ReservePercent int
+	// Resume carries on after a restart with jobs the console was running.
+	Resume bool
+	// QuotaLow is the number of calls left in the hour below which
+	// optional reads are skipped.
+	QuotaLow int
+}
+
 // Ops is logging and metrics.
 type Ops struct {
 	LogLevel    slog.Level
@@ -281,6 +297,9 @@ func resolve(p *parser, c *Config) {
 		resolveProxy(p, c.Auth.Proxy)
 	case ModeOIDC:
 		resolveOIDC(p, c)
+	}
+	if c.Bulk.HelpdeskMax > c.Bulk.Max && !p.failed("HELPDESK_BULK_HELPDESK_MAX") && !p.failed("HELPDESK_BULK_MAX") {
+		p.failAt("HELPDESK_BULK_HELPDESK_MAX", fmt.Sprintf("(%d) must not exceed HELPDESK_BULK_MAX (%d)", c.Bulk.HelpdeskMax, c.Bulk.Max))
 	}
 	if c.Session.IdleTimeout > c.Session.MaxAge {
 		p.failAt("HELPDESK_SESSION_IDLE_TIMEOUT", fmt.Sprintf("(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)",

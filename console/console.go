@@ -1,6 +1,6 @@
 // Package console assembles the running console from its configuration:
 // the OneLogin client (or the embedded fake tenant and its OIDC provider),
-// staff sign-in, the audit trail and the handlers. main and the browser
+// staff sign-in, the audit trail, bulk jobs and the handlers. main and the browser
 // tests build the same thing through it:
 //
 //	cfg, _ := config.Load(os.Getenv) // HELPDESK_DEMO=true for the fake tenant
@@ -22,11 +22,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/sqlitestore"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/staffauth/oidctest"
@@ -39,6 +41,7 @@ type App struct {
 	fake    *onelogintest.Server
 	client  *client.Client
 	trail   audit.Store
+	jobs    *jobs.Runner
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
@@ -130,6 +133,11 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, fmt.Errorf("audit trail %s: %w", auditDB, err)
 	}
 	app.trail = trail
+	// Bulk jobs live in the same file; the runner is started by the
+	// handlers with their worker and stopped by Close.
+	quota, refreshQuota := handlers.JobQuota(c)
+	app.jobs = jobs.NewRunner(trail, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
+		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -153,6 +161,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
+		Jobs:               app.jobs,
+		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
+		QuotaLow:           cfg.Bulk.QuotaLow,
 	})
 	if err != nil {
 		return nil, err
@@ -264,6 +275,11 @@ func (a *App) Close() {
 	}
 	if a.auth != nil {
 		a.auth.Close()
+	}
+	if a.jobs != nil {
+		// The person in hand is finished and the job's lease released, so
+		// the next start resumes it at once.
+		a.jobs.Close()
 	}
 	if a.trail != nil {
 		_ = a.trail.Close()
