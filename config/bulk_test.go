@@ -24,7 +24,7 @@ func TestLoad_bulk(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"helpdesk above the maximum": {map[string]string{"HELPDESK_BULK_MAX": "100", "HELPDESK_BULK_HELPDESK_MAX": "200"}, "HELPDESK_BULK_HELPDESK_MAX"},
+		"helpdesk above the maximum":    {map[string]string{"HELPDESK_BULK_MAX": "100", "HELPDESK_BULK_HELPDESK_MAX": "200"}, "HELPDESK_BULK_HELPDESK_MAX"},
 		"no reserve of the whole quota": {map[string]string{"HELPDESK_BULK_RESERVE_PERCENT": "100"}, "HELPDESK_BULK_RESERVE_PERCENT"},
 		"a job of nobody":               {map[string]string{"HELPDESK_BULK_MAX": "0"}, "HELPDESK_BULK_MAX"},
 	} {
