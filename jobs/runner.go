@@ -66,9 +66,12 @@ type Options struct {
 	// job is marked not done.
 	Resume bool
 	Logger *slog.Logger
-	// Now is the clock (default time.Now); waits use timers, so tests run
-	// the runner in a synctest bubble.
-	Now func() time.Time
+	// Now is the clock (default time.Now). Waits use timers, so tests run
+	// the runner in a synctest bubble; a program that moves a clock of its
+	// own (a benchmark on the fake tenant's movable clock) sets Sleep too,
+	// which then does the runner's waits for the quota and for retries.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Runner claims unfinished jobs from a Store and works through them, one
@@ -388,6 +391,23 @@ func (r *Runner) clearWait(ctx context.Context, j *Job) error {
 	return nil
 }
 
+// sleep waits d, or less when someone creates a job or asks for a stop.
+func (r *Runner) sleep(ctx context.Context, d time.Duration) error {
+	if r.o.Sleep != nil {
+		return r.o.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-r.kick:
+		// Someone created a job or asked for a stop; look now.
+	case <-t.C:
+	}
+	return nil
+}
+
 // wait sleeps until `until`, saying why in the job, in slices short enough
 // to keep the lease and to notice a stop request.
 func (r *Runner) wait(ctx context.Context, j *Job, why Wait, until time.Time) error {
@@ -401,15 +421,8 @@ func (r *Runner) wait(ctx context.Context, j *Job, why Wait, until time.Time) er
 		if left <= 0 {
 			return nil
 		}
-		t := time.NewTimer(min(left, slice))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-r.kick:
-			// Someone created a job or asked for a stop; look now.
-			t.Stop()
-		case <-t.C:
+		if err := r.sleep(ctx, min(left, slice)); err != nil {
+			return err
 		}
 		cur, err := r.store.Job(ctx, j.ID)
 		if err != nil {

@@ -366,3 +366,48 @@ func TestRunner_retryPutsBack(t *testing.T) {
 		}
 	})
 }
+
+// TestRunner_sleepsOnItsOwnClock: with Now and Sleep given, the runner
+// waits for the quota on that clock, through Sleep.
+func TestRunner_sleepsOnItsOwnClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		renews := now.Add(10 * time.Minute)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		var slept time.Duration
+		read := func() jobs.Quota {
+			n := clock()
+			if n.Before(renews) {
+				return jobs.Quota{Limit: 100, Remaining: 0, Reset: renews.Sub(n), Observed: n}
+			}
+			return jobs.Quota{Limit: 100, Remaining: 100, Reset: time.Hour, Observed: n}
+		}
+		s := jobstest.NewMemory()
+		r := jobs.NewRunner(s, jobs.Options{Owner: "a", Now: clock, Quota: read,
+			RefreshQuota: func(context.Context) (jobs.Quota, error) { return read(), nil },
+			Sleep: func(_ context.Context, d time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				now, slept = now.Add(d), slept+d
+				return nil
+			}})
+		r.Start(newWorker(&quota{limit: 1000, lowest: 1000}))
+		defer r.Close()
+		if err := r.Create(context.Background(), newJob("000000000000aa08"), people(2)); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if j := waitFor(t, s, "000000000000aa08"); j.Counts.Done != 2 {
+			t.Errorf("job %+v", j.Counts)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if slept < 10*time.Minute || slept > 11*time.Minute {
+			t.Errorf("slept %v on the runner's clock, want the 10 minutes to the renewal and a second", slept)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("the runner waited %v on timers besides its clock", d)
+		}
+	})
+}
