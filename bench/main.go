@@ -44,8 +44,9 @@ type options struct {
 	levels   []int
 	latency  time.Duration
 	out      string
-	// only, when set, names the one setup to run (console, baseline or
-	// embedded), for looking into one of them; the report is then partial.
+	// only, when set, names the one setup to run (console, baseline,
+	// embedded or bulk), for looking into one of them; the report is then
+	// partial.
 	only string
 }
 
@@ -57,7 +58,7 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline or embedded (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded or bulk (the report is then partial)")
 	flag.Parse()
 	for _, f := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -67,8 +68,8 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "bulk"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, bulk\n", o.only)
 		os.Exit(2)
 	}
 
@@ -190,6 +191,8 @@ type report struct {
 	ListCall string
 	// CPUs is the machine's CPU count; 0 means runtime.NumCPU.
 	CPUs int
+	// Bulk are the bulk unlock jobs measured (bulk.go).
+	Bulk []bulkMeasurement
 }
 
 // listCall is what the baseline serves: the console's own list call.
@@ -236,6 +239,8 @@ func run(ctx context.Context, o options) error {
 		{"baseline", func() error { return baselineScenario(ctx, rep, 0) }},
 		// As `make run` runs it: the fake inside the console's process.
 		{"embedded", func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) }},
+		// A bulk unlock job: its calls per person and its pace.
+		{"bulk", func() error { return bulkScenario(ctx, rep, dir) }},
 	}
 	for _, step := range steps {
 		if o.only != "" && step.setup != o.only {
