@@ -22,6 +22,30 @@ type JobView struct {
 	Notice         *Notice
 }
 
+// jobListAll is how many people a job may have for the progress to list
+// them all; a larger job lists only those who need a look, so that the
+// view it polls for stays small.
+const jobListAll = 100
+
+// Listed are the people the progress lists: all of a small job; of a
+// larger one, those not done nor waiting (failed, skipped, unknown, not
+// done, in hand).
+func (v JobView) Listed() []jobs.Item {
+	if len(v.Items) <= jobListAll {
+		return v.Items
+	}
+	var out []jobs.Item
+	for _, it := range v.Items {
+		if it.State != jobs.ItemDone && it.State != jobs.ItemPending {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Unlisted is how many people the progress leaves out.
+func (v JobView) Unlisted() int { return len(v.Items) - len(v.Listed()) }
+
 // Title names a job: "Unlock 200 people".
 func (v JobView) Title() string {
 	what := "Unlock "

@@ -42,3 +42,24 @@ func TestJobView_words(t *testing.T) {
 		t.Errorf("title %q, percent %d", v.Title(), v.Percent())
 	}
 }
+
+// TestJobView_listsWhoNeedsALook: a small job lists everyone; a large one
+// only the people who need a look, and says how many it leaves out.
+func TestJobView_listsWhoNeedsALook(t *testing.T) {
+	items := func(n int) []jobs.Item {
+		out := make([]jobs.Item, n)
+		for i := range out {
+			out[i] = jobs.Item{Seq: i + 1, State: jobs.ItemDone}
+		}
+		return out
+	}
+	small := JobView{Items: items(3)}
+	if len(small.Listed()) != 3 || small.Unlisted() != 0 {
+		t.Errorf("a job of 3 lists %d", len(small.Listed()))
+	}
+	big := JobView{Items: items(500)}
+	big.Items[7].State, big.Items[9].State, big.Items[400].State = jobs.ItemFailed, jobs.ItemSkipped, jobs.ItemPending
+	if l := big.Listed(); len(l) != 2 || l[0].Seq != 8 || l[1].Seq != 10 || big.Unlisted() != 498 {
+		t.Errorf("a job of 500 lists %+v, leaves out %d", l, big.Unlisted())
+	}
+}
