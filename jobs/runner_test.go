@@ -411,3 +411,30 @@ func TestRunner_sleepsOnItsOwnClock(t *testing.T) {
 		}
 	})
 }
+
+// TestRunner_oneReplicaRunsAJob: two runners on one store (two replicas
+// of the console on a shared database): one claims the job and does every
+// person; the other does none, and both read its progress.
+func TestRunner_oneReplicaRunsAJob(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := &quota{limit: 100, lowest: 100}
+		s := jobstest.NewMemory()
+		wa, wb := newWorker(q), newWorker(q)
+		a, b := runner(s, q, "a", true), runner(s, q, "b", true)
+		a.Start(wa)
+		b.Start(wb)
+		defer a.Close()
+		defer b.Close()
+		if err := a.Create(context.Background(), newJob("000000000000aa09"), people(30)); err != nil {
+			t.Fatal(err)
+		}
+		j := waitFor(t, s, "000000000000aa09")
+		na, nb := len(wa.changes()), len(wb.changes())
+		if j.Counts.Done != 30 || (na != 30 || nb != 0) && (na != 0 || nb != 30) || j.Runs != 1 {
+			t.Errorf("replica a did %d, b did %d, runs %d; want one replica doing all 30 in one run", na, nb, j.Runs)
+		}
+		if jb, err := b.Job(context.Background(), j.ID); err != nil || jb.Counts != j.Counts {
+			t.Errorf("the other replica reads %+v, %v", jb.Counts, err)
+		}
+	})
+}
