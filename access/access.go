@@ -70,6 +70,18 @@ const (
 	// SelfSessions lists one's own and ends the others.
 	RevokeSession Action = "revoke_session"
 	SelfSessions  Action = "self_sessions"
+
+	// LockedNow is the list of people locked right now and the progress
+	// of bulk jobs.
+	LockedNow Action = "locked_now"
+	// BulkUnlock and BulkLogout start a job that unlocks (logs out) many
+	// people one by one; each person is then checked and recorded as an
+	// Unlock (Logout) of their own. How many people a role may name is
+	// the console's setting (Bulk).
+	BulkUnlock Action = "bulk_unlock"
+	BulkLogout Action = "bulk_logout"
+	// StopJob stops a bulk job after the person in hand.
+	StopJob Action = "stop_job"
 )
 
 // recordOnly are actions no role takes, kept in the audit trail.
@@ -98,6 +110,10 @@ var minimum = map[Action]Role{
 	SelfLogout:          RoleEmployee,
 	RevokeSession:       RoleAdmin,
 	SelfSessions:        RoleEmployee,
+	LockedNow:           RoleHelpdesk,
+	BulkUnlock:          RoleHelpdesk, // and only as Bulk allows
+	BulkLogout:          RoleHelpdesk, // and only as Bulk allows
+	StopJob:             RoleHelpdesk,
 }
 
 // Can reports whether the role may take the action. Unknown actions are refused.
@@ -123,11 +139,38 @@ func (a Action) Sensitive() bool {
 	case Search, ViewUser, ViewAudit, SelfView, UnlockRequest, UnlockFactor, UnlockVerify,
 		// Console sessions are not accounts: no ticket is asked. Ending
 		// one is still recorded before it happens.
-		RevokeSession, SelfSessions:
+		RevokeSession, SelfSessions,
+		// Stopping a job changes no account: it only ends work.
+		LockedNow, StopJob:
 		return false
 	}
 	return true
 }
+
+// Bulk is how many people one bulk job may name, from the console's
+// settings. Only admins start bulk jobs unless HelpdeskMax allows helpdesk
+// staff too.
+type Bulk struct {
+	// Max is the most people any job may name.
+	Max int
+	// HelpdeskMax is the most a helpdesk member's job may name; 0 means
+	// helpdesk staff start none. It never exceeds Max.
+	HelpdeskMax int
+}
+
+// MaxFor is the most people a job started by role may name; 0 means none.
+func (b Bulk) MaxFor(r Role) int {
+	switch {
+	case r >= RoleAdmin:
+		return b.Max
+	case r == RoleHelpdesk:
+		return min(b.HelpdeskMax, b.Max)
+	}
+	return 0
+}
+
+// IsBulk reports whether a starts a bulk job.
+func (a Action) IsBulk() bool { return a == BulkUnlock || a == BulkLogout }
 
 // Identity is the signed-in person as the SSO in front describes them.
 type Identity struct {

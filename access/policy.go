@@ -1,6 +1,9 @@
 package access
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Subject is what the policy knows about the account an action is about.
 // The handlers fill it from OneLogin (status, roles) and the audit trail
@@ -26,6 +29,11 @@ type Subject struct {
 	// console; RoleNone for a lock from failed sign-ins or from outside the
 	// console.
 	LockedBy Role
+
+	// People is how many people a bulk action names, and BulkMax the most
+	// its actor may name (Bulk.MaxFor); both are only for bulk actions.
+	People  int
+	BulkMax int
 }
 
 // Refusal is why the policy said no: Reason for the audit trail, Message
@@ -59,6 +67,15 @@ func Check(actor Identity, a Action, s Subject) *Refusal {
 		}
 	}
 	switch a {
+	case BulkUnlock, BulkLogout:
+		switch {
+		case s.BulkMax <= 0:
+			return &Refusal{Reason: "bulk jobs are not allowed for role " + actor.Role.String(),
+				Message: "Only admins start bulk jobs on this console. Unlock people one by one, or ask an admin."}
+		case s.People > s.BulkMax:
+			return &Refusal{Reason: fmt.Sprintf("bulk job of %d people; role %s may name at most %d", s.People, actor.Role, s.BulkMax),
+				Message: fmt.Sprintf("One job may name at most %d people for your role (%s); you selected %d. Select fewer and start several jobs.", s.BulkMax, actor.Role, s.People)}
+		}
 	case Lock:
 		if !s.Active || s.Locked {
 			return &Refusal{Reason: "lock refused: account is " + s.Status, State: true,
@@ -108,7 +125,10 @@ func describe(s Subject) string {
 // admins. Reading a person's page is not such an action.
 func (a Action) onAnotherAccount() bool {
 	switch a {
-	case Search, ViewUser, ViewAudit, CreateUser, SelfView, SelfUnlock, SelfLogout, RevokeSession, SelfSessions:
+	case Search, ViewUser, ViewAudit, CreateUser, SelfView, SelfUnlock, SelfLogout, RevokeSession, SelfSessions,
+		LockedNow, BulkUnlock, BulkLogout, StopJob:
+		// A bulk job names many people; each is checked as an Unlock or
+		// Logout of their own when the job reaches them.
 		return false
 	}
 	return true

@@ -44,8 +44,9 @@ type options struct {
 	levels   []int
 	latency  time.Duration
 	out      string
-	// only, when set, names the one setup to run (console, baseline or
-	// embedded), for looking into one of them; the report is then partial.
+	// only, when set, names the one setup to run (console, baseline,
+	// embedded or bulk), for looking into one of them; the report is then
+	// partial.
 	only string
 }
 
@@ -57,7 +58,7 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded or actions (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, actions or bulk (the report is then partial)")
 	flag.Parse()
 	for _, f := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -67,8 +68,8 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded", "actions"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, actions\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "actions", "bulk"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, actions, bulk\n", o.only)
 		os.Exit(2)
 	}
 
@@ -192,6 +193,8 @@ type report struct {
 	CPUs int
 	// NoPostgres says the action benchmark had no PostgreSQL to run on.
 	NoPostgres bool
+	// Bulk are the bulk unlock jobs measured (bulk.go).
+	Bulk []bulkMeasurement
 }
 
 // listCall is what the baseline serves: the console's own list call.
@@ -240,6 +243,8 @@ func run(ctx context.Context, o options) error {
 		{"embedded", func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) }},
 		// Actions, with the state in SQLite and in PostgreSQL.
 		{"actions", func() error { return actionsScenario(ctx, rep, bin, dir) }},
+		// A bulk unlock job: its calls per person and its pace.
+		{"bulk", func() error { return bulkScenario(ctx, rep, dir) }},
 	}
 	for _, step := range steps {
 		if o.only != "" && step.setup != o.only {

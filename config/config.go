@@ -51,6 +51,7 @@ type Config struct {
 	SelfService SelfService
 	// PublicUnlock is the unlock page for people who cannot sign in.
 	PublicUnlock PublicUnlock
+	Bulk         Bulk
 	Ops          Ops
 }
 
@@ -271,6 +272,21 @@ type PublicUnlock struct {
 // default; "yubikey" may be added.
 var UnlockFactorNames = []string{"protect", "authenticator", "sms", "email"}
 
+// Bulk is bulk jobs (unlock or log out many people from Locked now) and
+// how the console spends OneLogin's hourly quota.
+type Bulk struct {
+	// Max is the most people one job may name; HelpdeskMax the most a
+	// helpdesk member's job may (0: only admins start jobs).
+	Max, HelpdeskMax int
+	// ReservePercent of the hourly quota a job leaves for everyone else.
+	ReservePercent int
+	// Resume carries on after a restart with jobs the console was running.
+	Resume bool
+	// QuotaLow is the number of calls left in the hour below which
+	// optional reads are skipped.
+	QuotaLow int
+}
+
 // Ops is logging and metrics.
 type Ops struct {
 	LogLevel    slog.Level
@@ -373,6 +389,9 @@ func resolve(p *parser, c *Config) {
 	}
 	if c.State.DatabaseURL != "" && p.set["HELPDESK_AUDIT_DB"] {
 		p.failAt("HELPDESK_AUDIT_DB", "is the SQLite file, but HELPDESK_DATABASE_URL keeps the state in PostgreSQL: unset one of them")
+	}
+	if c.Bulk.HelpdeskMax > c.Bulk.Max && !p.failed("HELPDESK_BULK_HELPDESK_MAX") && !p.failed("HELPDESK_BULK_MAX") {
+		p.failAt("HELPDESK_BULK_HELPDESK_MAX", fmt.Sprintf("(%d) must not exceed HELPDESK_BULK_MAX (%d)", c.Bulk.HelpdeskMax, c.Bulk.Max))
 	}
 	if c.Session.IdleTimeout > c.Session.MaxAge {
 		p.failAt("HELPDESK_SESSION_IDLE_TIMEOUT", fmt.Sprintf("(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)",

@@ -1,6 +1,6 @@
 // Package console assembles the running console from its configuration:
 // the OneLogin client (or the embedded fake tenant and its OIDC provider),
-// staff sign-in, the audit trail and the handlers. main and the browser
+// staff sign-in, the audit trail, bulk jobs and the handlers. main and the browser
 // tests build the same thing through it:
 //
 //	cfg, _ := config.Load(os.Getenv) // HELPDESK_DEMO=true for the fake tenant
@@ -15,16 +15,19 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 
 	"github.com/labstack/echo/v4"
 
+	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/staffauth/oidctest"
 )
@@ -37,6 +40,7 @@ type App struct {
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
+	jobs    *jobs.Runner
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
@@ -48,6 +52,14 @@ type App struct {
 // fakeOIDCClientID is the console's registration with the fake tenant's
 // OIDC provider; its secret is random per process.
 const fakeOIDCClientID = "onelogin-helpdesk"
+
+// consoleAppName is the app a sign-in through the demo's provider is
+// recorded for.
+const consoleAppName = "OneLogin Helpdesk"
+
+// demoSpray is how many people the demo tenant's password spray locked just
+// before the console started, so the Locked now page has people on it.
+const demoSpray = 24
 
 // fakeCallRecord is how many calls the embedded fake remembers: enough to
 // look back over a test or a demo session, and a tenth of the default,
@@ -73,7 +85,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if cfg.Demo {
 		app.fake = onelogintest.NewServer(onelogintest.Options{
 			Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit,
-			MaxCalls: fakeCallRecord,
+			MaxCalls: fakeCallRecord, SprayOnStart: demoSpray,
 		})
 		app.fake.Tenant.SetLatency(cfg.Fake.Latency)
 		ol.BaseURL, ol.ClientID, ol.ClientSecret = app.fake.URL, app.fake.ClientID, app.fake.ClientSecret
@@ -120,6 +132,13 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if app.fake != nil && cfg.PublicUnlock.Enabled {
 		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, st, onelogintest.PersonaHelpdesk, logger)
 	}
+	// Bulk jobs live in the state store when it keeps them; the runner is
+	// started by the handlers with their worker and stopped by Close.
+	if js, ok := st.(jobs.Store); ok {
+		quota, refreshQuota := handlers.JobQuota(c)
+		app.jobs = jobs.NewRunner(js, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
+			ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
+	}
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -146,6 +165,9 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
 		PublicUnlock:       app.publicUnlock(cfg, authCfg, auth),
+		Jobs:               app.jobs,
+		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
+		QuotaLow:           cfg.Bulk.QuotaLow,
 	})
 	if err != nil {
 		return nil, err
@@ -203,7 +225,13 @@ func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
 				out[i] = oidctest.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups}
 			}
 			return out
-		}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}))
+		}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}),
+			oidctest.OnSignIn(func(r *http.Request, p oidctest.Person) {
+				// Signing in through the tenant's provider is a sign-in to
+				// OneLogin and to the console's app: it shows in the events.
+				tenant.RecordSignIn(onelogintest.SignIn{UserID: p.ID, Success: true, IP: remoteHost(r),
+					App: consoleAppName, UserAgent: r.UserAgent()})
+			}))
 		a.fake.Mount("/oidc/2/", provider)
 		ac.OIDCIssuer, ac.OIDCClientID, ac.OIDCClientSecret = issuer, fakeOIDCClientID, secret
 		if ac.Mode == staffauth.ModeOIDC {
@@ -254,6 +282,11 @@ func (a *App) Close() {
 	if a.auth != nil {
 		a.auth.Close()
 	}
+	if a.jobs != nil {
+		// The person in hand is finished and the job's lease released, so
+		// the next start resumes it at once.
+		a.jobs.Close()
+	}
 	if a.janitor != nil {
 		a.janitor.stop()
 	}
@@ -274,6 +307,14 @@ func origin(raw string) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
+}
+
+// remoteHost is the address a request came from, without the port.
+func remoteHost(r *http.Request) string {
+	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return h
+	}
+	return r.RemoteAddr
 }
 
 func randomBytes(n int) []byte {

@@ -48,6 +48,7 @@ func TestJanitor_retention(t *testing.T) {
 			tick := make(chan time.Time)
 			runCtx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
+			j.sweep(ctx) // as startJanitor does, before the console serves
 			go func() { j.run(runCtx, tick); close(done) }()
 			count := func() int {
 				p, err := st.List(ctx, audit.Filter{Limit: audit.MaxPageSize})
@@ -56,15 +57,14 @@ func TestJanitor_retention(t *testing.T) {
 				}
 				return len(p.Records)
 			}
-			// The first sweep runs at once; a tick is accepted only after
-			// it, so the second send waits for the first sweep to end.
-			tick <- t0
 			if got := count(); got != tc.want[0] {
 				t.Errorf("after the first sweep: %d records, want %d", got, tc.want[0])
 			}
 			now.Store(t0.Add(10 * day).UnixNano())
+			// A tick is taken only when no sweep runs: the second send
+			// waits for the sweep the first began, after the clock moved.
 			tick <- t0
-			tick <- t0 // a sweep that began after the clock moved has ended when this is taken
+			tick <- t0
 			if got := count(); got != tc.want[1] {
 				t.Errorf("after a sweep 10 days later: %d records, want %d", got, tc.want[1])
 			}

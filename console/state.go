@@ -91,6 +91,9 @@ func startJanitor(st stateStore, retention time.Duration, sweepSessions func(con
 	j := &janitor{st: st, retention: retention, sweepSessions: sweepSessions, now: time.Now, log: logger}
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
+	// The first sweep runs before the console serves, so it never holds
+	// the store while the first requests want it.
+	j.sweep(ctx)
 	t := time.NewTicker(janitorEvery)
 	j.done.Add(1)
 	go func() {
@@ -104,11 +107,11 @@ func startJanitor(st stateStore, retention time.Duration, sweepSessions func(con
 // run sweeps once at once, then at every tick, until ctx ends.
 func (j *janitor) run(ctx context.Context, tick <-chan time.Time) {
 	for {
-		j.sweep(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick:
+			j.sweep(ctx)
 		}
 	}
 }

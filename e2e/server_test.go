@@ -134,6 +134,9 @@ func (s *consoleServer) openUser(t *testing.T, page playwright.Page, p person) {
 	_, err := page.Goto(fmt.Sprintf("%s/users/%d", s.URL, p.ID))
 	must(t, err, "open the page of %s", p.Email)
 	must(t, expect.Locator(page.GetByTestId("user-name")).ToHaveText(p.Name), "the page of %s shows their name", p.Email)
+	// The sign-in activity comes after the page; wait for it, so that its
+	// calls to OneLogin are not taken for the journey's.
+	must(t, expect.Locator(page.GetByTestId("activity-loading")).ToHaveCount(0), "the sign-in activity of %s arrives", p.Email)
 }
 
 // userPath is the fake tenant's v1 path of a user, plus suffix.

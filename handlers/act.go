@@ -31,6 +31,8 @@ type Attempt struct {
 	// public unlock page verified with an MFA factor. nil means the
 	// signed-in person.
 	Actor *access.Identity
+	// People is how many people a bulk action names.
+	People int
 }
 
 // Target is the account an action is about.
@@ -88,13 +90,20 @@ func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) 
 // the creation is in that person's history.
 func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.Context) (int64, error)) error {
 	ctx := c.Request().Context()
-	rec := h.record(c, a.Action, a.Target)
-	rec.Params, rec.Ticket = a.Params, a.Ticket
 	who, _ := h.identity(ctx)
+	rec := h.record(c, a.Action, a.Target)
 	if a.Actor != nil {
 		who = *a.Actor
 		rec.ActorEmail, rec.ActorRole = who.Email, who.Role.String()
 	}
+	return h.actAs(ctx, who, rec, a, call)
+}
+
+// actAs is the door itself, for an actor and an audit record already
+// begun (who, from where, on whom): requests pass through it via act, and a
+// bulk job's worker for each person, in the name of whoever started the job.
+func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Record, a Attempt, call func(ctx context.Context) (int64, error)) error {
+	rec.Params, rec.Ticket = a.Params, a.Ticket
 	var subject access.Subject
 	if a.User != nil && who.Role.Can(a.Action) {
 		s, _, err := h.subject(ctx, a.User)
@@ -103,8 +112,11 @@ func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.C
 		}
 		subject = s
 	}
+	if a.Action.IsBulk() {
+		subject.People, subject.BulkMax = a.People, h.bulk.MaxFor(who.Role)
+	}
 	if r := access.Check(who, a.Action, subject); r != nil {
-		return h.refuse(c, rec, r)
+		return h.refuse(ctx, rec, r)
 	}
 	if h.needsTicket(a) {
 		h.recordDenied(ctx, rec, "no ticket given, and this console requires one for "+string(a.Action))
@@ -156,15 +168,14 @@ func (h *Handler) deny(c echo.Context, rec audit.Record) error {
 
 // refuse records what the access policy refused and answers with its
 // words: 409 when the account's state is why, 403 otherwise. The refusal
-// stays reachable with errors.As, for pages that word it for their reader.
-func (h *Handler) refuse(c echo.Context, rec audit.Record, r *access.Refusal) error {
-	h.recordDenied(c.Request().Context(), rec, r.Reason)
+// stays reachable with errors.As: pages word it for their reader, a bulk
+// job tells a person it skips from one it failed.
+func (h *Handler) refuse(ctx context.Context, rec audit.Record, r *access.Refusal) error {
+	h.recordDenied(ctx, rec, r.Reason)
 	if r.State {
 		return &problem{Status: http.StatusConflict, Heading: "Not possible now", Message: r.Message + " Nothing was changed.", Err: r}
 	}
-	p := forbidden(r.Message)
-	p.Err = r
-	return p
+	return &problem{Status: http.StatusForbidden, Heading: "Not allowed", Message: r.Message, Err: r}
 }
 
 // recordDenied writes a refused attempt, already complete, with the reason;

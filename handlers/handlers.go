@@ -20,6 +20,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 )
 
@@ -45,12 +46,15 @@ type OneLogin interface {
 	LogoutUser(ctx context.Context, id int64) error
 	GenerateMFAToken(ctx context.Context, id int64, expiresIn time.Duration, reusable bool) (*client.MFAToken, error)
 	AllRoles(ctx context.Context, q client.ListRolesQuery) iter.Seq2[client.Role, error]
+	ListEvents(ctx context.Context, q client.EventQuery) ([]client.Event, client.Page, error)
+	EventTypes(ctx context.Context) ([]client.EventType, error)
 	RateLimit() client.RateLimit
 	// MFA, for the public unlock page to check who is asking.
 	OTPDevices(ctx context.Context, userID int64) ([]client.OTPDevice, error)
 	TriggerOTP(ctx context.Context, userID, deviceID int64, opts client.TriggerOptions) (*client.Trigger, error)
 	VerifyOTP(ctx context.Context, userID, deviceID int64, otp, stateToken string) (client.VerifyStatus, error)
 	VerifyPush(ctx context.Context, userID, deviceID int64, stateToken string) (client.VerifyStatus, error)
+	RateLimitStatus(ctx context.Context) (client.RateLimit, error)
 }
 
 // Config is everything the handlers need; main builds it from the environment.
@@ -111,6 +115,18 @@ type Config struct {
 	// (HELPDESK_PUBLIC_UNLOCK*); off unless Enabled. It counts its
 	// allowances in Limits.
 	PublicUnlock PublicUnlock
+	// Jobs runs bulk jobs (unlock, log out); handlers.New starts it with
+	// the console's worker, and whoever built it closes it. Nil: the
+	// console offers no bulk jobs.
+	Jobs *jobs.Runner
+	// Bulk is how many people one bulk job may name, per role
+	// (HELPDESK_BULK_MAX, HELPDESK_BULK_HELPDESK_MAX).
+	Bulk access.Bulk
+	// QuotaLow is how many OneLogin calls left in the hour count as low:
+	// below it, optional reads (sign-in activity, a Locked now refresh)
+	// are skipped with a note so that actions keep working
+	// (HELPDESK_QUOTA_LOW). 0 never skips.
+	QuotaLow int
 }
 
 // Handler holds the dependencies of every route.
@@ -138,6 +154,12 @@ type Handler struct {
 	selfUnlocksPerHour int
 	// public is the public unlock page; nil when it is off.
 	public *unlockPage
+
+	jobs       *jobs.Runner // nil: no bulk jobs
+	bulk       access.Bulk
+	quotaLow   int
+	activities *activityCache
+	locked     *lockedBoard
 }
 
 // New builds the console's Echo instance with every route.
@@ -206,6 +228,13 @@ func New(cfg Config) (*echo.Echo, error) {
 			return nil, err
 		}
 		h.public = u
+	}
+	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
+	h.activities = newActivityCache()
+	h.locked = &lockedBoard{}
+	if cfg.Jobs != nil {
+		h.jobs = cfg.Jobs
+		cfg.Jobs.Start(bulkWorker{h})
 	}
 
 	e := echo.New()

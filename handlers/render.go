@@ -49,6 +49,14 @@ func (h *Handler) render(c echo.Context, status int, page views.Page, body templ
 	return h.write(c, status, comp)
 }
 
+// fragment answers an htmx request with a component that is not the page's
+// body (a table row, a panel with out-of-band parts), saying that the answer
+// depends on the htmx header as render does.
+func (h *Handler) fragment(c echo.Context, status int, comp templ.Component) error {
+	c.Response().Header().Add("Vary", hxRequest)
+	return h.write(c, status, comp)
+}
+
 // write answers with one component as it is. It renders into a buffer
 // first, so a rendering error reaches the central error handler instead of
 // cutting a page in half, and the answer goes out in one write with its length.

@@ -24,6 +24,7 @@ var routeActions = map[string]access.Action{
 	"GET /users/new":                    access.CreateUser,
 	"POST /users":                       access.CreateUser,
 	"GET /users/:id":                    access.ViewUser,
+	"GET /users/:id/activity":           access.ViewUser,
 	"GET /users/:id/edit":               access.UpdateUser,
 	"POST /users/:id":                   access.UpdateUser,
 	"POST /users/:id/delete":            access.DeleteUser,
@@ -40,6 +41,12 @@ var routeActions = map[string]access.Action{
 	"GET /me":                           access.SelfView,
 	"POST /me/unlock":                   access.SelfUnlock,
 	"POST /me/logout":                   access.SelfLogout,
+	"GET /locked":                       access.LockedNow,
+	"POST /locked/:id/unlock":           access.Unlock,
+	"POST /locked/bulk-unlock":          access.BulkUnlock,
+	"POST /locked/bulk-logout":          access.BulkLogout,
+	"GET /jobs/:id":                     access.LockedNow,
+	"POST /jobs/:id/stop":               access.StopJob,
 	"GET /audit":                        access.ViewAudit,
 	"GET /audit.csv":                    access.ViewAudit,
 	"GET /sessions":                     access.SelfSessions,
@@ -262,7 +269,7 @@ func TestAct_requireTicketScope(t *testing.T) {
 // table without a form here fails the test.
 func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 	target := onelogintest.PersonaLockedID
-	admin := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withSelfUnlocks(3))
+	admin := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withSelfUnlocks(3), withConfig(withJobs(t)))
 	attrs, err := admin.ol.CustomAttributeNames(context.Background())
 	if err != nil || len(attrs) == 0 {
 		t.Fatalf("custom attributes: %v %v", attrs, err)
@@ -285,6 +292,9 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /users/:id/roles/add":         {"role_id": {idStr(onelogintest.RoleIDViewers)}},
 		"POST /users/:id/roles/remove":      {"role_id": {idStr(u.RoleIDs[0])}},
 		"POST /users/:id/custom-attributes": {"attr." + attrs[0]: {"changed"}},
+		"POST /locked/:id/unlock":           {},
+		"POST /locked/bulk-unlock":          {"id": {idStr(target)}, "confirmed": {"1"}},
+		"POST /locked/bulk-logout":          {"id": {idStr(target)}, "confirmed": {"1"}},
 		"POST /me/unlock":                   {},
 		"POST /me/logout":                   {},
 	}

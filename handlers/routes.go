@@ -41,6 +41,7 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/users/new", h.newUser, h.require(access.CreateUser))
 	app.POST("/users", h.create, h.require(access.CreateUser))
 	app.GET("/users/:id", h.show, h.require(access.ViewUser))
+	app.GET("/users/:id/activity", h.activity, h.require(access.ViewUser))
 	app.GET("/users/:id/edit", h.edit, h.require(access.UpdateUser))
 	app.POST("/users/:id", h.update, h.require(access.UpdateUser))
 	app.POST("/users/:id/delete", h.delete, h.require(access.DeleteUser))
@@ -66,6 +67,13 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/sessions", h.sessionsList, h.require(access.SelfSessions))
 	app.POST("/sessions/others/revoke", h.revokeOthers, h.require(access.SelfSessions))
 	app.POST("/sessions/:id/revoke", h.revokeSession, h.require(access.RevokeSession))
+	// People locked right now, a one-click unlock each, and bulk jobs.
+	app.GET("/locked", h.lockedList, h.require(access.LockedNow))
+	app.POST("/locked/:id/unlock", h.lockedUnlock, h.require(access.Unlock))
+	app.POST("/locked/bulk-unlock", h.bulkUnlock, h.require(access.BulkUnlock))
+	app.POST("/locked/bulk-logout", h.bulkLogout, h.require(access.BulkLogout))
+	app.GET("/jobs/:id", h.jobShow, h.require(access.LockedNow))
+	app.POST("/jobs/:id/stop", h.jobStop, h.require(access.StopJob))
 
 	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
 	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))

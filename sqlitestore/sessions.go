@@ -32,8 +32,6 @@ const sessionsMigration = `CREATE TABLE staff_sessions (
 
 const sessionColumns = `id, email, name, groups_json, role, csrf, created_us, seen_us, checked_us, source_ip, user_agent`
 
-func us(t time.Time) int64 { return t.UnixMicro() }
-
 // SaveSession implements sessions.Store.
 func (s *Store) SaveSession(ctx context.Context, ss sessions.Session) error {
 	if err := s.check(); err != nil {

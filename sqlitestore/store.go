@@ -1,6 +1,7 @@
 // Package sqlitestore keeps the console's state in one embedded SQLite
-// file: the audit trail, the limit counters and the staff sessions. It is the store for a
-// single node and the demo; several replicas share PostgreSQL instead.
+// file: the audit trail, the limit counters, the staff sessions and bulk
+// jobs. It is the store for a single node and the demo; several replicas
+// share PostgreSQL instead.
 package sqlitestore
 
 import (
@@ -85,6 +86,8 @@ var migrations = []string{
 	CREATE INDEX limit_at  ON limit_events (at_us);`,
 	// Staff sessions (package sessions); keep new steps after this one.
 	sessionsMigration,
+	// Bulk jobs and their people (jobs.go).
+	jobsMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and

@@ -34,6 +34,10 @@ const (
 	EventReactivatedUserViaAPI   = 552  // REACTIVATED_USER_VIA_API
 	EventUserLockedViaAPI        = 553  // USER_LOCKED_VIA_API
 	EventUnlockedUserViaAPI      = 554  // UNLOCKED_USER_VIA_API
+	EventAPIVerifyFactorFailed   = 527  // API_VERIFY_FACTOR_FAILED
+	EventAPIVerifyFactor         = 528  // API_VERIFY_FACTOR
+	EventAPITriggerFactor        = 539  // API_TRIGGER_FACTOR
+	EventOTPPushReject           = 950  // OL_OTP_PUSH_REJECT
 	EventTempOTPTokenGenerated   = 1100 // TEMP_OTP_TOKEN_GENERATED
 )
 
@@ -111,7 +115,7 @@ var eventTypes = []eventType{
 }
 
 // event is one recorded event. Empty strings and zero ids render as null;
-// the keys the fake never fills (group, policy, OTP device, directory,
+// the keys the fake never fills (group, policy, directory,
 // proxy_ip ...) are always null.
 type event struct {
 	id                 int64
@@ -125,6 +129,8 @@ type event struct {
 	ipaddr             string
 	appID              int64
 	appName            string
+	otpDeviceID        int64
+	otpDeviceName      string
 	notes              string
 	clientID           string
 	riskScore          int
@@ -182,6 +188,10 @@ func (t *Tenant) eventValue(e *event, k string) any {
 		return e.actorSystem // "" for people, never null (D,S)
 	case "app_name":
 		return nullIfEmpty(e.appName)
+	case "otp_device_id":
+		return nullIfZero(e.otpDeviceID)
+	case "otp_device_name":
+		return nullIfEmpty(e.otpDeviceName)
 	case "actor_user_name":
 		return nullIfEmpty(e.actorUserName)
 	case "user_name":
@@ -252,6 +262,26 @@ func (t *Tenant) apiEvent(q *req, typeID int, u *user) {
 		createdAt: q.now.UTC(), typeID: typeID, userID: u.id, userName: displayName(u),
 		actorUserName: apiActor, actorSystem: apiActor, ipaddr: host, clientID: t.opts.ClientID,
 	})
+}
+
+// deviceEvent is apiEvent naming the factor checked (d nil: a temporary
+// MFA token, device 0). Caller holds t.mu.
+func (t *Tenant) deviceEvent(q *req, typeID int, u *user, d *otpDevice) {
+	t.apiEvent(q, typeID, u)
+	if d == nil || t.opts.MaxEvents < 0 {
+		return
+	}
+	e := t.newestEvent()
+	e.otpDeviceID, e.otpDeviceName = d.id, d.displayName
+}
+
+// newestEvent is the event recorded last. Caller holds t.mu and has just
+// recorded one.
+func (t *Tenant) newestEvent() *event {
+	if len(t.events) < t.opts.MaxEvents {
+		return t.events[len(t.events)-1]
+	}
+	return t.events[(t.eventsHead+len(t.events)-1)%len(t.events)]
 }
 
 // statusEvent is the event type of an API status change, or 0 when the

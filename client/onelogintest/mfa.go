@@ -141,6 +141,8 @@ type challenge struct {
 	createdAt time.Time
 	expiresAt time.Time
 	used      bool // verified successfully: the token is spent
+	// denialRecorded: the denied push is in the events already.
+	denialRecorded bool
 }
 
 // settle applies a push answer the phone gives by itself (SetPushAnswer),
@@ -786,6 +788,7 @@ func (t *Tenant) triggerDevice(w http.ResponseWriter, q *req) {
 			return errResp(http.StatusBadRequest, msgNoTrigger)
 		}
 		t.keepChallenge(c, now)
+		t.deviceEvent(q, EventAPITriggerFactor, u, d)
 		fi := factorInfos[d.factor]
 		return response{http.StatusOK, envelope{
 			Status: statusBlock{Code: 200, Type: "success", Message: msg},
@@ -845,14 +848,16 @@ func (t *Tenant) verifyDevice(w http.ResponseWriter, q *req) {
 				return errResp(http.StatusBadRequest, msgOTPMissing)
 			}
 			if !u.useMFAToken(otp, q.now) {
+				t.deviceEvent(q, EventAPIVerifyFactorFailed, u, nil)
 				return errResp(http.StatusUnauthorized, msgWrongOTP)
 			}
+			t.deviceEvent(q, EventAPIVerifyFactor, u, nil)
 			return okResp(nil)
 		}
 		switch d.factor {
 		case FactorProtect:
 			if otp != "" { // a code from the app: no trigger needed
-				return t.verified(d, d.checkTOTP(otp, q.now))
+				return t.verified(q, u, d, d.checkTOTP(otp, q.now))
 			}
 			if state == "" {
 				return errResp(http.StatusBadRequest, msgOTPMissing)
@@ -867,11 +872,16 @@ func (t *Tenant) verifyDevice(w http.ResponseWriter, q *req) {
 				return errResp(http.StatusUnauthorized, msgPending)
 			case answerDenied:
 				// Assumption (U): a denial answers the same to every poll
-				// until the token expires; only an approval spends it.
+				// until the token expires; only an approval spends it. It
+				// is recorded once, as 950 OL_OTP_PUSH_REJECT.
+				if !c.denialRecorded {
+					c.denialRecorded = true
+					t.deviceEvent(q, EventOTPPushReject, u, d)
+				}
 				return errResp(http.StatusUnauthorized, msgPushDenied)
 			}
 			c.used = true
-			return t.verified(d, true)
+			return t.verified(q, u, d, true)
 		case FactorSMS, FactorEmail:
 			if state == "" {
 				return errResp(http.StatusBadRequest, msgStateMissing)
@@ -888,12 +898,12 @@ func (t *Tenant) verifyDevice(w http.ResponseWriter, q *req) {
 			if ok {
 				c.used = true
 			}
-			return t.verified(d, ok)
+			return t.verified(q, u, d, ok)
 		case FactorAuthenticator:
 			if otp == "" {
 				return errResp(http.StatusBadRequest, msgOTPMissing)
 			}
-			return t.verified(d, d.checkTOTP(otp, q.now))
+			return t.verified(q, u, d, d.checkTOTP(otp, q.now))
 		case FactorYubiKey:
 			if otp == "" {
 				return errResp(http.StatusBadRequest, msgOTPMissing)
@@ -902,18 +912,23 @@ func (t *Tenant) verifyDevice(w http.ResponseWriter, q *req) {
 			if ok {
 				delete(t.mfa.yubiOTPs, otp)
 			}
-			return t.verified(d, ok)
+			return t.verified(q, u, d, ok)
 		}
 		return errResp(http.StatusUnauthorized, msgWrongOTP)
 	})
 }
 
-// verified is the answer to a checked code: 200 status-only, or 401.
-func (t *Tenant) verified(d *otpDevice, ok bool) response {
+// verified is the answer to a checked code: 200 status-only, or 401, with
+// the event OneLogin records for it: 528 API_VERIFY_FACTOR or 527
+// API_VERIFY_FACTOR_FAILED (reference §2.5). Assumption (U): the device is
+// named in otp_device_id/_name. Caller holds t.mu.
+func (t *Tenant) verified(q *req, u *user, d *otpDevice, ok bool) response {
 	if !ok {
+		t.deviceEvent(q, EventAPIVerifyFactorFailed, u, d)
 		return errResp(http.StatusUnauthorized, msgWrongOTP)
 	}
 	d.active = true // active means verified at least once (D)
+	t.deviceEvent(q, EventAPIVerifyFactor, u, d)
 	return okResp(nil)
 }
 

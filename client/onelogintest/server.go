@@ -135,5 +135,18 @@ func (t *inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error
 	}
 	resp = rec.Result()
 	resp.Request = req
+	resp.Header = canonical(resp.Header)
 	return resp, nil
+}
+
+// canonical is h as a client reads it off the wire: the tenant writes some
+// names in lower case, as recorded from OneLogin (x-ratelimit-*), which
+// http.Header.Get finds only once they are canonical.
+func canonical(h http.Header) http.Header {
+	out := make(http.Header, len(h))
+	for k, vs := range h {
+		ck := http.CanonicalHeaderKey(k)
+		out[ck] = append(out[ck], vs...)
+	}
+	return out
 }

@@ -102,6 +102,12 @@ func WithClaims(edit func(claims map[string]any)) Option {
 	return func(p *Provider) { p.editClaims = edit }
 }
 
+// OnSignIn has fn called with each sign-in the provider grants (a person
+// picked on its page), so the fake tenant can record it in its events.
+func OnSignIn(fn func(r *http.Request, p Person)) Option {
+	return func(p *Provider) { p.onSignIn = fn }
+}
+
 // Provider is the fake OIDC provider. It is safe for concurrent use.
 type Provider struct {
 	issuer      string
@@ -114,6 +120,7 @@ type Provider struct {
 	key         *rsa.PrivateKey
 	kid         string
 	editClaims  func(map[string]any)
+	onSignIn    func(*http.Request, Person)
 	signer      jose.Signer
 
 	mu     sync.Mutex
@@ -363,6 +370,9 @@ func (p *Provider) authorizePick(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: strconv.FormatInt(person.ID, 10),
 		Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	if p.onSignIn != nil {
+		p.onSignIn(r, *person)
+	}
 	p.grant(w, r, ar, *person)
 }
 

@@ -5,6 +5,8 @@
 //   /                      focuses the search box (or opens search)
 //   button[data-copy=sel]  copies the text of the element sel
 //   [data-autofocus]       receives focus after an htmx swap puts it on the page
+//   input[data-select-all=name]  ticks or unticks every checkbox of that
+//                          name in its form (the server reads "all" without JS)
 "use strict";
 
 (function () {
@@ -74,6 +76,22 @@
       selectText(source);
       announce(button, "Selected: press Ctrl+C");
     }
+  });
+
+  // "All shown" ticks every row; unticking a row unticks "All shown", so
+  // the form never says all while naming fewer.
+  document.addEventListener("change", function (e) {
+    var box = e.target;
+    if (!box || box.type !== "checkbox" || !box.form) return;
+    var name = box.getAttribute("data-select-all");
+    if (name) {
+      var rows = box.form.querySelectorAll('input[type="checkbox"][name="' + name + '"]');
+      for (var i = 0; i < rows.length; i++) rows[i].checked = box.checked;
+      return;
+    }
+    if (box.checked) return;
+    var all = box.form.querySelector('input[data-select-all="' + box.name + '"]');
+    if (all) all.checked = false;
   });
 
   // After htmx replaces part of the page, keyboard focus would fall back to
