@@ -17,8 +17,9 @@
 // working to its outcome afterwards; an item a stopped runner left working
 // is settled by Worker.Recover, which looks but never changes anything.
 //
-// The stores: sqlitestore (one SQLite file); jobs/jobstest has an in-memory
-// store and the conformance suite every store passes.
+// The stores: sqlitestore (one SQLite file) and pgstore (PostgreSQL shared by
+// replicas); jobs/jobstest has an in-memory store and the conformance suite
+// every store passes.
 package jobs
 
 import (

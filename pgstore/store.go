@@ -1,12 +1,12 @@
 // Package pgstore keeps the console's state in PostgreSQL, so that several
-// replicas share one audit trail, one count per limit and one set of staff
-// sessions. It is what HELPDESK_DATABASE_URL selects; without it a single
+// replicas share one audit trail, one count per limit, one set of staff
+// sessions and the bulk jobs. It is what HELPDESK_DATABASE_URL selects; without it a single
 // console keeps the same state in an SQLite file (package sqlitestore).
 //
 //	st, err := pgstore.Open(ctx, "postgres://helpdesk:…@db:5432/helpdesk", logger)
 //	if err != nil { ... } // unreachable, or a schema newer than this binary
 //	defer st.Close()
-//	// st is an audit.Store, a limits.Store and a sessions.Store.
+//	// st is an audit.Store, a limits.Store, a sessions.Store and a jobs.Store.
 //
 // Atomicity across replicas. Two operations read before they write and must
 // not interleave with the same operation on another replica: Deny (collapse
@@ -17,6 +17,11 @@
 // meet, and the lock goes with the transaction, so a crashed replica cannot
 // leave it held. Under READ COMMITTED every statement after the lock sees
 // what the previous holder committed.
+//
+// Bulk jobs need no advisory lock: a replica claims a job with one UPDATE
+// whose subquery takes the row FOR UPDATE SKIP LOCKED, and every change under
+// a lease first locks the job's row and checks the lease (see jobs.go). The
+// lease times are the callers' clocks, never the database's.
 //
 // Schema migrations are SQL files embedded in the binary (migrations/),
 // numbered and recorded in schema_migrations, applied at Open under a
