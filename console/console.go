@@ -132,13 +132,13 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	if app.fake != nil && cfg.PublicUnlock.Enabled {
 		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, st, onelogintest.PersonaHelpdesk, logger)
 	}
-	// Bulk jobs live in the state store when it keeps them; the runner is
-	// started by the handlers with their worker and stopped by Close.
-	if js, ok := st.(jobs.Store); ok {
-		quota, refreshQuota := handlers.JobQuota(c)
-		app.jobs = jobs.NewRunner(js, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
-			ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
-	}
+	// Bulk jobs live in the state store (both stores keep them); the runner
+	// is started by the handlers with their worker and stopped by Close.
+	// With PostgreSQL every replica runs one, and the leases in the store
+	// decide which replica works on a job.
+	quota, refreshQuota := handlers.JobQuota(c)
+	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
+		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,

@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/pgstore"
 	"onelogin-helpdesk/sessions"
@@ -18,13 +19,14 @@ import (
 )
 
 // stateStore is everything the console keeps beyond a request: the audit
-// trail, limit counters and staff sessions. sqlitestore (one node, the
-// demo) and pgstore (replicas) are the two.
+// trail, limit counters, staff sessions and bulk jobs. sqlitestore (one
+// node, the demo) and pgstore (replicas) are the two.
 type stateStore interface {
 	audit.Store
 	audit.Pruner
 	limits.Store
 	sessions.Store
+	jobs.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.
@@ -34,6 +36,7 @@ type stateStore interface {
 var (
 	_ stateStore = (*sqlitestore.Store)(nil)
 	_ stateStore = (*pgstore.Store)(nil)
+	_ jobs.Store = (*pgstore.Store)(nil)
 )
 
 // openTimeout bounds connecting to PostgreSQL and migrating at start.
