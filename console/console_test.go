@@ -369,7 +369,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 		t.Fatalf("unlock: %d", p.status)
 	}
 	password := "Vx7#unique-Passw0rd-9931"
-	if p := b.act(userPath(other, "password"), url.Values{"mode": {"set"}, "password": {password},
+	if p := b.actConfirmed(userPath(other, "password"), url.Values{"mode": {"set"}, "password": {password},
 		"password_confirmation": {password}, "ticket": {"INC-12"}}); p.status != http.StatusOK {
 		t.Fatalf("password: %d %.300s", p.status, p.body)
 	}
@@ -441,7 +441,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 	u.doc.Find("[data-testid=history-item]").Each(func(_ int, s *goquery.Selection) {
 		items = append(items, strings.Join(strings.Fields(s.Text()), " "))
 	})
-	if len(items) != 2 || !strings.Contains(items[0], "mfa token") || !strings.Contains(items[1], "reset password") ||
+	if len(items) != 2 || !strings.Contains(items[0], "temporary MFA token") || !strings.Contains(items[1], "Set a new password") ||
 		!strings.Contains(items[0], onelogintest.PersonaAdmin) || !strings.Contains(items[1], "INC-12") {
 		t.Errorf("history on the user page = %q", items)
 	}

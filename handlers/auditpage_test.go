@@ -419,7 +419,7 @@ func TestAuditPage_noSecrets(t *testing.T) {
 	c := newConsoleCfg(t, access.RoleAdmin, onelogintest.PersonaAdmin, nil)
 	target := onelogintest.PersonaNoRolesID
 	password := "Zq8!secret-Pass-4417"
-	rec := c.do("POST", "/users/"+idStr(target)+"/password", url.Values{
+	rec := c.doConfirmed("POST", "/users/"+idStr(target)+"/password", url.Values{
 		"mode": {"set"}, "password": {password}, "password_confirmation": {password}, "ticket": {"INC-1"}}, true)
 	wantCode(t, rec, http.StatusOK)
 	if !c.fake.Tenant.CheckPassword(target, password) {

@@ -24,6 +24,18 @@ var routeActions = map[string]access.Action{
 	"GET /users/new":                    access.CreateUser,
 	"POST /users":                       access.CreateUser,
 	"GET /users/:id":                    access.ViewUser,
+	"GET /users/:id/name":               access.ViewUser,
+	"GET /users/:id/lock":               access.Lock,
+	"GET /users/:id/logout":             access.Logout,
+	"GET /users/:id/password":           access.ResetPassword,
+	"GET /users/:id/invite":             access.InviteLink,
+	"POST /users/:id/invite":            access.InviteLink,
+	"GET /users/:id/state":              access.SetState,
+	"GET /users/:id/mfa-token":          access.MFAToken,
+	"GET /users/:id/roles":              access.AddRoles,
+	"GET /users/:id/custom-attributes":  access.SetCustomAttributes,
+	"GET /users/:id/delete":             access.DeleteUser,
+	"POST /ticket":                      access.Search,
 	"GET /users/:id/edit":               access.UpdateUser,
 	"POST /users/:id":                   access.UpdateUser,
 	"POST /users/:id/delete":            access.DeleteUser,
@@ -209,7 +221,7 @@ func TestAct_requireTicket(t *testing.T) {
 				form[k] = v
 			}
 			form.Set("ticket", "INC-77")
-			rec = c.do("POST", tc.path, form, true)
+			rec = c.doConfirmed("POST", tc.path, form, true)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("with a ticket: %d %.300s", rec.Code, rec.Body.String())
 			}
@@ -282,6 +294,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /users/:id/roles/add":         {"role_id": {idStr(onelogintest.RoleIDViewers)}},
 		"POST /users/:id/roles/remove":      {"role_id": {idStr(u.RoleIDs[0])}},
 		"POST /users/:id/custom-attributes": {"attr." + attrs[0]: {"changed"}},
+		"POST /users/:id/invite":            {"delivery": {"email"}},
 		"POST /me/unlock":                   {},
 		"POST /me/logout":                   {},
 	}

@@ -75,7 +75,7 @@ func NewUserPage(p Page, f Form) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ticketInput(f, "profile-ticket", p.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ticketInput(f, "profile-ticket", p).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -186,7 +186,7 @@ func EditUserPage(v UserView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = ticketInput(v.Form, "profile-ticket", v.Page.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ticketInput(v.Form, "profile-ticket", v.Page).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
