@@ -43,6 +43,7 @@ func Conformance(t *testing.T, open Opener) {
 		{"denyCollapsesRepeats", denyCollapsesRepeats},
 		{"lastSucceeded", lastSucceeded},
 		{"unknownOutcome", unknownOutcome},
+		{"partialMatches", partialMatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })
