@@ -48,6 +48,9 @@ func (h *Handler) show(c echo.Context) error {
 	if !wantsFragment(c) {
 		h.rememberPerson(c, &v.User)
 	}
+	if n := h.justCreated(c, id); n != nil {
+		v.Page.Notice = n
+	}
 	return h.render(c, 200, v.Page, views.UserPage(v))
 }
 

@@ -27,6 +27,9 @@ import (
 const (
 	ticketCookie = "helpdesk_ticket"
 	recentCookie = "helpdesk_recent"
+	// createdCookie carries, once, how setting up a new person went from
+	// the create form to their page.
+	createdCookie = "helpdesk_created"
 	// maxRecent is how many people "Recent people" remembers.
 	maxRecent = 10
 	// maxRecentName bounds a remembered name, so the cookie stays small.
@@ -199,4 +202,23 @@ func (h *Handler) homePanels(c echo.Context) views.Home {
 	}
 	home.Mine = page.Records
 	return home
+}
+
+type createdValue struct {
+	ID  int64 `json:"i"`
+	All bool  `json:"a"` // the manager, roles and invitation all went through
+}
+
+// justCreated is the notice for the page of a person created a moment ago
+// (once: the cookie goes with it), or nil.
+func (h *Handler) justCreated(c echo.Context, id int64) *views.Notice {
+	var v createdValue
+	if !readCookie(c, createdCookie, &v) || v.ID != id {
+		return nil
+	}
+	h.writeCookie(c, createdCookie, nil)
+	if v.All {
+		return &views.Notice{Kind: "success", Message: "Created this account. What you set up with it is in the history below."}
+	}
+	return &views.Notice{Kind: "warning", Message: "Created this account, but not everything you asked for went through: see the history below."}
 }
