@@ -457,6 +457,7 @@ func (h *Handler) list(c echo.Context) error {
 		Loc:      h.loc,
 		Fragment: wantsFragment(c) && hxTargetIs(c, "search-results"),
 	}
+	v.Page.SearchBox = true
 	if in.Q != "" {
 		v.Page.Title = in.Q + " · People"
 	}

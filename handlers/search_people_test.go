@@ -199,7 +199,7 @@ func TestSearch_cancelledAndBusy(t *testing.T) {
 	if form.AttrOr("hx-sync", "") != "this:replace" || d.Find("#q").AttrOr("hx-sync", "") != "closest form:replace" {
 		t.Error("a newer search does not replace the one in flight")
 	}
-	if form.AttrOr("hx-disabled-elt", "") == "" || form.AttrOr("hx-indicator", "") != "#search-busy" {
+	if d.Find(form.AttrOr("hx-disabled-elt", "")).Length() != 1 || form.AttrOr("hx-indicator", "") != "#search-busy" {
 		t.Error("the search does not show it is running")
 	}
 }

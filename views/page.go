@@ -37,6 +37,9 @@ type Page struct {
 	Ticket string
 	// Path is the page's own address, for forms that come back to it.
 	Path string
+	// SearchBox says the page has the search box itself, so the top bar
+	// does not repeat it.
+	SearchBox bool
 }
 
 // Can reports whether the signed-in person may take an action.

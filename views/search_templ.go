@@ -166,7 +166,7 @@ func searchForm(v SearchView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<form id=\"search-form\" class=\"search-form\" action=\"/users\" method=\"get\" role=\"search\" aria-label=\"Search people\" hx-get=\"/users\" hx-target=\"#search-results\" hx-swap=\"innerHTML\" hx-push-url=\"true\" hx-sync=\"this:replace\" hx-include=\"this\" hx-indicator=\"#search-busy\" hx-disabled-elt=\"find button[type='submit']\"><div class=\"search-box\"><label for=\"q\">Search people</label><div class=\"search-row\"><input type=\"search\" id=\"q\" name=\"q\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<form id=\"search-form\" class=\"search-form\" action=\"/users\" method=\"get\" role=\"search\" aria-label=\"Search people\" hx-get=\"/users\" hx-target=\"#search-results\" hx-swap=\"innerHTML\" hx-push-url=\"true\" hx-sync=\"this:replace\" hx-include=\"this\" hx-indicator=\"#search-busy\" hx-disabled-elt=\"#search-submit\"><div class=\"search-box\"><label for=\"q\">Search people</label><div class=\"search-row\"><input type=\"search\" id=\"q\" name=\"q\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -189,7 +189,7 @@ func searchForm(v SearchView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " hx-get=\"/users\" hx-trigger=\"input changed delay:300ms, search\" hx-sync=\"closest form:replace\"> <button type=\"submit\" class=\"primary\">Search</button> <span id=\"search-busy\" class=\"busy\" aria-hidden=\"true\"><span class=\"spinner\"></span>Searching…</span></div><p id=\"q-help\" class=\"help\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " hx-get=\"/users\" hx-trigger=\"input changed delay:300ms, search\" hx-sync=\"closest form:replace\"> <button type=\"submit\" id=\"search-submit\" class=\"primary\">Search</button> <span id=\"search-busy\" class=\"busy\" aria-hidden=\"true\"><span class=\"spinner\"></span>Searching…</span></div><p id=\"q-help\" class=\"help\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
