@@ -468,7 +468,7 @@ func TestConsole_auditSurvivesRestart(t *testing.T) {
 		t.Fatalf("rows after restart = %d, want 1: %.500s", row.Length(), p.body)
 	}
 	text := strings.Join(strings.Fields(row.Text()), " ")
-	for _, want := range []string{"INC-RESTART", onelogintest.PersonaHelpdesk, onelogintest.PersonaLocked, "unlock", "succeeded"} {
+	for _, want := range []string{"INC-RESTART", onelogintest.PersonaHelpdesk, onelogintest.PersonaLocked, "Unlocked", "OneLogin confirmed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("row after restart lacks %q: %s", want, text)
 		}
