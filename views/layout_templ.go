@@ -175,7 +175,7 @@ func Layout(p Page, body templ.Component) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Identity.Role.Can(access.Search) && !p.SearchBox {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<form class=\"topbar-search\" action=\"/users\" method=\"get\" role=\"search\" aria-label=\"Search people from here\"><label for=\"top-q\" class=\"visually-hidden\">Search people</label> <input type=\"search\" id=\"top-q\" name=\"q\" placeholder=\"Search people  ( / )\" autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\" maxlength=\"200\" data-search-box></form>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<form class=\"topbar-search\" action=\"/users\" method=\"get\" role=\"search\" aria-label=\"Search people from here\"><label for=\"top-q\" class=\"visually-hidden\">Search people</label> <input type=\"search\" id=\"top-q\" name=\"q\" placeholder=\"Search (press /)\" autocomplete=\"off\" autocapitalize=\"off\" spellcheck=\"false\" maxlength=\"200\" data-search-box></form>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -75,7 +75,7 @@ func TicketBar(p Page, value, msg string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\"> <label for=\"working-ticket\">Working on ticket</label> <input type=\"text\" id=\"working-ticket\" name=\"ticket\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\"> <label for=\"working-ticket\"><span class=\"visually-hidden\">Working on </span>Ticket</label> <input type=\"text\" id=\"working-ticket\" name=\"ticket\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
