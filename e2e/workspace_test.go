@@ -175,12 +175,17 @@ func TestWorkspace_everythingAnActionChangesRefreshes(t *testing.T) {
 	must(t, expect.Locator(page.GetByTestId("history-item").First()).ToContainText("Unlicensed"), "the history lists it")
 
 	invite := openAction(t, page, "invite", "panel-invite")
+	// A ticket set while a form is open reaches that form too.
+	must(t, page.GetByLabel("Working on ticket").Fill("INC-777"), "type a ticket in the top bar")
+	must(t, page.GetByLabel("Working on ticket").Press("Enter"), "set it")
+	must(t, expect.Locator(invite.GetByLabel("Ticket / reason")).ToHaveValue("INC-777"), "the open form takes the new ticket")
 	must(t, invite.GetByRole("button", named("Mail the link")).Click(), "mail a set-password link")
 	must(t, expect.Locator(invite.GetByTestId("notice")).ToContainText("OneLogin mailed "+p.Name+" a set-password link at "+p.Email), "the notice says where it went")
 	if inbox := s.Tenant.Inbox(p.ID); len(inbox) != 1 || inbox[0].To != p.Email || inbox[0].Link == "" {
 		t.Errorf("the fake inbox holds %+v", inbox)
 	}
 	must(t, expect.Locator(page.GetByTestId("history-item").First()).ToContainText("Mailed a set-password link"), "the history lists the link")
+	must(t, expect.Locator(page.GetByTestId("history-item").First()).ToContainText("INC-777"), "with the ticket")
 
 	// Copy the email from the header.
 	_, err := page.Evaluate(`() => navigator.clipboard.writeText("")`)
