@@ -25,6 +25,9 @@ import (
 // log, the breaker fails fast and recovers, probes and metrics answer
 // without sign-in, and a slow apps listing does not hold up a page.
 
+// confirmedRe is the token of the question a destructive action asks.
+var confirmedRe = regexp.MustCompile(`name="confirmed" value="([^"]+)"`)
+
 func TestRequestID_reachesOneLoginTheLogAndTheAuditTrail(t *testing.T) {
 	tc := startConsole(t, nil)
 	id := tc.userID(t, onelogintest.PersonaLocked)
@@ -158,6 +161,10 @@ func TestLogs_carryNoSecret(t *testing.T) {
 		t.Helper()
 		form.Set("csrf_token", token)
 		code, body, _ := tc.do(t, nobody, "POST", page+"/"+action, form, map[string]string{"HX-Request": "true"})
+		if m := confirmedRe.FindStringSubmatch(body); m != nil { // a destructive action asks first
+			form.Set("confirmed", m[1])
+			code, body, _ = tc.do(t, nobody, "POST", page+"/"+action, form, map[string]string{"HX-Request": "true"})
+		}
 		if code != 200 {
 			t.Fatalf("%s: %d", action, code)
 		}
