@@ -451,3 +451,73 @@ func TestReplicas_databaseRestart(t *testing.T) {
 		t.Errorf("A serving after the restart: %d", code)
 	}
 }
+
+// TestReplicas_publicUnlockLimitIsShared: the public unlock page's
+// allowance per source address is one count across replicas: parallel
+// look-ups from one address, half on A and half on B, get exactly the
+// allowance between them.
+func TestReplicas_publicUnlockLimitIsShared(t *testing.T) {
+	db := pgtest.Database(t, "replicas_unlock")
+	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 100})
+	t.Cleanup(fake.Close)
+	bin := buildConsole(t)
+	extra := map[string]string{"HELPDESK_PUBLIC_UNLOCK": "true", "HELPDESK_PUBLIC_UNLOCK_PER_IP": "4"}
+	a := startReplica(t, bin, "A", db, fake, extra)
+	b := startReplica(t, bin, "B", db, fake, extra)
+
+	// lookup is one person at the public page: its form, then a look-up.
+	lookup := func(r *replica, login string) int {
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, Timeout: 60 * time.Second}
+		res, err := c.Get(r.URL + "/unlock")
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		page, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		m := tokenRe.FindSubmatch(page)
+		if m == nil {
+			t.Errorf("no CSRF token on %s's unlock page: %d", r.name, res.StatusCode)
+			return 0
+		}
+		req, _ := http.NewRequest(http.MethodPost, r.URL+"/unlock",
+			strings.NewReader(url.Values{"login": {login}, "csrf_token": {string(m[1])}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", r.URL)
+		res, err = c.Do(req)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	const parallel = 8
+	codes := make(chan int, parallel)
+	var wg sync.WaitGroup
+	for i := range parallel {
+		r := a
+		if i%2 == 1 {
+			r = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- lookup(r, "nobody"+strconv.Itoa(i)+"@example.com")
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	var all []int
+	limited := 0
+	for c := range codes {
+		all = append(all, c)
+		if c == http.StatusTooManyRequests {
+			limited++
+		}
+	}
+	if limited != parallel-4 {
+		t.Errorf("answers %v: %d refused for the address's allowance, want %d (4 allowed across both replicas)", all, limited, parallel-4)
+	}
+}

@@ -53,10 +53,13 @@ const (
 	UpdateUser          Action = "update_user"
 	DeleteUser          Action = "delete_user"
 	ImportPasswordHash  Action = "import_password_hash"
-	ViewAudit           Action = "view_audit"
-	SelfView            Action = "self_view"
-	SelfUnlock          Action = "self_unlock"
-	SelfLogout          Action = "self_logout"
+	// InviteLink mails a person a set-password link, or makes one for staff
+	// to pass on (OneLogin's invite-link API).
+	InviteLink Action = "invite_link"
+	ViewAudit  Action = "view_audit"
+	SelfView   Action = "self_view"
+	SelfUnlock Action = "self_unlock"
+	SelfLogout Action = "self_logout"
 
 	// The steps of the public unlock page (/unlock) before the unlock
 	// itself, which is a SelfUnlock by the verified person. Whoever takes
@@ -96,6 +99,7 @@ var minimum = map[Action]Role{
 	Logout:              RoleHelpdesk,
 	ResetPassword:       RoleHelpdesk,
 	MFAToken:            RoleHelpdesk,
+	InviteLink:          RoleHelpdesk,
 	SetState:            RoleHelpdesk,
 	AddRoles:            RoleAdmin,
 	RemoveRoles:         RoleAdmin,
@@ -171,6 +175,12 @@ func (b Bulk) MaxFor(r Role) int {
 
 // IsBulk reports whether a starts a bulk job.
 func (a Action) IsBulk() bool { return a == BulkUnlock || a == BulkLogout }
+
+// SelfService reports whether an action is an employee's on their own
+// account, which takes no ticket.
+func (a Action) SelfService() bool {
+	return a == SelfUnlock || a == SelfLogout || a == SelfView
+}
 
 // Identity is the signed-in person as the SSO in front describes them.
 type Identity struct {

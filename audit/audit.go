@@ -123,16 +123,26 @@ type Result struct {
 }
 
 // Filter selects records for the audit page and the CSV export. Zero fields
-// match everything.
+// match everything; set fields must all match.
+//
+// Case-insensitive here means A to Z only: ASCII letters compare ignoring
+// case, every other character (é, the Kelvin sign, ß) compares exactly, in
+// every store.
 type Filter struct {
 	Actor string // actor email, case-insensitive exact match
 	// Target is a OneLogin user id when it is all digits, otherwise a target
 	// email (case-insensitive exact match).
-	Target  string
-	Action  access.Action
-	Outcome Outcome
-	From    time.Time // inclusive
-	To      time.Time // exclusive
+	Target string
+	// ActorLike matches records whose actor email contains it,
+	// case-insensitively ("ann" finds ann@… and joanne@…).
+	ActorLike string
+	// TargetLike matches records whose target name or target email contains
+	// it, case-insensitively ("dubois", "marguerite.d", "@example.org").
+	TargetLike string
+	Action     access.Action
+	Outcome    Outcome
+	From       time.Time // inclusive
+	To         time.Time // exclusive
 
 	// Before is the keyset cursor: only records with ID < Before. Use
 	// Page.Next from the previous page. Ignored by ExportCSV.
@@ -415,6 +425,13 @@ func (f Filter) Match(r Record) bool {
 	} else if t := strings.TrimSpace(f.Target); t != "" && !strings.EqualFold(t, r.TargetEmail) {
 		return false
 	}
+	if a := LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" && !strings.Contains(LowerASCII(r.ActorEmail), a) {
+		return false
+	}
+	if t := LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" &&
+		!strings.Contains(LowerASCII(r.TargetName), t) && !strings.Contains(LowerASCII(r.TargetEmail), t) {
+		return false
+	}
 	if f.Action != "" && f.Action != r.Action {
 		return false
 	}
@@ -430,6 +447,18 @@ func (f Filter) Match(r Record) bool {
 		return false
 	}
 	return true
+}
+
+// LowerASCII lowers A to Z and leaves every other character as it is: the
+// case folding of Filter's partial matches, which SQL's lower() also does
+// in SQLite (without ICU).
+func LowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // SameRefusal reports whether two refused attempts are repeats of each

@@ -74,6 +74,9 @@ type OneLogin struct {
 	ClientID     string
 	ClientSecret string
 	Timeout      time.Duration
+	// UserURL is a person's page in OneLogin's admin portal, with {id}
+	// for their user id; "" shows no link.
+	UserURL string
 }
 
 // String hides the secret.

@@ -43,6 +43,20 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.OneLogin.ClientID = v }},
 	{"ONELOGIN_CLIENT_SECRET", "", "OneLogin API credential secret. Never logged or shown.",
 		func(p *parser, c *Config, v string) { c.OneLogin.ClientSecret = v }},
+	{"HELPDESK_ONELOGIN_USER_URL", "", "Address of a person in OneLogin's admin portal, with {id} for their user id (e.g. https://acme.onelogin.com/users/{id}/edit); a person's page links to it. Unset shows no link.",
+		func(p *parser, c *Config, v string) {
+			if v == "" {
+				return
+			}
+			if !strings.Contains(v, "{id}") {
+				p.fail("must contain {id} where the user id goes")
+				return
+			}
+			c.OneLogin.UserURL = p.httpURL(strings.ReplaceAll(v, "{id}", "1"))
+			if c.OneLogin.UserURL != "" {
+				c.OneLogin.UserURL = v
+			}
+		}},
 	{"ONELOGIN_TIMEOUT", "10s", "Deadline for each OneLogin call.",
 		func(p *parser, c *Config, v string) { c.OneLogin.Timeout = p.positiveDuration(v) }},
 	{"HELPDESK_BREAKER_FAILURES", "5", "Consecutive OneLogin failures (no answer or 5xx) after which the console stops calling it for a while; 0 never stops.",

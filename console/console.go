@@ -159,6 +159,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		SignOutURL: auth.SignOutURL(),
 		Demo:       cfg.Demo,
 
+		OneLoginUserURL:    cfg.OneLogin.UserURL,
+		SecureCookies:      cfg.Session.SecureCookies,
 		RequireTicket:      cfg.Policy.RequireTicket,
 		ProtectedRoles:     protected,
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,

@@ -172,7 +172,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 		t.Fatalf("unlock: %d", p.Status)
 	}
 	password := "Vx7#unique-Passw0rd-9931"
-	if p := b.Act(userPath(other, "password"), url.Values{"mode": {"set"}, "password": {password},
+	if p := actConfirmed(t, b, userPath(other, "password"), url.Values{"mode": {"set"}, "password": {password},
 		"password_confirmation": {password}, "ticket": {"INC-12"}}); p.Status != http.StatusOK {
 		t.Fatalf("password: %d %.300s", p.Status, p.Body)
 	}
@@ -244,7 +244,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 	u.Doc.Find("[data-testid=history-item]").Each(func(_ int, s *goquery.Selection) {
 		items = append(items, strings.Join(strings.Fields(s.Text()), " "))
 	})
-	if len(items) != 2 || !strings.Contains(items[0], "mfa token") || !strings.Contains(items[1], "reset password") ||
+	if len(items) != 2 || !strings.Contains(items[0], "temporary MFA token") || !strings.Contains(items[1], "Set a new password") ||
 		!strings.Contains(items[0], onelogintest.PersonaAdmin) || !strings.Contains(items[1], "INC-12") {
 		t.Errorf("history on the user page = %q", items)
 	}
@@ -271,7 +271,7 @@ func TestConsole_auditSurvivesRestart(t *testing.T) {
 		t.Fatalf("rows after restart = %d, want 1: %.500s", row.Length(), p.Body)
 	}
 	text := strings.Join(strings.Fields(row.Text()), " ")
-	for _, want := range []string{"INC-RESTART", onelogintest.PersonaHelpdesk, onelogintest.PersonaLocked, "unlock", "succeeded"} {
+	for _, want := range []string{"INC-RESTART", onelogintest.PersonaHelpdesk, onelogintest.PersonaLocked, "Unlocked", "OneLogin confirmed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("row after restart lacks %q: %s", want, text)
 		}

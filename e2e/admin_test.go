@@ -27,13 +27,14 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 	}
 
 	page := newPage(t, "")
-	asked := acceptConfirms(page)
+	dialogs := watchDialogs(page)
+	defer dialogs.noneOpened(t)
 	s.signIn(t, page, onelogintest.PersonaAdmin, "/users")
 	s.openUser(t, page, p)
 	s.Tenant.ResetCalls()
 
 	t.Run("add and remove a role by name", func(t *testing.T) {
-		panel := page.Locator("#panel-roles")
+		panel := openAction(t, page, "roles", "panel-roles")
 		must(t, expect.Locator(panel.GetByTestId("no-roles")).ToBeVisible(), "the person starts with no roles")
 		add := panel.GetByTestId("roles-add-form")
 		_, err := add.GetByLabel("Add a role").SelectOption(playwright.SelectOptionValues{Labels: &[]string{roleName}})
@@ -49,8 +50,8 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 		}
 
 		must(t, panel.GetByRole("button", named("Remove the role "+roleName)).Click(), "press Remove next to %s", roleName)
+		answerYes(t, panel, "Remove the role "+roleName+" from "+p.Name+"?", "Yes, remove "+roleName)
 		must(t, expect.Locator(panel.GetByTestId("notice")).ToHaveText("Removed the role "+roleName+" from "+p.Name+"."), "a notice confirms the removal")
-		asked.wantAsked(t, "Remove the role "+roleName+" from "+p.Name+"?")
 		must(t, expect.Locator(panel.GetByTestId("no-roles")).ToBeVisible(), "no roles are left")
 		assertRoleIDs(t, s.wantCall(t, "PUT", userPath(p.ID, "/remove_roles")), roleID)
 		if u, _ := s.Tenant.User(p.ID); len(u.RoleIDs) != 0 {
@@ -59,7 +60,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 	})
 
 	t.Run("set a custom attribute", func(t *testing.T) {
-		panel := page.Locator("#panel-attributes")
+		panel := openAction(t, page, "custom-attributes", "panel-attributes")
 		form := panel.GetByTestId("attributes-form")
 		must(t, form.GetByLabel("cost_center", playwright.LocatorGetByLabelOptions{Exact: playwright.Bool(true)}).Fill("CC-7781"), "type a cost centre")
 		must(t, form.GetByRole("button", named("Save the attributes")).Click(), "press Save")
@@ -93,7 +94,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 		c := s.wantCall(t, "POST", "/api/1/users")
 		assertJSONBody(t, c, map[string]any{"email": email, "firstname": "Nadia", "lastname": "Kowalczyk", "username": "nkowalczyk"})
 
-		must(t, page.GetByRole("link", pageNamed("Edit the profile of Nadia Kowalczyk")).Click(), "open the profile editor")
+		must(t, page.GetByTestId("action-bar").GetByRole("link", named("Edit profile")).Click(), "open the profile editor")
 		form = page.GetByTestId("profile-form")
 		must(t, expect.Locator(form.GetByLabel("Email", playwright.LocatorGetByLabelOptions{Exact: playwright.Bool(true)})).ToHaveValue(email), "the editor is filled in")
 		must(t, form.GetByLabel("Job title").Fill("Payroll Specialist"), "change the job title")
@@ -101,7 +102,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 		must(t, expect.Locator(page.GetByTestId("panel-profile")).ToContainText("Payroll Specialist"), "the page shows the new title")
 		assertJSONBody(t, s.wantCall(t, "PUT", userPath(created.ID, "")), map[string]any{"title": "Payroll Specialist"})
 
-		danger := page.Locator("#panel-danger")
+		danger := openAction(t, page, "delete", "panel-danger")
 		del := danger.GetByTestId("delete-form")
 		must(t, expect.Locator(del.GetByTestId("delete-question")).ToContainText(email), "the deletion asks for the email")
 		// A wrong confirmation is refused beside the field; OneLogin is not asked.

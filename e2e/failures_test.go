@@ -31,7 +31,6 @@ func TestFailures_oneLoginFails(t *testing.T) {
 	locked := s.person(t, onelogintest.PersonaLocked)
 
 	page := newPage(t, "")
-	acceptConfirms(page) // log-out asks first
 	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
 	s.openUser(t, page, locked)
 	status := page.Locator("#panel-status")
@@ -68,12 +67,12 @@ func TestFailures_oneLoginFails(t *testing.T) {
 	t.Run("a dropped connection", func(t *testing.T) {
 		s.openUser(t, page, locked)
 		must(t, expect.Locator(banner).ToHaveCount(0), "a fresh page has no banner")
+		session := openAction(t, page, "logout", "panel-session")
 		s.Tenant.ResetCalls()
 		// Go's HTTP client quietly retries a GET whose reused connection was
 		// dropped, so one drop never shows. Keep dropping until the console
 		// gives up, then let OneLogin answer again.
 		s.Tenant.DropNext(20)
-		session := page.Locator("#panel-session")
 		logout := session.GetByRole("button", named("Log "+locked.Name+" out of all sessions"))
 		must(t, logout.Click(), "press log out while OneLogin drops the connection")
 		assertPlain(t, banner, "the failure banner")
@@ -93,6 +92,7 @@ func TestFailures_oneLoginFails(t *testing.T) {
 		}
 
 		must(t, logout.Click(), "press log out again")
+		answerYes(t, session, "Sign "+locked.Name+" out of every OneLogin session?", "Yes, log "+locked.Name+" out")
 		must(t, expect.Locator(session.GetByTestId("notice")).ToHaveText("Logged "+locked.Name+" out of OneLogin. They must sign in again."), "the retry logs them out")
 		s.wantCall(t, "PUT", userPath(locked.ID, "/logout"))
 	})

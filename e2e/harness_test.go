@@ -361,18 +361,3 @@ func acceptConfirms(page playwright.Page) *confirms {
 	})
 	return c
 }
-
-// wantAsked checks that the newest question since the last call contains want.
-func (c *confirms) wantAsked(t *testing.T, want string) {
-	t.Helper()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.questions) == 0 {
-		t.Errorf("no confirmation was asked; want one containing %q", want)
-		return
-	}
-	if q := c.questions[len(c.questions)-1]; !strings.Contains(q, want) {
-		t.Errorf("the confirmation asked %q, want it to contain %q", q, want)
-	}
-	c.questions = nil
-}

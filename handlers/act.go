@@ -68,8 +68,7 @@ var errTicketRequired = &problem{Status: http.StatusUnprocessableEntity, Heading
 // needsTicket reports whether the attempt is refused for want of a ticket.
 // Self-service is exempt: employees fixing their own account have no ticket.
 func (h *Handler) needsTicket(a Attempt) bool {
-	switch a.Action {
-	case access.SelfUnlock, access.SelfLogout:
+	if a.Action.SelfService() {
 		return false
 	}
 	return h.requireTicket && a.Action.Sensitive() && strings.TrimSpace(a.Ticket) == ""
@@ -90,6 +89,10 @@ func (h *Handler) act(c echo.Context, a Attempt, call func(ctx context.Context) 
 // the creation is in that person's history.
 func (h *Handler) actCreating(c echo.Context, a Attempt, call func(ctx context.Context) (int64, error)) error {
 	ctx := c.Request().Context()
+	if strings.TrimSpace(a.Ticket) == "" && !a.Action.SelfService() {
+		// The ticket set for the work in hand, unless the form gave another.
+		a.Ticket = h.workingTicket(c)
+	}
 	who, _ := h.identity(ctx)
 	rec := h.record(c, a.Action, a.Target)
 	if a.Actor != nil {
@@ -128,6 +131,8 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 		return errNotRecorded
 	}
 	created, callErr := call(ctx)
+	// Whatever happened, a search answered before it may now be wrong.
+	h.searches.clear()
 	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, TargetID: created}
 	switch {
 	case callErr != nil && noAnswer(callErr):

@@ -34,18 +34,45 @@ type panelSpec struct {
 	render func(views.UserView) templ.Component
 	roles  bool // the person's roles by name and the tenant's roles
 	attrs  bool // the tenant's custom attribute names
+	// status marks the status panel, which carries the header's badge
+	// itself and is not repeated out of band.
+	status bool
 }
 
 var (
-	statusPanel     = panelSpec{render: views.StatusPanel}
+	statusPanel     = panelSpec{render: views.StatusPanel, status: true}
+	lockPanel       = panelSpec{render: views.LockPanel}
 	sessionPanel    = panelSpec{render: views.SessionPanel}
 	passwordPanel   = panelSpec{render: views.PasswordPanel}
+	invitePanel     = panelSpec{render: views.InvitePanel}
 	mfaPanel        = panelSpec{render: views.MFAPanel}
 	statePanel      = panelSpec{render: views.StatePanel}
 	rolesPanel      = panelSpec{render: views.RolesPanel, roles: true}
 	attributesPanel = panelSpec{render: views.AttributesPanel, attrs: true}
 	dangerPanel     = panelSpec{render: views.DangerPanel}
 )
+
+// openPanel is GET of an action's URL: the action's panel, loaded into the
+// person's page when asked for (or, without JavaScript, on a page of its
+// own). Nothing is changed.
+func (h *Handler) openPanel(p panelSpec) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := actionUserID(c)
+		if err != nil {
+			return err
+		}
+		u, err := h.ol.GetUser(c.Request().Context(), id)
+		if err != nil {
+			if errors.Is(err, client.ErrNotFound) {
+				return notFound(fmt.Sprintf("OneLogin has no user with id %d. They may have been deleted; search for them by name or email.", id))
+			}
+			return err
+		}
+		v := h.actionView(c, u, p)
+		v.Opened = true
+		return h.answer(c, http.StatusOK, p, v)
+	}
+}
 
 // actionUserID reads the :id path parameter. OneLogin ids are positive
 // integers; anything else is refused before OneLogin is called.
@@ -81,28 +108,66 @@ func attemptOn(a access.Action, u *client.User, ticket string, params map[string
 // already happened by the time a panel is re-rendered.
 func (h *Handler) actionView(c echo.Context, u *client.User, p panelSpec) views.UserView {
 	ctx := c.Request().Context()
-	v := views.UserView{Page: h.page(c, u.Name(), "users"), User: *u, Now: h.now(), Loc: h.loc}
+	v := views.UserView{Page: h.page(c, u.Name(), "users"), User: *u, Now: h.now(), Loc: h.loc,
+		OneLoginURL: views.OneLoginUserURL(h.userURL, u.ID), ManagerName: h.dir.KnownName(u.ManagerUserID)}
 	h.fillSubject(ctx, &v)
 	if p.roles {
-		all, err := h.dir.Roles(ctx)
-		if err != nil {
-			h.log.WarnContext(ctx, "role names unavailable for panel; showing role ids", "error", err)
-			v.Missing = append(v.Missing, "role names")
-		}
-		v.AllRoles = all
-		v.Roles = rolesOf(u.RoleIDs, all)
+		h.fillRoles(ctx, &v)
 	}
 	if p.attrs {
-		names, err := h.dir.CustomAttributes(ctx)
-		if err != nil {
-			// The user object lists every defined attribute, so its keys
-			// are a complete fallback.
-			h.log.WarnContext(ctx, "custom attribute names unavailable for panel; using the user's", "error", err)
-			names = slices.Sorted(maps.Keys(u.CustomAttributes))
-		}
-		v.AttributeNames = names
+		h.fillAttributes(ctx, &v)
 	}
 	return v
+}
+
+func (h *Handler) fillRoles(ctx context.Context, v *views.UserView) {
+	all, err := h.dir.Roles(ctx)
+	if err != nil {
+		h.log.WarnContext(ctx, "role names unavailable for panel; showing role ids", "error", err)
+		v.Missing = append(v.Missing, "role names")
+	}
+	v.AllRoles = all
+	v.Roles = rolesOf(v.User.RoleIDs, all)
+}
+
+func (h *Handler) fillAttributes(ctx context.Context, v *views.UserView) {
+	names, err := h.dir.CustomAttributes(ctx)
+	if err != nil {
+		// The user object lists every defined attribute, so its keys
+		// are a complete fallback.
+		h.log.WarnContext(ctx, "custom attribute names unavailable for panel; using the user's", "error", err)
+		names = slices.Sorted(maps.Keys(v.User.CustomAttributes))
+	}
+	v.AttributeNames = names
+}
+
+// refreshed makes v an answer that also brings the rest of the person's
+// page up to date: the status panel and badge, the profile (roles and
+// attributes by name) and the history, swapped out of band. The role
+// names and attribute definitions come from the directory's cache.
+func (h *Handler) refreshed(c echo.Context, v *views.UserView) {
+	ctx := c.Request().Context()
+	v.Refresh = true
+	if v.AllRoles == nil {
+		h.fillRoles(ctx, v)
+	}
+	if v.AttributeNames == nil {
+		h.fillAttributes(ctx, v)
+	}
+	hs, ok := h.audit.(historySource)
+	who, _ := h.identity(ctx)
+	if !ok || (who.Role < access.RoleHelpdesk && !h.viewersSeeHistory) {
+		return
+	}
+	v.HistoryEnabled = true
+	hctx, cancel := context.WithTimeout(ctx, historyBudget)
+	defer cancel()
+	recs, err := hs.ForTarget(hctx, v.User.ID, historyEntries)
+	if err != nil {
+		h.log.WarnContext(ctx, "helpdesk history unavailable after an action", "user_id", v.User.ID, "error", err)
+		v.Missing = append(v.Missing, "history")
+	}
+	v.History = recs
 }
 
 // rolesOf resolves role ids to names, sorted by name as the user page lists
@@ -127,12 +192,15 @@ func rolesOf(ids []int64, all []client.Role) []client.Role {
 	return out
 }
 
-// answer sends a panel: the fragment for htmx, or a page holding just the
-// panel for a browser without JavaScript.
+// answer sends a panel: the fragment for htmx (with out-of-band copies of
+// the rest of the page when the view is refreshed), or a page holding just
+// the panel for a browser without JavaScript.
 func (h *Handler) answer(c echo.Context, status int, p panelSpec, v views.UserView) error {
 	body := p.render(v)
 	if !wantsFragment(c) {
 		body = views.ActionPage(v, body)
+	} else {
+		body = views.Refreshed(v, body, p.status)
 	}
 	return h.render(c, status, v.Page, body)
 }
@@ -245,6 +313,7 @@ func (h *Handler) done(c echo.Context, p panelSpec, before *client.User, notice 
 	v := h.actionView(c, u, p)
 	v.Notice = &views.Notice{Kind: "success", Message: notice}
 	v.Secret = secret
+	h.refreshed(c, &v)
 	return h.answer(c, http.StatusOK, p, v)
 }
 
@@ -261,6 +330,7 @@ func (h *Handler) unsure(c echo.Context, p panelSpec, before *client.User, statu
 	v := h.actionView(c, u, p)
 	v.Notice = &views.Notice{Kind: "warning", Message: warning}
 	v.Secret = secret
+	h.refreshed(c, &v)
 	return h.answer(c, status, p, v)
 }
 
@@ -317,16 +387,22 @@ func (h *Handler) lock(c echo.Context) error {
 	}
 	f := readLockForm(form)
 	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, statusPanel, u, "lock", f.values(), errs)
+		return h.invalid(c, lockPanel, u, "lock", f.values(), errs)
+	}
+	if q := h.unconfirmed(c, form, "lock", access.Lock, u, f.values(), question{
+		text:   "Lock " + u.Name() + "'s account " + views.LockPeriodLabel(f.minutes) + "? They cannot sign in until the lock ends or someone unlocks it.",
+		button: "Yes, lock " + u.Name(),
+	}); q != nil {
+		return h.askFirst(c, lockPanel, u, "lock", f.values(), q)
 	}
 	params := map[string]string{"minutes": strconv.Itoa(f.minutes)}
 	err = h.act(c, attemptOn(access.Lock, u, f.Ticket, params), func(ctx context.Context) error {
 		return h.ol.LockUser(ctx, u.ID, f.minutes)
 	})
 	if err != nil {
-		return h.failed(c, statusPanel, u, "lock", "the lock", f.values(), err)
+		return h.failed(c, lockPanel, u, "lock", "the lock", f.values(), err)
 	}
-	return h.done(c, statusPanel, u, "Locked "+u.Name()+" "+views.LockPeriodLabel(f.minutes)+".", nil)
+	return h.done(c, lockPanel, u, "Locked "+u.Name()+" "+views.LockPeriodLabel(f.minutes)+".", nil)
 }
 
 func (h *Handler) logout(c echo.Context) error {
@@ -337,6 +413,12 @@ func (h *Handler) logout(c echo.Context) error {
 	f := readTicketForm(form)
 	if errs := f.Validate(); errs != nil {
 		return h.invalid(c, sessionPanel, u, "logout", f.values(), errs)
+	}
+	if q := h.unconfirmed(c, form, "logout", access.Logout, u, f.values(), question{
+		text:   "Sign " + u.Name() + " out of every OneLogin session? They must sign in again to the portal and to the next app they open.",
+		button: "Yes, log " + u.Name() + " out",
+	}); q != nil {
+		return h.askFirst(c, sessionPanel, u, "logout", f.values(), q)
 	}
 	err = h.act(c, attemptOn(access.Logout, u, f.Ticket, nil), func(ctx context.Context) error {
 		return h.ol.LogoutUser(ctx, u.ID)
@@ -395,6 +477,18 @@ func (h *Handler) resetPassword(c echo.Context) error {
 	if errs := f.Validate(); errs != nil {
 		return h.invalid(c, passwordPanel, u, "password", f.values(), errs)
 	}
+	q := question{
+		text:       "Replace " + u.Name() + "'s password with the one you typed? Their current password stops working.",
+		button:     "Yes, replace the password",
+		submitName: "mode", submitValue: f.Mode,
+	}
+	if f.Mode == "generate" {
+		q.text = "Replace " + u.Name() + "'s password with a generated one? Their current password stops working; the new one is shown here once."
+		q.button = "Yes, generate and set a password"
+	}
+	if q := h.unconfirmed(c, form, "password", access.ResetPassword, u, f.values(), q); q != nil {
+		return h.askFirst(c, passwordPanel, u, "password", f.values(), q)
+	}
 	password, method := f.Password, "typed"
 	if f.Mode == "generate" {
 		if password, err = generatePassword(); err != nil {
@@ -437,6 +531,12 @@ func (h *Handler) importPasswordHash(c echo.Context) error {
 	if errs := f.Validate(); errs != nil {
 		return h.invalid(c, passwordPanel, u, "password-hash", f.values(), errs)
 	}
+	if q := h.unconfirmed(c, form, "password-hash", access.ImportPasswordHash, u, f.values(), question{
+		text:   "Replace " + u.Name() + "'s password with the imported hash? Their current password stops working.",
+		button: "Yes, import the hash",
+	}); q != nil {
+		return h.askFirst(c, passwordPanel, u, "password-hash", f.values(), q)
+	}
 	params := map[string]string{"algorithm": "salt+sha256"}
 	err = h.act(c, attemptOn(access.ImportPasswordHash, u, f.Ticket, params), func(ctx context.Context) error {
 		return h.ol.SetPasswordHash(ctx, u.ID, client.HashedPassword{Hash: f.Hash, Salt: f.Salt})
@@ -455,6 +555,16 @@ func (h *Handler) setState(c echo.Context) error {
 	f := readStateForm(form)
 	if errs := f.Validate(); errs != nil {
 		return h.invalid(c, statePanel, u, "state", f.values(), errs)
+	}
+	if f.state != client.StateApproved {
+		q := question{text: "Reject " + u.Name() + "? They will not be able to sign in.", button: "Yes, reject " + u.Name(),
+			submitName: "state", submitValue: f.State, danger: true}
+		if f.state == client.StateUnlicensed {
+			q.text, q.button = "Unlicense "+u.Name()+"? They lose their licence and cannot sign in.", "Yes, unlicense "+u.Name()
+		}
+		if q := h.unconfirmed(c, form, "state", access.SetState, u, f.values(), q); q != nil {
+			return h.askFirst(c, statePanel, u, "state", f.values(), q)
+		}
 	}
 	params := map[string]string{"state": strconv.Itoa(int(f.state)), "state_name": f.state.String(),
 		"previous_state": u.State.String()}
@@ -531,6 +641,13 @@ func (h *Handler) changeRoles(c echo.Context, add bool) error {
 	if errs := f.Validate(tenantRoles); errs != nil {
 		return h.invalid(c, rolesPanel, u, formName, f.values(), errs)
 	}
+	if !add {
+		q := question{text: "Remove " + rolesWord(f.names) + " from " + u.Name() + "? They lose what it gives them.",
+			button: "Yes, remove " + strings.Join(f.names, ", "), submitName: "role_id", submitValue: strings.Join(f.RoleIDs, ","), danger: true}
+		if q := h.unconfirmed(c, form, formName, action, u, f.values(), q); q != nil {
+			return h.askFirst(c, rolesPanel, u, formName, f.values(), q)
+		}
+	}
 	ids := make([]string, len(f.ids))
 	for i, id := range f.ids {
 		ids[i] = strconv.FormatInt(id, 10)
@@ -542,15 +659,20 @@ func (h *Handler) changeRoles(c echo.Context, add bool) error {
 	if err != nil {
 		return h.failed(c, rolesPanel, u, formName, "the role change", f.values(), err)
 	}
-	roles := "the role " + f.names[0]
-	if len(f.names) > 1 {
-		roles = "the roles " + strings.Join(f.names, ", ")
-	}
+	roles := rolesWord(f.names)
 	notice := "Gave " + u.Name() + " " + roles + "."
 	if !add {
 		notice = "Removed " + roles + " from " + u.Name() + "."
 	}
 	return h.done(c, rolesPanel, u, notice, nil)
+}
+
+// rolesWord names roles in a sentence: "the role Sales", "the roles A, B".
+func rolesWord(names []string) string {
+	if len(names) == 1 {
+		return "the role " + names[0]
+	}
+	return "the roles " + strings.Join(names, ", ")
 }
 
 func (h *Handler) setCustomAttributes(c echo.Context) error {

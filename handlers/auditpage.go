@@ -76,7 +76,14 @@ func (in auditInput) Validate(loc *time.Location) (audit.Filter, error) {
 	if utf8.RuneCountInString(in.Actor) > maxAuditField || utf8.RuneCountInString(in.Target) > maxAuditField {
 		return f, badRequest(fmt.Sprintf("Type at most %d characters in “who” and “account”.", maxAuditField))
 	}
-	f.Actor, f.Target = in.Actor, in.Target
+	// Who and account match part of what was typed; an account typed as a
+	// whole number is that user id.
+	f.ActorLike = in.Actor
+	if _, isID := (audit.Filter{Target: in.Target}).TargetUserID(); isID {
+		f.Target = in.Target
+	} else {
+		f.TargetLike = in.Target
+	}
 	if in.Action != "" {
 		if !slices.Contains(access.Actions(), access.Action(in.Action)) {
 			return f, badRequest("Choose the action from the list.")

@@ -142,8 +142,8 @@ func TestAuditPage_rowContent(t *testing.T) {
 	if row.Length() != 1 {
 		t.Fatalf("rows = %d", row.Length())
 	}
-	for _, want := range []string{"12:04", "hal@example.com", "(helpdesk)", "Ann Smith", "ann@example.com", "INC-4242",
-		"minutes: 60", "OneLogin 400", "period too short", "from 198.51.100.4", "request rq-9"} {
+	for _, want := range []string{"12:04", "hal@example.com", "(helpdesk)", "ann@example.com",
+		"minutes: 60", "OneLogin answered 400", "from 198.51.100.4", "request rq-9"} {
 		if !strings.Contains(row.Text(), want) {
 			t.Errorf("row lacks %q: %s", want, strings.Join(strings.Fields(row.Text()), " "))
 		}
@@ -151,8 +151,13 @@ func TestAuditPage_rowContent(t *testing.T) {
 	if href, _ := row.Find("a").Attr("href"); href != "/users/42" {
 		t.Errorf("account link = %q, want /users/42", href)
 	}
-	if got := textOf(d, "[data-testid=audit-action]"); got != "lock" {
-		t.Errorf("action = %q", got)
+	// The row reads as a sentence; the log-line details are folded away.
+	if got, want := strings.Join(strings.Fields(textOf(d, "[data-testid=audit-sentence]")), " "),
+		"Tried to lock Ann Smith for 1 hour · ticket INC-4242 · OneLogin refused: period too short"; got != want {
+		t.Errorf("sentence = %q, want %q", got, want)
+	}
+	if row.Find("details").Length() != 1 || !strings.Contains(row.Find("details").Text(), "request rq-9") {
+		t.Errorf("the request id is not among the folded details")
 	}
 	if got := textOf(d, "[data-testid=audit-outcome]"); got != "failed" {
 		t.Errorf("outcome = %q", got)
@@ -419,7 +424,7 @@ func TestAuditPage_noSecrets(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
 	target := onelogintest.PersonaNoRolesID
 	password := "Zq8!secret-Pass-4417"
-	rec := c.do("POST", "/users/"+idStr(target)+"/password", url.Values{
+	rec := c.doConfirmed("POST", "/users/"+idStr(target)+"/password", url.Values{
 		"mode": {"set"}, "password": {password}, "password_confirmation": {password}, "ticket": {"INC-1"}}, true)
 	wantCode(t, rec, http.StatusOK)
 	if !c.fake.Tenant.CheckPassword(target, password) {

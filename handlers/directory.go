@@ -10,11 +10,16 @@ import (
 )
 
 // directory caches the tenant's role names and custom attribute definitions
-// for a short while: every user page needs them and they rarely change.
+// for a short while: every user page needs them and they rarely change. It
+// also remembers people's names by id for longer (nameTTL), so a manager is
+// shown by name without a second call on every page.
 type directory struct {
 	ol  OneLogin
 	ttl time.Duration
 	now func() time.Time
+
+	namesMu sync.Mutex
+	names   map[int64]knownName
 
 	mu        sync.Mutex
 	roles     []client.Role
@@ -33,7 +38,55 @@ type call[T any] struct {
 }
 
 func newDirectory(ol OneLogin, ttl time.Duration, now func() time.Time) *directory {
-	return &directory{ol: ol, ttl: ttl, now: now}
+	return &directory{ol: ol, ttl: ttl, now: now, names: map[int64]knownName{}}
+}
+
+// nameTTL is how long a person's name is reused; maxNames bounds how many
+// are kept (a full cache starts again).
+const (
+	nameTTL  = 10 * time.Minute
+	maxNames = 2000
+)
+
+type knownName struct {
+	name string
+	at   time.Time
+}
+
+// KnownName is the name of person id if the console read it lately, or "".
+func (d *directory) KnownName(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	d.namesMu.Lock()
+	defer d.namesMu.Unlock()
+	if n, ok := d.names[id]; ok && d.now().Sub(n.at) < nameTTL {
+		return n.name
+	}
+	return ""
+}
+
+// Name is the name of person id, read from OneLogin unless it is known.
+func (d *directory) Name(ctx context.Context, id int64) (string, error) {
+	if n := d.KnownName(id); n != "" {
+		return n, nil
+	}
+	u, err := d.ol.GetUser(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	d.remember(u)
+	return u.Name(), nil
+}
+
+// remember keeps a person's name, as read just now.
+func (d *directory) remember(u *client.User) {
+	d.namesMu.Lock()
+	defer d.namesMu.Unlock()
+	if len(d.names) >= maxNames {
+		clear(d.names)
+	}
+	d.names[u.ID] = knownName{name: u.Name(), at: d.now()}
 }
 
 // Roles returns every role of the tenant, sorted by name.

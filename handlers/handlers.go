@@ -45,6 +45,8 @@ type OneLogin interface {
 	UnlockUser(ctx context.Context, id int64) error
 	LogoutUser(ctx context.Context, id int64) error
 	GenerateMFAToken(ctx context.Context, id int64, expiresIn time.Duration, reusable bool) (*client.MFAToken, error)
+	GetInviteLink(ctx context.Context, email string) (*client.InviteLink, error)
+	SendInviteLink(ctx context.Context, email, personalEmail string) (sentTo string, err error)
 	AllRoles(ctx context.Context, q client.ListRolesQuery) iter.Seq2[client.Role, error]
 	ListEvents(ctx context.Context, q client.EventQuery) ([]client.Event, client.Page, error)
 	EventTypes(ctx context.Context) ([]client.EventType, error)
@@ -84,12 +86,21 @@ type Config struct {
 	// CacheTTL is how long role names and custom attribute definitions are
 	// reused; 0 means one minute.
 	CacheTTL time.Duration
+	// SearchCacheTTL is how long a search's answer is reused; 0 means
+	// searchCacheTTL (5 s), negative turns the cache off.
+	SearchCacheTTL time.Duration
 	// Location is the time zone pages show times in; nil means UTC.
 	Location *time.Location
 	// SignOutURL is where the layout's sign-out button posts; "" hides it.
 	SignOutURL string
 	// Demo marks every page as running on the embedded fake tenant.
 	Demo bool
+	// OneLoginUserURL is a person's page in OneLogin's admin portal, with
+	// {id} for their user id (HELPDESK_ONELOGIN_USER_URL); "" shows no link.
+	OneLoginUserURL string
+	// SecureCookies marks the console's own cookies (the working ticket,
+	// recent people) Secure even without TLS (HELPDESK_SECURE_COOKIES).
+	SecureCookies bool
 	// ProtectedRoles are OneLogin role names whose holders only admins may
 	// act on (HELPDESK_PROTECTED_ROLES).
 	ProtectedRoles []string
@@ -140,9 +151,12 @@ type Handler struct {
 	now        func() time.Time
 	loc        *time.Location
 	dir        *directory
+	searches   *searchCache
 	audit      Recorder
 	signOutURL string
 	demo       bool
+	userURL    string          // OneLoginUserURL
+	secure     bool            // SecureCookies
 	protected  map[string]bool // role names
 
 	passwordPolicy    bool
@@ -178,6 +192,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		loc:        cfg.Location,
 		signOutURL: cfg.SignOutURL,
 		demo:       cfg.Demo,
+		userURL:    cfg.OneLoginUserURL,
+		secure:     cfg.SecureCookies,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -213,6 +229,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		ttl = time.Minute
 	}
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
+	searchTTL := cfg.SearchCacheTTL
+	if searchTTL == 0 {
+		searchTTL = searchCacheTTL
+	}
+	h.searches = newSearchCache(searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour

@@ -177,7 +177,7 @@ func TestLocked_protectedAndStaffLocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	staffLocked := onelogintest.PersonaNoRolesID
-	wantCode(t, c.post("/users/"+idStr(staffLocked)+"/lock", url.Values{"minutes": {"60"}, "ticket": {"SEC-5"}}), http.StatusOK)
+	wantCode(t, c.postConfirmed("/users/"+idStr(staffLocked)+"/lock", url.Values{"minutes": {"60"}, "ticket": {"SEC-5"}}), http.StatusOK)
 
 	c.who = access.Identity{Email: onelogintest.PersonaHelpdesk, Role: access.RoleHelpdesk}
 	d := doc(t, c.get("/locked"))

@@ -108,12 +108,12 @@ func TestUserPage_protectedAccountIsReadOnlyForHelpdesk(t *testing.T) {
 			c := newConsole(t, tc.role, withConfig(protectStaff))
 			d := doc(t, c.get("/users/"+id(onelogintest.PersonaAdminID)))
 			note := strings.TrimSpace(d.Find("[data-testid=read-only]").Text())
-			forms := d.Find("form[hx-post$='/password'], form[hx-post$='/mfa-token'], form[hx-post$='/logout']").Length()
+			forms := d.Find("[data-testid=action-bar] a[href$='/password'], [data-testid=action-bar] a[href$='/mfa-token'], [data-testid=action-bar] a[href$='/logout']").Length()
 			if tc.readOnly && (note != "Protected account: an admin must do this." || forms != 0) {
-				t.Errorf("note %q and %d action forms; want the note and none", note, forms)
+				t.Errorf("note %q and %d actions offered; want the note and none", note, forms)
 			}
 			if !tc.readOnly && (note != "" || forms == 0) {
-				t.Errorf("note %q and %d action forms; want no note and the forms", note, forms)
+				t.Errorf("note %q and %d actions offered; want no note and the actions", note, forms)
 			}
 		})
 	}
@@ -136,7 +136,7 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 		t.Run(tc.lockedBy.String()+" lock, "+tc.unlockedBy.String()+" unlock", func(t *testing.T) {
 			c := newConsole(t, tc.lockedBy, signedInAs("locker@example.com"))
 			target := onelogintest.PersonaNoRolesID
-			wantCode(t, c.do("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}, "ticket": {"SEC-311"}}, true), http.StatusOK)
+			wantCode(t, c.doConfirmed("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}, "ticket": {"SEC-311"}}, true), http.StatusOK)
 			page := doc(t, c.get("/users/"+id(target)))
 			line := strings.TrimSpace(page.Find("[data-testid=lock-source]").Text())
 			for _, w := range []string{"Locked through the console by locker@example.com (" + tc.lockedBy.String() + ")", "for 1 hour", "ticket SEC-311"} {
@@ -170,7 +170,7 @@ func TestSelfUnlock_neverLiftsAStaffLock(t *testing.T) {
 	own := onelogintest.PersonaEmployeeID
 	wantCode(t, c.do("POST", actPath(own, "unlock"), url.Values{}, true), http.StatusOK)
 	c.who = access.Identity{Email: "agent@example.com", Role: access.RoleHelpdesk}
-	wantCode(t, c.do("POST", actPath(own, "lock"), url.Values{"minutes": {"0"}, "ticket": {"SEC-311 suspected takeover"}}, true), http.StatusOK)
+	wantCode(t, c.doConfirmed("POST", actPath(own, "lock"), url.Values{"minutes": {"0"}, "ticket": {"SEC-311 suspected takeover"}}, true), http.StatusOK)
 
 	c.who = access.Identity{Email: onelogintest.PersonaEmployee, Role: access.RoleEmployee}
 	c.fake.Tenant.ResetCalls()
@@ -267,7 +267,7 @@ func TestActions_noAnswerInTimeIsUnknown(t *testing.T) {
 		cfg.OneLogin = noAnswer{cfg.OneLogin}
 	}))
 	target := onelogintest.PersonaNoRolesID
-	rec := c.do("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}}, true)
+	rec := c.doConfirmed("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}}, true)
 	if rec.Code != http.StatusGatewayTimeout {
 		t.Fatalf("lock: status %d: %.300s", rec.Code, rec.Body)
 	}
@@ -281,7 +281,7 @@ func TestActions_noAnswerInTimeIsUnknown(t *testing.T) {
 		t.Errorf("audit outcome %s, want unknown", r.Outcome)
 	}
 
-	rec = c.do("POST", actPath(target, "password"), url.Values{"mode": {"generate"}}, true)
+	rec = c.doConfirmed("POST", actPath(target, "password"), url.Values{"mode": {"generate"}}, true)
 	if rec.Code != http.StatusGatewayTimeout {
 		t.Fatalf("password: status %d: %.300s", rec.Code, rec.Body)
 	}

@@ -74,7 +74,7 @@ func TestProfile_create(t *testing.T) {
 	}
 	// The creation is the first line of the new person's history.
 	page := doc(t, c.get("/users/"+strconv.FormatInt(u.ID, 10)))
-	if got := page.Find("[data-testid=history]").Text(); !strings.Contains(got, "create") {
+	if got := page.Find("[data-testid=history]").Text(); !strings.Contains(got, "Created") {
 		t.Errorf("history on the new person's page: %q", got)
 	}
 

@@ -101,6 +101,8 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 		Demo:           h.demo,
 		PasswordPolicy: h.passwordPolicy,
 		RequireTicket:  h.requireTicket,
+		Ticket:         h.workingTicket(c),
+		Path:           c.Request().URL.RequestURI(),
 	}
 }
 

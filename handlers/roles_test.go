@@ -25,6 +25,18 @@ var routeActions = map[string]access.Action{
 	"POST /users":                       access.CreateUser,
 	"GET /users/:id":                    access.ViewUser,
 	"GET /users/:id/activity":           access.ViewUser,
+	"GET /users/:id/name":               access.ViewUser,
+	"GET /users/:id/lock":               access.Lock,
+	"GET /users/:id/logout":             access.Logout,
+	"GET /users/:id/password":           access.ResetPassword,
+	"GET /users/:id/invite":             access.InviteLink,
+	"POST /users/:id/invite":            access.InviteLink,
+	"GET /users/:id/state":              access.SetState,
+	"GET /users/:id/mfa-token":          access.MFAToken,
+	"GET /users/:id/roles":              access.AddRoles,
+	"GET /users/:id/custom-attributes":  access.SetCustomAttributes,
+	"GET /users/:id/delete":             access.DeleteUser,
+	"POST /ticket":                      access.Search,
 	"GET /users/:id/edit":               access.UpdateUser,
 	"POST /users/:id":                   access.UpdateUser,
 	"POST /users/:id/delete":            access.DeleteUser,
@@ -219,7 +231,7 @@ func TestAct_requireTicket(t *testing.T) {
 				form[k] = v
 			}
 			form.Set("ticket", "INC-77")
-			rec = c.do("POST", tc.path, form, true)
+			rec = c.doConfirmed("POST", tc.path, form, true)
 			if rec.Code != http.StatusOK {
 				t.Fatalf("with a ticket: %d %.300s", rec.Code, rec.Body.String())
 			}
@@ -295,6 +307,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /locked/:id/unlock":           {},
 		"POST /locked/bulk-unlock":          {"id": {idStr(target)}, "confirmed": {"1"}},
 		"POST /locked/bulk-logout":          {"id": {idStr(target)}, "confirmed": {"1"}},
+		"POST /users/:id/invite":            {"delivery": {"email"}},
 		"POST /me/unlock":                   {},
 		"POST /me/logout":                   {},
 	}

@@ -42,20 +42,36 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.POST("/users", h.create, h.require(access.CreateUser))
 	app.GET("/users/:id", h.show, h.require(access.ViewUser))
 	app.GET("/users/:id/activity", h.activity, h.require(access.ViewUser))
+	app.GET("/users/:id/name", h.name, h.require(access.ViewUser))
 	app.GET("/users/:id/edit", h.edit, h.require(access.UpdateUser))
 	app.POST("/users/:id", h.update, h.require(access.UpdateUser))
-	app.POST("/users/:id/delete", h.delete, h.require(access.DeleteUser))
 
+	// Each action: GET shows its panel (loaded into the person's page on
+	// demand), POST takes it.
 	app.POST("/users/:id/unlock", h.unlock, h.require(access.Unlock))
+	app.GET("/users/:id/lock", h.openPanel(lockPanel), h.require(access.Lock))
 	app.POST("/users/:id/lock", h.lock, h.require(access.Lock))
+	app.GET("/users/:id/logout", h.openPanel(sessionPanel), h.require(access.Logout))
 	app.POST("/users/:id/logout", h.logout, h.require(access.Logout))
+	app.GET("/users/:id/password", h.openPanel(passwordPanel), h.require(access.ResetPassword))
 	app.POST("/users/:id/password", h.resetPassword, h.require(access.ResetPassword))
 	app.POST("/users/:id/password-hash", h.importPasswordHash, h.require(access.ImportPasswordHash))
+	app.GET("/users/:id/invite", h.openPanel(invitePanel), h.require(access.InviteLink))
+	app.POST("/users/:id/invite", h.invite, h.require(access.InviteLink))
+	app.GET("/users/:id/state", h.openPanel(statePanel), h.require(access.SetState))
 	app.POST("/users/:id/state", h.setState, h.require(access.SetState))
+	app.GET("/users/:id/mfa-token", h.openPanel(mfaPanel), h.require(access.MFAToken))
 	app.POST("/users/:id/mfa-token", h.mfaToken, h.require(access.MFAToken))
+	app.GET("/users/:id/roles", h.openPanel(rolesPanel), h.require(access.AddRoles))
 	app.POST("/users/:id/roles/add", h.addRoles, h.require(access.AddRoles))
 	app.POST("/users/:id/roles/remove", h.removeRoles, h.require(access.RemoveRoles))
+	app.GET("/users/:id/custom-attributes", h.openPanel(attributesPanel), h.require(access.SetCustomAttributes))
 	app.POST("/users/:id/custom-attributes", h.setCustomAttributes, h.require(access.SetCustomAttributes))
+	app.GET("/users/:id/delete", h.openPanel(dangerPanel), h.require(access.DeleteUser))
+	app.POST("/users/:id/delete", h.delete, h.require(access.DeleteUser))
+
+	// The ticket a member of staff is working on, for every action after.
+	app.POST("/ticket", h.setTicket, h.require(access.Search))
 
 	// Self-service: the account is always the signed-in person's own, found
 	// by their sign-in email; these URLs take no id.

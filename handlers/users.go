@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,37 +35,6 @@ type historySource interface {
 	ForTarget(ctx context.Context, targetID int64, limit int) ([]audit.Record, error)
 }
 
-// historyItems turns audit records into the lines of the history panel.
-// Records never hold secrets, so their messages and parameters can be shown.
-func historyItems(recs []audit.Record) []views.HistoryItem {
-	out := make([]views.HistoryItem, 0, len(recs))
-	for _, r := range recs {
-		var detail []string
-		keys := make([]string, 0, len(r.Params))
-		for k := range r.Params {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			detail = append(detail, strings.ReplaceAll(k, "_", " ")+" "+r.Params[k])
-		}
-		if r.Message != "" {
-			detail = append(detail, r.Message)
-		} else if r.Reason != "" {
-			detail = append(detail, r.Reason)
-		}
-		out = append(out, views.HistoryItem{
-			Time:    r.Time,
-			Actor:   r.ActorEmail,
-			Action:  strings.ReplaceAll(string(r.Action), "_", " "),
-			Ticket:  r.Ticket,
-			Outcome: string(r.Outcome),
-			Detail:  strings.Join(detail, "; "),
-		})
-	}
-	return out
-}
-
 // show is a person's page.
 func (h *Handler) show(c echo.Context) error {
 	id, err := userIDParam(c)
@@ -74,6 +44,12 @@ func (h *Handler) show(c echo.Context) error {
 	v, err := h.userView(c, id)
 	if err != nil {
 		return err
+	}
+	if !wantsFragment(c) {
+		h.rememberPerson(c, &v.User)
+	}
+	if n := h.justCreated(c, id); n != nil {
+		v.Page.Notice = n
 	}
 	return h.render(c, 200, v.Page, views.UserPage(v))
 }
@@ -102,7 +78,7 @@ func (h *Handler) userView(c echo.Context, id int64) (views.UserView, error) {
 		apps                       []client.App
 		roles                      []client.Role
 		attrs                      []string
-		history                    []views.HistoryItem
+		history                    []audit.Record
 		appsErr, rolesErr, attrErr error
 		histErr                    error
 	)
@@ -136,8 +112,7 @@ func (h *Handler) userView(c echo.Context, id int64) (views.UserView, error) {
 		g.Go(func() error {
 			hctx, cancel := context.WithTimeout(gctx, historyBudget)
 			defer cancel()
-			recs, err := hs.ForTarget(hctx, id, historyEntries)
-			history, histErr = historyItems(recs), err
+			history, histErr = hs.ForTarget(hctx, id, historyEntries)
 			return nil
 		})
 	}
@@ -149,8 +124,11 @@ func (h *Handler) userView(c echo.Context, id int64) (views.UserView, error) {
 	}
 
 	v.User = *u
+	h.dir.remember(u)
 	v.Page.Title = u.Name()
 	v.HistoryEnabled = hasHistory
+	v.OneLoginURL = views.OneLoginUserURL(h.userURL, u.ID)
+	v.ManagerName = h.dir.KnownName(u.ManagerUserID)
 	h.fillSubject(ctx, &v)
 
 	if appsErr != nil {
@@ -212,4 +190,23 @@ func hasString(ss []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// name is GET /users/:id/name: the person's name linked to their page, for
+// a page that shows someone by id until it knows their name (a manager).
+// Names are cached (directory.Name), so a team's pages ask once.
+func (h *Handler) name(c echo.Context) error {
+	id, err := userIDParam(c)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Add("Vary", hxRequest)
+	name, err := h.dir.Name(c.Request().Context(), id)
+	switch {
+	case errors.Is(err, client.ErrNotFound):
+		name = fmt.Sprintf("User %d (no longer in OneLogin)", id)
+	case err != nil:
+		return err
+	}
+	return h.write(c, http.StatusOK, views.PersonLink(id, name))
 }

@@ -347,6 +347,16 @@ func where(f audit.Filter, withCursor bool) (string, []any) {
 		conds = append(conds, "target_email = ? COLLATE NOCASE")
 		args = append(args, t)
 	}
+	// Partial matches: lower() in SQLite folds A to Z only, as audit.LowerASCII
+	// does; instr has no wildcards to escape.
+	if a := audit.LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" {
+		conds = append(conds, "instr(lower(actor_email), ?) > 0")
+		args = append(args, a)
+	}
+	if t := audit.LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" {
+		conds = append(conds, "(instr(lower(target_name), ?) > 0 OR instr(lower(target_email), ?) > 0)")
+		args = append(args, t, t)
+	}
 	if f.Action != "" {
 		conds = append(conds, "action = ?")
 		args = append(args, string(f.Action))

@@ -338,8 +338,6 @@ func invitation(u client.User, now time.Time) string {
 	return "The invitation was sent " + Relative(u.InvitationSentAt, now) + "."
 }
 
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
 // oob marks an element for an out-of-band htmx swap when on is set.
 func oob(on bool) templ.Attributes {
 	if on {

@@ -152,7 +152,7 @@ func LockedPage(v LockedView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = ticketInput(v.Form, "bulk-ticket", v.Page.RequireTicket).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = ticketInput(v.Form, "bulk-ticket", v.Page).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

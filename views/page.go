@@ -32,6 +32,14 @@ type Page struct {
 	PasswordPolicy bool
 	// RequireTicket marks the ticket field of sensitive actions as required.
 	RequireTicket bool
+	// Ticket is the ticket the signed-in person is working on (set once in
+	// the ticket bar); every action form starts with it.
+	Ticket string
+	// Path is the page's own address, for forms that come back to it.
+	Path string
+	// SearchBox says the page has the search box itself, so the top bar
+	// does not repeat it.
+	SearchBox bool
 }
 
 // Can reports whether the signed-in person may take an action.

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 )
 
@@ -21,7 +22,8 @@ type UserView struct {
 	// (for example "apps"), so the page can say so instead of failing.
 	Missing        []string
 	AttributeNames []string
-	History        []HistoryItem
+	// History is the newest audit records about the person, newest first.
+	History []audit.Record
 	// HistoryEnabled is false when the console keeps no readable audit trail,
 	// so the page can say where history would appear instead of "none".
 	HistoryEnabled bool
@@ -41,6 +43,23 @@ type UserView struct {
 	Subject access.Subject
 	// Lock says who placed the current lock; nil when not locked or unknown.
 	Lock *LockSource
+
+	// Confirm, when set, asks to confirm a destructive action whose input
+	// was valid, inside the form that asked.
+	Confirm *Confirmation
+	// Opened marks a panel just loaded on demand: its heading takes focus.
+	Opened bool
+	// Refresh makes an action's answer carry out-of-band copies of what
+	// any action may change: the status panel and badge, profile, history.
+	Refresh bool
+	// OutOfBand marks a panel rendered as such a copy.
+	OutOfBand bool
+	// ManagerName is the manager's name when the console knows it; "" has
+	// the page fetch it after it loads.
+	ManagerName string
+	// OneLoginURL is the person's page in OneLogin's admin portal; "" shows
+	// no link.
+	OneLoginURL string
 }
 
 // Can reports whether the signed-in person may take the action on this
@@ -103,14 +122,4 @@ type Secret struct {
 	Label     string
 	Value     string
 	ExpiresAt time.Time
-}
-
-// HistoryItem is one line of the person's recent helpdesk history.
-type HistoryItem struct {
-	Time    time.Time
-	Actor   string
-	Action  string
-	Ticket  string
-	Outcome string
-	Detail  string
 }

@@ -44,6 +44,7 @@ func Conformance(t *testing.T, open Opener) {
 		{"lastSucceeded", lastSucceeded},
 		{"unknownOutcome", unknownOutcome},
 		{"retention", retention},
+		{"partialMatches", partialMatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open) })

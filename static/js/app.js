@@ -2,9 +2,14 @@
 // file because the Content-Security-Policy forbids inline script; every
 // hook is a data- attribute, so templates carry no JavaScript.
 //
-//   /                      focuses the search box (or opens search)
-//   button[data-copy=sel]  copies the text of the element sel
-//   [data-autofocus]       receives focus after an htmx swap puts it on the page
+//   /                        focuses the search box (or opens search)
+//   button[data-copy=sel]    copies the text of the element sel
+//   [data-autofocus]         receives focus after an htmx swap puts it on the page
+//   [data-close-panel]       empties the person's action area (a link back without JS)
+//   [data-cancel-confirm]    takes back a form's question; so does changing the form
+//   [data-dismiss=sel]       removes the closest sel (a one-time secret, once passed on)
+//   input[data-working-ticket] follows the ticket bar while it still shows the old ticket
+//   .notice-success          fades, then goes (CSS animates it; this removes it)
 //   input[data-select-all=name]  ticks or unticks every checkbox of that
 //                          name in its form (the server reads "all" without JS)
 "use strict";
@@ -48,13 +53,15 @@
     sel.addRange(range);
   }
 
+  // The button's own markup (a visible "Copy" with a hidden "the email")
+  // is kept and put back, so its accessible name survives.
+  var labels = new WeakMap();
   function announce(button, message) {
-    var label = button.dataset.label || button.textContent;
-    button.dataset.label = label;
+    if (!labels.has(button)) labels.set(button, button.innerHTML);
     button.textContent = message;
     button.classList.add("copied");
     window.setTimeout(function () {
-      button.textContent = label;
+      button.innerHTML = labels.get(button);
       button.classList.remove("copied");
     }, 2000);
   }
@@ -104,5 +111,74 @@
       target.setAttribute("tabindex", "-1");
     }
     target.focus();
+  });
+
+  // ---- a person's page: the action area ----
+
+  // The link that opened the panel in the action area, to return focus to.
+  var opener = null;
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest ? e.target.closest("[data-action-link]") : null;
+    if (link) opener = link;
+  });
+
+  document.addEventListener("click", function (e) {
+    var close = e.target.closest ? e.target.closest("[data-close-panel]") : null;
+    if (!close) return;
+    var area = document.getElementById("action-area");
+    if (!area || !area.contains(close)) return; // on a page of its own: follow the link
+    e.preventDefault();
+    area.innerHTML = "";
+    if (opener && document.body.contains(opener)) opener.focus();
+  });
+
+  // A question answered no, or a form changed after it was asked, takes the
+  // question away: the next press of the button asks again.
+  function withdraw(form) {
+    var box = form && form.querySelector("[data-testid=confirm]");
+    if (box) box.parentNode.removeChild(box);
+  }
+
+  document.addEventListener("click", function (e) {
+    var cancel = e.target.closest ? e.target.closest("[data-cancel-confirm]") : null;
+    if (!cancel) return;
+    var form = cancel.closest("form");
+    withdraw(form);
+    var first = form && form.querySelector("button[type=submit]");
+    if (first) first.focus();
+  });
+
+  document.addEventListener("input", function (e) {
+    if (e.target.closest && e.target.name !== "confirmed") withdraw(e.target.closest("form[data-confirm-form]"));
+  });
+
+  // Another submit button of a form that asked (removing a different role)
+  // withdraws the question first, so it cannot be confirmed by accident.
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("form[data-confirm-form] button[type=submit]") : null;
+    if (!button || button.closest("[data-testid=confirm]")) return;
+    withdraw(button.closest("form"));
+  }, true);
+
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("[data-dismiss]") : null;
+    if (!button) return;
+    var gone = button.closest(button.getAttribute("data-dismiss"));
+    if (gone) gone.parentNode.removeChild(gone);
+  });
+
+  // The ticket bar answered: forms still showing the old ticket take the new one.
+  document.addEventListener("ticket-changed", function (e) {
+    var d = e.detail || {};
+    document.querySelectorAll("input[data-working-ticket]").forEach(function (input) {
+      if (input.value === (d.was || "")) input.value = d.ticket || "";
+    });
+  });
+
+  // A success notice fades (CSS) and then leaves the page.
+  document.addEventListener("animationend", function (e) {
+    if (e.target.classList && e.target.classList.contains("notice-success")) {
+      e.target.parentNode.removeChild(e.target);
+    }
   });
 })();
