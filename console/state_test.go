@@ -37,7 +37,7 @@ func TestConsole_postgresState(t *testing.T) {
 		t.Fatalf("B's audit page: %d rows: %.500s", rows.Length(), p.Body)
 	}
 	u := admin.Get(userPath(onelogintest.PersonaLockedID, ""))
-	if h := u.Doc.Find("[data-testid=history-item]"); h.Length() != 1 || !strings.Contains(h.Text(), "unlock") {
+	if h := u.Doc.Find("[data-testid=history-item]"); h.Length() != 1 || !strings.Contains(h.Text(), "Unlocked") {
 		t.Errorf("history on B: %q", h.Text())
 	}
 	if code, body := get(t, b.URL+"/readyz"); code != http.StatusOK {

@@ -361,6 +361,16 @@ func where(f audit.Filter, withCursor bool) (string, []any) {
 	} else if t := strings.TrimSpace(f.Target); t != "" {
 		add("lower(target_email) = lower(?)", t)
 	}
+	// Partial matches fold A-Z only, as audit.Filter.Match does: translate
+	// rather than lower(), which would fold any letter, and strpos rather
+	// than LIKE, where % and _ would be wildcards.
+	const fold = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+	if a := audit.LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" {
+		add("strpos("+fmt.Sprintf(fold, "actor_email")+", ?) > 0", a)
+	}
+	if t := audit.LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" {
+		add("(strpos("+fmt.Sprintf(fold, "target_name")+", ?) > 0 OR strpos("+fmt.Sprintf(fold, "target_email")+", ?) > 0)", t)
+	}
 	if f.Action != "" {
 		add("action = ?", string(f.Action))
 	}
