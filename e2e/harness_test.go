@@ -95,7 +95,7 @@ func setup() error {
 		ExecutablePath: playwright.String(chromium),
 		Headless:       playwright.Bool(true),
 		// --no-sandbox because CI runs as root; the rest keep Chromium from
-		// calling hosts this network refuses (see /work/shared/e2e-browser.md).
+		// calling hosts this network refuses (see ../shared/e2e-browser.md).
 		Args: []string{
 			"--no-sandbox", "--disable-gpu", "--disable-background-networking",
 			"--disable-component-update", "--disable-sync", "--no-first-run",

@@ -3,7 +3,7 @@
 # Debian's chromium, node and npm (apt), and the npm packages playwright-core
 # (the driver playwright-go runs) and axe-core (the accessibility checker),
 # pinned, into a cache folder. It never downloads browsers from a CDN: this
-# network reaches package registries only (see /work/shared/e2e-browser.md).
+# network reaches package registries only (see ../shared/e2e-browser.md).
 #
 #   scripts/e2e-deps.sh [CACHE_DIR]   # default: <repo>/.cache/e2e
 #

@@ -1,7 +1,7 @@
 // Package onelogintest is a fake OneLogin tenant: an in-memory implementation of
 // the OneLogin Users API v1 wire format (tokens, users, roles, apps, rate limit,
 // events, and the v2 unlock call), written from the wire references
-// (/work/shared/onelogin-api-v1.md, onelogin-api-extra.md §2) independently of
+// (../shared/onelogin-api-v1.md, onelogin-api-extra.md §2) independently of
 // package client, so that the client is tested against the wire and not
 // against itself.
 //
@@ -44,7 +44,7 @@
 //		client.WithHTTPClient(&http.Client{Transport: srv.Transport()}))
 //
 // MFA factors and invite links follow the second reference
-// (/work/shared/onelogin-api-extra.md §1, §3): people have factors enrolled
+// (../shared/onelogin-api-extra.md §1, §3): people have factors enrolled
 // (OneLogin Protect, SMS, Email, Google Authenticator, YubiKey; see
 // personaFactors), triggers and verifies keep state tokens on the Clock, and
 // what OneLogin would text, mail or push goes to a fake phone: read it with
