@@ -119,19 +119,8 @@ func startBubbleConsole(t *testing.T, tenant *onelogintest.Tenant, store jobs.St
 
 func (bc *bubbleConsole) do(method, target string, form url.Values, htmx bool) *httptest.ResponseRecorder {
 	bc.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, target, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if htmx {
-		req.Header.Set("HX-Request", "true")
-	}
 	rec := httptest.NewRecorder()
-	bc.http.ServeHTTP(rec, req)
+	bc.http.ServeHTTP(rec, newRequest(method, target, form, htmx))
 	return rec
 }
 

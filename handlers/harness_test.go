@@ -187,6 +187,14 @@ func (c *console) restart() {
 // do sends a request to the console and returns the recorded response.
 func (c *console) do(method, target string, form url.Values, htmx bool) *httptest.ResponseRecorder {
 	c.t.Helper()
+	rec := httptest.NewRecorder()
+	c.http.ServeHTTP(rec, newRequest(method, target, form, htmx))
+	return rec
+}
+
+// newRequest is a request as the console's pages send it: form nil is no
+// body; htmx marks it as htmx's.
+func newRequest(method, target string, form url.Values, htmx bool) *http.Request {
 	var body io.Reader
 	if form != nil {
 		body = strings.NewReader(form.Encode())
@@ -198,9 +206,7 @@ func (c *console) do(method, target string, form url.Values, htmx bool) *httptes
 	if htmx {
 		req.Header.Set("HX-Request", "true")
 	}
-	rec := httptest.NewRecorder()
-	c.http.ServeHTTP(rec, req)
-	return rec
+	return req
 }
 
 // get and post are the common cases of do.

@@ -63,18 +63,9 @@ func (u *unlockConsole) browser(ip string) *unlockBrowser { return &unlockBrowse
 // do sends a request as this browser; hdr are header name and value pairs.
 func (b *unlockBrowser) do(method, target string, form url.Values, hdr ...string) *httptest.ResponseRecorder {
 	b.u.t.Helper()
-	var body *strings.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	} else {
-		body = strings.NewReader("")
-	}
-	req := httptest.NewRequest(method, target, body)
+	req := newRequest(method, target, form, false)
 	req.RemoteAddr = b.ip + ":41234"
 	req.Header.Set("User-Agent", "UnlockTest/1.0 (test)")
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

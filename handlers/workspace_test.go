@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -33,17 +32,7 @@ func newSession(c *console) *browserSession {
 
 func (s *browserSession) do(method, target string, form url.Values, htmx bool) *httptest.ResponseRecorder {
 	s.c.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req := httptest.NewRequest(method, target, body)
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	if htmx {
-		req.Header.Set("HX-Request", "true")
-	}
+	req := newRequest(method, target, form, htmx)
 	for _, ck := range s.jar {
 		req.AddCookie(ck)
 	}
