@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 	"onelogin-helpdesk/internal/testlog"
 )
@@ -185,7 +185,7 @@ func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
 	t.Cleanup(func() { shutdown(); <-stopped }) // before consoletest's, which closes the App
 	b := c.Browser(t)
 	b.SignIn("helpdesk")
-	id := onelogintest.PersonaLockedID
+	id := fakeonelogin.PersonaLockedID
 	page := fmt.Sprintf("%s/users/%d", c.URL, id)
 
 	type result struct {

@@ -20,7 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/testlog"
 	"onelogin-helpdesk/pgstore/pgtest"
 )
@@ -54,7 +54,7 @@ const replicaSessionKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 b
 
 // startReplica starts the binary on a free loopback port with the settings a
 // replica behind a proxy has, and waits until it serves.
-func startReplica(t *testing.T, bin, name, dbURL string, fake *onelogintest.Server, extra map[string]string) *replica {
+func startReplica(t *testing.T, bin, name, dbURL string, fake *fakeonelogin.Server, extra map[string]string) *replica {
 	t.Helper()
 	addr := freeAddr(t)
 	env := map[string]string{
@@ -64,9 +64,9 @@ func startReplica(t *testing.T, bin, name, dbURL string, fake *onelogintest.Serv
 		"HELPDESK_TRUSTED_PROXIES":       "127.0.0.1/32",
 		"HELPDESK_SESSION_KEYS":          replicaSessionKey,
 		"HELPDESK_DATABASE_URL":          dbURL,
-		"HELPDESK_ADMIN_GROUPS":          onelogintest.GroupAdmins,
-		"HELPDESK_HELPDESK_GROUPS":       onelogintest.GroupHelpdesk,
-		"HELPDESK_VIEWER_GROUPS":         onelogintest.GroupViewers,
+		"HELPDESK_ADMIN_GROUPS":          fakeonelogin.GroupAdmins,
+		"HELPDESK_HELPDESK_GROUPS":       fakeonelogin.GroupHelpdesk,
+		"HELPDESK_VIEWER_GROUPS":         fakeonelogin.GroupViewers,
 		"HELPDESK_SELF_UNLOCKS_PER_HOUR": "3",
 		"HELPDESK_LOG_LEVEL":             "debug",
 		"ONELOGIN_URL":                   fake.URL,
@@ -200,9 +200,9 @@ func waitReady(t *testing.T, r *replica, want int) string {
 }
 
 var (
-	admin    = func() *person { return newPerson(onelogintest.PersonaAdmin, onelogintest.GroupAdmins) }
-	helpdesk = func() *person { return newPerson(onelogintest.PersonaHelpdesk, onelogintest.GroupHelpdesk) }
-	employee = func() *person { return newPerson(onelogintest.PersonaEmployee, "") }
+	admin    = func() *person { return newPerson(fakeonelogin.PersonaAdmin, fakeonelogin.GroupAdmins) }
+	helpdesk = func() *person { return newPerson(fakeonelogin.PersonaHelpdesk, fakeonelogin.GroupHelpdesk) }
+	employee = func() *person { return newPerson(fakeonelogin.PersonaEmployee, "") }
 )
 
 func auditRows(page string) int { return strings.Count(page, `data-testid="audit-row"`) }
@@ -214,7 +214,7 @@ func auditRows(page string) int { return strings.Count(page, `data-testid="audit
 // under parallel requests.
 func TestReplicas_shareStateAndSessions(t *testing.T) {
 	db := pgtest.Database(t, "replicas")
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 100})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
 	bin := buildConsole(t)
 	a := startReplica(t, bin, "A", db, fake, nil)
@@ -222,7 +222,7 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 
 	t.Run("an action on A is seen on B", func(t *testing.T) {
 		agent, boss := helpdesk(), admin()
-		id := strconv.FormatInt(onelogintest.PersonaLockedID, 10)
+		id := strconv.FormatInt(fakeonelogin.PersonaLockedID, 10)
 		code, page := agent.do(t, a, "/users/"+id+"/unlock", url.Values{"csrf_token": {agent.token(t, a)}, "ticket": {"INC-REPLICA"}})
 		if code != http.StatusSeeOther { // back to the person's page
 			t.Fatalf("unlock on A: %d %.300s", code, page)
@@ -257,7 +257,7 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 		agent, boss := helpdesk(), admin()
 		tok := agent.token(t, a)
 		_, page := boss.do(t, b, "/sessions", nil)
-		m := regexp.MustCompile(`data-email="` + regexp.QuoteMeta(onelogintest.PersonaHelpdesk) + `"[\s\S]*?action="(/sessions/[0-9a-f]{64}/revoke)"`).FindStringSubmatch(page)
+		m := regexp.MustCompile(`data-email="` + regexp.QuoteMeta(fakeonelogin.PersonaHelpdesk) + `"[\s\S]*?action="(/sessions/[0-9a-f]{64}/revoke)"`).FindStringSubmatch(page)
 		if m == nil {
 			t.Fatalf("B's sessions page lists no session of the agent to end:\n%.2000s", page)
 		}
@@ -274,7 +274,7 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := api.LockUser(context.Background(), onelogintest.PersonaEmployeeID, 60); err != nil {
+		if err := api.LockUser(context.Background(), fakeonelogin.PersonaEmployeeID, 60); err != nil {
 			t.Fatal(err)
 		}
 		emp := employee()
@@ -320,7 +320,7 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 		defer conn.Close(context.Background())
 		var taken int
 		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM limit_events WHERE key = $1",
-			"self-unlock:"+onelogintest.PersonaEmployee).Scan(&taken); err != nil {
+			"self-unlock:"+fakeonelogin.PersonaEmployee).Scan(&taken); err != nil {
 			t.Fatal(err)
 		}
 		if taken != 3 || refused != parallel-3 || limited == 0 {
@@ -339,14 +339,14 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 // (pending: the outcome is unknown), and the other replica keeps serving.
 func TestReplicas_killedMidAction(t *testing.T) {
 	db := pgtest.Database(t, "replicas")
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 100})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
 	bin := buildConsole(t)
 	a := startReplica(t, bin, "A", db, fake, nil)
 	b := startReplica(t, bin, "B", db, fake, nil)
 	agent, boss := helpdesk(), admin()
 	tok := agent.token(t, a)
-	id := strconv.FormatInt(onelogintest.PersonaLockedTOTPID, 10)
+	id := strconv.FormatInt(fakeonelogin.PersonaLockedTOTPID, 10)
 
 	// Warm up (a token, the role names), so the slow tenant holds only the action.
 	if code, _ := agent.do(t, a, "/users/"+id, nil); code != http.StatusOK {
@@ -412,13 +412,13 @@ func TestReplicas_databaseRestart(t *testing.T) {
 		}
 	}
 
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 100})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
 	bin := buildConsole(t)
 	a := startReplica(t, bin, "A", dbURL, fake, nil)
 	b := startReplica(t, bin, "B", dbURL, fake, nil)
 	agent, boss := helpdesk(), admin()
-	id := strconv.FormatInt(onelogintest.PersonaLockedID, 10)
+	id := strconv.FormatInt(fakeonelogin.PersonaLockedID, 10)
 	if code, _ := agent.do(t, a, "/users/"+id+"/unlock", url.Values{"csrf_token": {agent.token(t, a)}, "ticket": {"INC-BEFORE"}}); code != http.StatusSeeOther {
 		t.Fatalf("unlock before the restart: %d", code)
 	}
@@ -432,7 +432,7 @@ func TestReplicas_databaseRestart(t *testing.T) {
 		}
 	}
 	fake.Tenant.ResetCalls()
-	if code, _ := agent.do(t, b, "/users/"+strconv.FormatInt(onelogintest.PersonaLockedPushID, 10)+"/unlock", url.Values{"csrf_token": {"whatever"}}); code < 500 {
+	if code, _ := agent.do(t, b, "/users/"+strconv.FormatInt(fakeonelogin.PersonaLockedPushID, 10)+"/unlock", url.Values{"csrf_token": {"whatever"}}); code < 500 {
 		t.Errorf("an action with the database down: %d, want it refused with a 5xx", code)
 	}
 	if n := fake.Tenant.CallCount("POST", "/api/2/users/") + fake.Tenant.CallCount("PUT", "/api/"); n != 0 {
@@ -458,7 +458,7 @@ func TestReplicas_databaseRestart(t *testing.T) {
 // allowance between them.
 func TestReplicas_publicUnlockLimitIsShared(t *testing.T) {
 	db := pgtest.Database(t, "replicas_unlock")
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 100})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
 	bin := buildConsole(t)
 	extra := map[string]string{"HELPDESK_PUBLIC_UNLOCK": "true", "HELPDESK_PUBLIC_UNLOCK_PER_IP": "4"}

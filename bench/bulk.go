@@ -16,7 +16,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/sqlitestore"
@@ -104,14 +104,14 @@ func bulkScenario(ctx context.Context, rep *report, dir string) error {
 
 func runBulk(ctx context.Context, dbPath string, c bulkCase) (bulkMeasurement, error) {
 	m := bulkMeasurement{bulkCase: c}
-	opts := onelogintest.Options{Seed: 1, Users: c.People + 1000, RateLimitPerHour: c.RateLimit,
+	opts := fakeonelogin.Options{Seed: 1, Users: c.People + 1000, RateLimitPerHour: c.RateLimit,
 		MaxCalls: 3*c.People + 1000, PolicyLockMinutes: 7 * 24 * 60}
-	var clock *onelogintest.ManualClock
+	var clock *fakeonelogin.ManualClock
 	if c.Virtual {
-		clock = onelogintest.NewManualClock(time.Now().UTC().Truncate(time.Second))
+		clock = fakeonelogin.NewManualClock(time.Now().UTC().Truncate(time.Second))
 		opts.Clock = clock
 	}
-	fake := onelogintest.NewServer(opts)
+	fake := fakeonelogin.NewServer(opts)
 	defer fake.Close()
 	ids := fake.Tenant.Spray(c.People)
 	if len(ids) != c.People {

@@ -35,7 +35,7 @@ import (
 	"syscall"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 type options struct {
@@ -83,8 +83,8 @@ func main() {
 
 // Who the load generator says it is, through the trusted-proxy headers.
 const (
-	staffEmail  = onelogintest.PersonaHelpdesk
-	staffGroups = onelogintest.GroupHelpdesk
+	staffEmail  = fakeonelogin.PersonaHelpdesk
+	staffGroups = fakeonelogin.GroupHelpdesk
 )
 
 // workload is one kind of request the console is driven with.

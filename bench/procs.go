@@ -24,7 +24,7 @@ import (
 	"syscall"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // buildConsole compiles the console into dir and returns the binary's path.
@@ -67,9 +67,9 @@ func consoleEnv(dir, name string, upstream *fakeUpstream, lat time.Duration) []s
 		"ONELOGIN_CLIENT_ID="+upstream.fake.ClientID,
 		"ONELOGIN_CLIENT_SECRET="+upstream.fake.ClientSecret,
 		"HELPDESK_SESSION_KEYS="+randomHex(32),
-		"HELPDESK_ADMIN_GROUPS="+onelogintest.GroupAdmins,
-		"HELPDESK_HELPDESK_GROUPS="+onelogintest.GroupHelpdesk,
-		"HELPDESK_VIEWER_GROUPS="+onelogintest.GroupViewers,
+		"HELPDESK_ADMIN_GROUPS="+fakeonelogin.GroupAdmins,
+		"HELPDESK_HELPDESK_GROUPS="+fakeonelogin.GroupHelpdesk,
+		"HELPDESK_VIEWER_GROUPS="+fakeonelogin.GroupViewers,
 	)
 }
 
@@ -271,7 +271,7 @@ func (m metricsText) tokenRequests() float64 {
 // recorder that times every call by the X-Request-Id it carries: the
 // upstream side of each console request, measured where it happens.
 type fakeUpstream struct {
-	fake  *onelogintest.Server
+	fake  *fakeonelogin.Server
 	front *httptest.Server
 	spans *spanRecorder
 }
@@ -279,7 +279,7 @@ type fakeUpstream struct {
 func startFake(lat time.Duration) *fakeUpstream {
 	// The recorder counts what the benchmark needs; the fake's own call
 	// record (for tests) is off.
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, RateLimitPerHour: 1_000_000_000, MaxCalls: -1})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, RateLimitPerHour: 1_000_000_000, MaxCalls: -1})
 	fake.Tenant.SetLatency(lat)
 	rec := &spanRecorder{next: fake, spans: map[string]span{}}
 	return &fakeUpstream{fake: fake, front: httptest.NewServer(rec), spans: rec}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 func TestTransport_judgesAnswers(t *testing.T) {
@@ -129,7 +129,7 @@ func TestTransport_refusedRequestBodyIsClosed(t *testing.T) {
 // answers the client fails fast with an error that is client.ErrUnavailable
 // and says why, without calling OneLogin.
 func TestTransport_withClient(t *testing.T) {
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 20})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 20})
 	defer fake.Close()
 	b := New(Options{Upstream: "OneLogin", Failures: 5, OpenFor: time.Minute})
 	c, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret,

@@ -6,22 +6,22 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Contract tests for the helpdesk actions (passwords, state, lock, unlock,
 // logout, temporary MFA tokens) against the fake tenant.
 
 // fixedClock is the tenant clock of tests that compare times exactly.
-func fixedClock() *onelogintest.ManualClock {
-	return onelogintest.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+func fixedClock() *fakeonelogin.ManualClock {
+	return fakeonelogin.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 }
 
 const strongPassword = "Harbour-Lights-77!"
 
 func TestSetPassword_policyChecked(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaEmployeeID
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaEmployeeID
 	if err := c.SetPassword(t.Context(), id, strongPassword, true); err != nil {
 		t.Fatal(err)
 	}
@@ -31,17 +31,17 @@ func TestSetPassword_policyChecked(t *testing.T) {
 }
 
 func TestSetPassword_weakRefusedWithoutRepeatingIt(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	err := c.SetPassword(t.Context(), onelogintest.PersonaEmployeeID, "weak", true)
-	wantErr(t, err, ErrBadRequest, onelogintest.DefaultPasswordPolicy().Check("weak"), "")
-	if strings.Contains(err.Error(), "weak") && !strings.Contains(onelogintest.DefaultPasswordPolicy().Check("weak"), "weak") {
+	_, c := newFake(t, fakeonelogin.Options{})
+	err := c.SetPassword(t.Context(), fakeonelogin.PersonaEmployeeID, "weak", true)
+	wantErr(t, err, ErrBadRequest, fakeonelogin.DefaultPasswordPolicy().Check("weak"), "")
+	if strings.Contains(err.Error(), "weak") && !strings.Contains(fakeonelogin.DefaultPasswordPolicy().Check("weak"), "weak") {
 		t.Errorf("error repeats the password: %v", err)
 	}
 }
 
 func TestSetPassword_policySkipped(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaEmployeeID
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaEmployeeID
 	if err := c.SetPassword(t.Context(), id, "weak", false); err != nil {
 		t.Fatalf("without validate_policy: %v", err)
 	}
@@ -51,7 +51,7 @@ func TestSetPassword_policySkipped(t *testing.T) {
 }
 
 func TestSetPassword_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	err := c.SetPassword(t.Context(), unknownID, strongPassword, false)
 	wantErr(t, err, ErrNotFound, notFoundMsg(unknownID), "")
 }
@@ -59,8 +59,8 @@ func TestSetPassword_notFound(t *testing.T) {
 func TestSetPasswordHash(t *testing.T) {
 	for _, salt := range []string{"0f1e2d3c", ""} {
 		t.Run(fmt.Sprintf("salt %q", salt), func(t *testing.T) {
-			srv, c := newFake(t, onelogintest.Options{})
-			id := onelogintest.PersonaPasswordPendingID
+			srv, c := newFake(t, fakeonelogin.Options{})
+			id := fakeonelogin.PersonaPasswordPendingID
 			clear := "Salted-Secret-" + salt
 			if err := c.SetPasswordHash(t.Context(), id, HashedPassword{Hash: HashPassword(salt, clear), Salt: salt}); err != nil {
 				t.Fatal(err)
@@ -73,14 +73,14 @@ func TestSetPasswordHash(t *testing.T) {
 }
 
 func TestSetPasswordHash_notHex(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	err := c.SetPasswordHash(t.Context(), onelogintest.PersonaPasswordPendingID, HashedPassword{Hash: "nothex"})
+	_, c := newFake(t, fakeonelogin.Options{})
+	err := c.SetPasswordHash(t.Context(), fakeonelogin.PersonaPasswordPendingID, HashedPassword{Hash: "nothex"})
 	wantErr(t, err, ErrBadRequest, "password should be a hex encoded SHA-256 hash", "password")
 }
 
 func TestSetState_unlicensedAndBack(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaEmployeeID
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaEmployeeID
 	if err := c.SetState(t.Context(), id, StateUnlicensed); err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +102,8 @@ func TestSetState_refused(t *testing.T) {
 		{"unlicensed to unapproved", StateUnapproved, "state is invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, c := newFake(t, onelogintest.Options{})
-			id := onelogintest.PersonaEmployeeID
+			_, c := newFake(t, fakeonelogin.Options{})
+			id := fakeonelogin.PersonaEmployeeID
 			if err := c.SetState(t.Context(), id, StateUnlicensed); err != nil {
 				t.Fatal(err)
 			}
@@ -114,14 +114,14 @@ func TestSetState_refused(t *testing.T) {
 }
 
 func TestLock_policyPeriod(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	id := onelogintest.PersonaHelpdeskID
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	id := fakeonelogin.PersonaHelpdeskID
 	now := srv.Tenant.Clock().Now()
 	if err := c.LockUser(t.Context(), id, 0); err != nil {
 		t.Fatal(err)
 	}
 	s := snapshot(t, srv, id)
-	if s.Status != int(StatusLocked) || !s.LockedUntil.Equal(now.Add(onelogintest.DefaultPolicyLockMinutes*time.Minute)) {
+	if s.Status != int(StatusLocked) || !s.LockedUntil.Equal(now.Add(fakeonelogin.DefaultPolicyLockMinutes*time.Minute)) {
 		t.Errorf("after lock: status %d until %v", s.Status, s.LockedUntil)
 	}
 	u, _ := c.GetUser(t.Context(), id)
@@ -131,20 +131,20 @@ func TestLock_policyPeriod(t *testing.T) {
 }
 
 func TestLock_shorterThanPolicy(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	err := c.LockUser(t.Context(), onelogintest.PersonaHelpdeskID, 5)
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	err := c.LockUser(t.Context(), fakeonelogin.PersonaHelpdeskID, 5)
 	wantErr(t, err, ErrBadRequest, "locked_until should not be less than the policy lock period of 30 minutes", "")
 }
 
 func TestLock_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
 	err := c.LockUser(t.Context(), unknownID, 0)
 	wantErr(t, err, ErrNotFound, notFoundMsg(unknownID), "")
 }
 
 func TestUnlock_v2_clearsLock(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	id := onelogintest.PersonaHelpdeskID
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	id := fakeonelogin.PersonaHelpdeskID
 	if err := c.LockUser(t.Context(), id, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -157,27 +157,27 @@ func TestUnlock_v2_clearsLock(t *testing.T) {
 }
 
 func TestUnlock_v2_lockedWithNoEnd(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	if err := c.UnlockUser(t.Context(), onelogintest.PersonaEmployeeID); err != nil {
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	if err := c.UnlockUser(t.Context(), fakeonelogin.PersonaEmployeeID); err != nil {
 		t.Errorf("unlock persona locked with no end: %v", err)
 	}
 }
 
 func TestUnlock_v2_suspendedRefused(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	err := c.UnlockUser(t.Context(), onelogintest.PersonaSuspendedID)
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	err := c.UnlockUser(t.Context(), fakeonelogin.PersonaSuspendedID)
 	wantErr(t, err, ErrBadRequest, "User cannot be unlocked", "")
 }
 
 func TestUnlock_v2_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
 	err := c.UnlockUser(t.Context(), unknownID)
 	wantErr(t, err, ErrNotFound, "Not Found", "")
 }
 
 func TestLogout_endsSessions(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaViewerID
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaViewerID
 	srv.Tenant.StartSession(id)
 	srv.Tenant.StartSession(id)
 	if err := c.LogoutUser(t.Context(), id); err != nil {
@@ -189,14 +189,14 @@ func TestLogout_endsSessions(t *testing.T) {
 }
 
 func TestLogout_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	err := c.LogoutUser(t.Context(), unknownID)
 	wantErr(t, err, ErrNotFound, notFoundMsg(unknownID), "")
 }
 
 func TestMFAToken_singleUse(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	id := onelogintest.PersonaEmployeeID
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	id := fakeonelogin.PersonaEmployeeID
 	once, err := c.GenerateMFAToken(t.Context(), id, 10*time.Minute, false)
 	if err != nil {
 		t.Fatal(err)
@@ -210,8 +210,8 @@ func TestMFAToken_singleUse(t *testing.T) {
 }
 
 func TestMFAToken_reusableWithDefaultLifetime(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	id := onelogintest.PersonaEmployeeID
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	id := fakeonelogin.PersonaEmployeeID
 	again, err := c.GenerateMFAToken(t.Context(), id, 0, true)
 	if err != nil {
 		t.Fatal(err)
@@ -234,11 +234,11 @@ func TestMFAToken_refused(t *testing.T) {
 		sentinel  error
 		msg, attr string
 	}{
-		{"longer than 72h", onelogintest.PersonaEmployeeID, 73 * time.Hour, ErrBadRequest, "expires_in should be less than or equal to 259200", "expires_in"},
+		{"longer than 72h", fakeonelogin.PersonaEmployeeID, 73 * time.Hour, ErrBadRequest, "expires_in should be less than or equal to 259200", "expires_in"},
 		{"unknown user", unknownID, time.Minute, ErrNotFound, notFoundMsg(unknownID), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
+			_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
 			_, err := c.GenerateMFAToken(t.Context(), tc.id, tc.expiresIn, false)
 			wantErr(t, err, tc.sentinel, tc.msg, tc.attr)
 		})
@@ -246,12 +246,12 @@ func TestMFAToken_refused(t *testing.T) {
 }
 
 func TestMFAToken_neverPrinted(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	once, err := c.GenerateMFAToken(t.Context(), onelogintest.PersonaEmployeeID, 10*time.Minute, false)
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	once, err := c.GenerateMFAToken(t.Context(), fakeonelogin.PersonaEmployeeID, 10*time.Minute, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := c.GenerateMFAToken(t.Context(), onelogintest.PersonaEmployeeID, 0, true)
+	again, err := c.GenerateMFAToken(t.Context(), fakeonelogin.PersonaEmployeeID, 0, true)
 	if err != nil {
 		t.Fatal(err)
 	}

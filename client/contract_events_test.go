@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Contract tests for the Events API against the fake tenant, which records
@@ -36,17 +36,17 @@ func typeIDs(evs []Event) []int {
 
 func TestEvents_List_apiLockDecoded(t *testing.T) {
 	clock := fixedClock()
-	srv, c := newFake(t, onelogintest.Options{Clock: clock})
-	if err := c.LockUser(t.Context(), onelogintest.PersonaHelpdeskID, 0); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{Clock: clock})
+	if err := c.LockUser(t.Context(), fakeonelogin.PersonaHelpdeskID, 0); err != nil {
 		t.Fatal(err)
 	}
-	evs, page, err := c.ListEvents(t.Context(), EventQuery{UserID: onelogintest.PersonaHelpdeskID})
+	evs, page, err := c.ListEvents(t.Context(), EventQuery{UserID: fakeonelogin.PersonaHelpdeskID})
 	if err != nil || len(evs) != 1 || page != (Page{}) {
 		t.Fatalf("events %+v page %+v err %v", evs, page, err)
 	}
 	e := evs[0]
-	want := Event{ID: e.ID, CreatedAt: clock.Now(), TypeID: EventLockedViaAPI, AccountID: onelogintest.DefaultAccountID,
-		UserID: onelogintest.PersonaHelpdeskID, UserName: "Tomás Herrera", ActorUserName: "API", ActorSystem: "API",
+	want := Event{ID: e.ID, CreatedAt: clock.Now(), TypeID: EventLockedViaAPI, AccountID: fakeonelogin.DefaultAccountID,
+		UserID: fakeonelogin.PersonaHelpdeskID, UserName: "Tomás Herrera", ActorUserName: "API", ActorSystem: "API",
 		IPAddr: "127.0.0.1", ClientID: srv.ClientID}
 	if e.ID <= 1<<31 || !reflect.DeepEqual(e, want) {
 		t.Errorf("event %+v\n want %+v", e, want)
@@ -57,8 +57,8 @@ func TestEvents_List_apiLockDecoded(t *testing.T) {
 // undocumented); the client always asks for the newest first.
 func TestEvents_List_newestFirst(t *testing.T) {
 	clock := fixedClock()
-	_, c := newFake(t, onelogintest.Options{Clock: clock})
-	for _, id := range []int64{onelogintest.PersonaAdminID, onelogintest.PersonaHelpdeskID, onelogintest.PersonaViewerID} {
+	_, c := newFake(t, fakeonelogin.Options{Clock: clock})
+	for _, id := range []int64{fakeonelogin.PersonaAdminID, fakeonelogin.PersonaHelpdeskID, fakeonelogin.PersonaViewerID} {
 		if err := c.LogoutUser(t.Context(), id); err != nil {
 			t.Fatal(err)
 		}
@@ -68,34 +68,34 @@ func TestEvents_List_newestFirst(t *testing.T) {
 	if err != nil || len(evs) != 3 {
 		t.Fatalf("%d events, %v", len(evs), err)
 	}
-	if evs[0].UserID != onelogintest.PersonaViewerID || evs[2].UserID != onelogintest.PersonaAdminID || !evs[0].CreatedAt.After(evs[1].CreatedAt) {
+	if evs[0].UserID != fakeonelogin.PersonaViewerID || evs[2].UserID != fakeonelogin.PersonaAdminID || !evs[0].CreatedAt.After(evs[1].CreatedAt) {
 		t.Errorf("not newest first: %+v", evs)
 	}
 	oldest, _, _ := c.ListEvents(t.Context(), EventQuery{TypeIDs: []int{EventLoggedOut}, Sort: "+created_at"})
-	if len(oldest) != 3 || oldest[0].UserID != onelogintest.PersonaAdminID {
+	if len(oldest) != 3 || oldest[0].UserID != fakeonelogin.PersonaAdminID {
 		t.Errorf("+created_at: %+v", oldest)
 	}
 }
 
 func TestEvents_List_filters(t *testing.T) {
 	clock := fixedClock()
-	srv, c := newFake(t, onelogintest.Options{Clock: clock})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: clock})
 	ctx := t.Context()
 	start := clock.Now()
-	if err := c.LockUser(ctx, onelogintest.PersonaAdminID, 0); err != nil {
+	if err := c.LockUser(ctx, fakeonelogin.PersonaAdminID, 0); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute)
 	mid := clock.Now()
-	if err := c.UnlockUser(ctx, onelogintest.PersonaAdminID); err != nil {
+	if err := c.UnlockUser(ctx, fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.LogoutUser(ctx, onelogintest.PersonaAdminID); err != nil {
+	if err := c.LogoutUser(ctx, fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute)
-	srv.Tenant.RecordSignIn(onelogintest.SignIn{UserID: onelogintest.PersonaAdminID, IP: "203.0.113.9", Reason: "Invalid password"})
-	admin := onelogintest.PersonaAdminID
+	srv.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: fakeonelogin.PersonaAdminID, IP: "203.0.113.9", Reason: "Invalid password"})
+	admin := fakeonelogin.PersonaAdminID
 	for _, tc := range []struct {
 		name string
 		q    EventQuery
@@ -122,7 +122,7 @@ func TestEvents_List_filters(t *testing.T) {
 }
 
 func TestEvents_All_walksEveryPage(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
 	srv.Tenant.Spray(6) // 6 people x (5 failures + a lock), plus the seeded history
 	one, _, err := c.ListEvents(t.Context(), EventQuery{Limit: 50})
 	if err != nil {
@@ -151,7 +151,7 @@ func TestEvents_All_walksEveryPage(t *testing.T) {
 }
 
 func TestEvents_All_breakStopsRequests(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
 	srv.Tenant.Spray(3)
 	srv.Tenant.ResetCalls()
 	n := 0
@@ -169,8 +169,8 @@ func TestEvents_All_breakStopsRequests(t *testing.T) {
 }
 
 func TestEvents_Get_sameAsListed(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
-	evs, _, err := c.ListEvents(t.Context(), EventQuery{UserID: onelogintest.PersonaLockedID, Limit: 1})
+	_, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
+	evs, _, err := c.ListEvents(t.Context(), EventQuery{UserID: fakeonelogin.PersonaLockedID, Limit: 1})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("%v %v", evs, err)
 	}
@@ -181,13 +181,13 @@ func TestEvents_Get_sameAsListed(t *testing.T) {
 }
 
 func TestEvents_Get_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	_, err := c.GetEvent(t.Context(), 1)
 	wantErr(t, err, ErrNotFound, "Event for id 1 was not found", "")
 }
 
 func TestEventTypes_fake(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Clock: fixedClock()})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: fixedClock()})
 	types, err := c.EventTypes(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -221,14 +221,14 @@ func TestEventTypes_fake(t *testing.T) {
 // sign-ins from abroad with risk reasons, then the policy's lock.
 func TestEvents_sprayExplainsTheLock(t *testing.T) {
 	clock := fixedClock()
-	srv, c := newFake(t, onelogintest.Options{Clock: clock})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: clock})
 	ids := srv.Tenant.Spray(3)
 	if len(ids) != 3 {
 		t.Fatalf("sprayed %v", ids)
 	}
 	for _, id := range ids {
 		u, err := c.GetUser(t.Context(), id)
-		if err != nil || u.Status != StatusLocked || u.InvalidLoginAttempts != onelogintest.DefaultMaxLoginAttempts {
+		if err != nil || u.Status != StatusLocked || u.InvalidLoginAttempts != fakeonelogin.DefaultMaxLoginAttempts {
 			t.Fatalf("user %d: %+v %v", id, u, err)
 		}
 		evs := allEvents(t, c, EventQuery{UserID: id, Since: clock.Now().Add(-5 * time.Minute)})
@@ -236,7 +236,7 @@ func TestEvents_sprayExplainsTheLock(t *testing.T) {
 			t.Fatalf("user %d: types %v, want %v", id, got, want)
 		}
 		lock := evs[0]
-		if lock.ActorSystem != "" || lock.ClientID != "" || !u.LockedUntil.Equal(lock.CreatedAt.Add(onelogintest.DefaultPolicyLockMinutes*time.Minute)) {
+		if lock.ActorSystem != "" || lock.ClientID != "" || !u.LockedUntil.Equal(lock.CreatedAt.Add(fakeonelogin.DefaultPolicyLockMinutes*time.Minute)) {
 			t.Errorf("lock %+v, locked until %v", lock, u.LockedUntil)
 		}
 		for _, e := range evs[1:] {
@@ -249,22 +249,22 @@ func TestEvents_sprayExplainsTheLock(t *testing.T) {
 
 func TestEvents_signInDecoded(t *testing.T) {
 	clock := fixedClock()
-	srv, c := newFake(t, onelogintest.Options{Clock: clock})
-	srv.Tenant.RecordSignIn(onelogintest.SignIn{UserID: onelogintest.PersonaViewerID, Success: true, IP: "192.0.2.44",
+	srv, c := newFake(t, fakeonelogin.Options{Clock: clock})
+	srv.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: fakeonelogin.PersonaViewerID, Success: true, IP: "192.0.2.44",
 		App: "Zendesk", UserAgent: "Mozilla/5.0", RiskScore: 48, RiskReasons: []string{"New device", "New city"}})
-	evs, _, err := c.ListEvents(t.Context(), EventQuery{UserID: onelogintest.PersonaViewerID, TypeIDs: []int{EventLoggedIn}})
+	evs, _, err := c.ListEvents(t.Context(), EventQuery{UserID: fakeonelogin.PersonaViewerID, TypeIDs: []int{EventLoggedIn}})
 	if err != nil || len(evs) != 1 {
 		t.Fatalf("%v %v", evs, err)
 	}
 	e := evs[0]
 	if e.RiskScore != 48 || !slices.Equal(e.RiskReasons, []string{"New device", "New city"}) || e.AppName != "Zendesk" || e.AppID == 0 ||
-		e.IPAddr != "192.0.2.44" || e.ActorUserID != onelogintest.PersonaViewerID || !e.CreatedAt.Equal(clock.Now()) {
+		e.IPAddr != "192.0.2.44" || e.ActorUserID != fakeonelogin.PersonaViewerID || !e.CreatedAt.Equal(clock.Now()) {
 		t.Errorf("sign-in %+v", e)
 	}
 }
 
 func TestEvents_readScopeSuffices(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{Scope: onelogintest.ScopeReadUsers})
+	_, c := newFake(t, fakeonelogin.Options{Scope: fakeonelogin.ScopeReadUsers})
 	if _, _, err := c.ListEvents(t.Context(), EventQuery{Limit: 1}); err != nil {
 		t.Errorf("list: %v", err)
 	}

@@ -5,15 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 func TestInvite_againstTheFake(t *testing.T) {
 	ctx := context.Background()
-	id := onelogintest.PersonaUnactivatedID
+	id := fakeonelogin.PersonaUnactivatedID
 	t.Run("get a link", func(t *testing.T) {
 		srv, c, _ := newMFAFake(t)
-		l, err := c.GetInviteLink(ctx, onelogintest.PersonaUnactivated)
+		l, err := c.GetInviteLink(ctx, fakeonelogin.PersonaUnactivated)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,14 +27,14 @@ func TestInvite_againstTheFake(t *testing.T) {
 	})
 	t.Run("send a link", func(t *testing.T) {
 		srv, c, _ := newMFAFake(t)
-		to, err := c.SendInviteLink(ctx, onelogintest.PersonaUnactivated, "aarav@home.example")
+		to, err := c.SendInviteLink(ctx, fakeonelogin.PersonaUnactivated, "aarav@home.example")
 		if err != nil || to != "aarav@home.example" {
 			t.Fatalf("%q %v", to, err)
 		}
 		if inbox := srv.Tenant.Inbox(id); len(inbox) != 1 || inbox[0].To != to || inbox[0].Link == "" {
 			t.Errorf("inbox %+v", inbox)
 		}
-		if to, err := c.SendInviteLink(ctx, onelogintest.PersonaUnactivated, ""); err != nil || to != onelogintest.PersonaUnactivated {
+		if to, err := c.SendInviteLink(ctx, fakeonelogin.PersonaUnactivated, ""); err != nil || to != fakeonelogin.PersonaUnactivated {
 			t.Errorf("to the OneLogin address: %q %v", to, err)
 		}
 	})
@@ -42,7 +42,7 @@ func TestInvite_againstTheFake(t *testing.T) {
 		name, email, msg string
 	}{
 		{"unknown person", "nobody@example.com", "No User exists for input email"},
-		{"email is case-sensitive", strings.ToUpper(onelogintest.PersonaUnactivated), "No User exists for input email"},
+		{"email is case-sensitive", strings.ToUpper(fakeonelogin.PersonaUnactivated), "No User exists for input email"},
 		{"no email", "", "Email Parameter is missing"},
 		{"not an email", "aarav", "Email Input is in incorrect format"},
 	} {
@@ -55,8 +55,8 @@ func TestInvite_againstTheFake(t *testing.T) {
 		})
 	}
 	t.Run("needs Manage All", func(t *testing.T) {
-		_, c := newFake(t, onelogintest.Options{Users: 1, Scope: onelogintest.ScopeManageUsers})
-		_, err := c.GetInviteLink(ctx, onelogintest.PersonaUnactivated)
+		_, c := newFake(t, fakeonelogin.Options{Users: 1, Scope: fakeonelogin.ScopeManageUsers})
+		_, err := c.GetInviteLink(ctx, fakeonelogin.PersonaUnactivated)
 		wantErr(t, err, ErrUnauthorized, "Insufficient Permission", "")
 	})
 }

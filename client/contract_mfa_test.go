@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // The MFA calls against the fake tenant, which follows the wire reference
@@ -16,10 +16,10 @@ import (
 
 var mfaEpoch = time.Date(2024, 5, 1, 8, 0, 0, 0, time.UTC)
 
-func newMFAFake(t *testing.T) (*onelogintest.Server, *Client, *onelogintest.ManualClock) {
+func newMFAFake(t *testing.T) (*fakeonelogin.Server, *Client, *fakeonelogin.ManualClock) {
 	t.Helper()
-	clock := onelogintest.NewManualClock(mfaEpoch)
-	srv, c := newFake(t, onelogintest.Options{Users: 1, Clock: clock})
+	clock := fakeonelogin.NewManualClock(mfaEpoch)
+	srv, c := newFake(t, fakeonelogin.Options{Users: 1, Clock: clock})
 	return srv, c, clock
 }
 
@@ -51,12 +51,12 @@ func TestMFA_OTPDevices_personas(t *testing.T) {
 		id   int64
 		want []dev
 	}{
-		{"push", onelogintest.PersonaLockedPushID, []dev{{FactorProtect, "OneLogin Protect on Pixel 7a", true}}},
-		{"TOTP", onelogintest.PersonaLockedTOTPID, []dev{{FactorAuthenticator, "Authenticator app", false}}},
-		{"SMS", onelogintest.PersonaLockedSMSID, []dev{{FactorSMS, "SMS to ••• 9910", false}}},
-		{"email", onelogintest.PersonaLockedEmailID, []dev{{FactorEmail, "Email code", false}}},
-		{"no factor", onelogintest.PersonaLockedNoFactorID, []dev{}},
-		{"admin", onelogintest.PersonaAdminID, []dev{{FactorProtect, "OneLogin Protect on iPhone 15 Pro", true}, {FactorAuthenticator, "Authenticator app", false}}},
+		{"push", fakeonelogin.PersonaLockedPushID, []dev{{FactorProtect, "OneLogin Protect on Pixel 7a", true}}},
+		{"TOTP", fakeonelogin.PersonaLockedTOTPID, []dev{{FactorAuthenticator, "Authenticator app", false}}},
+		{"SMS", fakeonelogin.PersonaLockedSMSID, []dev{{FactorSMS, "SMS to ••• 9910", false}}},
+		{"email", fakeonelogin.PersonaLockedEmailID, []dev{{FactorEmail, "Email code", false}}},
+		{"no factor", fakeonelogin.PersonaLockedNoFactorID, []dev{}},
+		{"admin", fakeonelogin.PersonaAdminID, []dev{{FactorProtect, "OneLogin Protect on iPhone 15 Pro", true}, {FactorAuthenticator, "Authenticator app", false}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			devs, err := c.OTPDevices(context.Background(), tc.id)
@@ -84,7 +84,7 @@ func TestMFA_OTPDevices_personas(t *testing.T) {
 
 func TestMFA_AuthFactors(t *testing.T) {
 	_, c, _ := newMFAFake(t)
-	got, err := c.AuthFactors(context.Background(), onelogintest.PersonaAdminID)
+	got, err := c.AuthFactors(context.Background(), fakeonelogin.PersonaAdminID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,27 +93,27 @@ func TestMFA_AuthFactors(t *testing.T) {
 		t.Errorf("got %+v", got)
 	}
 	// An enrolled factor drops out.
-	got, err = c.AuthFactors(context.Background(), onelogintest.PersonaLockedSMSID)
+	got, err = c.AuthFactors(context.Background(), fakeonelogin.PersonaLockedSMSID)
 	if err != nil || len(got) != 1 || got[0].Name != "OneLogin Voice" {
 		t.Errorf("SMS person: %+v %v", got, err)
 	}
 }
 
 func TestMFA_VerifyPush_outcomes(t *testing.T) {
-	id := onelogintest.PersonaLockedPushID
+	id := fakeonelogin.PersonaLockedPushID
 	for _, tc := range []struct {
 		name   string
-		answer func(srv *onelogintest.Server, clock *onelogintest.ManualClock)
+		answer func(srv *fakeonelogin.Server, clock *fakeonelogin.ManualClock)
 		want   VerifyStatus
 	}{
-		{"pending", func(*onelogintest.Server, *onelogintest.ManualClock) {}, VerifyPending},
-		{"approved", func(srv *onelogintest.Server, _ *onelogintest.ManualClock) {
+		{"pending", func(*fakeonelogin.Server, *fakeonelogin.ManualClock) {}, VerifyPending},
+		{"approved", func(srv *fakeonelogin.Server, _ *fakeonelogin.ManualClock) {
 			srv.Tenant.ApprovePush(srv.Tenant.PendingPushes(id)[0].ID)
 		}, VerifyApproved},
-		{"denied", func(srv *onelogintest.Server, _ *onelogintest.ManualClock) {
+		{"denied", func(srv *fakeonelogin.Server, _ *fakeonelogin.ManualClock) {
 			srv.Tenant.DenyPush(srv.Tenant.PendingPushes(id)[0].ID)
 		}, VerifyDenied},
-		{"expired", func(_ *onelogintest.Server, clock *onelogintest.ManualClock) { clock.Advance(2 * time.Minute) }, VerifyExpired},
+		{"expired", func(_ *fakeonelogin.Server, clock *fakeonelogin.ManualClock) { clock.Advance(2 * time.Minute) }, VerifyExpired},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, clock := newMFAFake(t)
@@ -159,8 +159,8 @@ func TestMFA_VerifyPush_outcomes(t *testing.T) {
 func TestMFA_VerifyPush_slowPhone(t *testing.T) {
 	srv, c, clock := newMFAFake(t)
 	ctx := context.Background()
-	id := onelogintest.PersonaLockedPushID
-	srv.Tenant.SetPushAnswer(onelogintest.PushApproves, 45*time.Second)
+	id := fakeonelogin.PersonaLockedPushID
+	srv.Tenant.SetPushAnswer(fakeonelogin.PushApproves, 45*time.Second)
 	dev := deviceOf(t, c, id, FactorProtect)
 	trig, err := c.TriggerOTP(ctx, id, dev.ID, TriggerOptions{StateTokenLifetime: 60 * time.Second})
 	if err != nil {
@@ -194,12 +194,12 @@ func TestMFA_VerifyOTP_codes(t *testing.T) {
 		id   int64
 		kind FactorKind
 		// code returns the right code and the state token to send.
-		code func(t *testing.T, srv *onelogintest.Server, c *Client, dev OTPDevice) (string, string)
+		code func(t *testing.T, srv *fakeonelogin.Server, c *Client, dev OTPDevice) (string, string)
 	}{
-		{"SMS", onelogintest.PersonaLockedSMSID, FactorSMS, triggered},
-		{"email", onelogintest.PersonaLockedEmailID, FactorEmail, triggered},
-		{"authenticator", onelogintest.PersonaLockedTOTPID, FactorAuthenticator, totp},
-		{"Protect app code", onelogintest.PersonaLockedPushID, FactorProtect, totp},
+		{"SMS", fakeonelogin.PersonaLockedSMSID, FactorSMS, triggered},
+		{"email", fakeonelogin.PersonaLockedEmailID, FactorEmail, triggered},
+		{"authenticator", fakeonelogin.PersonaLockedTOTPID, FactorAuthenticator, totp},
+		{"Protect app code", fakeonelogin.PersonaLockedPushID, FactorProtect, totp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, _ := newMFAFake(t)
@@ -213,7 +213,7 @@ func TestMFA_VerifyOTP_codes(t *testing.T) {
 	}
 }
 
-func triggered(t *testing.T, srv *onelogintest.Server, c *Client, dev OTPDevice) (string, string) {
+func triggered(t *testing.T, srv *fakeonelogin.Server, c *Client, dev OTPDevice) (string, string) {
 	t.Helper()
 	trig, err := c.TriggerOTP(context.Background(), userOf(t, srv, dev), dev.ID, TriggerOptions{NumericSMS: true})
 	if err != nil {
@@ -226,15 +226,15 @@ func triggered(t *testing.T, srv *onelogintest.Server, c *Client, dev OTPDevice)
 	return code, trig.StateToken
 }
 
-func totp(t *testing.T, srv *onelogintest.Server, _ *Client, dev OTPDevice) (string, string) {
+func totp(t *testing.T, srv *fakeonelogin.Server, _ *Client, dev OTPDevice) (string, string) {
 	t.Helper()
 	return srv.Tenant.DeviceTOTP(userOf(t, srv, dev), dev.ID, srv.Tenant.Clock().Now()), ""
 }
 
 // userOf finds whose device this is among the locked personas.
-func userOf(t *testing.T, srv *onelogintest.Server, dev OTPDevice) int64 {
+func userOf(t *testing.T, srv *fakeonelogin.Server, dev OTPDevice) int64 {
 	t.Helper()
-	for _, id := range []int64{onelogintest.PersonaLockedPushID, onelogintest.PersonaLockedTOTPID, onelogintest.PersonaLockedSMSID, onelogintest.PersonaLockedEmailID} {
+	for _, id := range []int64{fakeonelogin.PersonaLockedPushID, fakeonelogin.PersonaLockedTOTPID, fakeonelogin.PersonaLockedSMSID, fakeonelogin.PersonaLockedEmailID} {
 		for _, d := range srv.Tenant.Devices(id) {
 			if d.ID == dev.ID {
 				return id
@@ -253,9 +253,9 @@ func TestMFA_Verify_wrongCode(t *testing.T) {
 		kind  FactorKind
 		state bool
 	}{
-		{"SMS", onelogintest.PersonaLockedSMSID, FactorSMS, true},
-		{"email", onelogintest.PersonaLockedEmailID, FactorEmail, true},
-		{"authenticator", onelogintest.PersonaLockedTOTPID, FactorAuthenticator, false},
+		{"SMS", fakeonelogin.PersonaLockedSMSID, FactorSMS, true},
+		{"email", fakeonelogin.PersonaLockedEmailID, FactorEmail, true},
+		{"authenticator", fakeonelogin.PersonaLockedTOTPID, FactorAuthenticator, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, c, _ := newMFAFake(t)
@@ -275,7 +275,7 @@ func TestMFA_Verify_wrongCode(t *testing.T) {
 func TestMFA_Verify_expiredStateToken(t *testing.T) {
 	srv, c, clock := newMFAFake(t)
 	ctx := context.Background()
-	id := onelogintest.PersonaLockedSMSID
+	id := fakeonelogin.PersonaLockedSMSID
 	dev := deviceOf(t, c, id, FactorSMS)
 	code, state := triggered(t, srv, c, dev)
 	clock.Advance(2 * time.Minute)
@@ -293,7 +293,7 @@ func TestMFA_Verify_expiredStateToken(t *testing.T) {
 func TestMFA_Verify_temporaryMFAToken(t *testing.T) {
 	_, c, _ := newMFAFake(t)
 	ctx := context.Background()
-	id := onelogintest.PersonaLockedNoFactorID
+	id := fakeonelogin.PersonaLockedNoFactorID
 	tok, err := c.GenerateMFAToken(ctx, id, time.Hour, false)
 	if err != nil {
 		t.Fatal(err)
@@ -309,7 +309,7 @@ func TestMFA_Verify_temporaryMFAToken(t *testing.T) {
 func TestMFA_TriggerOTP_options(t *testing.T) {
 	srv, c, _ := newMFAFake(t)
 	ctx := context.Background()
-	id := onelogintest.PersonaLockedSMSID
+	id := fakeonelogin.PersonaLockedSMSID
 	dev := deviceOf(t, c, id, FactorSMS)
 	trig, err := c.TriggerOTP(ctx, id, dev.ID, TriggerOptions{StateTokenLifetime: 299500 * time.Millisecond,
 		NumericSMS: true, SMSMessage: "Northwind helpdesk: {{otp_code}}"})
@@ -330,8 +330,8 @@ func TestMFA_TriggerOTP_options(t *testing.T) {
 		t.Errorf("err %v, %d calls", err, len(srv.Tenant.Calls()))
 	}
 	// A device that needs no trigger: OneLogin's 400 as is.
-	totpDev := deviceOf(t, c, onelogintest.PersonaLockedTOTPID, FactorAuthenticator)
-	if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedTOTPID, totpDev.ID, TriggerOptions{}); !errors.Is(err, ErrBadRequest) {
+	totpDev := deviceOf(t, c, fakeonelogin.PersonaLockedTOTPID, FactorAuthenticator)
+	if _, err := c.TriggerOTP(ctx, fakeonelogin.PersonaLockedTOTPID, totpDev.ID, TriggerOptions{}); !errors.Is(err, ErrBadRequest) {
 		t.Errorf("authenticator trigger: %v", err)
 	}
 }
@@ -346,23 +346,23 @@ func TestMFA_errors(t *testing.T) {
 	t.Run("factor service fails", func(t *testing.T) {
 		srv, c, _ := newMFAFake(t)
 		srv.Tenant.FailNextMFA(1, 502)
-		if _, err := c.OTPDevices(ctx, onelogintest.PersonaLockedSMSID); !errors.Is(err, ErrUnavailable) {
+		if _, err := c.OTPDevices(ctx, fakeonelogin.PersonaLockedSMSID); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("devices: %v", err)
 		}
-		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, FactorProtect)
+		dev := deviceOf(t, c, fakeonelogin.PersonaLockedPushID, FactorProtect)
 		srv.Tenant.FailNextMFA(1, 500)
-		if _, err := c.TriggerOTP(ctx, onelogintest.PersonaLockedPushID, dev.ID, TriggerOptions{}); !errors.Is(err, ErrUnavailable) {
+		if _, err := c.TriggerOTP(ctx, fakeonelogin.PersonaLockedPushID, dev.ID, TriggerOptions{}); !errors.Is(err, ErrUnavailable) {
 			t.Errorf("trigger: %v", err)
 		}
 		srv.Tenant.FailNextMFA(1, 500)
-		if st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef"); st != 0 || !errors.Is(err, ErrUnavailable) {
+		if st, err := c.VerifyPush(ctx, fakeonelogin.PersonaLockedPushID, dev.ID, "0123456789abcdef"); st != 0 || !errors.Is(err, ErrUnavailable) {
 			t.Errorf("verify: %v %v", st, err)
 		}
 	})
 	t.Run("a made-up state token", func(t *testing.T) {
 		_, c, _ := newMFAFake(t)
-		dev := deviceOf(t, c, onelogintest.PersonaLockedPushID, FactorProtect)
-		st, err := c.VerifyPush(ctx, onelogintest.PersonaLockedPushID, dev.ID, "0123456789abcdef")
+		dev := deviceOf(t, c, fakeonelogin.PersonaLockedPushID, FactorProtect)
+		st, err := c.VerifyPush(ctx, fakeonelogin.PersonaLockedPushID, dev.ID, "0123456789abcdef")
 		if st != 0 || !errors.Is(err, ErrBadRequest) {
 			t.Errorf("%v %v", st, err)
 		}
@@ -374,7 +374,7 @@ func TestMFA_errors(t *testing.T) {
 // devices is retried like any read.
 func TestMFA_notRetriedOn429(t *testing.T) {
 	ctx := context.Background()
-	id := onelogintest.PersonaLockedPushID
+	id := fakeonelogin.PersonaLockedPushID
 	for _, tc := range []struct {
 		name  string
 		run   func(c *Client, dev int64) error

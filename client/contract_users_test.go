@@ -7,22 +7,22 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Contract tests for reading and changing people: the client against the
 // fake tenant over loopback.
 
 func TestUsers_List_byEmail(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	users, page, err := c.ListUsers(t.Context(), ListUsersQuery{Email: onelogintest.PersonaAdmin})
+	srv, c := newFake(t, fakeonelogin.Options{})
+	users, page, err := c.ListUsers(t.Context(), ListUsersQuery{Email: fakeonelogin.PersonaAdmin})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(users) != 1 || users[0].ID != onelogintest.PersonaAdminID || page != (Page{}) {
+	if len(users) != 1 || users[0].ID != fakeonelogin.PersonaAdminID || page != (Page{}) {
 		t.Fatalf("users %+v page %+v", users, page)
 	}
-	s := snapshot(t, srv, onelogintest.PersonaAdminID)
+	s := snapshot(t, srv, fakeonelogin.PersonaAdminID)
 	u := users[0]
 	if u.Email != s.Email || u.Firstname != s.Firstname || u.Lastname != s.Lastname || int(u.Status) != s.Status ||
 		int(u.State) != s.State || !slices.Equal(u.RoleIDs, s.RoleIDs) || !u.CreatedAt.Equal(s.CreatedAt) ||
@@ -37,8 +37,8 @@ func TestUsers_List_byEmail(t *testing.T) {
 }
 
 func TestUsers_List_roleFilterSortAndFields(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	users, _, err := c.ListUsers(t.Context(), ListUsersQuery{RoleID: strconv.FormatInt(onelogintest.RoleIDAdmins, 10), Sort: "-id", Fields: []string{"email", "role_id"}, Limit: 100})
+	_, c := newFake(t, fakeonelogin.Options{})
+	users, _, err := c.ListUsers(t.Context(), ListUsersQuery{RoleID: strconv.FormatInt(fakeonelogin.RoleIDAdmins, 10), Sort: "-id", Fields: []string{"email", "role_id"}, Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestUsers_List_roleFilterSortAndFields(t *testing.T) {
 		t.Fatal("no admins")
 	}
 	for i, u := range users {
-		if !slices.Contains(u.RoleIDs, onelogintest.RoleIDAdmins) || u.Email == "" || u.Firstname != "" {
+		if !slices.Contains(u.RoleIDs, fakeonelogin.RoleIDAdmins) || u.Email == "" || u.Firstname != "" {
 			t.Errorf("user %+v: wrong role or fields", u)
 		}
 		if i > 0 && users[i-1].ID <= u.ID {
@@ -56,8 +56,8 @@ func TestUsers_List_roleFilterSortAndFields(t *testing.T) {
 }
 
 func TestUsers_List_sinceUntilWindow(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	s := snapshot(t, srv, onelogintest.PersonaAdminID)
+	srv, c := newFake(t, fakeonelogin.Options{})
+	s := snapshot(t, srv, fakeonelogin.PersonaAdminID)
 	win, _, err := c.ListUsers(t.Context(), ListUsersQuery{Since: s.CreatedAt.Add(-time.Millisecond), Until: s.CreatedAt.Add(time.Millisecond), Limit: 100})
 	if err != nil {
 		t.Fatal(err)
@@ -73,8 +73,8 @@ func TestUsers_List_sinceUntilWindow(t *testing.T) {
 }
 
 func TestUsers_List_customAttributeWildcard(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	v := snapshot(t, srv, onelogintest.PersonaAdminID).CustomAttributes["cost_center"]
+	srv, c := newFake(t, fakeonelogin.Options{})
+	v := snapshot(t, srv, fakeonelogin.PersonaAdminID).CustomAttributes["cost_center"]
 	if v == "" {
 		t.Skip("admin has no cost_center")
 	}
@@ -90,7 +90,7 @@ func TestUsers_List_customAttributeWildcard(t *testing.T) {
 }
 
 func TestUsers_List_cursor(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	ctx := t.Context()
 	p1, page1, err := c.ListUsers(ctx, ListUsersQuery{Limit: 10})
 	if err != nil || len(p1) != 10 || page1.AfterCursor == "" || page1.BeforeCursor != "" {
@@ -107,7 +107,7 @@ func TestUsers_List_cursor(t *testing.T) {
 }
 
 func TestUsers_All_walksEveryPage(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	srv.Tenant.ResetCalls()
 	seen := map[int64]bool{}
 	for u, err := range c.AllUsers(t.Context(), ListUsersQuery{}) {
@@ -129,7 +129,7 @@ func TestUsers_All_walksEveryPage(t *testing.T) {
 }
 
 func TestUsers_All_breakStopsRequests(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	srv.Tenant.ResetCalls()
 	n := 0
 	for _, err := range c.AllUsers(t.Context(), ListUsersQuery{Limit: 5}) {
@@ -146,8 +146,8 @@ func TestUsers_All_breakStopsRequests(t *testing.T) {
 }
 
 func TestUsers_Get_personasMatchTenant(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	for _, id := range []int64{onelogintest.PersonaLockedID, onelogintest.PersonaNoRolesID, onelogintest.PersonaUnactivatedID, onelogintest.PersonaPasswordPendingID} {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	for _, id := range []int64{fakeonelogin.PersonaLockedID, fakeonelogin.PersonaNoRolesID, fakeonelogin.PersonaUnactivatedID, fakeonelogin.PersonaPasswordPendingID} {
 		t.Run(strconv.FormatInt(id, 10), func(t *testing.T) {
 			u, err := c.GetUser(t.Context(), id)
 			if err != nil {
@@ -163,8 +163,8 @@ func TestUsers_Get_personasMatchTenant(t *testing.T) {
 }
 
 func TestUsers_Get_lockedHasLockedUntil(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	locked, err := c.GetUser(t.Context(), onelogintest.PersonaLockedID)
+	_, c := newFake(t, fakeonelogin.Options{})
+	locked, err := c.GetUser(t.Context(), fakeonelogin.PersonaLockedID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,8 +174,8 @@ func TestUsers_Get_lockedHasLockedUntil(t *testing.T) {
 }
 
 func TestUsers_Get_noRolesIsNil(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	noRoles, err := c.GetUser(t.Context(), onelogintest.PersonaNoRolesID)
+	_, c := newFake(t, fakeonelogin.Options{})
+	noRoles, err := c.GetUser(t.Context(), fakeonelogin.PersonaNoRolesID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,20 +185,20 @@ func TestUsers_Get_noRolesIsNil(t *testing.T) {
 }
 
 func TestUsers_Get_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	_, err := c.GetUser(t.Context(), unknownID)
 	wantErr(t, err, ErrNotFound, notFoundMsg(unknownID), "")
 }
 
 func TestUsers_Get_forbidden(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	srv.Tenant.SetForbidden(onelogintest.PersonaAdminID, true)
-	_, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID)
+	srv, c := newFake(t, fakeonelogin.Options{})
+	srv.Tenant.SetForbidden(fakeonelogin.PersonaAdminID, true)
+	_, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID)
 	wantErr(t, err, ErrForbidden, "user is not authorized to access this User", "")
 }
 
 func TestUsers_Create(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	u, err := c.CreateUser(t.Context(), UserCreate{Firstname: "Nia", Lastname: "Kowal", Email: "nia.kowal@example.com",
 		Department: "Finance", CustomAttributes: map[string]string{"cost_center": "CC-9"}})
 	if err != nil {
@@ -220,7 +220,7 @@ func TestUsers_Create_refused(t *testing.T) {
 		u         UserCreate
 		msg, attr string
 	}{
-		{"duplicate email", UserCreate{Firstname: "Dup", Lastname: "Licate", Email: onelogintest.PersonaAdmin},
+		{"duplicate email", UserCreate{Firstname: "Dup", Lastname: "Licate", Email: fakeonelogin.PersonaAdmin},
 			"Validation failed: Email must be unique within northwind", ""},
 		{"no lastname", UserCreate{Firstname: "No", Email: "no.last@example.com"},
 			"lastname can't be blank", "lastname"},
@@ -228,7 +228,7 @@ func TestUsers_Create_refused(t *testing.T) {
 			"input custom_attributes is not valid. Valid custom_attributes -> [employee_id cost_center location ]", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, c := newFake(t, onelogintest.Options{})
+			_, c := newFake(t, fakeonelogin.Options{})
 			_, err := c.CreateUser(t.Context(), tc.u)
 			wantErr(t, err, ErrBadRequest, tc.msg, tc.attr)
 		})
@@ -236,47 +236,47 @@ func TestUsers_Create_refused(t *testing.T) {
 }
 
 func TestUsers_Update(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	title, comment := "Head of Desk", "promoted"
-	u, err := c.UpdateUser(t.Context(), onelogintest.PersonaHelpdeskID, UserUpdate{Title: &title, Comment: &comment})
+	u, err := c.UpdateUser(t.Context(), fakeonelogin.PersonaHelpdeskID, UserUpdate{Title: &title, Comment: &comment})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := snapshot(t, srv, onelogintest.PersonaHelpdeskID)
-	if u.Title != title || s.Title != title || s.Comment != comment || u.Email != onelogintest.PersonaHelpdesk {
+	s := snapshot(t, srv, fakeonelogin.PersonaHelpdeskID)
+	if u.Title != title || s.Title != title || s.Comment != comment || u.Email != fakeonelogin.PersonaHelpdesk {
 		t.Errorf("returned %+v, tenant %+v", u, s)
 	}
 }
 
 func TestUsers_Update_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	title := "Head of Desk"
 	_, err := c.UpdateUser(t.Context(), unknownID, UserUpdate{Title: &title})
 	wantErr(t, err, ErrNotFound, notFoundMsg(unknownID), "")
 }
 
 func TestUsers_Update_emailTaken(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	taken := onelogintest.PersonaAdmin
-	_, err := c.UpdateUser(t.Context(), onelogintest.PersonaHelpdeskID, UserUpdate{Email: &taken})
+	_, c := newFake(t, fakeonelogin.Options{})
+	taken := fakeonelogin.PersonaAdmin
+	_, err := c.UpdateUser(t.Context(), fakeonelogin.PersonaHelpdeskID, UserUpdate{Email: &taken})
 	wantErr(t, err, ErrBadRequest, "Validation failed: Email must be unique within northwind", "")
 }
 
 func TestUsers_Delete_thenNotFound(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	if err := c.DeleteUser(t.Context(), onelogintest.PersonaViewerID); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	if err := c.DeleteUser(t.Context(), fakeonelogin.PersonaViewerID); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := srv.Tenant.User(onelogintest.PersonaViewerID); ok {
+	if _, ok := srv.Tenant.User(fakeonelogin.PersonaViewerID); ok {
 		t.Error("user still there")
 	}
-	err := c.DeleteUser(t.Context(), onelogintest.PersonaViewerID)
-	wantErr(t, err, ErrNotFound, notFoundMsg(onelogintest.PersonaViewerID), "")
+	err := c.DeleteUser(t.Context(), fakeonelogin.PersonaViewerID)
+	wantErr(t, err, ErrNotFound, notFoundMsg(fakeonelogin.PersonaViewerID), "")
 }
 
 func TestUserApps(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	apps, err := c.UserApps(t.Context(), onelogintest.PersonaAdminID)
+	_, c := newFake(t, fakeonelogin.Options{})
+	apps, err := c.UserApps(t.Context(), fakeonelogin.PersonaAdminID)
 	if err != nil || len(apps) == 0 {
 		t.Fatalf("apps %v err %v", apps, err)
 	}
@@ -291,42 +291,42 @@ func TestUserApps(t *testing.T) {
 }
 
 func TestUserApps_noRolesIsEmpty(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	none, err := c.UserApps(t.Context(), onelogintest.PersonaNoRolesID)
+	_, c := newFake(t, fakeonelogin.Options{})
+	none, err := c.UserApps(t.Context(), fakeonelogin.PersonaNoRolesID)
 	if err != nil || len(none) != 0 {
 		t.Errorf("role-less apps %v err %v", none, err)
 	}
 }
 
 func TestUserApps_notFound(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	_, err := c.UserApps(t.Context(), unknownID)
 	wantErr(t, err, ErrNotFound, notFoundMsg(unknownID), "")
 }
 
 func TestUserRoleIDs(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	ids, err := c.UserRoleIDs(t.Context(), onelogintest.PersonaAdminID)
-	if err != nil || !slices.Equal(ids, snapshot(t, srv, onelogintest.PersonaAdminID).RoleIDs) || !slices.Contains(ids, onelogintest.RoleIDAdmins) {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	ids, err := c.UserRoleIDs(t.Context(), fakeonelogin.PersonaAdminID)
+	if err != nil || !slices.Equal(ids, snapshot(t, srv, fakeonelogin.PersonaAdminID).RoleIDs) || !slices.Contains(ids, fakeonelogin.RoleIDAdmins) {
 		t.Errorf("ids %v err %v", ids, err)
 	}
 }
 
 func TestUserRoleIDs_noRolesIsEmpty(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	none, err := c.UserRoleIDs(t.Context(), onelogintest.PersonaNoRolesID)
+	_, c := newFake(t, fakeonelogin.Options{})
+	none, err := c.UserRoleIDs(t.Context(), fakeonelogin.PersonaNoRolesID)
 	if err != nil || len(none) != 0 {
 		t.Errorf("role-less ids %v err %v", none, err)
 	}
 }
 
 func TestAddRoles(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaNoRolesID
-	if err := c.AddRoles(t.Context(), id, []int64{onelogintest.RoleIDEmployees, onelogintest.RoleIDViewers}); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaNoRolesID
+	if err := c.AddRoles(t.Context(), id, []int64{fakeonelogin.RoleIDEmployees, fakeonelogin.RoleIDViewers}); err != nil {
 		t.Fatal(err)
 	}
-	if got := snapshot(t, srv, id).RoleIDs; !slices.Contains(got, onelogintest.RoleIDEmployees) || !slices.Contains(got, onelogintest.RoleIDViewers) {
+	if got := snapshot(t, srv, id).RoleIDs; !slices.Contains(got, fakeonelogin.RoleIDEmployees) || !slices.Contains(got, fakeonelogin.RoleIDViewers) {
 		t.Errorf("roles after add: %v", got)
 	}
 }
@@ -335,16 +335,16 @@ func TestAddRoles_refused(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		roles []int64
-		msg   func(*onelogintest.Server) string
+		msg   func(*fakeonelogin.Server) string
 	}{
-		{"already held", []int64{onelogintest.RoleIDEmployees}, func(*onelogintest.Server) string { return "input role_id_array is already included as user roles" }},
+		{"already held", []int64{fakeonelogin.RoleIDEmployees}, func(*fakeonelogin.Server) string { return "input role_id_array is already included as user roles" }},
 		{"not a role", []int64{42}, roleSubsetMessage},
-		{"empty", nil, func(*onelogintest.Server) string { return "role_id_array is empty" }},
+		{"empty", nil, func(*fakeonelogin.Server) string { return "role_id_array is empty" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, c := newFake(t, onelogintest.Options{})
-			id := onelogintest.PersonaNoRolesID
-			if err := c.AddRoles(t.Context(), id, []int64{onelogintest.RoleIDEmployees, onelogintest.RoleIDViewers}); err != nil {
+			srv, c := newFake(t, fakeonelogin.Options{})
+			id := fakeonelogin.PersonaNoRolesID
+			if err := c.AddRoles(t.Context(), id, []int64{fakeonelogin.RoleIDEmployees, fakeonelogin.RoleIDViewers}); err != nil {
 				t.Fatal(err)
 			}
 			err := c.AddRoles(t.Context(), id, tc.roles)
@@ -354,15 +354,15 @@ func TestAddRoles_refused(t *testing.T) {
 }
 
 func TestRemoveRoles(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaNoRolesID
-	if err := c.AddRoles(t.Context(), id, []int64{onelogintest.RoleIDEmployees, onelogintest.RoleIDViewers}); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaNoRolesID
+	if err := c.AddRoles(t.Context(), id, []int64{fakeonelogin.RoleIDEmployees, fakeonelogin.RoleIDViewers}); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.RemoveRoles(t.Context(), id, []int64{onelogintest.RoleIDViewers}); err != nil {
+	if err := c.RemoveRoles(t.Context(), id, []int64{fakeonelogin.RoleIDViewers}); err != nil {
 		t.Fatal(err)
 	}
-	if got := snapshot(t, srv, id).RoleIDs; !slices.Equal(got, []int64{onelogintest.RoleIDEmployees}) {
+	if got := snapshot(t, srv, id).RoleIDs; !slices.Equal(got, []int64{fakeonelogin.RoleIDEmployees}) {
 		t.Errorf("roles after remove: %v", got)
 	}
 }
@@ -373,18 +373,18 @@ func TestRemoveRoles_refused(t *testing.T) {
 		id       int64
 		roles    []int64
 		sentinel error
-		msg      func(*onelogintest.Server) string
+		msg      func(*fakeonelogin.Server) string
 	}{
-		{"not held", onelogintest.PersonaNoRolesID, []int64{onelogintest.RoleIDViewers}, ErrBadRequest,
-			func(*onelogintest.Server) string { return "input role_id_array is not included as user roles" }},
-		{"not a role", onelogintest.PersonaNoRolesID, []int64{42}, ErrBadRequest, roleSubsetMessage},
-		{"unknown user", unknownID, []int64{onelogintest.RoleIDViewers}, ErrNotFound,
-			func(*onelogintest.Server) string { return notFoundMsg(unknownID) }},
+		{"not held", fakeonelogin.PersonaNoRolesID, []int64{fakeonelogin.RoleIDViewers}, ErrBadRequest,
+			func(*fakeonelogin.Server) string { return "input role_id_array is not included as user roles" }},
+		{"not a role", fakeonelogin.PersonaNoRolesID, []int64{42}, ErrBadRequest, roleSubsetMessage},
+		{"unknown user", unknownID, []int64{fakeonelogin.RoleIDViewers}, ErrNotFound,
+			func(*fakeonelogin.Server) string { return notFoundMsg(unknownID) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, c := newFake(t, onelogintest.Options{})
+			srv, c := newFake(t, fakeonelogin.Options{})
 			// The person holds Employees only, as after TestRemoveRoles.
-			if err := c.AddRoles(t.Context(), onelogintest.PersonaNoRolesID, []int64{onelogintest.RoleIDEmployees}); err != nil {
+			if err := c.AddRoles(t.Context(), fakeonelogin.PersonaNoRolesID, []int64{fakeonelogin.RoleIDEmployees}); err != nil {
 				t.Fatal(err)
 			}
 			err := c.RemoveRoles(t.Context(), tc.id, tc.roles)
@@ -394,7 +394,7 @@ func TestRemoveRoles_refused(t *testing.T) {
 }
 
 func TestCustomAttributeNames(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
+	_, c := newFake(t, fakeonelogin.Options{})
 	names, err := c.CustomAttributeNames(t.Context())
 	if err != nil || !slices.Equal(names, []string{"employee_id", "cost_center", "location"}) {
 		t.Fatalf("names %v err %v", names, err)
@@ -402,8 +402,8 @@ func TestCustomAttributeNames(t *testing.T) {
 }
 
 func TestSetCustomAttributes_setAndClear(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	id := onelogintest.PersonaEmployeeID
+	srv, c := newFake(t, fakeonelogin.Options{})
+	id := fakeonelogin.PersonaEmployeeID
 	if err := c.SetCustomAttributes(t.Context(), id, map[string]string{"location": "Lisbon", "cost_center": ""}); err != nil {
 		t.Fatal(err)
 	}
@@ -427,8 +427,8 @@ func TestSetCustomAttributes_refused(t *testing.T) {
 		{"nothing to set", nil, "custom_attributes is empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, c := newFake(t, onelogintest.Options{})
-			err := c.SetCustomAttributes(t.Context(), onelogintest.PersonaEmployeeID, tc.attrs)
+			_, c := newFake(t, fakeonelogin.Options{})
+			err := c.SetCustomAttributes(t.Context(), fakeonelogin.PersonaEmployeeID, tc.attrs)
 			wantErr(t, err, ErrBadRequest, tc.msg, "")
 		})
 	}

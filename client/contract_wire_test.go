@@ -11,21 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Contract tests for what is not one resource: roles listing, the rate
 // limit, faults, token lifetime, scope, credentials and request headers.
 
 func TestRoles_All_pages(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	want := srv.Tenant.Roles()
-	var got []onelogintest.RoleInfo
+	var got []fakeonelogin.RoleInfo
 	for r, err := range c.AllRoles(t.Context(), ListRolesQuery{Limit: 5}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, onelogintest.RoleInfo{ID: r.ID, Name: r.Name})
+		got = append(got, fakeonelogin.RoleInfo{ID: r.ID, Name: r.Name})
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("roles\n got %v\nwant %v", got, want)
@@ -33,16 +33,16 @@ func TestRoles_All_pages(t *testing.T) {
 }
 
 func TestRoles_List_byName(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{})
-	one, _, err := c.ListRoles(t.Context(), ListRolesQuery{Name: onelogintest.GroupHelpdesk})
-	if err != nil || len(one) != 1 || one[0].ID != onelogintest.RoleIDHelpdesk {
+	_, c := newFake(t, fakeonelogin.Options{})
+	one, _, err := c.ListRoles(t.Context(), ListRolesQuery{Name: fakeonelogin.GroupHelpdesk})
+	if err != nil || len(one) != 1 || one[0].ID != fakeonelogin.RoleIDHelpdesk {
 		t.Errorf("by name: %v %v", one, err)
 	}
 }
 
 func TestRateLimit_fake_headersAndStatusAgree(t *testing.T) {
-	_, c := newFake(t, onelogintest.Options{RateLimitPerHour: 100})
-	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	_, c := newFake(t, fakeonelogin.Options{RateLimitPerHour: 100})
+	if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	rl := c.RateLimit()
@@ -56,10 +56,10 @@ func TestRateLimit_fake_headersAndStatusAgree(t *testing.T) {
 }
 
 func TestRateLimit_fake_quotaExhaustedRetriedOnceThenError(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	srv.Tenant.SpendRateLimit()
 	srv.Tenant.ResetCalls()
-	_, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID)
+	_, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID)
 	var rle *RateLimitError
 	if !errors.As(err, &rle) || rle.RetryAfter <= 0 || rle.Err.Message != "Rate Limit Exceeded" {
 		t.Fatalf("err = %v", err)
@@ -73,26 +73,26 @@ func TestRateLimit_fake_quotaExhaustedRetriedOnceThenError(t *testing.T) {
 }
 
 func TestRateLimit_fake_one429RetriedForGETAndPUT(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	srv.Tenant.FailNext(1, http.StatusTooManyRequests)
-	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Errorf("GET: %v", err)
 	}
 	srv.Tenant.FailNext(1, http.StatusTooManyRequests)
-	if err := c.LogoutUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	if err := c.LogoutUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Errorf("PUT: %v", err)
 	}
 }
 
 func TestRateLimit_fake_creatingPOSTsNotRetried(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	ctx := t.Context()
 	if err := c.Ping(ctx); err != nil {
 		t.Fatal(err)
 	}
 	srv.Tenant.ResetCalls()
 	srv.Tenant.FailNext(1, http.StatusTooManyRequests)
-	_, err := c.GenerateMFAToken(ctx, onelogintest.PersonaEmployeeID, time.Hour, false)
+	_, err := c.GenerateMFAToken(ctx, fakeonelogin.PersonaEmployeeID, time.Hour, false)
 	if !errors.Is(err, ErrRateLimited) {
 		t.Errorf("MFA: %v", err)
 	}
@@ -104,7 +104,7 @@ func TestRateLimit_fake_creatingPOSTsNotRetried(t *testing.T) {
 	if n := srv.Tenant.CallCount("POST", "/api/1/users"); n != 2 {
 		t.Errorf("POST calls = %d, want 2 (no retries)", n)
 	}
-	if srv.Tenant.ActiveMFATokens(onelogintest.PersonaEmployeeID) != 0 {
+	if srv.Tenant.ActiveMFATokens(fakeonelogin.PersonaEmployeeID) != 0 {
 		t.Error("a token was minted")
 	}
 	if _, ok := srv.Tenant.FindByEmail("ab@example.com"); ok {
@@ -113,13 +113,13 @@ func TestRateLimit_fake_creatingPOSTsNotRetried(t *testing.T) {
 }
 
 func TestFaults_5xxIsUnavailableNotRetried(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	if err := c.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	srv.Tenant.ResetCalls()
 	srv.Tenant.FailNext(1, http.StatusInternalServerError)
-	_, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID)
+	_, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID)
 	wantErr(t, err, ErrUnavailable, "Internal Server Error", "")
 	if g := srv.Tenant.CallCount("GET", "/api/1/users/"); g != 1 {
 		t.Errorf("GET calls = %d, want 1", g)
@@ -127,7 +127,7 @@ func TestFaults_5xxIsUnavailableNotRetried(t *testing.T) {
 }
 
 func TestFaults_droppedConnectionIsUnavailableNotRetried(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
+	srv, c := newFake(t, fakeonelogin.Options{})
 	if err := c.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestFaults_droppedConnectionIsUnavailableNotRetried(t *testing.T) {
 	// A PUT with a body: net/http itself replays a bodiless GET whose
 	// reused connection dies, so that would hide the drop.
 	srv.Tenant.DropNext(1)
-	err := c.LockUser(t.Context(), onelogintest.PersonaAdminID, 0)
+	err := c.LockUser(t.Context(), fakeonelogin.PersonaAdminID, 0)
 	var te *TransportError
 	if !errors.As(err, &te) || !errors.Is(err, ErrUnavailable) {
 		t.Errorf("dropped connection: %v", err)
@@ -146,7 +146,7 @@ func TestFaults_droppedConnectionIsUnavailableNotRetried(t *testing.T) {
 }
 
 func TestFaults_slowTenantHitsRequestTimeout(t *testing.T) {
-	srv, _ := newFake(t, onelogintest.Options{})
+	srv, _ := newFake(t, fakeonelogin.Options{})
 	c, err := New(srv.URL, srv.ClientID, srv.ClientSecret, WithTimeout(150*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +156,7 @@ func TestFaults_slowTenantHitsRequestTimeout(t *testing.T) {
 	}
 	srv.Tenant.SetLatency(2 * time.Second)
 	start := time.Now()
-	_, err = c.GetUser(t.Context(), onelogintest.PersonaAdminID)
+	_, err = c.GetUser(t.Context(), fakeonelogin.PersonaAdminID)
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrUnavailable) {
 		t.Errorf("err = %v", err)
 	}
@@ -166,8 +166,8 @@ func TestFaults_slowTenantHitsRequestTimeout(t *testing.T) {
 }
 
 func TestToken_fake_expiredRefreshedOnceForConcurrentCallers(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	srv.Tenant.ExpireAllTokens()
@@ -175,7 +175,7 @@ func TestToken_fake_expiredRefreshedOnceForConcurrentCallers(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 10 {
 		wg.Go(func() {
-			if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+			if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 				t.Error(err)
 			}
 		})
@@ -187,13 +187,13 @@ func TestToken_fake_expiredRefreshedOnceForConcurrentCallers(t *testing.T) {
 }
 
 func TestToken_fake_expiredV2UnlockRefreshes(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	// The v2 unlock answers an expired token in v2 style; same cure.
 	srv.Tenant.ExpireAllTokens()
-	if err := c.UnlockUser(t.Context(), onelogintest.PersonaLockedID); err != nil {
+	if err := c.UnlockUser(t.Context(), fakeonelogin.PersonaLockedID); err != nil {
 		t.Errorf("unlock after expiry: %v", err)
 	}
 }
@@ -201,14 +201,14 @@ func TestToken_fake_expiredV2UnlockRefreshes(t *testing.T) {
 // OneLogin's clock passing the lifetime while the client's does not (the
 // client was asleep, or its clock is behind): the 401 costs one retry.
 func TestToken_fake_tenantClockPassesLifetime(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{TokenLifetime: time.Hour})
+	srv, c := newFake(t, fakeonelogin.Options{TokenLifetime: time.Hour})
 	c.now = time.Now // the client does not see the tenant's clock jump
-	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	srv.Tenant.AdvanceClock(2 * time.Hour)
 	srv.Tenant.ResetCalls()
-	if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+	if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	if n := srv.Tenant.CallCount("", "/api/1/users/"); n != 2 {
@@ -221,10 +221,10 @@ func TestToken_fake_tenantClockPassesLifetime(t *testing.T) {
 // it must still be dropped at its end, not ten hours later.
 func TestToken_fake_reissuedTokenNotUsedPastExpiry(t *testing.T) {
 	clock := fixedClock()
-	srv, c := newFake(t, onelogintest.Options{Clock: clock})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: clock})
 	for _, step := range []time.Duration{0, 10*time.Hour - 30*time.Second, time.Minute} {
 		clock.Advance(step)
-		if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+		if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,10 +244,10 @@ func TestToken_fake_reissuedTokenNotUsedPastExpiry(t *testing.T) {
 // token.
 func TestToken_fake_neverSentExpired(t *testing.T) {
 	clock := fixedClock()
-	srv, c := newFake(t, onelogintest.Options{Clock: clock})
+	srv, c := newFake(t, fakeonelogin.Options{Clock: clock})
 	const step = 9*time.Minute + 59*time.Second
 	for elapsed := time.Duration(0); elapsed < 30*time.Hour; elapsed += step {
-		if _, err := c.GetUser(t.Context(), onelogintest.PersonaAdminID); err != nil {
+		if _, err := c.GetUser(t.Context(), fakeonelogin.PersonaAdminID); err != nil {
 			t.Fatal(err)
 		}
 		clock.Advance(step)
@@ -263,12 +263,12 @@ func TestToken_fake_neverSentExpired(t *testing.T) {
 }
 
 func TestScope_insufficientNotRetried(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{Scope: onelogintest.ScopeReadUsers})
+	srv, c := newFake(t, fakeonelogin.Options{Scope: fakeonelogin.ScopeReadUsers})
 	if err := c.Ping(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	srv.Tenant.ResetCalls()
-	err := c.AddRoles(t.Context(), onelogintest.PersonaNoRolesID, []int64{onelogintest.RoleIDEmployees})
+	err := c.AddRoles(t.Context(), fakeonelogin.PersonaNoRolesID, []int64{fakeonelogin.RoleIDEmployees})
 	wantErr(t, err, ErrUnauthorized, "Insufficient Permission", "")
 	if n := len(srv.Tenant.Calls()); n != 1 {
 		t.Errorf("calls = %d, want 1", n)
@@ -276,14 +276,14 @@ func TestScope_insufficientNotRetried(t *testing.T) {
 }
 
 func TestCredentials_badSecretRefusedAndNeverShown(t *testing.T) {
-	srv, _ := newFake(t, onelogintest.Options{})
+	srv, _ := newFake(t, fakeonelogin.Options{})
 	bad, err := New(srv.URL, srv.ClientID, "wrong-"+srv.ClientSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = bad.Ping(t.Context())
 	wantErr(t, err, ErrUnauthorized, "Authentication Failure", "")
-	_, err = bad.GetUser(t.Context(), onelogintest.PersonaAdminID)
+	_, err = bad.GetUser(t.Context(), fakeonelogin.PersonaAdminID)
 	wantErr(t, err, ErrUnauthorized, "Authentication Failure", "")
 	for _, s := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", bad), fmt.Sprint(bad)} {
 		if strings.Contains(s, srv.ClientSecret) {
@@ -293,7 +293,7 @@ func TestCredentials_badSecretRefusedAndNeverShown(t *testing.T) {
 }
 
 func TestToken_fake_429ThenRecovers(t *testing.T) {
-	srv, _ := newFake(t, onelogintest.Options{})
+	srv, _ := newFake(t, fakeonelogin.Options{})
 	srv.Tenant.FailNextToken(1, http.StatusTooManyRequests)
 	good, _ := New(srv.URL, srv.ClientID, srv.ClientSecret)
 	if err := good.Ping(t.Context()); !errors.Is(err, ErrRateLimited) {
@@ -305,13 +305,13 @@ func TestToken_fake_429ThenRecovers(t *testing.T) {
 }
 
 func TestHeaders_requestIDUserAgentAndBearerReachTenant(t *testing.T) {
-	srv, c := newFake(t, onelogintest.Options{})
-	if _, err := c.GetUser(WithRequestID(t.Context(), "req-77"), onelogintest.PersonaAdminID); err != nil {
+	srv, c := newFake(t, fakeonelogin.Options{})
+	if _, err := c.GetUser(WithRequestID(t.Context(), "req-77"), fakeonelogin.PersonaAdminID); err != nil {
 		t.Fatal(err)
 	}
 	var found bool
 	for _, call := range srv.Tenant.Calls() {
-		if call.Path == fmt.Sprintf("/api/1/users/%d", onelogintest.PersonaAdminID) {
+		if call.Path == fmt.Sprintf("/api/1/users/%d", fakeonelogin.PersonaAdminID) {
 			found = true
 			if call.Header.Get("X-Request-Id") != "req-77" || call.Header.Get("User-Agent") != "onelogin-helpdesk" ||
 				!strings.HasPrefix(call.Header.Get("Authorization"), "bearer ") {

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // fakePage is the fake tenant's answer to a user listing: for the
@@ -19,7 +19,7 @@ func fakePage(b *testing.B, query string) []byte {
 // fakeGet is the fake tenant's answer to GET path.
 func fakeGet(b *testing.B, path string) []byte {
 	b.Helper()
-	srv := onelogintest.NewServer(onelogintest.Options{Seed: 1})
+	srv := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1})
 	defer srv.Close()
 	c, err := New(srv.URL, srv.ClientID, srv.ClientSecret)
 	if err != nil {

@@ -32,5 +32,5 @@
 //	q := client.EventQuery{UserID: id, TypeIDs: []int{client.EventLoginFailed, client.EventLocked, client.EventLockedViaAPI}}
 //	events, _, err := c.ListEvents(ctx, q) // newest first
 //
-// Tests use the in-process fake tenant in package onelogintest.
+// Tests use the in-process fake tenant in package fakeonelogin.
 package client

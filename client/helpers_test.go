@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 const (
@@ -197,7 +197,7 @@ func assertNoSecret(t *testing.T, what, s string) {
 // ---- the fake tenant ----
 //
 // The contract tests (contract_*_test.go) run client operations against the
-// fake tenant of package onelogintest, which was written from the wire
+// fake tenant of package fakeonelogin, which was written from the wire
 // reference independently of the client. Each test gets a fresh tenant.
 
 const (
@@ -210,7 +210,7 @@ const (
 // say otherwise) and returns a client for it that waits at most 20ms before
 // retrying a 429. The client reads the tenant's clock, as a real client and
 // OneLogin agree on the time, so moving the tenant's clock moves both.
-func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogintest.Server, *Client) {
+func newFake(t *testing.T, opts fakeonelogin.Options, copts ...Option) (*fakeonelogin.Server, *Client) {
 	t.Helper()
 	if opts.Seed == 0 {
 		opts.Seed = 1
@@ -218,7 +218,7 @@ func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogi
 	if opts.Users == 0 {
 		opts.Users = fakeUsers
 	}
-	srv := onelogintest.NewServer(opts)
+	srv := fakeonelogin.NewServer(opts)
 	t.Cleanup(srv.Close)
 	c, err := New(srv.URL, srv.ClientID, srv.ClientSecret, append([]Option{WithMaxRetryWait(20 * time.Millisecond)}, copts...)...)
 	if err != nil {
@@ -229,7 +229,7 @@ func newFake(t *testing.T, opts onelogintest.Options, copts ...Option) (*onelogi
 }
 
 // snapshot is the tenant's own record of user id.
-func snapshot(t *testing.T, srv *onelogintest.Server, id int64) onelogintest.UserSnapshot {
+func snapshot(t *testing.T, srv *fakeonelogin.Server, id int64) fakeonelogin.UserSnapshot {
 	t.Helper()
 	u, ok := srv.Tenant.User(id)
 	if !ok {
@@ -256,7 +256,7 @@ func wantErr(t *testing.T, err, sentinel error, msg, attr string) {
 // notFoundMsg is the fake's (and OneLogin's) sentence for an unknown user.
 func notFoundMsg(id int64) string { return fmt.Sprintf("User for id %d was not found", id) }
 
-func roleSubsetMessage(srv *onelogintest.Server) string {
+func roleSubsetMessage(srv *fakeonelogin.Server) string {
 	var ids []string
 	for _, r := range srv.Tenant.Roles() {
 		ids = append(ids, strconv.FormatInt(r.ID, 10))

@@ -24,19 +24,19 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/fakeoidc"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/staffauth"
-	"onelogin-helpdesk/staffauth/oidctest"
 )
 
 // App is an assembled console.
 type App struct {
 	handler http.Handler
 	metrics http.Handler
-	fake    *onelogintest.Server
+	fake    *fakeonelogin.Server
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
@@ -83,7 +83,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	authCfg := authConfig(cfg)
 	var transport http.RoundTripper // a connection pool to the tenant
 	if cfg.Demo {
-		app.fake = onelogintest.NewServer(onelogintest.Options{
+		app.fake = fakeonelogin.NewServer(fakeonelogin.Options{
 			Seed: cfg.Fake.Seed, Users: cfg.Fake.Users, RateLimitPerHour: cfg.Fake.RateLimit,
 			MaxCalls: fakeCallRecord, SprayOnStart: demoSpray,
 		})
@@ -130,7 +130,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 
 	if app.fake != nil && cfg.PublicUnlock.Enabled {
-		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, st, onelogintest.PersonaHelpdesk, logger)
+		app.helpdeskLocked = demoHelpdeskLock(context.Background(), app.fake.Tenant, st, fakeonelogin.PersonaHelpdesk, logger)
 	}
 	// Bulk jobs live in the state store (both stores keep them); the runner
 	// is started by the handlers with their worker and stopped by Close.
@@ -220,18 +220,18 @@ func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
 		if redirect == "" {
 			redirect = cfg.HTTP.PublicURL + config.OIDCCallbackPath
 		}
-		provider := oidctest.NewProvider(issuer, oidctest.DirectoryFunc(func() []oidctest.Person {
+		provider := fakeoidc.NewProvider(issuer, fakeoidc.DirectoryFunc(func() []fakeoidc.Person {
 			ps := tenant.Persons()
-			out := make([]oidctest.Person, len(ps))
+			out := make([]fakeoidc.Person, len(ps))
 			for i, p := range ps {
-				out[i] = oidctest.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups}
+				out[i] = fakeoidc.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups}
 			}
 			return out
-		}), oidctest.WithClient(oidctest.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}),
-			oidctest.OnSignIn(func(r *http.Request, p oidctest.Person) {
+		}), fakeoidc.WithClient(fakeoidc.Client{ID: fakeOIDCClientID, Secret: secret, RedirectURIs: []string{redirect}}),
+			fakeoidc.OnSignIn(func(r *http.Request, p fakeoidc.Person) {
 				// Signing in through the tenant's provider is a sign-in to
 				// OneLogin and to the console's app: it shows in the events.
-				tenant.RecordSignIn(onelogintest.SignIn{UserID: p.ID, Success: true, IP: remoteHost(r),
+				tenant.RecordSignIn(fakeonelogin.SignIn{UserID: p.ID, Success: true, IP: remoteHost(r),
 					App: consoleAppName, UserAgent: r.UserAgent()})
 			}))
 		a.fake.Mount("/oidc/2/", provider)
@@ -245,20 +245,20 @@ func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
 		ac.SessionKeys = [][]byte{randomBytes(32)}
 	}
 	if len(ac.AdminGroups)+len(ac.HelpdeskGroups)+len(ac.ViewerGroups) == 0 {
-		ac.AdminGroups = []string{onelogintest.GroupAdmins}
-		ac.HelpdeskGroups = []string{onelogintest.GroupHelpdesk}
-		ac.ViewerGroups = []string{onelogintest.GroupViewers}
+		ac.AdminGroups = []string{fakeonelogin.GroupAdmins}
+		ac.HelpdeskGroups = []string{fakeonelogin.GroupHelpdesk}
+		ac.ViewerGroups = []string{fakeonelogin.GroupViewers}
 	}
 
 	// The demo personas are the fake's well-known staff and employee, with
 	// their names and groups (role names) as the tenant has them.
-	byEmail := map[string]onelogintest.Person{}
+	byEmail := map[string]fakeonelogin.Person{}
 	for _, p := range tenant.Persons() {
 		byEmail[p.Email] = p
 	}
 	for _, p := range []struct{ key, email string }{
-		{"admin", onelogintest.PersonaAdmin}, {"helpdesk", onelogintest.PersonaHelpdesk},
-		{"viewer", onelogintest.PersonaViewer}, {"employee", onelogintest.PersonaEmployee},
+		{"admin", fakeonelogin.PersonaAdmin}, {"helpdesk", fakeonelogin.PersonaHelpdesk},
+		{"viewer", fakeonelogin.PersonaViewer}, {"employee", fakeonelogin.PersonaEmployee},
 	} {
 		if pp, ok := byEmail[p.email]; ok {
 			ac.DemoPersonas = append(ac.DemoPersonas, staffauth.Persona{Key: p.key, Email: pp.Email, Name: pp.Name, Groups: pp.Groups})
@@ -273,7 +273,7 @@ func (a *App) Handler() http.Handler { return a.handler }
 func (a *App) MetricsHandler() http.Handler { return a.metrics }
 
 // Fake is the embedded fake tenant, nil with a real one.
-func (a *App) Fake() *onelogintest.Server { return a.fake }
+func (a *App) Fake() *fakeonelogin.Server { return a.fake }
 
 // Close releases the audit trail (removing a demo's) and stops the fake
 // tenant.

@@ -17,8 +17,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/console"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 )
 
@@ -67,10 +67,10 @@ func TestConsole_demoPersonas(t *testing.T) {
 		persona, email, role, landing string
 		audit                         int
 	}{
-		{"admin", onelogintest.PersonaAdmin, "admin", "/users", http.StatusOK},
-		{"helpdesk", onelogintest.PersonaHelpdesk, "helpdesk", "/users", http.StatusForbidden},
-		{"viewer", onelogintest.PersonaViewer, "viewer", "/users", http.StatusForbidden},
-		{"employee", onelogintest.PersonaEmployee, "employee", "/me", http.StatusForbidden},
+		{"admin", fakeonelogin.PersonaAdmin, "admin", "/users", http.StatusOK},
+		{"helpdesk", fakeonelogin.PersonaHelpdesk, "helpdesk", "/users", http.StatusForbidden},
+		{"viewer", fakeonelogin.PersonaViewer, "viewer", "/users", http.StatusForbidden},
+		{"employee", fakeonelogin.PersonaEmployee, "employee", "/me", http.StatusForbidden},
 	}
 	for _, tc := range cases {
 		t.Run(tc.persona, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestConsole_csrf(t *testing.T) {
 	b := s.Browser(t)
 	b.SignIn("helpdesk")
 	tok := b.CSRF()
-	locked := onelogintest.PersonaLockedID
+	locked := fakeonelogin.PersonaLockedID
 	path := userPath(locked, "unlock")
 	cases := []struct {
 		name    string
@@ -145,13 +145,13 @@ func TestConsole_csrf(t *testing.T) {
 	if n := len(s.Tenant.Calls()); n != 0 {
 		t.Errorf("cross-origin /me/logout made %d calls", n)
 	}
-	if u, _ := s.Tenant.User(locked); u.Status != onelogintest.StatusLocked {
+	if u, _ := s.Tenant.User(locked); u.Status != fakeonelogin.StatusLocked {
 		t.Fatal("the account was unlocked by a refused request")
 	}
 	if p := b.Post(path, url.Values{"csrf_token": {tok}}); p.Status != http.StatusOK {
 		t.Fatalf("the proper request = %d", p.Status)
 	}
-	if u, _ := s.Tenant.User(locked); u.Status != onelogintest.StatusActive {
+	if u, _ := s.Tenant.User(locked); u.Status != fakeonelogin.StatusActive {
 		t.Error("the proper request did not unlock")
 	}
 }
@@ -166,7 +166,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 	s := consoletest.Start(t, nil)
 	b := s.Browser(t)
 	b.SignIn("admin")
-	locked, other := onelogintest.PersonaLockedID, onelogintest.PersonaNoRolesID
+	locked, other := fakeonelogin.PersonaLockedID, fakeonelogin.PersonaNoRolesID
 
 	if p := b.Act(userPath(locked, "unlock"), url.Values{"ticket": {"INC-11"}}); p.Status != http.StatusOK {
 		t.Fatalf("unlock: %d", p.Status)
@@ -185,7 +185,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 		t.Fatalf("mfa token: %d, token %q", p.Status, token)
 	}
 
-	rows := exportRows(t, b, "actor="+url.QueryEscape(onelogintest.PersonaAdmin))
+	rows := exportRows(t, b, "actor="+url.QueryEscape(fakeonelogin.PersonaAdmin))
 	byAction := map[string][]map[string]string{}
 	for _, r := range rows {
 		byAction[r["action"]] = append(byAction[r["action"]], r)
@@ -245,7 +245,7 @@ func TestConsole_auditOnePerActionNoSecrets(t *testing.T) {
 		items = append(items, strings.Join(strings.Fields(s.Text()), " "))
 	})
 	if len(items) != 2 || !strings.Contains(items[0], "temporary MFA token") || !strings.Contains(items[1], "Set a new password") ||
-		!strings.Contains(items[0], onelogintest.PersonaAdmin) || !strings.Contains(items[1], "INC-12") {
+		!strings.Contains(items[0], fakeonelogin.PersonaAdmin) || !strings.Contains(items[1], "INC-12") {
 		t.Errorf("history on the user page = %q", items)
 	}
 }
@@ -257,7 +257,7 @@ func TestConsole_auditSurvivesRestart(t *testing.T) {
 	s := consoletest.Start(t, trail)
 	b := s.Browser(t)
 	b.SignIn("helpdesk")
-	if p := b.Act(userPath(onelogintest.PersonaLockedID, "unlock"), url.Values{"ticket": {"INC-RESTART"}}); p.Status != http.StatusOK {
+	if p := b.Act(userPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{"ticket": {"INC-RESTART"}}); p.Status != http.StatusOK {
 		t.Fatalf("unlock: %d", p.Status)
 	}
 	s.Stop()
@@ -265,13 +265,13 @@ func TestConsole_auditSurvivesRestart(t *testing.T) {
 	s2 := consoletest.Start(t, trail)
 	admin := s2.Browser(t)
 	admin.SignIn("admin")
-	p := admin.Get("/audit?target=" + strconv.FormatInt(onelogintest.PersonaLockedID, 10))
+	p := admin.Get("/audit?target=" + strconv.FormatInt(fakeonelogin.PersonaLockedID, 10))
 	row := p.Doc.Find("[data-testid=audit-row]")
 	if row.Length() != 1 {
 		t.Fatalf("rows after restart = %d, want 1: %.500s", row.Length(), p.Body)
 	}
 	text := strings.Join(strings.Fields(row.Text()), " ")
-	for _, want := range []string{"INC-RESTART", onelogintest.PersonaHelpdesk, onelogintest.PersonaLocked, "Unlocked", "OneLogin confirmed"} {
+	for _, want := range []string{"INC-RESTART", fakeonelogin.PersonaHelpdesk, fakeonelogin.PersonaLocked, "Unlocked", "OneLogin confirmed"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("row after restart lacks %q: %s", want, text)
 		}
@@ -313,10 +313,10 @@ func TestConsole_selfServiceOwnAccountOnly(t *testing.T) {
 	s := consoletest.Start(t, map[string]string{"HELPDESK_SELF_UNLOCKS_PER_HOUR": "1"})
 	b := s.Browser(t)
 	b.SignIn("employee")
-	own, other := onelogintest.PersonaEmployeeID, onelogintest.PersonaLockedID
+	own, other := fakeonelogin.PersonaEmployeeID, fakeonelogin.PersonaLockedID
 	s.Tenant.ResetCalls()
 
-	p := b.Act("/me/unlock?id="+strconv.FormatInt(other, 10), url.Values{"id": {strconv.FormatInt(other, 10)}, "email": {onelogintest.PersonaLocked}})
+	p := b.Act("/me/unlock?id="+strconv.FormatInt(other, 10), url.Values{"id": {strconv.FormatInt(other, 10)}, "email": {fakeonelogin.PersonaLocked}})
 	if p.Status != http.StatusOK || p.Text("[data-testid=notice]") != "Your account is unlocked. You can sign in again now." {
 		t.Fatalf("self unlock: %d %q", p.Status, p.Text("[data-testid=notice]"))
 	}
@@ -325,14 +325,14 @@ func TestConsole_selfServiceOwnAccountOnly(t *testing.T) {
 		if m := ids.FindStringSubmatch(c.Path); m != nil && m[1] != strconv.FormatInt(own, 10) {
 			t.Errorf("call %s %s is about user %s, not the employee", c.Method, c.Path, m[1])
 		}
-		if c.Path == "/api/1/users" && c.Query.Get("email") != onelogintest.PersonaEmployee {
+		if c.Path == "/api/1/users" && c.Query.Get("email") != fakeonelogin.PersonaEmployee {
 			t.Errorf("lookup by %q, want the sign-in email", c.Query.Get("email"))
 		}
 	}
-	if u, _ := s.Tenant.User(own); u.Status != onelogintest.StatusActive {
+	if u, _ := s.Tenant.User(own); u.Status != fakeonelogin.StatusActive {
 		t.Error("the employee's account is still locked")
 	}
-	if u, _ := s.Tenant.User(other); u.Status != onelogintest.StatusLocked {
+	if u, _ := s.Tenant.User(other); u.Status != fakeonelogin.StatusLocked {
 		t.Error("the other account was unlocked")
 	}
 
@@ -367,7 +367,7 @@ func TestConsole_selfServiceOwnAccountOnly(t *testing.T) {
 
 	admin := s.Browser(t)
 	admin.SignIn("admin")
-	rows := exportRows(t, admin, "actor="+url.QueryEscape(onelogintest.PersonaEmployee))
+	rows := exportRows(t, admin, "actor="+url.QueryEscape(fakeonelogin.PersonaEmployee))
 	want := map[string]int{"self_unlock succeeded": 1, "self_unlock denied": 1, "unlock denied": 1, "logout denied": 1}
 	got := map[string]int{}
 	for _, r := range rows {
@@ -389,7 +389,7 @@ func TestConsole_requireTicket(t *testing.T) {
 	s := consoletest.Start(t, map[string]string{"HELPDESK_REQUIRE_TICKET": "true"})
 	b := s.Browser(t)
 	b.SignIn("helpdesk")
-	locked := onelogintest.PersonaLockedID
+	locked := fakeonelogin.PersonaLockedID
 	s.Tenant.ResetCalls()
 	p := b.Act(userPath(locked, "unlock"), nil)
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Give a ticket number or reason") {
@@ -441,12 +441,12 @@ func TestConsole_oidc(t *testing.T) {
 	t.Run("sign in", func(t *testing.T) {
 		b := s.Browser(t)
 		action, fields := oidcStart(t, b, "/users")
-		fields.Set("person", strconv.FormatInt(onelogintest.PersonaHelpdeskID, 10))
+		fields.Set("person", strconv.FormatInt(fakeonelogin.PersonaHelpdeskID, 10))
 		p := pick(t, b, action, fields)
 		if p.Status != http.StatusOK || p.URL.Path != "/users" {
 			t.Fatalf("after sign-in: %d at %s: %.300s", p.Status, p.URL, p.Body)
 		}
-		if p.Text("[data-testid=whoami]") != onelogintest.PersonaHelpdesk || p.Text(".whoami .role-badge") != "helpdesk" {
+		if p.Text("[data-testid=whoami]") != fakeonelogin.PersonaHelpdesk || p.Text(".whoami .role-badge") != "helpdesk" {
 			t.Errorf("signed in as %q (%q)", p.Text("[data-testid=whoami]"), p.Text(".whoami .role-badge"))
 		}
 		if p := b.Get("/audit"); p.Status != http.StatusForbidden {
@@ -457,7 +457,7 @@ func TestConsole_oidc(t *testing.T) {
 	t.Run("state mismatch", func(t *testing.T) {
 		b := s.Browser(t)
 		action, fields := oidcStart(t, b, "/me")
-		fields.Set("person", strconv.FormatInt(onelogintest.PersonaAdminID, 10))
+		fields.Set("person", strconv.FormatInt(fakeonelogin.PersonaAdminID, 10))
 		fields.Set("state", fields.Get("state")+"-forged")
 		p := pick(t, b, action, fields)
 		if p.Status != http.StatusBadRequest || p.URL.Path != "/auth/callback" {
@@ -471,7 +471,7 @@ func TestConsole_oidc(t *testing.T) {
 	t.Run("someone else's state", func(t *testing.T) {
 		victim, attacker := s.Browser(t), s.Browser(t)
 		action, fields := oidcStart(t, attacker, "/me")
-		fields.Set("person", strconv.FormatInt(onelogintest.PersonaAdminID, 10))
+		fields.Set("person", strconv.FormatInt(fakeonelogin.PersonaAdminID, 10))
 		// The attacker's code and state, delivered to the victim's browser.
 		noFollow := *attacker.Client()
 		noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -517,12 +517,12 @@ func TestConsole_proxy(t *testing.T) {
 		"HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
 		"HELPDESK_SESSION_KEYS":    strings.Repeat("ab", 32),
 	})
-	helpdesk := map[string]string{"X-Forwarded-Email": onelogintest.PersonaHelpdesk, "X-Forwarded-Groups": onelogintest.GroupHelpdesk}
+	helpdesk := map[string]string{"X-Forwarded-Email": fakeonelogin.PersonaHelpdesk, "X-Forwarded-Groups": fakeonelogin.GroupHelpdesk}
 
 	t.Run("trusted peer", func(t *testing.T) {
 		b := s.Browser(t)
 		p := b.Request("GET", "/me", nil, helpdesk)
-		if p.Status != http.StatusOK || p.Text("[data-testid=whoami]") != onelogintest.PersonaHelpdesk || p.Text(".whoami .role-badge") != "helpdesk" {
+		if p.Status != http.StatusOK || p.Text("[data-testid=whoami]") != fakeonelogin.PersonaHelpdesk || p.Text(".whoami .role-badge") != "helpdesk" {
 			t.Fatalf("trusted /me = %d as %q (%q)", p.Status, p.Text("[data-testid=whoami]"), p.Text(".whoami .role-badge"))
 		}
 		tok, _ := p.Doc.Find("input[name=csrf_token]").First().Attr("value")
@@ -530,11 +530,11 @@ func TestConsole_proxy(t *testing.T) {
 		for k, v := range helpdesk {
 			h[k] = v
 		}
-		locked := onelogintest.PersonaLockedID
+		locked := fakeonelogin.PersonaLockedID
 		if p := b.Request("POST", userPath(locked, "unlock"), url.Values{"csrf_token": {tok}, "ticket": {"INC-P"}}, h); p.Status != http.StatusOK {
 			t.Errorf("proxy-mode unlock = %d", p.Status)
 		}
-		if u, _ := s.Tenant.User(locked); u.Status != onelogintest.StatusActive {
+		if u, _ := s.Tenant.User(locked); u.Status != fakeonelogin.StatusActive {
 			t.Error("proxy-mode unlock did not unlock")
 		}
 		// Without the identity headers the proxy's peer is nobody.
@@ -549,14 +549,14 @@ func TestConsole_proxy(t *testing.T) {
 		headers map[string]string
 	}{
 		{"untrusted peer", "192.0.2.1:1234", helpdesk},
-		{"untrusted peer as admin", "192.0.2.1:1234", map[string]string{"X-Forwarded-Email": onelogintest.PersonaAdmin, "X-Forwarded-Groups": onelogintest.GroupAdmins}},
-		{"spoofed forwarded-for", "192.0.2.1:1234", map[string]string{"X-Forwarded-Email": onelogintest.PersonaAdmin,
-			"X-Forwarded-Groups": onelogintest.GroupAdmins, "X-Forwarded-For": "127.0.0.1", "X-Real-Ip": "127.0.0.1"}},
+		{"untrusted peer as admin", "192.0.2.1:1234", map[string]string{"X-Forwarded-Email": fakeonelogin.PersonaAdmin, "X-Forwarded-Groups": fakeonelogin.GroupAdmins}},
+		{"spoofed forwarded-for", "192.0.2.1:1234", map[string]string{"X-Forwarded-Email": fakeonelogin.PersonaAdmin,
+			"X-Forwarded-Groups": fakeonelogin.GroupAdmins, "X-Forwarded-For": "127.0.0.1", "X-Real-Ip": "127.0.0.1"}},
 		{"neighbouring address", "127.0.0.2:1234", helpdesk},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, target := range []string{"/me", "/audit", "/users/" + strconv.FormatInt(onelogintest.PersonaNoRolesID, 10)} {
+			for _, target := range []string{"/me", "/audit", "/users/" + strconv.FormatInt(fakeonelogin.PersonaNoRolesID, 10)} {
 				s.Tenant.ResetCalls()
 				req := httptest.NewRequest("GET", target, nil)
 				req.RemoteAddr = tc.remote
@@ -568,7 +568,7 @@ func TestConsole_proxy(t *testing.T) {
 				if rec.Code != http.StatusUnauthorized {
 					t.Errorf("GET %s = %d, want 401", target, rec.Code)
 				}
-				if strings.Contains(rec.Body.String(), onelogintest.PersonaAdmin) || strings.Contains(rec.Body.String(), onelogintest.PersonaHelpdesk) {
+				if strings.Contains(rec.Body.String(), fakeonelogin.PersonaAdmin) || strings.Contains(rec.Body.String(), fakeonelogin.PersonaHelpdesk) {
 					t.Errorf("GET %s answered with the claimed identity", target)
 				}
 				if n := len(s.Tenant.Calls()); n != 0 {
@@ -587,7 +587,7 @@ func TestConsole_demoSaysSoOnEveryPage(t *testing.T) {
 		t.Errorf("sign-in page has no demo banner: %.400s", p.Body)
 	}
 	b.SignIn("helpdesk")
-	for _, path := range []string{"/users", "/me", userPath(onelogintest.PersonaLockedID, ""), "/no-such-page"} {
+	for _, path := range []string{"/users", "/me", userPath(fakeonelogin.PersonaLockedID, ""), "/no-such-page"} {
 		if p := b.Get(path); p.Text("[data-testid=demo-banner]") == "" {
 			t.Errorf("%s (%d) has no demo banner", path, p.Status)
 		}
@@ -612,7 +612,7 @@ func TestConsole_oneEmployeeCannotExhaustTheSharedQuota(t *testing.T) {
 	}
 	agent := s.Browser(t)
 	agent.SignIn("helpdesk")
-	if p := agent.Get(userPath(onelogintest.PersonaLockedID, "")); p.Status != http.StatusOK {
+	if p := agent.Get(userPath(fakeonelogin.PersonaLockedID, "")); p.Status != http.StatusOK {
 		t.Errorf("the helpdesk was refused after an employee's budget ran out: %d", p.Status)
 	}
 	metrics := agent.Get("/metrics")

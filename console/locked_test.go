@@ -9,7 +9,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 )
 
@@ -45,7 +45,7 @@ func TestConsole_oidcSignInIsAnEvent(t *testing.T) {
 	s := consoletest.Start(t, map[string]string{"HELPDESK_AUTH_MODE": "oidc"})
 	b := s.Browser(t)
 	action, fields := oidcStart(t, b, "/users")
-	fields.Set("person", strconv.FormatInt(onelogintest.PersonaHelpdeskID, 10))
+	fields.Set("person", strconv.FormatInt(fakeonelogin.PersonaHelpdeskID, 10))
 	if p := pick(t, b, action, fields); p.Status != 200 {
 		t.Fatalf("sign-in: %d", p.Status)
 	}
@@ -54,7 +54,7 @@ func TestConsole_oidcSignInIsAnEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs, _, err := ol.ListEvents(context.Background(), client.EventQuery{UserID: onelogintest.PersonaHelpdeskID,
+	evs, _, err := ol.ListEvents(context.Background(), client.EventQuery{UserID: fakeonelogin.PersonaHelpdeskID,
 		TypeIDs: []int{client.EventLoggedIn, client.EventLoggedIntoApp}})
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestConsole_oidcSignInIsAnEvent(t *testing.T) {
 		t.Fatalf("sign-in events = %+v, want one into OneLogin and one into the console's app", evs)
 	}
 	for _, e := range evs {
-		if e.IPAddr != "127.0.0.1" || e.ActorUserID != onelogintest.PersonaHelpdeskID {
+		if e.IPAddr != "127.0.0.1" || e.ActorUserID != fakeonelogin.PersonaHelpdeskID {
 			t.Errorf("event %d from %q by %d", e.TypeID, e.IPAddr, e.ActorUserID)
 		}
 		if e.TypeID == client.EventLoggedIntoApp && e.AppName != "OneLogin Helpdesk" {

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 	"onelogin-helpdesk/sqlitestore"
 )
@@ -37,14 +37,14 @@ func behindProxy(settings map[string]string) map[string]string {
 
 // asHelpdesk makes b's requests come through that proxy from helpdesk staff.
 func asHelpdesk(b *consoletest.Browser) *consoletest.Browser {
-	b.ProxySignIn(onelogintest.PersonaHelpdesk, onelogintest.GroupHelpdesk)
+	b.ProxySignIn(fakeonelogin.PersonaHelpdesk, fakeonelogin.GroupHelpdesk)
 	return b
 }
 
 func TestRequestID_reachesOneLoginTheLogAndTheAuditTrail(t *testing.T) {
 	s := consoletest.Start(t, behindProxy(nil))
 	b := asHelpdesk(s.Browser(t))
-	id := onelogintest.PersonaLockedID
+	id := fakeonelogin.PersonaLockedID
 	page := userPath(id, "")
 
 	p := b.Request("GET", page, nil, map[string]string{"X-Request-Id": "abc"})
@@ -75,7 +75,7 @@ func TestRequestID_reachesOneLoginTheLogAndTheAuditTrail(t *testing.T) {
 	if p.Status != 200 {
 		t.Fatalf("unlock: %d", p.Status)
 	}
-	var unlockCall *onelogintest.Call
+	var unlockCall *fakeonelogin.Call
 	for _, c := range s.Tenant.Calls() {
 		if c.Method != "GET" && strings.Contains(c.Path, strconv.FormatInt(id, 10)) {
 			unlockCall = &c
@@ -111,7 +111,7 @@ func TestLogs_carryNoSecret(t *testing.T) {
 	if p := b.Request("GET", "/users?q=marguerite", nil, map[string]string{"HX-Request": "true", "HX-Target": "search-results"}); p.Status != 200 {
 		t.Fatalf("search: %d", p.Status)
 	}
-	id := onelogintest.PersonaLockedID
+	id := fakeonelogin.PersonaLockedID
 	page := userPath(id, "")
 	if p := b.Get(page); p.Status != 200 {
 		t.Fatalf("user page: %d", p.Status)
@@ -208,7 +208,7 @@ func TestBreaker_failsFastThenRecovers(t *testing.T) {
 	s := consoletest.New(t, behindProxy(map[string]string{"HELPDESK_BREAKER_FAILURES": "3", "HELPDESK_BREAKER_OPEN": "300ms"}))
 	{
 		b, anonymous := asHelpdesk(s.InProcessBrowser(t)), s.InProcessBrowser(t)
-		page := userPath(onelogintest.PersonaLockedID, "")
+		page := userPath(fakeonelogin.PersonaLockedID, "")
 		if p := b.Get(page); p.Status != 200 {
 			t.Fatalf("GET %s: %d", page, p.Status)
 		}
@@ -268,7 +268,7 @@ func TestBreaker_fourHundredsNeverOpenIt(t *testing.T) {
 			t.Fatalf("unknown user: %d", p.Status)
 		}
 	}
-	if p := b.Get(userPath(onelogintest.PersonaLockedID, "")); p.Status != 200 {
+	if p := b.Get(userPath(fakeonelogin.PersonaLockedID, "")); p.Status != 200 {
 		t.Errorf("after five 404s: %d", p.Status)
 	}
 }
@@ -278,7 +278,7 @@ func TestBreaker_fourHundredsNeverOpenIt(t *testing.T) {
 func TestOps_probesAndMetricsNeedNoSignIn(t *testing.T) {
 	s := consoletest.Start(t, behindProxy(nil))
 	b := asHelpdesk(s.Browser(t))
-	id := onelogintest.PersonaLockedID
+	id := fakeonelogin.PersonaLockedID
 	b.Get(userPath(id, ""))
 	b.Get("/users?q=secret-search-term")
 
@@ -314,7 +314,7 @@ func TestTimeout_fromConfiguration(t *testing.T) {
 	{
 		b, anonymous := asHelpdesk(s.InProcessBrowser(t)), s.InProcessBrowser(t)
 		start := time.Now()
-		p := b.Get(userPath(onelogintest.PersonaLockedID, ""))
+		p := b.Get(userPath(fakeonelogin.PersonaLockedID, ""))
 		elapsed := time.Since(start)
 		if p.Status < 500 || !strings.Contains(p.Body, `id="banner"`) {
 			t.Errorf("page with OneLogin not answering: %d", p.Status)
@@ -332,18 +332,18 @@ func TestTimeout_fromConfiguration(t *testing.T) {
 // calls that tenant over the network with the credential it was given,
 // and shows the person with their apps and no demo banner.
 func TestConsole_realTenant(t *testing.T) {
-	tenant := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 50})
+	tenant := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 50})
 	defer tenant.Close()
 	s := consoletest.Start(t, behindProxy(map[string]string{
 		"ONELOGIN_URL": tenant.URL, "ONELOGIN_CLIENT_ID": tenant.ClientID, "ONELOGIN_CLIENT_SECRET": tenant.ClientSecret,
 		"HELPDESK_SESSION_KEYS":    strings.Repeat("ab", 32),
-		"HELPDESK_HELPDESK_GROUPS": onelogintest.GroupHelpdesk,
+		"HELPDESK_HELPDESK_GROUPS": fakeonelogin.GroupHelpdesk,
 	}))
 	b := asHelpdesk(s.Browser(t))
 	if s.App.Fake() != nil || s.Tenant != nil {
 		t.Fatal("a console on a real tenant started a fake one")
 	}
-	u, _ := tenant.Tenant.User(onelogintest.PersonaLockedID)
+	u, _ := tenant.Tenant.User(fakeonelogin.PersonaLockedID)
 	p := b.Get(userPath(u.ID, ""))
 	if p.Status != 200 || p.Text("[data-testid=user-name]") != strings.TrimSpace(u.Firstname+" "+u.Lastname) {
 		t.Fatalf("user page: %d for %q", p.Status, p.Text("[data-testid=user-name]"))

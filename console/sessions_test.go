@@ -8,7 +8,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 )
 
@@ -81,7 +81,7 @@ func TestConsole_sessionsPage(t *testing.T) {
 	p = admin.Get("/sessions")
 	var target string
 	p.Doc.Find("[data-testid=all-sessions] [data-testid=session-row]").Each(func(_ int, row *goquery.Selection) {
-		if row.AttrOr("data-email", "") == onelogintest.PersonaHelpdesk {
+		if row.AttrOr("data-email", "") == fakeonelogin.PersonaHelpdesk {
 			target, _ = row.Find("form").Attr("action")
 		}
 	})
@@ -89,7 +89,7 @@ func TestConsole_sessionsPage(t *testing.T) {
 		t.Fatalf("the admin's list has no helpdesk session to end: %.800s", p.Body)
 	}
 	p = admin.Post(target, url.Values{"csrf_token": {sessionsToken(t, admin)}})
-	if p.Status != http.StatusOK || !strings.Contains(p.Text("[data-testid=notice]"), onelogintest.PersonaHelpdesk) {
+	if p.Status != http.StatusOK || !strings.Contains(p.Text("[data-testid=notice]"), fakeonelogin.PersonaHelpdesk) {
 		t.Fatalf("revoke: %d %q", p.Status, p.Text("[data-testid=notice]"))
 	}
 	if p := laptop.Get("/me"); p.URL.Path != "/auth/login" {
@@ -101,7 +101,7 @@ func TestConsole_sessionsPage(t *testing.T) {
 		actions = append(actions, r["action"]+":"+r["outcome"]+":"+r["target_email"])
 	}
 	joined := strings.Join(actions, " ")
-	for _, want := range []string{"revoke_session:succeeded:" + onelogintest.PersonaHelpdesk, "self_sessions:succeeded:" + onelogintest.PersonaHelpdesk} {
+	for _, want := range []string{"revoke_session:succeeded:" + fakeonelogin.PersonaHelpdesk, "self_sessions:succeeded:" + fakeonelogin.PersonaHelpdesk} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the trail lacks %s: %s", want, joined)
 		}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/console"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 	"onelogin-helpdesk/pgstore/pgtest"
 )
@@ -27,16 +27,16 @@ func TestConsole_postgresState(t *testing.T) {
 
 	agent := a.Browser(t)
 	agent.SignIn("helpdesk")
-	if p := agent.Act(userPath(onelogintest.PersonaLockedID, "unlock"), url.Values{"ticket": {"INC-SHARED"}}); p.Status != http.StatusOK {
+	if p := agent.Act(userPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{"ticket": {"INC-SHARED"}}); p.Status != http.StatusOK {
 		t.Fatalf("unlock on A: %d %.300s", p.Status, p.Body)
 	}
 	admin := b.Browser(t)
 	admin.SignIn("admin")
-	p := admin.Get("/audit?target=" + strconv.FormatInt(onelogintest.PersonaLockedID, 10))
+	p := admin.Get("/audit?target=" + strconv.FormatInt(fakeonelogin.PersonaLockedID, 10))
 	if rows := p.Doc.Find("[data-testid=audit-row]"); rows.Length() != 1 || !strings.Contains(rows.Text(), "INC-SHARED") {
 		t.Fatalf("B's audit page: %d rows: %.500s", rows.Length(), p.Body)
 	}
-	u := admin.Get(userPath(onelogintest.PersonaLockedID, ""))
+	u := admin.Get(userPath(fakeonelogin.PersonaLockedID, ""))
 	if h := u.Doc.Find("[data-testid=history-item]"); h.Length() != 1 || !strings.Contains(h.Text(), "Unlocked") {
 		t.Errorf("history on B: %q", h.Text())
 	}

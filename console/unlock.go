@@ -13,8 +13,8 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/views"
@@ -56,11 +56,11 @@ func (a *App) publicUnlock(cfg config.Config, authCfg staffauth.Config, auth *st
 // demoPeople are the demo tenant's people locked out, for the page's hint.
 func (a *App) demoPeople() []views.UnlockDemoPerson {
 	ps := []views.UnlockDemoPerson{
-		{Login: onelogintest.PersonaLockedPush, About: "OneLogin Protect: approve the push on the push page"},
-		{Login: onelogintest.PersonaLockedTOTP, About: "an authenticator app: its code is on the authenticator page"},
-		{Login: onelogintest.PersonaLockedSMS, About: "a texted code: read it in the inbox"},
-		{Login: onelogintest.PersonaLockedEmail, About: "an emailed code: read it in the inbox"},
-		{Login: onelogintest.PersonaLockedNoFactor, About: "no factor the page can check: the page looks the same, and verification fails"},
+		{Login: fakeonelogin.PersonaLockedPush, About: "OneLogin Protect: approve the push on the push page"},
+		{Login: fakeonelogin.PersonaLockedTOTP, About: "an authenticator app: its code is on the authenticator page"},
+		{Login: fakeonelogin.PersonaLockedSMS, About: "a texted code: read it in the inbox"},
+		{Login: fakeonelogin.PersonaLockedEmail, About: "an emailed code: read it in the inbox"},
+		{Login: fakeonelogin.PersonaLockedNoFactor, About: "no factor the page can check: the page looks the same, and verification fails"},
 	}
 	if a.helpdeskLocked != "" {
 		ps = append(ps, views.UnlockDemoPerson{Login: a.helpdeskLocked,
@@ -80,7 +80,7 @@ const demoLockTicket = "SEC-311 suspected account takeover"
 // provenance then works from a real trail: the public unlock page and /me
 // refuse to lift it. It returns the person's email, "" when the tenant has
 // nobody suitable.
-func demoHelpdeskLock(ctx context.Context, tenant *onelogintest.Tenant, trail audit.Store, agentEmail string, log *slog.Logger) string {
+func demoHelpdeskLock(ctx context.Context, tenant *fakeonelogin.Tenant, trail audit.Store, agentEmail string, log *slog.Logger) string {
 	target, ok := demoLockTarget(tenant)
 	if !ok {
 		log.Warn("demo: nobody to lock as the helpdesk; the public unlock page's staff-lock case is not shown")
@@ -114,24 +114,24 @@ func demoHelpdeskLock(ctx context.Context, tenant *onelogintest.Tenant, trail au
 // demoLockTarget is the first ordinary person (not a persona, no staff
 // role) who is active and has an authenticator app, or else a texted
 // code, so that they can verify on the public unlock page.
-func demoLockTarget(tenant *onelogintest.Tenant) (onelogintest.Person, bool) {
-	for _, want := range []onelogintest.Factor{onelogintest.FactorAuthenticator, onelogintest.FactorSMS} {
+func demoLockTarget(tenant *fakeonelogin.Tenant) (fakeonelogin.Person, bool) {
+	for _, want := range []fakeonelogin.Factor{fakeonelogin.FactorAuthenticator, fakeonelogin.FactorSMS} {
 		for _, p := range tenant.Persons() {
-			if p.ID <= onelogintest.PersonaLockedNoFactorID || slices.ContainsFunc(p.Groups, func(g string) bool {
-				return g == onelogintest.GroupAdmins || g == onelogintest.GroupHelpdesk || g == onelogintest.GroupViewers
+			if p.ID <= fakeonelogin.PersonaLockedNoFactorID || slices.ContainsFunc(p.Groups, func(g string) bool {
+				return g == fakeonelogin.GroupAdmins || g == fakeonelogin.GroupHelpdesk || g == fakeonelogin.GroupViewers
 			}) {
 				continue
 			}
 			u, ok := tenant.User(p.ID)
-			if !ok || u.Status != onelogintest.StatusActive {
+			if !ok || u.Status != fakeonelogin.StatusActive {
 				continue
 			}
-			if slices.ContainsFunc(tenant.Devices(p.ID), func(d onelogintest.Device) bool { return d.Factor == want && d.Active }) {
+			if slices.ContainsFunc(tenant.Devices(p.ID), func(d fakeonelogin.Device) bool { return d.Factor == want && d.Active }) {
 				return p, true
 			}
 		}
 	}
-	return onelogintest.Person{}, false
+	return fakeonelogin.Person{}, false
 }
 
 // DemoHelpdeskLocked is the email of the person the demo locked as the

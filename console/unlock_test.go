@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 )
 
@@ -40,14 +40,14 @@ func TestConsole_publicUnlockDemo(t *testing.T) {
 	if tok == "" {
 		t.Fatal("no CSRF token on the unlock page")
 	}
-	if p := b.Post("/unlock", url.Values{"login": {onelogintest.PersonaLockedTOTP}}); p.Status != http.StatusForbidden {
+	if p := b.Post("/unlock", url.Values{"login": {fakeonelogin.PersonaLockedTOTP}}); p.Status != http.StatusForbidden {
 		t.Errorf("a post without the CSRF token = %d, want 403", p.Status)
 	}
 
 	// The helpdesk's lock, in the trail as the helpdesk's.
 	locked := s.App.DemoHelpdeskLocked()
 	u, ok := s.Tenant.FindByEmail(locked)
-	if locked == "" || !ok || u.Status != onelogintest.StatusLocked {
+	if locked == "" || !ok || u.Status != fakeonelogin.StatusLocked {
 		t.Fatalf("the demo's helpdesk lock: %q, found %v, status %d", locked, ok, u.Status)
 	}
 	if !strings.Contains(p.Body, locked) {
@@ -56,7 +56,7 @@ func TestConsole_publicUnlockDemo(t *testing.T) {
 	admin := s.Browser(t)
 	admin.SignIn("admin")
 	rows := exportRows(t, admin, "target="+url.QueryEscape(locked))
-	if len(rows) != 1 || rows[0]["action"] != "lock" || rows[0]["actor_email"] != onelogintest.PersonaHelpdesk ||
+	if len(rows) != 1 || rows[0]["action"] != "lock" || rows[0]["actor_email"] != fakeonelogin.PersonaHelpdesk ||
 		rows[0]["actor_role"] != "helpdesk" || !strings.HasPrefix(rows[0]["ticket"], "SEC-311") || rows[0]["outcome"] != "succeeded" {
 		t.Errorf("the trail has %v for the demo's helpdesk lock", rows)
 	}
@@ -80,13 +80,13 @@ func TestConsole_publicUnlockDemo(t *testing.T) {
 	if p := unlock(locked); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "Your account was locked by the IT helpdesk: contact them.") {
 		t.Errorf("the helpdesk-locked person after verification = %d: %.600s", p.Status, p.Body)
 	}
-	if u, _ := s.Tenant.FindByEmail(locked); u.Status != onelogintest.StatusLocked {
+	if u, _ := s.Tenant.FindByEmail(locked); u.Status != fakeonelogin.StatusLocked {
 		t.Error("the public page lifted the helpdesk's lock")
 	}
-	if p := unlock(onelogintest.PersonaLockedTOTP); p.Status != http.StatusOK || !strings.Contains(p.Body, "You can sign in again now") {
+	if p := unlock(fakeonelogin.PersonaLockedTOTP); p.Status != http.StatusOK || !strings.Contains(p.Body, "You can sign in again now") {
 		t.Errorf("the person locked by failed sign-ins = %d: %.600s", p.Status, p.Body)
 	}
-	if u, _ := s.Tenant.User(onelogintest.PersonaLockedTOTPID); u.Status != onelogintest.StatusActive {
+	if u, _ := s.Tenant.User(fakeonelogin.PersonaLockedTOTPID); u.Status != fakeonelogin.StatusActive {
 		t.Error("the person locked by failed sign-ins is still locked")
 	}
 }

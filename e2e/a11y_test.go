@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Journey 8: axe-core finds no serious or critical problems on the pages
@@ -20,11 +20,11 @@ func TestAccessibility_mainPages(t *testing.T) {
 
 func checkMainPages(t *testing.T, opts ...contextOption) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 
 	t.Run("search results", func(t *testing.T) {
 		page := newPage(t, "", opts...)
-		s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users?q=dubois")
+		s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users?q=dubois")
 		must(t, expect.Locator(page.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
 		assertAccessible(t, page, "search page with results")
 	})
@@ -32,7 +32,7 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 	t.Run("user page", func(t *testing.T) {
 		page := newPage(t, "", opts...)
 		// An admin sees every panel and control.
-		s.signIn(t, page, onelogintest.PersonaAdmin, fmt.Sprintf("/users/%d", locked.ID))
+		s.signIn(t, page, fakeonelogin.PersonaAdmin, fmt.Sprintf("/users/%d", locked.ID))
 		must(t, expect.Locator(page.GetByTestId("user-name")).ToHaveText(locked.Name), "the page shows the person")
 		assertAccessible(t, page, "user page")
 
@@ -45,15 +45,15 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 
 	t.Run("audit page", func(t *testing.T) {
 		page := newPage(t, "", opts...)
-		s.signIn(t, page, onelogintest.PersonaAdmin, "/audit")
+		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/audit")
 		must(t, expect.Locator(page.GetByRole("row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the audit page lists the unlock")
 		assertAccessible(t, page, "audit page")
 	})
 
 	t.Run("my account", func(t *testing.T) {
 		page := newPage(t, "", opts...)
-		s.signIn(t, page, onelogintest.PersonaEmployee, "/me")
-		must(t, expect.Locator(page.Locator("main")).ToContainText(onelogintest.PersonaEmployee), "/me shows the account")
+		s.signIn(t, page, fakeonelogin.PersonaEmployee, "/me")
+		must(t, expect.Locator(page.Locator("main")).ToContainText(fakeonelogin.PersonaEmployee), "/me shows the account")
 		assertAccessible(t, page, "/me")
 	})
 }

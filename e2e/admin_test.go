@@ -11,7 +11,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Journey 3: an administrator adds and removes a role by its name, sets a
@@ -19,8 +19,8 @@ import (
 // confirmed by typing the person's email).
 func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaNoRoles)
-	roleName := onelogintest.GroupEmployee
+	p := s.person(t, fakeonelogin.PersonaNoRoles)
+	roleName := fakeonelogin.GroupEmployee
 	roleID, ok := s.Tenant.RoleID(roleName)
 	if !ok {
 		t.Fatalf("the fake tenant has no role %q", roleName)
@@ -29,7 +29,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 	page := newPage(t, "")
 	dialogs := watchDialogs(page)
 	defer dialogs.noneOpened(t)
-	s.signIn(t, page, onelogintest.PersonaAdmin, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaAdmin, "/users")
 	s.openUser(t, page, p)
 	s.Tenant.ResetCalls()
 
@@ -124,7 +124,7 @@ func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
 }
 
 // assertRoleIDs checks that an add_roles/remove_roles body names exactly id.
-func assertRoleIDs(t *testing.T, c onelogintest.Call, id int64) {
+func assertRoleIDs(t *testing.T, c fakeonelogin.Call, id int64) {
 	t.Helper()
 	body := strings.ReplaceAll(string(c.Body), " ", "")
 	if body != fmt.Sprintf(`{"role_id_array":[%d]}`, id) {

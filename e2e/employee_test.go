@@ -8,17 +8,17 @@ import (
 	"regexp"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Journey 5: an employee (in no staff group) sees their own account at /me,
 // unlocks it themselves, and may not search other people.
 func TestEmployee_selfService(t *testing.T) {
 	s := startConsole(t, nil)
-	me := s.person(t, onelogintest.PersonaEmployee)
+	me := s.person(t, fakeonelogin.PersonaEmployee)
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaEmployee, "/me")
+	s.signIn(t, page, fakeonelogin.PersonaEmployee, "/me")
 	main := page.Locator("main")
 	must(t, expect.Locator(main).ToContainText(me.Name), "/me shows their name")
 	must(t, expect.Locator(main).ToContainText(me.Email), "/me shows their email")
@@ -30,7 +30,7 @@ func TestEmployee_selfService(t *testing.T) {
 	must(t, expect.Locator(main.GetByTestId("notice")).ToContainText(regexp.MustCompile(`(?i)unlocked`)), "a notice confirms the unlock")
 	must(t, expect.Locator(main.GetByTestId("status-badge").First()).ToHaveText("Active"), "the status reads Active")
 	s.wantCall(t, "POST", fmt.Sprintf("/api/2/users/%d/unlock", me.ID))
-	if u, _ := s.Tenant.User(me.ID); u.Status != onelogintest.StatusActive {
+	if u, _ := s.Tenant.User(me.ID); u.Status != fakeonelogin.StatusActive {
 		t.Errorf("the fake tenant has %s at status %d after the self-unlock", me.Email, u.Status)
 	}
 

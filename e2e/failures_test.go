@@ -10,7 +10,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // internals are words that must never reach a person: they mean a raw error
@@ -28,10 +28,10 @@ func assertPlain(t *testing.T, l playwright.Locator, what string) {
 // and the page keeps working once OneLogin does.
 func TestFailures_oneLoginFails(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 	s.openUser(t, page, locked)
 	status := page.Locator("#panel-status")
 	banner := page.GetByTestId("banner")
@@ -44,7 +44,7 @@ func TestFailures_oneLoginFails(t *testing.T) {
 		assertPlain(t, banner, "the failure banner")
 		must(t, expect.Locator(banner).ToContainText("OneLogin"), "the banner says it is OneLogin that failed")
 		must(t, expect.Locator(status.GetByTestId("status-badge")).ToContainText("Locked"), "the person is still shown locked")
-		if u, _ := s.Tenant.User(locked.ID); u.Status != onelogintest.StatusLocked {
+		if u, _ := s.Tenant.User(locked.ID); u.Status != fakeonelogin.StatusLocked {
 			t.Errorf("the person was unlocked although OneLogin failed (status %d)", u.Status)
 		}
 		failed := 0

@@ -12,7 +12,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Journey 1: a helpdesk agent finds a locked-out person by part of their
@@ -20,11 +20,11 @@ import (
 // and the unlock is in the audit trail with that ticket.
 func TestHelpdesk_unlockLockedPerson(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 	const ticket = "INC-40417"
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 
 	// Results appear as the agent types; nobody presses Enter.
 	box := page.GetByRole("searchbox", pageNamed("Search people"))
@@ -59,8 +59,8 @@ func TestHelpdesk_unlockLockedPerson(t *testing.T) {
 	if c.Header.Get("X-Request-Id") == "" {
 		t.Error("the unlock call carried no X-Request-Id to join the console's log with OneLogin's")
 	}
-	if u, _ := s.Tenant.User(locked.ID); u.Status != onelogintest.StatusActive {
-		t.Errorf("the fake tenant has %s at status %d after the unlock, want %d (active)", locked.Email, u.Status, onelogintest.StatusActive)
+	if u, _ := s.Tenant.User(locked.ID); u.Status != fakeonelogin.StatusActive {
+		t.Errorf("the fake tenant has %s at status %d after the unlock, want %d (active)", locked.Email, u.Status, fakeonelogin.StatusActive)
 	}
 	if n := len(s.writes()); n != 1 {
 		t.Errorf("the unlock made %d changing calls, want 1:%s", n, callLines(s.writes()))
@@ -68,12 +68,12 @@ func TestHelpdesk_unlockLockedPerson(t *testing.T) {
 
 	// The audit page is for admins: one signs in next to the agent.
 	admin := newPage(t, "audit")
-	s.signIn(t, admin, onelogintest.PersonaAdmin, "/audit")
+	s.signIn(t, admin, fakeonelogin.PersonaAdmin, "/audit")
 	entry := admin.GetByRole("row").Filter(hasText(ticket))
 	must(t, expect.Locator(entry).ToHaveCount(1), "the audit page lists the unlock with ticket %s", ticket)
 	must(t, expect.Locator(entry).ToContainText(regexp.MustCompile(`(?i)unlock`)), "the audit entry names the action")
 	must(t, expect.Locator(entry).ToContainText(locked.Email), "the audit entry names the person unlocked")
-	must(t, expect.Locator(entry).ToContainText(onelogintest.PersonaHelpdesk), "the audit entry names the agent")
+	must(t, expect.Locator(entry).ToContainText(fakeonelogin.PersonaHelpdesk), "the audit entry names the agent")
 	must(t, expect.Locator(entry).ToContainText("OneLogin confirmed"), "the audit entry shows the outcome in words")
 }
 
@@ -82,11 +82,11 @@ func TestHelpdesk_unlockLockedPerson(t *testing.T) {
 // and a temporary MFA token (each shown once, with a copy button).
 func TestHelpdesk_accountActions(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaNoRoles)
+	p := s.person(t, fakeonelogin.PersonaNoRoles)
 	s.Tenant.StartSession(p.ID)
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 	s.openUser(t, page, p)
 	s.Tenant.ResetCalls()
 	dialogs := watchDialogs(page)
@@ -107,8 +107,8 @@ func TestHelpdesk_accountActions(t *testing.T) {
 
 		c := s.wantCall(t, "PUT", userPath(p.ID, "/lock_user"))
 		assertJSONBody(t, c, map[string]any{"locked_until": float64(60)})
-		if u, _ := s.Tenant.User(p.ID); u.Status != onelogintest.StatusLocked {
-			t.Errorf("fake status after the lock = %d, want %d", u.Status, onelogintest.StatusLocked)
+		if u, _ := s.Tenant.User(p.ID); u.Status != fakeonelogin.StatusLocked {
+			t.Errorf("fake status after the lock = %d, want %d", u.Status, fakeonelogin.StatusLocked)
 		}
 	})
 
@@ -131,8 +131,8 @@ func TestHelpdesk_accountActions(t *testing.T) {
 		must(t, expect.Locator(panel.GetByTestId("notice")).ToHaveText("Unlicensed "+p.Name+"."), "a notice confirms the state change")
 		must(t, expect.Locator(panel.GetByTestId("state")).ToHaveText("Unlicensed"), "the state reads Unlicensed")
 		assertJSONBody(t, s.wantCall(t, "PUT", userPath(p.ID, "/set_state")), map[string]any{"state": float64(3)})
-		if u, _ := s.Tenant.User(p.ID); u.State != onelogintest.StateUnlicensed {
-			t.Errorf("fake state = %d, want %d", u.State, onelogintest.StateUnlicensed)
+		if u, _ := s.Tenant.User(p.ID); u.State != fakeonelogin.StateUnlicensed {
+			t.Errorf("fake state = %d, want %d", u.State, fakeonelogin.StateUnlicensed)
 		}
 	})
 
@@ -189,7 +189,7 @@ func TestHelpdesk_accountActions(t *testing.T) {
 }
 
 // assertJSONBody checks the named fields of a call's JSON body.
-func assertJSONBody(t *testing.T, c onelogintest.Call, want map[string]any) {
+func assertJSONBody(t *testing.T, c fakeonelogin.Call, want map[string]any) {
 	t.Helper()
 	var got map[string]any
 	if err := json.Unmarshal(c.Body, &got); err != nil {

@@ -10,7 +10,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // sprayedRows are the Locked now rows of people locked after failed
@@ -39,7 +39,7 @@ func rowPerson(t *testing.T, row playwright.Locator) int64 {
 func TestLocked_nowAfterSpray(t *testing.T) {
 	s := startConsole(t, nil)
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 
 	must(t, page.GetByRole("navigation", pageNamed("Main")).GetByRole("link", named("Locked now")).Click(), "open Locked now")
 	must(t, expect.Page(page).ToHaveURL(s.URL+"/locked"), "Locked now opens")
@@ -65,7 +65,7 @@ func TestLocked_nowAfterSpray(t *testing.T) {
 	must(t, expect.Locator(row.GetByTestId("notice")).ToHaveText("Unlocked "+p.Name+"."), "the row confirms the unlock")
 	must(t, expect.Locator(row.GetByTestId("status-badge")).ToHaveText("Active"), "the row shows the person active")
 	s.wantCall(t, "POST", fmt.Sprintf("/api/2/users/%d/unlock", id))
-	if u, _ := s.Tenant.User(id); u.Status != onelogintest.StatusActive {
+	if u, _ := s.Tenant.User(id); u.Status != fakeonelogin.StatusActive {
 		t.Errorf("the fake tenant has %s at status %d after the unlock", p.Email, u.Status)
 	}
 
@@ -99,7 +99,7 @@ func (s *consoleServer) emailOf(t *testing.T, id int64) string {
 func TestLocked_smallBulkUnlock(t *testing.T) {
 	s := startConsole(t, nil)
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaAdmin, "/locked")
+	s.signIn(t, page, fakeonelogin.PersonaAdmin, "/locked")
 	rows := sprayedRows(page)
 	var ids []int64
 	for i := range 3 {
@@ -130,7 +130,7 @@ func TestLocked_smallBulkUnlock(t *testing.T) {
 
 	for _, id := range ids {
 		s.wantCall(t, "POST", fmt.Sprintf("/api/2/users/%d/unlock", id))
-		if u, _ := s.Tenant.User(id); u.Status != onelogintest.StatusActive {
+		if u, _ := s.Tenant.User(id); u.Status != fakeonelogin.StatusActive {
 			t.Errorf("person %d has status %d after the job", id, u.Status)
 		}
 	}

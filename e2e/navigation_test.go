@@ -10,7 +10,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // resultIDs are the user ids in the search results, in order.
@@ -41,11 +41,11 @@ func search(t *testing.T, page playwright.Page, q, wantEmail string) {
 // shows the same results.
 func TestNavigation_historyAndPastedURL(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
-	helpdesk := s.person(t, onelogintest.PersonaHelpdesk)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
+	helpdesk := s.person(t, fakeonelogin.PersonaHelpdesk)
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaAdmin, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaAdmin, "/users")
 	box := page.GetByRole("searchbox", pageNamed("Search people"))
 
 	search(t, page, "dubois", locked.Email)
@@ -76,7 +76,7 @@ func TestNavigation_historyAndPastedURL(t *testing.T) {
 
 	// Someone else pastes the URL into a fresh browser.
 	other := newPage(t, "pasted")
-	s.signIn(t, other, onelogintest.PersonaHelpdesk, "/users?q=dubois")
+	s.signIn(t, other, fakeonelogin.PersonaHelpdesk, "/users?q=dubois")
 	must(t, expect.Locator(other.GetByRole("searchbox", pageNamed("Search people"))).ToHaveValue("dubois"), "the pasted URL fills the box")
 	must(t, expect.Locator(other.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "the pasted URL shows results")
 	if got := resultIDs(t, other); !slices.Equal(got, first) {
@@ -88,10 +88,10 @@ func TestNavigation_historyAndPastedURL(t *testing.T) {
 // person, Enter to open, Tab to the unlock controls, Enter to act.
 func TestNavigation_unlockByKeyboard(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 	kb := page.Keyboard()
 	box := page.GetByRole("searchbox", pageNamed("Search people"))
 

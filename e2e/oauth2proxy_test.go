@@ -20,12 +20,12 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/console"
 	"onelogin-helpdesk/deploy"
+	"onelogin-helpdesk/fakeoidc"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/testlog"
-	"onelogin-helpdesk/staffauth/oidctest"
 )
 
 // TestOAuth2Proxy_signsStaffIn runs the real oauth2-proxy (the pinned
@@ -52,19 +52,19 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 
 	// One fake tenant with its OIDC provider, served here: the console is
 	// not a demo, so it embeds none.
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 300})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 300})
 	t.Cleanup(fake.Close)
 	proxyAddr := freeLoopback(t)
 	proxyURL := "http://" + proxyAddr
 	clientSecret := randomHex(16)
 	tenant := fake.Tenant
-	provider := oidctest.NewProvider(fake.URL+"/oidc/2", oidctest.DirectoryFunc(func() []oidctest.Person {
-		var out []oidctest.Person
+	provider := fakeoidc.NewProvider(fake.URL+"/oidc/2", fakeoidc.DirectoryFunc(func() []fakeoidc.Person {
+		var out []fakeoidc.Person
 		for _, p := range tenant.Persons() {
-			out = append(out, oidctest.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups})
+			out = append(out, fakeoidc.Person{ID: p.ID, Email: p.Email, Name: p.Name, Groups: p.Groups})
 		}
 		return out
-	}), oidctest.WithClient(oidctest.Client{ID: "oauth2-proxy", Secret: clientSecret, RedirectURIs: []string{proxyURL + "/oauth2/callback"}}))
+	}), fakeoidc.WithClient(fakeoidc.Client{ID: "oauth2-proxy", Secret: clientSecret, RedirectURIs: []string{proxyURL + "/oauth2/callback"}}))
 	fake.Mount("/oidc/2/", provider)
 
 	// The console, in proxy mode, trusting the proxy's address only.
@@ -123,11 +123,11 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 		name, email, role, landing string
 		forged                     map[string]string // identity headers the browser adds itself
 	}{
-		{"admin", onelogintest.PersonaAdmin, "admin", "/users", nil},
-		{"helpdesk agent", onelogintest.PersonaHelpdesk, "helpdesk", "/users", nil},
-		{"employee", onelogintest.PersonaEmployee, "employee", "/me", nil},
-		{"employee forging headers", onelogintest.PersonaEmployee, "employee", "/me", map[string]string{
-			"X-Forwarded-Email": onelogintest.PersonaAdmin, "X-Forwarded-Groups": onelogintest.GroupAdmins}},
+		{"admin", fakeonelogin.PersonaAdmin, "admin", "/users", nil},
+		{"helpdesk agent", fakeonelogin.PersonaHelpdesk, "helpdesk", "/users", nil},
+		{"employee", fakeonelogin.PersonaEmployee, "employee", "/me", nil},
+		{"employee forging headers", fakeonelogin.PersonaEmployee, "employee", "/me", map[string]string{
+			"X-Forwarded-Email": fakeonelogin.PersonaAdmin, "X-Forwarded-Groups": fakeonelogin.GroupAdmins}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var opts []contextOption
@@ -154,8 +154,8 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 				LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}).DialContext},
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 			req, _ := http.NewRequest(http.MethodGet, consoleURL+"/audit", nil)
-			req.Header.Set("X-Forwarded-Email", onelogintest.PersonaAdmin)
-			req.Header.Set("X-Forwarded-Groups", onelogintest.GroupAdmins)
+			req.Header.Set("X-Forwarded-Email", fakeonelogin.PersonaAdmin)
+			req.Header.Set("X-Forwarded-Groups", fakeonelogin.GroupAdmins)
 			res, err := c.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -178,7 +178,7 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 
 // startProxiedConsole serves a console in proxy mode on 127.0.0.1 in front
 // of fake, trusting 127.0.0.1 (the proxy) only, and returns its URL.
-func startProxiedConsole(t *testing.T, fake *onelogintest.Server, publicURL string) string {
+func startProxiedConsole(t *testing.T, fake *fakeonelogin.Server, publicURL string) string {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	env := map[string]string{
@@ -189,9 +189,9 @@ func startProxiedConsole(t *testing.T, fake *onelogintest.Server, publicURL stri
 		"HELPDESK_PROXY_SIGN_OUT_URL": "/oauth2/sign_out",
 		"HELPDESK_SESSION_KEYS":       base64.StdEncoding.EncodeToString([]byte(randomHex(16))),
 		"HELPDESK_AUDIT_DB":           t.TempDir() + "/audit.db",
-		"HELPDESK_ADMIN_GROUPS":       onelogintest.GroupAdmins,
-		"HELPDESK_HELPDESK_GROUPS":    onelogintest.GroupHelpdesk,
-		"HELPDESK_VIEWER_GROUPS":      onelogintest.GroupViewers,
+		"HELPDESK_ADMIN_GROUPS":       fakeonelogin.GroupAdmins,
+		"HELPDESK_HELPDESK_GROUPS":    fakeonelogin.GroupHelpdesk,
+		"HELPDESK_VIEWER_GROUPS":      fakeonelogin.GroupViewers,
 		"ONELOGIN_URL":                fake.URL,
 		"ONELOGIN_CLIENT_ID":          fake.ClientID,
 		"ONELOGIN_CLIENT_SECRET":      fake.ClientSecret,

@@ -10,7 +10,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // readmeShots rewrites the README's screenshots (docs/search.png and
@@ -25,14 +25,14 @@ var readmeShots = flag.Bool("readme-shots", false, "rewrite docs/search.png and 
 // e2e/screenshots only, so the journey still runs and cannot rot.
 func TestREADME_screenshots(t *testing.T) {
 	s := startConsole(t, map[string]string{"HELPDESK_ONELOGIN_USER_URL": "https://northwind.onelogin.com/users/{id}/edit"})
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 	dir := "screenshots"
 	if *readmeShots {
 		dir = filepath.Join("..", "docs")
 	}
 
 	page := newPage(t, "", viewport(1280, 900))
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 	must(t, page.GetByLabel("Working on ticket").Fill("INC-40417"), "type the ticket")
 	must(t, page.GetByLabel("Working on ticket").Press("Enter"), "set the ticket")
 	must(t, expect.Locator(page.GetByTestId("ticket-clear")).ToBeVisible(), "the ticket is set")

@@ -11,7 +11,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
 )
 
@@ -35,9 +35,9 @@ func startConsole(t *testing.T, settings map[string]string) *consoleServer {
 		// A smaller tenant seeds faster; the personas are always there.
 		"HELPDESK_FAKE_USERS": "300",
 		// The fake tenant's role names, mapped to the console's roles.
-		"HELPDESK_ADMIN_GROUPS":    onelogintest.GroupAdmins,
-		"HELPDESK_HELPDESK_GROUPS": onelogintest.GroupHelpdesk,
-		"HELPDESK_VIEWER_GROUPS":   onelogintest.GroupViewers,
+		"HELPDESK_ADMIN_GROUPS":    fakeonelogin.GroupAdmins,
+		"HELPDESK_HELPDESK_GROUPS": fakeonelogin.GroupHelpdesk,
+		"HELPDESK_VIEWER_GROUPS":   fakeonelogin.GroupViewers,
 	}
 	maps.Copy(env, settings)
 	c := consoletest.Start(t, env)
@@ -66,8 +66,8 @@ func (s *consoleServer) signIn(t *testing.T, page playwright.Page, email, next s
 // writes returns the fake tenant's recorded API calls that change something
 // (anything but GET; token and sign-in traffic left out), for asserting what
 // the console asked OneLogin to do.
-func (s *consoleServer) writes() []onelogintest.Call {
-	var out []onelogintest.Call
+func (s *consoleServer) writes() []fakeonelogin.Call {
+	var out []fakeonelogin.Call
 	for _, c := range s.Tenant.Calls() {
 		if c.Method == "GET" || strings.HasPrefix(c.Path, "/auth/oauth2") || strings.HasPrefix(c.Path, "/oidc/") {
 			continue
@@ -78,7 +78,7 @@ func (s *consoleServer) writes() []onelogintest.Call {
 }
 
 // callLines formats calls for a failure message.
-func callLines(cs []onelogintest.Call) string {
+func callLines(cs []fakeonelogin.Call) string {
 	var b strings.Builder
 	for _, c := range cs {
 		fmt.Fprintf(&b, "\n  %s %s -> %d %s", c.Method, c.Path, c.Status, truncate(string(c.Body), 200))
@@ -98,9 +98,9 @@ func truncate(s string, n int) string {
 
 // wantCall finds the one write call with this method and path and returns
 // it; it fails t when there is none or more than one.
-func (s *consoleServer) wantCall(t *testing.T, method, path string) onelogintest.Call {
+func (s *consoleServer) wantCall(t *testing.T, method, path string) fakeonelogin.Call {
 	t.Helper()
-	var found []onelogintest.Call
+	var found []fakeonelogin.Call
 	for _, c := range s.writes() {
 		if c.Method == method && c.Path == path {
 			found = append(found, c)

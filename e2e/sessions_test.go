@@ -8,7 +8,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // TestSessions_adminEndsASession: an admin sees every console session on
@@ -17,17 +17,17 @@ import (
 func TestSessions_adminEndsASession(t *testing.T) {
 	s := startConsole(t, nil)
 	agent := newPage(t, "agent")
-	s.signIn(t, agent, onelogintest.PersonaHelpdesk, "/sessions")
+	s.signIn(t, agent, fakeonelogin.PersonaHelpdesk, "/sessions")
 	must(t, expect.Locator(agent.GetByTestId("this-session")).ToHaveCount(1), "the agent sees this session marked")
 
 	admin := newPage(t, "admin")
-	s.signIn(t, admin, onelogintest.PersonaAdmin, "/sessions")
+	s.signIn(t, admin, fakeonelogin.PersonaAdmin, "/sessions")
 	assertAccessible(t, admin, "the sessions page")
-	row := admin.GetByTestId("all-sessions").Locator(`[data-email="` + onelogintest.PersonaHelpdesk + `"]`)
+	row := admin.GetByTestId("all-sessions").Locator(`[data-email="` + fakeonelogin.PersonaHelpdesk + `"]`)
 	must(t, expect.Locator(row).ToHaveCount(1), "the admin sees the agent's session")
-	must(t, row.GetByRole("button", named("End session of "+onelogintest.PersonaHelpdesk)).Click(), "end the agent's session")
+	must(t, row.GetByRole("button", named("End session of "+fakeonelogin.PersonaHelpdesk)).Click(), "end the agent's session")
 	must(t, expect.Locator(admin.GetByTestId("notice")).ToContainText("has ended on every replica"), "a notice confirms it")
-	must(t, expect.Locator(admin.GetByTestId("all-sessions").Locator(`[data-email="`+onelogintest.PersonaHelpdesk+`"]`)).ToHaveCount(0), "the agent's session is gone from the list")
+	must(t, expect.Locator(admin.GetByTestId("all-sessions").Locator(`[data-email="`+fakeonelogin.PersonaHelpdesk+`"]`)).ToHaveCount(0), "the agent's session is gone from the list")
 
 	// The agent's browser, cookies and all, asks for a page: it is sent to
 	// sign in (followed no further: the provider's page is not the point).

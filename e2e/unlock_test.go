@@ -14,7 +14,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Journeys of the public unlock page: a person locked out of OneLogin (and
@@ -69,7 +69,7 @@ func (f *unlockFlow) unlocked(s *consoleServer, p person) {
 	f.step("done")
 	must(f.t, expect.Locator(f.root.GetByTestId("unlock-result")).ToHaveText("Your account is unlocked. You can sign in again now."), "the page confirms the unlock")
 	s.wantCall(f.t, "POST", fmt.Sprintf("/api/2/users/%d/unlock", p.ID))
-	if u, _ := s.Tenant.User(p.ID); u.Status != onelogintest.StatusActive {
+	if u, _ := s.Tenant.User(p.ID); u.Status != fakeonelogin.StatusActive {
 		f.t.Errorf("the fake tenant has %s at status %d after the unlock", p.Email, u.Status)
 	}
 }
@@ -82,7 +82,7 @@ func stillLocked(t *testing.T, s *consoleServer, p person) {
 			t.Errorf("the console unlocked %s: %s %s", p.Email, c.Method, c.Path)
 		}
 	}
-	if u, _ := s.Tenant.User(p.ID); u.Status != onelogintest.StatusLocked {
+	if u, _ := s.Tenant.User(p.ID); u.Status != fakeonelogin.StatusLocked {
 		t.Errorf("%s is no longer locked (status %d)", p.Email, u.Status)
 	}
 }
@@ -112,7 +112,7 @@ func fakePage(t *testing.T, s *consoleServer, path string) playwright.Page {
 
 func TestUnlock_authenticatorCode(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaLockedTOTP)
+	p := s.person(t, fakeonelogin.PersonaLockedTOTP)
 	page := newPage(t, "")
 	f := openUnlock(t, s, page)
 	assertAccessible(t, page, "unlock page, first step")
@@ -152,7 +152,7 @@ func answerPush(t *testing.T, s *consoleServer, p person, answer string) {
 
 func TestUnlock_pushApproved(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaLockedPush)
+	p := s.person(t, fakeonelogin.PersonaLockedPush)
 	f, _ := pushStarted(t, s, p)
 	answerPush(t, s, p, "approve")
 	f.unlocked(s, p) // the page polls and sees the approval by itself
@@ -160,7 +160,7 @@ func TestUnlock_pushApproved(t *testing.T) {
 
 func TestUnlock_pushDenied(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaLockedPush)
+	p := s.person(t, fakeonelogin.PersonaLockedPush)
 	f, page := pushStarted(t, s, p)
 	answerPush(t, s, p, "deny")
 	f.step("choose")
@@ -170,7 +170,7 @@ func TestUnlock_pushDenied(t *testing.T) {
 
 func TestUnlock_textedCodeFromInbox(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaLockedSMS)
+	p := s.person(t, fakeonelogin.PersonaLockedSMS)
 	page := newPage(t, "")
 	f := openUnlock(t, s, page)
 	f.start(p.Email)
@@ -187,7 +187,7 @@ func TestUnlock_textedCodeFromInbox(t *testing.T) {
 
 func TestUnlock_wrongCodeUntilCoolDown(t *testing.T) {
 	s := startConsole(t, map[string]string{"HELPDESK_PUBLIC_UNLOCK_ATTEMPTS": "3"})
-	p := s.person(t, onelogintest.PersonaLockedTOTP)
+	p := s.person(t, fakeonelogin.PersonaLockedTOTP)
 	page := newPage(t, "")
 	f := openUnlock(t, s, page)
 	f.start(p.Email)
@@ -290,8 +290,8 @@ func walkShapes(t *testing.T, s *consoleServer, login string) (kind string, shap
 
 func TestUnlock_unknownIsIndistinguishable(t *testing.T) {
 	s := startConsole(t, nil)
-	realOf := map[string]string{"push": onelogintest.PersonaLockedPush, "authenticator": onelogintest.PersonaLockedTOTP,
-		"sms": onelogintest.PersonaLockedSMS, "email": onelogintest.PersonaLockedEmail}
+	realOf := map[string]string{"push": fakeonelogin.PersonaLockedPush, "authenticator": fakeonelogin.PersonaLockedTOTP,
+		"sms": fakeonelogin.PersonaLockedSMS, "email": fakeonelogin.PersonaLockedEmail}
 	s.Tenant.ResetCalls()
 	kind, gotShapes, gotStatuses := walkShapes(t, s, "no.such.person@example.com")
 	if w := s.writes(); len(w) != 0 {
@@ -327,7 +327,7 @@ func TestUnlock_insideAllowedIframe(t *testing.T) {
 	t.Cleanup(portal.Close)
 	s := startConsole(t, map[string]string{"HELPDESK_FRAME_ANCESTORS": portal.URL})
 	consoleURL = s.URL
-	p := s.person(t, onelogintest.PersonaLockedTOTP)
+	p := s.person(t, fakeonelogin.PersonaLockedTOTP)
 
 	page := newPage(t, "")
 	_, err := page.Goto(portal.URL)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // Journey 4: a viewer may read a person's page but sees no controls that
@@ -16,10 +16,10 @@ import (
 // valid CSRF token, is refused by the server without calling OneLogin.
 func TestViewer_readOnly(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 
 	page := newPage(t, "")
-	s.signIn(t, page, onelogintest.PersonaViewer, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaViewer, "/users")
 	s.openUser(t, page, locked)
 
 	userPage := page.GetByTestId("user-page")
@@ -65,7 +65,7 @@ func TestViewer_readOnly(t *testing.T) {
 	if n := s.Tenant.CallCount("", "/api/2/users/"); n != 0 {
 		t.Errorf("the fake tenant received %d unlock calls", n)
 	}
-	if u, _ := s.Tenant.User(locked.ID); u.Status != onelogintest.StatusLocked {
+	if u, _ := s.Tenant.User(locked.ID); u.Status != fakeonelogin.StatusLocked {
 		t.Errorf("%s is no longer locked at the fake tenant (status %d)", locked.Email, u.Status)
 	}
 }

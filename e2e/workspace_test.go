@@ -10,7 +10,7 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // The measured targets of the agent's workspace (issue 14), in a browser.
@@ -45,16 +45,16 @@ func (i *interactions) click(l playwright.Locator, what string) {
 func TestWorkspace_coreTicketInThreeInteractions(t *testing.T) {
 	s := startConsole(t, map[string]string{"HELPDESK_REQUIRE_TICKET": "true"})
 	people := []person{
-		s.person(t, onelogintest.PersonaLocked),
-		s.person(t, onelogintest.PersonaLockedPush),
-		s.person(t, onelogintest.PersonaLockedTOTP),
+		s.person(t, fakeonelogin.PersonaLocked),
+		s.person(t, fakeonelogin.PersonaLockedPush),
+		s.person(t, fakeonelogin.PersonaLockedTOTP),
 	}
 	const ticket = "INC-5150"
 
 	page := newPage(t, "")
 	dialogs := watchDialogs(page)
 	defer dialogs.noneOpened(t)
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 
 	// Once, for the piece of work: the ticket.
 	set := &interactions{t: t}
@@ -79,7 +79,7 @@ func TestWorkspace_coreTicketInThreeInteractions(t *testing.T) {
 		if did.n != 3 {
 			t.Errorf("%s: %d interactions, want 3", p.Name, did.n)
 		}
-		if u, _ := s.Tenant.User(p.ID); u.Status != onelogintest.StatusActive {
+		if u, _ := s.Tenant.User(p.ID); u.Status != fakeonelogin.StatusActive {
 			t.Errorf("%s still has status %d", p.Email, u.Status)
 		}
 		// The history on the same page already shows it, with the ticket.
@@ -89,7 +89,7 @@ func TestWorkspace_coreTicketInThreeInteractions(t *testing.T) {
 
 	// Every unlock is in the trail with the ticket set once.
 	admin := newPage(t, "audit")
-	s.signIn(t, admin, onelogintest.PersonaAdmin, "/audit?target="+lastName(people[0]))
+	s.signIn(t, admin, fakeonelogin.PersonaAdmin, "/audit?target="+lastName(people[0]))
 	must(t, expect.Locator(admin.GetByTestId("audit-row").First()).ToContainText("Unlocked "+people[0].Name+" · ticket "+ticket+" · OneLogin confirmed"),
 		"the audit page reads in words")
 }
@@ -106,17 +106,17 @@ func TestWorkspace_fixWithoutScrollingAndFirstByte(t *testing.T) {
 	const latency = 600 * time.Millisecond
 	s := startConsole(t, map[string]string{"HELPDESK_FAKE_LATENCY": latency.String()})
 	page := newPage(t, "", viewport(1280, 720))
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 
 	for _, tc := range []struct {
 		persona string
 		fix     func(page playwright.Page, p person) playwright.Locator
 	}{
-		{onelogintest.PersonaLocked, func(page playwright.Page, p person) playwright.Locator {
+		{fakeonelogin.PersonaLocked, func(page playwright.Page, p person) playwright.Locator {
 			return page.Locator("#panel-status").GetByRole("button", named("Unlock "+p.Name))
 		}},
-		{onelogintest.PersonaPasswordExpired, func(page playwright.Page, _ person) playwright.Locator { return page.GetByTestId("fix-password") }},
-		{onelogintest.PersonaUnactivated, func(page playwright.Page, _ person) playwright.Locator { return page.GetByTestId("fix-invite") }},
+		{fakeonelogin.PersonaPasswordExpired, func(page playwright.Page, _ person) playwright.Locator { return page.GetByTestId("fix-password") }},
+		{fakeonelogin.PersonaUnactivated, func(page playwright.Page, _ person) playwright.Locator { return page.GetByTestId("fix-invite") }},
 	} {
 		p := s.person(t, tc.persona)
 		s.openUser(t, page, p)
@@ -134,7 +134,7 @@ func TestWorkspace_fixWithoutScrollingAndFirstByte(t *testing.T) {
 	// The first byte: the best of three loads of a page the console has
 	// not cached anything for but the role names.
 	best := time.Hour
-	for _, email := range []string{onelogintest.PersonaNoRoles, onelogintest.PersonaSuspended, onelogintest.PersonaAwaitingReset} {
+	for _, email := range []string{fakeonelogin.PersonaNoRoles, fakeonelogin.PersonaSuspended, fakeonelogin.PersonaAwaitingReset} {
 		s.openUser(t, page, s.person(t, email))
 		v, err := page.Evaluate(`() => { const n = performance.getEntriesByType("navigation")[0]; return n.responseStart - n.requestStart; }`)
 		must(t, err, "read the navigation timing")
@@ -157,11 +157,11 @@ func TestWorkspace_fixWithoutScrollingAndFirstByte(t *testing.T) {
 // dismissed.
 func TestWorkspace_everythingAnActionChangesRefreshes(t *testing.T) {
 	s := startConsole(t, nil)
-	p := s.person(t, onelogintest.PersonaNoRoles)
+	p := s.person(t, fakeonelogin.PersonaNoRoles)
 	page := newPage(t, "")
 	dialogs := watchDialogs(page)
 	defer dialogs.noneOpened(t)
-	s.signIn(t, page, onelogintest.PersonaHelpdesk, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
 	s.openUser(t, page, p)
 
 	why := page.Locator("#panel-status").GetByTestId("why-headline")
@@ -214,9 +214,9 @@ func TestWorkspace_everythingAnActionChangesRefreshes(t *testing.T) {
 // page is a fraction of the 4,650-5,860 px it was.
 func TestWorkspace_phoneLayout(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
 	page := newPage(t, "", phone)
-	s.signIn(t, page, onelogintest.PersonaAdmin, "/users")
+	s.signIn(t, page, fakeonelogin.PersonaAdmin, "/users")
 	s.openUser(t, page, locked)
 	must(t, page.Locator("#panel-status").GetByRole("button", named("Unlock "+locked.Name)).Click(), "unlock, so the audit page has a record")
 	must(t, expect.Locator(page.Locator("#panel-status").GetByTestId("notice")).ToBeVisible(), "unlocked")
@@ -275,8 +275,8 @@ func toInt(v any) int {
 // on a phone.
 func TestWorkspace_accessibleEverywhere(t *testing.T) {
 	s := startConsole(t, nil)
-	locked := s.person(t, onelogintest.PersonaLocked)
-	active := s.person(t, onelogintest.PersonaNoRoles)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
+	active := s.person(t, fakeonelogin.PersonaNoRoles)
 	for _, scheme := range []struct {
 		name string
 		opts []contextOption
@@ -288,7 +288,7 @@ func TestWorkspace_accessibleEverywhere(t *testing.T) {
 	} {
 		t.Run(scheme.name, func(t *testing.T) {
 			page := newPage(t, "", scheme.opts...)
-			s.signIn(t, page, onelogintest.PersonaAdmin, "/users")
+			s.signIn(t, page, fakeonelogin.PersonaAdmin, "/users")
 			check := func(where string) {
 				t.Helper()
 				assertAccessible(t, page, where)

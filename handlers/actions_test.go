@@ -18,7 +18,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // actWrites lists the calls that asked OneLogin to change something (every
@@ -100,12 +100,12 @@ func TestActions_succeed(t *testing.T) {
 		check   func(t *testing.T, c *console, id int64, d *goquery.Document)
 	}{
 		{
-			name: "unlock", persona: onelogintest.PersonaLocked, action: "unlock",
+			name: "unlock", persona: fakeonelogin.PersonaLocked, action: "unlock",
 			form: url.Values{"ticket": {"INC-100"}}, panel: "panel-status",
 			notice: func(n string) string { return "Unlocked " + n + ". They can sign in now." },
 			audit:  access.Unlock,
 			check: func(t *testing.T, c *console, id int64, d *goquery.Document) {
-				if u, _ := c.fake.Tenant.User(id); u.Status != onelogintest.StatusActive {
+				if u, _ := c.fake.Tenant.User(id); u.Status != fakeonelogin.StatusActive {
 					t.Errorf("status after unlock = %d", u.Status)
 				}
 				if d.Find("[data-testid=unlock-form]").Length() != 0 {
@@ -114,13 +114,13 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "lock for an hour", persona: onelogintest.PersonaNoRoles, action: "lock",
+			name: "lock for an hour", persona: fakeonelogin.PersonaNoRoles, action: "lock",
 			form: url.Values{"minutes": {"60"}}, panel: "panel-lock",
 			notice: func(n string) string { return "Locked " + n + " for 1 hour." },
 			audit:  access.Lock, params: map[string]string{"minutes": "60"},
 			check: func(t *testing.T, c *console, id int64, d *goquery.Document) {
 				u, _ := c.fake.Tenant.User(id)
-				if u.Status != onelogintest.StatusLocked {
+				if u.Status != fakeonelogin.StatusLocked {
 					t.Errorf("status after lock = %d", u.Status)
 				}
 				if left := time.Until(u.LockedUntil); left < 59*time.Minute || left > 61*time.Minute {
@@ -132,7 +132,7 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "lock for the policy period", persona: onelogintest.PersonaNoRoles, action: "lock",
+			name: "lock for the policy period", persona: fakeonelogin.PersonaNoRoles, action: "lock",
 			form: url.Values{"minutes": {"0"}}, panel: "panel-lock",
 			notice: func(n string) string { return "Locked " + n + " for the period their policy sets." },
 			audit:  access.Lock, params: map[string]string{"minutes": "0"},
@@ -144,7 +144,7 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "lock until unlocked", persona: onelogintest.PersonaNoRoles, action: "lock",
+			name: "lock until unlocked", persona: fakeonelogin.PersonaNoRoles, action: "lock",
 			form: url.Values{"minutes": {"525600"}}, panel: "panel-lock",
 			notice: func(n string) string { return "Locked " + n + " until someone unlocks them." },
 			audit:  access.Lock, params: map[string]string{"minutes": "525600"},
@@ -156,7 +156,7 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "log out everywhere", persona: onelogintest.PersonaHelpdesk, action: "logout",
+			name: "log out everywhere", persona: fakeonelogin.PersonaHelpdesk, action: "logout",
 			setup:  func(c *console, id int64) { c.fake.Tenant.StartSession(id); c.fake.Tenant.StartSession(id) },
 			panel:  "panel-session",
 			notice: func(n string) string { return "Logged " + n + " out of OneLogin. They must sign in again." },
@@ -168,7 +168,7 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "typed password", persona: onelogintest.PersonaPasswordExpired, action: "password",
+			name: "typed password", persona: fakeonelogin.PersonaPasswordExpired, action: "password",
 			form:  url.Values{"mode": {"set"}, "password": {"Typed-Pass-2024!"}, "password_confirmation": {"Typed-Pass-2024!"}},
 			panel: "panel-password", notice: func(n string) string { return "Set a new password for " + n + "." },
 			audit: access.ResetPassword, params: map[string]string{"method": "typed", "validate_policy": "false"},
@@ -182,7 +182,7 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "typed password checked against the policy", persona: onelogintest.PersonaPasswordExpired, action: "password",
+			name: "typed password checked against the policy", persona: fakeonelogin.PersonaPasswordExpired, action: "password",
 			form:  url.Values{"password": {"Typed-Pass-2024!"}, "password_confirmation": {"Typed-Pass-2024!"}, "validate_policy": {"true"}},
 			panel: "panel-password", notice: func(n string) string {
 				return "Set a new password for " + n + ". It meets OneLogin's password policy."
@@ -195,7 +195,7 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "imported hash", persona: onelogintest.PersonaPasswordPending, action: "password-hash",
+			name: "imported hash", persona: fakeonelogin.PersonaPasswordPending, action: "password-hash",
 			form:  url.Values{"password_hash": {adminHash}, "password_salt": {"pepper-1"}, "ticket": {"CHG-7"}},
 			panel: "panel-password", notice: func(n string) string { return "Imported the pre-hashed password for " + n + "." },
 			audit: access.ImportPasswordHash, params: map[string]string{"algorithm": "salt+sha256"},
@@ -206,12 +206,12 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "reject", persona: onelogintest.PersonaNoRoles, action: "state",
+			name: "reject", persona: fakeonelogin.PersonaNoRoles, action: "state",
 			form: url.Values{"state": {"2"}}, panel: "panel-state",
 			notice: func(n string) string { return "Rejected " + n + ". They cannot sign in." },
 			audit:  access.SetState, params: map[string]string{"state": "2", "state_name": "Rejected", "previous_state": "Approved"},
 			check: func(t *testing.T, c *console, id int64, d *goquery.Document) {
-				if u, _ := c.fake.Tenant.User(id); u.State != onelogintest.StateRejected {
+				if u, _ := c.fake.Tenant.User(id); u.State != fakeonelogin.StateRejected {
 					t.Errorf("state = %d", u.State)
 				}
 				if got := d.Find("[data-testid=state]").Text(); got != "Rejected" {
@@ -220,36 +220,36 @@ func TestActions_succeed(t *testing.T) {
 			},
 		},
 		{
-			name: "add a role", persona: onelogintest.PersonaNoRoles, action: "roles/add",
-			form: url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDViewers, 10)}}, panel: "panel-roles",
-			notice: func(n string) string { return "Gave " + n + " the role " + onelogintest.GroupViewers + "." },
+			name: "add a role", persona: fakeonelogin.PersonaNoRoles, action: "roles/add",
+			form: url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDViewers, 10)}}, panel: "panel-roles",
+			notice: func(n string) string { return "Gave " + n + " the role " + fakeonelogin.GroupViewers + "." },
 			audit:  access.AddRoles,
-			params: map[string]string{"role_ids": strconv.FormatInt(onelogintest.RoleIDViewers, 10), "roles": onelogintest.GroupViewers},
+			params: map[string]string{"role_ids": strconv.FormatInt(fakeonelogin.RoleIDViewers, 10), "roles": fakeonelogin.GroupViewers},
 			check: func(t *testing.T, c *console, id int64, d *goquery.Document) {
-				if u, _ := c.fake.Tenant.User(id); !slices.Contains(u.RoleIDs, onelogintest.RoleIDViewers) {
+				if u, _ := c.fake.Tenant.User(id); !slices.Contains(u.RoleIDs, fakeonelogin.RoleIDViewers) {
 					t.Errorf("roles = %v", u.RoleIDs)
 				}
-				if got := d.Find("[data-testid=role] .role-name").Text(); got != onelogintest.GroupViewers {
+				if got := d.Find("[data-testid=role] .role-name").Text(); got != fakeonelogin.GroupViewers {
 					t.Errorf("panel lists roles %q", got)
 				}
 			},
 		},
 		{
-			name: "remove a role", persona: onelogintest.PersonaAdmin, action: "roles/remove",
-			form: url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDAdmins, 10)}}, panel: "panel-roles",
-			notice: func(n string) string { return "Removed the role " + onelogintest.GroupAdmins + " from " + n + "." },
+			name: "remove a role", persona: fakeonelogin.PersonaAdmin, action: "roles/remove",
+			form: url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDAdmins, 10)}}, panel: "panel-roles",
+			notice: func(n string) string { return "Removed the role " + fakeonelogin.GroupAdmins + " from " + n + "." },
 			audit:  access.RemoveRoles,
 			check: func(t *testing.T, c *console, id int64, d *goquery.Document) {
-				if u, _ := c.fake.Tenant.User(id); slices.Contains(u.RoleIDs, onelogintest.RoleIDAdmins) {
+				if u, _ := c.fake.Tenant.User(id); slices.Contains(u.RoleIDs, fakeonelogin.RoleIDAdmins) {
 					t.Errorf("role still assigned: %v", u.RoleIDs)
 				}
-				if strings.Contains(d.Find("[data-testid=roles]").Text(), onelogintest.GroupAdmins) {
+				if strings.Contains(d.Find("[data-testid=roles]").Text(), fakeonelogin.GroupAdmins) {
 					t.Errorf("the panel still lists the removed role")
 				}
 			},
 		},
 		{
-			name: "set custom attributes", persona: onelogintest.PersonaNoRoles, action: "custom-attributes",
+			name: "set custom attributes", persona: fakeonelogin.PersonaNoRoles, action: "custom-attributes",
 			form: url.Values{"attr.cost_center": {"CC-4711"}}, panel: "panel-attributes",
 			notice: func(n string) string { return "Saved cost_center for " + n + "." },
 			audit:  access.SetCustomAttributes, params: map[string]string{"attributes": "cost_center=CC-4711"},
@@ -310,12 +310,12 @@ func TestActions_succeed(t *testing.T) {
 // A successful plain-form post (no JavaScript) goes back to the user page.
 func TestActions_plainPostRedirects(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaLocked)
+	id := c.userID(fakeonelogin.PersonaLocked)
 	rec := c.do("POST", actPath(id, "unlock"), url.Values{"csrf_token": {"test-csrf-token"}}, false)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/users/"+strconv.FormatInt(id, 10) {
 		t.Fatalf("status %d Location %q, want 303 to the user page", rec.Code, rec.Header().Get("Location"))
 	}
-	if u, _ := c.fake.Tenant.User(id); u.Status != onelogintest.StatusActive {
+	if u, _ := c.fake.Tenant.User(id); u.Status != fakeonelogin.StatusActive {
 		t.Errorf("not unlocked")
 	}
 }
@@ -323,7 +323,7 @@ func TestActions_plainPostRedirects(t *testing.T) {
 // A plain-form post with a mistake gets a whole page with the panel and the message.
 func TestActions_plainPostInvalidIsAPage(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaNoRoles)
+	id := c.userID(fakeonelogin.PersonaNoRoles)
 	rec := c.do("POST", actPath(id, "lock"), url.Values{"minutes": {"7"}}, false)
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", rec.Code)
@@ -351,25 +351,25 @@ func TestActions_invalidInputNeverReachesOneLogin(t *testing.T) {
 		field   string // data-testid="error-<field>" beside the input; "" when none
 		panel   string
 	}{
-		{"bad minutes", onelogintest.PersonaNoRoles, "lock", url.Values{"minutes": {"-5"}}, 422, "minutes", "panel-lock"},
-		{"minutes not offered", onelogintest.PersonaNoRoles, "lock", url.Values{"minutes": {"45"}}, 422, "minutes", "panel-lock"},
-		{"ticket too long", onelogintest.PersonaLocked, "unlock", url.Values{"ticket": {long}}, 422, "ticket", "panel-status"},
-		{"logout ticket too long", onelogintest.PersonaNoRoles, "logout", url.Values{"ticket": {long}}, 422, "ticket", "panel-session"},
-		{"passwords differ", onelogintest.PersonaNoRoles, "password", url.Values{"password": {"Abc-12345"}, "password_confirmation": {"Abc-12346"}}, 422, "password_confirmation", "panel-password"},
-		{"password missing", onelogintest.PersonaNoRoles, "password", url.Values{"mode": {"set"}}, 422, "password", "panel-password"},
-		{"hash not hex", onelogintest.PersonaNoRoles, "password-hash", url.Values{"password_hash": {strings.Repeat("z", 64)}}, 422, "password_hash", "panel-password"},
-		{"hash too short", onelogintest.PersonaNoRoles, "password-hash", url.Values{"password_hash": {"abc123"}}, 422, "password_hash", "panel-password"},
-		{"salt too long", onelogintest.PersonaNoRoles, "password-hash", url.Values{"password_hash": {strings.Repeat("a", 64)}, "password_salt": {strings.Repeat("s", 41)}}, 422, "password_salt", "panel-password"},
-		{"unknown state", onelogintest.PersonaNoRoles, "state", url.Values{"state": {"7"}}, 422, "state", "panel-state"},
-		{"state unapproved not offered", onelogintest.PersonaNoRoles, "state", url.Values{"state": {"0"}}, 422, "state", "panel-state"},
-		{"expires_in too long", onelogintest.PersonaNoRoles, "mfa-token", url.Values{"expires_in": {"259201"}}, 422, "expires_in", "panel-mfa"},
-		{"expires_in not a number", onelogintest.PersonaNoRoles, "mfa-token", url.Values{"expires_in": {"soon"}}, 422, "expires_in", "panel-mfa"},
-		{"unknown role", onelogintest.PersonaNoRoles, "roles/add", url.Values{"role_id": {"999999"}}, 422, "role_id", "panel-roles"},
-		{"no role chosen", onelogintest.PersonaNoRoles, "roles/add", url.Values{"role_id": {""}}, 422, "role_id", "panel-roles"},
-		{"remove unknown role", onelogintest.PersonaAdmin, "roles/remove", url.Values{"role_id": {"abc"}}, 422, "role_id", "panel-roles"},
-		{"unknown attribute", onelogintest.PersonaNoRoles, "custom-attributes", url.Values{"attr.shoe_size": {"44"}}, 422, "form", "panel-attributes"},
-		{"attribute unchanged", onelogintest.PersonaNoRoles, "custom-attributes", url.Values{}, 422, "form", "panel-attributes"},
-		{"delete not confirmed", onelogintest.PersonaNoRoles, "delete", url.Values{"confirm": {"someone.else@example.com"}}, 422, "confirm", "panel-danger"},
+		{"bad minutes", fakeonelogin.PersonaNoRoles, "lock", url.Values{"minutes": {"-5"}}, 422, "minutes", "panel-lock"},
+		{"minutes not offered", fakeonelogin.PersonaNoRoles, "lock", url.Values{"minutes": {"45"}}, 422, "minutes", "panel-lock"},
+		{"ticket too long", fakeonelogin.PersonaLocked, "unlock", url.Values{"ticket": {long}}, 422, "ticket", "panel-status"},
+		{"logout ticket too long", fakeonelogin.PersonaNoRoles, "logout", url.Values{"ticket": {long}}, 422, "ticket", "panel-session"},
+		{"passwords differ", fakeonelogin.PersonaNoRoles, "password", url.Values{"password": {"Abc-12345"}, "password_confirmation": {"Abc-12346"}}, 422, "password_confirmation", "panel-password"},
+		{"password missing", fakeonelogin.PersonaNoRoles, "password", url.Values{"mode": {"set"}}, 422, "password", "panel-password"},
+		{"hash not hex", fakeonelogin.PersonaNoRoles, "password-hash", url.Values{"password_hash": {strings.Repeat("z", 64)}}, 422, "password_hash", "panel-password"},
+		{"hash too short", fakeonelogin.PersonaNoRoles, "password-hash", url.Values{"password_hash": {"abc123"}}, 422, "password_hash", "panel-password"},
+		{"salt too long", fakeonelogin.PersonaNoRoles, "password-hash", url.Values{"password_hash": {strings.Repeat("a", 64)}, "password_salt": {strings.Repeat("s", 41)}}, 422, "password_salt", "panel-password"},
+		{"unknown state", fakeonelogin.PersonaNoRoles, "state", url.Values{"state": {"7"}}, 422, "state", "panel-state"},
+		{"state unapproved not offered", fakeonelogin.PersonaNoRoles, "state", url.Values{"state": {"0"}}, 422, "state", "panel-state"},
+		{"expires_in too long", fakeonelogin.PersonaNoRoles, "mfa-token", url.Values{"expires_in": {"259201"}}, 422, "expires_in", "panel-mfa"},
+		{"expires_in not a number", fakeonelogin.PersonaNoRoles, "mfa-token", url.Values{"expires_in": {"soon"}}, 422, "expires_in", "panel-mfa"},
+		{"unknown role", fakeonelogin.PersonaNoRoles, "roles/add", url.Values{"role_id": {"999999"}}, 422, "role_id", "panel-roles"},
+		{"no role chosen", fakeonelogin.PersonaNoRoles, "roles/add", url.Values{"role_id": {""}}, 422, "role_id", "panel-roles"},
+		{"remove unknown role", fakeonelogin.PersonaAdmin, "roles/remove", url.Values{"role_id": {"abc"}}, 422, "role_id", "panel-roles"},
+		{"unknown attribute", fakeonelogin.PersonaNoRoles, "custom-attributes", url.Values{"attr.shoe_size": {"44"}}, 422, "form", "panel-attributes"},
+		{"attribute unchanged", fakeonelogin.PersonaNoRoles, "custom-attributes", url.Values{}, 422, "form", "panel-attributes"},
+		{"delete not confirmed", fakeonelogin.PersonaNoRoles, "delete", url.Values{"confirm": {"someone.else@example.com"}}, 422, "confirm", "panel-danger"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConsole(t, access.RoleAdmin)
@@ -432,17 +432,17 @@ func TestActions_oneLoginRejects(t *testing.T) {
 		panel   string
 		want    string
 	}{
-		{"role already assigned", onelogintest.PersonaAdmin, "roles/add",
-			url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDAdmins, 10)}}, "panel-roles",
+		{"role already assigned", fakeonelogin.PersonaAdmin, "roles/add",
+			url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDAdmins, 10)}}, "panel-roles",
 			"OneLogin rejected the role change: input role_id_array is already included as user roles"},
-		{"role not assigned", onelogintest.PersonaNoRoles, "roles/remove",
-			url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDAdmins, 10)}}, "panel-roles",
+		{"role not assigned", fakeonelogin.PersonaNoRoles, "roles/remove",
+			url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDAdmins, 10)}}, "panel-roles",
 			"OneLogin rejected the role change: input role_id_array is not included as user roles"},
-		{"state unchanged", onelogintest.PersonaNoRoles, "state", url.Values{"state": {"1"}}, "panel-state",
+		{"state unchanged", fakeonelogin.PersonaNoRoles, "state", url.Values{"state": {"1"}}, "panel-state",
 			"OneLogin rejected the state change: user is already in this state"},
-		{"lock shorter than the policy", onelogintest.PersonaNoRoles, "lock", url.Values{"minutes": {"15"}}, "panel-lock",
+		{"lock shorter than the policy", fakeonelogin.PersonaNoRoles, "lock", url.Values{"minutes": {"15"}}, "panel-lock",
 			"OneLogin rejected the lock: locked_until should not be less than the policy lock period of 30 minutes"},
-		{"password against the policy", onelogintest.PersonaNoRoles, "password",
+		{"password against the policy", fakeonelogin.PersonaNoRoles, "password",
 			url.Values{"password": {"short"}, "password_confirmation": {"short"}, "validate_policy": {"true"}}, "panel-password",
 			"OneLogin rejected the password: Validation failed: Password is too short (minimum is 8 characters)"},
 	} {
@@ -477,7 +477,7 @@ func TestActions_oneLoginRejects(t *testing.T) {
 // as failed.
 func TestActions_upstreamFailureShowsTheBanner(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaNoRoles)
+	id := c.userID(fakeonelogin.PersonaNoRoles)
 	// Leave exactly one call in the window: the GET of the person.
 	used := c.fake.Tenant.CallCount("", "/api/")
 	c.fake.Tenant.SetRateLimit(used + 1)
@@ -512,12 +512,12 @@ func TestActions_auditFailureRefusesTheAction(t *testing.T) {
 		{"password-hash", url.Values{"password_hash": {strings.Repeat("ab", 32)}}},
 		{"state", url.Values{"state": {"2"}}},
 		{"mfa-token", url.Values{"expires_in": {"600"}}},
-		{"roles/add", url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDViewers, 10)}}},
+		{"roles/add", url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDViewers, 10)}}},
 		{"custom-attributes", url.Values{"attr.location": {"Lyon"}}},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
 			c := newConsole(t, access.RoleAdmin)
-			id := c.userID(onelogintest.PersonaLocked)
+			id := c.userID(fakeonelogin.PersonaLocked)
 			c.audit.Fail(true)
 			if tc.form == nil {
 				tc.form = url.Values{}
@@ -551,14 +551,14 @@ func TestActions_roleRefused(t *testing.T) {
 	}{
 		{access.RoleViewer, "unlock", url.Values{}},
 		{access.RoleViewer, "password", url.Values{"mode": {"generate"}}},
-		{access.RoleHelpdesk, "roles/add", url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDAdmins, 10)}}},
+		{access.RoleHelpdesk, "roles/add", url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDAdmins, 10)}}},
 		{access.RoleHelpdesk, "password-hash", url.Values{"password_hash": {strings.Repeat("ab", 32)}}},
 		{access.RoleHelpdesk, "custom-attributes", url.Values{"attr.location": {"Lyon"}}},
-		{access.RoleHelpdesk, "delete", url.Values{"confirm": {onelogintest.PersonaNoRoles}}},
+		{access.RoleHelpdesk, "delete", url.Values{"confirm": {fakeonelogin.PersonaNoRoles}}},
 	} {
 		t.Run(tc.role.String()+" "+tc.action, func(t *testing.T) {
 			c := newConsole(t, tc.role)
-			id := c.userID(onelogintest.PersonaNoRoles)
+			id := c.userID(fakeonelogin.PersonaNoRoles)
 			rec := c.post(actPath(id, tc.action), tc.form)
 			if rec.Code != http.StatusForbidden {
 				t.Fatalf("status %d", rec.Code)
@@ -617,7 +617,7 @@ func secretShownOnce(t *testing.T, c *console, rec *httptest.ResponseRecorder, e
 
 func TestActions_generatedPassword(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaPasswordExpired)
+	id := c.userID(fakeonelogin.PersonaPasswordExpired)
 	rec := c.postConfirmed(actPath(id, "password"), url.Values{"mode": {"generate"}, "validate_policy": {"true"}, "ticket": {"INC-55"},
 		"password": {"ignored-typed"}, "password_confirmation": {"ignored-other"}})
 	if rec.Code != http.StatusOK {
@@ -649,7 +649,7 @@ func TestActions_generatedPassword(t *testing.T) {
 // the answer is a page that shows it.
 func TestActions_generatedPasswordWithoutJavaScript(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaPasswordExpired)
+	id := c.userID(fakeonelogin.PersonaPasswordExpired)
 	rec := c.doConfirmed("POST", actPath(id, "password"), url.Values{"mode": {"generate"}}, false)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)
@@ -674,7 +674,7 @@ func TestActions_mfaToken(t *testing.T) {
 	} {
 		t.Run(tc.expires, func(t *testing.T) {
 			c := newConsole(t, access.RoleHelpdesk)
-			id := c.userID(onelogintest.PersonaNoRoles)
+			id := c.userID(fakeonelogin.PersonaNoRoles)
 			form := url.Values{"expires_in": {tc.expires}, "ticket": {"INC-77"}}
 			if tc.reusable {
 				form.Set("reusable", "true")
@@ -715,7 +715,7 @@ func TestActions_mfaToken(t *testing.T) {
 // CSRF token for a browser without JavaScript.
 func TestActions_formsTargetTheirPanel(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaAdmin)
+	id := c.userID(fakeonelogin.PersonaAdmin)
 	rec := c.postConfirmed(actPath(id, "logout"), url.Values{})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d", rec.Code)

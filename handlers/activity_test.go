@@ -11,7 +11,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -49,7 +49,7 @@ func itemOf(d *goquery.Document, typeName string) *goquery.Selection {
 // where OneLogin gives them.
 func TestActivity_wordingPerEventType(t *testing.T) {
 	ctx := context.Background()
-	signIn := func(s onelogintest.SignIn) func(*testing.T, *console, *client.Client, int64) {
+	signIn := func(s fakeonelogin.SignIn) func(*testing.T, *console, *client.Client, int64) {
 		return func(_ *testing.T, c *console, _ *client.Client, id int64) {
 			s.UserID = id
 			c.fake.Tenant.RecordSignIn(s)
@@ -61,7 +61,7 @@ func TestActivity_wordingPerEventType(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	active := onelogintest.PersonaNoRolesID
+	active := fakeonelogin.PersonaNoRolesID
 	cases := []struct {
 		name     string
 		person   int64
@@ -69,20 +69,20 @@ func TestActivity_wordingPerEventType(t *testing.T) {
 		typeName string
 		want     []string // in the line's text
 	}{
-		{"sign-in to OneLogin", active, signIn(onelogintest.SignIn{Success: true, IP: "192.0.2.40", RiskScore: 12, RiskReasons: []string{"Known device"}}),
+		{"sign-in to OneLogin", active, signIn(fakeonelogin.SignIn{Success: true, IP: "192.0.2.40", RiskScore: 12, RiskReasons: []string{"Known device"}}),
 			"USER_LOGGED_INTO_ONELOGIN", []string{"Signed in to OneLogin", "192.0.2.40", "Risk 12 of 100: Known device"}},
-		{"sign-in to an app", active, signIn(onelogintest.SignIn{Success: true, IP: "192.0.2.40", App: "Slack"}),
+		{"sign-in to an app", active, signIn(fakeonelogin.SignIn{Success: true, IP: "192.0.2.40", App: "Slack"}),
 			"USER_LOGGED_INTO_APP", []string{"Signed in to Slack", "192.0.2.40"}},
-		{"wrong password", active, signIn(onelogintest.SignIn{IP: "203.0.113.7", Reason: "Invalid password", RiskScore: 91, RiskReasons: []string{"Unfamiliar location"}}),
+		{"wrong password", active, signIn(fakeonelogin.SignIn{IP: "203.0.113.7", Reason: "Invalid password", RiskScore: 91, RiskReasons: []string{"Unfamiliar location"}}),
 			"USER_FAILED_ONELOGIN_LOGIN", []string{"Failed sign-in", "Invalid password", "203.0.113.7", "Risk 91 of 100: Unfamiliar location"}},
 		{"locked by failed sign-ins", active, func(_ *testing.T, c *console, _ *client.Client, id int64) {
-			for range onelogintest.DefaultMaxLoginAttempts {
-				c.fake.Tenant.RecordSignIn(onelogintest.SignIn{UserID: id, IP: "203.0.113.7", Reason: "Invalid password"})
+			for range fakeonelogin.DefaultMaxLoginAttempts {
+				c.fake.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: "203.0.113.7", Reason: "Invalid password"})
 			}
 		}, "USER_LOCKED", []string{"Locked after too many failed sign-ins"}},
 		{"locked through the API", active, func(t *testing.T, _ *console, ol *client.Client, id int64) { must(t, ol.LockUser(ctx, id, 0)) },
 			"USER_LOCKED_VIA_API", []string{"Locked through the API"}},
-		{"unlocked through the API", onelogintest.PersonaLockedID, func(t *testing.T, _ *console, ol *client.Client, id int64) { must(t, ol.UnlockUser(ctx, id)) },
+		{"unlocked through the API", fakeonelogin.PersonaLockedID, func(t *testing.T, _ *console, ol *client.Client, id int64) { must(t, ol.UnlockUser(ctx, id)) },
 			"UNLOCKED_USER_VIA_API", []string{"Unlocked through the API"}},
 		{"password set through the API", active, func(t *testing.T, _ *console, ol *client.Client, id int64) {
 			must(t, ol.SetPassword(ctx, id, "Another-Passw0rd!", false))
@@ -90,7 +90,7 @@ func TestActivity_wordingPerEventType(t *testing.T) {
 		{"password hash set through the API", active, func(t *testing.T, _ *console, ol *client.Client, id int64) {
 			must(t, ol.SetPasswordHash(ctx, id, client.HashedPassword{Hash: strings.Repeat("ab", 32), Salt: "pepper"}))
 		}, "API_SET_PWD_SALT", []string{"Password set through the API"}},
-		{"suspended by an admin", onelogintest.PersonaSuspendedID, nil,
+		{"suspended by an admin", fakeonelogin.PersonaSuspendedID, nil,
 			"SUSPENDED_USER", []string{"Suspended by "}},
 		{"logged out through the API", active, func(t *testing.T, _ *console, ol *client.Client, id int64) { must(t, ol.LogoutUser(ctx, id)) },
 			"USER_LOGGED_OUT_OF_ONELOGIN", []string{"Logged out of OneLogin through the API"}},
@@ -98,16 +98,16 @@ func TestActivity_wordingPerEventType(t *testing.T) {
 			_, err := ol.GenerateMFAToken(ctx, id, time.Hour, false)
 			must(t, err)
 		}, "TEMP_OTP_TOKEN_GENERATED", []string{"Temporary MFA token issued through the API"}},
-		{"wrong second-factor code", onelogintest.PersonaLockedTOTPID, func(t *testing.T, c *console, ol *client.Client, id int64) {
-			_, _ = ol.VerifyOTP(ctx, id, deviceOf(t, c, id, onelogintest.FactorAuthenticator), "000000", "")
+		{"wrong second-factor code", fakeonelogin.PersonaLockedTOTPID, func(t *testing.T, c *console, ol *client.Client, id int64) {
+			_, _ = ol.VerifyOTP(ctx, id, deviceOf(t, c, id, fakeonelogin.FactorAuthenticator), "000000", "")
 		}, "API_VERIFY_FACTOR_FAILED", []string{"Failed a second-factor check", "with "}},
-		{"right second-factor code", onelogintest.PersonaLockedTOTPID, func(t *testing.T, c *console, ol *client.Client, id int64) {
+		{"right second-factor code", fakeonelogin.PersonaLockedTOTPID, func(t *testing.T, c *console, ol *client.Client, id int64) {
 			code := c.fake.Tenant.TOTP(id, c.fake.Tenant.Clock().Now())
-			_, err := ol.VerifyOTP(ctx, id, deviceOf(t, c, id, onelogintest.FactorAuthenticator), code, "")
+			_, err := ol.VerifyOTP(ctx, id, deviceOf(t, c, id, fakeonelogin.FactorAuthenticator), code, "")
 			must(t, err)
 		}, "API_VERIFY_FACTOR", []string{"Passed a second-factor check"}},
-		{"push denied", onelogintest.PersonaLockedPushID, func(t *testing.T, c *console, ol *client.Client, id int64) {
-			dev := deviceOf(t, c, id, onelogintest.FactorProtect)
+		{"push denied", fakeonelogin.PersonaLockedPushID, func(t *testing.T, c *console, ol *client.Client, id int64) {
+			dev := deviceOf(t, c, id, fakeonelogin.FactorProtect)
 			tr, err := ol.TriggerOTP(ctx, id, dev, client.TriggerOptions{})
 			must(t, err)
 			c.fake.Tenant.DenyPush(c.fake.Tenant.PendingPushes(id)[0].ID)
@@ -134,7 +134,7 @@ func TestActivity_wordingPerEventType(t *testing.T) {
 	}
 }
 
-func deviceOf(t *testing.T, c *console, user int64, f onelogintest.Factor) int64 {
+func deviceOf(t *testing.T, c *console, user int64, f fakeonelogin.Factor) int64 {
 	t.Helper()
 	for _, d := range c.fake.Tenant.Devices(user) {
 		if d.Factor == f {
@@ -151,12 +151,12 @@ func deviceOf(t *testing.T, c *console, user int64, f onelogintest.Factor) int64
 // first, then the newest) and in which app.
 func TestActivity_attackSummaryAndWhy(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk, tenantOnConsoleClock())
-	id := onelogintest.PersonaNoRolesID
+	id := fakeonelogin.PersonaNoRolesID
 	tn := c.fake.Tenant
-	tn.RecordSignIn(onelogintest.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
-	for i := range onelogintest.DefaultMaxLoginAttempts {
+	tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
+	for i := range fakeonelogin.DefaultMaxLoginAttempts {
 		ip := []string{"203.0.113.7", "198.51.100.13", "203.0.113.7", "203.0.113.190", "203.0.113.7"}[i]
-		tn.RecordSignIn(onelogintest.SignIn{UserID: id, IP: ip, App: "Slack", Reason: "Invalid password", RiskScore: 88})
+		tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: ip, App: "Slack", Reason: "Invalid password", RiskScore: 88})
 	}
 	d := c.activity(id, true)
 	summary := textOf(d, `[data-testid="activity-summary"]`)
@@ -185,10 +185,10 @@ func TestActivity_attackSummaryAndWhy(t *testing.T) {
 // in read as a forgotten password.
 func TestActivity_forgottenPassword(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
-	id := onelogintest.PersonaNoRolesID
-	c.fake.Tenant.RecordSignIn(onelogintest.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
+	id := fakeonelogin.PersonaNoRolesID
+	c.fake.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
 	for range 2 {
-		c.fake.Tenant.RecordSignIn(onelogintest.SignIn{UserID: id, IP: "192.0.2.40", Reason: "Invalid password"})
+		c.fake.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: "192.0.2.40", Reason: "Invalid password"})
 	}
 	d := c.activity(id, false)
 	if hint := textOf(d, `[data-testid="activity-hint"]`); !strings.Contains(hint, "forgotten password") {
@@ -203,7 +203,7 @@ func TestActivity_forgottenPassword(t *testing.T) {
 // the activity is asked for afterwards, one call, then reused.
 func TestActivity_pageDoesNotWait(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := onelogintest.PersonaLockedID
+	id := fakeonelogin.PersonaLockedID
 	c.fake.Tenant.ResetCalls()
 	wantCode(t, c.get("/users/"+idStr(id)), http.StatusOK)
 	if n := c.fake.Tenant.CallCount("GET", "/api/1/events"); n != 0 {
@@ -231,11 +231,11 @@ func TestActivity_pageDoesNotWait(t *testing.T) {
 // TestActivity_skippedWhenQuotaLow: with few calls left in OneLogin's hour,
 // the activity is not read and the panel says why and until when.
 func TestActivity_skippedWhenQuotaLow(t *testing.T) {
-	c := newConsole(t, access.RoleHelpdesk, signedInAs(onelogintest.PersonaHelpdesk), withConfig(func(cfg *handlers.Config) { cfg.QuotaLow = 250 }))
+	c := newConsole(t, access.RoleHelpdesk, signedInAs(fakeonelogin.PersonaHelpdesk), withConfig(func(cfg *handlers.Config) { cfg.QuotaLow = 250 }))
 	c.fake.Tenant.SetRateLimit(200) // the next answer says fewer than 250 are left
-	wantCode(t, c.get("/users/"+idStr(onelogintest.PersonaNoRolesID)), http.StatusOK)
+	wantCode(t, c.get("/users/"+idStr(fakeonelogin.PersonaNoRolesID)), http.StatusOK)
 	c.fake.Tenant.ResetCalls()
-	rec := c.do("GET", "/users/"+idStr(onelogintest.PersonaNoRolesID)+"/activity", nil, true)
+	rec := c.do("GET", "/users/"+idStr(fakeonelogin.PersonaNoRolesID)+"/activity", nil, true)
 	wantCode(t, rec, http.StatusOK)
 	note := textOf(doc(t, rec), `[data-testid="activity-skipped"]`)
 	if !strings.Contains(note, "quota is nearly used up") || !strings.Contains(note, "of 200 calls left until") {
@@ -250,7 +250,7 @@ func TestActivity_skippedWhenQuotaLow(t *testing.T) {
 // activity as a page of its own, with the lock line in it.
 func TestActivity_withoutJavaScript(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := onelogintest.PersonaLockedID
+	id := fakeonelogin.PersonaLockedID
 	rec := c.get("/users/" + idStr(id) + "/activity")
 	wantCode(t, rec, http.StatusOK)
 	d := doc(t, rec)

@@ -20,7 +20,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -75,7 +75,7 @@ func expectIDs(recs []audit.Record, keep func(audit.Record) bool) []string {
 // TestAuditPage_filters: each filter narrows the list to exactly the
 // matching records, newest first, and is shown back in the form.
 func TestAuditPage_filters(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	recs := auditSeed(t, c, 30)
 	day := func(i int) time.Time { return clockStart.AddDate(0, 0, i).Truncate(24 * time.Hour) }
 	cases := []struct {
@@ -127,7 +127,7 @@ func TestAuditPage_filters(t *testing.T) {
 // TestAuditPage_rowContent: a row shows when, who, the action, the account
 // with a link to it, the ticket, the outcome and the details.
 func TestAuditPage_rowContent(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	_, err := c.mem.Begin(context.Background(), audit.Record{
 		Time: clockStart.Add(-time.Hour), ActorEmail: "hal@example.com", ActorRole: "helpdesk", SourceIP: "198.51.100.4", RequestID: "rq-9",
 		TargetID: 42, TargetEmail: "ann@example.com", TargetName: "Ann Smith",
@@ -170,7 +170,7 @@ func TestAuditPage_rowContent(t *testing.T) {
 // TestAuditPage_paging walks 120 records in pages of 50 with the Older link,
 // newest first, without repeats or gaps, keeping the filter in the links.
 func TestAuditPage_paging(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	recs := auditSeed(t, c, 240)
 	want := expectIDs(recs, func(r audit.Record) bool { return r.ActorEmail == "ann@example.com" }) // 120
 	var got []string
@@ -217,7 +217,7 @@ func TestAuditPage_paging(t *testing.T) {
 // TestAuditPage_htmx: a filter change from htmx gets just the results, the
 // canonical URL to push, and Vary; a normal request gets the whole page.
 func TestAuditPage_htmx(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	auditSeed(t, c, 60)
 	req := httptest.NewRequest("GET", "/audit?actor=&target=&action=unlock&outcome=&from=&to=&before=55", nil)
 	req.Header.Set("HX-Request", "true")
@@ -274,7 +274,7 @@ func (c *countingTrail) ExportCSV(ctx context.Context, f audit.Filter, w io.Writ
 // and the export alike, without reading the trail.
 func TestAuditPage_invalidFilters(t *testing.T) {
 	trail := &countingTrail{Store: audittest.NewMemory(nil)}
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.Audit = trail }))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.Audit = trail }))
 	cases := []struct{ query, want string }{
 		{"action=drop_tables", "Choose the action from the list."},
 		{"outcome=maybe", "Choose the outcome from the list"},
@@ -312,7 +312,7 @@ func TestAuditPage_invalidFilters(t *testing.T) {
 // TestAuditPage_csv exports every match of the filter, as an attachment,
 // whatever the page's cursor, and the rows parse back.
 func TestAuditPage_csv(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	recs := auditSeed(t, c, 130)
 	rec := c.get("/audit.csv?action=lock&before=10")
 	wantCode(t, rec, http.StatusOK)
@@ -348,7 +348,7 @@ func TestAuditPage_csv(t *testing.T) {
 // TestAuditPage_trailDown: a store that cannot be read gives a 503 with a
 // reason on the page, and an HTML error rather than an empty CSV.
 func TestAuditPage_trailDown(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	auditSeed(t, c, 3)
 	c.audit.Fail(true)
 	rec := c.get("/audit")
@@ -368,7 +368,7 @@ type writeOnlyTrail struct{ handlers.Recorder }
 
 // TestAuditPage_noReadableTrail: a Recorder without List answers 503.
 func TestAuditPage_noReadableTrail(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) {
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin), withConfig(func(cfg *handlers.Config) {
 		cfg.Audit = writeOnlyTrail{audittest.NewMemory(nil)}
 	}))
 	for _, path := range []string{"/audit", "/audit.csv"} {
@@ -395,7 +395,7 @@ func (b brokenExport) ExportCSV(_ context.Context, _ audit.Filter, w io.Writer) 
 // the connection, so the browser reports a failed download rather than
 // saving a short file as if it were complete.
 func TestAuditPage_csvBreaksVisibly(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) {
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin), withConfig(func(cfg *handlers.Config) {
 		cfg.Audit = brokenExport{audittest.NewMemory(nil)}
 	}))
 	srv := httptest.NewServer(c.http)
@@ -421,8 +421,8 @@ func TestAuditPage_csvBreaksVisibly(t *testing.T) {
 // real action routes; neither appears on the audit page, in the export or
 // in the log, while the actions themselves are listed.
 func TestAuditPage_noSecrets(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
-	target := onelogintest.PersonaNoRolesID
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
+	target := fakeonelogin.PersonaNoRolesID
 	password := "Zq8!secret-Pass-4417"
 	rec := c.doConfirmed("POST", "/users/"+idStr(target)+"/password", url.Values{
 		"mode": {"set"}, "password": {password}, "password_confirmation": {password}, "ticket": {"INC-1"}}, true)

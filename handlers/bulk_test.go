@@ -18,7 +18,7 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/jobstest"
@@ -44,7 +44,7 @@ func newRunner(t *testing.T, store jobs.Store, ol handlers.OneLogin, owner strin
 
 // tenantTransport serves a client's calls from a tenant in this goroutine,
 // without a socket, so a test can run in a synctest bubble.
-type tenantTransport struct{ t *onelogintest.Tenant }
+type tenantTransport struct{ t *fakeonelogin.Tenant }
 
 func (tt tenantTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	in := r.Clone(r.Context())
@@ -72,7 +72,7 @@ func (tt tenantTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // waits run in virtual time.
 type bubbleConsole struct {
 	t      *testing.T
-	tenant *onelogintest.Tenant
+	tenant *fakeonelogin.Tenant
 	ol     *client.Client
 	http   http.Handler
 	mem    *audittest.Memory
@@ -83,15 +83,15 @@ type bubbleConsole struct {
 
 // newBubbleTenant is a tenant whose locks from failed sign-ins last a
 // week, so that they are still there when a paced job reaches them.
-func newBubbleTenant(rateLimit int) *onelogintest.Tenant {
-	return onelogintest.NewTenant(onelogintest.Options{Seed: 7, Users: 600, RateLimitPerHour: rateLimit, MaxCalls: 50000,
+func newBubbleTenant(rateLimit int) *fakeonelogin.Tenant {
+	return fakeonelogin.NewTenant(fakeonelogin.Options{Seed: 7, Users: 600, RateLimitPerHour: rateLimit, MaxCalls: 50000,
 		PolicyLockMinutes: 7 * 24 * 60})
 }
 
 // startConsole starts a console on tenant with bulk jobs in store, run by
 // a runner named owner (a restarted console is a new owner on the same
 // store and audit trail).
-func startBubbleConsole(t *testing.T, tenant *onelogintest.Tenant, store jobs.Store, mem *audittest.Memory, owner string) *bubbleConsole {
+func startBubbleConsole(t *testing.T, tenant *fakeonelogin.Tenant, store jobs.Store, mem *audittest.Memory, owner string) *bubbleConsole {
 	t.Helper()
 	ol, err := client.New("http://tenant.test", tenant.ClientID(), tenant.ClientSecret(),
 		client.WithHTTPClient(&http.Client{Transport: tenantTransport{tenant}}))
@@ -169,7 +169,7 @@ func (bc *bubbleConsole) waitJob(id string, stop func(jobs.Job) bool) jobs.Job {
 }
 
 // writes counts the calls that asked the tenant to change something.
-func writes(t *onelogintest.Tenant) int {
+func writes(t *fakeonelogin.Tenant) int {
 	n := 0
 	for _, c := range t.Calls() {
 		if c.Method != http.MethodGet && strings.HasPrefix(c.Path, "/api/") {
@@ -180,7 +180,7 @@ func writes(t *onelogintest.Tenant) int {
 }
 
 // unlockCalls counts the unlock calls per person.
-func unlockCalls(t *onelogintest.Tenant) map[int64]int {
+func unlockCalls(t *fakeonelogin.Tenant) map[int64]int {
 	out := map[int64]int{}
 	for _, c := range t.Calls() {
 		var id int64
@@ -194,7 +194,7 @@ func unlockCalls(t *onelogintest.Tenant) map[int64]int {
 }
 
 // refused lists the calls the tenant answered 429.
-func refused(t *onelogintest.Tenant) []string {
+func refused(t *fakeonelogin.Tenant) []string {
 	var out []string
 	for _, c := range t.Calls() {
 		if c.Status == http.StatusTooManyRequests {
@@ -206,14 +206,14 @@ func refused(t *onelogintest.Tenant) []string {
 
 // checkUnlockedOnce: every person of the spray is active and was unlocked
 // by exactly one call.
-func checkUnlockedOnce(t *testing.T, tenant *onelogintest.Tenant, ids []int64) {
+func checkUnlockedOnce(t *testing.T, tenant *fakeonelogin.Tenant, ids []int64) {
 	t.Helper()
 	calls := unlockCalls(tenant)
 	for _, id := range ids {
 		if calls[id] != 1 {
 			t.Errorf("person %d was unlocked by %d calls, want 1", id, calls[id])
 		}
-		if u, _ := tenant.User(id); u.Status != onelogintest.StatusActive {
+		if u, _ := tenant.User(id); u.Status != fakeonelogin.StatusActive {
 			t.Errorf("person %d has status %d after the job, want active", id, u.Status)
 		}
 	}

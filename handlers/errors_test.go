@@ -10,7 +10,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/breaker"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -28,12 +28,12 @@ func TestBreakerOpen_saysSoAndWhen(t *testing.T) {
 		}
 		return c.get(target)
 	}
-	page := "/users/" + id(onelogintest.PersonaAdminID)
+	page := "/users/" + id(fakeonelogin.PersonaAdminID)
 	if rec := get(page, false); rec.Code != 200 {
 		t.Fatalf("before any failure: %d", rec.Code)
 	}
 	c.fake.Tenant.FailNext(5, http.StatusInternalServerError)
-	if rec := get("/users?q="+id(onelogintest.PersonaAdminID), true); rec.Code != http.StatusBadGateway {
+	if rec := get("/users?q="+id(fakeonelogin.PersonaAdminID), true); rec.Code != http.StatusBadGateway {
 		t.Fatalf("the failing call: %d, want 502", rec.Code)
 	}
 	if b.State() != breaker.Open {

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -35,7 +35,7 @@ func TestGolden_pages(t *testing.T) {
 		hxTarget string // "" for a full page
 	}{
 		{"search-results", "/users?q=mar", "search-results"},
-		{"user-page-locked", "/users/" + id(onelogintest.PersonaLockedID), ""},
+		{"user-page-locked", "/users/" + id(fakeonelogin.PersonaLockedID), ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/internal/consoletest"
 	"onelogin-helpdesk/internal/testlog"
@@ -39,14 +39,14 @@ type console struct {
 	audit  *audittest.FailingStore
 	mem    *audittest.Memory
 	logBuf *testlog.Buffer
-	clock  *onelogintest.ManualClock
+	clock  *fakeonelogin.ManualClock
 	cfg    handlers.Config // as New got it, for restart
 	who    access.Identity
 }
 
 // fake is the fake tenant as the client reaches it.
 type fake struct {
-	Tenant                      *onelogintest.Tenant
+	Tenant                      *fakeonelogin.Tenant
 	URL, ClientID, ClientSecret string
 }
 
@@ -62,7 +62,7 @@ type consoleOptions struct {
 	inProcess bool
 	// sharedClock runs the socket-served fake on the console's clock.
 	sharedClock bool
-	tenant      onelogintest.Options
+	tenant      fakeonelogin.Options
 	front       func(http.RoundTripper) http.RoundTripper
 	edits       []func(*handlers.Config)
 }
@@ -88,7 +88,7 @@ func withFront(front func(http.RoundTripper) http.RoundTripper) option {
 
 // withTenant seeds the fake tenant with o (its Seed and Clock as given;
 // a zero Users keeps the default).
-func withTenant(t onelogintest.Options) option {
+func withTenant(t fakeonelogin.Options) option {
 	return func(o *consoleOptions) {
 		if t.Users == 0 {
 			t.Users = o.tenant.Users
@@ -114,25 +114,25 @@ func inProcess() option { return func(o *consoleOptions) { o.inProcess = true } 
 // runs on real time unless inProcess.
 func newConsole(t *testing.T, role access.Role, opts ...option) *console {
 	t.Helper()
-	o := consoleOptions{email: "staff@example.com", tenant: onelogintest.Options{Seed: 1, Users: 300}}
+	o := consoleOptions{email: "staff@example.com", tenant: fakeonelogin.Options{Seed: 1, Users: 300}}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	clock := onelogintest.NewManualClock(clockStart)
+	clock := fakeonelogin.NewManualClock(clockStart)
 	var f fake
 	var transport http.RoundTripper // nil: the client's own
 	if o.inProcess {
 		if o.tenant.Clock == nil {
 			o.tenant.Clock = clock
 		}
-		tenant := onelogintest.NewTenant(o.tenant)
+		tenant := fakeonelogin.NewTenant(o.tenant)
 		f = fake{Tenant: tenant, URL: "http://onelogin.test", ClientID: tenant.ClientID(), ClientSecret: tenant.ClientSecret()}
 		transport = consoletest.InProcess(tenant)
 	} else {
 		if o.sharedClock {
 			o.tenant.Clock = clock
 		}
-		srv := onelogintest.NewServer(o.tenant)
+		srv := fakeonelogin.NewServer(o.tenant)
 		t.Cleanup(srv.Close)
 		f = fake{Tenant: srv.Tenant, URL: srv.URL, ClientID: srv.ClientID, ClientSecret: srv.ClientSecret}
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // TestInput_onlyPlainTextIsAccepted: every text input refuses NUL, other
@@ -24,7 +24,7 @@ func TestInput_onlyPlainTextIsAccepted(t *testing.T) {
 		"lone line feed":  "first\nsecond",
 		"tab in one line": "a\tb",
 	}
-	locked := id(onelogintest.PersonaLockedID)
+	locked := id(fakeonelogin.PersonaLockedID)
 	routes := []struct {
 		name, method, path, field string
 		form                      url.Values
@@ -33,7 +33,7 @@ func TestInput_onlyPlainTextIsAccepted(t *testing.T) {
 		{"attribute value", "GET", "/users", "value", url.Values{"attr": {"location"}}},
 		{"ticket of an unlock", "POST", "/users/" + locked + "/unlock", "ticket", url.Values{}},
 		{"ticket of a lock", "POST", "/users/" + locked + "/lock", "ticket", url.Values{"minutes": {"60"}}},
-		{"first name", "POST", "/users/" + id(onelogintest.PersonaNoRolesID), "firstname", url.Values{"lastname": {"X"}, "email": {"x@example.com"}}},
+		{"first name", "POST", "/users/" + id(fakeonelogin.PersonaNoRolesID), "firstname", url.Values{"lastname": {"X"}, "email": {"x@example.com"}}},
 		{"attribute", "POST", "/users/" + locked + "/custom-attributes", "attr.location", url.Values{}},
 		{"audit filter", "GET", "/audit", "actor", nil},
 	}

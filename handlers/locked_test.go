@@ -14,7 +14,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -96,7 +96,7 @@ func TestLocked_afterSpray(t *testing.T) {
 			t.Errorf("person %d: no unlock button for helpdesk", id)
 		}
 	}
-	if _, ok := rows[onelogintest.PersonaLockedID]; !ok {
+	if _, ok := rows[fakeonelogin.PersonaLockedID]; !ok {
 		t.Error("the seeded locked persona is not listed")
 	}
 	counts := textOf(d, `[data-testid="locked-counts"]`)
@@ -169,17 +169,17 @@ func TestLocked_rowUnlock(t *testing.T) {
 func TestLocked_protectedAndStaffLocks(t *testing.T) {
 	const adminEmail = "ada.admin@example.com"
 	c := newConsole(t, access.RoleAdmin, signedInAs(adminEmail), withConfig(func(cfg *handlers.Config) {
-		cfg.ProtectedRoles = []string{onelogintest.GroupAdmins}
+		cfg.ProtectedRoles = []string{fakeonelogin.GroupAdmins}
 	}))
 	ctx := context.Background()
-	protected := onelogintest.PersonaAdminID
+	protected := fakeonelogin.PersonaAdminID
 	if err := c.ol.LockUser(ctx, protected, 0); err != nil {
 		t.Fatal(err)
 	}
-	staffLocked := onelogintest.PersonaNoRolesID
+	staffLocked := fakeonelogin.PersonaNoRolesID
 	wantCode(t, c.postConfirmed("/users/"+idStr(staffLocked)+"/lock", url.Values{"minutes": {"60"}, "ticket": {"SEC-5"}}), http.StatusOK)
 
-	c.who = access.Identity{Email: onelogintest.PersonaHelpdesk, Role: access.RoleHelpdesk}
+	c.who = access.Identity{Email: fakeonelogin.PersonaHelpdesk, Role: access.RoleHelpdesk}
 	d := doc(t, c.get("/locked"))
 	rows := lockedRows(d)
 	for _, id := range []int64{protected, staffLocked} {
@@ -208,7 +208,7 @@ func TestLocked_protectedAndStaffLocks(t *testing.T) {
 	if len(recs) != before+1 || recs[len(recs)-1].Outcome != audit.OutcomeDenied {
 		t.Errorf("the refusal was not recorded: %+v", recs[before:])
 	}
-	if u, _ := c.fake.Tenant.User(protected); u.Status != onelogintest.StatusLocked {
+	if u, _ := c.fake.Tenant.User(protected); u.Status != fakeonelogin.StatusLocked {
 		t.Error("the protected account was unlocked")
 	}
 }
@@ -216,9 +216,9 @@ func TestLocked_protectedAndStaffLocks(t *testing.T) {
 // TestLocked_quotaLow: with OneLogin's quota low the list is not read; the
 // page says why.
 func TestLocked_quotaLow(t *testing.T) {
-	c := newConsole(t, access.RoleHelpdesk, signedInAs(onelogintest.PersonaHelpdesk), withConfig(func(cfg *handlers.Config) { cfg.QuotaLow = 250 }))
+	c := newConsole(t, access.RoleHelpdesk, signedInAs(fakeonelogin.PersonaHelpdesk), withConfig(func(cfg *handlers.Config) { cfg.QuotaLow = 250 }))
 	c.fake.Tenant.SetRateLimit(100)
-	wantCode(t, c.get("/users/"+idStr(onelogintest.PersonaLockedID)), http.StatusOK)
+	wantCode(t, c.get("/users/"+idStr(fakeonelogin.PersonaLockedID)), http.StatusOK)
 	c.fake.Tenant.ResetCalls()
 	d := doc(t, c.get("/locked"))
 	if note := textOf(d, `[data-testid="locked-note"]`); !strings.Contains(note, "so the list is not loaded now") {
@@ -236,7 +236,7 @@ func TestLocked_quotaLow(t *testing.T) {
 // question before a job starts.
 func TestBulk_form(t *testing.T) {
 	type form = url.Values
-	locked := []int64{onelogintest.PersonaLockedID, onelogintest.PersonaLockedPushID, onelogintest.PersonaLockedTOTPID}
+	locked := []int64{fakeonelogin.PersonaLockedID, fakeonelogin.PersonaLockedPushID, fakeonelogin.PersonaLockedTOTPID}
 	ids := func(n int) []string {
 		var out []string
 		for _, id := range locked[:n] {
@@ -294,7 +294,7 @@ func TestBulk_form(t *testing.T) {
 // (who, ticket, how many, the job) and sends the browser to its progress.
 func TestBulk_startIsRecorded(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin, withConfig(withJobs(t)))
-	people := []string{idStr(onelogintest.PersonaLockedID), idStr(onelogintest.PersonaLockedPushID)}
+	people := []string{idStr(fakeonelogin.PersonaLockedID), idStr(fakeonelogin.PersonaLockedPushID)}
 	rec := c.do("POST", "/locked/bulk-logout", url.Values{"id": people, "ticket": {"INC-8"}, "confirmed": {"2"}}, false)
 	wantCode(t, rec, http.StatusSeeOther)
 	job := strings.TrimPrefix(rec.Header().Get("Location"), "/jobs/")

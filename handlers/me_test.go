@@ -16,7 +16,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -82,15 +82,15 @@ func TestMe_showsOwnAccount(t *testing.T) {
 		status     string
 		wantUnlock bool
 	}{
-		{"employee locked", access.RoleEmployee, onelogintest.PersonaEmployee, "Locked until unlocked", "Your account is locked until it is unlocked", true},
-		{"viewer", access.RoleViewer, onelogintest.PersonaViewer, "Active", "Your account is active", false},
-		{"helpdesk", access.RoleHelpdesk, onelogintest.PersonaHelpdesk, "Active", "Your account is active", false},
-		{"admin", access.RoleAdmin, onelogintest.PersonaAdmin, "Active", "Your account is active", false},
-		{"suspended", access.RoleEmployee, onelogintest.PersonaSuspended, "Suspended", "Your account is suspended", false},
-		{"password expired", access.RoleEmployee, onelogintest.PersonaPasswordExpired, "Password expired", "Your password has expired", false},
+		{"employee locked", access.RoleEmployee, fakeonelogin.PersonaEmployee, "Locked until unlocked", "Your account is locked until it is unlocked", true},
+		{"viewer", access.RoleViewer, fakeonelogin.PersonaViewer, "Active", "Your account is active", false},
+		{"helpdesk", access.RoleHelpdesk, fakeonelogin.PersonaHelpdesk, "Active", "Your account is active", false},
+		{"admin", access.RoleAdmin, fakeonelogin.PersonaAdmin, "Active", "Your account is active", false},
+		{"suspended", access.RoleEmployee, fakeonelogin.PersonaSuspended, "Suspended", "Your account is suspended", false},
+		{"password expired", access.RoleEmployee, fakeonelogin.PersonaPasswordExpired, "Password expired", "Your password has expired", false},
 		// The SSO may send the email in another case; OneLogin's match is
 		// case-insensitive and so is the console's check.
-		{"email in capitals", access.RoleEmployee, strings.ToUpper(onelogintest.PersonaEmployee), "Locked until unlocked", "locked", true},
+		{"email in capitals", access.RoleEmployee, strings.ToUpper(fakeonelogin.PersonaEmployee), "Locked until unlocked", "locked", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,9 +154,9 @@ func TestMe_accountNotTold(t *testing.T) {
 		lookups int // listings sent to OneLogin
 	}{
 		{"no account", "nobody.here@example.com", false, http.StatusNotFound, "No OneLogin account found", 1},
-		{"several accounts", onelogintest.PersonaNoRoles, true, http.StatusConflict, "More than one OneLogin account", 1},
+		{"several accounts", fakeonelogin.PersonaNoRoles, true, http.StatusConflict, "More than one OneLogin account", 1},
 		{"wildcard in email", "*@example.com", false, http.StatusNotFound, "Your account cannot be looked up", 0},
-		{"negated email", "!" + onelogintest.PersonaEmployee, false, http.StatusNotFound, "Your account cannot be looked up", 0},
+		{"negated email", "!" + fakeonelogin.PersonaEmployee, false, http.StatusNotFound, "Your account cannot be looked up", 0},
 		{"no email", "", false, http.StatusNotFound, "Your account cannot be looked up", 0},
 	}
 	for _, tc := range cases {
@@ -214,8 +214,8 @@ func (t twinLister) ListUsers(ctx context.Context, q client.ListUsersQuery) ([]c
 func TestMe_unlock(t *testing.T) {
 	for _, htmx := range []bool{false, true} {
 		t.Run("htmx="+strconv.FormatBool(htmx), func(t *testing.T) {
-			c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
-			id := onelogintest.PersonaEmployeeID
+			c := newConsole(t, access.RoleEmployee, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3))
+			id := fakeonelogin.PersonaEmployeeID
 			rec := c.do("POST", "/me/unlock", url.Values{}, htmx)
 			wantCode(t, rec, http.StatusOK)
 			body := rec.Body.String()
@@ -235,15 +235,15 @@ func TestMe_unlock(t *testing.T) {
 			if d.Find("[data-testid=me-unlock-form]").Length() != 0 {
 				t.Error("unlock still offered after the unlock")
 			}
-			if u, _ := c.fake.Tenant.User(id); u.Status != onelogintest.StatusActive {
+			if u, _ := c.fake.Tenant.User(id); u.Status != fakeonelogin.StatusActive {
 				t.Errorf("fake status = %d, want active", u.Status)
 			}
 			if w := writesOf(c); len(w) != 1 || w[0] != "POST /api/2/users/"+strconv.FormatInt(id, 10)+"/unlock" {
 				t.Errorf("changing calls = %v, want the unlock of %d only", w, id)
 			}
 			r := oneRecord(t, c)
-			if r.Action != access.SelfUnlock || r.ActorEmail != onelogintest.PersonaEmployee || r.ActorRole != "employee" ||
-				r.TargetID != id || r.TargetEmail != onelogintest.PersonaEmployee || r.Outcome != audit.OutcomeSucceeded {
+			if r.Action != access.SelfUnlock || r.ActorEmail != fakeonelogin.PersonaEmployee || r.ActorRole != "employee" ||
+				r.TargetID != id || r.TargetEmail != fakeonelogin.PersonaEmployee || r.Outcome != audit.OutcomeSucceeded {
 				t.Errorf("audit record = %+v", r)
 			}
 		})
@@ -254,15 +254,15 @@ func TestMe_unlock(t *testing.T) {
 // is ignored: the fake sees calls for the person's own account only, and the
 // other (locked) account stays locked.
 func TestMe_targetOnlyFromSession(t *testing.T) {
-	c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
-	own, other := onelogintest.PersonaEmployeeID, onelogintest.PersonaLockedID
+	c := newConsole(t, access.RoleEmployee, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3))
+	own, other := fakeonelogin.PersonaEmployeeID, fakeonelogin.PersonaLockedID
 	c.fake.Tenant.StartSession(other)
 	forged := url.Values{
 		"id": {idStr(other)}, "user_id": {idStr(other)}, "target": {idStr(other)},
-		"email": {onelogintest.PersonaLocked}, "target_email": {onelogintest.PersonaLocked},
+		"email": {fakeonelogin.PersonaLocked}, "target_email": {fakeonelogin.PersonaLocked},
 	}
 	for _, path := range []string{"/me/unlock", "/me/logout"} {
-		target := path + "?id=" + idStr(other) + "&email=" + url.QueryEscape(onelogintest.PersonaLocked)
+		target := path + "?id=" + idStr(other) + "&email=" + url.QueryEscape(fakeonelogin.PersonaLocked)
 		rec := c.do("POST", target, forged, false)
 		wantCode(t, rec, http.StatusOK)
 	}
@@ -282,7 +282,7 @@ func TestMe_targetOnlyFromSession(t *testing.T) {
 	if n := c.fake.Tenant.CallCount("PUT", "/api/1/users/"+idStr(own)+"/logout"); n != 1 {
 		t.Errorf("own logouts = %d, want 1", n)
 	}
-	if u, _ := c.fake.Tenant.User(other); u.Status != onelogintest.StatusLocked {
+	if u, _ := c.fake.Tenant.User(other); u.Status != fakeonelogin.StatusLocked {
 		t.Errorf("the other account's status = %d, want still locked", u.Status)
 	}
 	if n := c.fake.Tenant.Sessions(other); n != 1 {
@@ -307,8 +307,8 @@ func (c *console) relock(t *testing.T, id int64) {
 // says when to come back, recorded as denied, with no call to OneLogin; an
 // hour after the first it works again.
 func TestMe_unlockLimit(t *testing.T) {
-	c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
-	own := onelogintest.PersonaEmployeeID
+	c := newConsole(t, access.RoleEmployee, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3))
+	own := fakeonelogin.PersonaEmployeeID
 	unlockPath := "/api/2/users/" + idStr(own) + "/unlock"
 
 	// 13:04:30, 13:09:30, 13:14:30.
@@ -342,20 +342,20 @@ func TestMe_unlockLimit(t *testing.T) {
 	if n := c.fake.Tenant.CallCount("POST", unlockPath); n != 3 {
 		t.Errorf("OneLogin was asked to unlock beyond the limit (%d calls, want 3)", n)
 	}
-	if u, _ := c.fake.Tenant.User(own); u.Status != onelogintest.StatusLocked {
+	if u, _ := c.fake.Tenant.User(own); u.Status != fakeonelogin.StatusLocked {
 		t.Errorf("status after the refusal = %d, want still locked", u.Status)
 	}
 	recs := c.records()
 	last := recs[len(recs)-1]
 	if len(recs) != 4 || last.Action != access.SelfUnlock || last.Outcome != audit.OutcomeDenied ||
-		!strings.Contains(last.Reason, "limit of 3") || last.TargetID != own || last.ActorEmail != onelogintest.PersonaEmployee {
+		!strings.Contains(last.Reason, "limit of 3") || last.TargetID != own || last.ActorEmail != fakeonelogin.PersonaEmployee {
 		t.Errorf("records = %d, refusal record = %+v", len(recs), last)
 	}
 
 	// The first unlock was at 13:04:30: at 14:04:31 one is free again.
 	c.clock.Advance(50*time.Minute + time.Second)
 	wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
-	if u, _ := c.fake.Tenant.User(own); u.Status != onelogintest.StatusActive {
+	if u, _ := c.fake.Tenant.User(own); u.Status != fakeonelogin.StatusActive {
 		t.Errorf("status after the allowance came back = %d, want active", u.Status)
 	}
 }
@@ -364,11 +364,11 @@ func TestMe_unlockLimit(t *testing.T) {
 // store, refusals not included.
 func TestMe_unlockLimitSurvivesRestart(t *testing.T) {
 	var cfg handlers.Config
-	c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withConfig(func(hc *handlers.Config) {
+	c := newConsole(t, access.RoleEmployee, signedInAs(fakeonelogin.PersonaEmployee), withConfig(func(hc *handlers.Config) {
 		hc.SelfUnlocksPerHour = 3
 		cfg = *hc
 	}))
-	own := onelogintest.PersonaEmployeeID
+	own := fakeonelogin.PersonaEmployeeID
 	for range 2 {
 		wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
 		c.relock(t, own)
@@ -412,16 +412,16 @@ func TestMe_unlockRefusedCases(t *testing.T) {
 		records []audit.Outcome
 		unlocks int
 	}{
-		{name: "not locked", email: onelogintest.PersonaNoRoles, perHour: 3, status: http.StatusConflict,
+		{name: "not locked", email: fakeonelogin.PersonaNoRoles, perHour: 3, status: http.StatusConflict,
 			notice: "Your account is not locked, so there is nothing to unlock."},
-		{name: "turned off", email: onelogintest.PersonaEmployee, perHour: 0, status: http.StatusForbidden,
+		{name: "turned off", email: fakeonelogin.PersonaEmployee, perHour: 0, status: http.StatusForbidden,
 			notice:  "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked.",
 			records: []audit.Outcome{audit.OutcomeDenied}},
-		{name: "OneLogin refuses", email: onelogintest.PersonaEmployee, perHour: 3,
-			setup:  func(c *console) { c.fake.Tenant.SetForbidden(onelogintest.PersonaEmployeeID, true) },
+		{name: "OneLogin refuses", email: fakeonelogin.PersonaEmployee, perHour: 3,
+			setup:  func(c *console) { c.fake.Tenant.SetForbidden(fakeonelogin.PersonaEmployeeID, true) },
 			status: http.StatusForbidden, notice: "OneLogin did not unlock your account",
 			records: []audit.Outcome{audit.OutcomeFailed}, unlocks: 1},
-		{name: "audit trail down", email: onelogintest.PersonaEmployee, perHour: 3,
+		{name: "audit trail down", email: fakeonelogin.PersonaEmployee, perHour: 3,
 			setup:  func(c *console) { c.audit.Fail(true) },
 			status: http.StatusServiceUnavailable},
 	}
@@ -467,8 +467,8 @@ func outcomes(os []audit.Outcome) []string {
 // TestMe_logout ends the person's own OneLogin sessions, audited with them
 // as actor; with the audit trail down nothing happens.
 func TestMe_logout(t *testing.T) {
-	c := newConsole(t, access.RoleViewer, signedInAs(onelogintest.PersonaViewer), withSelfUnlocks(3))
-	own := onelogintest.PersonaViewerID
+	c := newConsole(t, access.RoleViewer, signedInAs(fakeonelogin.PersonaViewer), withSelfUnlocks(3))
+	own := fakeonelogin.PersonaViewerID
 	c.fake.Tenant.StartSession(own)
 	c.fake.Tenant.StartSession(own)
 	open := c.fake.Tenant.Sessions(own)
@@ -493,7 +493,7 @@ func TestMe_logout(t *testing.T) {
 		t.Errorf("sessions = %d, want 0", n)
 	}
 	r := oneRecord(t, c)
-	if r.Action != access.SelfLogout || r.ActorEmail != onelogintest.PersonaViewer || r.TargetID != own || r.Outcome != audit.OutcomeSucceeded {
+	if r.Action != access.SelfLogout || r.ActorEmail != fakeonelogin.PersonaViewer || r.TargetID != own || r.Outcome != audit.OutcomeSucceeded {
 		t.Errorf("audit record = %+v", r)
 	}
 }
@@ -507,10 +507,10 @@ func TestMe_navigationPerRole(t *testing.T) {
 		people bool
 		audit  bool
 	}{
-		{access.RoleEmployee, onelogintest.PersonaEmployee, false, false},
-		{access.RoleViewer, onelogintest.PersonaViewer, true, false},
-		{access.RoleHelpdesk, onelogintest.PersonaHelpdesk, true, false},
-		{access.RoleAdmin, onelogintest.PersonaAdmin, true, true},
+		{access.RoleEmployee, fakeonelogin.PersonaEmployee, false, false},
+		{access.RoleViewer, fakeonelogin.PersonaViewer, true, false},
+		{access.RoleHelpdesk, fakeonelogin.PersonaHelpdesk, true, false},
+		{access.RoleAdmin, fakeonelogin.PersonaAdmin, true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.role.String(), func(t *testing.T) {

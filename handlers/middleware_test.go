@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // The client's X-Request-Id is kept only when it is a plain token; any other
@@ -37,7 +37,7 @@ func TestRequestID_keptOnlyWhenAPlainToken(t *testing.T) {
 		{"Kelvin sign", "\u212a", false},
 	}
 	c := newConsole(t, access.RoleViewer)
-	page := fmt.Sprintf("/users/%d", c.userID(onelogintest.PersonaLocked))
+	page := fmt.Sprintf("/users/%d", c.userID(fakeonelogin.PersonaLocked))
 	seen := map[string]bool{}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,14 +12,14 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
 // protectStaff makes the fake tenant's staff roles protected, as the
 // console does by default with its admin and helpdesk groups.
 func protectStaff(cfg *handlers.Config) {
-	cfg.ProtectedRoles = []string{onelogintest.GroupAdmins, onelogintest.GroupHelpdesk}
+	cfg.ProtectedRoles = []string{fakeonelogin.GroupAdmins, fakeonelogin.GroupHelpdesk}
 }
 
 // accountActions are the staff actions on a person, each with a valid form,
@@ -35,7 +35,7 @@ var accountActions = []struct {
 	{"password-hash", access.ImportPasswordHash, url.Values{"password_hash": {strings.Repeat("ab", 32)}}},
 	{"state", access.SetState, url.Values{"state": {"2"}}},
 	{"mfa-token", access.MFAToken, url.Values{"expires_in": {"600"}}},
-	{"roles/add", access.AddRoles, url.Values{"role_id": {strconv.FormatInt(onelogintest.RoleIDViewers, 10)}}},
+	{"roles/add", access.AddRoles, url.Values{"role_id": {strconv.FormatInt(fakeonelogin.RoleIDViewers, 10)}}},
 	{"custom-attributes", access.SetCustomAttributes, url.Values{"attr.location": {"Lyon"}}},
 }
 
@@ -49,9 +49,9 @@ func TestRoutes_whoMayActOnWhom(t *testing.T) {
 		email string
 		id    int64
 	}{
-		{"ordinary", onelogintest.PersonaNoRoles, onelogintest.PersonaNoRolesID},
-		{"protected", onelogintest.PersonaViewer, onelogintest.PersonaViewerID}, // holds a staff role below
-		{"self", onelogintest.PersonaNoRoles, onelogintest.PersonaNoRolesID},
+		{"ordinary", fakeonelogin.PersonaNoRoles, fakeonelogin.PersonaNoRolesID},
+		{"protected", fakeonelogin.PersonaViewer, fakeonelogin.PersonaViewerID}, // holds a staff role below
+		{"self", fakeonelogin.PersonaNoRoles, fakeonelogin.PersonaNoRolesID},
 	}
 	for _, role := range []access.Role{access.RoleHelpdesk, access.RoleAdmin} {
 		for _, target := range targets {
@@ -62,7 +62,7 @@ func TestRoutes_whoMayActOnWhom(t *testing.T) {
 						actor = target.email
 					}
 					c := newConsole(t, role, signedInAs(actor), withConfig(func(cfg *handlers.Config) {
-						cfg.ProtectedRoles = []string{onelogintest.GroupViewers}
+						cfg.ProtectedRoles = []string{fakeonelogin.GroupViewers}
 					}))
 					c.fake.Tenant.ResetCalls()
 					rec := c.do("POST", actPath(target.id, a.path), a.form, true)
@@ -106,7 +106,7 @@ func TestUserPage_protectedAccountIsReadOnlyForHelpdesk(t *testing.T) {
 	}{{access.RoleHelpdesk, true}, {access.RoleAdmin, false}} {
 		t.Run(tc.role.String(), func(t *testing.T) {
 			c := newConsole(t, tc.role, withConfig(protectStaff))
-			d := doc(t, c.get("/users/"+id(onelogintest.PersonaAdminID)))
+			d := doc(t, c.get("/users/"+id(fakeonelogin.PersonaAdminID)))
 			note := strings.TrimSpace(d.Find("[data-testid=read-only]").Text())
 			forms := d.Find("[data-testid=action-bar] a[href$='/password'], [data-testid=action-bar] a[href$='/mfa-token'], [data-testid=action-bar] a[href$='/logout']").Length()
 			if tc.readOnly && (note != "Protected account: an admin must do this." || forms != 0) {
@@ -135,7 +135,7 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 	} {
 		t.Run(tc.lockedBy.String()+" lock, "+tc.unlockedBy.String()+" unlock", func(t *testing.T) {
 			c := newConsole(t, tc.lockedBy, signedInAs("locker@example.com"))
-			target := onelogintest.PersonaNoRolesID
+			target := fakeonelogin.PersonaNoRolesID
 			wantCode(t, c.doConfirmed("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}, "ticket": {"SEC-311"}}, true), http.StatusOK)
 			page := doc(t, c.get("/users/"+id(target)))
 			line := strings.TrimSpace(page.Find("[data-testid=lock-source]").Text())
@@ -167,12 +167,12 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 // (they are signed in), but a lock the helpdesk placed stays theirs to lift.
 func TestSelfUnlock_neverLiftsAStaffLock(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin, signedInAs("admin@example.com"), withSelfUnlocks(3))
-	own := onelogintest.PersonaEmployeeID
+	own := fakeonelogin.PersonaEmployeeID
 	wantCode(t, c.do("POST", actPath(own, "unlock"), url.Values{}, true), http.StatusOK)
 	c.who = access.Identity{Email: "agent@example.com", Role: access.RoleHelpdesk}
 	wantCode(t, c.doConfirmed("POST", actPath(own, "lock"), url.Values{"minutes": {"0"}, "ticket": {"SEC-311 suspected takeover"}}, true), http.StatusOK)
 
-	c.who = access.Identity{Email: onelogintest.PersonaEmployee, Role: access.RoleEmployee}
+	c.who = access.Identity{Email: fakeonelogin.PersonaEmployee, Role: access.RoleEmployee}
 	c.fake.Tenant.ResetCalls()
 	rec := c.do("POST", "/me/unlock", url.Values{}, true)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Your account was locked by the IT helpdesk: contact them.") {
@@ -181,7 +181,7 @@ func TestSelfUnlock_neverLiftsAStaffLock(t *testing.T) {
 	if w := actWrites(c); len(w) != 0 {
 		t.Errorf("OneLogin was asked to %v", w)
 	}
-	if u, _ := c.fake.Tenant.User(own); u.Status != onelogintest.StatusLocked {
+	if u, _ := c.fake.Tenant.User(own); u.Status != fakeonelogin.StatusLocked {
 		t.Errorf("status %d, want still locked", u.Status)
 	}
 }
@@ -198,10 +198,10 @@ func TestState_lockOnlyActiveUnlockOnlyLocked(t *testing.T) {
 		form    url.Values
 		want    string
 	}{
-		{"lock a suspended person", onelogintest.PersonaSuspendedID, "lock", url.Values{"minutes": {"60"}}, "Only an active account can be locked"},
-		{"lock a locked person", onelogintest.PersonaLockedID, "lock", url.Values{"minutes": {"60"}}, "Only an active account can be locked"},
-		{"unlock an active person", onelogintest.PersonaNoRolesID, "unlock", url.Values{}, "not locked"},
-		{"unlock a suspended person", onelogintest.PersonaSuspendedID, "unlock", url.Values{}, "not locked"},
+		{"lock a suspended person", fakeonelogin.PersonaSuspendedID, "lock", url.Values{"minutes": {"60"}}, "Only an active account can be locked"},
+		{"lock a locked person", fakeonelogin.PersonaLockedID, "lock", url.Values{"minutes": {"60"}}, "Only an active account can be locked"},
+		{"unlock an active person", fakeonelogin.PersonaNoRolesID, "unlock", url.Values{}, "not locked"},
+		{"unlock a suspended person", fakeonelogin.PersonaSuspendedID, "unlock", url.Values{}, "not locked"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConsole(t, access.RoleAdmin)
@@ -229,7 +229,7 @@ func TestUnlock_stillLockedAfterwards(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk, signedInAs("agent@example.com"), withConfig(func(cfg *handlers.Config) {
 		cfg.OneLogin = unlockIgnored{cfg.OneLogin}
 	}))
-	rec := c.do("POST", actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{}, true)
+	rec := c.do("POST", actPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{}, true)
 	if rec.Code != http.StatusConflict {
 		t.Fatalf("status %d: %.300s", rec.Code, rec.Body)
 	}
@@ -266,7 +266,7 @@ func TestActions_noAnswerInTimeIsUnknown(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk, signedInAs("agent@example.com"), withConfig(func(cfg *handlers.Config) {
 		cfg.OneLogin = noAnswer{cfg.OneLogin}
 	}))
-	target := onelogintest.PersonaNoRolesID
+	target := fakeonelogin.PersonaNoRolesID
 	rec := c.doConfirmed("POST", actPath(target, "lock"), url.Values{"minutes": {"60"}}, true)
 	if rec.Code != http.StatusGatewayTimeout {
 		t.Fatalf("lock: status %d: %.300s", rec.Code, rec.Body)
@@ -303,7 +303,7 @@ func TestActions_noAnswerInTimeIsUnknown(t *testing.T) {
 func TestAudit_repeatedRefusalsAreOneRecord(t *testing.T) {
 	c := newConsole(t, access.RoleViewer, signedInAs("viewer@example.com"))
 	for range 50 {
-		wantCode(t, c.do("POST", actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{}, true), http.StatusForbidden)
+		wantCode(t, c.do("POST", actPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{}, true), http.StatusForbidden)
 		c.clock.Advance(100 * time.Millisecond)
 	}
 	recs := c.records()
@@ -311,7 +311,7 @@ func TestAudit_repeatedRefusalsAreOneRecord(t *testing.T) {
 		t.Fatalf("records: %d, first %+v; want one denied record with 49 repeats", len(recs), recs[0])
 	}
 	c.clock.Advance(2 * time.Minute)
-	c.do("POST", actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{}, true)
+	c.do("POST", actPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{}, true)
 	if n := len(c.records()); n != 2 {
 		t.Errorf("a refusal after the window: %d records, want 2", n)
 	}

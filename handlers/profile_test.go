@@ -11,7 +11,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 func TestProfile_newUserForm(t *testing.T) {
@@ -121,7 +121,7 @@ func TestProfile_createInvalid(t *testing.T) {
 func TestProfile_createRejectedByOneLogin(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin)
 	rec := c.do("POST", "/users", url.Values{"firstname": {"Marguerite"}, "lastname": {"Twin"},
-		"email": {onelogintest.PersonaLocked}}, false)
+		"email": {fakeonelogin.PersonaLocked}}, false)
 	if rec.Code != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", rec.Code)
 	}
@@ -137,7 +137,7 @@ func TestProfile_createRejectedByOneLogin(t *testing.T) {
 
 func TestProfile_editAndUpdate(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin)
-	id := c.userID(onelogintest.PersonaNoRoles)
+	id := c.userID(fakeonelogin.PersonaNoRoles)
 	before, _ := c.fake.Tenant.User(id)
 	path := "/users/" + strconv.FormatInt(id, 10)
 
@@ -204,7 +204,7 @@ func TestProfile_editAndUpdate(t *testing.T) {
 
 func TestProfile_editRefusedBelowAdmin(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	id := c.userID(onelogintest.PersonaNoRoles)
+	id := c.userID(fakeonelogin.PersonaNoRoles)
 	path := "/users/" + strconv.FormatInt(id, 10)
 	for _, rec := range []int{c.get(path + "/edit").Code, c.do("POST", path, url.Values{"firstname": {"X"}}, false).Code} {
 		if rec != http.StatusForbidden {
@@ -229,8 +229,8 @@ func TestProfile_delete(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConsole(t, access.RoleAdmin)
-			id := c.userID(onelogintest.PersonaLocked)
-			rec := c.post(actPath(id, "delete"), url.Values{"confirm": {tc.confirm(onelogintest.PersonaLocked)}, "ticket": {"HR-1"}})
+			id := c.userID(fakeonelogin.PersonaLocked)
+			rec := c.post(actPath(id, "delete"), url.Values{"confirm": {tc.confirm(fakeonelogin.PersonaLocked)}, "ticket": {"HR-1"}})
 			_, exists := c.fake.Tenant.User(id)
 			if exists == tc.deleted {
 				t.Fatalf("user exists = %v after delete (status %d)", exists, rec.Code)
@@ -240,7 +240,7 @@ func TestProfile_delete(t *testing.T) {
 					t.Errorf("status %d HX-Redirect %q, want back to search", rec.Code, rec.Header().Get("HX-Redirect"))
 				}
 				r := actOneRecord(t, c)
-				if r.Action != access.DeleteUser || r.Outcome != audit.OutcomeSucceeded || r.TargetEmail != onelogintest.PersonaLocked ||
+				if r.Action != access.DeleteUser || r.Outcome != audit.OutcomeSucceeded || r.TargetEmail != fakeonelogin.PersonaLocked ||
 					r.TargetName != "Marguerite Dubois" || r.Ticket != "HR-1" {
 					t.Errorf("audit = %+v", r)
 				}
@@ -269,8 +269,8 @@ func TestProfile_delete(t *testing.T) {
 
 func TestProfile_deleteWithoutJavaScriptGoesToSearch(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin)
-	id := c.userID(onelogintest.PersonaNoRoles)
-	rec := c.do("POST", actPath(id, "delete"), url.Values{"confirm": {onelogintest.PersonaNoRoles}}, false)
+	id := c.userID(fakeonelogin.PersonaNoRoles)
+	rec := c.do("POST", actPath(id, "delete"), url.Values{"confirm": {fakeonelogin.PersonaNoRoles}}, false)
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/users" {
 		t.Errorf("status %d Location %q", rec.Code, rec.Header().Get("Location"))
 	}

@@ -11,7 +11,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/static"
 )
@@ -75,7 +75,7 @@ var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleVi
 func TestRoutes_everyRole(t *testing.T) {
 	for _, role := range allRoles {
 		t.Run(role.String(), func(t *testing.T) {
-			c := newConsole(t, role, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
+			c := newConsole(t, role, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3))
 			seen := 0
 			for _, r := range c.e.Routes() {
 				switch r.Method {
@@ -87,7 +87,7 @@ func TestRoutes_everyRole(t *testing.T) {
 					continue // assets are public
 				}
 				key := r.Method + " " + r.Path
-				path := strings.ReplaceAll(r.Path, ":id", idStr(onelogintest.PersonaLockedID))
+				path := strings.ReplaceAll(r.Path, ":id", idStr(fakeonelogin.PersonaLockedID))
 				var form url.Values
 				if r.Method == http.MethodPost {
 					form = url.Values{}
@@ -181,8 +181,8 @@ func TestRoutes_allowedMatchesAccess(t *testing.T) {
 // one is refused with 422 and the reason, recorded as denied, and OneLogin
 // is not asked to change anything; with a ticket it goes ahead.
 func TestAct_requireTicket(t *testing.T) {
-	locked := onelogintest.PersonaLockedID
-	other := onelogintest.PersonaNoRolesID
+	locked := fakeonelogin.PersonaLockedID
+	other := fakeonelogin.PersonaNoRolesID
 	cases := []struct {
 		name   string
 		path   string
@@ -198,7 +198,7 @@ func TestAct_requireTicket(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
+			c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
 			c.fake.Tenant.ResetCalls()
 			rec := c.do("POST", tc.path, tc.form, true)
 			wantCode(t, rec, http.StatusUnprocessableEntity)
@@ -249,15 +249,15 @@ func TestAct_requireTicket(t *testing.T) {
 // self-service is exempt, and with the setting off no ticket is needed.
 func TestAct_requireTicketScope(t *testing.T) {
 	t.Run("reading", func(t *testing.T) {
-		c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
-		for _, p := range []string{"/users?q=marguerite", "/users/" + idStr(onelogintest.PersonaLockedID), "/audit", "/me"} {
+		c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
+		for _, p := range []string{"/users?q=marguerite", "/users/" + idStr(fakeonelogin.PersonaLockedID), "/audit", "/me"} {
 			if rec := c.get(p); rec.Code != http.StatusOK {
 				t.Errorf("GET %s = %d with tickets required", p, rec.Code)
 			}
 		}
 	})
 	t.Run("self-service", func(t *testing.T) {
-		c := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withConfig(func(cfg *handlers.Config) {
+		c := newConsole(t, access.RoleEmployee, signedInAs(fakeonelogin.PersonaEmployee), withConfig(func(cfg *handlers.Config) {
 			cfg.RequireTicket, cfg.SelfUnlocksPerHour = true, 3
 		}))
 		wantCode(t, c.do("POST", "/me/unlock", url.Values{}, true), http.StatusOK)
@@ -267,8 +267,8 @@ func TestAct_requireTicketScope(t *testing.T) {
 		}
 	})
 	t.Run("setting off", func(t *testing.T) {
-		c := newConsole(t, access.RoleHelpdesk, signedInAs(onelogintest.PersonaHelpdesk))
-		wantCode(t, c.do("POST", "/users/"+idStr(onelogintest.PersonaLockedID)+"/unlock", url.Values{}, true), http.StatusOK)
+		c := newConsole(t, access.RoleHelpdesk, signedInAs(fakeonelogin.PersonaHelpdesk))
+		wantCode(t, c.do("POST", "/users/"+idStr(fakeonelogin.PersonaLockedID)+"/unlock", url.Values{}, true), http.StatusOK)
 		if r := oneRecord(t, c); r.Outcome != audit.OutcomeSucceeded || r.Ticket != "" {
 			t.Errorf("record = %+v", r)
 		}
@@ -280,8 +280,8 @@ func TestAct_requireTicketScope(t *testing.T) {
 // and OneLogin is asked to change nothing. A changing route added to the
 // table without a form here fails the test.
 func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
-	target := onelogintest.PersonaLockedID
-	admin := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin), withSelfUnlocks(3), withConfig(withJobs(t)))
+	target := fakeonelogin.PersonaLockedID
+	admin := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin), withSelfUnlocks(3), withConfig(withJobs(t)))
 	attrs, err := admin.ol.CustomAttributeNames(context.Background())
 	if err != nil || len(attrs) == 0 {
 		t.Fatalf("custom attributes: %v %v", attrs, err)
@@ -301,7 +301,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /users/:id/password-hash":     {"password_hash": {strings.Repeat("ab", 32)}, "password_salt": {"pepper"}},
 		"POST /users/:id/state":             {"state": {"2"}},
 		"POST /users/:id/mfa-token":         {"expires_in": {"3600"}},
-		"POST /users/:id/roles/add":         {"role_id": {idStr(onelogintest.RoleIDViewers)}},
+		"POST /users/:id/roles/add":         {"role_id": {idStr(fakeonelogin.RoleIDViewers)}},
 		"POST /users/:id/roles/remove":      {"role_id": {idStr(u.RoleIDs[0])}},
 		"POST /users/:id/custom-attributes": {"attr." + attrs[0]: {"changed"}},
 		"POST /locked/:id/unlock":           {},
@@ -311,7 +311,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /me/unlock":                   {},
 		"POST /me/logout":                   {},
 	}
-	employee := newConsole(t, access.RoleEmployee, signedInAs(onelogintest.PersonaEmployee), withSelfUnlocks(3))
+	employee := newConsole(t, access.RoleEmployee, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3))
 	for _, r := range admin.e.Routes() {
 		key := r.Method + " " + r.Path
 		a, ok := routeActions[key]

@@ -13,7 +13,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // TestSearch_findsWhatAgentsType: the spellings agents type find the person:
@@ -26,12 +26,12 @@ func TestSearch_findsWhatAgentsType(t *testing.T) {
 		want  int64
 		calls int
 	}{
-		{"chloe.martin", onelogintest.PersonaPasswordExpiredID, 4},
-		{"jonas becker", onelogintest.PersonaEmployeeID, 2},
-		{"becker jonas", onelogintest.PersonaEmployeeID, 2},
-		{"Becker, Jonas", onelogintest.PersonaEmployeeID, 1},
-		{"marguerite.dubois@", onelogintest.PersonaLockedID, 1},
-		{"becker", onelogintest.PersonaEmployeeID, 4},
+		{"chloe.martin", fakeonelogin.PersonaPasswordExpiredID, 4},
+		{"jonas becker", fakeonelogin.PersonaEmployeeID, 2},
+		{"becker jonas", fakeonelogin.PersonaEmployeeID, 2},
+		{"Becker, Jonas", fakeonelogin.PersonaEmployeeID, 1},
+		{"marguerite.dubois@", fakeonelogin.PersonaLockedID, 1},
+		{"becker", fakeonelogin.PersonaEmployeeID, 4},
 	} {
 		c.fake.Tenant.ResetCalls()
 		d := doc(t, c.getHX("/users?q="+url.QueryEscape(tc.q), "search-results"))
@@ -156,7 +156,7 @@ func expectedRank(q, name, username, email string) int {
 // (a repeated keystroke, Enter after typing, back) costs no OneLogin call;
 // after the cache time, or after any action, it asks again.
 func TestSearch_settledSearchIsReused(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	search := func() int {
 		c.fake.Tenant.ResetCalls()
 		wantCode(t, c.getHX("/users?q=dubois", "search-results"), http.StatusOK)
@@ -178,12 +178,12 @@ func TestSearch_settledSearchIsReused(t *testing.T) {
 	if n := search(); n != 4 {
 		t.Errorf("after 6 s: %d calls, want 4", n)
 	}
-	wantCode(t, c.post(actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{}), http.StatusOK)
+	wantCode(t, c.post(actPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{}), http.StatusOK)
 	if n := search(); n != 4 {
 		t.Errorf("after an unlock: %d calls, want 4 (a cached row could still say Locked)", n)
 	}
 	d := doc(t, c.getHX("/users?q=dubois", "search-results"))
-	row := d.Find(`[data-testid="user-row"][data-user-id="` + id(onelogintest.PersonaLockedID) + `"] [data-testid="status-badge"]`)
+	row := d.Find(`[data-testid="user-row"][data-user-id="` + id(fakeonelogin.PersonaLockedID) + `"] [data-testid="status-badge"]`)
 	if got := strings.TrimSpace(row.Text()); got != "Active" {
 		t.Errorf("after the unlock the result says %q", got)
 	}
@@ -215,7 +215,7 @@ func TestSearch_emptyStateSuggests(t *testing.T) {
 		{"jonas beckerzz", "", []string{"jonas", "beckerzz"}},
 		{"zzzqqq", "", []string{"zzz"}},
 		{"nobody.here@example.com", "", []string{"nobody.here", "@example.com"}},
-		{"becker", "&role=" + id(onelogintest.RoleIDAdmins), []string{"bec", "becker"}},
+		{"becker", "&role=" + id(fakeonelogin.RoleIDAdmins), []string{"bec", "becker"}},
 	} {
 		d := doc(t, c.getHX("/users?q="+url.QueryEscape(tc.q)+tc.filters, "search-results"))
 		if d.Find(`[data-testid="no-results"]`).Length() != 1 {
@@ -236,7 +236,7 @@ func TestSearch_emptyStateSuggests(t *testing.T) {
 // TestAuditPage_partialFiltersAsYouType: part of a staff email or of a
 // person's name finds their records; the inputs apply as the person types.
 func TestAuditPage_partialFiltersAsYouType(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin, signedInAs(onelogintest.PersonaAdmin))
+	c := newConsole(t, access.RoleAdmin, signedInAs(fakeonelogin.PersonaAdmin))
 	for _, r := range []audit.Record{
 		{ActorEmail: "tomas.herrera@example.com", TargetID: 1, TargetName: "Jane Doe", TargetEmail: "jane.doe@example.com", Action: access.Unlock},
 		{ActorEmail: "priya.raman@example.com", TargetID: 2, TargetName: "Marguerite Dubois", TargetEmail: "marguerite.dubois@example.com", Action: access.Lock},

@@ -17,7 +17,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/limits/limitstest"
 )
@@ -32,7 +32,7 @@ type unlockConsole struct {
 	limits *limitstest.Memory
 }
 
-func newUnlockConsole(t *testing.T, opts onelogintest.Options, edit func(*handlers.PublicUnlock)) *unlockConsole {
+func newUnlockConsole(t *testing.T, opts fakeonelogin.Options, edit func(*handlers.PublicUnlock)) *unlockConsole {
 	t.Helper()
 	opts.Seed = 1
 	if opts.Users == 0 {
@@ -160,8 +160,8 @@ func (u *unlockConsole) snapshotExceptLock(id int64) string {
 		devs[i].Active = false // verifying marks a device used; that is OneLogin's, not ours
 	}
 	b, _ := json.Marshal(struct {
-		U onelogintest.UserSnapshot
-		D []onelogintest.Device
+		U fakeonelogin.UserSnapshot
+		D []fakeonelogin.Device
 	}{s, devs})
 	return string(b)
 }
@@ -182,8 +182,8 @@ func TestUnlock_off(t *testing.T) {
 // with address and browser, by the unverified claimant until the code is
 // right; only the lock changes at OneLogin.
 func TestUnlock_authenticator(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
-	id := onelogintest.PersonaLockedTOTPID
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+	id := fakeonelogin.PersonaLockedTOTPID
 	before := u.snapshotExceptLock(id)
 	b := u.browser("198.51.100.7")
 
@@ -193,7 +193,7 @@ func TestUnlock_authenticator(t *testing.T) {
 		t.Fatalf("the first step has no login form with the CSRF token: %.500s", rec.Body.String())
 	}
 
-	rec = b.start(strings.ToUpper(onelogintest.PersonaLockedTOTP))
+	rec = b.start(strings.ToUpper(fakeonelogin.PersonaLockedTOTP))
 	wantCode(t, rec, http.StatusOK)
 	if s := step(t, rec); s != "choose" || !strings.Contains(rec.Body.String(), "Authenticator app") {
 		t.Fatalf("after the email: step %q, want the factors with the authenticator: %.800s", s, rec.Body.String())
@@ -218,7 +218,7 @@ func TestUnlock_authenticator(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), "Forgot password") {
 		t.Error("the page does not say what to do about a forgotten password")
 	}
-	if got, _ := u.fake.Tenant.User(id); got.Status != onelogintest.StatusActive {
+	if got, _ := u.fake.Tenant.User(id); got.Status != fakeonelogin.StatusActive {
 		t.Errorf("status at OneLogin = %d, want active", got.Status)
 	}
 	wantWrites := []string{"POST /api/1/users/" + idStr(id) + "/otp_devices/" + idStr(u.fake.Tenant.Devices(id)[0].ID) + "/verify",
@@ -243,9 +243,9 @@ func TestUnlock_authenticator(t *testing.T) {
 		if r.TargetID != id {
 			t.Errorf("%s record about %d, want %d", r.Action, r.TargetID, id)
 		}
-		wantActor := "unverified: " + strings.ToUpper(onelogintest.PersonaLockedTOTP)
+		wantActor := "unverified: " + strings.ToUpper(fakeonelogin.PersonaLockedTOTP)
 		if r.Action == access.SelfUnlock {
-			wantActor = onelogintest.PersonaLockedTOTP
+			wantActor = fakeonelogin.PersonaLockedTOTP
 		}
 		if r.ActorEmail != wantActor {
 			t.Errorf("%s record by %q, want %q", r.Action, r.ActorEmail, wantActor)
@@ -280,8 +280,8 @@ func mapValues(m map[string]string) []string {
 // first changes nothing; the state token never reaches the browser, the
 // log or the trail.
 func TestUnlock_textedCode(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
-	id := onelogintest.PersonaLockedSMSID
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+	id := fakeonelogin.PersonaLockedSMSID
 	b := u.browser("198.51.100.8")
 	var bodies bytes.Buffer
 	keep := func(rec *httptest.ResponseRecorder) *httptest.ResponseRecorder {
@@ -292,7 +292,7 @@ func TestUnlock_textedCode(t *testing.T) {
 		return rec
 	}
 
-	rec := keep(b.start(onelogintest.PersonaLockedSMS))
+	rec := keep(b.start(fakeonelogin.PersonaLockedSMS))
 	if !strings.Contains(rec.Body.String(), "SMS to ••• 9910") || strings.Contains(rec.Body.String(), "447700909910") {
 		t.Fatalf("the factor is not shown masked as “SMS to ••• 9910”: %.800s", rec.Body.String())
 	}
@@ -339,11 +339,11 @@ func TestUnlock_textedCode(t *testing.T) {
 // time does not, and says so; the page polls and is answered 204 while
 // nothing changed, asking OneLogin at most every two seconds.
 func TestUnlock_push(t *testing.T) {
-	id := onelogintest.PersonaLockedPushID
+	id := fakeonelogin.PersonaLockedPushID
 	startPush := func(t *testing.T) (*unlockConsole, *unlockBrowser) {
-		u := newUnlockConsole(t, onelogintest.Options{}, nil)
+		u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
 		b := u.browser("198.51.100.9")
-		rec := b.start(onelogintest.PersonaLockedPush)
+		rec := b.start(fakeonelogin.PersonaLockedPush)
 		if !strings.Contains(rec.Body.String(), "OneLogin Protect on Pixel 7a") {
 			t.Fatalf("the push factor is not offered: %.800s", rec.Body.String())
 		}
@@ -418,10 +418,10 @@ func TestUnlock_push(t *testing.T) {
 		}
 	})
 	t.Run("slow phone", func(t *testing.T) {
-		u := newUnlockConsole(t, onelogintest.Options{}, nil)
-		u.fake.Tenant.SetPushAnswer(onelogintest.PushApproves, 30*time.Second)
+		u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+		u.fake.Tenant.SetPushAnswer(fakeonelogin.PushApproves, 30*time.Second)
 		b := u.browser("198.51.100.10")
-		b.choose(factorChoice(t, b.start(onelogintest.PersonaLockedPush), "push"))
+		b.choose(factorChoice(t, b.start(fakeonelogin.PersonaLockedPush), "push"))
 		for range 5 {
 			u.clock.Advance(5 * time.Second)
 			if rec := b.poll(); rec.Code != http.StatusNoContent {
@@ -525,11 +525,11 @@ func walkUnlock(t *testing.T, u *unlockConsole, login string) unlockWalk {
 // same kind of factor, and a made-up account never makes OneLogin send or
 // check anything.
 func TestUnlock_noEnumeration(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, func(p *handlers.PublicUnlock) {
+	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) {
 		p.Factors = []string{"protect", "authenticator", "sms", "email"}
 	})
-	realOf := map[string]string{"push": onelogintest.PersonaLockedPush, "authenticator": onelogintest.PersonaLockedTOTP,
-		"sms": onelogintest.PersonaLockedSMS, "email": onelogintest.PersonaLockedEmail}
+	realOf := map[string]string{"push": fakeonelogin.PersonaLockedPush, "authenticator": fakeonelogin.PersonaLockedTOTP,
+		"sms": fakeonelogin.PersonaLockedSMS, "email": fakeonelogin.PersonaLockedEmail}
 	ref := map[string]unlockWalk{}
 	for kind, login := range realOf {
 		w := walkUnlock(t, u, login)
@@ -542,11 +542,11 @@ func TestUnlock_noEnumeration(t *testing.T) {
 	others := map[string]string{
 		"no such account":  "no.such.person@example.com",
 		"no such username": "nobody42",
-		"not locked":       onelogintest.PersonaNoRoles,
-		"suspended":        onelogintest.PersonaSuspended,
-		"no usable factor": onelogintest.PersonaLockedNoFactor,
-		"staff account":    onelogintest.PersonaHelpdesk,
-		"active with app":  onelogintest.PersonaViewer,
+		"not locked":       fakeonelogin.PersonaNoRoles,
+		"suspended":        fakeonelogin.PersonaSuspended,
+		"no usable factor": fakeonelogin.PersonaLockedNoFactor,
+		"staff account":    fakeonelogin.PersonaHelpdesk,
+		"active with app":  fakeonelogin.PersonaViewer,
 	}
 	kinds := map[string]bool{}
 	for name, login := range others {
@@ -583,7 +583,7 @@ func TestUnlock_noEnumeration(t *testing.T) {
 // every visit, as a real one would, and different logins get different
 // ones.
 func TestUnlock_decoysAreStable(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
 	factors := func(login string) string {
 		return textOf(doc(t, u.browser("203.0.113.6").start(login)), "[data-testid=factor-list]")
 	}
@@ -602,16 +602,16 @@ func TestUnlock_decoysAreStable(t *testing.T) {
 // TestUnlock_decoysInTheTrail: the trail, which only staff read, says what
 // the page hid: whose account a made-up walk was about, and why.
 func TestUnlock_decoysInTheTrail(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
 	for _, tc := range []struct {
 		login  string
 		target int64
 		why    string
 	}{
-		{onelogintest.PersonaNoRoles, onelogintest.PersonaNoRolesID, "decoy: account not locked (Active)"},
-		{onelogintest.PersonaLockedNoFactor, onelogintest.PersonaLockedNoFactorID, "decoy: no usable factor"},
+		{fakeonelogin.PersonaNoRoles, fakeonelogin.PersonaNoRolesID, "decoy: account not locked (Active)"},
+		{fakeonelogin.PersonaLockedNoFactor, fakeonelogin.PersonaLockedNoFactorID, "decoy: no usable factor"},
 		{"ghost@example.com", 0, "decoy: no such account"},
-		{onelogintest.PersonaLockedSMS, onelogintest.PersonaLockedSMSID, "locked account"},
+		{fakeonelogin.PersonaLockedSMS, fakeonelogin.PersonaLockedSMSID, "locked account"},
 	} {
 		n := len(u.mem.Records())
 		u.browser("198.51.100.90").start(tc.login)
@@ -629,18 +629,18 @@ func TestUnlock_decoysInTheTrail(t *testing.T) {
 // verifies them like anyone, then says to contact the helpdesk, and /me
 // refuses the same way. Nothing is unlocked.
 func TestUnlock_staffLockRefusedAfterVerification(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
-	id := onelogintest.PersonaNoRolesID
-	if _, ok := u.fake.Tenant.Enroll(id, onelogintest.FactorAuthenticator); !ok {
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+	id := fakeonelogin.PersonaNoRolesID
+	if _, ok := u.fake.Tenant.Enroll(id, fakeonelogin.FactorAuthenticator); !ok {
 		t.Fatal("enrol an authenticator")
 	}
-	u.who = access.Identity{Email: onelogintest.PersonaHelpdesk, Name: "Agent", Role: access.RoleHelpdesk}
+	u.who = access.Identity{Email: fakeonelogin.PersonaHelpdesk, Name: "Agent", Role: access.RoleHelpdesk}
 	wantCode(t, u.postConfirmed("/users/"+idStr(id)+"/lock", url.Values{"minutes": {"60"}, "ticket": {"SEC-311 suspected account takeover"}}), http.StatusOK)
 	u.who = access.Identity{}
 	u.fake.Tenant.ResetCalls()
 
 	b := u.browser("198.51.100.20")
-	rec := b.start(onelogintest.PersonaNoRoles)
+	rec := b.start(fakeonelogin.PersonaNoRoles)
 	if strings.Contains(strings.ToLower(rec.Body.String()), "helpdesk locked") || strings.Contains(rec.Body.String(), "SEC-311") {
 		t.Fatal("the page tells who locked the account before verification")
 	}
@@ -656,12 +656,12 @@ func TestUnlock_staffLockRefusedAfterVerification(t *testing.T) {
 		t.Fatalf("the staff lock was lifted (%d unlock calls)", n)
 	}
 	recs := u.mem.Records()
-	if last := recs[len(recs)-1]; last.Action != access.SelfUnlock || last.Outcome != audit.OutcomeDenied || last.ActorEmail != onelogintest.PersonaNoRoles {
+	if last := recs[len(recs)-1]; last.Action != access.SelfUnlock || last.Outcome != audit.OutcomeDenied || last.ActorEmail != fakeonelogin.PersonaNoRoles {
 		t.Errorf("the refusal is recorded as %+v", last)
 	}
 
 	// /me, signed in as the same person, refuses alike.
-	u.who = access.Identity{Email: onelogintest.PersonaNoRoles, Name: "Søren", Role: access.RoleEmployee}
+	u.who = access.Identity{Email: fakeonelogin.PersonaNoRoles, Name: "Søren", Role: access.RoleEmployee}
 	rec = u.browser("198.51.100.20").do("POST", "/me/unlock", url.Values{}, "HX-Request", "true")
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Your account was locked by the IT helpdesk: contact them.") {
 		t.Errorf("/me/unlock of a staff lock = %d: %.500s", rec.Code, rec.Body.String())
@@ -675,11 +675,11 @@ func TestUnlock_staffLockRefusedAfterVerification(t *testing.T) {
 // and the code is not "unlocked": the verified person is told they can
 // sign in, and OneLogin is not asked to unlock.
 func TestUnlock_lockEndedMeanwhile(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
-	id := onelogintest.PersonaLockedID // locked for 20 minutes from the seed time
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+	id := fakeonelogin.PersonaLockedID // locked for 20 minutes from the seed time
 	u.clock.Advance(18 * time.Minute)
 	b := u.browser("198.51.100.21")
-	rec := b.choose(factorChoice(t, b.start(onelogintest.PersonaLocked), "sms"))
+	rec := b.choose(factorChoice(t, b.start(fakeonelogin.PersonaLocked), "sms"))
 	if s := step(t, rec); s != "code" {
 		t.Fatalf("step %q", s)
 	}
@@ -702,9 +702,9 @@ func TestUnlock_lockEndedMeanwhile(t *testing.T) {
 // restart and ends on time. OneLogin is asked no more than the attempts
 // allow, and nothing is unlocked.
 func TestUnlock_coolDown(t *testing.T) {
-	for _, login := range []string{onelogintest.PersonaLockedTOTP, "ghost@example.com"} {
+	for _, login := range []string{fakeonelogin.PersonaLockedTOTP, "ghost@example.com"} {
 		t.Run(login, func(t *testing.T) {
-			u := newUnlockConsole(t, onelogintest.Options{}, func(p *handlers.PublicUnlock) {
+			u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) {
 				p.Attempts, p.CoolDown, p.Factors = 3, 15*time.Minute, []string{"authenticator"}
 			})
 			b := u.browser("198.51.100.30")
@@ -748,12 +748,12 @@ func TestUnlock_coolDown(t *testing.T) {
 // TestUnlock_perAddress: one address gets so many look-ups, sends and tries
 // an hour, whatever accounts it names; another address is not affected.
 func TestUnlock_perAddress(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, func(p *handlers.PublicUnlock) { p.PerIP = 2 })
+	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) { p.PerIP = 2 })
 	b := u.browser("198.51.100.40")
 	b.start("ghost@example.com")
-	b.start(onelogintest.PersonaLockedSMS)
+	b.start(fakeonelogin.PersonaLockedSMS)
 	calls := len(u.fake.Tenant.Calls())
-	for _, login := range []string{onelogintest.PersonaLockedTOTP, "someone@example.com"} {
+	for _, login := range []string{fakeonelogin.PersonaLockedTOTP, "someone@example.com"} {
 		rec := b.start(login)
 		wantCode(t, rec, http.StatusTooManyRequests)
 		if got := textOf(doc(t, rec), "[data-testid=unlock-message]"); !strings.HasPrefix(got, "There have been too many attempts from your network.") {
@@ -763,7 +763,7 @@ func TestUnlock_perAddress(t *testing.T) {
 	if n := len(u.fake.Tenant.Calls()); n != calls {
 		t.Errorf("refused look-ups made %d calls to OneLogin", n-calls)
 	}
-	if rec := u.browser("198.51.100.41").start(onelogintest.PersonaLockedTOTP); rec.Code != http.StatusOK {
+	if rec := u.browser("198.51.100.41").start(fakeonelogin.PersonaLockedTOTP); rec.Code != http.StatusOK {
 		t.Errorf("another address = %d, want 200", rec.Code)
 	}
 }
@@ -771,11 +771,11 @@ func TestUnlock_perAddress(t *testing.T) {
 // TestUnlock_perDay: an account is unlocked here at most so often a day;
 // past that the verified person is told to call the helpdesk.
 func TestUnlock_perDay(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, func(p *handlers.PublicUnlock) { p.UnlocksPerDay = 1 })
-	id := onelogintest.PersonaLockedTOTPID
+	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) { p.UnlocksPerDay = 1 })
+	id := fakeonelogin.PersonaLockedTOTPID
 	unlock := func() *httptest.ResponseRecorder {
 		b := u.browser("198.51.100.50")
-		b.choose(factorChoice(t, b.start(onelogintest.PersonaLockedTOTP), "authenticator"))
+		b.choose(factorChoice(t, b.start(fakeonelogin.PersonaLockedTOTP), "authenticator"))
 		return b.code(u.fake.Tenant.TOTP(id, u.clock.Now()))
 	}
 	if rec := unlock(); step(t, rec) != "done" {
@@ -783,7 +783,7 @@ func TestUnlock_perDay(t *testing.T) {
 	}
 	// Locked again by failed sign-ins.
 	for range 5 {
-		u.fake.Tenant.RecordSignIn(onelogintest.SignIn{UserID: id, IP: "192.0.2.1"})
+		u.fake.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: "192.0.2.1"})
 	}
 	u.clock.Advance(time.Minute) // a fresh authenticator code
 	rec := unlock()
@@ -799,8 +799,8 @@ func TestUnlock_perDay(t *testing.T) {
 // TestUnlock_quotaCeiling: the page spends at most its share of the
 // tenant's hourly OneLogin quota; past it, everyone is asked to come back.
 func TestUnlock_quotaCeiling(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{RateLimitPerHour: 400}, func(p *handlers.PublicUnlock) { p.QuotaShare = 1 })
-	if _, err := u.ol.GetUser(context.Background(), onelogintest.PersonaAdminID); err != nil { // the client learns the quota
+	u := newUnlockConsole(t, fakeonelogin.Options{RateLimitPerHour: 400}, func(p *handlers.PublicUnlock) { p.QuotaShare = 1 })
+	if _, err := u.ol.GetUser(context.Background(), fakeonelogin.PersonaAdminID); err != nil { // the client learns the quota
 		t.Fatal(err)
 	}
 	b := u.browser("198.51.100.60")
@@ -810,7 +810,7 @@ func TestUnlock_quotaCeiling(t *testing.T) {
 		}
 	}
 	calls := len(u.fake.Tenant.Calls())
-	rec := b.start(onelogintest.PersonaLockedSMS)
+	rec := b.start(fakeonelogin.PersonaLockedSMS)
 	wantCode(t, rec, http.StatusServiceUnavailable)
 	if got := textOf(doc(t, rec), "[data-testid=unlock-message]"); !strings.HasPrefix(got, "This page is busy. Try again after") {
 		t.Errorf("the page says %q", got)
@@ -829,10 +829,10 @@ func TestUnlock_quotaCeiling(t *testing.T) {
 // as if it sent one (an error would show only for real accounts), the code
 // then fails, and nothing is unlocked.
 func TestUnlock_sendFails(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
-	id := onelogintest.PersonaLockedSMSID
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+	id := fakeonelogin.PersonaLockedSMSID
 	b := u.browser("198.51.100.70")
-	rec := b.start(onelogintest.PersonaLockedSMS)
+	rec := b.start(fakeonelogin.PersonaLockedSMS)
 	u.fake.Tenant.FailNextMFA(1, http.StatusInternalServerError)
 	rec = b.choose(factorChoice(t, rec, "sms"))
 	if s := step(t, rec); rec.Code != http.StatusOK || s != "code" {
@@ -857,9 +857,9 @@ func TestUnlock_sendFails(t *testing.T) {
 // TestUnlock_factorsUnreadable: when OneLogin cannot list a locked
 // person's factors, the page answers as for an unknown account.
 func TestUnlock_factorsUnreadable(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
 	u.fake.Tenant.FailNextMFA(1, http.StatusInternalServerError)
-	rec := u.browser("198.51.100.71").start(onelogintest.PersonaLockedSMS)
+	rec := u.browser("198.51.100.71").start(fakeonelogin.PersonaLockedSMS)
 	if s := step(t, rec); rec.Code != http.StatusOK || s != "choose" {
 		t.Errorf("= %d step %q, want the factor step", rec.Code, s)
 	}
@@ -868,10 +868,10 @@ func TestUnlock_factorsUnreadable(t *testing.T) {
 // TestUnlock_stateTokenExpired: a code whose state token OneLogin has let
 // expire asks for a new one.
 func TestUnlock_stateTokenExpired(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
 	b := u.browser("198.51.100.72")
-	b.choose(factorChoice(t, b.start(onelogintest.PersonaLockedEmail), "email"))
-	code, _ := u.fake.Tenant.LastCode(onelogintest.PersonaLockedEmailID)
+	b.choose(factorChoice(t, b.start(fakeonelogin.PersonaLockedEmail), "email"))
+	code, _ := u.fake.Tenant.LastCode(fakeonelogin.PersonaLockedEmailID)
 	u.fake.Tenant.ExpireStateTokens()
 	rec := b.code(code)
 	wantCode(t, rec, http.StatusUnprocessableEntity)
@@ -882,7 +882,7 @@ func TestUnlock_stateTokenExpired(t *testing.T) {
 	if rec := b.do("POST", "/unlock/factor", url.Values{"factor": {doc(t, rec).Find("[data-testid=send-again]").AttrOr("value", "")}}); step(t, rec) != "code" {
 		t.Fatalf("send a new code: %.500s", rec.Body.String())
 	}
-	code, _ = u.fake.Tenant.LastCode(onelogintest.PersonaLockedEmailID)
+	code, _ = u.fake.Tenant.LastCode(fakeonelogin.PersonaLockedEmailID)
 	if rec := b.code(code); step(t, rec) != "done" {
 		t.Errorf("the new code: %.500s", rec.Body.String())
 	}
@@ -892,10 +892,10 @@ func TestUnlock_stateTokenExpired(t *testing.T) {
 // happen: with the trail failing, a right code neither reaches OneLogin nor
 // unlocks, and a look-up is refused.
 func TestUnlock_auditUnavailable(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
-	id := onelogintest.PersonaLockedTOTPID
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
+	id := fakeonelogin.PersonaLockedTOTPID
 	b := u.browser("198.51.100.75")
-	b.choose(factorChoice(t, b.start(onelogintest.PersonaLockedTOTP), "authenticator"))
+	b.choose(factorChoice(t, b.start(fakeonelogin.PersonaLockedTOTP), "authenticator"))
 	u.audit.Fail(true)
 	u.fake.Tenant.ResetCalls()
 	rec := b.code(u.fake.Tenant.TOTP(id, u.clock.Now()))
@@ -911,7 +911,7 @@ func TestUnlock_auditUnavailable(t *testing.T) {
 // TestUnlock_input: bad input is answered in place and asks OneLogin
 // nothing; a step without a flow starts again.
 func TestUnlock_input(t *testing.T) {
-	u := newUnlockConsole(t, onelogintest.Options{}, nil)
+	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
 	for _, login := range []string{"", "   ", "ann*", "*@example.com", "a,b", "!ann", "ann smith", strings.Repeat("a", 255)} {
 		u.fake.Tenant.ResetCalls()
 		rec := u.browser("198.51.100.80").start(login)
@@ -936,7 +936,7 @@ func TestUnlock_input(t *testing.T) {
 	}
 
 	b = u.browser("198.51.100.82")
-	rec := b.start(onelogintest.PersonaLockedTOTP)
+	rec := b.start(fakeonelogin.PersonaLockedTOTP)
 	for _, choice := range []string{"0", "9", "x"} {
 		if rec := b.choose(choice); rec.Code != http.StatusUnprocessableEntity {
 			t.Errorf("factor %q = %d, want 422", choice, rec.Code)

@@ -20,7 +20,7 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/views"
 )
@@ -41,8 +41,8 @@ func (c *console) getHX(target, hxTarget string) *httptest.ResponseRecorder {
 }
 
 // userListCalls are the GET /api/1/users calls the fake received.
-func (c *console) userListCalls() []onelogintest.Call {
-	var out []onelogintest.Call
+func (c *console) userListCalls() []fakeonelogin.Call {
+	var out []fakeonelogin.Call
 	for _, call := range c.fake.Tenant.Calls() {
 		if call.Method == "GET" && call.Path == "/api/1/users" {
 			out = append(out, call)
@@ -92,23 +92,23 @@ func TestSearch_box(t *testing.T) {
 		calls []map[string]string // query parameters of each list call, in any order
 		want  int64               // a user the results must contain; 0 for none
 	}{
-		{"email prefix", "marguerite.dubois@ex", []map[string]string{{"email": "marguerite.dubois@ex*"}}, onelogintest.PersonaLockedID},
-		{"email", "marguerite.dubois@", []map[string]string{{"email": "marguerite.dubois@*"}}, onelogintest.PersonaLockedID},
-		{"domain", "@example.com", []map[string]string{{"email": "*@example.com"}}, onelogintest.PersonaAdminID},
-		{"typed wildcard kept", "*dubois@example.com", []map[string]string{{"email": "*dubois@example.com"}}, onelogintest.PersonaLockedID},
+		{"email prefix", "marguerite.dubois@ex", []map[string]string{{"email": "marguerite.dubois@ex*"}}, fakeonelogin.PersonaLockedID},
+		{"email", "marguerite.dubois@", []map[string]string{{"email": "marguerite.dubois@*"}}, fakeonelogin.PersonaLockedID},
+		{"domain", "@example.com", []map[string]string{{"email": "*@example.com"}}, fakeonelogin.PersonaAdminID},
+		{"typed wildcard kept", "*dubois@example.com", []map[string]string{{"email": "*dubois@example.com"}}, fakeonelogin.PersonaLockedID},
 		{"first and last name", "Marguerite Dub", []map[string]string{{"firstname": "Marguerite*", "lastname": "Dub*"},
-			{"firstname": "Dub*", "lastname": "Marguerite*"}}, onelogintest.PersonaLockedID},
+			{"firstname": "Dub*", "lastname": "Marguerite*"}}, fakeonelogin.PersonaLockedID},
 		{"last and first name", "dubois marguerite", []map[string]string{{"firstname": "dubois*", "lastname": "marguerite*"},
-			{"firstname": "marguerite*", "lastname": "dubois*"}}, onelogintest.PersonaLockedID},
-		{"last, first", "dubois, marg", []map[string]string{{"lastname": "dubois*", "firstname": "marg*"}}, onelogintest.PersonaLockedID},
-		{"user id", id(onelogintest.PersonaSuspendedID), []map[string]string{{"id": id(onelogintest.PersonaSuspendedID)}}, onelogintest.PersonaSuspendedID},
+			{"firstname": "marguerite*", "lastname": "dubois*"}}, fakeonelogin.PersonaLockedID},
+		{"last, first", "dubois, marg", []map[string]string{{"lastname": "dubois*", "firstname": "marg*"}}, fakeonelogin.PersonaLockedID},
+		{"user id", id(fakeonelogin.PersonaSuspendedID), []map[string]string{{"id": id(fakeonelogin.PersonaSuspendedID)}}, fakeonelogin.PersonaSuspendedID},
 		{"one word: username, first name, last name or email", "priya", []map[string]string{
-			{"username": "priya*"}, {"firstname": "priya*"}, {"lastname": "priya*"}, {"email": "priya*"}}, onelogintest.PersonaAdminID},
+			{"username": "priya*"}, {"firstname": "priya*"}, {"lastname": "priya*"}, {"email": "priya*"}}, fakeonelogin.PersonaAdminID},
 		{"one word: the start of an email", "chloe.martin", []map[string]string{
 			{"username": "chloe.martin*"}, {"firstname": "chloe.martin*"}, {"lastname": "chloe.martin*"}, {"email": "chloe.martin*"}},
-			onelogintest.PersonaPasswordExpiredID},
+			fakeonelogin.PersonaPasswordExpiredID},
 		{"one word with wildcard", "*ubois", []map[string]string{
-			{"username": "*ubois"}, {"firstname": "*ubois"}, {"lastname": "*ubois"}, {"email": "*ubois"}}, onelogintest.PersonaLockedID},
+			{"username": "*ubois"}, {"firstname": "*ubois"}, {"lastname": "*ubois"}, {"email": "*ubois"}}, fakeonelogin.PersonaLockedID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -210,7 +210,7 @@ const latency = 300 * time.Millisecond
 
 // overlapping checks that calls reached the fake together: one after
 // another, each would arrive at least latency after the previous.
-func overlapping(t *testing.T, calls []onelogintest.Call) {
+func overlapping(t *testing.T, calls []fakeonelogin.Call) {
 	t.Helper()
 	first, last := calls[0].Time, calls[0].Time
 	for _, c := range calls {
@@ -228,15 +228,15 @@ func overlapping(t *testing.T, calls []onelogintest.Call) {
 
 func TestSearch_statusInWords(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
-	d := doc(t, c.get("/users?q="+url.QueryEscape("@example.com")+"&role="+id(onelogintest.RoleIDEmployees)))
+	d := doc(t, c.get("/users?q="+url.QueryEscape("@example.com")+"&role="+id(fakeonelogin.RoleIDEmployees)))
 	words := map[string]string{}
 	d.Find(`[data-testid="user-row"]`).Each(func(_ int, s *goquery.Selection) {
 		words[s.AttrOr("data-user-id", "")] = strings.TrimSpace(s.Find(`[data-testid="status-badge"]`).Text())
 	})
-	if w := words[id(onelogintest.PersonaLockedID)]; !strings.HasPrefix(w, "Locked until ") {
+	if w := words[id(fakeonelogin.PersonaLockedID)]; !strings.HasPrefix(w, "Locked until ") {
 		t.Errorf("locked persona's badge says %q, want Locked until hh:mm", w)
 	}
-	if w := words[id(onelogintest.PersonaEmployeeID)]; w != "Locked until unlocked" {
+	if w := words[id(fakeonelogin.PersonaEmployeeID)]; w != "Locked until unlocked" {
 		t.Errorf("indefinitely locked persona's badge says %q", w)
 	}
 	// Direct lookups for statuses that may sit on other pages.
@@ -244,9 +244,9 @@ func TestSearch_statusInWords(t *testing.T) {
 		id   int64
 		want string
 	}{
-		{onelogintest.PersonaSuspendedID, "Suspended"},
-		{onelogintest.PersonaPasswordExpiredID, "Password expired"},
-		{onelogintest.PersonaAdminID, "Active"},
+		{fakeonelogin.PersonaSuspendedID, "Suspended"},
+		{fakeonelogin.PersonaPasswordExpiredID, "Password expired"},
+		{fakeonelogin.PersonaAdminID, "Active"},
 	} {
 		d := doc(t, c.get("/users?q="+id(tt.id)))
 		if got := text(d, `[data-testid="status-badge"]`); got != tt.want {
@@ -261,9 +261,9 @@ func TestSearch_asksOnlyForRowFields(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
 	wantFields := "firstname,lastname,email,username,status,locked_until,last_login"
 	for _, q := range []string{
-		"@example.com&role=" + id(onelogintest.RoleIDEmployees), // one listing, locked personas among them
+		"@example.com&role=" + id(fakeonelogin.RoleIDEmployees), // one listing, locked personas among them
 		"ma", // three merged listings
-		id(onelogintest.PersonaUnactivatedID),
+		id(fakeonelogin.PersonaUnactivatedID),
 	} {
 		t.Run(q, func(t *testing.T) {
 			c.fake.Tenant.ResetCalls()
@@ -308,7 +308,7 @@ func TestSearch_asksOnlyForRowFields(t *testing.T) {
 				if got := badge.AttrOr("data-status", ""); got != strconv.Itoa(u.Status) {
 					t.Errorf("user %d status %s, want %d", uid, got, u.Status)
 				}
-				if u.Status == onelogintest.StatusLocked && !u.LockedUntil.IsZero() &&
+				if u.Status == fakeonelogin.StatusLocked && !u.LockedUntil.IsZero() &&
 					!strings.HasPrefix(strings.TrimSpace(badge.Text()), "Lock") {
 					t.Errorf("user %d locked until %s, badge says %q", uid, u.LockedUntil, badge.Text())
 				}
@@ -331,13 +331,13 @@ func TestSearch_filters(t *testing.T) {
 		query string
 		want  map[string]string
 	}{
-		{"role", "role=" + id(onelogintest.RoleIDHelpdesk), map[string]string{"role_id": id(onelogintest.RoleIDHelpdesk)}},
+		{"role", "role=" + id(fakeonelogin.RoleIDHelpdesk), map[string]string{"role_id": id(fakeonelogin.RoleIDHelpdesk)}},
 		{"directory", "directory=48211", map[string]string{"directory_id": "48211"}},
 		{"created window", "since=2024-01-01&until=2024-12-31", map[string]string{
 			"since": "2024-01-01T00:00:00Z", "until": "2025-01-01T00:00:00Z"}},
 		{"custom attribute", "attr=location&value=Lon*", map[string]string{"custom_attributes.location": "Lon*"}},
-		{"with the box", "q=ann&role=" + id(onelogintest.RoleIDEmployees), map[string]string{
-			"role_id": id(onelogintest.RoleIDEmployees)}},
+		{"with the box", "q=ann&role=" + id(fakeonelogin.RoleIDEmployees), map[string]string{
+			"role_id": id(fakeonelogin.RoleIDEmployees)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -359,16 +359,16 @@ func TestSearch_filters(t *testing.T) {
 	}
 
 	// The role filter finds the helpdesk persona and names the role in the rule.
-	d := doc(t, c.get("/users?role="+id(onelogintest.RoleIDHelpdesk)))
-	if !slices.Contains(rowIDs(d), id(onelogintest.PersonaHelpdeskID)) {
+	d := doc(t, c.get("/users?role="+id(fakeonelogin.RoleIDHelpdesk)))
+	if !slices.Contains(rowIDs(d), id(fakeonelogin.PersonaHelpdeskID)) {
 		t.Errorf("role filter results %v lack the helpdesk persona", rowIDs(d))
 	}
-	if got := text(d, `[data-testid="result-summary"]`); !strings.Contains(got, onelogintest.GroupHelpdesk) {
+	if got := text(d, `[data-testid="result-summary"]`); !strings.Contains(got, fakeonelogin.GroupHelpdesk) {
 		t.Errorf("summary %q does not name the role", got)
 	}
 	// The picker lists roles by name with the chosen one selected, and the
 	// filters are open because one is set.
-	if got := strings.TrimSpace(d.Find(`#f-role option[selected]`).Text()); got != onelogintest.GroupHelpdesk {
+	if got := strings.TrimSpace(d.Find(`#f-role option[selected]`).Text()); got != fakeonelogin.GroupHelpdesk {
 		t.Errorf("selected role %q", got)
 	}
 	if _, open := d.Find("details.filters").Attr("open"); !open {
@@ -396,7 +396,7 @@ func TestSearch_unknownAttribute(t *testing.T) {
 func TestSearch_paging(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
 	for _, start := range []string{
-		"/users?role=" + id(onelogintest.RoleIDEmployees),
+		"/users?role=" + id(fakeonelogin.RoleIDEmployees),
 		"/users?q=" + url.QueryEscape("*a*"),
 	} {
 		t.Run(start, func(t *testing.T) {
@@ -630,14 +630,14 @@ func TestUser_whyCannotSignIn(t *testing.T) {
 		headline string
 		details  []string
 	}{
-		{"locked with an end", onelogintest.PersonaLockedID, "Locked until ", "Locked until ", []string{"6 failed sign-in attempts"}},
-		{"locked until unlocked", onelogintest.PersonaEmployeeID, "Locked until unlocked", "Locked until someone unlocks", []string{"5 failed sign-in attempts"}},
-		{"suspended", onelogintest.PersonaSuspendedID, "Suspended", "Suspended", []string{"suspended the account"}},
-		{"password expired", onelogintest.PersonaPasswordExpiredID, "Password expired", "Password expired", []string{"policy"}},
-		{"unactivated", onelogintest.PersonaUnactivatedID, "Unactivated", "Not activated", []string{"never activated"}},
-		{"awaiting reset", onelogintest.PersonaAwaitingResetID, "Awaiting password reset", "Waiting for a password reset", nil},
-		{"password pending", onelogintest.PersonaPasswordPendingID, "Password pending", "No password set yet", nil},
-		{"active", onelogintest.PersonaAdminID, "Active", "Nothing in OneLogin blocks sign-in", nil},
+		{"locked with an end", fakeonelogin.PersonaLockedID, "Locked until ", "Locked until ", []string{"6 failed sign-in attempts"}},
+		{"locked until unlocked", fakeonelogin.PersonaEmployeeID, "Locked until unlocked", "Locked until someone unlocks", []string{"5 failed sign-in attempts"}},
+		{"suspended", fakeonelogin.PersonaSuspendedID, "Suspended", "Suspended", []string{"suspended the account"}},
+		{"password expired", fakeonelogin.PersonaPasswordExpiredID, "Password expired", "Password expired", []string{"policy"}},
+		{"unactivated", fakeonelogin.PersonaUnactivatedID, "Unactivated", "Not activated", []string{"never activated"}},
+		{"awaiting reset", fakeonelogin.PersonaAwaitingResetID, "Awaiting password reset", "Waiting for a password reset", nil},
+		{"password pending", fakeonelogin.PersonaPasswordPendingID, "Password pending", "No password set yet", nil},
+		{"active", fakeonelogin.PersonaAdminID, "Active", "Nothing in OneLogin blocks sign-in", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -668,8 +668,8 @@ func TestUser_whyCannotSignIn(t *testing.T) {
 
 	// The locked persona's lock ends 20 minutes after the seed: the panel
 	// gives the time and what is left.
-	d := doc(t, c.get("/users/"+id(onelogintest.PersonaLockedID)))
-	snap, _ := c.fake.Tenant.User(onelogintest.PersonaLockedID)
+	d := doc(t, c.get("/users/"+id(fakeonelogin.PersonaLockedID)))
+	snap, _ := c.fake.Tenant.User(fakeonelogin.PersonaLockedID)
 	until := snap.LockedUntil.UTC().Format("15:04")
 	headline := text(d, `[data-testid="why-headline"]`)
 	if !strings.Contains(headline, until) || !strings.Contains(headline, "left") {
@@ -686,7 +686,7 @@ func TestUser_whyCannotSignIn(t *testing.T) {
 func TestUser_page(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
 	c.fake.Tenant.ResetCalls()
-	rec := c.get("/users/" + id(onelogintest.PersonaAdminID))
+	rec := c.get("/users/" + id(fakeonelogin.PersonaAdminID))
 	wantStatus(t, rec, 200)
 	d := doc(t, rec)
 
@@ -708,10 +708,10 @@ func TestUser_page(t *testing.T) {
 
 	// Roles by name, not id.
 	roles := text(d, `#panel-profile [data-testid="roles"]`)
-	if !strings.Contains(roles, onelogintest.GroupAdmins) {
-		t.Errorf("roles panel %q lacks %q", roles, onelogintest.GroupAdmins)
+	if !strings.Contains(roles, fakeonelogin.GroupAdmins) {
+		t.Errorf("roles panel %q lacks %q", roles, fakeonelogin.GroupAdmins)
 	}
-	if strings.Contains(roles, id(onelogintest.RoleIDAdmins)) {
+	if strings.Contains(roles, id(fakeonelogin.RoleIDAdmins)) {
 		t.Errorf("roles panel shows a role id: %q", roles)
 	}
 
@@ -741,7 +741,7 @@ func TestUser_page(t *testing.T) {
 	if got := text(d, `#panel-profile [data-testid="attributes"]`); !strings.Contains(got, "CC-7100") {
 		t.Errorf("attributes panel %q lacks cost_center's value", got)
 	}
-	if got := text(d, "#panel-profile"); !strings.Contains(got, onelogintest.PersonaAdmin) {
+	if got := text(d, "#panel-profile"); !strings.Contains(got, fakeonelogin.PersonaAdmin) {
 		t.Errorf("profile %q lacks the email", got)
 	}
 	if d.Find(`[data-testid="apps-missing"]`).Length() != 0 || d.Find(`[data-testid="partial-note"]`).Length() != 0 {
@@ -752,7 +752,7 @@ func TestUser_page(t *testing.T) {
 		t.Error("inline style or script on the page")
 	}
 	// The apps call was made, with the user, concurrently (one call each).
-	if n := c.fake.Tenant.CallCount("GET", "/api/1/users/"+id(onelogintest.PersonaAdminID)+"/apps"); n != 1 {
+	if n := c.fake.Tenant.CallCount("GET", "/api/1/users/"+id(fakeonelogin.PersonaAdminID)+"/apps"); n != 1 {
 		t.Errorf("%d apps calls", n)
 	}
 }
@@ -761,11 +761,11 @@ func TestUser_page(t *testing.T) {
 // every OneLogin call, the user and apps calls arrive together.
 func TestUser_concurrentCalls(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
-	c.get("/users/" + id(onelogintest.PersonaAdminID)) // token, roles and attributes cached
+	c.get("/users/" + id(fakeonelogin.PersonaAdminID)) // token, roles and attributes cached
 	c.fake.Tenant.SetLatency(latency)
 	c.fake.Tenant.ResetCalls()
 	start := time.Now()
-	wantStatus(t, c.get("/users/"+id(onelogintest.PersonaLockedID)), 200)
+	wantStatus(t, c.get("/users/"+id(fakeonelogin.PersonaLockedID)), 200)
 	t.Logf("user page with %s per OneLogin call: %s", latency, time.Since(start))
 	calls := c.fake.Tenant.Calls()
 	if len(calls) != 2 {
@@ -808,8 +808,8 @@ func TestUser_invalidAndUnknown(t *testing.T) {
 
 func TestUser_forbidden(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
-	c.fake.Tenant.SetForbidden(onelogintest.PersonaAdminID, true)
-	rec := c.get("/users/" + id(onelogintest.PersonaAdminID))
+	c.fake.Tenant.SetForbidden(fakeonelogin.PersonaAdminID, true)
+	rec := c.get("/users/" + id(fakeonelogin.PersonaAdminID))
 	wantStatus(t, rec, 403)
 }
 
@@ -828,7 +828,7 @@ func TestUser_slowApps(t *testing.T) {
 		})
 		c := newConsole(t, access.RoleViewer, inProcess(), withFront(stalled))
 		start := time.Now()
-		rec := c.get("/users/" + id(onelogintest.PersonaLockedID))
+		rec := c.get("/users/" + id(fakeonelogin.PersonaLockedID))
 		took := time.Since(start)
 		t.Logf("user page with apps stalled: %s", took)
 		wantStatus(t, rec, 200)
@@ -855,7 +855,7 @@ func TestUser_failingApps(t *testing.T) {
 		return rec.Result(), nil
 	})
 	c := newConsole(t, access.RoleViewer, withFront(failing))
-	rec := c.get("/users/" + id(onelogintest.PersonaAdminID))
+	rec := c.get("/users/" + id(fakeonelogin.PersonaAdminID))
 	wantStatus(t, rec, 200)
 	if doc(t, rec).Find(`[data-testid="apps-missing"]`).Length() != 1 {
 		t.Error("apps not marked missing")
@@ -889,7 +889,7 @@ func TestUser_historyIsNotForViewers(t *testing.T) {
 	}{{"by default", false, 0}, {"when allowed", true, 1}} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConsole(t, access.RoleViewer, withConfig(func(cfg *handlers.Config) { cfg.ViewersSeeHistory = tc.allow }))
-			target := onelogintest.PersonaLockedID
+			target := fakeonelogin.PersonaLockedID
 			if _, err := c.mem.Begin(context.Background(), audit.Record{ActorEmail: "tomas.herrera@example.com", ActorRole: "helpdesk",
 				TargetID: target, Action: access.Unlock, Outcome: audit.OutcomeDenied, Reason: "test"}); err != nil {
 				t.Fatal(err)
@@ -908,13 +908,13 @@ type recorderOnly struct{ handlers.Recorder }
 func TestUser_history(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
 	ctx := context.Background()
-	target := onelogintest.PersonaLockedID
+	target := fakeonelogin.PersonaLockedID
 	for _, r := range []audit.Record{
 		{ActorEmail: "tomas.herrera@example.com", ActorRole: "helpdesk", TargetID: target, Action: access.Lock,
 			Params: map[string]string{"minutes": "60"}, Outcome: audit.OutcomeDenied, Reason: "role viewer may not lock"},
 		{ActorEmail: "tomas.herrera@example.com", ActorRole: "helpdesk", TargetID: target, Action: access.Unlock,
 			Ticket: "INC-4711", Outcome: audit.OutcomeDenied, Reason: "test"},
-		{ActorEmail: "someone@example.com", ActorRole: "admin", TargetID: onelogintest.PersonaAdminID, Action: access.Logout,
+		{ActorEmail: "someone@example.com", ActorRole: "admin", TargetID: fakeonelogin.PersonaAdminID, Action: access.Logout,
 			Outcome: audit.OutcomeDenied, Reason: "other person"},
 	} {
 		if _, err := c.mem.Begin(ctx, r); err != nil {
@@ -984,13 +984,13 @@ func TestStatusPanel_outOfBandBadge(t *testing.T) {
 func TestNoSecretsInLog(t *testing.T) {
 	c := newConsole(t, access.RoleViewer)
 	c.get("/users?q=ann")
-	c.get("/users/" + id(onelogintest.PersonaLockedID))
+	c.get("/users/" + id(fakeonelogin.PersonaLockedID))
 	c.get("/users/12")
 	c.get("/users?since=bad")
 	c.fake.Tenant.FailNext(10, 500)
 	c.get("/users?q=zqxterm")
 	c.fake.Tenant.ExpireAllTokens()
-	c.get("/users/" + id(onelogintest.PersonaAdminID))
+	c.get("/users/" + id(fakeonelogin.PersonaAdminID))
 
 	// The fake hands the same token to every caller of the credential until
 	// it expires, so asking for one shows the token the console holds.

@@ -15,7 +15,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 )
 
@@ -61,7 +61,7 @@ func (s *browserSession) get(target string) *httptest.ResponseRecorder {
 // console cannot help.
 func TestUserPage_leadsWithTheFix(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	setState(t, c, onelogintest.PersonaNoRolesID, client.StateUnlicensed)
+	setState(t, c, fakeonelogin.PersonaNoRolesID, client.StateUnlicensed)
 	for _, tc := range []struct {
 		name    string
 		id      int64
@@ -69,13 +69,13 @@ func TestUserPage_leadsWithTheFix(t *testing.T) {
 		fixes   []string // data-testid of the fix links, the first primary
 		nothing bool
 	}{
-		{"locked", onelogintest.PersonaLockedID, true, nil, false},
-		{"password expired", onelogintest.PersonaPasswordExpiredID, false, []string{"fix-password", "fix-invite"}, false},
-		{"awaiting reset", onelogintest.PersonaAwaitingResetID, false, []string{"fix-password", "fix-invite"}, false},
-		{"no password yet", onelogintest.PersonaPasswordPendingID, false, []string{"fix-password", "fix-invite"}, false},
-		{"never activated", onelogintest.PersonaUnactivatedID, false, []string{"fix-invite", "fix-password"}, false},
-		{"unlicensed", onelogintest.PersonaNoRolesID, false, []string{"fix-state"}, false},
-		{"suspended", onelogintest.PersonaSuspendedID, false, nil, true},
+		{"locked", fakeonelogin.PersonaLockedID, true, nil, false},
+		{"password expired", fakeonelogin.PersonaPasswordExpiredID, false, []string{"fix-password", "fix-invite"}, false},
+		{"awaiting reset", fakeonelogin.PersonaAwaitingResetID, false, []string{"fix-password", "fix-invite"}, false},
+		{"no password yet", fakeonelogin.PersonaPasswordPendingID, false, []string{"fix-password", "fix-invite"}, false},
+		{"never activated", fakeonelogin.PersonaUnactivatedID, false, []string{"fix-invite", "fix-password"}, false},
+		{"unlicensed", fakeonelogin.PersonaNoRolesID, false, []string{"fix-state"}, false},
+		{"suspended", fakeonelogin.PersonaSuspendedID, false, nil, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := doc(t, c.get("/users/"+id(tc.id)))
@@ -114,7 +114,7 @@ func TestUserPage_leadsWithTheFix(t *testing.T) {
 // link's GET is the action's panel (a fragment for htmx, a page of its own
 // without JavaScript), which fits into the page without clashing ids.
 func TestUserPage_actionsOnDemand(t *testing.T) {
-	active := onelogintest.PersonaNoRolesID
+	active := fakeonelogin.PersonaNoRolesID
 	for _, tc := range []struct {
 		role  access.Role
 		links []string
@@ -215,7 +215,7 @@ func TestActions_askInsideThePage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newConsole(t, access.RoleAdmin)
-			target := actPath(onelogintest.PersonaNoRolesID, tc.action)
+			target := actPath(fakeonelogin.PersonaNoRolesID, tc.action)
 			c.fake.Tenant.ResetCalls()
 			rec := c.post(target, tc.values)
 			wantStatus(t, rec, 200)
@@ -245,7 +245,7 @@ func TestActions_askInsideThePage(t *testing.T) {
 
 	t.Run("a question answered for one choice is asked again for another", func(t *testing.T) {
 		c := newConsole(t, access.RoleAdmin)
-		target := actPath(onelogintest.PersonaNoRolesID, "state")
+		target := actPath(fakeonelogin.PersonaNoRolesID, "state")
 		token, _, _, ok := confirmBox(t, c.post(target, url.Values{"state": {"2"}}))
 		if !ok {
 			t.Fatal("reject did not ask")
@@ -261,8 +261,8 @@ func TestActions_askInsideThePage(t *testing.T) {
 
 	t.Run("removing one role is not confirmed by another's question", func(t *testing.T) {
 		c := newConsole(t, access.RoleAdmin)
-		target := actPath(onelogintest.PersonaAdminID, "roles/remove")
-		u, _ := c.fake.Tenant.User(onelogintest.PersonaAdminID)
+		target := actPath(fakeonelogin.PersonaAdminID, "roles/remove")
+		u, _ := c.fake.Tenant.User(fakeonelogin.PersonaAdminID)
 		if len(u.RoleIDs) < 2 {
 			t.Fatalf("want two roles, have %v", u.RoleIDs)
 		}
@@ -281,7 +281,7 @@ func TestActions_askInsideThePage(t *testing.T) {
 
 	t.Run("invalid input is not asked about", func(t *testing.T) {
 		c := newConsole(t, access.RoleAdmin)
-		rec := c.post(actPath(onelogintest.PersonaNoRolesID, "password"), url.Values{"mode": {"set"}, "password": {"x"}, "password_confirmation": {"y"}})
+		rec := c.post(actPath(fakeonelogin.PersonaNoRolesID, "password"), url.Values{"mode": {"set"}, "password": {"x"}, "password_confirmation": {"y"}})
 		wantStatus(t, rec, http.StatusUnprocessableEntity)
 		if _, _, _, asked := confirmBox(t, rec); asked {
 			t.Error("asked about input that is not valid")
@@ -290,7 +290,7 @@ func TestActions_askInsideThePage(t *testing.T) {
 
 	t.Run("what the policy refuses is refused at once", func(t *testing.T) {
 		c := newConsole(t, access.RoleHelpdesk)
-		rec := c.post(actPath(onelogintest.PersonaLockedID, "lock"), url.Values{"minutes": {"60"}})
+		rec := c.post(actPath(fakeonelogin.PersonaLockedID, "lock"), url.Values{"minutes": {"60"}})
 		wantStatus(t, rec, http.StatusConflict)
 		if _, _, _, asked := confirmBox(t, rec); asked {
 			t.Error("asked about a lock the policy refuses")
@@ -299,16 +299,16 @@ func TestActions_askInsideThePage(t *testing.T) {
 
 	t.Run("not destructive: no question", func(t *testing.T) {
 		c := newConsole(t, access.RoleAdmin)
-		setState(t, c, onelogintest.PersonaNoRolesID, client.StateRejected)
+		setState(t, c, fakeonelogin.PersonaNoRolesID, client.StateRejected)
 		for _, p := range []struct {
 			action string
 			values url.Values
 		}{
 			{"mfa-token", url.Values{"expires_in": {"600"}}},
 			{"state", url.Values{"state": {"1"}}},
-			{"roles/add", url.Values{"role_id": {id(onelogintest.RoleIDViewers)}}},
+			{"roles/add", url.Values{"role_id": {id(fakeonelogin.RoleIDViewers)}}},
 		} {
-			rec := c.post(actPath(onelogintest.PersonaNoRolesID, p.action), p.values)
+			rec := c.post(actPath(fakeonelogin.PersonaNoRolesID, p.action), p.values)
 			if _, _, _, asked := confirmBox(t, rec); asked || rec.Code != 200 {
 				t.Errorf("%s: %d, asked %v", p.action, rec.Code, asked)
 			}
@@ -317,13 +317,13 @@ func TestActions_askInsideThePage(t *testing.T) {
 
 	t.Run("without JavaScript the question is a page", func(t *testing.T) {
 		c := newConsole(t, access.RoleHelpdesk)
-		rec := c.do("POST", actPath(onelogintest.PersonaNoRolesID, "logout"), url.Values{}, false)
+		rec := c.do("POST", actPath(fakeonelogin.PersonaNoRolesID, "logout"), url.Values{}, false)
 		wantStatus(t, rec, 200)
 		d := doc(t, rec)
 		if d.Find(`[data-testid="action-page"] form[data-testid="logout-form"] [data-testid="confirm"]`).Length() != 1 {
 			t.Errorf("no question inside the form on a page: %.300s", rec.Body)
 		}
-		rec = c.doConfirmed("POST", actPath(onelogintest.PersonaNoRolesID, "logout"), url.Values{}, false)
+		rec = c.doConfirmed("POST", actPath(fakeonelogin.PersonaNoRolesID, "logout"), url.Values{}, false)
 		if rec.Code != http.StatusSeeOther || len(actWrites(c)) != 1 {
 			t.Errorf("yes without JavaScript: %d, writes %v", rec.Code, actWrites(c))
 		}
@@ -336,7 +336,7 @@ func TestActions_askInsideThePage(t *testing.T) {
 // blocks sign-in" after an unlicense, and "No helpdesk actions yet").
 func TestActions_answerRefreshesThePage(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin)
-	target := onelogintest.PersonaNoRolesID
+	target := fakeonelogin.PersonaNoRolesID
 	rec := c.postConfirmed(actPath(target, "state"), url.Values{"state": {"3"}, "ticket": {"INC-5"}})
 	wantStatus(t, rec, 200)
 	d := doc(t, rec)
@@ -360,14 +360,14 @@ func TestActions_answerRefreshesThePage(t *testing.T) {
 	}
 
 	// A role given shows in the profile at once.
-	rec = c.post(actPath(target, "roles/add"), url.Values{"role_id": {id(onelogintest.RoleIDViewers)}})
+	rec = c.post(actPath(target, "roles/add"), url.Values{"role_id": {id(fakeonelogin.RoleIDViewers)}})
 	wantStatus(t, rec, 200)
-	if roles := textOf(doc(t, rec), `section#panel-profile[hx-swap-oob] [data-testid="roles"]`); !strings.Contains(roles, onelogintest.GroupViewers) {
-		t.Errorf("profile roles %q after adding %s", roles, onelogintest.GroupViewers)
+	if roles := textOf(doc(t, rec), `section#panel-profile[hx-swap-oob] [data-testid="roles"]`); !strings.Contains(roles, fakeonelogin.GroupViewers) {
+		t.Errorf("profile roles %q after adding %s", roles, fakeonelogin.GroupViewers)
 	}
 
 	// Unlock answers the status panel itself: it is not repeated.
-	rec = c.post(actPath(onelogintest.PersonaLockedID, "unlock"), url.Values{})
+	rec = c.post(actPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{})
 	wantStatus(t, rec, 200)
 	d = doc(t, rec)
 	if n := d.Find("#panel-status").Length(); n != 1 {
@@ -388,14 +388,14 @@ func TestUserPage_namesNotNumbers(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk, signedInAs("agent@example.com"), withConfig(func(cfg *handlers.Config) {
 		cfg.OneLoginUserURL = "https://acme.onelogin.com/users/{id}/edit"
 	}))
-	target := onelogintest.PersonaLockedID
+	target := fakeonelogin.PersonaLockedID
 	d := doc(t, c.get("/users/"+id(target)))
 	link := d.Find(`#panel-profile [data-testid="manager-link"]`)
-	if link.AttrOr("href", "") != "/users/"+id(onelogintest.PersonaAdminID) || link.AttrOr("hx-get", "") != "/users/"+id(onelogintest.PersonaAdminID)+"/name" {
+	if link.AttrOr("href", "") != "/users/"+id(fakeonelogin.PersonaAdminID) || link.AttrOr("hx-get", "") != "/users/"+id(fakeonelogin.PersonaAdminID)+"/name" {
 		t.Errorf("manager link %s", outer(link))
 	}
 	c.fake.Tenant.ResetCalls()
-	rec := c.getHX("/users/"+id(onelogintest.PersonaAdminID)+"/name", "")
+	rec := c.getHX("/users/"+id(fakeonelogin.PersonaAdminID)+"/name", "")
 	wantStatus(t, rec, 200)
 	if got := textOf(doc(t, rec), `a[data-testid="manager-link"]`); got != "Priya Raman" {
 		t.Errorf("manager name %q", got)
@@ -405,7 +405,7 @@ func TestUserPage_namesNotNumbers(t *testing.T) {
 	if got := textOf(d, `#panel-profile [data-testid="manager-link"]`); got != "Priya Raman" {
 		t.Errorf("second page: manager %q, want the cached name", got)
 	}
-	if n := c.fake.Tenant.CallCount("GET", "/api/1/users/"+id(onelogintest.PersonaAdminID)); n != 0 {
+	if n := c.fake.Tenant.CallCount("GET", "/api/1/users/"+id(fakeonelogin.PersonaAdminID)); n != 0 {
 		t.Errorf("the cached name was read again (%d calls)", n)
 	}
 	if href := d.Find(`[data-testid="open-onelogin"]`).AttrOr("href", ""); href != "https://acme.onelogin.com/users/"+id(target)+"/edit" {
@@ -443,7 +443,7 @@ func outer(s *goquery.Selection) string {
 // leaves the field empty, can be changed for one action, satisfies
 // HELPDESK_REQUIRE_TICKET, belongs to the person who set it, and clears.
 func TestTicket_setOnceCarriedIntoEveryAction(t *testing.T) {
-	c := newConsole(t, access.RoleHelpdesk, signedInAs(onelogintest.PersonaHelpdesk), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
+	c := newConsole(t, access.RoleHelpdesk, signedInAs(fakeonelogin.PersonaHelpdesk), withConfig(func(cfg *handlers.Config) { cfg.RequireTicket = true }))
 	s := newSession(c)
 	rec := s.do("POST", "/ticket", url.Values{"ticket": {"INC-123"}}, true)
 	wantStatus(t, rec, 200)
@@ -454,19 +454,19 @@ func TestTicket_setOnceCarriedIntoEveryAction(t *testing.T) {
 		t.Errorf("HX-Trigger = %q", trig)
 	}
 
-	locked := onelogintest.PersonaLockedID
+	locked := fakeonelogin.PersonaLockedID
 	d := doc(t, s.get("/users/"+id(locked)))
 	if v := d.Find(`#unlock-ticket`).AttrOr("value", ""); v != "INC-123" {
 		t.Errorf("the unlock form's ticket starts as %q", v)
 	}
-	if v := doc(t, s.do("GET", actPath(onelogintest.PersonaNoRolesID, "lock"), nil, true)).Find("#lock-ticket").AttrOr("value", ""); v != "INC-123" {
+	if v := doc(t, s.do("GET", actPath(fakeonelogin.PersonaNoRolesID, "lock"), nil, true)).Find("#lock-ticket").AttrOr("value", ""); v != "INC-123" {
 		t.Errorf("the lock panel's ticket starts as %q", v)
 	}
 
 	// Required tickets: the working ticket is enough; the field may be empty.
 	wantStatus(t, s.do("POST", actPath(locked, "unlock"), url.Values{"ticket": {""}}, true), 200)
 	// Changed for one action.
-	rec = s.do("POST", actPath(onelogintest.PersonaNoRolesID, "mfa-token"), url.Values{"expires_in": {"600"}, "ticket": {"INC-9"}}, true)
+	rec = s.do("POST", actPath(fakeonelogin.PersonaNoRolesID, "mfa-token"), url.Values{"expires_in": {"600"}, "ticket": {"INC-9"}}, true)
 	wantStatus(t, rec, 200)
 	recs := c.records()
 	if len(recs) != 2 || recs[0].Ticket != "INC-123" || recs[1].Ticket != "INC-9" {
@@ -474,11 +474,11 @@ func TestTicket_setOnceCarriedIntoEveryAction(t *testing.T) {
 	}
 
 	// Someone else in the same browser does not inherit it.
-	c.who = access.Identity{Email: onelogintest.PersonaAdmin, Role: access.RoleAdmin}
-	if v := doc(t, s.get("/users/"+id(onelogintest.PersonaNoRolesID))).Find(`#working-ticket`).AttrOr("value", ""); v != "" {
+	c.who = access.Identity{Email: fakeonelogin.PersonaAdmin, Role: access.RoleAdmin}
+	if v := doc(t, s.get("/users/"+id(fakeonelogin.PersonaNoRolesID))).Find(`#working-ticket`).AttrOr("value", ""); v != "" {
 		t.Errorf("another person sees the ticket %q", v)
 	}
-	c.who = access.Identity{Email: onelogintest.PersonaHelpdesk, Role: access.RoleHelpdesk}
+	c.who = access.Identity{Email: fakeonelogin.PersonaHelpdesk, Role: access.RoleHelpdesk}
 
 	// Too long: refused beside the field, the old ticket stays.
 	rec = s.do("POST", "/ticket", url.Values{"ticket": {strings.Repeat("x", 201)}}, true)
@@ -492,7 +492,7 @@ func TestTicket_setOnceCarriedIntoEveryAction(t *testing.T) {
 
 	// Cleared: actions need their own again.
 	wantStatus(t, s.do("POST", "/ticket", url.Values{"ticket": {"INC-123"}, "clear": {"1"}}, true), 200)
-	rec = s.do("POST", actPath(onelogintest.PersonaNoRolesID, "mfa-token"), url.Values{"expires_in": {"600"}}, true)
+	rec = s.do("POST", actPath(fakeonelogin.PersonaNoRolesID, "mfa-token"), url.Values{"expires_in": {"600"}}, true)
 	wantStatus(t, rec, http.StatusUnprocessableEntity)
 
 	// Without JavaScript the bar posts and comes back to the page, never elsewhere.
@@ -564,8 +564,8 @@ func TestHome_recentPeopleAndOwnActions(t *testing.T) {
 // audited, and the link is nowhere but the page that shows it.
 func TestInvite_insteadOfReadingAPasswordAloud(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk)
-	target := onelogintest.PersonaUnactivatedID
-	email := onelogintest.PersonaUnactivated
+	target := fakeonelogin.PersonaUnactivatedID
+	email := fakeonelogin.PersonaUnactivated
 
 	rec := c.post(actPath(target, "invite"), url.Values{"delivery": {"email"}, "ticket": {"INC-31"}})
 	wantStatus(t, rec, 200)
@@ -654,7 +654,7 @@ func TestProfile_createSetsUpTheAccount(t *testing.T) {
 	c := newConsole(t, access.RoleAdmin)
 	s := newSession(c)
 	form := url.Values{"firstname": {"Nadia"}, "lastname": {"Kowalczyk"}, "email": {"nadia.k@example.com"}, "ticket": {"HR-7"},
-		"manager_email": {onelogintest.PersonaAdmin}, "role_id": {id(onelogintest.RoleIDViewers)}, "invite": {"true"}}
+		"manager_email": {fakeonelogin.PersonaAdmin}, "role_id": {id(fakeonelogin.RoleIDViewers)}, "invite": {"true"}}
 
 	bad := url.Values{}
 	for k, v := range form {
@@ -675,10 +675,10 @@ func TestProfile_createSetsUpTheAccount(t *testing.T) {
 	if !ok {
 		t.Fatal("not created")
 	}
-	if u.ManagerUserID != onelogintest.PersonaAdminID {
-		t.Errorf("manager %v, want %d", u.ManagerUserID, onelogintest.PersonaAdminID)
+	if u.ManagerUserID != fakeonelogin.PersonaAdminID {
+		t.Errorf("manager %v, want %d", u.ManagerUserID, fakeonelogin.PersonaAdminID)
 	}
-	if !slices.Equal(u.RoleIDs, []int64{onelogintest.RoleIDViewers}) {
+	if !slices.Equal(u.RoleIDs, []int64{fakeonelogin.RoleIDViewers}) {
 		t.Errorf("roles %v", u.RoleIDs)
 	}
 	if inbox := c.fake.Tenant.Inbox(u.ID); len(inbox) != 1 || inbox[0].To != "nadia.k@example.com" {

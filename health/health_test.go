@@ -14,7 +14,7 @@ import (
 
 	"onelogin-helpdesk/breaker"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/health"
 	"onelogin-helpdesk/internal/consoletest"
 )
@@ -24,7 +24,7 @@ import (
 // so a test can run in a testing/synctest bubble, where the cache period
 // and OneLogin's latency pass in virtual time.
 type fixture struct {
-	fake *onelogintest.Tenant
+	fake *fakeonelogin.Tenant
 	e    *echo.Echo
 }
 
@@ -35,7 +35,7 @@ const fakeURL = "http://onelogin.test"
 // client and the fake.
 func newFixture(t *testing.T, o health.Options, front func(http.RoundTripper) http.RoundTripper) *fixture {
 	t.Helper()
-	fake := onelogintest.NewTenant(onelogintest.Options{Seed: 1, Users: 20})
+	fake := fakeonelogin.NewTenant(fakeonelogin.Options{Seed: 1, Users: 20})
 	transport := consoletest.InProcess(fake)
 	if front != nil {
 		transport = front(transport)
@@ -105,16 +105,16 @@ func TestReady_cachedForTheCachePeriod(t *testing.T) {
 func TestReady_failuresAndTheirReasons(t *testing.T) {
 	cases := []struct {
 		name   string
-		break_ func(*onelogintest.Tenant)
+		break_ func(*fakeonelogin.Tenant)
 		reason string
 	}{
-		{"credential refused", func(tn *onelogintest.Tenant) { tn.FailNextToken(1, 401) },
+		{"credential refused", func(tn *fakeonelogin.Tenant) { tn.FailNextToken(1, 401) },
 			"not ready: OneLogin answered the token request with HTTP 401"},
-		{"resource call fails", func(tn *onelogintest.Tenant) { tn.FailNext(1, 503) },
+		{"resource call fails", func(tn *fakeonelogin.Tenant) { tn.FailNext(1, 503) },
 			"not ready: OneLogin answered the rate-limit call with HTTP 503"},
-		{"connection dropped", func(tn *onelogintest.Tenant) { tn.DropNext(1) },
+		{"connection dropped", func(tn *fakeonelogin.Tenant) { tn.DropNext(1) },
 			"not ready: OneLogin could not be reached for the rate-limit call"},
-		{"too slow", func(tn *onelogintest.Tenant) { tn.SetLatency(300 * time.Millisecond) },
+		{"too slow", func(tn *fakeonelogin.Tenant) { tn.SetLatency(300 * time.Millisecond) },
 			"not ready: OneLogin did not answer within 100ms"},
 	}
 	for _, tc := range cases {

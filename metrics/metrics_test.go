@@ -18,7 +18,7 @@ import (
 	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/breaker"
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // scrape returns the text exposition of m, as Prometheus would read it.
@@ -152,7 +152,7 @@ func TestMiddleware_methodLabelIsBounded(t *testing.T) {
 }
 
 func TestObserver_withClientAndFakeTenant(t *testing.T) {
-	fake := onelogintest.NewServer(onelogintest.Options{Seed: 1, Users: 20})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 20})
 	defer fake.Close()
 	m := New()
 	c, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret, client.WithObserver(m))
@@ -187,7 +187,7 @@ func TestObserver_withClientAndFakeTenant(t *testing.T) {
 		{"helpdesk_onelogin_request_duration_seconds_count", `op="Token",status="500"`, 1},
 		{"helpdesk_onelogin_token_fetches_total", `outcome="ok"`, 2},
 		{"helpdesk_onelogin_token_fetches_total", `outcome="error"`, 1},
-		{"helpdesk_onelogin_rate_limit_limit", "", onelogintest.DefaultRateLimitPerHour},
+		{"helpdesk_onelogin_rate_limit_limit", "", fakeonelogin.DefaultRateLimitPerHour},
 	}
 	for _, tc := range checks {
 		if got := value(t, out, tc.name, tc.labels); got != tc.want {
@@ -195,7 +195,7 @@ func TestObserver_withClientAndFakeTenant(t *testing.T) {
 		}
 	}
 	rem := value(t, out, "helpdesk_onelogin_rate_limit_remaining", "")
-	if want := float64(c.RateLimit().Remaining); rem != want || rem >= onelogintest.DefaultRateLimitPerHour {
+	if want := float64(c.RateLimit().Remaining); rem != want || rem >= fakeonelogin.DefaultRateLimitPerHour {
 		t.Errorf("rate limit remaining %v, client says %v", rem, want)
 	}
 	if strings.Contains(out, fake.ClientSecret) || strings.Contains(out, fake.URL) {

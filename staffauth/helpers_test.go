@@ -17,14 +17,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/client/onelogintest"
+	"onelogin-helpdesk/fakeonelogin"
 )
 
 // newClock is a clock shared by the code under test (WithClock) and the
 // test, which moves it; for tests that talk HTTP to a test server, where a
 // testing/synctest bubble cannot go.
-func newClock() *onelogintest.ManualClock {
-	return onelogintest.NewManualClock(time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
+func newClock() *fakeonelogin.ManualClock {
+	return fakeonelogin.NewManualClock(time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC))
 }
 
 var (

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/internal/testlog"
-	"onelogin-helpdesk/staffauth/oidctest"
 )
 
 const oidcSecret = "client-s3cret-do-not-log"
 
-var directory = []oidctest.Person{
+var directory = []fakeoidc.Person{
 	{ID: 1, Email: "ann@example.com", Name: "Ann Admin", Groups: []string{"helpdesk-admins"}},
 	{ID: 2, Email: "emil@example.com", Name: "Emil Employee"},
 	{ID: 3, Email: "hal@example.com", Name: "Hal Helpdesk", Groups: []string{"helpdesk", "it-readers"}},
@@ -28,7 +28,7 @@ var directory = []oidctest.Person{
 
 type oidcEnv struct {
 	console  *httptest.Server
-	provider *oidctest.Provider
+	provider *fakeoidc.Provider
 	idp      *httptest.Server
 	auth     *Auth
 	logs     *testlog.Buffer
@@ -36,13 +36,13 @@ type oidcEnv struct {
 
 // newOIDCEnv starts a fake provider at /oidc/2 and a console that signs in
 // through it.
-func newOIDCEnv(t *testing.T, provOpts ...oidctest.Option) *oidcEnv {
+func newOIDCEnv(t *testing.T, provOpts ...fakeoidc.Option) *oidcEnv {
 	t.Helper()
 	return newOIDCEnvCfg(t, nil, provOpts...)
 }
 
 // newOIDCEnvCfg is newOIDCEnv with a change to the console's Config.
-func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...oidctest.Option) *oidcEnv {
+func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...fakeoidc.Option) *oidcEnv {
 	t.Helper()
 	env := &oidcEnv{logs: &testlog.Buffer{}}
 	var consoleHandler http.Handler
@@ -53,9 +53,9 @@ func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...oidctest.Option
 	mux := http.NewServeMux()
 	env.idp = httptest.NewServer(mux)
 	t.Cleanup(env.idp.Close)
-	opts := append([]oidctest.Option{oidctest.WithClient(oidctest.Client{ID: "helpdesk", Secret: oidcSecret,
+	opts := append([]fakeoidc.Option{fakeoidc.WithClient(fakeoidc.Client{ID: "helpdesk", Secret: oidcSecret,
 		RedirectURIs: []string{env.console.URL + "/auth/callback"}})}, provOpts...)
-	env.provider = oidctest.NewProvider(env.idp.URL+"/oidc/2", oidctest.DirectoryFunc(func() []oidctest.Person { return directory }), opts...)
+	env.provider = fakeoidc.NewProvider(env.idp.URL+"/oidc/2", fakeoidc.DirectoryFunc(func() []fakeoidc.Person { return directory }), opts...)
 	mux.Handle("/oidc/2/", env.provider)
 
 	cfg := Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1},
@@ -238,7 +238,7 @@ func TestOIDC_badIDTokens(t *testing.T) {
 		{"unverified email, as a string", func(c map[string]any) { c["email_verified"] = "false" }, "not verified"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := newOIDCEnv(t, oidctest.WithClaims(tc.edit))
+			env := newOIDCEnv(t, fakeoidc.WithClaims(tc.edit))
 			b := newBrowser(t, env.console.URL)
 			res, page := b.get(env.pick(t, b, env.startLogin(t, b), "1"))
 			if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Sign-in failed") {
@@ -283,8 +283,8 @@ func TestOIDC_discoveryRetriedUntilProviderIsUp(t *testing.T) {
 	defer gate.Close()
 	// The issuer must match what the provider announces, so point a fresh
 	// provider at the gate.
-	p := oidctest.NewProvider(gate.URL+"/oidc/2", oidctest.DirectoryFunc(func() []oidctest.Person { return directory }),
-		oidctest.WithClient(oidctest.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}))
+	p := fakeoidc.NewProvider(gate.URL+"/oidc/2", fakeoidc.DirectoryFunc(func() []fakeoidc.Person { return directory }),
+		fakeoidc.WithClient(fakeoidc.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}))
 	env.provider = p
 	cfg := env.auth.cfg
 	cfg.OIDCIssuer = p.Issuer()

@@ -15,9 +15,9 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/internal/testlog"
 	staff "onelogin-helpdesk/sessions"
-	"onelogin-helpdesk/staffauth/oidctest"
 )
 
 // Sessions live on the server: these tests run two Auths on one store, as
@@ -272,7 +272,7 @@ func TestProxy_sessions(t *testing.T) {
 // secret; a provider that needs the person makes the console ask them.
 func TestOIDC_roleRecheck(t *testing.T) {
 	var mu sync.Mutex
-	dir := []oidctest.Person{{ID: 1, Email: "ann@example.com", Name: "Ann Admin", Groups: []string{"helpdesk-admins"}}}
+	dir := []fakeoidc.Person{{ID: 1, Email: "ann@example.com", Name: "Ann Admin", Groups: []string{"helpdesk-admins"}}}
 	clock := newClock()
 	env := &oidcEnv{logs: &testlog.Buffer{}}
 	var handler http.Handler
@@ -281,12 +281,12 @@ func TestOIDC_roleRecheck(t *testing.T) {
 	mux := http.NewServeMux()
 	env.idp = httptest.NewServer(mux)
 	t.Cleanup(env.idp.Close)
-	env.provider = oidctest.NewProvider(env.idp.URL+"/oidc/2", oidctest.DirectoryFunc(func() []oidctest.Person {
+	env.provider = fakeoidc.NewProvider(env.idp.URL+"/oidc/2", fakeoidc.DirectoryFunc(func() []fakeoidc.Person {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]oidctest.Person(nil), dir...)
-	}), oidctest.WithClient(oidctest.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}),
-		oidctest.WithClock(clock.Now))
+		return append([]fakeoidc.Person(nil), dir...)
+	}), fakeoidc.WithClient(fakeoidc.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}),
+		fakeoidc.WithClock(clock.Now))
 	mux.Handle("/oidc/2/", env.provider)
 	a := mustNew(t, Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1}, RoleRecheck: 15 * time.Minute,
 		OIDCIssuer: env.provider.Issuer(), OIDCClientID: "helpdesk", OIDCClientSecret: oidcSecret,

@@ -7,7 +7,7 @@
 //	b.SignIn("helpdesk")
 //	p := b.Act("/users/30100052/unlock", url.Values{"ticket": {"INC-9"}})
 //	if p.Status != http.StatusOK { ... }
-//	c.Tenant.User(onelogintest.PersonaLockedID) // what OneLogin now holds
+//	c.Tenant.User(fakeonelogin.PersonaLockedID) // what OneLogin now holds
 //
 // Settings are environment variables laid over test defaults (see Config).
 // The process environment is never read, so a developer's ONELOGIN_*
@@ -24,9 +24,9 @@ import (
 	"sync"
 	"testing"
 
-	"onelogin-helpdesk/client/onelogintest"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/console"
+	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/testlog"
 )
 
@@ -68,7 +68,7 @@ type Console struct {
 	App    *console.App
 	// Tenant is the embedded fake tenant; nil when the settings name a
 	// real one (ONELOGIN_URL or ONELOGIN_SUBDOMAIN).
-	Tenant *onelogintest.Tenant
+	Tenant *fakeonelogin.Tenant
 	// Logs is the console's JSON log; Logger writes to it.
 	Logs   *testlog.Buffer
 	Logger *slog.Logger
