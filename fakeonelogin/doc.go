@@ -67,10 +67,22 @@
 // sentences; a previous page (before_cursor) is offered on every page but
 // the first, so only a single-page listing has all four pagination keys null.
 // For MFA: the sentences of a wrong code, a denied push, an expired or
-// unknown state token (401, 401, 400, 400); Protect is listed once; a
-// device that needs no trigger refuses one; SMS numbers are shown masked;
-// OneLogin Email is listed and verified on v1 like SMS; an invite link does
+// unknown state token (401, 401, 400, 400); Protect is listed once with
+// needs_trigger false, as in OneLogin's sample, and takes a trigger for a
+// push; a device that needs no trigger refuses one; SMS numbers are shown
+// masked; OneLogin Email is listed and still verified on v1 like SMS
+// (undocumented: clients send email codes through v2); an invite link does
 // not invalidate older ones and mailing one sets invitation_sent_at.
+//
+// MFA v2 and factor removal follow the third reference
+// (../shared/onelogin-api-directory-mfa.md §B): GET and DELETE
+// /api/2/mfa/users/:id/devices, DELETE /api/1/users/:id/otp_devices/:id,
+// and v2 verifications (POST .../verifications, GET to poll, PUT a code),
+// whose texts, mails and pushes reach the same fake phone, inbox and push
+// page as a v1 trigger's. Assumptions there: a wrong v2 code is 401
+// InvalidCredentials (E12); an expired or unknown verification is 404
+// NotFound (E13); an API removal is event 24; an injected fault on a v2
+// path has a v2 body and no rate-limit headers.
 // For events: the default order is ascending id (clients should send
 // sort=-created_at); limit is capped at 50; an API lock is 553 and an API
 // unlock 554; a policy lockout is 19 with the person as actor; a failed

@@ -25,6 +25,7 @@ const (
 	EventActivatedUser           = 16   // ACTIVATED_USER
 	EventDeletedUser             = 17   // DELETED_USER
 	EventUserLocked              = 19   // USER_LOCKED
+	EventUserRemovedOTPDevice    = 24   // USER_REMOVED_OTP_DEVICE
 	EventSuspendedUser           = 21   // SUSPENDED_USER
 	EventRejectedUser            = 50   // REJECTED_USER
 	EventUserUnlicensed          = 223  // USER_UNLICENSED

@@ -138,6 +138,13 @@ type route struct {
 	handle  func(t *Tenant, w http.ResponseWriter, q *req)
 }
 
+// v2rt is a v2 route: bare JSON bodies, no rate-limit headers.
+func v2rt(method, path string, scopes scopeSet, h func(*Tenant, http.ResponseWriter, *req)) route {
+	r := rt(method, path, scopes, h)
+	r.v2 = true
+	return r
+}
+
 func rt(method, path string, scopes scopeSet, h func(*Tenant, http.ResponseWriter, *req)) route {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for i, s := range segs {
@@ -182,14 +189,17 @@ var routes = []route{
 	rt("GET", "/api/1/users/:id/otp_devices", readScopes, (*Tenant).otpDevices),
 	rt("POST", "/api/1/users/:id/otp_devices/:id/trigger", manageScopes, (*Tenant).triggerDevice),
 	rt("POST", "/api/1/users/:id/otp_devices/:id/verify", manageScopes, (*Tenant).verifyDevice),
+	rt("DELETE", "/api/1/users/:id/otp_devices/:id", manageScopes, (*Tenant).removeDeviceV1),
+	// MFA v2 (directory-mfa reference §B): Manage All only (§B0).
+	v2rt("GET", "/api/2/mfa/users/:id/devices", manageAll, (*Tenant).devicesV2),
+	v2rt("DELETE", "/api/2/mfa/users/:id/devices/:id", manageAll, (*Tenant).removeDeviceV2),
+	v2rt("POST", "/api/2/mfa/users/:id/verifications", manageAll, (*Tenant).startVerification),
+	v2rt("GET", "/api/2/mfa/users/:id/verifications/:id", manageAll, (*Tenant).pollVerification),
+	v2rt("PUT", "/api/2/mfa/users/:id/verifications/:id", manageAll, (*Tenant).checkVerificationCode),
 	// Invite links (extra reference §3).
 	rt("POST", "/api/1/invites/get_invite_link", manageAll, (*Tenant).getInviteLink),
 	rt("POST", "/api/1/invites/send_invite_link", manageAll, (*Tenant).sendInviteLink),
-	func() route {
-		r := rt("POST", "/api/2/users/:id/unlock", manageScopes, (*Tenant).unlockV2)
-		r.v2 = true
-		return r
-	}(),
+	v2rt("POST", "/api/2/users/:id/unlock", manageScopes, (*Tenant).unlockV2),
 }
 
 // match reports whether segs fits the route and returns the :id segments:
@@ -259,17 +269,29 @@ func (t *Tenant) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if code, ok := t.takeFault(); ok {
-			fail(sw, code, faultMessage(code))
+			failFor(sw, path, code)
 			return
 		}
 		if code, ok := t.takeMFAFault(path); ok {
-			fail(sw, code, faultMessage(code))
+			failFor(sw, path, code)
 			return
 		}
 		t.serveResource(sw, r, body)
 		return
 	}
 	fail(sw, http.StatusNotFound, msgNoRoute)
+}
+
+// failFor answers an injected fault in the shape of the path's API: a v1
+// envelope, or a bare v2 error (Assumption, U: a v2 429 carries no
+// rate-limit headers and no Retry-After, A1.7).
+func failFor(w http.ResponseWriter, path string, code int) {
+	if strings.HasPrefix(path, "/api/2/") {
+		msg, _ := faultMessage(code).(string)
+		writeJSON(w, code, v2Error{StatusCode: code, Name: strings.ReplaceAll(http.StatusText(code), " ", "") + "Error", Message: msg})
+		return
+	}
+	fail(w, code, faultMessage(code))
 }
 
 func faultMessage(code int) any {
@@ -298,6 +320,24 @@ func (t *Tenant) serveResource(w http.ResponseWriter, r *http.Request, body []by
 	}
 	now := t.clock.Now()
 	if found.v2 {
+		if mfa := found.pattern[2] == "mfa"; mfa {
+			// The v2 MFA pages document other bodies than the users pages:
+			// 401 InvalidCredentials (the poll page the v1 envelope), 403
+			// ForbiddenAction for a credential without Manage All.
+			switch {
+			case !t.validBearer(r, now) && r.Method == http.MethodGet && found.pattern[len(found.pattern)-1] == "":
+				fail(w, http.StatusUnauthorized, msgAuthFailure)
+				return
+			case !t.validBearer(r, now):
+				writeJSON(w, http.StatusUnauthorized, v2InvalidCredentials)
+				return
+			case !hasScope(found.scopes, t.opts.Scope):
+				writeJSON(w, http.StatusForbidden, v2ForbiddenAction)
+				return
+			}
+			found.handle(t, w, &req{r: r, id: id, sub: sub, body: body, now: now})
+			return
+		}
 		if !t.validBearer(r, now) || !hasScope(found.scopes, t.opts.Scope) {
 			writeJSON(w, http.StatusUnauthorized, v2Error{Message: "Unauthorized", Name: "UnauthorizedError", StatusCode: 401})
 			return

@@ -129,18 +129,20 @@ const (
 
 // challenge is one trigger: its state token and what it waits for.
 type challenge struct {
-	token     string // state_token
-	userID    int64
-	deviceID  int64
-	factor    Factor
-	code      string // SMS, Email: the code sent
-	pushID    string // Protect: the push's id on the fake phone (not the secret token)
-	answer    pushAnswerState
-	autoAt    time.Time // Protect: when the phone answers by itself; zero = never
-	autoOK    bool      // ... and whether it approves
-	createdAt time.Time
-	expiresAt time.Time
-	used      bool // verified successfully: the token is spent
+	token string // state_token (v1)
+	// verificationID is a v2 verification's id; "" for a v1 trigger.
+	verificationID string
+	userID         int64
+	deviceID       int64
+	factor         Factor
+	code           string // SMS, Email: the code sent
+	pushID         string // Protect: the push's id on the fake phone (not the secret token)
+	answer         pushAnswerState
+	autoAt         time.Time // Protect: when the phone answers by itself; zero = never
+	autoOK         bool      // ... and whether it approves
+	createdAt      time.Time
+	expiresAt      time.Time
+	used           bool // verified successfully: the token is spent
 	// denialRecorded: the denied push is in the events already.
 	denialRecorded bool
 }
@@ -176,13 +178,14 @@ const (
 // mfaState is the tenant's MFA and invite state. The fields above kMu are
 // guarded by Tenant.mu, since handlers change them together with users.
 type mfaState struct {
-	nextDeviceID int64
-	challenges   map[string]*challenge // by state token
-	pushes       map[string]*challenge // by push id
-	yubiOTPs     map[string]int64      // issued, unused YubiKey OTP -> device id
-	inbox        []Message             // oldest first, at most maxInbox
-	nextMsgID    int
-	invites      []Invite // oldest first, at most maxInvites
+	nextDeviceID  int64
+	challenges    map[string]*challenge // v1, by state token
+	verifications map[string]*challenge // v2, by verification id
+	pushes        map[string]*challenge // v1 and v2, by push id
+	yubiOTPs      map[string]int64      // issued, unused YubiKey OTP -> device id
+	inbox         []Message             // oldest first, at most maxInbox
+	nextMsgID     int
+	invites       []Invite // oldest first, at most maxInvites
 
 	kMu        sync.Mutex
 	pushAnswer PushAnswer
@@ -214,6 +217,9 @@ func (t *Tenant) FailNextMFA(n int, status int) {
 }
 
 func isMFAPath(path string) bool {
+	if strings.HasPrefix(path, "/api/2/mfa/") {
+		return true
+	}
 	if !strings.HasPrefix(path, "/api/1/users/") {
 		return false
 	}
@@ -255,7 +261,9 @@ type devicePlan struct {
 	phone  string // SMS: E.164; "" = from the person's phone or made up
 }
 
-// personaFactors are the personas' factors. PersonaUnactivated,
+// personaFactors are the personas' factors: among them every kind the
+// helpdesk's Factors panel names (Protect, authenticator app, SMS, email,
+// security key). PersonaUnactivated,
 // PersonaPasswordPending and PersonaLockedNoFactor have none. Phone numbers
 // are from ranges reserved for fiction.
 var personaFactors = map[int64][]devicePlan{
@@ -267,7 +275,7 @@ var personaFactors = map[int64][]devicePlan{
 	PersonaSuspendedID:       {{factor: FactorProtect, name: "iPhone 12"}},
 	PersonaPasswordExpiredID: {{factor: FactorAuthenticator}},
 	PersonaAwaitingResetID:   {{factor: FactorEmail}},
-	PersonaNoRolesID:         {{factor: FactorSMS, name: "Mobile", phone: "+14165550172"}},
+	PersonaNoRolesID:         {{factor: FactorSMS, name: "Mobile", phone: "+14165550172"}, {factor: FactorEmail}, {factor: FactorYubiKey}},
 	PersonaLockedPushID:      {{factor: FactorProtect, name: "Pixel 7a"}},
 	PersonaLockedTOTPID:      {{factor: FactorAuthenticator}},
 	PersonaLockedSMSID:       {{factor: FactorSMS, name: "Work phone", phone: "+447700909910"}},
@@ -601,12 +609,14 @@ type wireDevice struct {
 	PhoneNumber     string `json:"phone_number,omitempty"`
 }
 
-// Assumption (U): the Protect app is listed once, with needs_trigger true
-// (for the push); its TOTP code verifies without a trigger. Some SDK
-// fixtures show it twice; clients should accept both.
+// The Protect app is listed once with needs_trigger false, as OneLogin's
+// own enrolled-factors sample lists it (extra reference, corrections), yet
+// it takes a trigger for a push; its TOTP code verifies without one. The
+// Java SDK's docs say such a factor appears twice; clients must accept
+// both and push to Protect whatever the flag says.
 func (d *otpDevice) wire() wireDevice {
 	fi := factorInfos[d.factor]
-	w := wireDevice{ID: d.id, Active: d.active, Default: d.isDefault, NeedsTrigger: fi.needsTrigger,
+	w := wireDevice{ID: d.id, Active: d.active, Default: d.isDefault, NeedsTrigger: fi.needsTrigger && d.factor != FactorProtect,
 		AuthFactorName: fi.name, TypeDisplayName: fi.name, UserDisplayName: d.displayName}
 	if d.factor == FactorSMS {
 		// Assumption (U): the number is masked as in the reference's sample.
@@ -803,7 +813,10 @@ func (t *Tenant) triggerDevice(w http.ResponseWriter, q *req) {
 // so a long demo stays bounded. Caller holds t.mu.
 func (t *Tenant) keepChallenge(c *challenge, now time.Time) {
 	if t.mfa.challenges == nil {
-		t.mfa.challenges, t.mfa.pushes = map[string]*challenge{}, map[string]*challenge{}
+		t.mfa.challenges = map[string]*challenge{}
+	}
+	if t.mfa.pushes == nil {
+		t.mfa.pushes = map[string]*challenge{}
 	}
 	for tok, old := range t.mfa.challenges {
 		if now.Sub(old.expiresAt) > time.Hour {

@@ -77,6 +77,7 @@ func TestMFA_otpDevices_personas(t *testing.T) {
 		{PersonaAdmin, PersonaAdminID, []string{"OneLogin Protect", "Google Authenticator"}},
 		{PersonaEmployee, PersonaEmployeeID, []string{"OneLogin Protect", "OneLogin SMS"}},
 		{PersonaUnactivated, PersonaUnactivatedID, nil},
+		{PersonaNoRoles, PersonaNoRolesID, []string{"OneLogin SMS", "OneLogin Email", "Yubico YubiKey"}},
 	} {
 		t.Run(tc.email, func(t *testing.T) {
 			s, ok := f.srv.Tenant.FindByEmail(tc.email)
@@ -89,7 +90,9 @@ func TestMFA_otpDevices_personas(t *testing.T) {
 				if d["type_display_name"] != d["auth_factor_name"] || d["active"] != true {
 					t.Errorf("device %v", d)
 				}
-				wantTrigger := d["auth_factor_name"] != "Google Authenticator"
+				// Protect is listed once with needs_trigger false, as in
+				// OneLogin's own sample; texted and mailed codes need one.
+				wantTrigger := d["auth_factor_name"] == "OneLogin SMS" || d["auth_factor_name"] == "OneLogin Email"
 				if d["needs_trigger"] != wantTrigger {
 					t.Errorf("needs_trigger %v", d)
 				}

@@ -7,7 +7,7 @@ package fakeonelogin
 // Authenticator, PersonaHelpdesk Protect, PersonaViewer Authenticator,
 // PersonaEmployee Protect and SMS, PersonaLocked SMS, PersonaSuspended
 // Protect, PersonaPasswordExpired Authenticator, PersonaAwaitingReset Email,
-// PersonaNoRoles SMS; the unactivated and password-pending ones have none.
+// PersonaNoRoles SMS, Email and a YubiKey; the unactivated and password-pending ones have none.
 const (
 	// PersonaAdmin is an IT administrator (role GroupAdmins).
 	PersonaAdmin   = "priya.raman@example.com"
