@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,6 +40,9 @@ type Client struct {
 
 	rlMu sync.Mutex
 	rl   RateLimit
+	// v2Throttled counts v2 429s in a row, for the backoff.
+	v2Throttled atomic.Int64
+	log         *slog.Logger // nil: the client prints nothing
 
 	eventTypes *eventTypesCache
 }
@@ -80,6 +85,17 @@ func WithObserver(o Observer) Option {
 	return func(c *Client) {
 		if o != nil {
 			c.obs = o
+		}
+	}
+}
+
+// WithLogger lets the client warn, once each, about things its caller
+// should fix in configuration (an event type name the tenant does not
+// list). Without it the client prints nothing. A nil l is ignored.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) {
+		if l != nil {
+			c.log = l
 		}
 	}
 }

@@ -731,18 +731,30 @@ func parseError(op string, res *response) error {
 			e.Message += " (" + cleanText(strings.SplitN(ct, ";", 2)[0]) + " answer)"
 		}
 	}
+	if isRefusal(e.Message) {
+		e.Reason = ErrRefused
+	}
 	if e.HTTPStatus == http.StatusTooManyRequests {
 		ra, _ := resetAfter(res.header)
-		return &RateLimitError{Err: e, RetryAfter: ra}
+		return &RateLimitError{Err: e, RetryAfter: ra, Hourly: true}
 	}
 	return e
 }
 
+// isRefusal reports a sentence by which OneLogin declines an action it
+// documents without a status: {"message":"User cannot be unlocked"}.
+func isRefusal(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "cannot be unlocked")
+}
+
 // tokenRefused reports a 401 that a new token can cure: v1 "Authentication
-// Failure" or the v2 "Unauthorized" (as opposed to "Insufficient Permission").
+// Failure", the v2 users pages' "Unauthorized" or the v2 MFA pages'
+// "Please provide valid credentials" (as opposed to "Insufficient
+// Permission").
 func tokenRefused(res *response) bool {
 	info, _ := errorInfo(res.body)
-	return strings.EqualFold(info.msg, "Authentication Failure") || strings.EqualFold(info.msg, "Unauthorized")
+	return strings.EqualFold(info.msg, "Authentication Failure") || strings.EqualFold(info.msg, "Unauthorized") ||
+		strings.EqualFold(info.msg, "Please provide valid credentials")
 }
 
 // decodeError wraps a malformed success answer.

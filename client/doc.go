@@ -1,13 +1,18 @@
 // Package client is a typed client for the OneLogin Users API v1 (plus the
-// v2 unlock call and the rate-limit status), the v1 MFA factor calls, invite
-// links and the Events API v1, built for the helpdesk console.
+// v2 unlock call and the rate-limit status), the MFA factor calls (v1, and
+// v2 devices and verifications: see StartVerification), invite links and
+// the Events API v1, built for the helpdesk console. It never prints;
+// WithLogger lets it warn, once each, about configuration its caller
+// should fix.
 //
 // It holds one server-side OAuth token per Client, fetched with the client
 // credentials grant, reused until shortly before it expires and renewed once
 // when OneLogin answers 401. Answers are decoded from OneLogin's real, uneven
 // shapes into plain structs; errors are typed (*Error, *RateLimitError,
 // *TransportError) and match ErrNotFound, ErrBadRequest, ErrUnauthorized,
-// ErrForbidden, ErrRateLimited and ErrUnavailable with errors.Is. Neither the
+// ErrForbidden, ErrRateLimited and ErrUnavailable with errors.Is, and
+// ErrRefused or ErrUnrecognized when a success status carries a refusal or
+// a reply the client cannot read as success (those fail closed). Neither the
 // client secret nor a token ever appears in an error or a printed value, nor
 // do MFA codes and state tokens.
 //

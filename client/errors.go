@@ -15,6 +15,13 @@ var (
 	ErrNotFound     = errors.New("onelogin: not found")
 	ErrRateLimited  = errors.New("onelogin: rate limited")
 	ErrUnavailable  = errors.New("onelogin: unavailable")
+	// ErrRefused: OneLogin said it would not do what was asked (for
+	// instance "User cannot be unlocked"), whatever the HTTP status.
+	ErrRefused = errors.New("onelogin: refused")
+	// ErrUnrecognized: a success status whose body the client cannot read
+	// as the documented success (a 2xx verify that is not "success", an
+	// unlock reply without "User unlocked"). It fails closed.
+	ErrUnrecognized = errors.New("onelogin: unrecognised answer")
 )
 
 // Error is an error answer from OneLogin. Message is OneLogin's own sentence
@@ -26,6 +33,9 @@ type Error struct {
 	Type       string // status.type, e.g. "bad request"
 	Message    string
 	Attribute  string // status.message.attribute when message is an object
+	// Reason is a sentinel the answer means beyond its HTTP status
+	// (ErrRefused, ErrUnrecognized, ErrNotFound); errors.Is matches it.
+	Reason error
 }
 
 func (e *Error) Error() string {
@@ -38,6 +48,9 @@ func (e *Error) Error() string {
 
 // Is matches the sentinel for the HTTP status.
 func (e *Error) Is(target error) bool {
+	if e.Reason != nil && target == e.Reason {
+		return true
+	}
 	switch target {
 	case ErrBadRequest:
 		return e.HTTPStatus == 400
@@ -56,13 +69,21 @@ func (e *Error) Is(target error) bool {
 }
 
 // RateLimitError is returned when OneLogin answers 429 and the request was not
-// (or could no longer be) retried. RetryAfter is when the quota resets.
+// (or could no longer be) retried. Hourly is true for the v1 hourly quota,
+// and RetryAfter is then when it resets (X-RateLimit-Reset). A v2 call has
+// no such quota (directory-mfa reference A1.7): Hourly is false and
+// RetryAfter is the answer's own Retry-After, or the client's backoff,
+// never the v1 reset.
 type RateLimitError struct {
 	Err        *Error
 	RetryAfter time.Duration
+	Hourly     bool
 }
 
 func (e *RateLimitError) Error() string {
+	if !e.Hourly {
+		return fmt.Sprintf("%v (throttled; try again in %s)", e.Err, e.RetryAfter.Round(time.Second))
+	}
 	return fmt.Sprintf("%v (quota resets in %s)", e.Err, e.RetryAfter.Round(time.Second))
 }
 

@@ -101,8 +101,12 @@ func TestErrors_v2UnlockStyle(t *testing.T) {
 	if err := c.UnlockUser(context.Background(), 9); !errors.Is(err, ErrNotFound) {
 		t.Errorf("err = %v, want not found", err)
 	}
-	if got := a.recorded()[0]; got.Body != "" || got.Header.Get("Content-Type") != "" {
-		t.Errorf("unlock sent a body %q / content type %q", got.Body, got.Header.Get("Content-Type"))
+	// The docs' curl sends Content-Type: application/json; so do we, with {}.
+	if got := a.recorded()[0]; got.Body != "{}" || got.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("unlock sent a body %q / content type %q, want {} as application/json", got.Body, got.Header.Get("Content-Type"))
+	}
+	if !errors.Is(err, ErrRefused) {
+		t.Errorf("a 400 \"User cannot be unlocked\" is a refusal too: %v", err)
 	}
 }
 

@@ -21,6 +21,8 @@ type eventTypesCache struct {
 	mu    sync.Mutex
 	types []EventType
 	at    time.Time
+	// warned holds the missing names EventTypeIDs has logged.
+	warned map[string]bool
 }
 
 func (q EventQuery) values() url.Values {
@@ -37,7 +39,7 @@ func (q EventQuery) values() url.Values {
 	}
 	setTime := func(k string, t time.Time) {
 		if !t.IsZero() {
-			v.Set(k, t.UTC().Format(time.RFC3339Nano))
+			v.Set(k, t.UTC().Format(isoMillis))
 		}
 	}
 	if len(q.TypeIDs) > 0 {
@@ -141,4 +143,51 @@ func (c *Client) EventTypes(ctx context.Context) ([]EventType, error) {
 	tc.types, tc.at = types, c.now()
 	tc.mu.Unlock()
 	return slices.Clone(types), nil
+}
+
+// isoMillis is the form OneLogin documents for since/until (and
+// created_at): UTC with milliseconds, "2024-05-02T08:59:14.123Z".
+const isoMillis = "2006-01-02T15:04:05.000Z"
+
+// EventTypeIDs resolves event type names to ids through EventTypes (kept
+// for a day), so callers need not write ids down. missing lists the wanted
+// names the tenant does not know; with WithLogger each is also logged as a
+// warning, once in the client's life, since asking again will not change
+// the answer.
+func (c *Client) EventTypeIDs(ctx context.Context, names ...string) (ids map[string]int, missing []string, err error) {
+	types, err := c.EventTypes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byName := make(map[string]int, len(types))
+	for _, t := range types {
+		byName[t.Name] = t.ID
+	}
+	ids = make(map[string]int, len(names))
+	for _, n := range names {
+		if id, ok := byName[n]; ok {
+			ids[n] = id
+		} else if !slices.Contains(missing, n) {
+			missing = append(missing, n)
+		}
+	}
+	if c.log != nil && len(missing) > 0 {
+		tc := c.eventTypes
+		tc.mu.Lock()
+		var fresh []string
+		for _, n := range missing {
+			if !tc.warned[n] {
+				if tc.warned == nil {
+					tc.warned = map[string]bool{}
+				}
+				tc.warned[n] = true
+				fresh = append(fresh, n)
+			}
+		}
+		tc.mu.Unlock()
+		for _, n := range fresh {
+			c.log.WarnContext(ctx, "OneLogin lists no event type of this name; what needs it will not see these events", "event_type", n)
+		}
+	}
+	return ids, missing, nil
 }

@@ -40,8 +40,9 @@ func TestEvents_ListEvents_query(t *testing.T) {
 		{"one type", EventQuery{TypeIDs: []int{EventLocked}}, url.Values{"event_type_id": {"19"}, "sort": {"-created_at"}}},
 		{"several types comma-separated", EventQuery{TypeIDs: []int{EventLoginFailed, EventLocked, EventLockedViaAPI}, UserID: 279115532},
 			url.Values{"event_type_id": {"6,19,553"}, "user_id": {"279115532"}, "sort": {"-created_at"}}},
-		{"window in UTC", EventQuery{Since: since, Until: since.Add(90 * time.Minute), CreatedAt: since},
-			url.Values{"since": {"2024-05-01T06:00:00Z"}, "until": {"2024-05-01T07:30:00Z"}, "created_at": {"2024-05-01T06:00:00Z"}, "sort": {"-created_at"}}},
+		// Milliseconds always, as documented (2024-05-02T08:59:14.123Z).
+		{"window in UTC with milliseconds", EventQuery{Since: since, Until: since.Add(90*time.Minute + 123456789*time.Nanosecond), CreatedAt: since},
+			url.Values{"since": {"2024-05-01T06:00:00.000Z"}, "until": {"2024-05-01T07:30:00.123Z"}, "created_at": {"2024-05-01T06:00:00.000Z"}, "sort": {"-created_at"}}},
 		{"every other filter", EventQuery{ClientID: "abc", DirectoryID: 9, ID: 36114558381, Resolution: "solved", Limit: 20, Sort: "+id",
 			Fields: []string{"id", "event_type_id"}, AfterCursor: "A", BeforeCursor: "B"},
 			url.Values{"client_id": {"abc"}, "directory_id": {"9"}, "id": {"36114558381"}, "resolution": {"solved"}, "limit": {"20"},

@@ -110,9 +110,55 @@ type OTPDevice struct {
 // Kind tells the factor from its names.
 func (d OTPDevice) Kind() FactorKind { return factorKind(d.FactorName, d.TypeName) }
 
-// CanPush reports whether the device can be checked with a push: OneLogin
-// Protect listed as needing a trigger.
-func (d OTPDevice) CanPush() bool { return d.Kind() == FactorProtect && d.NeedsTrigger }
+// CanPush reports whether the device can be checked with a push: every
+// OneLogin Protect device, whatever needs_trigger says. OneLogin's own
+// sample lists Protect once with needs_trigger false (extra reference,
+// corrections), so the flag cannot be the rule.
+func (d OTPDevice) CanPush() bool { return d.Kind() == FactorProtect }
+
+// TypeInWords names the kind of factor as the helpdesk says it:
+// "OneLogin Protect", "authenticator app", "SMS", "email", "security key",
+// "voice call", or OneLogin's own label for another factor.
+func (d OTPDevice) TypeInWords() string {
+	switch d.Kind() {
+	case FactorProtect:
+		return "OneLogin Protect"
+	case FactorAuthenticator:
+		return "authenticator app"
+	case FactorSMS:
+		return "SMS"
+	case FactorEmail:
+		return "email"
+	case FactorYubiKey:
+		return "security key"
+	case FactorVoice:
+		return "voice call"
+	}
+	for _, s := range []string{d.TypeName, d.FactorName} {
+		if s = cleanText(s); s != "" {
+			return s
+		}
+	}
+	return "other factor"
+}
+
+// MaskedContact is where a code goes, masked: the phone number as
+// OneLogin lists it (fully masked in every documented sample, so no digits
+// are promised) with any digits beyond the last four hidden, or an email
+// address the device is named after with its local part hidden. "" when
+// OneLogin gives neither.
+func (d OTPDevice) MaskedContact() string {
+	if p := cleanText(d.PhoneNumber); p != "" {
+		if last := lastDigits(p, 4); last != "" {
+			return "••• " + last
+		}
+		return p
+	}
+	if name := cleanText(d.DeviceName); strings.Contains(name, "@") {
+		return maskAddress(name)
+	}
+	return ""
+}
 
 // Label describes the device for staff without showing a whole phone
 // number or address: "SMS to ••• 9910", "Authenticator app", "OneLogin
@@ -482,17 +528,13 @@ func (c *Client) VerifyOTP(ctx context.Context, userID, deviceID int64, otp, sta
 // waiting push, a denied one and a wrong code with 401, like a bad bearer
 // token; only the sentence tells them apart (extra reference §1.4).
 func (c *Client) verify(ctx context.Context, op string, userID, deviceID int64, body verifyBody) (VerifyStatus, error) {
-	res, err := c.do(ctx, call{op: op, method: http.MethodPost, path: devicePath(userID, deviceID, "verify"), body: body})
+	// A code is never sent twice (oneTime); a push poll may be.
+	res, err := c.do(ctx, call{op: op, method: http.MethodPost, path: devicePath(userID, deviceID, "verify"), body: body,
+		oneTime: body.OTPToken != ""})
 	if err == nil {
-		// Fail closed: approval needs a readable success answer.
-		_, failed, derr := decodeEnvelope(res.body)
-		switch {
-		case derr != nil:
-			return 0, decodeError(op, derr)
-		case failed:
-			err = parseError(op, res)
-		default:
-			return VerifyApproved, nil
+		var st VerifyStatus
+		if st, err = successOutcome(op, res); err == nil {
+			return st, nil
 		}
 	}
 	var e *Error
@@ -502,6 +544,36 @@ func (c *Client) verify(ctx context.Context, op string, userID, deviceID int64, 
 		}
 	}
 	return 0, scrubSecrets(err, body.OTPToken, body.StateToken)
+}
+
+// successOutcome reads a 2xx answer to a verification. Only a status of
+// type "success" without error approves (extra reference, corrections); a
+// status that says pending is VerifyPending ("200 OK – pending" on
+// OneLogin's sibling verify endpoints); anything else fails closed.
+func successOutcome(op string, res *response) (VerifyStatus, error) {
+	env, failed, err := decodeEnvelope(res.body)
+	if err != nil {
+		return 0, decodeError(op, err)
+	}
+	if failed {
+		return 0, parseError(op, res)
+	}
+	var st struct {
+		Type flexString `json:"type"`
+		Code flexInt    `json:"code"`
+	}
+	_ = json.Unmarshal(env.Status, &st) // absent or odd: not "success"
+	msg := statusMessage(env.Status)
+	switch {
+	case strings.Contains(strings.ToLower(msg+" "+string(st.Type)), "pending"):
+		return VerifyPending, nil
+	case strings.EqualFold(strings.TrimSpace(string(st.Type)), "success") && (st.Code == 0 || st.Code == 200):
+		return VerifyApproved, nil
+	}
+	if msg == "" {
+		msg = "a success status without the documented \"success\""
+	}
+	return 0, &Error{Op: op, HTTPStatus: res.status, Type: cleanText(string(st.Type)), Message: msg, Reason: ErrUnrecognized}
 }
 
 // statusMessage is the sentence of a status block, "" if it has none.
@@ -526,6 +598,8 @@ func verifyOutcome(e *Error) (VerifyStatus, bool) {
 		switch {
 		case strings.Contains(msg, "pending"):
 			return VerifyPending, true
+		case errors.Is(e.Reason, ErrRefused):
+			return VerifyDenied, true // the token was checked and is good
 		case refusesCaller(msg):
 			return 0, false
 		}

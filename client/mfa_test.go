@@ -195,7 +195,12 @@ func TestMFA_verifyOutcomes(t *testing.T) {
 		wantErr error
 	}{
 		{"accepted", 200, `{"status":{"type":"success","code":200,"message":"Success","error":false}}`, VerifyApproved, nil},
-		{"accepted, bare object", 200, `{}`, VerifyApproved, nil},
+		// Approval needs status.type "success" (extra reference, corrections).
+		{"a bare object fails closed", 200, `{}`, 0, ErrUnrecognized},
+		{"200 pending is pending", 200, `{"status":{"type":"pending","code":200,"message":"Authentication pending","error":false}}`, VerifyPending, nil},
+		{"200 with a pending message", 200, `{"status":{"type":"success","code":200,"message":"Authentication pending on OneLogin Protect","error":false}}`, VerifyPending, nil},
+		{"200 of another type fails closed", 200, `{"status":{"type":"accepted","code":200,"message":"OK","error":false}}`, 0, ErrUnrecognized},
+		{"200 with no status fails closed", 200, `{"data":[]}`, 0, ErrUnrecognized},
 		{"pending (pritunl's test)", 401, env(401, "Unauthorized", "Authentication pending on OL Protect"), VerifyPending, nil},
 		{"pending, other wording", 401, env(401, "Unauthorized", "Authentication pending."), VerifyPending, nil},
 		{"denied push", 401, env(401, "Unauthorized", "Authentication was denied on the device"), VerifyDenied, nil},

@@ -28,7 +28,15 @@ type call struct {
 	// idempotent calls are retried once after a 429: repeating them cannot
 	// do anything twice. Calls that create something never are.
 	idempotent bool
+	// oneTime calls carry a one-time code: they are never sent twice, not
+	// even after a 401 that looks like an expired token (a wrong code can
+	// answer the same). See do.
+	oneTime bool
 }
+
+// v2 reports a call to OneLogin's v2 API, which has no hourly quota and
+// no X-RateLimit-* headers (directory-mfa reference A1.7).
+func (cl call) v2() bool { return strings.HasPrefix(cl.path, "/api/2/") }
 
 // response is an answer that has been read completely.
 type response struct {
@@ -67,6 +75,18 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			return nil, err
 		}
 		switch {
+		case res.status == http.StatusUnauthorized && cl.oneTime && tokenRefused(res):
+			// A one-time code is never sent again. Whether the token or the
+			// code was refused is asked with a cheap call (directory-mfa
+			// reference E12): a refused token is dropped, a refused code
+			// is marked ErrRefused.
+			err := parseError(cl.op, res)
+			if !c.tokenWorks(ctx, tok.AccessToken) {
+				c.tokens.invalidate(tok.AccessToken)
+			} else if e, ok := err.(*Error); ok {
+				e.Reason = ErrRefused
+			}
+			return nil, err
 		case res.status == http.StatusUnauthorized && !refreshed && tokenRefused(res):
 			// The token expired or was revoked early. OneLogin rejected the
 			// request before acting on it, so even a create may be repeated.
@@ -75,19 +95,63 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			continue
 		case res.status == http.StatusTooManyRequests && cl.idempotent && !rateRetried:
 			rateRetried = true
-			wait := c.maxRetryWait
-			if reset, ok := resetAfter(res.header); ok && reset < wait {
-				wait = reset
-			}
+			wait := min(c.retryAfter(cl, res), c.maxRetryWait)
 			if err := sleepCtx(ctx, wait); err != nil {
-				return nil, fmt.Errorf("%w (gave up waiting to retry: %w)", parseError(cl.op, res), err)
+				return nil, fmt.Errorf("%w (gave up waiting to retry: %w)", c.failure(cl, res), err)
 			}
 			continue
 		case res.status < 200 || res.status > 299:
-			return nil, parseError(cl.op, res)
+			return nil, c.failure(cl, res)
+		}
+		if cl.v2() {
+			c.v2Throttled.Store(0)
 		}
 		return res, nil
 	}
+}
+
+// v2Backoff is the first wait after a v2 429 without Retry-After; it
+// doubles with each 429 in a row, up to maxV2Backoff.
+const (
+	v2Backoff    = time.Second
+	maxV2Backoff = time.Minute
+)
+
+// retryAfter is how long a 429 asks to wait: on v1 until the hourly quota
+// resets; on v2 the answer's own Retry-After, else an exponential backoff
+// of the client's own. The v1 reset is never read for a v2 call.
+func (c *Client) retryAfter(cl call, res *response) time.Duration {
+	if !cl.v2() {
+		if reset, ok := resetAfter(res.header); ok {
+			return reset
+		}
+		return c.maxRetryWait
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(res.header.Get("Retry-After"))); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if at, err := http.ParseTime(res.header.Get("Retry-After")); err == nil {
+		return max(at.Sub(c.now()), 0)
+	}
+	n := min(c.v2Throttled.Add(1)-1, 6)
+	return min(v2Backoff<<n, maxV2Backoff)
+}
+
+// failure is the typed error of an answer outside 2xx.
+func (c *Client) failure(cl call, res *response) error {
+	err := parseError(cl.op, res)
+	if rl, ok := err.(*RateLimitError); ok && cl.v2() {
+		rl.Hourly, rl.RetryAfter = false, c.retryAfter(cl, res)
+	}
+	return err
+}
+
+// tokenWorks asks OneLogin whether token is still good, with the cheapest
+// authenticated read (the rate-limit status), without refreshing it. An
+// unreachable OneLogin counts as "works": the token is then kept.
+func (c *Client) tokenWorks(ctx context.Context, token string) bool {
+	res, err := c.attempt(ctx, call{op: "TokenCheck", method: http.MethodGet, path: "/auth/rate_limit"}, nil, token)
+	return err != nil || res.status != http.StatusUnauthorized
 }
 
 // attempt is one HTTP exchange under the per-request timeout.

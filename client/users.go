@@ -75,10 +75,10 @@ func (q ListUsersQuery) values() url.Values {
 	set("samaccountname", q.Samaccountname)
 	set("userprincipalname", q.Userprincipalname)
 	if !q.Since.IsZero() {
-		v.Set("since", q.Since.UTC().Format(time.RFC3339Nano))
+		v.Set("since", q.Since.UTC().Format(isoMillis))
 	}
 	if !q.Until.IsZero() {
-		v.Set("until", q.Until.UTC().Format(time.RFC3339Nano))
+		v.Set("until", q.Until.UTC().Format(isoMillis))
 	}
 	names := make([]string, 0, len(q.CustomAttributes))
 	for k := range q.CustomAttributes {
@@ -334,12 +334,36 @@ func (c *Client) LockUser(ctx context.Context, id int64, minutes int) error {
 }
 
 // UnlockUser unlocks a locked user with the only documented unlock call,
-// POST /api/2/users/:id/unlock (v2: errors come as {"message": ...}).
+// POST /api/2/users/:id/unlock, sending {} as JSON like the docs' curl.
+// Only the documented success reply ({"messsage":"User unlocked"}, its key
+// misspelt) is success. {"message":"User cannot be unlocked"}, which the
+// docs give without a status, is a refusal (ErrRefused) whatever the
+// status; any other 2xx reply fails closed (ErrUnrecognized).
 func (c *Client) UnlockUser(ctx context.Context, id int64) error {
+	const op = "UnlockUser"
 	// A POST, but idempotent: unlocking an unlocked user changes nothing,
 	// so it may be retried after a 429 like a PUT.
-	return c.statusCall(ctx, call{op: "UnlockUser", method: http.MethodPost,
-		path: "/api/2/users/" + strconv.FormatInt(id, 10) + "/unlock", idempotent: true})
+	res, err := c.do(ctx, call{op: op, method: http.MethodPost,
+		path: "/api/2/users/" + strconv.FormatInt(id, 10) + "/unlock", body: struct{}{}, idempotent: true})
+	if err != nil {
+		return err
+	}
+	var w struct {
+		Message  flexString `json:"message"`
+		Messsage flexString `json:"messsage"`
+	}
+	_ = json.Unmarshal(res.body, &w) // an unreadable body is not the success body
+	msg := cleanText(string(w.Message) + string(w.Messsage))
+	switch {
+	case isRefusal(msg):
+		return &Error{Op: op, HTTPStatus: res.status, Message: msg, Reason: ErrRefused}
+	case strings.EqualFold(msg, "User unlocked"):
+		return nil
+	}
+	if msg == "" {
+		msg = "the reply is not OneLogin's documented \"User unlocked\""
+	}
+	return &Error{Op: op, HTTPStatus: res.status, Message: msg, Reason: ErrUnrecognized}
 }
 
 // LogoutUser ends a user's OneLogin session (PUT /api/1/users/:id/logout).
