@@ -334,7 +334,7 @@ func TestSearch_filters(t *testing.T) {
 		{"role", "role=" + id(fakeonelogin.RoleIDHelpdesk), map[string]string{"role_id": id(fakeonelogin.RoleIDHelpdesk)}},
 		{"directory", "directory=48211", map[string]string{"directory_id": "48211"}},
 		{"created window", "since=2024-01-01&until=2024-12-31", map[string]string{
-			"since": "2024-01-01T00:00:00Z", "until": "2025-01-01T00:00:00Z"}},
+			"since": "2024-01-01T00:00:00.000Z", "until": "2025-01-01T00:00:00.000Z"}},
 		{"custom attribute", "attr=location&value=Lon*", map[string]string{"custom_attributes.location": "Lon*"}},
 		{"with the box", "q=ann&role=" + id(fakeonelogin.RoleIDEmployees), map[string]string{
 			"role_id": id(fakeonelogin.RoleIDEmployees)}},
