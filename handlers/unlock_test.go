@@ -17,6 +17,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/limits/limitstest"
@@ -32,21 +33,23 @@ type unlockConsole struct {
 	limits *limitstest.Memory
 }
 
-func newUnlockConsole(t *testing.T, opts fakeonelogin.Options, edit func(*handlers.PublicUnlock)) *unlockConsole {
+func newUnlockConsole(t *testing.T, opts fakeonelogin.Options, edit func(*config.PublicUnlock)) *unlockConsole {
 	t.Helper()
 	opts.Seed = 1
 	if opts.Users == 0 {
 		opts.Users = 60
 	}
-	pub := handlers.PublicUnlock{Enabled: true, Factors: []string{"protect", "authenticator", "sms", "email", "yubikey"},
-		Attempts: 5, CoolDown: 15 * time.Minute, UnlocksPerDay: 3, PerIP: 1000, QuotaShare: 100,
-		DecoyKey: []byte("test decoy key")}
+	pub := config.PublicUnlock{Enabled: true, Factors: []string{"protect", "authenticator", "sms", "email", "yubikey"},
+		Attempts: 5, CoolDown: 15 * time.Minute, UnlocksPerDay: 3, PerIP: 1000, QuotaShare: 100}
 	if edit != nil {
 		edit(&pub)
 	}
 	limits := limitstest.NewMemory()
 	c := newConsole(t, access.RoleNone, withTenant(opts), tenantOnConsoleClock(), withSelfUnlocks(3),
-		withConfig(func(cfg *handlers.Config) { cfg.PublicUnlock, cfg.Limits = pub, limits }))
+		withConfig(func(cfg *handlers.Config) {
+			cfg.PublicUnlock, cfg.Limits = pub, limits
+			cfg.UnlockPage.DecoyKey = []byte("test decoy key")
+		}))
 	return &unlockConsole{console: c, limits: limits}
 }
 
@@ -525,7 +528,7 @@ func walkUnlock(t *testing.T, u *unlockConsole, login string) unlockWalk {
 // same kind of factor, and a made-up account never makes OneLogin send or
 // check anything.
 func TestUnlock_noEnumeration(t *testing.T) {
-	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) {
+	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *config.PublicUnlock) {
 		p.Factors = []string{"protect", "authenticator", "sms", "email"}
 	})
 	realOf := map[string]string{"push": fakeonelogin.PersonaLockedPush, "authenticator": fakeonelogin.PersonaLockedTOTP,
@@ -704,7 +707,7 @@ func TestUnlock_lockEndedMeanwhile(t *testing.T) {
 func TestUnlock_coolDown(t *testing.T) {
 	for _, login := range []string{fakeonelogin.PersonaLockedTOTP, "ghost@example.com"} {
 		t.Run(login, func(t *testing.T) {
-			u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) {
+			u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *config.PublicUnlock) {
 				p.Attempts, p.CoolDown, p.Factors = 3, 15*time.Minute, []string{"authenticator"}
 			})
 			b := u.browser("198.51.100.30")
@@ -748,7 +751,7 @@ func TestUnlock_coolDown(t *testing.T) {
 // TestUnlock_perAddress: one address gets so many look-ups, sends and tries
 // an hour, whatever accounts it names; another address is not affected.
 func TestUnlock_perAddress(t *testing.T) {
-	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) { p.PerIP = 2 })
+	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *config.PublicUnlock) { p.PerIP = 2 })
 	b := u.browser("198.51.100.40")
 	b.start("ghost@example.com")
 	b.start(fakeonelogin.PersonaLockedSMS)
@@ -771,7 +774,7 @@ func TestUnlock_perAddress(t *testing.T) {
 // TestUnlock_perDay: an account is unlocked here at most so often a day;
 // past that the verified person is told to call the helpdesk.
 func TestUnlock_perDay(t *testing.T) {
-	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *handlers.PublicUnlock) { p.UnlocksPerDay = 1 })
+	u := newUnlockConsole(t, fakeonelogin.Options{}, func(p *config.PublicUnlock) { p.UnlocksPerDay = 1 })
 	id := fakeonelogin.PersonaLockedTOTPID
 	unlock := func() *httptest.ResponseRecorder {
 		b := u.browser("198.51.100.50")
@@ -799,7 +802,7 @@ func TestUnlock_perDay(t *testing.T) {
 // TestUnlock_quotaCeiling: the page spends at most its share of the
 // tenant's hourly OneLogin quota; past it, everyone is asked to come back.
 func TestUnlock_quotaCeiling(t *testing.T) {
-	u := newUnlockConsole(t, fakeonelogin.Options{RateLimitPerHour: 400}, func(p *handlers.PublicUnlock) { p.QuotaShare = 1 })
+	u := newUnlockConsole(t, fakeonelogin.Options{RateLimitPerHour: 400}, func(p *config.PublicUnlock) { p.QuotaShare = 1 })
 	if _, err := u.ol.GetUser(context.Background(), fakeonelogin.PersonaAdminID); err != nil { // the client learns the quota
 		t.Fatal(err)
 	}
