@@ -57,7 +57,7 @@ func newBench(t *testing.T) *bench {
 	}
 	b := &bench{tenant: tenant, clock: clock, ol: ol, trail: trail{audittest.NewMemory(nil, audit.WithClock(clock.Now))}}
 	b.s, err = selfunlock.New(allFactors(t), selfunlock.Options{OneLogin: ol, Limits: limitstest.NewMemory(), Trail: b.trail,
-		Failed: func(error) audit.Result { return audit.Result{Outcome: audit.OutcomeFailed, Message: "failed"} },
+		Failed:   func(error) audit.Result { return audit.Result{Outcome: audit.OutcomeFailed, Message: "failed"} },
 		DecoyKey: []byte("test decoy key"), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
