@@ -250,7 +250,7 @@ type SelfService struct {
 }
 
 // PublicUnlock is the public unlock page (/unlock): who may use it how
-// often, and with which factors.
+// often, and with which factors. selfunlock takes it as checked here.
 type PublicUnlock struct {
 	// Enabled serves the page; in demo mode it is on unless
 	// HELPDESK_PUBLIC_UNLOCK is set to false.

@@ -26,20 +26,14 @@ import (
 // unlockPath is where the public unlock page lives.
 const unlockPath = "/unlock"
 
-// publicUnlock is the handlers' part of the page's configuration: its
-// settings, the security headers and CSRF without sign-in, and in a demo
+// unlockPage is the public unlock page's wiring beside its settings: the
+// security headers and CSRF without sign-in, the decoys' key, and in a demo
 // where the fake tenant's phone and inbox are.
-func (a *App) publicUnlock(cfg config.Config, authCfg staffauth.Config, auth *staffauth.Auth) handlers.PublicUnlock {
-	u := cfg.PublicUnlock
-	if !u.Enabled {
-		return handlers.PublicUnlock{}
+func (a *App) unlockPage(cfg config.Config, authCfg staffauth.Config, auth *staffauth.Auth) handlers.UnlockPage {
+	if !cfg.PublicUnlock.Enabled {
+		return handlers.UnlockPage{}
 	}
-	p := handlers.PublicUnlock{
-		Enabled: true, Factors: u.Factors, Attempts: u.Attempts, CoolDown: u.CoolDown,
-		UnlocksPerDay: u.UnlocksPerDay, PerIP: u.PerIP, QuotaShare: u.QuotaShare,
-		Middleware:   []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()},
-		SecureCookie: cfg.Session.SecureCookies,
-	}
+	p := handlers.UnlockPage{Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()}}
 	if len(authCfg.SessionKeys) > 0 {
 		// Decoy factors stay the same across restarts when the session
 		// keys do; a key of their own, so they reveal nothing about those.

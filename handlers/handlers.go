@@ -20,8 +20,11 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/selfunlock"
+	"onelogin-helpdesk/views"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -52,10 +55,7 @@ type OneLogin interface {
 	EventTypes(ctx context.Context) ([]client.EventType, error)
 	RateLimit() client.RateLimit
 	// MFA, for the public unlock page to check who is asking.
-	OTPDevices(ctx context.Context, userID int64) ([]client.OTPDevice, error)
-	TriggerOTP(ctx context.Context, userID, deviceID int64, opts client.TriggerOptions) (*client.Trigger, error)
-	VerifyOTP(ctx context.Context, userID, deviceID int64, otp, stateToken string) (client.VerifyStatus, error)
-	VerifyPush(ctx context.Context, userID, deviceID int64, stateToken string) (client.VerifyStatus, error)
+	selfunlock.MFA
 	RateLimitStatus(ctx context.Context) (client.RateLimit, error)
 }
 
@@ -123,9 +123,10 @@ type Config struct {
 	SelfUnlocksPerHour int
 
 	// PublicUnlock is the unlock page for people who cannot sign in
-	// (HELPDESK_PUBLIC_UNLOCK*); off unless Enabled. It counts its
-	// allowances in Limits.
-	PublicUnlock PublicUnlock
+	// (HELPDESK_PUBLIC_UNLOCK*), as config parsed it; off unless Enabled.
+	// It counts its allowances in Limits. UnlockPage is its wiring.
+	PublicUnlock config.PublicUnlock
+	UnlockPage   UnlockPage
 	// Jobs runs bulk jobs (unlock, log out); handlers.New starts it with
 	// the console's worker, and whoever built it closes it. Nil: the
 	// console offers no bulk jobs.
@@ -166,8 +167,9 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
-	// public is the public unlock page; nil when it is off.
-	public *unlockPage
+	// public is the public unlock page's flow; nil when it is off.
+	public     *selfunlock.Service
+	unlockDemo *views.UnlockDemo
 
 	jobs       *jobs.Runner // nil: no bulk jobs
 	bulk       access.Bulk
@@ -244,11 +246,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 
 	if cfg.PublicUnlock.Enabled {
-		u, err := newUnlockPage(cfg.PublicUnlock, cfg.Limits, h.now)
+		u, err := h.newUnlockFlow(cfg)
 		if err != nil {
 			return nil, err
 		}
-		h.public = u
+		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
 	h.activities = newActivityCache()

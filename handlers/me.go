@@ -12,6 +12,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
+	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/views"
 )
 
@@ -166,7 +167,7 @@ func (h *Handler) selfUnlock(c echo.Context) error {
 		v.UnlocksLeft = 0
 		v.Notice = &views.Notice{Kind: "error", Message: fmt.Sprintf(
 			"You have unlocked your account %s in the last hour; try again at %s or call the helpdesk.",
-			timesWord(h.selfUnlocksPerHour), views.ClockTime(nextMinute(retryAt), h.now(), h.loc))}
+			selfunlock.Times(h.selfUnlocksPerHour), views.ClockTime(nextMinute(retryAt), h.now(), h.loc))}
 		return h.meAnswer(c, http.StatusTooManyRequests, v, u, nil)
 	}
 	v.UnlocksLeft = h.unlocksLeft(ctx, who.Email)
@@ -257,15 +258,4 @@ func nextMinute(t time.Time) time.Time {
 		return r.Add(time.Minute)
 	}
 	return t
-}
-
-// timesWord is "once", "twice", "3 times".
-func timesWord(n int) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return fmt.Sprintf("%d times", n)
 }

@@ -26,7 +26,7 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	// The public unlock page is for people who cannot sign in: it has the
 	// security headers and CSRF of every page, and no sign-in.
 	if h.public != nil {
-		pub := e.Group("/unlock", append(cfg.PublicUnlock.Middleware, h.plainText)...)
+		pub := e.Group("/unlock", append(cfg.UnlockPage.Middleware, h.plainText)...)
 		pub.GET("", h.unlockForm)
 		pub.POST("", h.unlockLookup)
 		pub.POST("/factor", h.unlockFactor)

@@ -1,0 +1,167 @@
+package selfunlock
+
+import (
+	"crypto/rand"
+	"strconv"
+	"sync"
+	"time"
+
+	"onelogin-helpdesk/client"
+)
+
+const (
+	// FlowTTL is how long a flow lives from its start: long enough to find
+	// a phone and read a code, short enough to be one sitting.
+	FlowTTL = 15 * time.Minute
+	// maxFlows bounds the flows a MemoryStore keeps at once; past it the
+	// page asks people to come back later rather than grow without end.
+	maxFlows = 10000
+)
+
+// Flow is one person's way through the steps, kept on the server: the
+// caller holds only its id. Its mutex is held for a whole step, OneLogin
+// calls included, so a poll and a click never verify or unlock twice.
+type Flow struct {
+	mu sync.Mutex
+	id string
+
+	login string // as typed; the unverified claimant in the audit trail
+	ua    string // user agent at the start
+	// key is whose allowances the flow uses: the account's id when there
+	// is one to act on, otherwise the typed login.
+	key string
+	// route says, for the audit trail only, why the flow is real or a decoy.
+	route string
+	// user is the account to unlock once verified; nil for a decoy, which
+	// shows made-up factors and never verifies.
+	user    *client.User
+	factors []Factor
+
+	chosen int // index into factors; -1 before a choice
+	// ch is what was sent for the chosen factor; its state token is a secret.
+	ch Challenge
+	// broken is set when the trigger failed: the step looks the same, and
+	// verification fails as a decoy's does.
+	broken   bool
+	lastPoll time.Time
+	settled  bool // a push's final outcome is recorded
+	done     bool // verified: the flow ends whatever the unlock does
+}
+
+// Step is the step a State shows.
+type Step int
+
+const (
+	StepStart  Step = iota // type a username or email
+	StepChoose             // choose a factor
+	StepCode               // type a code
+	StepPush               // approve the push
+	StepDone               // verified and unlocked
+)
+
+// State is what a step shows of its flow; it holds no secret.
+type State struct {
+	Step    Step
+	Login   string
+	Factors []Offer
+	// Chosen indexes Factors; -1 when none is chosen.
+	Chosen int
+	// Expires is when the code or push sent for the chosen factor
+	// expires; zero when nothing is sent for it.
+	Expires time.Time
+	// Error is what is wrong with what was typed or chosen, for beside
+	// the form; the step was not taken.
+	Error string
+	// Notice is a push's news: still Pending, or denied or expired (then
+	// Step is StepChoose).
+	Notice  string
+	Pending bool
+	// Ended is set once the person has verified: the flow is gone, and
+	// its id with it.
+	Ended bool
+}
+
+// Offer is a factor as offered: its Choice is what Choose takes.
+type Offer struct {
+	Choice, Name, Label string
+}
+
+// state is f's State at step.
+func (f *Flow) state(step Step) State {
+	st := State{Step: step, Login: f.login, Chosen: f.chosen}
+	for i, fa := range f.factors {
+		st.Factors = append(st.Factors, Offer{Choice: strconv.Itoa(i + 1), Name: fa.Name(), Label: fa.label})
+	}
+	if f.chosen >= 0 && f.factors[f.chosen].NeedsTrigger() {
+		st.Expires = f.ch.Expires
+	}
+	return st
+}
+
+// Store keeps the flows between steps.
+type Store interface {
+	// Add keeps f under a new random id for FlowTTL; false when the store
+	// is full.
+	Add(f *Flow) (id string, ok bool)
+	// Get is the live flow with the id.
+	Get(id string) (*Flow, bool)
+	Remove(id string)
+}
+
+// MemoryStore keeps flows in memory: a flow is one sitting, and a restart
+// only sends people back to the first step. (Behind several replicas, the
+// page needs sticky sessions.)
+type MemoryStore struct {
+	mu    sync.Mutex
+	flows map[string]memoryFlow
+	now   func() time.Time
+}
+
+type memoryFlow struct {
+	f       *Flow
+	expires time.Time
+}
+
+// NewMemoryStore is an empty store on the clock now.
+func NewMemoryStore(now func() time.Time) *MemoryStore {
+	return &MemoryStore{flows: map[string]memoryFlow{}, now: now}
+}
+
+func (s *MemoryStore) Add(f *Flow) (string, bool) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.flows) >= maxFlows {
+		for id, old := range s.flows {
+			if !now.Before(old.expires) {
+				delete(s.flows, id)
+			}
+		}
+		if len(s.flows) >= maxFlows {
+			return "", false
+		}
+	}
+	id := rand.Text()
+	s.flows[id] = memoryFlow{f: f, expires: now.Add(FlowTTL)}
+	return id, true
+}
+
+func (s *MemoryStore) Get(id string) (*Flow, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.flows[id]
+	if !ok {
+		return nil, false
+	}
+	if !s.now().Before(m.expires) {
+		delete(s.flows, id)
+		return nil, false
+	}
+	return m.f, true
+}
+
+func (s *MemoryStore) Remove(id string) {
+	s.mu.Lock()
+	delete(s.flows, id)
+	s.mu.Unlock()
+}
