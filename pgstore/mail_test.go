@@ -1,7 +1,11 @@
 package pgstore
 
 import (
+	"context"
+	"fmt"
+	"sync"
 	"testing"
+	"time"
 
 	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/notify/notifytest"
@@ -10,4 +14,52 @@ import (
 
 func TestPostgres_mailConforms(t *testing.T) {
 	notifytest.Conformance(t, func(t *testing.T) notify.Store { return open(t, pgtest.URL(t), nil) })
+}
+
+// TestPostgres_replicasClaimEachMailOnce: two stores on one database, as
+// two replicas, claim queued mails from many goroutines each: every mail
+// is claimed by exactly one of them.
+func TestPostgres_replicasClaimEachMailOnce(t *testing.T) {
+	u := pgtest.URL(t)
+	replicas := []*Store{open(t, u, nil), open(t, u, nil)}
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	const mails = 40
+	for i := range mails {
+		if _, err := replicas[i%2].EnqueueMail(ctx, notify.Mail{AuditID: int64(i + 1), Kind: notify.KindUnlock,
+			To: "ada@example.com", Subject: "Your account was unlocked", Body: "b", Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var (
+		mu  sync.Mutex
+		got = map[int64]string{}
+		wg  sync.WaitGroup
+	)
+	for r, s := range replicas {
+		for g := range 4 {
+			owner := fmt.Sprintf("replica%d-%d", r, g)
+			wg.Go(func() {
+				for {
+					m, ok, err := s.ClaimMail(ctx, owner, t0, time.Minute)
+					if err != nil || !ok {
+						if err != nil {
+							t.Error(err)
+						}
+						return
+					}
+					mu.Lock()
+					if prev, dup := got[m.ID]; dup {
+						t.Errorf("mail %d claimed by %s and %s", m.ID, prev, owner)
+					}
+					got[m.ID] = owner
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if len(got) != mails {
+		t.Errorf("%d mails claimed, want %d", len(got), mails)
+	}
 }
