@@ -2,8 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +15,7 @@ func TestPostgres_mailConforms(t *testing.T) {
 }
 
 // TestPostgres_replicasClaimEachMailOnce: two stores on one database, as
-// two replicas, claim queued mails from many goroutines each: every mail
+// two replicas, claim queued mails from four goroutines each: every mail
 // is claimed by exactly one of them.
 func TestPostgres_replicasClaimEachMailOnce(t *testing.T) {
 	u := pgtest.URL(t)
@@ -31,34 +29,7 @@ func TestPostgres_replicasClaimEachMailOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var (
-		mu  sync.Mutex
-		got = map[int64]string{}
-		wg  sync.WaitGroup
-	)
-	for r, s := range replicas {
-		for g := range 4 {
-			owner := fmt.Sprintf("replica%d-%d", r, g)
-			wg.Go(func() {
-				for {
-					m, ok, err := s.ClaimMail(ctx, owner, t0, time.Minute)
-					if err != nil || !ok {
-						if err != nil {
-							t.Error(err)
-						}
-						return
-					}
-					mu.Lock()
-					if prev, dup := got[m.ID]; dup {
-						t.Errorf("mail %d claimed by %s and %s", m.ID, prev, owner)
-					}
-					got[m.ID] = owner
-					mu.Unlock()
-				}
-			})
-		}
-	}
-	wg.Wait()
+	got := notifytest.ClaimConcurrently(t, t0, replicas[0], replicas[1])
 	if len(got) != mails {
 		t.Errorf("%d mails claimed, want %d", len(got), mails)
 	}
