@@ -75,27 +75,33 @@ func freePort(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// startMailpit runs mailpit on loopback with STARTTLS required (a
-// self-signed certificate for 127.0.0.1) and one login, user/password.
-func startMailpit(t *testing.T) mailpit {
+// startMailpit runs mailpit on loopback. Secure requires STARTTLS (a
+// self-signed certificate for 127.0.0.1) and one login, user/password;
+// otherwise it offers neither.
+func startMailpit(t *testing.T, secure bool) mailpit {
 	bin := mailpitBin(t)
 	dir := t.TempDir()
-	cert, key, roots := selfSigned(t)
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	sum := sha1.Sum([]byte(password))
-	auth := write("auth", []byte(user+":{SHA}"+base64.StdEncoding.EncodeToString(sum[:])+"\n"))
-	mp := mailpit{smtp: freePort(t), roots: roots}
+	mp := mailpit{smtp: freePort(t)}
 	listen := freePort(t)
 	mp.api = "http://" + listen
-	cmd := exec.Command(bin, "--smtp", mp.smtp, "--listen", listen, "--database", filepath.Join(dir, "mailpit.db"),
-		"--smtp-tls-cert", write("cert.pem", cert), "--smtp-tls-key", write("key.pem", key), "--smtp-require-starttls",
-		"--smtp-auth-file", auth, "--disable-version-check", "--quiet")
+	args := []string{"--smtp", mp.smtp, "--listen", listen, "--database", filepath.Join(dir, "mailpit.db"),
+		"--disable-version-check", "--quiet"}
+	if secure {
+		write := func(name string, b []byte) string {
+			p := filepath.Join(dir, name)
+			if err := os.WriteFile(p, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		var cert, key []byte
+		cert, key, mp.roots = selfSigned(t)
+		sum := sha1.Sum([]byte(password))
+		auth := write("auth", []byte(user+":{SHA}"+base64.StdEncoding.EncodeToString(sum[:])+"\n"))
+		args = append(args, "--smtp-tls-cert", write("cert.pem", cert), "--smtp-tls-key", write("key.pem", key),
+			"--smtp-require-starttls", "--smtp-auth-file", auth)
+	}
+	cmd := exec.Command(bin, args...)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -108,17 +114,14 @@ func startMailpit(t *testing.T) mailpit {
 			t.Logf("mailpit said:\n%s", out.String())
 		}
 	})
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(mp.api + "/readyz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
+	waitFor(t, "mailpit to come up", func() bool {
+		resp, err := http.Get(mp.api + "/readyz")
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mailpit did not come up:\n%s", out.String())
-		}
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 	return mp
 }
 
@@ -224,7 +227,7 @@ func courier(t *testing.T, n *notify.Notifier) {
 // SQLite state store, goes out over STARTTLS with a login and arrives as
 // written, to the person, from the helpdesk, with no secret in it.
 func TestMailpit_theQueuedMailArrives(t *testing.T) {
-	mp := startMailpit(t)
+	mp := startMailpit(t, true)
 	st, err := sqlitestore.Open(filepath.Join(t.TempDir(), "state.db"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -271,7 +274,7 @@ func TestMailpit_theQueuedMailArrives(t *testing.T) {
 // login; the mail is not tried again, and neither the error kept for
 // admins nor the one returned shows the password tried.
 func TestMailpit_wrongPasswordFailsAtOnceRedacted(t *testing.T) {
-	mp := startMailpit(t)
+	mp := startMailpit(t, true)
 	const wrong = "Wr0ng-Pa55-guess"
 	s := mp.sender(t, mp.url(wrong))
 	err := s.Send(context.Background(), notify.Message{From: from, To: "ada@example.com", Subject: "s", Body: "b"})
@@ -334,24 +337,9 @@ func TestMailpit_serverDownIsRetriedThenFails(t *testing.T) {
 // nothing (no fall back to plain text), unless the URL says starttls=off
 // and carries no password.
 func TestMailpit_noSTARTTLSNoMail(t *testing.T) {
-	bin := mailpitBin(t)
-	smtpAddr, listen := freePort(t), freePort(t)
-	cmd := exec.Command(bin, "--smtp", smtpAddr, "--listen", listen, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
-		"--disable-version-check", "--quiet")
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { cmd.Process.Kill(); cmd.Wait() }()
-	mp := mailpit{smtp: smtpAddr, api: "http://" + listen}
-	waitFor(t, "mailpit", func() bool {
-		resp, err := http.Get(mp.api + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	})
+	mp := startMailpit(t, false)
 	m := notify.Message{From: from, To: "ada@example.com", Subject: "Your account was unlocked", Body: "b"}
-	strict, err := smtpsend.New("smtp://" + smtpAddr)
+	strict, err := smtpsend.New("smtp://" + mp.smtp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -361,7 +349,7 @@ func TestMailpit_noSTARTTLSNoMail(t *testing.T) {
 	if inbox := mp.inbox(t); len(inbox) != 0 {
 		t.Fatalf("mailpit holds %d messages, want none", len(inbox))
 	}
-	relay, err := smtpsend.New("smtp://" + smtpAddr + "?starttls=off")
+	relay, err := smtpsend.New("smtp://" + mp.smtp + "?starttls=off")
 	if err != nil {
 		t.Fatal(err)
 	}
