@@ -114,6 +114,9 @@ func (o Options) withDefaults() Options {
 	def(&o.FirstRetry, time.Minute)
 	def(&o.MaxRetry, time.Hour)
 	def(&o.Keep, 90*24*time.Hour)
+	// A lease that could run out mid-send would let a second courier send
+	// the same mail.
+	o.Lease = max(o.Lease, 2*o.SendTimeout)
 	if o.Attempts <= 0 {
 		o.Attempts = 8
 	}
@@ -172,6 +175,20 @@ func (n *Notifier) Notify(ctx context.Context, nt Notice) (queued bool, err erro
 	default:
 	}
 	return true, nil
+}
+
+// Told says in words, for the audit record, whether the person of a
+// Notify call will be told.
+func Told(queued bool, err error) string {
+	switch {
+	case queued:
+		return "the person is told by mail"
+	case errors.Is(err, ErrNoAddress):
+		return "not told: no usable email address"
+	case err != nil:
+		return "not told: the mail could not be queued"
+	}
+	return "not told: mail is off"
 }
 
 // Run sends queued mails until ctx ends: whatever is due, then it waits

@@ -344,3 +344,20 @@ func TestRun_replicasSendEachMailOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestTold(t *testing.T) {
+	for _, tc := range []struct {
+		queued bool
+		err    error
+		want   string
+	}{
+		{true, nil, "the person is told by mail"},
+		{false, nil, "not told: mail is off"},
+		{false, notify.ErrNoAddress, "not told: no usable email address"},
+		{false, errors.New("database is locked"), "not told: the mail could not be queued"},
+	} {
+		if got := notify.Told(tc.queued, tc.err); got != tc.want {
+			t.Errorf("Told(%v, %v) = %q, want %q", tc.queued, tc.err, got, tc.want)
+		}
+	}
+}
