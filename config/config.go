@@ -52,6 +52,7 @@ type Config struct {
 	// PublicUnlock is the unlock page for people who cannot sign in.
 	PublicUnlock PublicUnlock
 	Bulk         Bulk
+	Mail         Mail
 	Ops          Ops
 }
 
@@ -396,6 +397,7 @@ func resolve(p *parser, c *Config) {
 	if c.Bulk.HelpdeskMax > c.Bulk.Max && !p.failed("HELPDESK_BULK_HELPDESK_MAX") && !p.failed("HELPDESK_BULK_MAX") {
 		p.failAt("HELPDESK_BULK_HELPDESK_MAX", fmt.Sprintf("(%d) must not exceed HELPDESK_BULK_MAX (%d)", c.Bulk.HelpdeskMax, c.Bulk.Max))
 	}
+	resolveMail(p, c.Mail)
 	if c.Session.IdleTimeout > c.Session.MaxAge {
 		p.failAt("HELPDESK_SESSION_IDLE_TIMEOUT", fmt.Sprintf("(%s) must not exceed HELPDESK_SESSION_MAX_AGE (%s)",
 			c.Session.IdleTimeout, c.Session.MaxAge))

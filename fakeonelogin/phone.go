@@ -404,7 +404,7 @@ code{font-size:1.3em;font-weight:bold;letter-spacing:.1em}nav a{margin-right:1re
 {{range .Messages}}<tr data-testid="message" data-user="{{.UserID}}" data-channel="{{.Channel}}">
 <td>{{.When}}</td>
 <td>{{if eq .Channel "sms"}}Text{{else}}Email{{end}} to {{.ToMasked}}<br><small>{{.Person}}</small></td>
-<td>{{if .Subject}}<strong>{{.Subject}}</strong><br>{{end}}{{.Body}}
+<td>{{if .Subject}}<strong>{{.Subject}}</strong><br>{{end}}<span style="white-space:pre-line">{{.Body}}</span>
 {{if .Code}}<br>Code: <code data-testid="code">{{.Code}}</code>{{end}}
 {{if .Link}}<br><a data-testid="link" href="{{.Link}}">{{.Link}}</a>{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p data-testid="empty">No messages.</p>{{end}}

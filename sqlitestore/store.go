@@ -88,6 +88,7 @@ var migrations = []string{
 	sessionsMigration,
 	// Bulk jobs and their people (jobs.go).
 	jobsMigration,
+	mailMigration, // 6: the mail queue (mail.go)
 }
 
 // Open opens (creating if needed) the audit database at path and
