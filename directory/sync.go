@@ -139,10 +139,10 @@ func (s *Syncer) Step(ctx context.Context) time.Duration {
 		// Changes first, even while a reconcile listing is under way.
 		err = s.incremental(ctx, &st, now)
 		next = s.o.Period
-		if st.Pass.Active() {
-			next = s.pageInterval()
+		if s.listing(st, now) {
+			next = s.pageInterval() // then a page of the listing
 		}
-	case st.Pass.Active() || !st.Complete || now.Sub(st.LastPass) >= s.o.Reconcile:
+	case s.listing(st, now):
 		err = s.listPage(ctx, &st, now)
 		next = s.pageInterval()
 		if !st.Pass.Active() {
@@ -175,6 +175,11 @@ func (s *Syncer) Step(ctx context.Context) time.Duration {
 		}
 	}
 	return next
+}
+
+// listing reports whether a full listing is under way or due.
+func (s *Syncer) listing(st SyncState, now time.Time) bool {
+	return st.Pass.Active() || !st.Complete || now.Sub(st.LastPass) >= s.o.Reconcile
 }
 
 // limit is the hourly quota's limit and, when known, how many calls
