@@ -11,7 +11,7 @@ import (
 type Query struct {
 	// Text is what the agent typed: each word must match the person's
 	// names, username or email (accent- and case-insensitive, by prefix,
-	// and with one typo in words of minTypoLen letters or more).
+	// and, in names, with one typo in words of minTypoLen letters or more).
 	Text string
 	// Conditions keeps people in any of them (none: everyone).
 	Conditions []Condition
@@ -102,39 +102,43 @@ func compareEntries(a, b *entry) int {
 	return cmp.Compare(a.p.ID, b.p.ID)
 }
 
-// Engine searches a set of people in memory: plain Go over the rows,
-// kept in name order. It is not safe for concurrent use; Index guards it.
+// Engine searches a set of people in memory: plain Go over the rows, with
+// a sorted vocabulary per field (name words, usernames, emails) so a typed
+// word is looked up rather than compared with every person. It is not safe
+// for concurrent use; Index guards it (and calls Tidy after changes, so
+// that searches only read).
 type Engine struct {
-	list []*entry // sorted by compareEntries
-	byID map[int64]*entry
+	list                 []*entry // name order once tidy; may hold replaced entries until then
+	byID                 map[int64]*entry
+	added                []*entry // put since the last tidy
+	dirty                bool     // list holds replaced entries
+	names, users, emails wordIndex
 }
 
 // NewEngine returns an engine over people.
 func NewEngine(people []Person) *Engine {
 	e := &Engine{byID: make(map[int64]*entry, len(people))}
-	e.list = make([]*entry, 0, len(people))
 	for _, p := range people {
-		if _, dup := e.byID[p.ID]; dup {
-			continue
-		}
-		en := newEntry(p.clone())
-		e.byID[p.ID] = en
-		e.list = append(e.list, en)
+		e.Put(p)
 	}
-	slices.SortFunc(e.list, compareEntries)
+	e.Tidy()
 	return e
 }
 
 // Len is the number of people in the engine.
-func (e *Engine) Len() int { return len(e.list) }
+func (e *Engine) Len() int { return len(e.byID) }
 
 // Put adds p or replaces the person with p's id.
 func (e *Engine) Put(p Person) {
 	e.Remove(p.ID)
 	en := newEntry(p.clone())
-	i, _ := slices.BinarySearchFunc(e.list, en, compareEntries)
-	e.list = slices.Insert(e.list, i, en)
 	e.byID[p.ID] = en
+	e.added = append(e.added, en)
+	for _, w := range en.names {
+		e.names.add(w, en)
+	}
+	e.users.add(en.username, en)
+	e.emails.add(en.email, en)
 }
 
 // Remove drops the person with id, if there.
@@ -144,9 +148,37 @@ func (e *Engine) Remove(id int64) {
 		return
 	}
 	delete(e.byID, id)
-	if i, found := slices.BinarySearchFunc(e.list, en, compareEntries); found {
-		e.list = slices.Delete(e.list, i, i+1)
+	e.dirty = true
+	for _, w := range en.names {
+		e.names.remove(w, en)
 	}
+	e.users.remove(en.username, en)
+	e.emails.remove(en.email, en)
+}
+
+// Tidy puts the engine in order after changes: the name order and the
+// vocabularies. Search calls it too; on a tidy engine it only reads.
+func (e *Engine) Tidy() {
+	if e.dirty {
+		e.list = slices.DeleteFunc(e.list, func(en *entry) bool { return e.byID[en.p.ID] != en })
+		e.added = slices.DeleteFunc(e.added, func(en *entry) bool { return e.byID[en.p.ID] != en })
+		e.dirty = false
+	}
+	switch {
+	case len(e.added) > 64:
+		e.list = append(e.list, e.added...)
+		slices.SortFunc(e.list, compareEntries)
+		e.added = e.added[:0]
+	case len(e.added) > 0:
+		for _, en := range e.added {
+			i, _ := slices.BinarySearchFunc(e.list, en, compareEntries)
+			e.list = slices.Insert(e.list, i, en)
+		}
+		e.added = e.added[:0]
+	}
+	e.names.tidy()
+	e.users.tidy()
+	e.emails.tidy()
 }
 
 // Get returns the person with id.
@@ -156,6 +188,76 @@ func (e *Engine) Get(id int64) (Person, bool) {
 		return Person{}, false
 	}
 	return en.p.clone(), true
+}
+
+// wordIndex maps the words of one field to the people who have them.
+type wordIndex struct {
+	post  map[string][]*entry
+	words []string // the keys of post, sorted once tidy
+	stale bool
+}
+
+func (w *wordIndex) add(word string, en *entry) {
+	if word == "" {
+		return
+	}
+	if w.post == nil {
+		w.post = map[string][]*entry{}
+	}
+	if _, ok := w.post[word]; !ok {
+		w.stale = true
+	}
+	w.post[word] = append(w.post[word], en)
+}
+
+func (w *wordIndex) remove(word string, en *entry) {
+	ens := slices.DeleteFunc(w.post[word], func(x *entry) bool { return x == en })
+	if len(ens) == 0 {
+		delete(w.post, word)
+		w.stale = true
+		return
+	}
+	w.post[word] = ens
+}
+
+func (w *wordIndex) tidy() {
+	if !w.stale {
+		return
+	}
+	w.words = w.words[:0]
+	for k := range w.post {
+		w.words = append(w.words, k)
+	}
+	slices.Sort(w.words)
+	w.stale = false
+}
+
+// match calls f for each person with a word matching t: exactly, by
+// prefix, or (when fuzzy) with one typo.
+func (w *wordIndex) match(t string, fuzzy bool, f func(*entry, Match)) {
+	if t == "" {
+		return
+	}
+	i, _ := slices.BinarySearch(w.words, t)
+	for j := i; j < len(w.words) && strings.HasPrefix(w.words[j], t); j++ {
+		m := Prefix
+		if w.words[j] == t {
+			m = Exact
+		}
+		for _, en := range w.post[w.words[j]] {
+			f(en, m)
+		}
+	}
+	if !fuzzy {
+		return
+	}
+	for _, word := range w.words {
+		if len(word) >= len(t)-1 && !strings.HasPrefix(word, t) && fuzzyPrefix(t, word) {
+			for _, en := range w.post[word] {
+				f(en, Fuzzy)
+			}
+		}
+	}
 }
 
 // compiled is a query folded once.
@@ -212,46 +314,6 @@ func (c *compiled) keep(en *entry, now time.Time) bool {
 	return true
 }
 
-// noMatch is worse than any match.
-const noMatch = 1 << 10
-
-// rank scores how term t matches en: match kind times 3 plus the field,
-// so exact beats prefix beats fuzzy, and within each name beats username
-// beats email. noMatch when it does not match.
-func rank(en *entry, t term) int {
-	best := noMatch
-	try := func(m Match, f Field) {
-		best = min(best, int(m)*3+int(f))
-	}
-	if t.name != "" {
-		for _, w := range en.names {
-			switch {
-			case w == t.name:
-				return int(Exact)*3 + int(FieldName)
-			case strings.HasPrefix(w, t.name):
-				try(Prefix, FieldName)
-			case len(t.name) >= minTypoLen && fuzzyPrefix(t.name, w):
-				try(Fuzzy, FieldName)
-			}
-		}
-	}
-	for _, f := range [...]struct {
-		s     string
-		field Field
-	}{{en.username, FieldUsername}, {en.email, FieldEmail}} {
-		switch {
-		case f.s == "":
-		case f.s == t.raw:
-			try(Exact, f.field)
-		case strings.HasPrefix(f.s, t.raw):
-			try(Prefix, f.field)
-		case f.field == FieldUsername && len(t.raw) >= minTypoLen && fuzzyPrefix(t.raw, f.s):
-			try(Fuzzy, f.field)
-		}
-	}
-	return best
-}
-
 // fuzzyPrefix reports whether t is one edit away from w or from a prefix
 // of w (a typo in a word still being typed).
 func fuzzyPrefix(t, w string) bool {
@@ -270,6 +332,7 @@ func fuzzyPrefix(t, w string) bool {
 // best first, and how many there are in all. Without text, hits are in
 // name order.
 func (e *Engine) Search(q Query, now time.Time) (hits []Hit, total int) {
+	e.Tidy()
 	c := compile(q)
 	limit := q.Limit
 	if limit <= 0 {
@@ -286,33 +349,55 @@ func (e *Engine) Search(q Query, now time.Time) (hits []Hit, total int) {
 		}
 		return hits, total
 	}
+	// Each word's best rank per person: match kind times 3 plus the
+	// field, so exact beats prefix beats fuzzy, and within each, name
+	// beats username beats email.
+	perTerm := make([]map[*entry]int, len(c.terms))
+	for i, t := range c.terms {
+		ranks := map[*entry]int{}
+		note := func(f Field) func(*entry, Match) {
+			return func(en *entry, m Match) {
+				r := int(m)*3 + int(f)
+				if old, ok := ranks[en]; !ok || r < old {
+					ranks[en] = r
+				}
+			}
+		}
+		e.names.match(t.name, len(t.name) >= minTypoLen, note(FieldName))
+		// Typos are forgiven in names only: scanning every username and
+		// email for them would cost more than the rest of the search.
+		e.users.match(t.raw, false, note(FieldUsername))
+		e.emails.match(t.raw, false, note(FieldEmail))
+		perTerm[i] = ranks
+	}
+	slices.SortFunc(perTerm, func(a, b map[*entry]int) int { return cmp.Compare(len(a), len(b)) })
 	type scored struct {
-		en    *entry
-		worst int // weakest match kind
-		sum   int
+		en         *entry
+		worst, sum int
 	}
 	var found []scored
-	for _, en := range e.list {
-		s := scored{en: en}
-		for _, t := range c.terms {
-			r := rank(en, t)
-			if r == noMatch {
-				s.worst = noMatch
+	for en, r := range perTerm[0] {
+		s := scored{en: en, worst: r / 3, sum: r}
+		for _, other := range perTerm[1:] {
+			r, ok := other[en]
+			if !ok {
+				s.worst = -1
 				break
 			}
-			s.worst = max(s.worst, r/3)
-			s.sum += r
+			s.worst, s.sum = max(s.worst, r/3), s.sum+r
 		}
-		if s.worst != noMatch && c.keep(en, now) {
+		if s.worst >= 0 && c.keep(en, now) {
 			found = append(found, s)
 		}
 	}
-	// Stable: equal scores stay in name order.
-	slices.SortStableFunc(found, func(a, b scored) int {
+	slices.SortFunc(found, func(a, b scored) int {
 		if c := cmp.Compare(a.worst, b.worst); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.sum, b.sum)
+		if c := cmp.Compare(a.sum, b.sum); c != 0 {
+			return c
+		}
+		return compareEntries(a.en, b.en)
 	})
 	for _, s := range found[:min(limit, len(found))] {
 		hits = append(hits, Hit{Person: s.en.p.clone(), Match: Match(s.worst), Score: s.sum})
@@ -323,6 +408,7 @@ func (e *Engine) Search(q Query, now time.Time) (hits []Hit, total int) {
 // LockedNow is everyone locked at time now, the soonest-ending lock last
 // and locks without end first (they need someone to act).
 func (e *Engine) LockedNow(now time.Time) []Person {
+	e.Tidy()
 	var out []Person
 	for _, en := range e.list {
 		if en.p.ConditionAt(now) == Locked {

@@ -65,7 +65,7 @@ func (ix *Index) sync(ctx context.Context, force bool) error {
 		return nil
 	}
 	for {
-		cs, err := ix.store.Changes(ctx, seq, changesBatch)
+		cs, err := ix.store.PeopleChanges(ctx, seq, changesBatch)
 		if err != nil {
 			return err
 		}
@@ -78,6 +78,7 @@ func (ix *Index) sync(ctx context.Context, force bool) error {
 			}
 			ix.seq = max(ix.seq, c.Seq)
 		}
+		ix.eng.Tidy() // so that searches, under the read lock, only read
 		seq = ix.seq
 		ix.mu.Unlock()
 		if len(cs) < changesBatch {

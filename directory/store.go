@@ -26,11 +26,11 @@ type Store interface {
 	// full listing that started then did not list them) and returns how
 	// many.
 	PruneUnsynced(ctx context.Context, before time.Time) (int, error)
-	// Changes returns up to limit changes with a sequence number above
+	// PeopleChanges returns up to limit changes with a sequence number above
 	// after, in sequence order.
-	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
-	// Count is how many people the index holds.
-	Count(ctx context.Context) (int, error)
+	PeopleChanges(ctx context.Context, after int64, limit int) ([]Change, error)
+	// CountPeople is how many people the index holds.
+	CountPeople(ctx context.Context) (int, error)
 
 	// SyncState reads the sync's state (zero before the first sync).
 	SyncState(ctx context.Context) (SyncState, error)

@@ -23,9 +23,9 @@ func Conformance(t *testing.T, open func(t *testing.T) directory.Store) {
 		out := map[int64]directory.Change{}
 		var after int64
 		for {
-			cs, err := s.Changes(ctx, after, 2)
+			cs, err := s.PeopleChanges(ctx, after, 2)
 			if err != nil {
-				t.Fatalf("Changes: %v", err)
+				t.Fatalf("PeopleChanges: %v", err)
 			}
 			for _, c := range cs {
 				if c.Seq <= after {
@@ -57,7 +57,7 @@ func Conformance(t *testing.T, open func(t *testing.T) directory.Store) {
 		if !reflect.DeepEqual(got[1].Person, p) {
 			t.Errorf("read back\n%+v\nwant\n%+v", got[1].Person, p)
 		}
-		if n, err := s.Count(ctx); n != 2 || err != nil {
+		if n, err := s.CountPeople(ctx); n != 2 || err != nil {
 			t.Errorf("Count = %d, %v", n, err)
 		}
 	})
@@ -91,18 +91,18 @@ func Conformance(t *testing.T, open func(t *testing.T) directory.Store) {
 		if err := s.DeletePeople(ctx, []int64{3, 404}); err != nil {
 			t.Fatal(err)
 		}
-		cs, err := s.Changes(ctx, last, 100)
+		cs, err := s.PeopleChanges(ctx, last, 100)
 		if err != nil || len(cs) != 2 || cs[0].Person.ID != 2 || cs[1].Person.ID != 3 || !cs[1].Deleted || cs[0].Deleted {
 			t.Fatalf("changes after %d = %+v, %v; want 2 written then 3 deleted", last, cs, err)
 		}
-		if cs, _ := s.Changes(ctx, cs[1].Seq, 100); len(cs) != 0 {
+		if cs, _ := s.PeopleChanges(ctx, cs[1].Seq, 100); len(cs) != 0 {
 			t.Errorf("changes after the last = %+v, want none", cs)
 		}
-		if n, _ := s.Count(ctx); n != 2 {
+		if n, _ := s.CountPeople(ctx); n != 2 {
 			t.Errorf("Count after a deletion = %d, want 2", n)
 		}
 		put(t, s, Person(3, t0.Add(time.Hour)))
-		if n, _ := s.Count(ctx); n != 3 {
+		if n, _ := s.CountPeople(ctx); n != 3 {
 			t.Errorf("Count after a deleted person came back = %d, want 3", n)
 		}
 	})

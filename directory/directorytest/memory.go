@@ -17,6 +17,7 @@ import (
 type Memory struct {
 	mu     sync.Mutex
 	rows   map[int64]directory.Change // the latest change per id, deletions included
+	log    []directory.Change         // every change in sequence order
 	seq    int64
 	state  directory.SyncState
 	owner  string
@@ -36,10 +37,10 @@ func (m *Memory) PutPeople(_ context.Context, people []directory.Person) error {
 		m.seq++
 		if old, ok := m.rows[p.ID]; ok && !old.Deleted && old.Person.UpdatedAt.After(p.UpdatedAt) {
 			old.Person.SyncedAt, old.Seq = p.SyncedAt, m.seq
-			m.rows[p.ID] = old
+			m.record(old)
 			continue
 		}
-		m.rows[p.ID] = directory.Change{Seq: m.seq, Person: p}
+		m.record(directory.Change{Seq: m.seq, Person: p})
 	}
 	return nil
 }
@@ -57,8 +58,13 @@ func (m *Memory) DeletePeople(_ context.Context, ids []int64) error {
 func (m *Memory) deleteLocked(id int64) {
 	if old, ok := m.rows[id]; ok && !old.Deleted {
 		m.seq++
-		m.rows[id] = directory.Change{Seq: m.seq, Person: directory.Person{ID: id}, Deleted: true}
+		m.record(directory.Change{Seq: m.seq, Person: directory.Person{ID: id}, Deleted: true})
 	}
+}
+
+func (m *Memory) record(c directory.Change) {
+	m.rows[c.Person.ID] = c
+	m.log = append(m.log, c)
 }
 
 // PruneUnsynced implements directory.Store.
@@ -75,25 +81,25 @@ func (m *Memory) PruneUnsynced(_ context.Context, before time.Time) (int, error)
 	return n, nil
 }
 
-// Changes implements directory.Store.
-func (m *Memory) Changes(_ context.Context, after int64, limit int) ([]directory.Change, error) {
+// PeopleChanges implements directory.Store.
+func (m *Memory) PeopleChanges(_ context.Context, after int64, limit int) ([]directory.Change, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	i, _ := slices.BinarySearchFunc(m.log, after+1, func(c directory.Change, seq int64) int { return cmp.Compare(c.Seq, seq) })
 	var out []directory.Change
-	for _, c := range m.rows {
-		if c.Seq > after {
+	for _, c := range m.log[i:] {
+		if len(out) == limit {
+			break
+		}
+		if m.rows[c.Person.ID].Seq == c.Seq { // not superseded since
 			out = append(out, c)
 		}
-	}
-	sortChanges(out)
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }
 
-// Count implements directory.Store.
-func (m *Memory) Count(context.Context) (int, error) {
+// CountPeople implements directory.Store.
+func (m *Memory) CountPeople(context.Context) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
@@ -149,7 +155,4 @@ func (m *Memory) ReleaseSync(_ context.Context, owner string) error {
 		m.owner, m.leaseT = "", time.Time{}
 	}
 	return nil
-}
-func sortChanges(cs []directory.Change) {
-	slices.SortFunc(cs, func(a, b directory.Change) int { return cmp.Compare(a.Seq, b.Seq) })
 }
