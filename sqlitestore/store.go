@@ -88,6 +88,8 @@ var migrations = []string{
 	sessionsMigration,
 	// Bulk jobs and their people (jobs.go).
 	jobsMigration,
+	// The directory index (directory.go).
+	directoryMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
