@@ -173,10 +173,9 @@ func (s *Store) PeopleChanges(ctx context.Context, after int64, limit int) ([]di
 		if err := rows.Scan(&id, &c.Seq, &c.Deleted, &syncedUS, &data); err != nil {
 			return nil, fmt.Errorf("directory: read changes: %w", err)
 		}
-		if c.Person, err = decodePerson(id, c.Deleted, []byte(data)); err != nil {
+		if c.Person, err = decodePerson(id, c.Deleted, []byte(data), fromUS(syncedUS)); err != nil {
 			return nil, err
 		}
-		c.Person.SyncedAt = fromUS(syncedUS)
 		out = append(out, c)
 	}
 	if err := rows.Err(); err != nil {
@@ -187,7 +186,7 @@ func (s *Store) PeopleChanges(ctx context.Context, after int64, limit int) ([]di
 
 // decodePerson reads a row's data; a deletion carries only the id. A row
 // that does not decode, or names another person, fails the read.
-func decodePerson(id int64, deleted bool, data []byte) (directory.Person, error) {
+func decodePerson(id int64, deleted bool, data []byte, synced time.Time) (directory.Person, error) {
 	if deleted {
 		return directory.Person{ID: id}, nil
 	}
@@ -195,6 +194,7 @@ func decodePerson(id int64, deleted bool, data []byte) (directory.Person, error)
 	if err := json.Unmarshal(data, &p); err != nil || p.ID != id {
 		return directory.Person{}, fmt.Errorf("directory: the row of person %d does not read back", id)
 	}
+	p.SyncedAt = synced
 	return p, nil
 }
 
