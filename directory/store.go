@@ -2,7 +2,9 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -94,3 +96,36 @@ type Pass struct {
 
 // Active reports whether a listing is in progress.
 func (p Pass) Active() bool { return !p.Started.IsZero() }
+
+// EncodePerson is a person as the SQL stores keep it (JSON).
+func EncodePerson(p Person) ([]byte, error) { return json.Marshal(p) }
+
+// DecodeChange is the change a stored row gives: a deletion carries only
+// the id; a person's data that does not decode, or names another person,
+// fails the read.
+func DecodeChange(seq, id int64, deleted bool, data []byte, synced time.Time) (Change, error) {
+	c := Change{Seq: seq, Deleted: deleted, Person: Person{ID: id}}
+	if deleted {
+		return c, nil
+	}
+	if err := json.Unmarshal(data, &c.Person); err != nil || c.Person.ID != id {
+		return Change{}, fmt.Errorf("directory: the row of person %d does not read back", id)
+	}
+	c.Person.SyncedAt = synced.UTC()
+	return c, nil
+}
+
+// EncodeSyncState is the state as the SQL stores keep it (JSON, without
+// the lease, which they keep in columns).
+func EncodeSyncState(st SyncState) ([]byte, error) { return json.Marshal(st) }
+
+// DecodeSyncState reads a stored state with its lease; one that does not
+// decode fails the read.
+func DecodeSyncState(data []byte, owner string, leaseUntil time.Time) (SyncState, error) {
+	var st SyncState
+	if err := json.Unmarshal(data, &st); err != nil {
+		return SyncState{}, fmt.Errorf("directory: the sync state does not read back: %w", err)
+	}
+	st.Owner, st.LeaseUntil = owner, leaseUntil
+	return st, nil
+}

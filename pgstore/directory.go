@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -61,7 +60,7 @@ func (s *Store) PutPeople(ctx context.Context, people []directory.Person) error 
 	synced := make([]time.Time, len(people))
 	data := make([]string, len(people))
 	for i, p := range people {
-		b, err := json.Marshal(p)
+		b, err := directory.EncodePerson(p)
 		if err != nil {
 			return err
 		}
@@ -121,15 +120,16 @@ func (s *Store) PeopleChanges(ctx context.Context, after int64, limit int) ([]di
 	var out []directory.Change
 	for rows.Next() {
 		var (
-			c      directory.Change
-			id     int64
-			synced time.Time
-			data   string
+			id, seq int64
+			deleted bool
+			synced  time.Time
+			data    string
 		)
-		if err := rows.Scan(&id, &c.Seq, &c.Deleted, &synced, &data); err != nil {
+		if err := rows.Scan(&id, &seq, &deleted, &synced, &data); err != nil {
 			return nil, fmt.Errorf("directory: read changes: %w", err)
 		}
-		if c.Person, err = decodePerson(id, c.Deleted, []byte(data), synced.UTC()); err != nil {
+		c, err := directory.DecodeChange(seq, id, deleted, []byte(data), synced)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -138,20 +138,6 @@ func (s *Store) PeopleChanges(ctx context.Context, after int64, limit int) ([]di
 		return nil, fmt.Errorf("directory: read changes: %w", err)
 	}
 	return out, nil
-}
-
-// decodePerson reads a row's data; a deletion carries only the id. A row
-// that does not decode, or names another person, fails the read.
-func decodePerson(id int64, deleted bool, data []byte, synced time.Time) (directory.Person, error) {
-	if deleted {
-		return directory.Person{ID: id}, nil
-	}
-	var p directory.Person
-	if err := json.Unmarshal(data, &p); err != nil || p.ID != id {
-		return directory.Person{}, fmt.Errorf("directory: the row of person %d does not read back", id)
-	}
-	p.SyncedAt = synced
-	return p, nil
 }
 
 // CountPeople implements directory.Store.
@@ -168,19 +154,14 @@ func (s *Store) CountPeople(ctx context.Context) (int, error) {
 
 func scanSyncState(row pgx.Row) (directory.SyncState, error) {
 	var (
-		st    directory.SyncState
 		owner string
 		lease *time.Time
 		state string
 	)
 	if err := row.Scan(&owner, &lease, &state); err != nil {
-		return st, err
+		return directory.SyncState{}, err
 	}
-	if err := json.Unmarshal([]byte(state), &st); err != nil {
-		return st, fmt.Errorf("directory: the sync state does not read back: %w", err)
-	}
-	st.Owner, st.LeaseUntil = owner, orZero(lease)
-	return st, nil
+	return directory.DecodeSyncState([]byte(state), owner, orZero(lease))
 }
 
 // SyncState implements directory.Store.
@@ -220,7 +201,7 @@ func (s *Store) SaveSync(ctx context.Context, owner string, now time.Time, st di
 	if err := s.check(); err != nil {
 		return err
 	}
-	data, err := json.Marshal(st)
+	data, err := directory.EncodeSyncState(st)
 	if err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -61,7 +60,7 @@ func (s *Store) PutPeople(ctx context.Context, people []directory.Person) error 
 		}
 		defer st.Close()
 		for i, p := range people {
-			data, err := json.Marshal(p)
+			data, err := directory.EncodePerson(p)
 			if err != nil {
 				return err
 			}
@@ -165,15 +164,15 @@ func (s *Store) PeopleChanges(ctx context.Context, after int64, limit int) ([]di
 	var out []directory.Change
 	for rows.Next() {
 		var (
-			c        directory.Change
-			id       int64
-			syncedUS int64
-			data     string
+			id, seq, syncedUS int64
+			deleted           bool
+			data              string
 		)
-		if err := rows.Scan(&id, &c.Seq, &c.Deleted, &syncedUS, &data); err != nil {
+		if err := rows.Scan(&id, &seq, &deleted, &syncedUS, &data); err != nil {
 			return nil, fmt.Errorf("directory: read changes: %w", err)
 		}
-		if c.Person, err = decodePerson(id, c.Deleted, []byte(data), fromUS(syncedUS)); err != nil {
+		c, err := directory.DecodeChange(seq, id, deleted, []byte(data), fromUS(syncedUS))
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -182,20 +181,6 @@ func (s *Store) PeopleChanges(ctx context.Context, after int64, limit int) ([]di
 		return nil, fmt.Errorf("directory: read changes: %w", err)
 	}
 	return out, nil
-}
-
-// decodePerson reads a row's data; a deletion carries only the id. A row
-// that does not decode, or names another person, fails the read.
-func decodePerson(id int64, deleted bool, data []byte, synced time.Time) (directory.Person, error) {
-	if deleted {
-		return directory.Person{ID: id}, nil
-	}
-	var p directory.Person
-	if err := json.Unmarshal(data, &p); err != nil || p.ID != id {
-		return directory.Person{}, fmt.Errorf("directory: the row of person %d does not read back", id)
-	}
-	p.SyncedAt = synced
-	return p, nil
 }
 
 // CountPeople implements directory.Store.
@@ -212,19 +197,14 @@ func (s *Store) CountPeople(ctx context.Context) (int, error) {
 
 func scanSyncState(row *sql.Row) (directory.SyncState, error) {
 	var (
-		st      directory.SyncState
 		owner   string
 		leaseUS int64
 		state   string
 	)
 	if err := row.Scan(&owner, &leaseUS, &state); err != nil {
-		return st, fmt.Errorf("directory: read the sync state: %w", err)
+		return directory.SyncState{}, fmt.Errorf("directory: read the sync state: %w", err)
 	}
-	if err := json.Unmarshal([]byte(state), &st); err != nil {
-		return st, fmt.Errorf("directory: the sync state does not read back: %w", err)
-	}
-	st.Owner, st.LeaseUntil = owner, fromUS(leaseUS)
-	return st, nil
+	return directory.DecodeSyncState([]byte(state), owner, fromUS(leaseUS))
 }
 
 const syncStateQuery = `SELECT owner, lease_us, state FROM directory_sync WHERE id = 1`
@@ -257,7 +237,7 @@ func (s *Store) SaveSync(ctx context.Context, owner string, now time.Time, st di
 	if err := s.check(); err != nil {
 		return err
 	}
-	data, err := json.Marshal(st)
+	data, err := directory.EncodeSyncState(st)
 	if err != nil {
 		return err
 	}
