@@ -52,6 +52,7 @@ type Config struct {
 	// PublicUnlock is the unlock page for people who cannot sign in.
 	PublicUnlock PublicUnlock
 	Bulk         Bulk
+	Directory    Directory
 	Ops          Ops
 }
 
@@ -288,6 +289,15 @@ type Bulk struct {
 	// QuotaLow is the number of calls left in the hour below which
 	// optional reads are skipped.
 	QuotaLow int
+}
+
+// Directory is the index of the tenant's people (package directory).
+type Directory struct {
+	// Index keeps and searches the index; false searches OneLogin's API.
+	Index bool
+	// Sync is how often changes are asked for; Reconcile how often
+	// everyone is listed again.
+	Sync, Reconcile time.Duration
 }
 
 // Ops is logging and metrics.

@@ -211,6 +211,20 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Bulk.Resume = p.boolean(v) }},
 	{"HELPDESK_QUOTA_LOW", "250", "Below this many OneLogin calls left in the hour the console skips optional reads (sign-in activity, refreshing Locked now) and says so; 0 never skips.",
 		func(p *parser, c *Config, v string) { c.Bulk.QuotaLow = p.integer(v, 0, 100000) }},
+	{"HELPDESK_DIRECTORY_INDEX", "true", "Keep an index of the tenant's people (names, email, status, roles, department; never a secret) in the state store and search it with no OneLogin call; search asks OneLogin until the first full listing is done. false searches OneLogin's API.",
+		func(p *parser, c *Config, v string) { c.Directory.Index = p.boolean(v) }},
+	{"HELPDESK_DIRECTORY_SYNC", "60s", "How often the index asks OneLogin who changed (one call when nobody did).",
+		func(p *parser, c *Config, v string) {
+			if c.Directory.Sync = p.positiveDuration(v); c.Directory.Sync > 0 && c.Directory.Sync < 10*time.Second {
+				p.fail("must be at least 10s")
+			}
+		}},
+	{"HELPDESK_DIRECTORY_RECONCILE", "24h", "How often the index lists everyone again (paced to the quota) to drop people whose deletion it missed.",
+		func(p *parser, c *Config, v string) {
+			if c.Directory.Reconcile = p.positiveDuration(v); c.Directory.Reconcile > 0 && c.Directory.Reconcile < time.Hour {
+				p.fail("must be at least 1h")
+			}
+		}},
 	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name).",
 		func(p *parser, c *Config, v string) { c.HTTP.Location = p.location(v) }},
 	{"HELPDESK_LOG_LEVEL", "info", "Log level: debug, info, warn, error.",
