@@ -53,6 +53,7 @@ type Config struct {
 	PublicUnlock PublicUnlock
 	Bulk         Bulk
 	Mail         Mail
+	Directory    Directory
 	Ops          Ops
 }
 
@@ -289,6 +290,15 @@ type Bulk struct {
 	// QuotaLow is the number of calls left in the hour below which
 	// optional reads are skipped.
 	QuotaLow int
+}
+
+// Directory is the index of the tenant's people (package directory).
+type Directory struct {
+	// Index keeps and searches the index; false searches OneLogin's API.
+	Index bool
+	// Sync is how often changes are asked for; Reconcile how often
+	// everyone is listed again.
+	Sync, Reconcile time.Duration
 }
 
 // Ops is logging and metrics.

@@ -217,6 +217,20 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Mail.From = p.mailAddress(v) }},
 	{"HELPDESK_CONTACT", "", "How people reach the helpdesk (a phone number, an address or a URL), named in every mail for whoever did not ask for the change.",
 		func(p *parser, c *Config, v string) { c.Mail.Contact = v }},
+	{"HELPDESK_DIRECTORY_INDEX", "true", "Keep an index of the tenant's people (names, email, status, roles, department; never a secret) in the state store and search it with no OneLogin call; search asks OneLogin until the first full listing is done. false searches OneLogin's API.",
+		func(p *parser, c *Config, v string) { c.Directory.Index = p.boolean(v) }},
+	{"HELPDESK_DIRECTORY_SYNC", "60s", "How often the index asks OneLogin who changed (one call when nobody did).",
+		func(p *parser, c *Config, v string) {
+			if c.Directory.Sync = p.positiveDuration(v); c.Directory.Sync > 0 && c.Directory.Sync < 10*time.Second {
+				p.fail("must be at least 10s")
+			}
+		}},
+	{"HELPDESK_DIRECTORY_RECONCILE", "24h", "How often the index lists everyone again (paced to the quota) to drop people whose deletion it missed.",
+		func(p *parser, c *Config, v string) {
+			if c.Directory.Reconcile = p.positiveDuration(v); c.Directory.Reconcile > 0 && c.Directory.Reconcile < time.Hour {
+				p.fail("must be at least 1h")
+			}
+		}},
 	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name).",
 		func(p *parser, c *Config, v string) { c.HTTP.Location = p.location(v) }},
 	{"HELPDESK_LOG_LEVEL", "info", "Log level: debug, info, warn, error.",

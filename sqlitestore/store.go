@@ -88,7 +88,10 @@ var migrations = []string{
 	sessionsMigration,
 	// Bulk jobs and their people (jobs.go).
 	jobsMigration,
-	mailMigration, // 6: the mail queue (mail.go)
+	// The mail queue (mail.go).
+	mailMigration,
+	// The directory index (directory.go).
+	directoryMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
