@@ -22,6 +22,7 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/search"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -87,7 +88,7 @@ type Config struct {
 	// reused; 0 means one minute.
 	CacheTTL time.Duration
 	// SearchCacheTTL is how long a search's answer is reused; 0 means
-	// searchCacheTTL (5 s), negative turns the cache off.
+	// search.DefaultCacheTTL (5 s), negative turns the cache off.
 	SearchCacheTTL time.Duration
 	// Location is the time zone pages show times in; nil means UTC.
 	Location *time.Location
@@ -151,7 +152,7 @@ type Handler struct {
 	now        func() time.Time
 	loc        *time.Location
 	dir        *directory
-	searches   *searchCache
+	searches   *search.Searcher
 	audit      Recorder
 	signOutURL string
 	demo       bool
@@ -231,9 +232,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
 	searchTTL := cfg.SearchCacheTTL
 	if searchTTL == 0 {
-		searchTTL = searchCacheTTL
+		searchTTL = search.DefaultCacheTTL
 	}
-	h.searches = newSearchCache(searchTTL, h.now)
+	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
