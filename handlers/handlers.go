@@ -21,6 +21,7 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/search"
 )
@@ -256,7 +257,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs
-		cfg.Jobs.Start(bulkWorker{h})
+		cfg.Jobs.Start(bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
+			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }})
 	}
 
 	e := echo.New()
