@@ -29,6 +29,7 @@ import (
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/staffauth"
 )
 
@@ -136,7 +137,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	// is started by the handlers with their worker and stopped by Close.
 	// With PostgreSQL every replica runs one, and the leases in the store
 	// decide which replica works on a job.
-	quota, refreshQuota := handlers.JobQuota(c)
+	quota, refreshQuota := bulk.Quota(c)
 	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
 		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
 

@@ -21,6 +21,7 @@ import (
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/jobs/jobstest"
 	"onelogin-helpdesk/sqlitestore"
 )
@@ -36,7 +37,7 @@ func withJobs(t *testing.T) func(*handlers.Config) {
 // newRunner is a bulk job runner on store, paced by ol's quota with 20%
 // kept for others, resuming jobs it finds unfinished.
 func newRunner(t *testing.T, store jobs.Store, ol handlers.OneLogin, owner string) *jobs.Runner {
-	read, refresh := handlers.JobQuota(ol)
+	read, refresh := bulk.Quota(ol)
 	r := jobs.NewRunner(store, jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true})
 	t.Cleanup(r.Close)
 	return r

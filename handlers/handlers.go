@@ -22,7 +22,9 @@ import (
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/search"
 	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/views"
 )
@@ -87,7 +89,7 @@ type Config struct {
 	// reused; 0 means one minute.
 	CacheTTL time.Duration
 	// SearchCacheTTL is how long a search's answer is reused; 0 means
-	// searchCacheTTL (5 s), negative turns the cache off.
+	// search.DefaultCacheTTL (5 s), negative turns the cache off.
 	SearchCacheTTL time.Duration
 	// Location is the time zone pages show times in; nil means UTC.
 	Location *time.Location
@@ -152,7 +154,7 @@ type Handler struct {
 	now        func() time.Time
 	loc        *time.Location
 	dir        *directory
-	searches   *searchCache
+	searches   *search.Searcher
 	audit      Recorder
 	signOutURL string
 	demo       bool
@@ -233,9 +235,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
 	searchTTL := cfg.SearchCacheTTL
 	if searchTTL == 0 {
-		searchTTL = searchCacheTTL
+		searchTTL = search.DefaultCacheTTL
 	}
-	h.searches = newSearchCache(searchTTL, h.now)
+	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
@@ -257,7 +259,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs
-		cfg.Jobs.Start(bulkWorker{h})
+		cfg.Jobs.Start(bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
+			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }})
 	}
 
 	e := echo.New()
