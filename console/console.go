@@ -42,6 +42,7 @@ type App struct {
 	state   stateStore
 	janitor *janitor
 	jobs    *jobs.Runner
+	dir     *directorySync
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
@@ -141,6 +142,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
 		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
 
+	app.dir = startDirectory(cfg.Directory, st, c, logger)
+
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
 		Logger:     logger,
@@ -172,6 +175,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
 		QuotaLow:           cfg.Bulk.QuotaLow,
+		Directory:          app.dir.Index(),
 	})
 	if err != nil {
 		return nil, err
@@ -294,6 +298,7 @@ func (a *App) Close() {
 	if a.janitor != nil {
 		a.janitor.stop()
 	}
+	a.dir.stop() // before the state store it writes to closes
 	if a.state != nil {
 		_ = a.state.Close()
 	}

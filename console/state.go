@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/pgstore"
@@ -27,6 +28,7 @@ type stateStore interface {
 	limits.Store
 	sessions.Store
 	jobs.Store
+	directory.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.

@@ -21,6 +21,7 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
+	dirindex "onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
@@ -136,6 +137,11 @@ type Config struct {
 	// Bulk is how many people one bulk job may name, per role
 	// (HELPDESK_BULK_MAX, HELPDESK_BULK_HELPDESK_MAX).
 	Bulk access.Bulk
+	// Directory is the index of the tenant's people
+	// (HELPDESK_DIRECTORY_INDEX): once its first listing is complete,
+	// search and Locked now read it instead of OneLogin, and every person
+	// the handlers read live refreshes their row. Nil: search asks OneLogin.
+	Directory *dirindex.Index
 	// QuotaLow is how many OneLogin calls left in the hour count as low:
 	// below it, optional reads (sign-in activity, a Locked now refresh)
 	// are skipped with a note so that actions keep working
@@ -178,6 +184,7 @@ type Handler struct {
 	quotaLow   int
 	activities *activityCache
 	locked     *lockedBoard
+	index      *dirindex.Index // nil: no directory index
 }
 
 // New builds the console's Echo instance with every route.
@@ -231,6 +238,10 @@ func New(cfg Config) (*echo.Echo, error) {
 	ttl := cfg.CacheTTL
 	if ttl == 0 {
 		ttl = time.Minute
+	}
+	if cfg.Directory != nil {
+		h.index = cfg.Directory
+		h.ol = indexing{OneLogin: cfg.OneLogin, ix: cfg.Directory, log: h.log}
 	}
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
 	searchTTL := cfg.SearchCacheTTL

@@ -297,8 +297,10 @@ func (h *Handler) lockedUnlock(c echo.Context) error {
 	if errs := f.Validate(); errs != nil {
 		return h.lockedRow(c, http.StatusUnprocessableEntity, u, &views.Notice{Kind: "error", Message: errs["ticket"]})
 	}
-	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) error {
-		return h.unlockAndCheck(ctx, u.ID)
+	var after *client.User // the unlock's own read-back, shown without a second read
+	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) (err error) {
+		after, err = h.unlockReadBack(ctx, u.ID)
+		return err
 	})
 	if !wantsFragment(c) && err == nil {
 		return h.seeOther(c, "/locked")
@@ -306,13 +308,13 @@ func (h *Handler) lockedUnlock(c echo.Context) error {
 	var p *problem
 	switch {
 	case err == nil:
-		return h.lockedRow(c, http.StatusOK, u, &views.Notice{Kind: "success", Message: "Unlocked " + u.Name() + "."})
+		return h.lockedRowAs(c, http.StatusOK, u, after, &views.Notice{Kind: "success", Message: "Unlocked " + u.Name() + "."})
 	case errors.Is(err, errTicketRequired):
 		return h.lockedRow(c, http.StatusUnprocessableEntity, u, &views.Notice{Kind: "error", Message: errTicketRequired.Message})
 	case errors.As(err, new(*maybeDone)):
 		return h.lockedRow(c, http.StatusGatewayTimeout, u, &views.Notice{Kind: "warning", Message: noAnswerMessage + "."})
 	case errors.Is(err, errStillLocked):
-		return h.lockedRow(c, http.StatusConflict, u, &views.Notice{Kind: "warning", Message: errStillLocked.Message})
+		return h.lockedRowAs(c, http.StatusConflict, u, after, &views.Notice{Kind: "warning", Message: errStillLocked.Message})
 	case errors.As(err, &p) && p.Status < 500:
 		return h.lockedRow(c, p.Status, u, &views.Notice{Kind: "error", Message: p.Message})
 	}
@@ -325,12 +327,21 @@ func (h *Handler) lockedUnlock(c echo.Context) error {
 // lockedRow answers a row action with the row as OneLogin has the person
 // now (or as they were, if they cannot be read), and updates the list.
 func (h *Handler) lockedRow(c echo.Context, status int, before *client.User, n *views.Notice) error {
+	return h.lockedRowAs(c, status, before, nil, n)
+}
+
+// lockedRowAs is lockedRow for an action that read the person back itself
+// (after; nil when it could not).
+func (h *Handler) lockedRowAs(c echo.Context, status int, before, after *client.User, n *views.Notice) error {
 	ctx := context.WithoutCancel(c.Request().Context())
 	now := h.now()
-	u, err := h.ol.GetUser(ctx, before.ID)
-	if err != nil {
-		h.log.WarnContext(ctx, "re-reading user after a row action failed", "user_id", before.ID, "error", err)
-		u = before
+	u := after
+	if u == nil {
+		var err error
+		if u, err = h.ol.GetUser(ctx, before.ID); err != nil {
+			h.log.WarnContext(ctx, "re-reading user after a row action failed", "user_id", before.ID, "error", err)
+			u = before
+		}
 	}
 	row, ok := h.locked.current().row(u.ID)
 	if !ok {

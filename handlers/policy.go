@@ -114,18 +114,26 @@ var errStillLocked = &problem{Status: http.StatusConflict, Heading: "Still locke
 // unlockAndCheck unlocks u and reads the account again: OneLogin answering
 // 200 is not proof the lock is gone.
 func (h *Handler) unlockAndCheck(ctx context.Context, id int64) error {
+	_, err := h.unlockReadBack(ctx, id)
+	return err
+}
+
+// unlockReadBack is unlockAndCheck that also returns what it read after
+// the unlock (nil when the read failed), so the answer shows the person
+// without reading them a second time.
+func (h *Handler) unlockReadBack(ctx context.Context, id int64) (*client.User, error) {
 	if err := h.ol.UnlockUser(ctx, id); err != nil {
-		return err
+		return nil, err
 	}
 	after, err := h.ol.GetUser(ctx, id)
 	if err != nil {
 		h.log.WarnContext(ctx, "re-reading the account after an unlock failed", "user_id", id, "error", err)
-		return nil
+		return nil, nil
 	}
 	if lockedNow(after, h.now()) {
-		return errStillLocked
+		return after, errStillLocked
 	}
-	return nil
+	return after, nil
 }
 
 // maybeDone is a change that was sent to OneLogin without an answer in
