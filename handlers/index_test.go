@@ -263,3 +263,65 @@ func TestIndex_followsReadsAndDeletes(t *testing.T) {
 		t.Error("a person deleted through the console is still in the index")
 	}
 }
+
+// TestLockedNow_fromTheIndex: who is locked comes from the index, the
+// events only say how, a refresh costs 3 calls or fewer, the list is
+// current after an unlock in the console without any call, and the spray
+// is one group with the people in it ready for a bulk job.
+func TestLockedNow_fromTheIndex(t *testing.T) {
+	c := newIndexedConsole(t, access.RoleAdmin)
+	sprayed := c.fake.Tenant.Spray(12)
+	c.fill()
+
+	rec := c.get("/locked?refresh=1")
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("refresh = %d, want 303", rec.Code)
+	}
+	if calls := c.apiCalls(); len(calls) > 3 {
+		t.Errorf("a refresh made %d calls %v, want at most 3", len(calls), calls)
+	}
+	d := doc(t, c.get("/locked"))
+	if calls := c.apiCalls(); len(calls) != 0 {
+		t.Errorf("showing the list made calls %v", calls)
+	}
+	rows := lockedRows(d)
+	for _, id := range append(slices.Clone(sprayed), fakeonelogin.PersonaLockedID) {
+		if _, ok := rows[id]; !ok {
+			t.Errorf("locked person %d is not listed", id)
+		}
+	}
+	if why := cell(rows[sprayed[0]], "locked-why"); !strings.Contains(why, "failed sign-in") {
+		t.Errorf("how the sprayed lock came about = %q", why)
+	}
+	if f := textOf(d, `[data-testid="locked-freshness"]`); !strings.HasPrefix(f, "As of ") {
+		t.Errorf("freshness = %q", f)
+	}
+	spray := d.Find(`[data-testid="spray"]`)
+	if spray.Length() != 1 {
+		t.Fatalf("%d sprays shown, want 1", spray.Length())
+	}
+	if sum := textOf(d, `[data-testid="spray-summary"]`); !strings.HasPrefix(sum, "12 people locked from ") {
+		t.Errorf("spray summary = %q", sum)
+	}
+	var ids []int64
+	spray.Find(`input[name="id"]`).Each(func(_ int, s *goquery.Selection) {
+		n, _ := strconv.ParseInt(s.AttrOr("value", ""), 10, 64)
+		ids = append(ids, n)
+	})
+	slices.Sort(ids)
+	want := slices.Sorted(slices.Values(sprayed))
+	if !slices.Equal(ids, want) {
+		t.Errorf("the spray's bulk form names %v, want %v", ids, want)
+	}
+
+	// Unlocked from its row: gone from the list at once, without a call.
+	wantCode(t, c.post("/locked/"+strconv.FormatInt(sprayed[0], 10)+"/unlock", url.Values{"ticket": {"INC-5"}}), http.StatusOK)
+	c.apiCalls()
+	d = doc(t, c.get("/locked"))
+	if _, ok := lockedRows(d)[sprayed[0]]; ok {
+		t.Error("a person unlocked in the console is still listed")
+	}
+	if calls := c.apiCalls(); len(calls) != 0 {
+		t.Errorf("showing the list after an unlock made calls %v", calls)
+	}
+}

@@ -38,6 +38,19 @@ type lockedBoard struct {
 	refresh sync.Mutex // one refresh at a time
 	mu      sync.Mutex
 	snap    lockedSnapshot
+	events  lockEvents // with a directory index: the last read of the events
+}
+
+func (b *lockedBoard) lastEvents() lockEvents {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.events
+}
+
+func (b *lockedBoard) keepEvents(ev lockEvents) {
+	b.mu.Lock()
+	b.events = ev
+	b.mu.Unlock()
 }
 
 // lockedSnapshot is the list as one refresh read it.
@@ -48,6 +61,12 @@ type lockedSnapshot struct {
 	unreadable    int
 	truncated     bool
 	calls         int
+	// indexed: the rows are the directory index's as of at, and the
+	// events (how each lock came about) were read at eventsAt; sprays
+	// group the people locked in one attack.
+	indexed  bool
+	eventsAt time.Time
+	sprays   []views.Spray
 }
 
 func (b *lockedBoard) current() lockedSnapshot {
@@ -96,8 +115,16 @@ func (s lockedSnapshot) row(id int64) (views.LockedRow, bool) {
 // does not spend the quota again.
 func (h *Handler) lockedList(c echo.Context) error {
 	ctx := c.Request().Context()
-	snap := h.locked.current()
 	refresh := c.QueryParam("refresh") != ""
+	if snap, ok, err := h.lockedFromIndex(ctx, refresh && h.quotaLowNote("") == ""); err != nil {
+		return err
+	} else if ok {
+		if refresh {
+			return h.seeOther(c, "/locked")
+		}
+		return h.render(c, http.StatusOK, h.page(c, "Locked now", "locked"), views.LockedPage(h.lockedView(c, snap)))
+	}
+	snap := h.locked.current()
 	note := ""
 	if snap.at.IsZero() || refresh {
 		if note = h.quotaLowNote("the list"); note == "" {
@@ -122,7 +149,7 @@ func (h *Handler) lockedView(c echo.Context, snap lockedSnapshot) views.LockedVi
 	v := views.LockedView{
 		Page: h.page(c, "Locked now", "locked"), Now: h.now(), Loc: h.loc,
 		At: snap.at, Rows: snap.rows, UnlockedSince: snap.unlockedSince, Unreadable: snap.unreadable,
-		Truncated: snap.truncated, Calls: snap.calls,
+		Truncated: snap.truncated, Calls: snap.calls, Indexed: snap.indexed, EventsAt: snap.eventsAt, Sprays: snap.sprays,
 		BulkMax: h.bulk.MaxFor(who.Role),
 	}
 	switch {
