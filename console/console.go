@@ -25,6 +25,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
@@ -277,6 +278,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 
 // MetricsHandler serves /metrics on its own address.
 func (a *App) MetricsHandler() http.Handler { return a.metrics }
+
+// Directory is the index of the tenant's people, nil when
+// HELPDESK_DIRECTORY_INDEX is off.
+func (a *App) Directory() *directory.Index { return a.dir.Index() }
 
 // Fake is the embedded fake tenant, nil with a real one.
 func (a *App) Fake() *fakeonelogin.Server { return a.fake }
