@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -152,4 +153,23 @@ func (h *Handler) searchIndex(c echo.Context, v *views.SearchView, in searchInpu
 	}
 	v.Focus = page > 1
 	return true, nil
+}
+
+// directoryStatus is the index's status page for admins: how far the sync
+// has come. It reads the state store only.
+func (h *Handler) directoryStatus(c echo.Context) error {
+	if h.index == nil {
+		return notFound("This console keeps no directory index (HELPDESK_DIRECTORY_INDEX=false): search asks OneLogin.")
+	}
+	ctx := c.Request().Context()
+	st, err := h.index.Status(ctx)
+	if err != nil {
+		return err
+	}
+	all, err := h.index.Search(ctx, dirindex.Query{Limit: 1})
+	if err != nil {
+		return err
+	}
+	v := views.DirectoryView{Page: h.page(c, "Directory index", "directory"), Now: h.now(), Loc: h.loc, State: st, People: all.Total}
+	return h.render(c, http.StatusOK, v.Page, views.DirectoryPage(v))
 }

@@ -325,3 +325,28 @@ func TestLockedNow_fromTheIndex(t *testing.T) {
 		t.Errorf("showing the list after an unlock made calls %v", calls)
 	}
 }
+
+func TestDirectoryStatus_forAdmins(t *testing.T) {
+	c := newIndexedConsole(t, access.RoleAdmin)
+	d := doc(t, c.get("/directory"))
+	if s := textOf(d, `[data-testid="directory-state"]`); !strings.Contains(s, "First listing under way") {
+		t.Errorf("state before the first listing = %q", s)
+	}
+	c.fill()
+	d = doc(t, c.get("/directory"))
+	if s := textOf(d, `[data-testid="directory-state"]`); !strings.HasPrefix(s, "Complete") {
+		t.Errorf("state after the first listing = %q", s)
+	}
+	if n := textOf(d, `[data-testid="directory-people"]`); n != "300" {
+		t.Errorf("people = %q, want 300", n)
+	}
+	if n := textOf(d, `[data-testid="directory-calls"]`); n == "0" || n == "" {
+		t.Errorf("calls = %q", n)
+	}
+	if calls := c.apiCalls(); len(calls) != 0 {
+		t.Errorf("the status page called OneLogin: %v", calls)
+	}
+
+	helpdesk := newIndexedConsole(t, access.RoleHelpdesk)
+	wantCode(t, helpdesk.get("/directory"), http.StatusForbidden)
+}
