@@ -81,7 +81,7 @@ func (p Plan) Indexed() (directory.Query, string, bool) {
 	if !p.searched || p.wild || b.ID != "" || !b.Since.IsZero() || !b.Until.IsZero() {
 		return directory.Query{}, "", false
 	}
-	q := directory.Query{Text: strings.ReplaceAll(p.box, ",", " "), Department: p.only.department, ManagerID: p.only.manager}
+	q := directory.Query{Text: strings.Join(strings.Fields(strings.ReplaceAll(p.box, ",", " ")), " "), Department: p.only.department, ManagerID: p.only.manager}
 	var rules []string
 	if words := strings.Fields(q.Text); len(words) > 0 {
 		rules = append(rules, "names, username or email starting with “"+strings.Join(words, "” and “")+"”")
