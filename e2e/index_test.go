@@ -18,7 +18,7 @@ import (
 // single match opens their page.
 func TestIndex_findsANameTypedWithoutAccents(t *testing.T) {
 	// A quota large enough that the first listing is not paced.
-	s := startConsole(t, map[string]string{"HELPDESK_FAKE_RATE_LIMIT": "1000000"})
+	s := startConsole(t, map[string]string{"HELPDESK_DIRECTORY_INDEX": "true", "HELPDESK_FAKE_RATE_LIMIT": "1000000"})
 	s.waitForIndex(t)
 	jose, ok := s.Tenant.User(fakeonelogin.PersonaAccentsID)
 	if !ok {

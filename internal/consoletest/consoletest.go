@@ -32,11 +32,14 @@ import (
 
 // defaults are the settings every test console starts from: a demo on a
 // small fake tenant (the personas are always there) with demo sign-in,
-// logging everything.
+// logging everything, and no directory index, whose sync would call the
+// tenant in the background of tests that count calls (a test that wants
+// it sets HELPDESK_DIRECTORY_INDEX=true).
 var defaults = map[string]string{
-	"HELPDESK_DEMO":       "true",
-	"HELPDESK_FAKE_USERS": "100",
-	"HELPDESK_LOG_LEVEL":  "debug",
+	"HELPDESK_DEMO":            "true",
+	"HELPDESK_FAKE_USERS":      "100",
+	"HELPDESK_LOG_LEVEL":       "debug",
+	"HELPDESK_DIRECTORY_INDEX": "false",
 }
 
 // Config loads settings over the test defaults (a demo on a small fake
