@@ -34,6 +34,7 @@ func TestIndex_findsANameTypedWithoutAccents(t *testing.T) {
 	must(t, expect.Locator(first).ToHaveAttribute("data-user-id", fmt.Sprint(jose.ID)), "José Müller is the first result")
 	must(t, expect.Locator(first.GetByRole("link", named(name))).ToBeVisible(), "his name shows with its accents")
 	must(t, expect.Locator(page.GetByTestId("as-of")).ToContainText("as of "), "the results say how fresh they are")
+	assertAccessible(t, page, "the search page with the index's filters and status views")
 
 	// Arrow down reaches the first result, arrow up returns to the box.
 	must(t, box.Press("ArrowDown"), "arrow down from the box")
