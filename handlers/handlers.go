@@ -242,6 +242,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.Directory != nil {
 		h.index = cfg.Directory
 		h.ol = indexing{OneLogin: cfg.OneLogin, ix: cfg.Directory, log: h.log}
+		cfg.OneLogin = h.ol // the public unlock page's reads and unlocks too
 	}
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
 	searchTTL := cfg.SearchCacheTTL

@@ -30,6 +30,14 @@ type indexing struct {
 	log *slog.Logger
 }
 
+// BaseURL passes the client's own on (app icons are resolved against it).
+func (o indexing) BaseURL() string {
+	if b, ok := o.OneLogin.(interface{ BaseURL() string }); ok {
+		return b.BaseURL()
+	}
+	return ""
+}
+
 func (o indexing) GetUser(ctx context.Context, id int64) (*client.User, error) {
 	u, err := o.OneLogin.GetUser(ctx, id)
 	switch {

@@ -269,7 +269,7 @@ func TestIndex_followsReadsAndDeletes(t *testing.T) {
 // current after an unlock in the console without any call, and the spray
 // is one group with the people in it ready for a bulk job.
 func TestLockedNow_fromTheIndex(t *testing.T) {
-	c := newIndexedConsole(t, access.RoleAdmin)
+	c := newIndexedConsole(t, access.RoleAdmin, withConfig(withJobs(t)))
 	sprayed := c.fake.Tenant.Spray(12)
 	c.fill()
 
@@ -313,6 +313,19 @@ func TestLockedNow_fromTheIndex(t *testing.T) {
 	if !slices.Equal(ids, want) {
 		t.Errorf("the spray's bulk form names %v, want %v", ids, want)
 	}
+	// One click: the spray's button asks to confirm a job for all of them.
+	if spray.Find(`[data-testid="spray-unlock-0"]`).Length() != 1 {
+		t.Fatal("no button for the spray")
+	}
+	form := url.Values{"csrf_token": {"test-csrf-token"}, "ticket": {"INC-SPRAY"}}
+	for _, id := range ids {
+		form.Add("id", strconv.FormatInt(id, 10))
+	}
+	confirm := doc(t, c.do("POST", spray.AttrOr("action", ""), form, false))
+	if q := textOf(confirm, `[data-testid="bulk-confirm"]`); !strings.Contains(q, "12 people") {
+		t.Errorf("the confirmation does not name the 12 people: %q", q)
+	}
+	c.apiCalls()
 
 	// Unlocked from its row: gone from the list at once, without a call.
 	wantCode(t, c.post("/locked/"+strconv.FormatInt(sprayed[0], 10)+"/unlock", url.Values{"ticket": {"INC-5"}}), http.StatusOK)
