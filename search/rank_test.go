@@ -8,20 +8,15 @@ import (
 	"time"
 
 	"onelogin-helpdesk/client"
-	"onelogin-helpdesk/fakeonelogin"
 )
 
 // TestRun_mergedByRelevance: merged results come exact before prefix, and
 // a match on the name before one on the username, before one on the
 // email; by name within each, each person once.
 func TestRun_mergedByRelevance(t *testing.T) {
-	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 500})
-	t.Cleanup(fake.Close)
-	ol, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := New(ol, 0, time.Now)
+	src := tenant(t)
+	ol := src.src
+	s := New(src, 0, time.Now)
 	run := func(q string) []client.User {
 		t.Helper()
 		p, err := Parse(Query{Q: q}, time.UTC)

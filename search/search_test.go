@@ -15,7 +15,7 @@ import (
 // recording is a Source that passes each listing to the fake tenant and
 // keeps what was asked.
 type recording struct {
-	src Source
+	src *client.Client
 	mu  sync.Mutex
 	qs  []client.ListUsersQuery
 }
