@@ -21,14 +21,14 @@ import (
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
-	"onelogin-helpdesk/jobs/jobstest"
 	"onelogin-helpdesk/sqlitestore"
+	"onelogin-helpdesk/sqlitestore/sqlitetest"
 )
 
 // withJobs gives a console bulk jobs on an in-memory store, admins only.
 func withJobs(t *testing.T) func(*handlers.Config) {
 	return func(cfg *handlers.Config) {
-		cfg.Jobs = newRunner(t, jobstest.NewMemory(), cfg.OneLogin, "test")
+		cfg.Jobs = newRunner(t, sqlitetest.Open(t), cfg.OneLogin, "test")
 		cfg.Bulk = access.Bulk{Max: 500}
 	}
 }
@@ -37,7 +37,7 @@ func withJobs(t *testing.T) func(*handlers.Config) {
 // kept for others, resuming jobs it finds unfinished.
 func newRunner(t *testing.T, store jobs.Store, ol handlers.OneLogin, owner string) *jobs.Runner {
 	read, refresh := handlers.JobQuota(ol)
-	r := jobs.NewRunner(store, jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true})
+	r := jobs.NewRunner(store, jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true, Lease: 20 * time.Minute, Poll: time.Minute})
 	t.Cleanup(r.Close)
 	return r
 }
@@ -232,7 +232,7 @@ func TestBulk_unlock200PacedToQuota(t *testing.T) {
 		if len(ids) != 200 {
 			t.Fatalf("the spray locked %d people, want 200", len(ids))
 		}
-		bc := startBubbleConsole(t, tenant, jobstest.NewMemory(), audittest.NewMemory(nil), "one")
+		bc := startBubbleConsole(t, tenant, sqlitetest.Open(t), audittest.NewMemory(nil), "one")
 		tenant.SpendRateLimit()
 		start := time.Now()
 
@@ -314,7 +314,7 @@ func TestBulk_stopsWhenAsked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tenant := newBubbleTenant(100)
 		ids := tenant.Spray(200)
-		bc := startBubbleConsole(t, tenant, jobstest.NewMemory(), audittest.NewMemory(nil), "one")
+		bc := startBubbleConsole(t, tenant, sqlitetest.Open(t), audittest.NewMemory(nil), "one")
 		id := bc.startJob(ids, "INC-7")
 		j := bc.waitJob(id, func(j jobs.Job) bool { return j.Wait == jobs.WaitQuota })
 		done := j.Counts.Done

@@ -624,3 +624,21 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return s.w.PingContext(ctx)
 }
+
+// collect reads every row of a query (rows and err are what QueryContext
+// returned) with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
