@@ -169,16 +169,13 @@ func (m *Memory) ExportCSV(_ context.Context, f audit.Filter, w io.Writer) error
 		}
 	}
 	m.mu.Unlock()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for _, r := range matched {
-		if err := cw.Record(r); err != nil {
-			return err
+	return audit.WriteCSV(w, func(yield func(audit.Record, error) bool) {
+		for _, r := range matched {
+			if !yield(r, nil) {
+				return
+			}
 		}
-	}
-	return cw.Flush()
+	})
 }
 
 // Close implements audit.Store.
