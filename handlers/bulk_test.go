@@ -14,7 +14,7 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/jobs"
-	"onelogin-helpdesk/jobs/jobstest"
+	"onelogin-helpdesk/sqlitestore/sqlitetest"
 	"onelogin-helpdesk/sqlitestore"
 )
 
@@ -31,7 +31,7 @@ func TestBulk_unlock200PacedToQuota(t *testing.T) {
 		if len(ids) != 200 {
 			t.Fatalf("the spray locked %d people, want 200", len(ids))
 		}
-		bc := startBubbleConsole(t, tenant, jobstest.NewMemory(), audittest.NewMemory(nil), "one")
+		bc := startBubbleConsole(t, tenant, sqlitetest.Open(t), audittest.NewMemory(nil), "one")
 		tenant.SpendRateLimit()
 		start := time.Now()
 
@@ -113,7 +113,7 @@ func TestBulk_stopsWhenAsked(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		tenant := newBubbleTenant(100)
 		ids := tenant.Spray(200)
-		bc := startBubbleConsole(t, tenant, jobstest.NewMemory(), audittest.NewMemory(nil), "one")
+		bc := startBubbleConsole(t, tenant, sqlitetest.Open(t), audittest.NewMemory(nil), "one")
 		id := bc.startJob(ids, "INC-7")
 		j := bc.waitJob(id, func(j jobs.Job) bool { return j.Wait == jobs.WaitQuota })
 		done := j.Counts.Done

@@ -19,13 +19,13 @@ import (
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/bulk"
-	"onelogin-helpdesk/jobs/jobstest"
+	"onelogin-helpdesk/sqlitestore/sqlitetest"
 )
 
 // withJobs gives a console bulk jobs on an in-memory store, admins only.
 func withJobs(t *testing.T) func(*handlers.Config) {
 	return func(cfg *handlers.Config) {
-		cfg.Jobs = newRunner(t, jobstest.NewMemory(), cfg.OneLogin, "test")
+		cfg.Jobs = newRunner(t, sqlitetest.Open(t), cfg.OneLogin, "test")
 		cfg.Bulk = access.Bulk{Max: 500}
 	}
 }
@@ -34,7 +34,7 @@ func withJobs(t *testing.T) func(*handlers.Config) {
 // kept for others, resuming jobs it finds unfinished.
 func newRunner(t *testing.T, store jobs.Store, ol handlers.OneLogin, owner string) *jobs.Runner {
 	read, refresh := bulk.Quota(ol)
-	r := jobs.NewRunner(store, jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true})
+	r := jobs.NewRunner(store, jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true, Lease: 20 * time.Minute, Poll: time.Minute})
 	t.Cleanup(r.Close)
 	return r
 }
