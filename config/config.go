@@ -14,10 +14,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -196,19 +199,131 @@ type State struct {
 	Retention time.Duration
 }
 
-// DatabaseURL is a postgres:// URL. It prints without its password.
+// DatabaseURL is a postgres:// URL. It prints without its password, which
+// may be in the user information (postgres://user:PASSWORD@host), in the
+// query (?password=PASSWORD, or sslpassword=) or, for a keyword connection
+// string, as password=PASSWORD.
 type DatabaseURL string
 
-// Redacted is the URL with its password replaced, for logs and messages.
+// redactedPassword replaces a password wherever it is shown.
+const redactedPassword = "xxxxx"
+
+// Redacted is the URL with every password replaced, for logs and messages.
 func (u DatabaseURL) Redacted() string {
+	s := string(u)
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return keywordPassword.ReplaceAllString(s, "${1}${2}="+redactedPassword)
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		if user, _, ok := strings.Cut(authority[:at], ":"); ok {
+			authority = user + ":" + redactedPassword + authority[at:]
+		}
+	}
+	if path, query, ok := strings.Cut(tail, "?"); ok {
+		query, frag, hasFrag := strings.Cut(query, "#")
+		kvs := strings.Split(query, "&")
+		for i, kv := range kvs {
+			if k, _, _ := strings.Cut(kv, "="); isPasswordKey(k) {
+				kvs[i] = k + "=" + redactedPassword
+			}
+		}
+		tail = path + "?" + strings.Join(kvs, "&")
+		if hasFrag {
+			tail += "#" + frag
+		}
+	}
+	return scheme + "://" + authority + tail
+}
+
+// passwords are the URL's passwords, each as typed and percent-decoded, so
+// that text quoting the URL either way can be scrubbed.
+func (u DatabaseURL) passwords() []string {
+	var out []string
+	add := func(raw string) {
+		if raw == "" {
+			return
+		}
+		out = append(out, raw)
+		if dec, err := url.QueryUnescape(raw); err == nil && dec != raw {
+			out = append(out, dec)
+		}
+		if enc := url.QueryEscape(raw); enc != raw {
+			out = append(out, enc)
+		}
+	}
+	s := string(u)
+	if _, rest, ok := strings.Cut(s, "://"); ok {
+		// The user information ends at the last @ before the path.
+		if slash := strings.IndexAny(rest, "/?#"); slash >= 0 {
+			rest = rest[:slash]
+		}
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				add(pw)
+			}
+		}
+		if _, query, ok := strings.Cut(s, "?"); ok {
+			query, _, _ = strings.Cut(query, "#")
+			for _, kv := range strings.Split(query, "&") {
+				k, v, _ := strings.Cut(kv, "=")
+				if isPasswordKey(k) {
+					add(v)
+				}
+			}
+		}
+	}
+	for _, m := range keywordPassword.FindAllStringSubmatch(s, -1) {
+		add(strings.Trim(m[3], "'"))
+	}
+	return out
+}
+
+// keywordPassword finds password=VALUE in a keyword connection string
+// (host=db password=secret), the value quoted or not.
+var keywordPassword = regexp.MustCompile(`(?i)(^|\s)((?:ssl)?password)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+
+// isPasswordKey reports whether a query key names a password, however it
+// is spelt (password, PASSWORD, pass%77ord, sslpassword).
+func isPasswordKey(k string) bool {
+	if dec, err := url.QueryUnescape(k); err == nil {
+		k = dec
+	}
+	k = strings.ToLower(k)
+	return k == "password" || k == "sslpassword"
+}
+
+// Scrub replaces each of the URL's passwords in text (an error from the
+// driver, a log line) with xxxxx. A short password may mask more than
+// itself: that is the safe side.
+func (u DatabaseURL) Scrub(text string) string {
 	if u == "" {
-		return ""
+		return text
 	}
-	pu, err := url.Parse(string(u))
-	if err != nil {
-		return "[unparseable URL]"
+	text = strings.ReplaceAll(text, string(u), u.Redacted())
+	pws := u.passwords()
+	// Longest first, so a password containing another is replaced whole.
+	slices.SortFunc(pws, func(a, b string) int { return len(b) - len(a) })
+	for _, pw := range pws {
+		text = strings.ReplaceAll(text, pw, redactedPassword)
 	}
-	return pu.Redacted()
+	return text
+}
+
+// ScrubError is err with the URL's passwords scrubbed from its text; nil
+// stays nil.
+func (u DatabaseURL) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := u.Scrub(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }
 
 // String hides the password.
