@@ -35,6 +35,24 @@ type Setting struct {
 	parse func(p *parser, c *Config, raw string)
 }
 
+// secretSettings may also be given as a file, NAME_FILE, the way container
+// platforms mount secrets (Docker and Kubernetes secrets).
+var secretSettings = []string{"ONELOGIN_CLIENT_SECRET", "HELPDESK_OIDC_CLIENT_SECRET", "HELPDESK_SESSION_KEYS", "HELPDESK_DATABASE_URL"}
+
+// FileName is the variable naming a file that holds the setting's value
+// (NAME_FILE), or "" when the setting is only read from the environment.
+func (s Setting) FileName() string {
+	if slices.Contains(secretSettings, s.Name) {
+		return s.Name + "_FILE"
+	}
+	return ""
+}
+
+// FileHelp documents FileName.
+func (s Setting) FileHelp() string {
+	return "A file holding " + s.Name + " (a mounted secret such as /run/secrets/...), read at start less one trailing line break; set it or " + s.Name + ", not both."
+}
+
 // Config is the validated configuration, one section per concern.
 type Config struct {
 	// Demo runs the console on the embedded fake tenant with demo sign-in:
@@ -425,13 +443,17 @@ func (Secret) GoString() string { return "[redacted]" }
 const demoAuditPrefix = "demo-"
 
 // Load reads and validates every setting, reporting all problems at once.
-// It has no side effects: no file, listener or tenant is created.
+// It has no side effects: no file, listener or tenant is created; it only
+// reads the files that secret settings name (NAME_FILE).
 func Load(getenv func(string) string) (Config, error) {
 	p := &parser{set: map[string]bool{}}
 	var c Config
 	for _, s := range Settings {
 		p.cur = s.Name
 		raw := strings.TrimSpace(getenv(s.Name))
+		if file := s.FileName(); file != "" {
+			raw = p.fromFile(s.Name, file, raw, strings.TrimSpace(getenv(file)))
+		}
 		if raw != "" {
 			p.set[s.Name] = true
 		} else {
@@ -466,8 +488,8 @@ func resolve(p *parser, c *Config) {
 		if ol.ClientID == "" {
 			missing = append(missing, "ONELOGIN_CLIENT_ID")
 		}
-		if ol.ClientSecret == "" {
-			missing = append(missing, "ONELOGIN_CLIENT_SECRET")
+		if ol.ClientSecret == "" && !p.failed("ONELOGIN_CLIENT_SECRET") {
+			missing = append(missing, "ONELOGIN_CLIENT_SECRET (or ONELOGIN_CLIENT_SECRET_FILE)")
 		}
 		if len(missing) > 0 {
 			p.failAt("ONELOGIN", "a real tenant needs "+strings.Join(missing, ", ")+
@@ -485,7 +507,7 @@ func resolve(p *parser, c *Config) {
 			p.failAt("HELPDESK_AUTH_MODE", "demo signs anyone in as anyone: it only runs with HELPDESK_DEMO=true")
 		}
 		if len(c.Session.Keys) == 0 && !p.failed("HELPDESK_SESSION_KEYS") {
-			p.failAt("HELPDESK_SESSION_KEYS", "is required: one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
+			p.failAt("HELPDESK_SESSION_KEYS", "is required (or HELPDESK_SESSION_KEYS_FILE): one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
 		}
 		if c.Audit.DB == "" && c.State.DatabaseURL == "" {
 			c.Audit.DB = defaultAuditDB
@@ -571,8 +593,8 @@ func resolveOIDC(p *parser, c *Config) {
 	if o.ClientID == "" {
 		p.failAt("HELPDESK_OIDC_CLIENT_ID", "is required in oidc mode")
 	}
-	if o.ClientSecret == "" {
-		p.failAt("HELPDESK_OIDC_CLIENT_SECRET", "is required in oidc mode")
+	if o.ClientSecret == "" && !p.failed("HELPDESK_OIDC_CLIENT_SECRET") {
+		p.failAt("HELPDESK_OIDC_CLIENT_SECRET", "is required in oidc mode (or HELPDESK_OIDC_CLIENT_SECRET_FILE)")
 	}
 }
 
@@ -597,6 +619,9 @@ func Usage() string {
 			def = "(unset)"
 		}
 		fmt.Fprintf(&b, "  %s\n      %s\n      default: %s\n", s.Name, s.Help, def)
+		if f := s.FileName(); f != "" {
+			fmt.Fprintf(&b, "  %s\n      %s\n      default: (unset)\n", f, s.FileHelp())
+		}
 	}
 	return b.String()
 }
