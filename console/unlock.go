@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,7 +27,7 @@ const unlockPath = "/unlock"
 // publicUnlock is the handlers' part of the page's configuration: its
 // settings, the security headers and CSRF without sign-in, and in a demo
 // where the fake tenant's phone and inbox are.
-func (a *App) publicUnlock(cfg config.Config, authCfg staffauth.Config, auth *staffauth.Auth) handlers.PublicUnlock {
+func (a *App) publicUnlock(cfg config.Config, auth *staffauth.Auth) handlers.PublicUnlock {
 	u := cfg.PublicUnlock
 	if !u.Enabled {
 		return handlers.PublicUnlock{}
@@ -37,16 +35,14 @@ func (a *App) publicUnlock(cfg config.Config, authCfg staffauth.Config, auth *st
 	p := handlers.PublicUnlock{
 		Enabled: true, Factors: u.Factors, Attempts: u.Attempts, CoolDown: u.CoolDown,
 		UnlocksPerDay: u.UnlocksPerDay, PerIP: u.PerIP, QuotaShare: u.QuotaShare,
-		Middleware:   []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()},
+		// Only this page may be framed (HELPDESK_FRAME_ANCESTORS), e.g. by
+		// an intranet portal; staff pages never are.
+		Middleware:   []echo.MiddlewareFunc{auth.PublicSecurityHeaders(cfg.HTTP.FrameAncestors), auth.CSRF()},
 		SecureCookie: cfg.Session.SecureCookies,
 	}
-	if len(authCfg.SessionKeys) > 0 {
-		// Decoy factors stay the same across restarts when the session
-		// keys do; a key of their own, so they reveal nothing about those.
-		m := hmac.New(sha256.New, authCfg.SessionKeys[0])
-		m.Write([]byte("helpdesk unlock decoys"))
-		p.DecoyKey = m.Sum(nil)
-	}
+	// Decoy factors stay the same across restarts when the session keys
+	// do; a key of their own, so they reveal nothing about those.
+	p.DecoyKey = auth.DeriveKey("helpdesk unlock decoys")
 	if a.fake != nil {
 		p.Demo = &views.UnlockDemo{FakeURL: a.fake.URL, People: a.demoPeople()}
 	}

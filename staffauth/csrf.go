@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/config"
 )
 
 // Where a request carries its CSRF token: htmx sends the header (the
@@ -45,7 +47,7 @@ func (a *Auth) CSRF() echo.MiddlewareFunc {
 			if s.err != nil {
 				return errStoreUnavailable
 			}
-			if a.cfg.Mode == ModeProxy {
+			if a.cfg.Auth.Mode == config.ModeProxy {
 				// The proxy may hand the same browser to someone else: a
 				// session, and its secret, belong to one person.
 				if id, ok := IdentityFrom(r.Context()); ok {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -224,9 +223,7 @@ func TestSession_storeDown(t *testing.T) {
 // a revoked session's CSRF token stops working and the next page starts a
 // new session (the proxy, not the console, decides who is signed in).
 func TestProxy_sessions(t *testing.T) {
-	cfg := Config{Mode: ModeProxy, SessionKeys: [][]byte{key1},
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		AdminGroups:    []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}}
+	cfg := settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32"})
 	a, b, authA, _, st := replicas(t, cfg)
 	ctx := context.Background()
 	ann := []string{"X-Forwarded-Email", "ann@example.com", "X-Forwarded-Groups", "helpdesk"}
@@ -288,10 +285,9 @@ func TestOIDC_roleRecheck(t *testing.T) {
 	}), fakeoidc.WithClient(fakeoidc.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}),
 		fakeoidc.WithClock(clock.Now))
 	mux.Handle("/oidc/2/", env.provider)
-	a := mustNew(t, Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1}, RoleRecheck: 15 * time.Minute,
-		OIDCIssuer: env.provider.Issuer(), OIDCClientID: "helpdesk", OIDCClientSecret: oidcSecret,
-		OIDCRedirectURL: env.console.URL + "/auth/callback",
-		AdminGroups:     []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}}, WithClock(clock.Now))
+	cfg := oidcConfig(env.provider.Issuer(), env.console.URL)
+	cfg.Session.RoleRecheck = 15 * time.Minute
+	a := mustNew(t, cfg, WithClock(clock.Now))
 	handler = appHandler(a)
 
 	b := newBrowser(t, env.console.URL)
@@ -357,8 +353,8 @@ func TestOIDC_roleRecheck(t *testing.T) {
 // (new CSRF secret), and the ended one is gone from the store.
 func TestProxy_endedSessionIsReplaced(t *testing.T) {
 	clock := newClock()
-	cfg := Config{Mode: ModeProxy, SessionKeys: [][]byte{key1}, IdleTimeout: 30 * time.Minute,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+	cfg := settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
+		"HELPDESK_SESSION_IDLE_TIMEOUT": "30m"})
 	st := staff.NewMemory()
 	srv := newApp(t, mustNew(t, cfg, WithSessionStore(st), WithClock(clock.Now)))
 	b := newBrowser(t, srv.URL)

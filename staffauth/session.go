@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/config"
 	staff "onelogin-helpdesk/sessions"
 )
 
@@ -91,6 +92,11 @@ func (j *cookieJar) sessionCookieFor(d sessionData, secure bool) (*http.Cookie, 
 
 // derive makes a purpose-specific 32-byte key, so one configured secret
 // never serves as both MAC and cipher key.
+// DeriveKey is a key for purpose made from the first session key (the one
+// that signs), for other secrets that must agree across replicas and
+// restarts; it reveals nothing about the session keys.
+func (a *Auth) DeriveKey(purpose string) []byte { return derive(a.cfg.Session.Keys[0], purpose) }
+
 func derive(key []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(purpose))
@@ -239,7 +245,7 @@ func trimGroups(groups []string) []string {
 	var out []string
 	size := 0
 	for _, g := range groups {
-		g = trimASCIISpace(g)
+		g = access.TrimName(g)
 		if g == "" {
 			continue
 		}
@@ -258,7 +264,7 @@ var errRecheck = errors.New("role re-check due")
 
 // expired reports whether a stored session has ended by time.
 func (a *Auth) expired(s staff.Session, now time.Time) bool {
-	return now.Sub(s.Created) >= a.cfg.AbsoluteTimeout || now.Sub(s.Seen) >= a.cfg.IdleTimeout
+	return now.Sub(s.Created) >= a.cfg.Session.MaxAge || now.Sub(s.Seen) >= a.cfg.Session.IdleTimeout
 }
 
 // sessionIdentity returns the person signed in to this session, ending the
@@ -279,9 +285,9 @@ func (a *Auth) sessionIdentity(c echo.Context) (access.Identity, error) {
 		a.signOut(c)
 		return access.Identity{}, errSignedOut
 	}
-	if now.Sub(rs.s.Checked) >= a.cfg.RoleRecheck {
-		switch a.cfg.Mode {
-		case ModeDemo:
+	if now.Sub(rs.s.Checked) >= a.cfg.Session.RoleRecheck {
+		switch a.cfg.Auth.Mode {
+		case config.ModeDemo:
 			// A persona's role comes from the configuration: derive it again.
 			p, ok := a.personaByEmail(rs.s.Email)
 			if !ok {
@@ -410,7 +416,7 @@ func (a *Auth) RevokeOthers(ctx context.Context, email, current string) (int, er
 // janitor calls it.
 func (a *Auth) SweepSessions(ctx context.Context) (int, error) {
 	now := a.now()
-	return a.store.DeleteSessionsBefore(ctx, now.Add(-a.cfg.IdleTimeout), now.Add(-a.cfg.AbsoluteTimeout))
+	return a.store.DeleteSessionsBefore(ctx, now.Add(-a.cfg.Session.IdleTimeout), now.Add(-a.cfg.Session.MaxAge))
 }
 
 type sessionIDKey struct{}
