@@ -168,6 +168,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 
 		OneLoginUserURL:    cfg.OneLogin.UserURL,
 		SecureCookies:      cfg.Session.SecureCookies,
+		CookieKey:          auth.DeriveKey("helpdesk workspace cookies"),
 		RequireTicket:      cfg.Policy.RequireTicket,
 		ProtectedRoles:     protected,
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,

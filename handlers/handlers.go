@@ -8,6 +8,7 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"iter"
@@ -99,6 +100,10 @@ type Config struct {
 	// SecureCookies marks the console's own cookies (the working ticket,
 	// recent people) Secure even without TLS (HELPDESK_SECURE_COOKIES).
 	SecureCookies bool
+	// CookieKey signs those cookies; the console makes it from the session
+	// keys, so that every replica reads them. Nil: a random key, so they
+	// last as long as this process.
+	CookieKey []byte
 	// ProtectedRoles are OneLogin role names whose holders only admins may
 	// act on (HELPDESK_PROTECTED_ROLES and the staff groups), compared as
 	// groups are.
@@ -156,6 +161,7 @@ type Handler struct {
 	demo       bool
 	userURL    string       // OneLoginUserURL
 	secure     bool         // SecureCookies
+	cookieKey  []byte       // signs the workspace cookies
 	protected  access.Names // role names
 
 	passwordPolicy    bool
@@ -196,6 +202,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		demo:       cfg.Demo,
 		userURL:    cfg.OneLoginUserURL,
 		secure:     cfg.SecureCookies,
+		cookieKey:  cfg.CookieKey,
+	}
+	if h.cookieKey == nil {
+		h.cookieKey = []byte(rand.Text())
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
