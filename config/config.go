@@ -198,6 +198,9 @@ type Session struct {
 	// RoleRecheck is how long a session's role is believed before it is
 	// derived again from the identity provider.
 	RoleRecheck time.Duration
+	// RevokeBlock is how long an admin's revocation keeps a person out in
+	// proxy mode, where ending the session alone signs nobody out.
+	RevokeBlock time.Duration
 }
 
 // Audit is the audit trail.

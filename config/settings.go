@@ -157,6 +157,8 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Session.MaxAge = p.positiveDuration(v) }},
 	{"HELPDESK_ROLE_RECHECK", "15m", "Derive a signed-in person's role again at least this often, so a group change takes effect within it (proxy mode reads the headers on every request anyway; oidc mode signs in again, silently when the provider allows).",
 		func(p *parser, c *Config, v string) { c.Session.RoleRecheck = p.positiveDuration(v) }},
+	{"HELPDESK_REVOKE_BLOCK", "12h", "proxy mode: how long an admin's \"End session\" keeps the person out of the console (the proxy would otherwise sign them straight back in), unless an admin lifts it sooner on the sessions page.",
+		func(p *parser, c *Config, v string) { c.Session.RevokeBlock = p.positiveDuration(v) }},
 	{"HELPDESK_FRAME_ANCESTORS", "'none'", "Content-Security-Policy frame-ancestors of the public unlock page /unlock: who may embed it (e.g. an intranet portal). Staff pages are never framed.",
 		func(p *parser, c *Config, v string) { c.HTTP.FrameAncestors = p.cspSources(v) }},
 	{"HELPDESK_AUDIT_DB", "", "Path of the SQLite audit trail; default " + defaultAuditDB + ", and in demo a temporary file (a demo's file name must start with " + demoAuditPrefix + ").",

@@ -53,6 +53,7 @@ type Auth struct {
 	http     *http.Client
 	cookies  *cookieJar
 	store    staff.Store
+	blocks   staff.Blocks // proxy mode: who an admin's revocation keeps out
 	jwt      *jwtVerifier // proxy mode with a signed assertion
 	oidc     *oidcClient  // oidc mode
 	personas map[string]Persona
@@ -98,6 +99,13 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	}
 	switch cfg.Auth.Mode {
 	case config.ModeProxy:
+		// Ending a proxy-mode session signs nobody out: the proxy's
+		// headers would begin a new one at once. A revocation blocks.
+		b, ok := a.store.(staff.Blocks)
+		if !ok {
+			return nil, errors.New("staffauth: proxy mode needs a session store that keeps blocks (sessions.Blocks)")
+		}
+		a.blocks = b
 		if cfg.Auth.Proxy.JWTHeader != "" {
 			a.jwt = newJWTVerifier(a.cfg, a.http, a.clock, logger)
 		}

@@ -3,6 +3,7 @@ package staffauth
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -52,6 +53,10 @@ func (a *Auth) CSRF() echo.MiddlewareFunc {
 				// session, and its secret, belong to one person.
 				if id, ok := IdentityFrom(r.Context()); ok {
 					if err := a.proxySession(c, id); err != nil {
+						if be := (*blockedError)(nil); errors.As(err, &be) {
+							return a.problem(c, http.StatusForbidden, "Console access blocked", "An admin ended your console session: you cannot use the console until "+
+								be.b.Until.UTC().Format("2 Jan 2006 15:04 MST")+", unless an admin lifts this sooner. Ask an admin if you need it now.")
+						}
 						return errStoreUnavailable
 					}
 				}

@@ -220,8 +220,9 @@ func TestSession_storeDown(t *testing.T) {
 
 // TestProxy_sessions: behind a proxy each person gets a console session of
 // their own; a role the proxy changes reaches the stored session at once;
-// a revoked session's CSRF token stops working and the next page starts a
-// new session (the proxy, not the console, decides who is signed in).
+// a revoked session's CSRF token stops working, the person is blocked on
+// every replica (the proxy would sign them straight back in), and once the
+// block is lifted the next page starts a new session.
 func TestProxy_sessions(t *testing.T) {
 	cfg := settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32"})
 	a, b, authA, _, st := replicas(t, cfg)
@@ -253,6 +254,14 @@ func TestProxy_sessions(t *testing.T) {
 	postArgs := append([]string{"X-CSRF-Token", who.CSRF}, promoted...)
 	if res, _ := onB.post("/act", nil, postArgs...); res.StatusCode != http.StatusForbidden {
 		t.Errorf("the revoked session's token: %d, want 403", res.StatusCode)
+	}
+	// The proxy would sign them straight back in: the revocation blocks
+	// them on every replica until it is lifted.
+	if res, page := onB.get("/whoami", promoted...); res.StatusCode != http.StatusForbidden || !strings.Contains(page, "An admin ended your console session") {
+		t.Errorf("after revocation: %d %.200s, want 403 blocked", res.StatusCode, page)
+	}
+	if ok, err := authA.Unblock(ctx, "ANN@example.com"); !ok || err != nil {
+		t.Fatalf("Unblock = %v %v", ok, err)
 	}
 	_, body = onB.get("/whoami", promoted...)
 	var again whoami
