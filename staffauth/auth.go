@@ -81,7 +81,6 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("staffauth: %w", err)
 	}
-	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
