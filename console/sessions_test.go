@@ -134,7 +134,7 @@ func TestConsole_proxyRevokeBlocks(t *testing.T) {
 	if notice := p.Text("[data-testid=notice]"); p.Status != http.StatusOK || !strings.Contains(notice, "cannot use the console until") {
 		t.Fatalf("revoke: %d %q", p.Status, notice)
 	}
-	if p.Doc.Find(`[data-testid=block-row][data-email="` + fakeonelogin.PersonaHelpdesk + `"]`).Length() != 1 {
+	if p.Doc.Find(`[data-testid=block-row][data-email="`+fakeonelogin.PersonaHelpdesk+`"]`).Length() != 1 {
 		t.Errorf("the sessions page does not list the block: %.600s", p.Body)
 	}
 	for name, b := range map[string]*consoletest.Browser{"this replica": agent, "the other replica": agentElsewhere} {
