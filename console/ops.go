@@ -102,9 +102,11 @@ func (o *ops) audit(s audit.Store) audit.Store { return o.metrics.Audit(s) }
 // /healthz, /readyz, and /metrics when it has no address of its own. They
 // carry no personal data, so they sit before sign-in; put the console
 // behind a proxy that does not expose them, or set HELPDESK_METRICS_ADDR.
-func (o *ops) routes(e *echo.Echo, c *client.Client, db interface{ Ping(context.Context) error }) {
+// Readiness also waits for protected, which says whether the protected
+// roles are confirmed in the tenant.
+func (o *ops) routes(e *echo.Echo, c *client.Client, db interface{ Ping(context.Context) error }, protected health.Check) {
 	e.Use(o.metrics.Middleware())
-	health.New(health.All(health.Database(db), health.OneLogin(c)), health.Options{Logger: o.log}).Routes(e)
+	health.New(health.All(health.Database(db), health.OneLogin(c), protected), health.Options{Logger: o.log}).Routes(e)
 	if o.serveMetrics {
 		e.GET("/metrics", echo.WrapHandler(o.metrics.Handler()))
 	}

@@ -14,8 +14,8 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/audit/audittest"
 	"onelogin-helpdesk/jobs"
-	"onelogin-helpdesk/sqlitestore/sqlitetest"
 	"onelogin-helpdesk/sqlitestore"
+	"onelogin-helpdesk/sqlitestore/sqlitetest"
 )
 
 // TestBulk_unlock200PacedToQuota: after a password spray locks 200 people,

@@ -93,6 +93,8 @@ var migrations = []string{
 	mailMigration,
 	// The directory index (directory.go).
 	directoryMigration,
+	// Staff kept out of the console by an admin (blocks.go).
+	blocksMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
