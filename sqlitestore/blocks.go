@@ -20,7 +20,6 @@ const blocksMigration = `CREATE TABLE staff_blocks (
 		at_us     INTEGER NOT NULL
 	);`
 
-// The blocks come after every migration store.go lists.
 var _ sessions.Blocks = (*Store)(nil)
 
 // SaveBlock implements sessions.Blocks.
