@@ -168,21 +168,7 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		"token request in the whole run (console, upstream 0s)":                  false, // the fake saw 2
 		"token request in the whole run (console, embedded fake, upstream 50ms)": true,
 	}
-	got := r.targets()
-	for prefix, met := range want {
-		found := false
-		for _, tg := range got {
-			if strings.Contains(tg.name, prefix) {
-				found = true
-				if tg.met != met {
-					t.Errorf("%s: met=%v, want %v (%s)", tg.name, tg.met, met, tg.measured)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("no target %q", prefix)
-		}
-	}
+	checkTargets(t, r.targets(), want)
 	md := r.markdown()
 	for _, s := range []string{"| console | user page | 100 | 10.0 | 70.0 ms", "| 20.0 ms |", "**missed**", "| console, embedded fake | 50ms | 70.0 MB | 1 | – |",
 		"| 20.0 ms (the baseline proxy's: 1.0 ms; one round of 100 requests is 65.0 ms of console CPU, 32.5 ms on 2 CPUs) | **missed** |",
@@ -266,5 +252,25 @@ func TestBaseline_servesTheListCallWithTheToken(t *testing.T) {
 	settle(b.upstream.spans, "base-1", 1)
 	if sp, ok := b.upstream.spans.take("base-1"); !ok || sp.calls != 1 {
 		t.Errorf("the fake did not see the request id through the proxy: %+v", sp)
+	}
+}
+
+// checkTargets checks that every target named (by a part of its name) in
+// want is in got, met or missed as want says.
+func checkTargets(t *testing.T, got []target, want map[string]bool) {
+	t.Helper()
+	for prefix, met := range want {
+		found := false
+		for _, tg := range got {
+			if strings.Contains(tg.name, prefix) {
+				found = true
+				if tg.met != met {
+					t.Errorf("%s: met=%v, want %v (%s)", tg.name, tg.met, met, tg.measured)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no target %q", prefix)
+		}
 	}
 }
