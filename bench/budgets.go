@@ -11,10 +11,12 @@ import (
 // The budgets benchmark: what counting each person's OneLogin calls costs
 // a page. Two consoles run side by side on SQLite, the persona's budget on
 // (-budget) in one and off (0) in the other, each in front of its own fake
-// tenant, which answers at once (many pages, so CPU time per page is
-// measured over many) and then with the upstream latency (as a console
-// runs); they are measured in turn, level by level, round after round, and
-// the report compares the medians.
+// tenant, which answers with the upstream latency (as a console runs) and
+// then at once (many pages, so CPU time per page is measured over many);
+// they are measured in turn, level by level, round after round, and the
+// report compares the medians. The latency comes first because each flush
+// counts the person's calls in the last hour, which the fast part piles up
+// far beyond a person's real budget.
 
 // budgetsLevels are the concurrencies the budgets' cost is measured at.
 var budgetsLevels = []int{1, 10}
@@ -27,6 +29,9 @@ const (
 	setupBudgetsOn  = "console, budgets on"
 	setupBudgetsOff = "console, budgets off"
 )
+
+// maxBudget is the largest budget the console's configuration accepts.
+const maxBudget = 1 << 20
 
 // budgetEnv gives the benchmark persona (a helpdesk agent) its hourly
 // budget of OneLogin calls; 0 is none.
@@ -100,7 +105,7 @@ func (r *report) budgetLatencies() []time.Duration {
 	if r.Options.latency == 0 {
 		return []time.Duration{0}
 	}
-	return []time.Duration{0, r.Options.latency}
+	return []time.Duration{r.Options.latency, 0}
 }
 
 // budgetRuns are the budgets benchmark's measurements of one side at c and
@@ -134,13 +139,13 @@ func (r *report) budgetCost(lat time.Duration, c int) (on, off time.Duration, ra
 // budgetsMarkdown is the report's section on the budgets benchmark.
 func (r *report) budgetsMarkdown(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	if len(r.budgetRuns(setupBudgetsOn, 0, budgetsLevels[0])) == 0 {
+	if len(r.budgetRuns(setupBudgetsOn, 0, budgetsLevels[0])) == 0 && len(r.budgetRuns(setupBudgetsOn, r.Options.latency, budgetsLevels[0])) == 0 {
 		return
 	}
 	w("## Budgets: console CPU per page, on and off\n\n")
 	w("Every OneLogin call a person's request makes is charged to their hourly budget (`quota`): counted in memory, written to the state store in one step a second, and read back from it then, so that replicas share the count. ")
-	w("*User page* at each concurrency, the fake tenant answering at once and then after %s, on two consoles side by side with their state in SQLite: the benchmark persona's budget set to %d calls an hour in one, off (`HELPDESK_BUDGET_HELPDESK=0`) in the other. ", r.Options.latency, r.Options.budget)
-	w("They are measured in turn, %d rounds, and compared on their medians. The target: a page with budgets costs at most %.2f× the console CPU of one without.\n\n", r.Options.rounds, budgetCPUFactorMax)
+	w("*User page* at each concurrency, the fake tenant answering after %s and then at once, on two consoles side by side with their state in SQLite: the benchmark persona's budget set to %d calls an hour in one, off (`HELPDESK_BUDGET_HELPDESK=0`) in the other. ", r.Options.latency, r.Options.budget)
+	w("They are measured in turn, %d rounds, and compared on their medians. Each flush counts the persona's calls in the last hour in the store, which the benchmark's pace piles up far beyond a person's real budget (a helpdesk agent's default is 1,500): the upstream latency comes first. The target: a page with budgets costs at most %.2f× the console CPU of one without.\n\n", r.Options.rounds, budgetCPUFactorMax)
 	w("| Upstream latency | Concurrency | Round | Budgets | Pages/s | p50 | Upstream calls/page | Console CPU/page | Machine CPU busy | Failures |\n|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, lat := range r.budgetLatencies() {
 		for _, c := range budgetsLevels {

@@ -73,7 +73,7 @@ func main() {
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
 	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions or bulk (the report is then partial)")
-	flag.IntVar(&o.budget, "budget", 1_000_000, "the benchmark persona's hourly budget of OneLogin calls (HELPDESK_BUDGET_HELPDESK, at most 1048576); large enough never to be refused")
+	flag.IntVar(&o.budget, "budget", 1_000_000, "the benchmark persona's hourly budget of OneLogin calls (HELPDESK_BUDGET_HELPDESK, at most 1048576, the console's limit); large enough never to be refused")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each side-by-side comparison (budgets on and off; SQLite and PostgreSQL), alternated")
 	flag.Usage = func() {
 		out := flag.CommandLine.Output()
@@ -97,8 +97,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk\n", o.only)
 		os.Exit(2)
 	}
-	if o.budget < 1 || o.rounds < 1 {
-		fmt.Fprintln(os.Stderr, "bench: -budget and -rounds must be at least 1")
+	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 {
+		fmt.Fprintf(os.Stderr, "bench: -budget must be from 1 to %d, -rounds at least 1\n", maxBudget)
 		os.Exit(2)
 	}
 
