@@ -118,6 +118,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.state = st
 	app.ops.budgets.Limits = st
+	app.ops.budgets.Start()
 	auth, err := staffauth.New(authCfg, logger, staffauth.WithSessionStore(st))
 	if err != nil {
 		return nil, err
@@ -275,6 +276,9 @@ func (a *App) Close() {
 	}
 	if a.janitor != nil {
 		a.janitor.stop()
+	}
+	if a.ops != nil {
+		a.ops.closeBudgets()
 	}
 	if a.state != nil {
 		_ = a.state.Close()

@@ -60,9 +60,21 @@ func newOps(cfg config.Config, logger *slog.Logger) *ops {
 		Reserve:  q.Reserve,
 		OnRefuse: o.metrics.QuotaRefused,
 		OnCharge: func(r access.Role) { o.metrics.QuotaCharged(r.String()) },
+		OnFlushError: func(err error) {
+			logger.Warn("OneLogin call budgets: writing the counts to the state store", "err", err)
+		},
 	}
 	o.metrics.SetQuotaReserve(q.Reserve)
 	return o
+}
+
+// closeBudgets writes the budgets' last counts before the store closes.
+func (o *ops) closeBudgets() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := o.budgets.Close(ctx); err != nil {
+		o.log.Error("OneLogin call budgets: the last counts were not written", "err", err)
+	}
 }
 
 // clientOptions charge every OneLogin exchange to the person asking, send

@@ -24,7 +24,7 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
-	limits.Store
+	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store
 	// PruneLimits forgets limit events no window can still see.
