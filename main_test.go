@@ -124,6 +124,18 @@ func TestMain_configurationProblems(t *testing.T) {
 	}
 }
 
+// TestMain_unknownProtectedRoleExits2: a protected role the tenant does not
+// have is found at start, and the process exits 2 naming it, as for any
+// other configuration problem.
+func TestMain_unknownProtectedRoleExits2(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := runMain(t, "-demo", map[string]string{"HELPDESK_AUDIT_DB": filepath.Join(dir, "demo-audit.db"), "TMPDIR": dir,
+		"HELPDESK_ADDR": "127.0.0.1:0", "HELPDESK_PROTECTED_ROLES": "Nobody Holds This"})
+	if code != 2 || !strings.Contains(stderr, `Nobody Holds This`) {
+		t.Errorf("exit code %d, want 2 naming the role:\n%s", code, stderr)
+	}
+}
+
 // TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel runs the real
 // process, sends it SIGTERM once it serves, and reads its JSON log.
 func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {

@@ -35,10 +35,11 @@
 // caller meant by it.
 //
 // This package holds the record types and the rules every store applies
-// (Prepare, Filter.Match, the CSV layout, the log line). The stores live
-// apart: sqlitestore (an embedded SQLite file); audit/audittest has an
-// in-memory store, a failing wrapper and the conformance suite every store
-// passes.
+// (Prepare, Filter.Match, SameRefusal, the CSV export WriteCSV, the log
+// line). The stores live apart and only read and write rows: sqlitestore
+// (an embedded SQLite file) and pgstore (PostgreSQL shared by replicas);
+// audit/audittest has an in-memory store for tests of other packages, a
+// failing wrapper and the conformance suite every store passes.
 package audit
 
 import (

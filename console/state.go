@@ -25,7 +25,7 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
-	limits.Store
+	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store
 	directory.Store
@@ -53,7 +53,8 @@ func (a *App) openState(cfg config.Config, logger *slog.Logger) (stateStore, err
 		defer cancel()
 		st, err := pgstore.Open(ctx, string(u), logger)
 		if err != nil {
-			return nil, fmt.Errorf("state database %s: %w", u.Redacted(), err)
+			// The driver's error may quote the URL in any form.
+			return nil, fmt.Errorf("state database %s: %w", u.Redacted(), u.ScrubError(err))
 		}
 		logger.Info("state in PostgreSQL", "database", u.Redacted(), "schema_version", pgstore.SchemaVersion())
 		return st, nil

@@ -8,17 +8,16 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"iter"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
 	dirindex "onelogin-helpdesk/directory"
@@ -81,7 +80,7 @@ type Config struct {
 	// Register adds routes owned by other packages (sign-in, health, metrics).
 	Register func(e *echo.Echo)
 
-	// Audit records every account action; nil keeps no trail (tests only).
+	// Audit records every account action; it is required.
 	Audit Recorder
 
 	// Now is the clock; nil means time.Now.
@@ -104,9 +103,14 @@ type Config struct {
 	// SecureCookies marks the console's own cookies (the working ticket,
 	// recent people) Secure even without TLS (HELPDESK_SECURE_COOKIES).
 	SecureCookies bool
+	// CookieKey signs those cookies; the console makes it from the session
+	// keys, so that every replica reads them. Nil: a random key, so they
+	// last as long as this process.
+	CookieKey []byte
 	// ProtectedRoles are OneLogin role names whose holders only admins may
-	// act on (HELPDESK_PROTECTED_ROLES).
-	ProtectedRoles []string
+	// act on (HELPDESK_PROTECTED_ROLES and the staff groups), compared as
+	// groups are.
+	ProtectedRoles access.Names
 	// PasswordPolicy checks every password set through the console against
 	// OneLogin's policy (HELPDESK_PASSWORD_POLICY); off, staff choose.
 	PasswordPolicy bool
@@ -164,9 +168,10 @@ type Handler struct {
 	audit      Recorder
 	signOutURL string
 	demo       bool
-	userURL    string          // OneLoginUserURL
-	secure     bool            // SecureCookies
-	protected  map[string]bool // role names
+	userURL    string       // OneLoginUserURL
+	secure     bool         // SecureCookies
+	cookieKey  []byte       // signs the workspace cookies
+	protected  access.Names // role names
 
 	passwordPolicy    bool
 	viewersSeeHistory bool
@@ -192,6 +197,9 @@ func New(cfg Config) (*echo.Echo, error) {
 	if cfg.OneLogin == nil {
 		return nil, errors.New("handlers: OneLogin client is required")
 	}
+	if cfg.Audit == nil {
+		return nil, errors.New("handlers: an audit trail is required: no action may go unrecorded")
+	}
 	h := &Handler{
 		ol:         cfg.OneLogin,
 		log:        cfg.Logger,
@@ -205,6 +213,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		demo:       cfg.Demo,
 		userURL:    cfg.OneLoginUserURL,
 		secure:     cfg.SecureCookies,
+		cookieKey:  cfg.CookieKey,
+	}
+	if h.cookieKey == nil {
+		h.cookieKey = []byte(rand.Text())
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -225,16 +237,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.loc = time.UTC
 	}
 	h.passwordPolicy, h.viewersSeeHistory = cfg.PasswordPolicy, cfg.ViewersSeeHistory
-	h.protected = map[string]bool{}
-	for _, r := range cfg.ProtectedRoles {
-		if r = strings.Trim(r, " "); r != "" {
-			h.protected[r] = true
-		}
-	}
+	h.protected = cfg.ProtectedRoles
 	h.audit = cfg.Audit
-	if h.audit == nil {
-		h.audit = discardRecorder{}
-	}
 	ttl := cfg.CacheTTL
 	if ttl == 0 {
 		ttl = time.Minute
@@ -281,13 +285,4 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HTTPErrorHandler = h.errorHandler
 	h.routes(e, cfg)
 	return e, nil
-}
-
-// discardRecorder keeps no trail; main always wires a real one.
-type discardRecorder struct{}
-
-func (discardRecorder) Begin(context.Context, audit.Record) (int64, error)  { return 0, nil }
-func (discardRecorder) Complete(context.Context, int64, audit.Result) error { return nil }
-func (discardRecorder) Deny(context.Context, audit.Record, time.Duration) (int64, error) {
-	return 0, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"onelogin-helpdesk/access"
@@ -48,7 +47,7 @@ func (h *Handler) subject(ctx context.Context, u *client.User) (access.Subject, 
 		Locked:     lockedNow(u, now),
 		Unlockable: u.Status != client.StatusSuspended && u.Status != client.StatusUnactivated,
 	}
-	if len(h.protected) > 0 && len(u.RoleIDs) > 0 {
+	if !h.protected.Empty() && len(u.RoleIDs) > 0 {
 		roles, err := h.dir.Roles(ctx)
 		if err != nil {
 			return s, nil, fmt.Errorf("role names, to tell whether the account is protected: %w", err)
@@ -78,7 +77,7 @@ func (h *Handler) subject(ctx context.Context, u *client.User) (access.Subject, 
 func (h *Handler) isProtected(ids []int64, roles []client.Role) bool {
 	for _, r := range roles {
 		for _, id := range ids {
-			if r.ID == id && h.protected[strings.Trim(r.Name, " ")] {
+			if r.ID == id && h.protected.Has(r.Name) {
 				return true
 			}
 		}

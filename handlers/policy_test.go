@@ -19,7 +19,7 @@ import (
 // protectStaff makes the fake tenant's staff roles protected, as the
 // console does by default with its admin and helpdesk groups.
 func protectStaff(cfg *handlers.Config) {
-	cfg.ProtectedRoles = []string{fakeonelogin.GroupAdmins, fakeonelogin.GroupHelpdesk}
+	cfg.ProtectedRoles = access.NewNames([]string{fakeonelogin.GroupAdmins, fakeonelogin.GroupHelpdesk}, false)
 }
 
 // accountActions are the staff actions on a person, each with a valid form,
@@ -62,7 +62,7 @@ func TestRoutes_whoMayActOnWhom(t *testing.T) {
 						actor = target.email
 					}
 					c := newConsole(t, role, signedInAs(actor), withConfig(func(cfg *handlers.Config) {
-						cfg.ProtectedRoles = []string{fakeonelogin.GroupViewers}
+						cfg.ProtectedRoles = access.NewNames([]string{fakeonelogin.GroupViewers}, false)
 					}))
 					c.fake.Tenant.ResetCalls()
 					rec := c.do("POST", actPath(target.id, a.path), a.form, true)

@@ -65,6 +65,7 @@ var routeActions = map[string]access.Action{
 	"GET /sessions":                     access.SelfSessions,
 	"POST /sessions/others/revoke":      access.SelfSessions,
 	"POST /sessions/:id/revoke":         access.RevokeSession,
+	"POST /sessions/blocks/lift":        access.RevokeSession,
 }
 
 var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleViewer, access.RoleHelpdesk, access.RoleAdmin}

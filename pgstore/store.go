@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"iter"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -417,17 +418,32 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	return p, nil
 }
 
+// records yields the rows of a query as records, then closes them; it
+// stops at the first error.
+func records(rows pgx.Rows) iter.Seq2[audit.Record, error] {
+	return func(yield func(audit.Record, error) bool) {
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRecord(rows)
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(audit.Record{}, err)
+		}
+	}
+}
+
 func collect(rows pgx.Rows) ([]audit.Record, error) {
-	defer rows.Close()
 	var out []audit.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
+	for r, err := range records(rows) {
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ForTarget implements audit.Store.
@@ -459,24 +475,7 @@ func (s *Store) ExportCSV(ctx context.Context, f audit.Filter, w io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
-	defer rows.Close()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return fmt.Errorf("audit: export: %w", err)
-		}
-		if err := cw.Record(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("audit: export: %w", err)
-	}
-	return cw.Flush()
+	return audit.WriteCSV(w, records(rows))
 }
 
 // pruneBatch bounds one retention DELETE, so that pruning years of records

@@ -144,8 +144,9 @@ func IDFor(token string) string {
 // Memory is a Store in one process's memory: the default for a console
 // without a shared store, and a stand-in in tests.
 type Memory struct {
-	mu sync.Mutex
-	m  map[string]Session
+	mu     sync.Mutex
+	m      map[string]Session
+	blocks map[string]Block // by EmailKey
 }
 
 var _ Store = (*Memory)(nil)

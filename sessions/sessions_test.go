@@ -21,3 +21,7 @@ func TestNewToken(t *testing.T) {
 		t.Errorf("id %q for token %q", id, tok)
 	}
 }
+
+func TestMemory_blocksConformance(t *testing.T) {
+	sessionstest.BlocksConformance(t, func(t *testing.T) sessions.Blocks { return sessions.NewMemory() })
+}

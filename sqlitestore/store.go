@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"os"
 	"strings"
@@ -92,6 +93,8 @@ var migrations = []string{
 	mailMigration,
 	// The directory index (directory.go).
 	directoryMigration,
+	// Staff kept out of the console by an admin (blocks.go).
+	blocksMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
@@ -429,19 +432,8 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	// One extra row tells whether an older page exists.
 	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+
 		" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
-	if err != nil {
-		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
-	}
-	defer rows.Close()
 	var p audit.Page
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return audit.Page{}, fmt.Errorf("audit: list: %w", err)
-		}
-		p.Records = append(p.Records, r)
-	}
-	if err := rows.Err(); err != nil {
+	if p.Records, err = collect(rows, err, scanRecord); err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
 	if len(p.Records) > limit {
@@ -458,19 +450,8 @@ func (s *Store) ForTarget(ctx context.Context, targetID int64, limit int) ([]aud
 	}
 	limit = audit.Filter{Limit: limit}.PageSize()
 	rows, err := s.forTarget.QueryContext(ctx, targetID, limit)
+	out, err := collect(rows, err, scanRecord)
 	if err != nil {
-		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
-	}
-	defer rows.Close()
-	var out []audit.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
 	}
 	return out, nil
@@ -487,24 +468,7 @@ func (s *Store) ExportCSV(ctx context.Context, f audit.Filter, w io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
-	defer rows.Close()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return fmt.Errorf("audit: export: %w", err)
-		}
-		if err := cw.Record(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("audit: export: %w", err)
-	}
-	return cw.Flush()
+	return audit.WriteCSV(w, each(rows, scanRecord))
 }
 
 // Close implements Store. Later calls fail with audit.ErrClosed.
@@ -627,4 +591,38 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	return s.w.PingContext(ctx)
+}
+
+// each yields the rows of a query read with scan, then closes them; it
+// stops at the first error.
+func each[T any](rows *sql.Rows, scan func(scanner) (T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
+
+// collect reads every row of a query (rows and err are what QueryContext
+// returned) with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for v, err := range each(rows, scan) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -34,7 +34,9 @@ func Conformance(t *testing.T, open Opener) {
 		{"deniedIsCompleteAtOnce", deniedIsCompleteAtOnce},
 		{"invalidRecords", invalidRecords},
 		{"secretParamsRefused", secretParamsRefused},
-		{"listFiltersAndPages", listFiltersAndPages},
+		{"pagingWalksEveryRecordOnce", pagingWalksEveryRecordOnce},
+		{"filtersSelectRecords", filtersSelectRecords},
+		{"forTargetNewestFirst", forTargetNewestFirst},
 		{"exportCSV", exportCSV},
 		{"concurrentWrites", concurrentWrites},
 		{"failing", failing},
@@ -63,6 +65,8 @@ func lockRecord() audit.Record {
 	}
 }
 
+// beginComplete: a record begins pending and Complete finishes it once, in
+// place; a second Complete or an unknown id is refused.
 func beginComplete(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -142,6 +146,7 @@ func completeNamesTheCreatedTarget(t *testing.T, open Opener) {
 	}
 }
 
+// deniedIsCompleteAtOnce: a refused attempt is one Begin, already complete.
 func deniedIsCompleteAtOnce(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -161,6 +166,9 @@ func deniedIsCompleteAtOnce(t *testing.T, open Opener) {
 	}
 }
 
+// invalidRecords: a record without an action, with an unknown outcome or too
+// many parameters is refused; a long field is clipped without splitting a
+// character.
 func invalidRecords(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -189,6 +197,8 @@ func invalidRecords(t *testing.T, open Opener) {
 	}
 }
 
+// secretParamsRefused: a parameter whose name mentions a secret is refused
+// without echoing its value, and nothing is stored.
 func secretParamsRefused(t *testing.T, open Opener) {
 	const secretValue = "Hunter2-s3cret-value"
 	keys := []string{"password", "New_Password", "PASSWORD_CONFIRMATION", "passwd", "hash", "password_hash",
@@ -258,12 +268,12 @@ func seed(t *testing.T, s audit.Store) []int64 {
 	return ids
 }
 
-func listFiltersAndPages(t *testing.T, open Opener) {
+// pagingWalksEveryRecordOnce: following Next walks every record exactly
+// once, newest first; a page that fits exactly has no next page.
+func pagingWalksEveryRecordOnce(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
 	ids := seed(t, s)
-
-	// Paging walks every record exactly once, newest first.
 	var seen []int64
 	f := audit.Filter{Limit: 7}
 	for pages := 0; ; pages++ {
@@ -293,11 +303,17 @@ func listFiltersAndPages(t *testing.T, open Opener) {
 			t.Fatalf("paging order: got %v", seen)
 		}
 	}
-	// An exact fit leaves no next page.
 	if p, _ := s.List(ctx, audit.Filter{Limit: 30}); len(p.Records) != 30 || p.Next != 0 {
 		t.Errorf("exact page: %d records, next %d", len(p.Records), p.Next)
 	}
+}
 
+// filtersSelectRecords: each filter field, alone or combined, lists the
+// records it matches and only those.
+func filtersSelectRecords(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	seed(t, s)
 	count := func(f audit.Filter) int {
 		t.Helper()
 		f.Limit = audit.MaxPageSize
@@ -335,8 +351,13 @@ func listFiltersAndPages(t *testing.T, open Opener) {
 			t.Errorf("%s: %d records, want %d", tc.name, got, tc.want)
 		}
 	}
+}
 
-	recent, err := s.ForTarget(ctx, 1, 4)
+// forTargetNewestFirst: a user's records, newest first, up to the limit.
+func forTargetNewestFirst(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ids := seed(t, s)
+	recent, err := s.ForTarget(context.Background(), 1, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,6 +374,8 @@ func recentIDs(rs []audit.Record) []int64 {
 	return out
 }
 
+// exportCSV: the export ignores paging, writes every matching record newest
+// first in the shared layout, and defuses formula cells.
 func exportCSV(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -404,6 +427,8 @@ func exportCSV(t *testing.T, open Opener) {
 	}
 }
 
+// concurrentWrites: concurrent writers each get their own id and every
+// record is kept.
 func concurrentWrites(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -454,6 +479,8 @@ func concurrentWrites(t *testing.T, open Opener) {
 	}
 }
 
+// failing: the failing wrapper refuses every call while told to fail and
+// reaches the store again after.
 func failing(t *testing.T, open Opener) {
 	inner := open(t, nil)
 	ctx := context.Background()
@@ -487,6 +514,7 @@ func failing(t *testing.T, open Opener) {
 	}
 }
 
+// closed: a closed store refuses every call with ErrClosed.
 func closed(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -505,6 +533,8 @@ func closed(t *testing.T, open Opener) {
 	}
 }
 
+// logLines: each record and its completion are mirrored in one structured
+// log line.
 func logLines(t *testing.T, open Opener) {
 	var logs bytes.Buffer
 	s := open(t, slog.New(slog.NewJSONHandler(&logs, nil)))

@@ -40,6 +40,13 @@ func NewMemory(logger *slog.Logger, opts ...audit.Option) *Memory {
 
 // Begin implements audit.Store.
 func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
+	return m.write(ctx, rec, false, 0)
+}
+
+// write prepares and appends a record; for Deny (deny), a refusal that
+// repeats the newest same refusal within the window counts one more
+// repeat of it instead.
+func (m *Memory) write(ctx context.Context, rec audit.Record, deny bool, within time.Duration) (int64, error) {
 	rec, err := audit.Prepare(rec, m.now())
 	if err != nil {
 		return 0, err
@@ -48,6 +55,19 @@ func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if m.closed {
 		m.mu.Unlock()
 		return 0, audit.ErrClosed
+	}
+	for i := len(m.records) - 1; deny && i >= 0; i-- {
+		r := &m.records[i]
+		if !audit.SameRefusal(*r, rec) {
+			continue
+		}
+		if rec.Time.Sub(r.Time) < within {
+			r.Repeats++
+			r.LastAt = rec.Time
+			m.mu.Unlock()
+			return r.ID, nil
+		}
+		break
 	}
 	m.lastID++
 	rec.ID = m.lastID
@@ -169,16 +189,13 @@ func (m *Memory) ExportCSV(_ context.Context, f audit.Filter, w io.Writer) error
 		}
 	}
 	m.mu.Unlock()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for _, r := range matched {
-		if err := cw.Record(r); err != nil {
-			return err
+	return audit.WriteCSV(w, func(yield func(audit.Record, error) bool) {
+		for _, r := range matched {
+			if !yield(r, nil) {
+				return
+			}
 		}
-	}
-	return cw.Flush()
+	})
 }
 
 // Close implements audit.Store.
@@ -203,34 +220,7 @@ func (m *Memory) Records() []audit.Record {
 // Deny implements audit.Store.
 func (m *Memory) Deny(ctx context.Context, rec audit.Record, within time.Duration) (int64, error) {
 	rec.Outcome = audit.OutcomeDenied
-	rec, err := audit.Prepare(rec, m.now())
-	if err != nil {
-		return 0, err
-	}
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return 0, audit.ErrClosed
-	}
-	for i := len(m.records) - 1; i >= 0; i-- {
-		r := &m.records[i]
-		if !audit.SameRefusal(*r, rec) {
-			continue
-		}
-		if rec.Time.Sub(r.Time) < within {
-			r.Repeats++
-			r.LastAt = rec.Time
-			m.mu.Unlock()
-			return r.ID, nil
-		}
-		break
-	}
-	m.lastID++
-	rec.ID = m.lastID
-	m.records = append(m.records, rec)
-	m.mu.Unlock()
-	audit.LogBegin(ctx, m.log, rec)
-	return rec.ID, nil
+	return m.write(ctx, rec, true, within)
 }
 
 // LastSucceeded implements audit.Store.

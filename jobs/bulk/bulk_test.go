@@ -35,16 +35,23 @@ func (d *door) Act(ctx context.Context, c bulk.Change) error {
 
 func (d *door) Explain(err error) string { return "explained: " + err.Error() }
 
-// TestWorker_tellsHowAPersonWent: what the door answers decides whether a
-// person is done, skipped, failed, unknown or tried again later; a person
-// no longer in OneLogin is skipped before the door.
-func TestWorker_tellsHowAPersonWent(t *testing.T) {
+// personas is a client of a fake tenant of the personas alone.
+func personas(t *testing.T) *client.Client {
+	t.Helper()
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 1})
 	t.Cleanup(fake.Close)
 	ol, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ol
+}
+
+// TestWorker_tellsHowAPersonWent: what the door answers decides whether a
+// person is done, skipped, failed, unknown or tried again later; a person
+// no longer in OneLogin is skipped before the door.
+func TestWorker_tellsHowAPersonWent(t *testing.T) {
+	ol := personas(t)
 	job := jobs.Job{ID: "j1", Kind: jobs.KindUnlock, Ticket: "T-1", SourceIP: "192.0.2.1",
 		Actor: jobs.Actor{Email: "agent@example.com", Name: "Agent", Role: "helpdesk"}}
 	person := jobs.Item{Seq: 3, TargetID: fakeonelogin.PersonaLockedID}
@@ -93,12 +100,7 @@ func TestWorker_tellsHowAPersonWent(t *testing.T) {
 // TestWorker_recoverOnlyLooks: a person left in hand by a stopped runner
 // is settled by reading the account, never by asking for the change again.
 func TestWorker_recoverOnlyLooks(t *testing.T) {
-	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 1})
-	t.Cleanup(fake.Close)
-	ol, err := client.New(fake.URL, fake.ClientID, fake.ClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ol := personas(t)
 	it := jobs.Item{Seq: 1, TargetID: fakeonelogin.PersonaLockedID}
 	for _, tc := range []struct {
 		name   string
