@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -397,5 +398,28 @@ func TestProbe(t *testing.T) {
 	}
 	if got := probe("127.0.0.1:1"); got != 1 {
 		t.Errorf("probe of a closed port = %d, want 1", got)
+	}
+}
+
+// TestBinary_linksNoTestSupport: the binary carries the demo (the fake
+// tenant is product code) but nothing written for tests: not testing, not
+// net/http/httptest, and none of our test-support packages (*test,
+// internal/...).
+func TestBinary_linksNoTestSupport(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps .: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "onelogin-helpdesk/fakeonelogin") {
+		t.Fatalf("go list -deps . lists no fakeonelogin; is this the module's root?\n%s", out)
+	}
+	for _, p := range deps {
+		ours, isOurs := strings.CutPrefix(p, "onelogin-helpdesk/")
+		if p == "testing" || strings.HasPrefix(p, "testing/") || p == "net/http/httptest" ||
+			isOurs && (strings.HasSuffix(ours, "test") || strings.HasPrefix(ours, "internal/")) {
+			t.Errorf("the binary links %s, which is for tests", p)
+		}
 	}
 }
