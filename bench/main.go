@@ -331,7 +331,7 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 	}
 	ids, err := userIDs(p.URL)
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return err
 	}
 	if rep.ListCall == "" {
@@ -344,7 +344,7 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 	for _, wl := range workloads {
 		for _, c := range rep.Options.levels {
 			if ctx.Err() != nil {
-				p.stop()
+				p.Stop()
 				return ctx.Err()
 			}
 			drive(ctx, rep, setupConsole, lat, wl, c, p.URL, up, p)
@@ -371,13 +371,13 @@ func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat tim
 	}
 	ids, err := userIDs(p.URL)
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return err
 	}
 	c := slices.Max(rep.Options.levels)
 	for _, wl := range []workload{searchWorkload(), userPageWorkload(ids)} {
 		if ctx.Err() != nil {
-			p.stop()
+			p.Stop()
 			return ctx.Err()
 		}
 		drive(ctx, rep, setup, lat, wl, c, p.URL, nil, p)
@@ -399,7 +399,7 @@ func finish(p *consoleProc, setup string, lat time.Duration) (process, error) {
 		pr.TokenRequests = final.tokenRequests()
 		pr.PeakRSS, err = p.peakRSS()
 	}
-	pr.StopErr = p.stop()
+	pr.StopErr = p.Stop()
 	if err != nil {
 		return pr, err
 	}
