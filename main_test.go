@@ -60,6 +60,7 @@ func runMain(t *testing.T, args string, env map[string]string) (stdout, stderr s
 }
 
 func TestMain_helpListsEverySettingWithItsDefault(t *testing.T) {
+	t.Parallel()
 	stdout, stderr, code := runMain(t, "--help", nil)
 	if code != 0 {
 		t.Fatalf("--help exited %d: %s", code, stderr)
@@ -83,6 +84,7 @@ func TestMain_helpListsEverySettingWithItsDefault(t *testing.T) {
 // configurations: each must exit 2 with every problem in one message, before
 // anything is started or written.
 func TestMain_configurationProblems(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args string
@@ -129,6 +131,7 @@ func TestMain_configurationProblems(t *testing.T) {
 // TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel runs the real
 // process, sends it SIGTERM once it serves, and reads its JSON log.
 func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		level    string
 		wantInfo bool
@@ -158,6 +161,7 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 // server to stop while OneLogin is still answering it, and checks that new
 // connections are refused at once while the page still arrives whole.
 func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
 	c := consoletest.New(t, map[string]string{"HELPDESK_FAKE_LATENCY": "400ms"})
 	ctx, shutdown := context.WithCancel(context.Background())
 	var served error
@@ -241,6 +245,7 @@ func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
 // TestServe_gracePeriodEnds: a request that outlives the grace period does
 // not keep the process up, and serve says so.
 func TestServe_gracePeriodEnds(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -272,6 +277,7 @@ func TestServe_gracePeriodEnds(t *testing.T) {
 // probes on the main address without sign-in, metrics only on the metrics
 // address, and a clean stop when the context ends.
 func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
+	t.Parallel()
 	addr, maddr := consoletest.FreeAddr(t), consoletest.FreeAddr(t)
 	cfg := consoletest.Config(t, map[string]string{"HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -326,6 +332,7 @@ func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
 
 // TestProbe: -healthcheck passes only when /healthz itself answers 200.
 func TestProbe(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		handler http.HandlerFunc

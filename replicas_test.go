@@ -151,6 +151,7 @@ func auditRows(page string) int { return strings.Count(page, `data-testid="audit
 // session on B ends it on A; the self-unlock allowance holds across both
 // under parallel requests.
 func TestReplicas_shareStateAndSessions(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t, "replicas")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
@@ -275,6 +276,7 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 // working on its action leaves one record of it, begun and never completed
 // (pending: the outcome is unknown), and the other replica keeps serving.
 func TestReplicas_killedMidAction(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t, "replicas")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
@@ -327,6 +329,7 @@ func TestReplicas_killedMidAction(t *testing.T) {
 // starting it again makes them ready without a restart, with every record
 // written before still there.
 func TestReplicas_databaseRestart(t *testing.T) {
+	t.Parallel()
 	pgtest.AdminURL(t) // this test needs PostgreSQL installed: gate as the others
 	dir := filepath.Join(t.TempDir(), "pg")
 	out, err := exec.Command("scripts/test-postgres.sh", "start", dir).Output()
@@ -392,6 +395,7 @@ func TestReplicas_databaseRestart(t *testing.T) {
 // look-ups from one address, half on A and half on B, get exactly the
 // allowance between them.
 func TestReplicas_publicUnlockLimitIsShared(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t, "replicas_unlock")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
