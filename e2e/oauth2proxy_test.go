@@ -32,6 +32,7 @@ import (
 // proxy; the same header sent straight to the console from an address
 // outside HELPDESK_TRUSTED_PROXIES is refused.
 func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
+	t.Parallel()
 	bin := os.Getenv("OAUTH2_PROXY_BIN")
 	if bin == "" {
 		msg := "OAUTH2_PROXY_BIN is not set: `make e2e` builds oauth2-proxy " + deploy.OAuth2ProxyVersion + " and sets it"
