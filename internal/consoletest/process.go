@@ -16,7 +16,6 @@ import (
 type Process struct {
 	*process.Process
 	Name string
-	Addr string
 	// Logs is what the program wrote: the console's JSON log (stderr), or
 	// all of another program's output.
 	Logs *testlog.Buffer
@@ -31,8 +30,9 @@ const SelfEnv = "HELPDESK_TEST_MAIN=1"
 func Self() string { return os.Args[0] }
 
 // StartProcess runs the console's program path with exactly env (NAME to
-// value; HELPDESK_ADDR and HELPDESK_PUBLIC_URL are set to a free loopback
-// port unless env sets them) and waits until /healthz answers.
+// value) and HELPDESK_ADDR, a free loopback port, and waits until /healthz
+// answers there. HELPDESK_PUBLIC_URL is that address's URL unless env
+// sets it.
 func StartProcess(t testing.TB, name, path string, env map[string]string) *Process {
 	t.Helper()
 	addr := FreeAddr(t)
@@ -50,7 +50,7 @@ func StartProcess(t testing.TB, name, path string, env map[string]string) *Proce
 // when it does not serve.
 func StartProgram(t testing.TB, name string, spec process.Spec) *Process {
 	t.Helper()
-	p := &Process{Name: name, Addr: spec.Addr, Logs: &testlog.Buffer{}}
+	p := &Process{Name: name, Logs: &testlog.Buffer{}}
 	spec.Log = p.Logs
 	var err error
 	p.Process, err = process.Start(context.Background(), spec)
