@@ -20,7 +20,7 @@ run:
 # the Go tests run while the browser's dependencies are installed and
 # oauth2-proxy is built; the browser journeys run last, on their own.
 test: generate-check
-	@$(MAKE) --no-print-directory -j4 --output-sync=line lint unit e2e-deps oauth2-proxy
+	@$(MAKE) --no-print-directory -j4 lint unit e2e-deps oauth2-proxy
 	@$(MAKE) --no-print-directory e2e
 
 ## unit: every Go test, with the race detector, on a throwaway PostgreSQL cluster

@@ -371,7 +371,7 @@ func TestProbe(t *testing.T) {
 // TestBinary_linksNoTestSupport: the binary carries the demo (the fake
 // tenant is product code) but nothing written for tests: not testing, not
 // net/http/httptest, and none of our test-support packages (*test,
-// internal/...).
+// internal/..., and deploy, which reads the compose example for tests).
 func TestBinary_linksNoTestSupport(t *testing.T) {
 	t.Parallel()
 	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
@@ -385,7 +385,7 @@ func TestBinary_linksNoTestSupport(t *testing.T) {
 	for _, p := range deps {
 		ours, isOurs := strings.CutPrefix(p, "onelogin-helpdesk/")
 		if p == "testing" || strings.HasPrefix(p, "testing/") || p == "net/http/httptest" ||
-			isOurs && (strings.HasSuffix(ours, "test") || strings.HasPrefix(ours, "internal/")) {
+			isOurs && (strings.HasSuffix(ours, "test") || strings.HasPrefix(ours, "internal/") || ours == "deploy") {
 			t.Errorf("the binary links %s, which is for tests", p)
 		}
 	}
