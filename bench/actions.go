@@ -155,7 +155,7 @@ func startActions(ctx context.Context, bin, dir, setup string, up *fakeUpstream,
 		return nil, workload{}, err
 	}
 	fail := func(err error) (*consoleProc, workload, error) {
-		p.stop()
+		p.Stop()
 		return nil, workload{}, err
 	}
 	ids, err := userIDs(p.URL)

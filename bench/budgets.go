@@ -51,7 +51,7 @@ func budgetsScenario(ctx context.Context, rep *report, bin, dir string) error {
 	defer func() {
 		for _, s := range sides {
 			if s.p != nil {
-				s.p.stop()
+				s.p.Stop()
 			}
 			if s.up != nil {
 				s.up.close()

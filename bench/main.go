@@ -373,7 +373,7 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 	}
 	ids, err := userIDs(p.URL)
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return err
 	}
 	if rep.ListCall == "" {
@@ -386,7 +386,7 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 	for _, wl := range workloads {
 		for _, c := range rep.Options.levels {
 			if ctx.Err() != nil {
-				p.stop()
+				p.Stop()
 				return ctx.Err()
 			}
 			drive(ctx, rep, setupConsole, lat, wl, c, p.URL, up, p)
@@ -413,13 +413,13 @@ func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat tim
 	}
 	ids, err := userIDs(p.URL)
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return err
 	}
 	c := slices.Max(rep.Options.levels)
 	for _, wl := range []workload{searchWorkload(), userPageWorkload(ids)} {
 		if ctx.Err() != nil {
-			p.stop()
+			p.Stop()
 			return ctx.Err()
 		}
 		drive(ctx, rep, setup, lat, wl, c, p.URL, nil, p)
@@ -441,7 +441,7 @@ func finish(p *consoleProc, setup string, lat time.Duration) (process, error) {
 		pr.TokenRequests = final.tokenRequests()
 		pr.PeakRSS, err = p.peakRSS()
 	}
-	pr.StopErr = p.stop()
+	pr.StopErr = p.Stop()
 	if err != nil {
 		return pr, err
 	}

@@ -12,6 +12,11 @@
 // Settings are environment variables laid over test defaults (see Config).
 // The process environment is never read, so a developer's ONELOGIN_*
 // cannot point a test at a real tenant.
+//
+// A test that needs the console as its own process (replicas, signals)
+// starts it with StartProcess, and another server program (oauth2-proxy)
+// with StartProgram: on a free loopback port, serving, and killed when the
+// test ends.
 package consoletest
 
 import (
