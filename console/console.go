@@ -175,6 +175,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
+		Contact:            cfg.Mail.Contact,
 		PublicUnlock:       cfg.PublicUnlock,
 		UnlockPage:         app.unlockPage(cfg, auth),
 		Jobs:               app.jobs,

@@ -127,6 +127,9 @@ type Config struct {
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
 	SelfUnlocksPerHour int
+	// Contact is how people reach the helpdesk (HELPDESK_CONTACT), named
+	// when self-service refuses to unlock.
+	Contact string
 
 	// PublicUnlock is the unlock page for people who cannot sign in
 	// (HELPDESK_PUBLIC_UNLOCK*), as config parsed it; off unless Enabled.
@@ -174,6 +177,7 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
+	contact            string
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
 	unlockDemo *views.UnlockDemo
@@ -243,6 +247,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.contact = cfg.Contact
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
 		if cfg.Limits == nil {
