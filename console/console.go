@@ -41,6 +41,7 @@ type App struct {
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
+	settler *settler
 	jobs    *jobs.Runner
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
@@ -124,6 +125,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.auth = auth
 	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
+	app.settler = startSettler(st, c, ol.Timeout, logger)
 	protectedList, protected := protectedNames(cfg, authCfg.Auth)
 	guard := newProtection(protected, c)
 	ctx, cancel := context.WithTimeout(context.Background(), ol.Timeout)
@@ -276,6 +278,9 @@ func (a *App) Close() {
 	}
 	if a.janitor != nil {
 		a.janitor.stop()
+	}
+	if a.settler != nil {
+		a.settler.stop()
 	}
 	if a.state != nil {
 		_ = a.state.Close()

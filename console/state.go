@@ -24,6 +24,7 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
+	audit.PendingLister
 	limits.Store
 	sessions.Store
 	jobs.Store
