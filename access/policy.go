@@ -43,6 +43,10 @@ type Subject struct {
 	// (HELPDESK_CONTACT), named when self-service is refused.
 	Contact string
 
+	// JobStarter is who started the job a StopJob is about: only they or
+	// an admin may stop it.
+	JobStarter string
+
 	// People is how many people a bulk action names, and BulkMax the most
 	// its actor may name (Bulk.MaxFor); both are only for bulk actions.
 	People  int
@@ -91,6 +95,11 @@ func Check(actor Identity, a Action, s Subject) *Refusal {
 		case s.People > s.BulkMax:
 			return &Refusal{Reason: fmt.Sprintf("bulk job of %d people; role %s may name at most %d", s.People, actor.Role, s.BulkMax),
 				Message: fmt.Sprintf("One job may name at most %d people for your role (%s); you selected %d. Select fewer and start several jobs.", s.BulkMax, actor.Role, s.People)}
+		}
+	case StopJob:
+		if actor.Role < RoleAdmin && !SameEmail(actor.Email, s.JobStarter) {
+			return &Refusal{Reason: "job started by " + s.JobStarter + "; role " + actor.Role.String() + " may stop only their own",
+				Message: "Only whoever started this job, or an admin, may stop it."}
 		}
 	case Lock:
 		if !s.Active || s.Locked {

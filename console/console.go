@@ -148,7 +148,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	// decide which replica works on a job.
 	quota, refreshQuota := bulk.Quota(c)
 	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
-		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
+		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger,
+		RoleEvery: cfg.Session.RoleRecheck})
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -182,6 +183,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		UnlockPage:         app.unlockPage(cfg, auth),
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
+		StaffGroups:        staffauth.StaffGroups(authCfg.Auth),
 		QuotaLow:           cfg.Bulk.QuotaLow,
 	})
 	if err != nil {
