@@ -291,6 +291,16 @@ func (h *Handler) jobStillAllowed(ctx context.Context, j jobs.Job) (string, erro
 type bulkDoor struct{ h *Handler }
 
 func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
+	if c.Action == access.Unlock && c.User != nil {
+		// A lock placed through the console is deliberate, whoever placed
+		// it: a job never lifts one. (A subject that cannot be read is
+		// left to the door, which refuses the same way.)
+		if _, src, err := d.h.subject(ctx, c.User); err == nil && src != nil && src.Console {
+			rec := c.Record
+			rec.Params, rec.Ticket = c.Params, c.Ticket
+			return d.h.refuse(ctx, rec, deliberateLock(src))
+		}
+	}
 	a := Attempt{Action: c.Action, Target: actionTarget(c.User), User: c.User, Ticket: c.Ticket, Params: c.Params}
 	err := d.h.actAs(ctx, c.Who, c.Record, a, func(ctx context.Context) (int64, error) { return 0, c.Call(ctx) })
 	var md *maybeDone
@@ -304,6 +314,18 @@ func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
 		return fmt.Errorf("%w: %w", bulk.ErrUndecided, err)
 	}
 	return err
+}
+
+// deliberateLock is why a job skips a lock placed through the console,
+// naming who placed it and under which ticket.
+func deliberateLock(src *views.LockSource) *access.Refusal {
+	ticket := "no ticket"
+	if src.Ticket != "" {
+		ticket = "ticket " + src.Ticket
+	}
+	who := src.By + " (" + src.Role + ", " + ticket + ")"
+	return &access.Refusal{Reason: "bulk jobs skip locks placed through the console; locked by " + who,
+		Message: "Locked through the console by " + who + ": a bulk job does not lift it. Unlock this person on their own page if the lock should end."}
 }
 
 func (d bulkDoor) Explain(err error) string {
