@@ -42,6 +42,7 @@ type App struct {
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
+	settler *settler
 	jobs    *jobs.Runner
 	dir     *directorySync
 	ops     *ops
@@ -127,6 +128,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.auth = auth
 	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
+	app.settler = startSettler(st, c, ol.Timeout, logger)
 	protectedList, protected := protectedNames(cfg, authCfg.Auth)
 	guard := newProtection(protected, c)
 	ctx, cancel := context.WithTimeout(context.Background(), ol.Timeout)
@@ -149,7 +151,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	// decide which replica works on a job.
 	quota, refreshQuota := bulk.Quota(c)
 	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
-		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
+		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger,
+		RoleEvery: cfg.Session.RoleRecheck})
 
 	app.dir = startDirectory(cfg.Directory, st, c, logger)
 
@@ -180,10 +183,12 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
+		Contact:            cfg.Mail.Contact,
 		PublicUnlock:       cfg.PublicUnlock,
 		UnlockPage:         app.unlockPage(cfg, auth),
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
+		StaffGroups:        staffauth.StaffGroups(authCfg.Auth),
 		QuotaLow:           cfg.Bulk.QuotaLow,
 		Directory:          app.dir.Index(),
 	})
@@ -285,6 +290,9 @@ func (a *App) Close() {
 	}
 	if a.janitor != nil {
 		a.janitor.stop()
+	}
+	if a.settler != nil {
+		a.settler.stop()
 	}
 	a.dir.stop() // before the state store it writes to closes
 	if a.ops != nil {

@@ -25,6 +25,7 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
+	audit.PendingLister
 	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store

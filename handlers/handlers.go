@@ -128,6 +128,9 @@ type Config struct {
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
 	SelfUnlocksPerHour int
+	// Contact is how people reach the helpdesk (HELPDESK_CONTACT), named
+	// when self-service refuses to unlock.
+	Contact string
 
 	// PublicUnlock is the unlock page for people who cannot sign in
 	// (HELPDESK_PUBLIC_UNLOCK*), as config parsed it; off unless Enabled.
@@ -138,6 +141,10 @@ type Config struct {
 	// the console's worker, and whoever built it closes it. Nil: the
 	// console offers no bulk jobs.
 	Jobs *jobs.Runner
+	// StaffGroups are the groups of each staff role, which are OneLogin
+	// role names: a job's starter's role is derived from them again while
+	// the job runs. Empty: jobs keep their starter's role.
+	StaffGroups access.StaffGroups
 	// Bulk is how many people one bulk job may name, per role
 	// (HELPDESK_BULK_MAX, HELPDESK_BULK_HELPDESK_MAX).
 	Bulk access.Bulk
@@ -180,6 +187,8 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
+	contact            string
+	staff              access.StaffGroups
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
 	unlockDemo *views.UnlockDemo
@@ -255,6 +264,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.contact = cfg.Contact
+	h.staff = cfg.StaffGroups
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
 		if cfg.Limits == nil {
@@ -275,8 +286,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs
-		cfg.Jobs.Start(bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
-			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }})
+		w := bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
+			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }}
+		if !h.staff.Admin.Empty() {
+			w.Allowed = h.jobStillAllowed
+		}
+		cfg.Jobs.Start(w)
 	}
 
 	e := echo.New()

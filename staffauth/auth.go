@@ -84,7 +84,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, groups: staffGroups(cfg.Auth)}
+	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, groups: StaffGroups(cfg.Auth)}
 	for _, o := range opts {
 		o(a)
 	}
