@@ -95,6 +95,8 @@ var migrations = []string{
 	directoryMigration,
 	// Staff kept out of the console by an admin (blocks.go).
 	blocksMigration,
+	// "Unlock anyway" ticked for a person of a bulk job (jobs.go).
+	jobsAnywayMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
