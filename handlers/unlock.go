@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,6 +36,15 @@ type UnlockPage struct {
 	// Demo, in demo mode, points people at the fake tenant's phone, inbox
 	// and push pages.
 	Demo *views.UnlockDemo
+	// QuotaReserve is HELPDESK_QUOTA_RESERVE: the page's share of the
+	// tenant's quota comes out of what lies above it.
+	QuotaReserve int
+	// Contact is how to reach the helpdesk (HELPDESK_CONTACT): a phone
+	// number, an address or a URL, shown on every refusal and dead end.
+	Contact string
+	// SignInURL is where "Go to sign-in" leads after an unlock
+	// (HELPDESK_SIGNIN_URL, by default the tenant's own sign-in page).
+	SignInURL string
 }
 
 // unlockCookie holds the flow's id, scoped to /unlock: the browser never
@@ -46,7 +56,7 @@ const unlockCookie = "helpdesk_unlock"
 func (h *Handler) newUnlockFlow(cfg Config) (*selfunlock.Service, error) {
 	return selfunlock.New(cfg.PublicUnlock, selfunlock.Options{
 		OneLogin: cfg.OneLogin, Limits: cfg.Limits, Trail: unlockTrail{h}, Failed: failedResult,
-		DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
+		QuotaReserve: cfg.UnlockPage.QuotaReserve, DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
 	})
 }
 
@@ -57,8 +67,14 @@ func (t unlockTrail) Begin(ctx context.Context, r audit.Record) (int64, error) {
 	return t.h.audit.Begin(ctx, r)
 }
 
-func (t unlockTrail) Complete(ctx context.Context, id int64, r audit.Result) error {
-	return t.h.audit.Complete(ctx, id, r)
+// Tally adds an unverified step to its address's record; a store that
+// cannot tally refuses the step, as one that cannot write.
+func (t unlockTrail) Tally(ctx context.Context, r audit.Record, within time.Duration, sample string) (int64, error) {
+	tl, ok := t.h.audit.(audit.Tallier)
+	if !ok {
+		return 0, fmt.Errorf("%w: the audit store %T cannot tally", audit.ErrUnavailable, t.h.audit)
+	}
+	return tl.Tally(ctx, r, within, sample)
 }
 
 func (t unlockTrail) Denied(ctx context.Context, r audit.Record, reason string) {

@@ -16,6 +16,8 @@ const (
 	// maxFlows bounds the flows a MemoryStore keeps at once; past it the
 	// page asks people to come back later rather than grow without end.
 	maxFlows = 10000
+	// sweepEvery is how often a MemoryStore forgets its expired flows.
+	sweepEvery = time.Minute
 )
 
 // Flow is one person's way through the steps, kept on the server: the
@@ -110,11 +112,14 @@ type Store interface {
 
 // MemoryStore keeps flows in memory: a flow is one sitting, and a restart
 // only sends people back to the first step. (Behind several replicas, the
-// page needs sticky sessions.)
+// page needs sticky sessions.) Expired flows are forgotten every
+// sweepEvery on its clock, as the store is used, and at most maxFlows
+// are kept.
 type MemoryStore struct {
 	mu    sync.Mutex
 	flows map[string]memoryFlow
 	now   func() time.Time
+	swept time.Time
 }
 
 type memoryFlow struct {
@@ -131,29 +136,47 @@ func (s *MemoryStore) Add(f *Flow) (string, bool) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.flows) >= maxFlows || now.Sub(s.swept) >= sweepEvery {
+		s.sweepLocked(now)
+	}
 	if len(s.flows) >= maxFlows {
-		for id, old := range s.flows {
-			if !now.Before(old.expires) {
-				delete(s.flows, id)
-			}
-		}
-		if len(s.flows) >= maxFlows {
-			return "", false
-		}
+		return "", false
 	}
 	id := rand.Text()
 	s.flows[id] = memoryFlow{f: f, expires: now.Add(FlowTTL)}
 	return id, true
 }
 
-func (s *MemoryStore) Get(id string) (*Flow, bool) {
+// Len is how many flows the store holds, expired ones not yet swept
+// included.
+func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return len(s.flows)
+}
+
+// sweepLocked forgets the flows expired at now.
+func (s *MemoryStore) sweepLocked(now time.Time) {
+	for id, old := range s.flows {
+		if !now.Before(old.expires) {
+			delete(s.flows, id)
+		}
+	}
+	s.swept = now
+}
+
+func (s *MemoryStore) Get(id string) (*Flow, bool) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.swept) >= sweepEvery {
+		s.sweepLocked(now)
+	}
 	m, ok := s.flows[id]
 	if !ok {
 		return nil, false
 	}
-	if !s.now().Before(m.expires) {
+	if !now.Before(m.expires) {
 		delete(s.flows, id)
 		return nil, false
 	}
