@@ -33,7 +33,11 @@ func (a *App) unlockPage(cfg config.Config, authCfg staffauth.Config, auth *staf
 	if !cfg.PublicUnlock.Enabled {
 		return handlers.UnlockPage{}
 	}
-	p := handlers.UnlockPage{Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()}}
+	p := handlers.UnlockPage{Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()},
+		QuotaReserve: cfg.Quota.Reserve, Contact: cfg.Mail.Contact, SignInURL: cfg.PublicUnlock.SignInURL}
+	if p.SignInURL == "" {
+		p.SignInURL = origin(cfg.OneLogin.BaseURL) + "/"
+	}
 	if len(authCfg.SessionKeys) > 0 {
 		// Decoy factors stay the same across restarts when the session
 		// keys do; a key of their own, so they reveal nothing about those.

@@ -24,7 +24,6 @@ import (
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/selfunlock"
-	"onelogin-helpdesk/views"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -169,7 +168,7 @@ type Handler struct {
 	selfUnlocksPerHour int
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
-	unlockDemo *views.UnlockDemo
+	unlockPage UnlockPage // the public unlock page's wiring
 
 	jobs       *jobs.Runner // nil: no bulk jobs
 	bulk       access.Bulk
@@ -250,7 +249,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
+		h.public, h.unlockPage = u, cfg.UnlockPage
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
 	h.activities = newActivityCache()

@@ -138,7 +138,8 @@ var unlockSteps = map[selfunlock.Step]views.UnlockStep{
 // unlockView is the page model for a step's State.
 func (h *Handler) unlockView(c echo.Context, st selfunlock.State) views.UnlockView {
 	v := views.UnlockView{Page: h.page(c, "Unlock your account", ""), Step: unlockSteps[st.Step], Now: h.now(), Loc: h.loc,
-		PollEvery: selfunlock.PollEvery, Demo: h.unlockDemo, Login: st.Login, Error: st.Error, Expires: st.Expires}
+		PollEvery: selfunlock.PollEvery, Demo: h.unlockPage.Demo, Login: st.Login, Error: st.Error, Expires: st.Expires,
+		Contact: h.unlockPage.Contact, SignInURL: h.unlockPage.SignInURL}
 	for _, o := range st.Factors {
 		v.Factors = append(v.Factors, views.UnlockFactor{Choice: o.Choice, Kind: o.Name, Label: o.Label})
 	}
@@ -171,7 +172,7 @@ func (h *Handler) unlockAnswer(c echo.Context, st selfunlock.State, err error) e
 	case errors.As(err, &stop):
 		v.Step, v.Heading, v.Message, status = views.UnlockStopped, stop.Heading, stop.Message, stop.Status
 		if !stop.RetryAt.IsZero() {
-			v.Message += " Try again after " + views.ClockTime(nextMinute(stop.RetryAt), h.now(), h.loc) + ", or call the IT helpdesk."
+			v.Message += " Try again after " + views.ClockTime(nextMinute(stop.RetryAt), h.now(), h.loc) + "."
 		}
 	case errors.Is(err, selfunlock.ErrNotRecorded):
 		return errNotRecorded
