@@ -165,6 +165,7 @@ type Handler struct {
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
+	denials            denials // a person's refusals, so a flood is tallied
 	selfUnlocksPerHour int
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
@@ -236,6 +237,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.searches = newSearchCache(searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.denials = newDenials(cfg.Limits, h.now)
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
 		if cfg.Limits == nil {
