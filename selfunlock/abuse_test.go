@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/selfunlock"
@@ -90,23 +92,31 @@ func TestService_lookUpFloodIsBounded(t *testing.T) {
 }
 
 // TestService_sendsPerAccount: at most three pushes, texts and mails reach
-// an account in 15 minutes, whatever the address and however the flows
-// were started; the helpdesk's sends count in the same allowance; the
-// fourth is refused with when to try again, as for a made-up account.
+// an account in 15 minutes, whatever the address, the spelling, and
+// counting the helpdesk's sends; the page refuses the fourth send of a
+// login as typed with when to try again, for a made-up account too, and
+// past the account's allowance pretends to send, so that two spellings of
+// one account cannot be linked.
 func TestService_sendsPerAccount(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
-		login    string
-		helpdesk int // sends the helpdesk made first
-		allowed  int
+		logins   []string // typed in turn
+		helpdesk int      // sends the helpdesk made first
+		sent     int      // what OneLogin sends
 	}{
-		{fakeonelogin.PersonaLockedSMS, 0, 3},
-		{fakeonelogin.PersonaLockedSMS, 1, 2},
-		{"ghost@example.com", 0, 3},
+		{[]string{fakeonelogin.PersonaLockedSMS}, 0, 3},
+		{[]string{fakeonelogin.PersonaLockedSMS}, 1, 2},
+		{[]string{fakeonelogin.PersonaLockedSMS, "fiona.sms"}, 0, 3}, // its email, then its username
+		{[]string{"ghost@example.com"}, 0, 0},
 	} {
-		t.Run(fmt.Sprintf("%s after %d", tc.login, tc.helpdesk), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%v after %d", tc.logins, tc.helpdesk), func(t *testing.T) {
 			var limits selfunlock.Options
-			b := newBenchWith(t, benchOptions{opts: func(o *selfunlock.Options) { limits = *o }})
+			b := newBenchWith(t, benchOptions{cfg: func(c *config.PublicUnlock) { c.Attempts = 100 },
+				opts: func(o *selfunlock.Options) { limits = *o }})
+			username := "fiona.sms"
+			if _, err := b.ol.UpdateUser(ctx, fakeonelogin.PersonaLockedSMSID, client.UserUpdate{Username: &username}); err != nil {
+				t.Fatal(err)
+			}
 			for range tc.helpdesk {
 				if ok, _, err := selfunlock.Sends(limits.Limits, b.clock.Now).Take(ctx, selfunlock.AccountKey(fakeonelogin.PersonaLockedSMSID)); !ok || err != nil {
 					t.Fatalf("the helpdesk's send was refused: %v", err)
@@ -121,31 +131,33 @@ func TestService_sendsPerAccount(t *testing.T) {
 				}
 				return n
 			}
-			for i := range tc.allowed + 1 {
-				who := caller
-				who.IP = fmt.Sprintf("192.0.2.%d", i+1)
-				id, st, err := b.s.Start(ctx, who, tc.login)
-				if err != nil {
-					t.Fatal(err)
+			for _, login := range tc.logins {
+				for i := range selfunlock.MaxSends + 1 {
+					who := caller
+					who.IP = fmt.Sprintf("192.0.2.%d", i+1)
+					id, st, err := b.s.Start(ctx, who, login)
+					if err != nil {
+						t.Fatal(err)
+					}
+					st, err = b.s.Choose(ctx, who, id, st.Factors[0].Choice)
+					var stop *selfunlock.Stop
+					switch {
+					case i < selfunlock.MaxSends && (err != nil || st.Error != ""):
+						t.Fatalf("%s: send %d = %+v, %v; want it sent, or so it seems", login, i+1, st, err)
+					case i == selfunlock.MaxSends && (!errors.As(err, &stop) || stop.RetryAt.IsZero() || stop.Status != http.StatusTooManyRequests):
+						t.Fatalf("%s: send %d = %v, want refused with when to try again", login, i+1, err)
+					case i == selfunlock.MaxSends && stop.Message != "No more codes or pushes can be sent just now.":
+						t.Errorf("the refusal says %q", stop.Message)
+					}
+					b.clock.Advance(time.Minute)
 				}
-				_, err = b.s.Choose(ctx, who, id, st.Factors[0].Choice)
-				var stop *selfunlock.Stop
-				switch {
-				case i < tc.allowed && err != nil:
-					t.Fatalf("send %d refused: %v", i+1, err)
-				case i == tc.allowed && (!errors.As(err, &stop) || stop.RetryAt.IsZero() || stop.Status != http.StatusTooManyRequests):
-					t.Fatalf("send %d = %v, want refused with when to try again", i+1, err)
-				case i == tc.allowed && !strings.Contains(stop.Message, "No more codes or pushes can be sent just now."):
-					t.Errorf("the refusal says %q", stop.Message)
-				}
-				b.clock.Advance(time.Minute)
 			}
-			want := tc.allowed
-			if tc.login != fakeonelogin.PersonaLockedSMS {
-				want = 0 // a made-up account: nothing is sent, all the same
+			if n := sent(); n != tc.sent {
+				t.Errorf("OneLogin sent %d codes, want %d", n, tc.sent)
 			}
-			if n := sent(); n != want {
-				t.Errorf("OneLogin sent %d codes, want %d", n, want)
+			silent := slices.ContainsFunc(b.trail.Records(), func(r audit.Record) bool { return strings.Contains(r.Reason, "mfa-sends limit reached") })
+			if want := len(tc.logins) > 1 || tc.helpdesk > 0; silent != want {
+				t.Errorf("the account's allowance held silently: %t, want %t", silent, want)
 			}
 		})
 	}

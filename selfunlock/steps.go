@@ -75,27 +75,32 @@ func (e *sendFailed) Error() string {
 }
 
 // trigger sends the push, text or email of a real factor, or pretends to
-// for a decoy. It takes from the allowances first: the address's, the
-// account's sends (Sends), which says when to come back, and the
-// account's attempts, which once used up pretend to send, so that reaching
-// that limit looks like any verification that fails.
+// for a decoy. It takes from the allowances first: the address's and the
+// typed login's sends, which say when to come back; then the account's
+// sends (Sends) and attempts, which once used up pretend to send, so that
+// reaching them looks like any verification that fails.
 func (s *Service) trigger(ctx context.Context, who Caller, f *Flow, fa Factor) error {
 	f.ch = expecting(fa, s.now())
 	if err := s.take(ctx, s.perIP, AddressKey(who.IP), tooManyFromNetwork); err != nil {
 		s.tallyQuietly(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "per-address limit reached")
 		return err
 	}
-	if err := s.take(ctx, s.sends, f.key, "No more codes or pushes can be sent just now."); err != nil {
+	// The sends of the login as typed are what the page shows (the same
+	// for every login); the account's, across its spellings and the
+	// helpdesk's sends, hold silently, so two spellings cannot be linked.
+	if err := s.take(ctx, s.sends, "typed:"+asciiLower(f.login), "No more codes or pushes can be sent just now."); err != nil {
 		s.tallyQuietly(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "send limit reached")
 		return err
 	}
-	ok, _, err := s.attempts.Take(ctx, f.key)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUncounted, err)
-	}
-	if !ok {
-		f.broken = true
-		return s.tally(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "attempts limit reached; nothing sent")
+	for _, l := range []limits.Limit{s.sends, s.attempts} {
+		ok, _, err := l.Take(ctx, f.key)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUncounted, err)
+		}
+		if !ok {
+			f.broken = true
+			return s.tally(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "account's "+l.Name+" limit reached; nothing sent")
+		}
 	}
 	if err := s.tally(ctx, who, f, access.UnlockFactor, audit.OutcomeUnverified, ""); err != nil {
 		return err
