@@ -16,6 +16,7 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/views"
 )
@@ -44,6 +45,14 @@ func (a *App) unlockPage(cfg config.Config, authCfg staffauth.Config, auth *staf
 		m := hmac.New(sha256.New, authCfg.SessionKeys[0])
 		m.Write([]byte("helpdesk unlock decoys"))
 		p.DecoyKey = m.Sum(nil)
+		// Flows live in the state store, sealed with the session keys, so
+		// replicas need no sticky sessions. Without set keys there is one
+		// node and they stay in memory.
+		if blobs, ok := a.state.(selfunlock.FlowBlobs); ok {
+			if flows, err := selfunlock.NewSealedStore(blobs, authCfg.SessionKeys, nil); err == nil {
+				p.Flows = flows
+			}
+		}
 	}
 	if a.fake != nil {
 		p.Demo = &views.UnlockDemo{FakeURL: a.fake.URL, People: a.demoPeople()}

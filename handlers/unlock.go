@@ -45,6 +45,9 @@ type UnlockPage struct {
 	// SignInURL is where "Go to sign-in" leads after an unlock
 	// (HELPDESK_SIGNIN_URL, by default the tenant's own sign-in page).
 	SignInURL string
+	// Flows keeps the flows between steps: a selfunlock.SealedStore in
+	// the state store, so replicas share them; nil keeps them in memory.
+	Flows selfunlock.Store
 }
 
 // unlockCookie holds the flow's id, scoped to /unlock: the browser never
@@ -56,7 +59,7 @@ const unlockCookie = "helpdesk_unlock"
 func (h *Handler) newUnlockFlow(cfg Config) (*selfunlock.Service, error) {
 	return selfunlock.New(cfg.PublicUnlock, selfunlock.Options{
 		OneLogin: cfg.OneLogin, Limits: cfg.Limits, Trail: unlockTrail{h}, Failed: failedResult,
-		QuotaReserve: cfg.UnlockPage.QuotaReserve, DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
+		QuotaReserve: cfg.UnlockPage.QuotaReserve, Flows: cfg.UnlockPage.Flows, DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
 	})
 }
 
@@ -176,6 +179,9 @@ func (h *Handler) unlockAnswer(c echo.Context, st selfunlock.State, err error) e
 		}
 	case errors.Is(err, selfunlock.ErrNotRecorded):
 		return errNotRecorded
+	case errors.Is(err, selfunlock.ErrNoFlows):
+		return &problem{Status: http.StatusServiceUnavailable, Heading: "Try again later",
+			Message: "This page cannot keep track of your steps just now. Try again in a minute.", Err: err}
 	case errors.Is(err, selfunlock.ErrUncounted):
 		return &problem{Status: http.StatusServiceUnavailable, Heading: "Try again later",
 			Message: "The console cannot count attempts just now, so it checks nothing. Try again in a minute or call the IT helpdesk.", Err: err}

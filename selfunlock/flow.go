@@ -1,6 +1,7 @@
 package selfunlock
 
 import (
+	"context"
 	"crypto/rand"
 	"strconv"
 	"sync"
@@ -26,6 +27,8 @@ const (
 type Flow struct {
 	mu sync.Mutex
 	id string
+	// version is the SealedStore's: a step saves only if it is unchanged.
+	version int64
 
 	login string // as typed; the unverified claimant in the audit trail
 	ua    string // user agent at the start
@@ -100,14 +103,18 @@ func (f *Flow) state(step Step) State {
 	return st
 }
 
-// Store keeps the flows between steps.
+// Store keeps the flows between steps: MemoryStore in one process,
+// SealedStore in the state store for replicas.
 type Store interface {
 	// Add keeps f under a new random id for FlowTTL; false when the store
 	// is full.
-	Add(f *Flow) (id string, ok bool)
+	Add(ctx context.Context, f *Flow) (id string, ok bool, err error)
 	// Get is the live flow with the id.
-	Get(id string) (*Flow, bool)
-	Remove(id string)
+	Get(ctx context.Context, id string) (*Flow, bool, error)
+	// Put saves f, as Get gave it and a step changed it; false when
+	// another step saved or removed the flow meanwhile.
+	Put(ctx context.Context, f *Flow) (bool, error)
+	Remove(ctx context.Context, id string) error
 }
 
 // MemoryStore keeps flows in memory: a flow is one sitting, and a restart
@@ -132,7 +139,8 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 	return &MemoryStore{flows: map[string]memoryFlow{}, now: now}
 }
 
-func (s *MemoryStore) Add(f *Flow) (string, bool) {
+// Add implements Store.
+func (s *MemoryStore) Add(_ context.Context, f *Flow) (string, bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,11 +148,12 @@ func (s *MemoryStore) Add(f *Flow) (string, bool) {
 		s.sweepLocked(now)
 	}
 	if len(s.flows) >= maxFlows {
-		return "", false
+		return "", false, nil
 	}
 	id := rand.Text()
 	s.flows[id] = memoryFlow{f: f, expires: now.Add(FlowTTL)}
-	return id, true
+	f.id = id
+	return id, true, nil
 }
 
 // Len is how many flows the store holds, expired ones not yet swept
@@ -165,7 +174,8 @@ func (s *MemoryStore) sweepLocked(now time.Time) {
 	s.swept = now
 }
 
-func (s *MemoryStore) Get(id string) (*Flow, bool) {
+// Get implements Store.
+func (s *MemoryStore) Get(_ context.Context, id string) (*Flow, bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -174,17 +184,28 @@ func (s *MemoryStore) Get(id string) (*Flow, bool) {
 	}
 	m, ok := s.flows[id]
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
 	if !now.Before(m.expires) {
 		delete(s.flows, id)
-		return nil, false
+		return nil, false, nil
 	}
-	return m.f, true
+	return m.f, true, nil
 }
 
-func (s *MemoryStore) Remove(id string) {
+// Put implements Store: the flow is the one held, and its mutex has kept
+// other steps out; it is saved unless it went.
+func (s *MemoryStore) Put(_ context.Context, f *Flow) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.flows[f.id]
+	return ok && m.f == f, nil
+}
+
+// Remove implements Store.
+func (s *MemoryStore) Remove(_ context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.flows, id)
 	s.mu.Unlock()
+	return nil
 }

@@ -1,6 +1,7 @@
 package selfunlock
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 	"strings"
@@ -24,7 +25,7 @@ func TestMemoryStore_boundedMemory(t *testing.T) {
 	for i := range maxFlows {
 		login := strings.Repeat("x", maxLoginLen-10) + fmt.Sprintf("%010d", i)
 		f := &Flow{login: login, ua: clipUserAgent(ua), chosen: -1, key: "login:" + login, factors: decoyFactors([]byte("k"), login, kinds)}
-		if _, ok := s.Add(f); !ok {
+		if _, ok, _ := s.Add(context.Background(), f); !ok {
 			t.Fatalf("flow %d refused", i)
 		}
 	}
@@ -35,7 +36,7 @@ func TestMemoryStore_boundedMemory(t *testing.T) {
 	if held >= 50<<20 {
 		t.Errorf("%d flows hold %d bytes, want under 50 MB", maxFlows, held)
 	}
-	if _, ok := s.Add(&Flow{}); ok {
+	if _, ok, _ := s.Add(context.Background(), &Flow{}); ok {
 		t.Error("the store took a flow past maxFlows")
 	}
 	runtime.KeepAlive(s)
@@ -47,10 +48,10 @@ func TestMemoryStore_sweeps(t *testing.T) {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	s := NewMemoryStore(func() time.Time { return now })
 	for range 100 {
-		s.Add(&Flow{})
+		s.Add(context.Background(), &Flow{})
 	}
 	now = now.Add(FlowTTL + sweepEvery)
-	s.Add(&Flow{})
+	s.Add(context.Background(), &Flow{})
 	if n := s.Len(); n != 1 {
 		t.Errorf("%d flows held after the others expired, want 1", n)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,8 @@ var (
 	ErrNotRecorded = errors.New("selfunlock: the audit record could not be written")
 	// ErrUncounted refuses a step whose allowance could not be counted.
 	ErrUncounted = errors.New("selfunlock: the allowances cannot be counted")
+	// ErrNoFlows refuses a step whose flow could not be kept or read.
+	ErrNoFlows = errors.New("selfunlock: the flows cannot be kept")
 )
 
 // Stop ends a step with a page that says why and what to do; it never
@@ -202,14 +205,16 @@ func (s *Service) Start(ctx context.Context, who Caller, login string) (string, 
 		f.factors = decoyFactors(s.decoyKey, login, s.verifier.Kinds)
 	}
 	s.log.DebugContext(ctx, "public unlock: look-up", "route", f.route)
-	id, ok := s.flows.Add(f)
+	id, ok, err := s.flows.Add(ctx, f)
 	s.pace(ctx, &s.paced.start, begun, f.user != nil)
-	if !ok {
+	switch {
+	case err != nil:
+		return "", st, fmt.Errorf("%w: %w", ErrNoFlows, err)
+	case !ok:
 		return "", st, &Stop{Status: http.StatusServiceUnavailable, Heading: "Try again later",
 			Message: "This page is busy. Try again in a few minutes."}
 	}
-	f.id = id
-	return f.id, f.state(StepChoose), nil
+	return id, f.state(StepChoose), nil
 }
 
 // findAccount fills in the flow's account and factors when the login names
@@ -273,11 +278,14 @@ func lockedNow(u *client.User, now time.Time) bool {
 	return u.Status == client.StatusLocked || u.LockedUntil.After(now)
 }
 
-// step runs a step with the flow id's flow held.
-func (s *Service) step(id string, run func(f *Flow) (State, error)) (State, error) {
+// step runs a step with the flow id's flow held, and saves what it did.
+func (s *Service) step(ctx context.Context, id string, run func(f *Flow) (State, error)) (State, error) {
 	gone := State{Step: StepStart, Chosen: -1}
-	f, ok := s.flows.Get(id)
-	if !ok {
+	f, ok, err := s.flows.Get(ctx, id)
+	switch {
+	case err != nil:
+		return gone, fmt.Errorf("%w: %w", ErrNoFlows, err)
+	case !ok:
 		return gone, errFlowGone
 	}
 	f.mu.Lock()
@@ -285,5 +293,13 @@ func (s *Service) step(id string, run func(f *Flow) (State, error)) (State, erro
 	if f.done {
 		return gone, errFlowGone
 	}
-	return run(f)
+	st, err := run(f)
+	if !f.done {
+		// A step another replica saved meanwhile wins; this one's answer
+		// stands, its changes to the flow go.
+		if saved, perr := s.flows.Put(context.WithoutCancel(ctx), f); perr != nil || !saved {
+			s.log.WarnContext(ctx, "public unlock: a step's flow was not saved", "saved", saved, "error", perr)
+		}
+	}
+	return st, err
 }

@@ -210,19 +210,20 @@ func TestKinds(t *testing.T) {
 func TestMemoryStore_flowsExpire(t *testing.T) {
 	clock := fakeonelogin.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	s := selfunlock.NewMemoryStore(clock.Now)
-	id, ok := s.Add(&selfunlock.Flow{})
-	if !ok || id == "" {
-		t.Fatal("Add refused an empty store")
+	ctx := context.Background()
+	id, ok, err := s.Add(ctx, &selfunlock.Flow{})
+	if !ok || id == "" || err != nil {
+		t.Fatalf("Add refused an empty store: %v", err)
 	}
 	clock.Advance(selfunlock.FlowTTL - time.Second)
-	if _, ok := s.Get(id); !ok {
+	if _, ok, _ := s.Get(ctx, id); !ok {
 		t.Error("the flow is gone before FlowTTL")
 	}
 	clock.Advance(time.Second)
-	if _, ok := s.Get(id); ok {
+	if _, ok, _ := s.Get(ctx, id); ok {
 		t.Error("the flow outlived FlowTTL")
 	}
-	if _, ok := s.Get("not-an-id"); ok {
+	if _, ok, _ := s.Get(ctx, "not-an-id"); ok {
 		t.Error("Get found a flow never added")
 	}
 }

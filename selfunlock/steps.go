@@ -24,7 +24,7 @@ const PollEvery = 2 * time.Second
 // the code, or asks for an app's code. With no choice it shows the list
 // again.
 func (s *Service) Choose(ctx context.Context, who Caller, id, choice string) (State, error) {
-	return s.step(id, func(f *Flow) (State, error) {
+	return s.step(ctx, id, func(f *Flow) (State, error) {
 		if choice == "" {
 			f.chosen, f.ch = -1, Challenge{}
 			return f.state(StepChoose), nil
@@ -132,7 +132,7 @@ const codeFailed = "That code did not work. Check it and try again, or send a ne
 
 // Code checks a typed code and, when it is right, unlocks through unlock.
 func (s *Service) Code(ctx context.Context, who Caller, id, typed string, unlock Unlocker) (State, error) {
-	return s.step(id, func(f *Flow) (State, error) {
+	return s.step(ctx, id, func(f *Flow) (State, error) {
 		if f.chosen < 0 || f.factors[f.chosen].push {
 			return f.state(StepChoose), nil
 		}
@@ -203,7 +203,7 @@ func (s *Service) check(ctx context.Context, who Caller, f *Flow, fa Factor, cod
 // PollEvery and never once it has expired, each ask counted against the
 // address, and when it was, unlocks through unlock.
 func (s *Service) Push(ctx context.Context, who Caller, id string, unlock Unlocker) (State, error) {
-	return s.step(id, func(f *Flow) (State, error) {
+	return s.step(ctx, id, func(f *Flow) (State, error) {
 		if f.chosen < 0 || !f.factors[f.chosen].push {
 			return f.state(StepChoose), nil
 		}
@@ -260,8 +260,15 @@ func (s *Service) Push(ctx context.Context, who Caller, id string, unlock Unlock
 // may say what stands in the way.
 func (s *Service) verified(ctx context.Context, who Caller, f *Flow, fa Factor, unlock Unlocker) (State, error) {
 	f.done = true
-	s.flows.Remove(f.id)
 	f.ch.v = nil // verified: the secret has served
+	// The flow is claimed before anything else: of two steps that
+	// verified at once, on any replicas, one goes on.
+	if claimed, err := s.flows.Put(ctx, f); err != nil || !claimed {
+		return State{Step: StepStart, Chosen: -1}, errFlowGone
+	}
+	if err := s.flows.Remove(context.WithoutCancel(ctx), f.id); err != nil {
+		s.log.WarnContext(ctx, "public unlock: a verified flow was not removed; it can no longer verify", "error", err)
+	}
 	st := f.state(StepDone)
 	st.Ended = true
 

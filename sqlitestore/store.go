@@ -88,7 +88,8 @@ var migrations = []string{
 	sessionsMigration,
 	// Bulk jobs and their people (jobs.go).
 	jobsMigration,
-	mailMigration, // 6: the mail queue (mail.go)
+	mailMigration,        // 6: the mail queue (mail.go)
+	unlockFlowsMigration, // 7: the public unlock page's sealed flows (unlockflows.go)
 }
 
 // Open opens (creating if needed) the audit database at path and
