@@ -58,7 +58,7 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, actions or bulk (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, actions, bulk or abuse (the report is then partial)")
 	flag.Parse()
 	for _, f := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -68,8 +68,8 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded", "actions", "bulk"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, actions, bulk\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "actions", "bulk", "abuse"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, actions, bulk, abuse\n", o.only)
 		os.Exit(2)
 	}
 
@@ -195,6 +195,8 @@ type report struct {
 	NoPostgres bool
 	// Bulk are the bulk unlock jobs measured (bulk.go).
 	Bulk []bulkMeasurement
+	// Abuse is the public unlock page under anonymous abuse (abuse.go).
+	Abuse []abuseMeasurement
 }
 
 // listCall is what the baseline serves: the console's own list call.
@@ -245,6 +247,8 @@ func run(ctx context.Context, o options) error {
 		{"actions", func() error { return actionsScenario(ctx, rep, bin, dir) }},
 		// A bulk unlock job: its calls per person and its pace.
 		{"bulk", func() error { return bulkScenario(ctx, rep, dir) }},
+		// Anonymous abuse of the public unlock page (abuse.go).
+		{"abuse", func() error { return abuseScenario(ctx, rep, bin, dir) }},
 	}
 	for _, step := range steps {
 		if o.only != "" && step.setup != o.only {
