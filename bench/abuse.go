@@ -86,12 +86,7 @@ func abuseScenario(ctx context.Context, rep *report, bin, dir string) error {
 	if err != nil {
 		return err
 	}
-	finished := false
-	defer func() {
-		if !finished {
-			p.stop()
-		}
-	}()
+	defer p.Stop() // at once if finish has stopped it
 	db := filepath.Join(dir, "demo-audit-"+name+".db")
 	trail, err := sql.Open("sqlite", db)
 	if err != nil {
@@ -144,7 +139,6 @@ func abuseScenario(ctx context.Context, rep *report, bin, dir string) error {
 			k.Name, m.Statuses, m.Records, m.Steps, m.StoreGrowth, float64(m.MemoryGrowth)/(1<<20), m.OneLoginCalls)
 		rep.Abuse = append(rep.Abuse, m)
 	}
-	finished = true
 	pr, err := finish(p, "public unlock page, abused", 0)
 	if err != nil {
 		return err
@@ -265,7 +259,7 @@ func storeSize(ctx context.Context, db *sql.DB, path string) int64 {
 
 // rss is the process's resident set (VmRSS) in bytes; 0 when unknown.
 func (p *consoleProc) rss() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
 	if err != nil {
 		return 0
 	}

@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/pgstore"
@@ -24,9 +25,11 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
-	limits.Store
+	audit.PendingLister
+	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store
+	directory.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.
@@ -51,7 +54,8 @@ func (a *App) openState(cfg config.Config, logger *slog.Logger) (stateStore, err
 		defer cancel()
 		st, err := pgstore.Open(ctx, string(u), logger)
 		if err != nil {
-			return nil, fmt.Errorf("state database %s: %w", u.Redacted(), err)
+			// The driver's error may quote the URL in any form.
+			return nil, fmt.Errorf("state database %s: %w", u.Redacted(), u.ScrubError(err))
 		}
 		logger.Info("state in PostgreSQL", "database", u.Redacted(), "schema_version", pgstore.SchemaVersion())
 		return st, nil

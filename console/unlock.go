@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -30,28 +28,31 @@ const unlockPath = "/unlock"
 // unlockPage is the public unlock page's wiring beside its settings: the
 // security headers and CSRF without sign-in, the decoys' key, and in a demo
 // where the fake tenant's phone and inbox are.
-func (a *App) unlockPage(cfg config.Config, authCfg staffauth.Config, auth *staffauth.Auth) handlers.UnlockPage {
+func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth) handlers.UnlockPage {
 	if !cfg.PublicUnlock.Enabled {
 		return handlers.UnlockPage{}
 	}
-	p := handlers.UnlockPage{Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()},
-		QuotaReserve: cfg.Quota.Reserve, Contact: cfg.Mail.Contact, SignInURL: cfg.PublicUnlock.SignInURL}
+	p := handlers.UnlockPage{
+		// Only this page may be framed (HELPDESK_FRAME_ANCESTORS), e.g. by
+		// an intranet portal; staff pages never are.
+		Middleware:   []echo.MiddlewareFunc{auth.PublicSecurityHeaders(cfg.HTTP.FrameAncestors), auth.CSRF()},
+		QuotaReserve: cfg.Quota.Reserve, SignInURL: cfg.PublicUnlock.SignInURL,
+	}
+	// Decoy factors stay the same across restarts when the session keys
+	// do; a key of their own, so they reveal nothing about those.
+	p.DecoyKey = auth.DeriveKey("helpdesk unlock decoys")
 	if p.SignInURL == "" {
 		p.SignInURL = origin(cfg.OneLogin.BaseURL) + "/"
 	}
-	if len(authCfg.SessionKeys) > 0 {
-		// Decoy factors stay the same across restarts when the session
-		// keys do; a key of their own, so they reveal nothing about those.
-		m := hmac.New(sha256.New, authCfg.SessionKeys[0])
-		m.Write([]byte("helpdesk unlock decoys"))
-		p.DecoyKey = m.Sum(nil)
-		// Flows live in the state store, sealed with the session keys, so
-		// replicas need no sticky sessions. Without set keys there is one
-		// node and they stay in memory.
-		if blobs, ok := a.state.(selfunlock.FlowBlobs); ok {
-			if flows, err := selfunlock.NewSealedStore(blobs, authCfg.SessionKeys, nil); err == nil {
-				p.Flows = flows
-			}
+	// Flows live in the state store, sealed with the session keys, so
+	// replicas need no sticky sessions.
+	if blobs, ok := a.state.(selfunlock.FlowBlobs); ok && len(cfg.Session.Keys) > 0 {
+		keys := make([][]byte, len(cfg.Session.Keys))
+		for i, k := range cfg.Session.Keys {
+			keys[i] = k
+		}
+		if flows, err := selfunlock.NewSealedStore(blobs, keys, nil); err == nil {
+			p.Flows = flows
 		}
 	}
 	if a.fake != nil {
@@ -140,7 +141,3 @@ func demoLockTarget(tenant *fakeonelogin.Tenant) (fakeonelogin.Person, bool) {
 	}
 	return fakeonelogin.Person{}, false
 }
-
-// DemoHelpdeskLocked is the email of the person the demo locked as the
-// helpdesk at start, "" when there is none.
-func (a *App) DemoHelpdeskLocked() string { return a.helpdeskLocked }

@@ -83,6 +83,7 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/sessions", h.sessionsList, h.require(access.SelfSessions))
 	app.POST("/sessions/others/revoke", h.revokeOthers, h.require(access.SelfSessions))
 	app.POST("/sessions/:id/revoke", h.revokeSession, h.require(access.RevokeSession))
+	app.POST("/sessions/blocks/lift", h.liftBlock, h.require(access.RevokeSession))
 	// People locked right now, a one-click unlock each, and bulk jobs.
 	app.GET("/locked", h.lockedList, h.require(access.LockedNow))
 	app.POST("/locked/:id/unlock", h.lockedUnlock, h.require(access.Unlock))
@@ -93,4 +94,5 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 
 	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
 	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))
+	app.GET("/directory", h.directoryStatus, h.require(access.ViewAudit))
 }

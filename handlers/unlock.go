@@ -39,9 +39,6 @@ type UnlockPage struct {
 	// QuotaReserve is HELPDESK_QUOTA_RESERVE: the page's share of the
 	// tenant's quota comes out of what lies above it.
 	QuotaReserve int
-	// Contact is how to reach the helpdesk (HELPDESK_CONTACT): a phone
-	// number, an address or a URL, shown on every refusal and dead end.
-	Contact string
 	// SignInURL is where "Go to sign-in" leads after an unlock
 	// (HELPDESK_SIGNIN_URL, by default the tenant's own sign-in page).
 	SignInURL string
@@ -142,7 +139,7 @@ var unlockSteps = map[selfunlock.Step]views.UnlockStep{
 func (h *Handler) unlockView(c echo.Context, st selfunlock.State) views.UnlockView {
 	v := views.UnlockView{Page: h.page(c, "Unlock your account", ""), Step: unlockSteps[st.Step], Now: h.now(), Loc: h.loc,
 		PollEvery: selfunlock.PollEvery, Demo: h.unlockPage.Demo, Login: st.Login, Error: st.Error, Expires: st.Expires,
-		Contact: h.unlockPage.Contact, SignInURL: h.unlockPage.SignInURL}
+		Contact: h.contact, SignInURL: h.unlockPage.SignInURL}
 	for _, o := range st.Factors {
 		v.Factors = append(v.Factors, views.UnlockFactor{Choice: o.Choice, Kind: o.Name, Label: o.Label})
 	}

@@ -39,7 +39,7 @@ func TestUnlock_staffLockRefusedAfterVerification(t *testing.T) {
 	}
 	rec = b.code(u.fake.Tenant.TOTP(id, u.clock.Now()))
 	wantCode(t, rec, http.StatusForbidden)
-	if got := textOf(doc(t, rec), "[data-testid=unlock-message]"); got != "Your account was locked by the IT helpdesk: contact them." {
+	if got := textOf(doc(t, rec), "[data-testid=unlock-message]"); got != "Your account was locked by the IT helpdesk: contact them ("+testContact+")." {
 		t.Errorf("after verification the page says %q", got)
 	}
 	if n := u.unlockCalls(id); n != 0 {
@@ -53,7 +53,7 @@ func TestUnlock_staffLockRefusedAfterVerification(t *testing.T) {
 	// /me, signed in as the same person, refuses alike.
 	u.who = access.Identity{Email: fakeonelogin.PersonaNoRoles, Name: "Søren", Role: access.RoleEmployee}
 	rec = u.browser("198.51.100.20").do("POST", "/me/unlock", url.Values{}, "HX-Request", "true")
-	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Your account was locked by the IT helpdesk: contact them.") {
+	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "Your account was locked by the IT helpdesk: contact them ("+testContact+").") {
 		t.Errorf("/me/unlock of a staff lock = %d: %.500s", rec.Code, rec.Body.String())
 	}
 	if n := u.unlockCalls(id); n != 0 {

@@ -40,7 +40,7 @@ func newUnlockConsole(t *testing.T, opts fakeonelogin.Options, edit func(*config
 		withConfig(func(cfg *handlers.Config) {
 			cfg.PublicUnlock, cfg.Limits = pub, limits
 			cfg.UnlockPage.DecoyKey = []byte("test decoy key")
-			cfg.UnlockPage.Contact, cfg.UnlockPage.SignInURL = testContact, "https://acme.onelogin.com/"
+			cfg.Contact, cfg.UnlockPage.SignInURL = testContact, "https://acme.onelogin.com/"
 		}))
 	return &unlockConsole{console: c, limits: limits}
 }
