@@ -22,10 +22,9 @@ func TestReplicas_publicUnlockFlowMovesBetweenReplicas(t *testing.T) {
 	db := pgtest.Database(t, "replicas_unlock_flow")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
-	bin := buildConsole(t)
 	extra := map[string]string{"HELPDESK_PUBLIC_UNLOCK": "true"}
-	a := startReplica(t, bin, "A", db, fake, extra)
-	b := startReplica(t, bin, "B", db, fake, extra)
+	a := startReplica(t, "A", db, fake, extra)
+	b := startReplica(t, "B", db, fake, extra)
 
 	jar, _ := cookiejar.New(nil) // cookies go by host, not port: one browser for both
 	c := &http.Client{Jar: jar, Timeout: 60 * time.Second}
