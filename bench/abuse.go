@@ -247,7 +247,14 @@ func auditCount(ctx context.Context, db *sql.DB) (records, steps int, err error)
 // first folded into the file (its size is otherwise the log's high-water
 // mark, not the data's).
 func storeSize(ctx context.Context, db *sql.DB, path string) int64 {
-	_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	// The console's own connections may hold the log a moment: try again.
+	for range 40 {
+		var busy, logged, moved int
+		if err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &moved); err == nil && busy == 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	var n int64
 	for _, p := range []string{path, path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
