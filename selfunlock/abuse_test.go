@@ -30,7 +30,7 @@ func (t sqliteTrail) Denied(ctx context.Context, r audit.Record, reason string) 
 
 // TestService_lookUpFloodIsBounded: 10,000 look-ups of distinct names from
 // one address, over five hours, add at most 60 records and under 1 MB to
-// the SQLite store that holds the trail and the allowances.
+// the SQLite store that holds the trail, the allowances and the flows.
 func TestService_lookUpFloodIsBounded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	var st *sqlitestore.Store
@@ -40,6 +40,9 @@ func TestService_lookUpFloodIsBounded(t *testing.T) {
 			t.Fatal(err)
 		}
 		o.Trail, o.Limits = sqliteTrail{st}, st
+		if o.Flows, err = selfunlock.NewSealedStore(st, [][]byte{[]byte("the console's first session key.")}, o.Now); err != nil {
+			t.Fatal(err)
+		}
 	}})
 	ctx := context.Background()
 	size := func() int64 {
