@@ -76,7 +76,7 @@ const (
 
 func (o Outcome) Valid() bool {
 	switch o {
-	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied, OutcomeUnknown:
+	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied, OutcomeUnknown, OutcomeUnverified:
 		return true
 	}
 	return false

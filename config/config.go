@@ -407,6 +407,9 @@ type PublicUnlock struct {
 	// QuotaShare is the percentage of the tenant's hourly API quota the
 	// page may use.
 	QuotaShare int
+	// SignInURL is where "Go to sign-in" leads after an unlock; "" is
+	// the tenant's own sign-in page.
+	SignInURL string
 }
 
 // UnlockFactorNames are the factors the public unlock page accepts by

@@ -203,6 +203,8 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.PublicUnlock.PerIP = p.integer(v, 1, 100000) }},
 	{"HELPDESK_PUBLIC_UNLOCK_QUOTA_SHARE", "10", "Public unlock: the largest share, in percent, of the tenant's hourly OneLogin API quota the page may use; beyond it the page asks people to come back later.",
 		func(p *parser, c *Config, v string) { c.PublicUnlock.QuotaShare = p.integer(v, 1, 100) }},
+	{"HELPDESK_SIGNIN_URL", "", "Public unlock: where \"Go to sign-in\" leads once an account is unlocked; unset, the tenant's own sign-in page (the origin of the OneLogin tenant's address).",
+		func(p *parser, c *Config, v string) { c.PublicUnlock.SignInURL = p.httpURL(v) }},
 	{"HELPDESK_BULK_MAX", "500", "Most people one bulk job (unlock or log out, started from Locked now) may name.",
 		func(p *parser, c *Config, v string) { c.Bulk.Max = p.integer(v, 1, 10000) }},
 	{"HELPDESK_BULK_HELPDESK_MAX", "0", "Most people a helpdesk member's bulk job may name; 0 lets only admins start bulk jobs.",

@@ -184,12 +184,13 @@ func (h *Handler) refuse(ctx context.Context, rec audit.Record, r *access.Refusa
 }
 
 // recordDenied writes a refused attempt, already complete, with the reason;
-// repeats within denyWindow add to one record. The refusal stands whether or
-// not it could be written down.
+// repeats within denyWindow add to one record, and a flood on many targets
+// is tallied (writeDenied). The refusal stands whether or not it could be
+// written down.
 func (h *Handler) recordDenied(ctx context.Context, rec audit.Record, reason string) {
 	rec.Outcome = audit.OutcomeDenied
 	rec.Reason = reason
-	if _, err := h.audit.Deny(ctx, rec, denyWindow); err != nil {
+	if err := h.writeDenied(ctx, rec); err != nil {
 		h.log.ErrorContext(ctx, "audit write failed", "action", rec.Action, "error", err)
 	}
 }

@@ -26,7 +26,6 @@ import (
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/search"
 	"onelogin-helpdesk/selfunlock"
-	"onelogin-helpdesk/views"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -186,12 +185,13 @@ type Handler struct {
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
+	denials            denials // a person's refusals, so a flood is tallied
 	selfUnlocksPerHour int
 	contact            string
 	staff              access.StaffGroups
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
-	unlockDemo *views.UnlockDemo
+	unlockPage UnlockPage // the public unlock page's wiring
 
 	jobs       *jobs.Runner // nil: no bulk jobs
 	bulk       access.Bulk
@@ -264,6 +264,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.denials = newDenials(cfg.Limits, h.now)
 	h.contact = cfg.Contact
 	h.staff = cfg.StaffGroups
 	if cfg.SelfUnlocksPerHour > 0 {
@@ -279,7 +280,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
+		h.public, h.unlockPage = u, cfg.UnlockPage
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
 	h.activities = newActivityCache()

@@ -97,6 +97,8 @@ var migrations = []string{
 	blocksMigration,
 	// "Unlock anyway" ticked for a person of a bulk job (jobs.go).
 	jobsAnywayMigration,
+	// The public unlock page's sealed flows (unlockflows.go).
+	unlockFlowsMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and

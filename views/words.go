@@ -159,6 +159,8 @@ func OutcomeWords(r audit.Record) string {
 		return "No answer from OneLogin in time: it may have happened"
 	case audit.OutcomePending:
 		return "No outcome recorded"
+	case audit.OutcomeUnverified:
+		return "Not verified: nobody proved who they are (" + strconv.Itoa(r.Repeats+1) + " steps)"
 	}
 	return string(r.Outcome)
 }
