@@ -42,6 +42,7 @@ type App struct {
 	janitor *janitor
 	jobs    *jobs.Runner
 	ops     *ops
+	mail    *mailer // nil: nobody is told by mail
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
 	auth    *staffauth.Auth
@@ -121,6 +122,10 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, err
 	}
 	app.auth = auth
+	notifier, err := app.startMail(cfg, st, logger)
+	if err != nil {
+		return nil, err
+	}
 	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
 	protected := cfg.Policy.ProtectedRoles
 	if protected == nil {
@@ -171,6 +176,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
 		QuotaLow:           cfg.Bulk.QuotaLow,
+		Notifier:           notifier,
 	})
 	if err != nil {
 		return nil, err
@@ -292,6 +298,9 @@ func (a *App) Close() {
 	}
 	if a.janitor != nil {
 		a.janitor.stop()
+	}
+	if a.mail != nil {
+		a.mail.stop()
 	}
 	if a.state != nil {
 		_ = a.state.Close()

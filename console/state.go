@@ -13,13 +13,14 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/pgstore"
 	"onelogin-helpdesk/sessions"
 	"onelogin-helpdesk/sqlitestore"
 )
 
 // stateStore is everything the console keeps beyond a request: the audit
-// trail, limit counters, staff sessions and bulk jobs. sqlitestore (one
+// trail, limit counters, staff sessions, bulk jobs and the mail queue. sqlitestore (one
 // node, the demo) and pgstore (replicas) are the two.
 type stateStore interface {
 	audit.Store
@@ -27,6 +28,7 @@ type stateStore interface {
 	limits.Store
 	sessions.Store
 	jobs.Store
+	notify.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.

@@ -23,6 +23,7 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/views"
 )
@@ -139,6 +140,9 @@ type Config struct {
 	// are skipped with a note so that actions keep working
 	// (HELPDESK_QUOTA_LOW). 0 never skips.
 	QuotaLow int
+	// Notifier tells people by mail of changes to their account; nil
+	// tells nobody (no HELPDESK_SMTP_URL).
+	Notifier *notify.Notifier
 }
 
 // Handler holds the dependencies of every route.
@@ -176,6 +180,7 @@ type Handler struct {
 	quotaLow   int
 	activities *activityCache
 	locked     *lockedBoard
+	notifier   *notify.Notifier // nil: mail is off
 }
 
 // New builds the console's Echo instance with every route.
@@ -253,6 +258,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
+	h.notifier = cfg.Notifier
 	h.activities = newActivityCache()
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {

@@ -60,6 +60,7 @@ var routeActions = map[string]access.Action{
 	"GET /jobs/:id":                     access.LockedNow,
 	"POST /jobs/:id/stop":               access.StopJob,
 	"GET /audit":                        access.ViewAudit,
+	"GET /mail":                         access.ViewAudit,
 	"GET /audit.csv":                    access.ViewAudit,
 	"GET /sessions":                     access.SelfSessions,
 	"POST /sessions/others/revoke":      access.SelfSessions,

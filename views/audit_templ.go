@@ -89,7 +89,7 @@ func AuditPage(v AuditView) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"audit-page\"><h1 class=\"page-title\">Audit trail</h1><p class=\"muted\">Every action taken or refused in this console, newest first. Secrets (passwords, hashes, tokens) are never recorded.</p>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"audit-page\"><h1 class=\"page-title\">Audit trail</h1><p class=\"muted\">Every action taken or refused in this console, newest first. Secrets (passwords, hashes, tokens) are never recorded. <a href=\"/mail\">Mails to people</a> lists those not sent.</p>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
