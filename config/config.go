@@ -53,6 +53,8 @@ type Config struct {
 	PublicUnlock PublicUnlock
 	Bulk         Bulk
 	Mail         Mail
+	Tickets      Tickets
+	Reports      Reports
 	Ops          Ops
 }
 
