@@ -177,6 +177,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
 		QuotaLow:           cfg.Bulk.QuotaLow,
 		Notifier:           notifier,
+		TicketURL:          cfg.Tickets.URL,
 	})
 	if err != nil {
 		return nil, err

@@ -143,6 +143,9 @@ type Config struct {
 	// Notifier tells people by mail of changes to their account; nil
 	// tells nobody (no HELPDESK_SMTP_URL).
 	Notifier *notify.Notifier
+	// TicketURL links every ticket shown, with {ticket} for it
+	// (HELPDESK_TICKET_URL); "" shows tickets as text.
+	TicketURL string
 }
 
 // Handler holds the dependencies of every route.
@@ -181,6 +184,7 @@ type Handler struct {
 	activities *activityCache
 	locked     *lockedBoard
 	notifier   *notify.Notifier // nil: mail is off
+	ticketURL  string
 }
 
 // New builds the console's Echo instance with every route.
@@ -258,7 +262,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
-	h.notifier = cfg.Notifier
+	h.notifier, h.ticketURL = cfg.Notifier, cfg.TicketURL
 	h.activities = newActivityCache()
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {

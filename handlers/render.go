@@ -102,6 +102,7 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 		PasswordPolicy: h.passwordPolicy,
 		RequireTicket:  h.requireTicket,
 		Ticket:         h.workingTicket(c),
+		TicketURL:      h.ticketURL,
 		Path:           c.Request().URL.RequestURI(),
 	}
 }
