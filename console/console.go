@@ -178,6 +178,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		QuotaLow:           cfg.Bulk.QuotaLow,
 		Notifier:           notifier,
 		TicketURL:          cfg.Tickets.URL,
+		Reports:            st,
+		ReportsHelpdesk:    cfg.Reports.Helpdesk,
 	})
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
+	audit.Reporter
 	limits.Store
 	sessions.Store
 	jobs.Store

@@ -146,6 +146,11 @@ type Config struct {
 	// TicketURL links every ticket shown, with {ticket} for it
 	// (HELPDESK_TICKET_URL); "" shows tickets as text.
 	TicketURL string
+	// Reports answers the Reports page from the audit trail; nil offers
+	// no reports. ReportsHelpdesk lets helpdesk staff read them besides
+	// admins (HELPDESK_REPORT_VIEWERS).
+	Reports         audit.Reporter
+	ReportsHelpdesk bool
 }
 
 // Handler holds the dependencies of every route.
@@ -185,6 +190,9 @@ type Handler struct {
 	locked     *lockedBoard
 	notifier   *notify.Notifier // nil: mail is off
 	ticketURL  string
+	// reports is nil when the console keeps no trail to report on.
+	reports         audit.Reporter
+	reportsHelpdesk bool
 }
 
 // New builds the console's Echo instance with every route.
@@ -263,6 +271,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
 	h.notifier, h.ticketURL = cfg.Notifier, cfg.TicketURL
+	h.reports, h.reportsHelpdesk = cfg.Reports, cfg.ReportsHelpdesk
 	h.activities = newActivityCache()
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {

@@ -103,6 +103,7 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 		RequireTicket:  h.requireTicket,
 		Ticket:         h.workingTicket(c),
 		TicketURL:      h.ticketURL,
+		Reports:        ok && h.reports != nil && h.mayReadReports(id),
 		Path:           c.Request().URL.RequestURI(),
 	}
 }
