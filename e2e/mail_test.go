@@ -3,18 +3,14 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"onelogin-helpdesk/fakeonelogin"
+	"onelogin-helpdesk/notify/notifytest"
 )
 
 // Journeys of the mail that tells a person what was done to their account,
@@ -24,10 +20,6 @@ import (
 
 const mailContact = "+44 20 7946 0000"
 
-// mailpit is a running mailpit on loopback, without TLS or login: the
-// console reaches it as smtp://host:port?starttls=off.
-type mailpit struct{ smtp, api string }
-
 // startMailpit runs mailpit until the test ends. Without MAILPIT_BIN the
 // test fails with the fix: these journeys exist to use the real server.
 func startMailpit(t *testing.T) mailpit {
@@ -36,69 +28,31 @@ func startMailpit(t *testing.T) mailpit {
 	if _, err := os.Stat(bin); bin == "" || err != nil {
 		t.Fatal("MAILPIT_BIN does not name a mailpit binary; run `make e2e`, which builds it (`make mailpit`) and passes it")
 	}
-	free := func() string {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		must(t, err, "find a free port")
-		defer l.Close()
-		return l.Addr().String()
-	}
-	mp := mailpit{smtp: free()}
-	listen := free()
-	mp.api = "http://" + listen
-	cmd := exec.Command(bin, "--smtp", mp.smtp, "--listen", listen, "--database", filepath.Join(t.TempDir(), "mailpit.db"),
-		"--disable-version-check", "--quiet")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	must(t, cmd.Start(), "start mailpit")
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("mailpit said:\n%s", out.String())
-		}
-	})
-	eventually(t, "mailpit to come up", func() bool {
-		resp, err := http.Get(mp.api + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-	return mp
+	return mailpit{notifytest.StartMailpit(t, bin)}
 }
+
+// mailpit is a running mailpit on loopback, without TLS or login: the
+// console reaches it as smtp://host:port?starttls=off.
+type mailpit struct{ notifytest.Mailpit }
 
 // settings point the console's mail at mp.
 func (mp mailpit) settings() map[string]string {
 	return map[string]string{
-		"HELPDESK_SMTP_URL":  "smtp://" + mp.smtp + "?starttls=off",
+		"HELPDESK_SMTP_URL":  "smtp://" + mp.SMTP + "?starttls=off",
 		"HELPDESK_MAIL_FROM": "IT Helpdesk <helpdesk@example.com>",
 		"HELPDESK_CONTACT":   mailContact,
 	}
 }
 
-// mailpitMessage is a message as mailpit's API gives it.
-type mailpitMessage struct {
-	From    struct{ Address string }
-	To      []struct{ Address string }
-	Subject string
-	Text    string
-}
-
 // mailTo waits for the one message to addr and returns it.
-func (mp mailpit) mailTo(t *testing.T, addr string) mailpitMessage {
+func (mp mailpit) mailTo(t *testing.T, addr string) notifytest.MailpitMessage {
 	t.Helper()
-	var got []mailpitMessage
+	var got []notifytest.MailpitMessage
 	eventually(t, "a mail to "+addr, func() bool {
-		var list struct{ Messages []struct{ ID string } }
-		if !getJSON(mp.api+"/api/v1/messages", &list) {
-			return false
-		}
 		got = got[:0]
-		for _, m := range list.Messages {
-			var full mailpitMessage
-			if getJSON(mp.api+"/api/v1/message/"+m.ID, &full) && len(full.To) == 1 && strings.EqualFold(full.To[0].Address, addr) {
-				got = append(got, full)
+		for _, m := range mp.Messages(t) {
+			if len(m.To) == 1 && strings.EqualFold(m.To[0].Address, addr) {
+				got = append(got, m)
 			}
 		}
 		return len(got) > 0
@@ -107,15 +61,6 @@ func (mp mailpit) mailTo(t *testing.T, addr string) mailpitMessage {
 		t.Fatalf("mailpit holds %d mails to %s, want 1", len(got), addr)
 	}
 	return got[0]
-}
-
-func getJSON(u string, v any) bool {
-	resp, err := http.Get(u)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	return resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(v) == nil
 }
 
 // eventually polls done until it holds; the mail goes out from the
@@ -130,7 +75,7 @@ func eventually(t *testing.T, what string, done func() bool) {
 }
 
 // wantTold checks a mail says what it must and holds none of secrets.
-func wantTold(t *testing.T, m mailpitMessage, subject string, words, secrets []string) {
+func wantTold(t *testing.T, m notifytest.MailpitMessage, subject string, words, secrets []string) {
 	t.Helper()
 	if m.Subject != subject || m.From.Address != "helpdesk@example.com" {
 		t.Errorf("mail from %s, subject %q; want from helpdesk@example.com, %q", m.From.Address, m.Subject, subject)
