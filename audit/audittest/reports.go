@@ -154,7 +154,7 @@ func ReporterConformance(t *testing.T, open ReporterOpener) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []audit.SourceCount{{"203.0.113.9", 2}, {"198.51.100.1", 1}}
+		want := []audit.SourceCount{{Address: "203.0.113.9", Count: 2}, {Address: "198.51.100.1", Count: 1}}
 		if !slices.Equal(got, want) {
 			t.Errorf("sources = %v, want %v", got, want)
 		}
