@@ -55,6 +55,9 @@ func main() {
 	}()
 	if err := run(ctx, cfg, logger, os.Stdout); err != nil {
 		logger.Error("helpdesk stopped", "error", err)
+		if errors.Is(err, console.ErrConfiguration) {
+			os.Exit(2) // as for a bad setting: only the configuration fixes it
+		}
 		os.Exit(1)
 	}
 }

@@ -35,10 +35,11 @@
 // caller meant by it.
 //
 // This package holds the record types and the rules every store applies
-// (Prepare, Filter.Match, the CSV layout, the log line). The stores live
-// apart: sqlitestore (an embedded SQLite file); audit/audittest has an
-// in-memory store, a failing wrapper and the conformance suite every store
-// passes.
+// (Prepare, Filter.Match, SameRefusal, the CSV export WriteCSV, the log
+// line). The stores live apart and only read and write rows: sqlitestore
+// (an embedded SQLite file) and pgstore (PostgreSQL shared by replicas);
+// audit/audittest has an in-memory store for tests of other packages, a
+// failing wrapper and the conformance suite every store passes.
 package audit
 
 import (
@@ -47,6 +48,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -219,10 +221,37 @@ type Store interface {
 	// one to that record's Repeats instead, so that one person hammering a
 	// refusal cannot flood the trail. It returns the record's id.
 	Deny(ctx context.Context, r Record, within time.Duration) (int64, error)
-	// LastSucceeded returns the newest succeeded record about targetID for
-	// any of actions; ok is false when there is none.
-	LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (r Record, ok bool, err error)
+	// Last returns the newest record about targetID that any of kinds
+	// picks; ok is false when there is none.
+	Last(ctx context.Context, targetID int64, kinds ...Kind) (r Record, ok bool, err error)
 	Close() error
+}
+
+// Kind picks the records of one action that ended (so far) in any of
+// Outcomes, for Store.Last: a lock that succeeded, or whose answer never
+// came, is still a lock.
+type Kind struct {
+	Action   access.Action
+	Outcomes []Outcome
+}
+
+// Succeeded picks the succeeded records of each action.
+func Succeeded(actions ...access.Action) []Kind {
+	out := make([]Kind, len(actions))
+	for i, a := range actions {
+		out[i] = Kind{Action: a, Outcomes: []Outcome{OutcomeSucceeded}}
+	}
+	return out
+}
+
+// Picks reports whether one of kinds picks r.
+func Picks(kinds []Kind, r Record) bool {
+	for _, k := range kinds {
+		if k.Action == r.Action && slices.Contains(k.Outcomes, r.Outcome) {
+			return true
+		}
+	}
+	return false
 }
 
 // Pruner is a store that can forget old records, for retention

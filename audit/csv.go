@@ -4,9 +4,30 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"iter"
 	"strconv"
 	"time"
 )
+
+// WriteCSV writes an export: the header, then each record as records
+// yields it (newest first), flushing as it goes. Every store's ExportCSV is
+// this over its rows, so the layout and the spreadsheet-safe cells are the
+// same whichever store answers.
+func WriteCSV(w io.Writer, records iter.Seq2[Record, error]) error {
+	cw := NewCSVWriter(w)
+	if err := cw.Header(); err != nil {
+		return err
+	}
+	for r, err := range records {
+		if err != nil {
+			return fmt.Errorf("audit: export: %w", err)
+		}
+		if err := cw.Record(r); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
 
 // CSVHeader is the export's first row.
 var CSVHeader = []string{
@@ -17,14 +38,15 @@ var CSVHeader = []string{
 }
 
 // CSVWriter writes records as CSV, flushing as it goes so a long export
-// reaches the browser while it is still being read from the store.
+// reaches the browser while it is still being read from the store. Stores
+// use WriteCSV; CSVWriter is for a writer that paces the rows itself.
 type CSVWriter struct {
 	w *csv.Writer
 	n int
 }
 
-// NewCSVWriter starts an export; stores write the header, each record,
-// then flush.
+// NewCSVWriter starts an export: write the header, each record, then
+// flush.
 func NewCSVWriter(w io.Writer) *CSVWriter { return &CSVWriter{w: csv.NewWriter(w)} }
 
 // Header writes the column names.

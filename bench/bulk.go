@@ -19,6 +19,7 @@ import (
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/sqlitestore"
 )
 
@@ -129,7 +130,7 @@ func runBulk(ctx context.Context, dbPath string, c bulkCase) (bulkMeasurement, e
 	}
 	defer store.Close()
 
-	read, refresh := handlers.JobQuota(ol)
+	read, refresh := bulk.Quota(ol)
 	jo := jobs.Options{Quota: read, RefreshQuota: refresh, ReservePercent: bulkReservePercent, Resume: true}
 	now := time.Now
 	if clock != nil {

@@ -14,10 +14,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,6 +33,24 @@ type Setting struct {
 	// parse stores the value (or the default) in c. raw is trimmed; it is
 	// "" when neither the environment nor the default gives a value.
 	parse func(p *parser, c *Config, raw string)
+}
+
+// secretSettings may also be given as a file, NAME_FILE, the way container
+// platforms mount secrets (Docker and Kubernetes secrets).
+var secretSettings = []string{"ONELOGIN_CLIENT_SECRET", "HELPDESK_OIDC_CLIENT_SECRET", "HELPDESK_SESSION_KEYS", "HELPDESK_DATABASE_URL"}
+
+// FileName is the variable naming a file that holds the setting's value
+// (NAME_FILE), or "" when the setting is only read from the environment.
+func (s Setting) FileName() string {
+	if slices.Contains(secretSettings, s.Name) {
+		return s.Name + "_FILE"
+	}
+	return ""
+}
+
+// FileHelp documents FileName.
+func (s Setting) FileHelp() string {
+	return "A file holding " + s.Name + " (a mounted secret such as /run/secrets/...), read at start less one trailing line break; set it or " + s.Name + ", not both."
 }
 
 // Config is the validated configuration, one section per concern.
@@ -55,6 +76,7 @@ type Config struct {
 	Mail         Mail
 	Tickets      Tickets
 	Reports      Reports
+	Directory    Directory
 	Ops          Ops
 }
 
@@ -180,6 +202,9 @@ type Session struct {
 	// RoleRecheck is how long a session's role is believed before it is
 	// derived again from the identity provider.
 	RoleRecheck time.Duration
+	// RevokeBlock is how long an admin's revocation keeps a person out in
+	// proxy mode, where ending the session alone signs nobody out.
+	RevokeBlock time.Duration
 }
 
 // Audit is the audit trail.
@@ -199,19 +224,131 @@ type State struct {
 	Retention time.Duration
 }
 
-// DatabaseURL is a postgres:// URL. It prints without its password.
+// DatabaseURL is a postgres:// URL. It prints without its password, which
+// may be in the user information (postgres://user:PASSWORD@host), in the
+// query (?password=PASSWORD, or sslpassword=) or, for a keyword connection
+// string, as password=PASSWORD.
 type DatabaseURL string
 
-// Redacted is the URL with its password replaced, for logs and messages.
+// redactedPassword replaces a password wherever it is shown.
+const redactedPassword = "xxxxx"
+
+// Redacted is the URL with every password replaced, for logs and messages.
 func (u DatabaseURL) Redacted() string {
+	s := string(u)
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return keywordPassword.ReplaceAllString(s, "${1}${2}="+redactedPassword)
+	}
+	authority, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority, tail = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		if user, _, ok := strings.Cut(authority[:at], ":"); ok {
+			authority = user + ":" + redactedPassword + authority[at:]
+		}
+	}
+	if path, query, ok := strings.Cut(tail, "?"); ok {
+		query, frag, hasFrag := strings.Cut(query, "#")
+		kvs := strings.Split(query, "&")
+		for i, kv := range kvs {
+			if k, _, _ := strings.Cut(kv, "="); isPasswordKey(k) {
+				kvs[i] = k + "=" + redactedPassword
+			}
+		}
+		tail = path + "?" + strings.Join(kvs, "&")
+		if hasFrag {
+			tail += "#" + frag
+		}
+	}
+	return scheme + "://" + authority + tail
+}
+
+// passwords are the URL's passwords, each as typed and percent-decoded, so
+// that text quoting the URL either way can be scrubbed.
+func (u DatabaseURL) passwords() []string {
+	var out []string
+	add := func(raw string) {
+		if raw == "" {
+			return
+		}
+		out = append(out, raw)
+		if dec, err := url.QueryUnescape(raw); err == nil && dec != raw {
+			out = append(out, dec)
+		}
+		if enc := url.QueryEscape(raw); enc != raw {
+			out = append(out, enc)
+		}
+	}
+	s := string(u)
+	if _, rest, ok := strings.Cut(s, "://"); ok {
+		// The user information ends at the last @ before the path.
+		if slash := strings.IndexAny(rest, "/?#"); slash >= 0 {
+			rest = rest[:slash]
+		}
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			if _, pw, ok := strings.Cut(rest[:at], ":"); ok {
+				add(pw)
+			}
+		}
+		if _, query, ok := strings.Cut(s, "?"); ok {
+			query, _, _ = strings.Cut(query, "#")
+			for _, kv := range strings.Split(query, "&") {
+				k, v, _ := strings.Cut(kv, "=")
+				if isPasswordKey(k) {
+					add(v)
+				}
+			}
+		}
+	}
+	for _, m := range keywordPassword.FindAllStringSubmatch(s, -1) {
+		add(strings.Trim(m[3], "'"))
+	}
+	return out
+}
+
+// keywordPassword finds password=VALUE in a keyword connection string
+// (host=db password=secret), the value quoted or not.
+var keywordPassword = regexp.MustCompile(`(?i)(^|\s)((?:ssl)?password)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+
+// isPasswordKey reports whether a query key names a password, however it
+// is spelt (password, PASSWORD, pass%77ord, sslpassword).
+func isPasswordKey(k string) bool {
+	if dec, err := url.QueryUnescape(k); err == nil {
+		k = dec
+	}
+	k = strings.ToLower(k)
+	return k == "password" || k == "sslpassword"
+}
+
+// Scrub replaces each of the URL's passwords in text (an error from the
+// driver, a log line) with xxxxx. A short password may mask more than
+// itself: that is the safe side.
+func (u DatabaseURL) Scrub(text string) string {
 	if u == "" {
-		return ""
+		return text
 	}
-	pu, err := url.Parse(string(u))
-	if err != nil {
-		return "[unparseable URL]"
+	text = strings.ReplaceAll(text, string(u), u.Redacted())
+	pws := u.passwords()
+	// Longest first, so a password containing another is replaced whole.
+	slices.SortFunc(pws, func(a, b string) int { return len(b) - len(a) })
+	for _, pw := range pws {
+		text = strings.ReplaceAll(text, pw, redactedPassword)
 	}
-	return pu.Redacted()
+	return text
+}
+
+// ScrubError is err with the URL's passwords scrubbed from its text; nil
+// stays nil.
+func (u DatabaseURL) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := u.Scrub(err.Error()); msg != err.Error() {
+		return errors.New(msg)
+	}
+	return err
 }
 
 // String hides the password.
@@ -293,10 +430,21 @@ type Bulk struct {
 	QuotaLow int
 }
 
+// Directory is the index of the tenant's people (package directory).
+type Directory struct {
+	// Index keeps and searches the index; false searches OneLogin's API.
+	Index bool
+	// Sync is how often changes are asked for; Reconcile how often
+	// everyone is listed again.
+	Sync, Reconcile time.Duration
+}
+
 // Ops is logging and metrics.
 type Ops struct {
 	LogLevel    slog.Level
 	MetricsAddr string
+	// ReadinessCache is how long a readiness verdict is reused.
+	ReadinessCache time.Duration
 }
 
 // Secret is a byte string that never prints.
@@ -313,13 +461,17 @@ func (Secret) GoString() string { return "[redacted]" }
 const demoAuditPrefix = "demo-"
 
 // Load reads and validates every setting, reporting all problems at once.
-// It has no side effects: no file, listener or tenant is created.
+// It has no side effects: no file, listener or tenant is created; it only
+// reads the files that secret settings name (NAME_FILE).
 func Load(getenv func(string) string) (Config, error) {
 	p := &parser{set: map[string]bool{}}
 	var c Config
 	for _, s := range Settings {
 		p.cur = s.Name
 		raw := strings.TrimSpace(getenv(s.Name))
+		if file := s.FileName(); file != "" {
+			raw = p.fromFile(s.Name, file, raw, strings.TrimSpace(getenv(file)))
+		}
 		if raw != "" {
 			p.set[s.Name] = true
 		} else {
@@ -354,8 +506,8 @@ func resolve(p *parser, c *Config) {
 		if ol.ClientID == "" {
 			missing = append(missing, "ONELOGIN_CLIENT_ID")
 		}
-		if ol.ClientSecret == "" {
-			missing = append(missing, "ONELOGIN_CLIENT_SECRET")
+		if ol.ClientSecret == "" && !p.failed("ONELOGIN_CLIENT_SECRET") {
+			missing = append(missing, "ONELOGIN_CLIENT_SECRET (or ONELOGIN_CLIENT_SECRET_FILE)")
 		}
 		if len(missing) > 0 {
 			p.failAt("ONELOGIN", "a real tenant needs "+strings.Join(missing, ", ")+
@@ -373,7 +525,7 @@ func resolve(p *parser, c *Config) {
 			p.failAt("HELPDESK_AUTH_MODE", "demo signs anyone in as anyone: it only runs with HELPDESK_DEMO=true")
 		}
 		if len(c.Session.Keys) == 0 && !p.failed("HELPDESK_SESSION_KEYS") {
-			p.failAt("HELPDESK_SESSION_KEYS", "is required: one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
+			p.failAt("HELPDESK_SESSION_KEYS", "is required (or HELPDESK_SESSION_KEYS_FILE): one or more comma-separated keys of 32+ random bytes, base64 or hex (openssl rand -base64 32)")
 		}
 		if c.Audit.DB == "" && c.State.DatabaseURL == "" {
 			c.Audit.DB = defaultAuditDB
@@ -460,8 +612,8 @@ func resolveOIDC(p *parser, c *Config) {
 	if o.ClientID == "" {
 		p.failAt("HELPDESK_OIDC_CLIENT_ID", "is required in oidc mode")
 	}
-	if o.ClientSecret == "" {
-		p.failAt("HELPDESK_OIDC_CLIENT_SECRET", "is required in oidc mode")
+	if o.ClientSecret == "" && !p.failed("HELPDESK_OIDC_CLIENT_SECRET") {
+		p.failAt("HELPDESK_OIDC_CLIENT_SECRET", "is required in oidc mode (or HELPDESK_OIDC_CLIENT_SECRET_FILE)")
 	}
 }
 
@@ -486,6 +638,9 @@ func Usage() string {
 			def = "(unset)"
 		}
 		fmt.Fprintf(&b, "  %s\n      %s\n      default: %s\n", s.Name, s.Help, def)
+		if f := s.FileName(); f != "" {
+			fmt.Fprintf(&b, "  %s\n      %s\n      default: (unset)\n", f, s.FileHelp())
+		}
 	}
 	return b.String()
 }

@@ -211,6 +211,12 @@ func TestREADME_tableMatchesSettings(t *testing.T) {
 			t.Errorf("README.md default of %s is %q, code says %q", s.Name, def, s.Default)
 		}
 		delete(inReadme, s.Name)
+		if f := s.FileName(); f != "" {
+			if _, ok := inReadme[f]; !ok {
+				t.Errorf("README.md has no row for %s", f)
+			}
+			delete(inReadme, f)
+		}
 	}
 	for name := range inReadme {
 		t.Errorf("README.md documents %s, which the code does not read", name)
@@ -238,6 +244,9 @@ func rewriteTable(t *testing.T, readme []byte) []byte {
 			def = "`" + def + "`"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", st.Name, def, st.Help)
+		if f := st.FileName(); f != "" {
+			fmt.Fprintf(&b, "| `%s` |  | %s |\n", f, st.FileHelp())
+		}
 	}
 	return []byte(s[:start] + strings.TrimSuffix(b.String(), "\n") + s[start+end:])
 }

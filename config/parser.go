@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +44,47 @@ func (p *parser) err() error {
 		return nil
 	}
 	return errors.New("configuration problems:\n  " + strings.Join(p.problems, "\n  "))
+}
+
+// fromFile is a secret setting's value: env (the variable itself) or the
+// content of the file that fileVar names, less one trailing line break. It
+// is a problem to give both, or a file that cannot be read; a problem names
+// the setting and the file, never the content.
+func (p *parser) fromFile(name, fileVar, env, path string) string {
+	if path == "" {
+		return env
+	}
+	p.set[fileVar] = true
+	// A problem with the file is the setting's problem too, so it is not
+	// also reported missing.
+	fail := func(msg string) {
+		p.failAt(fileVar, msg)
+		p.failedAt[name] = true
+	}
+	if env != "" {
+		fail("and " + name + " are both set: give the secret one way only")
+		return ""
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		// The error names the path and the reason (missing, permission).
+		fail("cannot be read: " + pathError(err))
+		return ""
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	if strings.TrimSpace(v) == "" {
+		fail(path + " is empty")
+	}
+	return v
+}
+
+// pathError words a file error as "path: reason" without anything read.
+func pathError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Path + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 func (p *parser) boolean(v string) bool {

@@ -145,7 +145,7 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Auth.HelpdeskGroups = p.groups(c, v) }},
 	{"HELPDESK_VIEWER_GROUPS", "", "Groups whose members may search and read.",
 		func(p *parser, c *Config, v string) { c.Auth.ViewerGroups = p.groups(c, v) }},
-	{"HELPDESK_PROTECTED_ROLES", "", "OneLogin role names whose holders only admins may act on (separated by HELPDESK_GROUPS_SEPARATOR); default every group in HELPDESK_ADMIN_GROUPS and HELPDESK_HELPDESK_GROUPS.",
+	{"HELPDESK_PROTECTED_ROLES", "", "More OneLogin role names whose holders only admins may act on (separated by HELPDESK_GROUPS_SEPARATOR, compared as groups are); the roles of HELPDESK_ADMIN_GROUPS and HELPDESK_HELPDESK_GROUPS always are. A name the tenant has no role for stops the start (or, when OneLogin cannot be asked then, keeps the console not ready).",
 		func(p *parser, c *Config, v string) { c.Policy.ProtectedRoles = p.groups(c, v) }},
 	{"HELPDESK_SESSION_KEYS", "", "Comma-separated session keys (base64 or hex, 32+ bytes); the first signs, all verify. Required outside demo.",
 		func(p *parser, c *Config, v string) { c.Session.Keys = p.keys(v) }},
@@ -157,7 +157,9 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Session.MaxAge = p.positiveDuration(v) }},
 	{"HELPDESK_ROLE_RECHECK", "15m", "Derive a signed-in person's role again at least this often, so a group change takes effect within it (proxy mode reads the headers on every request anyway; oidc mode signs in again, silently when the provider allows).",
 		func(p *parser, c *Config, v string) { c.Session.RoleRecheck = p.positiveDuration(v) }},
-	{"HELPDESK_FRAME_ANCESTORS", "'none'", "Content-Security-Policy frame-ancestors: who may embed the console.",
+	{"HELPDESK_REVOKE_BLOCK", "12h", "proxy mode: how long an admin's \"End session\" keeps the person out of the console (the proxy would otherwise sign them straight back in), unless an admin lifts it sooner on the sessions page.",
+		func(p *parser, c *Config, v string) { c.Session.RevokeBlock = p.positiveDuration(v) }},
+	{"HELPDESK_FRAME_ANCESTORS", "'none'", "Content-Security-Policy frame-ancestors of the public unlock page /unlock: who may embed it (e.g. an intranet portal). Staff pages are never framed.",
 		func(p *parser, c *Config, v string) { c.HTTP.FrameAncestors = p.cspSources(v) }},
 	{"HELPDESK_AUDIT_DB", "", "Path of the SQLite audit trail; default " + defaultAuditDB + ", and in demo a temporary file (a demo's file name must start with " + demoAuditPrefix + ").",
 		func(p *parser, c *Config, v string) { c.Audit.DB = v }},
@@ -221,6 +223,20 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) { c.Tickets.URL = p.ticketURL(v) }},
 	{"HELPDESK_REPORT_VIEWERS", "admin", "Roles that may read the Reports page: admin, or admin,helpdesk.",
 		func(p *parser, c *Config, v string) { c.Reports = p.reportViewers(v) }},
+	{"HELPDESK_DIRECTORY_INDEX", "true", "Keep an index of the tenant's people (names, email, status, roles, department; never a secret) in the state store and search it with no OneLogin call; search asks OneLogin until the first full listing is done. false searches OneLogin's API.",
+		func(p *parser, c *Config, v string) { c.Directory.Index = p.boolean(v) }},
+	{"HELPDESK_DIRECTORY_SYNC", "60s", "How often the index asks OneLogin who changed (one call when nobody did).",
+		func(p *parser, c *Config, v string) {
+			if c.Directory.Sync = p.positiveDuration(v); c.Directory.Sync > 0 && c.Directory.Sync < 10*time.Second {
+				p.fail("must be at least 10s")
+			}
+		}},
+	{"HELPDESK_DIRECTORY_RECONCILE", "24h", "How often the index lists everyone again (paced to the quota) to drop people whose deletion it missed.",
+		func(p *parser, c *Config, v string) {
+			if c.Directory.Reconcile = p.positiveDuration(v); c.Directory.Reconcile > 0 && c.Directory.Reconcile < time.Hour {
+				p.fail("must be at least 1h")
+			}
+		}},
 	{"HELPDESK_TIMEZONE", "UTC", "Time zone for times shown on pages (IANA name).",
 		func(p *parser, c *Config, v string) { c.HTTP.Location = p.location(v) }},
 	{"HELPDESK_LOG_LEVEL", "info", "Log level: debug, info, warn, error.",
@@ -233,6 +249,12 @@ var Settings = []Setting{
 		func(p *parser, c *Config, v string) {
 			if v != "" {
 				c.Ops.MetricsAddr = p.hostPort(v)
+			}
+		}},
+	{"HELPDESK_READINESS_CACHE", "10s", "How long /readyz reuses its last verdict, good or bad, whatever the probing rate (1s to 5m); each check asks the database and OneLogin once.",
+		func(p *parser, c *Config, v string) {
+			if c.Ops.ReadinessCache = p.positiveDuration(v); c.Ops.ReadinessCache > 0 && (c.Ops.ReadinessCache < time.Second || c.Ops.ReadinessCache > 5*time.Minute) {
+				p.fail("must be between 1s and 5m")
 			}
 		}},
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -96,5 +97,45 @@ func TestDatabaseURL_neverPrintsThePassword(t *testing.T) {
 	}
 	if !strings.Contains(out, "db:5432/helpdesk") {
 		t.Errorf("the redacted URL lost the host: %s", out)
+	}
+}
+
+// TestDatabaseURL_redactsEveryForm: a password given in the user
+// information, in the query (however the key is spelt) or as a keyword is
+// replaced in the redacted URL and scrubbed from any text quoting it, as
+// typed or decoded; the rest of the URL stays readable.
+func TestDatabaseURL_redactsEveryForm(t *testing.T) {
+	const pw = dbPassword
+	tests := []struct {
+		name, url, want string
+		pws             []string // how the password may appear in an error
+	}{
+		{"user information", "postgres://helpdesk:" + pw + "@db:5432/helpdesk",
+			"postgres://helpdesk:xxxxx@db:5432/helpdesk", []string{pw}},
+		{"query", "postgres://helpdesk@db:5432/helpdesk?sslmode=require&password=" + pw,
+			"postgres://helpdesk@db:5432/helpdesk?sslmode=require&password=xxxxx", []string{pw}},
+		{"query, upper case", "postgres://db/helpdesk?PASSWORD=" + pw, "postgres://db/helpdesk?PASSWORD=xxxxx", []string{pw}},
+		{"query, encoded key", "postgres://db/helpdesk?pass%77ord=" + pw, "postgres://db/helpdesk?pass%77ord=xxxxx", []string{pw}},
+		{"query, encoded value", "postgres://db/helpdesk?password=a%2Fb%40" + pw, "postgres://db/helpdesk?password=xxxxx",
+			[]string{"a/b@" + pw, "a%2Fb%40" + pw}},
+		{"ssl key password", "postgres://db/helpdesk?sslpassword=" + pw, "postgres://db/helpdesk?sslpassword=xxxxx", []string{pw}},
+		{"both", "postgresql://h:" + pw + "x@db/h?password=" + pw, "postgresql://h:xxxxx@db/h?password=xxxxx", []string{pw, pw + "x"}},
+		{"@ in the password", "postgres://h:" + pw + "@x@db/h", "postgres://h:xxxxx@db/h", []string{pw + "@x"}},
+		{"keyword", "host=db user=helpdesk password=" + pw + " dbname=h", "host=db user=helpdesk password=xxxxx dbname=h", []string{pw}},
+		{"keyword, quoted", "host=db password='" + pw + " x' dbname=h", "host=db password=xxxxx dbname=h", []string{pw + " x"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			u := DatabaseURL(tc.url)
+			if got := u.Redacted(); got != tc.want {
+				t.Errorf("Redacted() = %q, want %q", got, tc.want)
+			}
+			text := fmt.Sprintf("cannot parse `%s`: failed for %q", tc.url, tc.pws)
+			for _, out := range []string{u.Scrub(text), u.ScrubError(errors.New(text)).Error(), fmt.Sprint(u), u.LogValue().String()} {
+				if strings.Contains(out, pw) {
+					t.Errorf("the password survives: %s", out)
+				}
+			}
+		})
 	}
 }

@@ -25,10 +25,12 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/staffauth"
 )
 
@@ -40,7 +42,9 @@ type App struct {
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
+	settler *settler
 	jobs    *jobs.Runner
+	dir     *directorySync
 	ops     *ops
 	mail    *mailer // nil: nobody is told by mail
 	// tempDir holds a demo's audit trail; Close removes it.
@@ -81,7 +85,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}()
 
 	ol := cfg.OneLogin
-	authCfg := authConfig(cfg)
+	// Staff sign-in's part of the configuration, built here only.
+	authCfg := staffauth.Config{Auth: cfg.Auth, Session: cfg.Session, PublicURL: cfg.HTTP.PublicURL, DemoTenant: cfg.Demo}
 	var transport http.RoundTripper // a connection pool to the tenant
 	if cfg.Demo {
 		app.fake = fakeonelogin.NewServer(fakeonelogin.Options{
@@ -117,6 +122,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.state = st
 	app.ops.budgets.Limits = st
+	app.ops.budgets.Start()
 	auth, err := staffauth.New(authCfg, logger, staffauth.WithSessionStore(st))
 	if err != nil {
 		return nil, err
@@ -127,11 +133,18 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, err
 	}
 	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
-	protected := cfg.Policy.ProtectedRoles
-	if protected == nil {
-		// Staff sign in through the same tenant: whoever holds a staff
-		// role is who a helpdesk agent must not be able to take over.
-		protected = append(append(protected, authCfg.AdminGroups...), authCfg.HelpdeskGroups...)
+	app.settler = startSettler(st, c, ol.Timeout, logger)
+	protectedList, protected := protectedNames(cfg, authCfg.Auth)
+	guard := newProtection(protected, c)
+	ctx, cancel := context.WithTimeout(context.Background(), ol.Timeout)
+	unconfirmed, err := guard.atStart(ctx)
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	if unconfirmed != nil {
+		logger.Warn("the protected roles could not be checked against the tenant; not ready until they are",
+			"roles", protectedList, "error", unconfirmed)
 	}
 
 	if app.fake != nil && cfg.PublicUnlock.Enabled {
@@ -141,9 +154,12 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	// is started by the handlers with their worker and stopped by Close.
 	// With PostgreSQL every replica runs one, and the leases in the store
 	// decide which replica works on a job.
-	quota, refreshQuota := handlers.JobQuota(c)
+	quota, refreshQuota := bulk.Quota(c)
 	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
-		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
+		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger,
+		RoleEvery: cfg.Session.RoleRecheck})
+
+	app.dir = startDirectory(cfg.Directory, st, c, logger)
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -154,10 +170,10 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		CSRFToken:  staffauth.CSRFToken,
 		Sessions:   auth,
 		SessionID:  staffauth.SessionID,
-		Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.Middleware(), auth.CSRF()},
+		Middleware: []echo.MiddlewareFunc{auth.SecurityHeaders(), auth.Middleware(), auth.CSRF()},
 		Register: func(e *echo.Echo) {
 			e.IPExtractor = auth.IPExtractor()
-			app.ops.routes(e, c, st)
+			app.ops.routes(e, c, st, guard.ready)
 			auth.Routes(e)
 		},
 		Location:   cfg.HTTP.Location,
@@ -166,20 +182,24 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 
 		OneLoginUserURL:    cfg.OneLogin.UserURL,
 		SecureCookies:      cfg.Session.SecureCookies,
+		CookieKey:          auth.DeriveKey("helpdesk workspace cookies"),
 		RequireTicket:      cfg.Policy.RequireTicket,
 		ProtectedRoles:     protected,
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
+		Contact:            cfg.Mail.Contact,
 		PublicUnlock:       cfg.PublicUnlock,
-		UnlockPage:         app.unlockPage(cfg, authCfg, auth),
+		UnlockPage:         app.unlockPage(cfg, auth),
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
+		StaffGroups:        staffauth.StaffGroups(authCfg.Auth),
 		QuotaLow:           cfg.Bulk.QuotaLow,
 		Notifier:           notifier,
 		TicketURL:          cfg.Tickets.URL,
 		Reports:            st,
 		ReportsHelpdesk:    cfg.Reports.Helpdesk,
+		Directory:          app.dir.Index(),
 	})
 	if err != nil {
 		return nil, err
@@ -188,45 +208,16 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	return app, nil
 }
 
-// authConfig is staff sign-in's part of the configuration.
-func authConfig(cfg config.Config) staffauth.Config {
-	a, px, o := cfg.Auth, cfg.Auth.Proxy, cfg.Auth.OIDC
-	keys := make([][]byte, len(cfg.Session.Keys))
-	for i, k := range cfg.Session.Keys {
-		keys[i] = k
-	}
-	return staffauth.Config{
-		Mode:           staffauth.Mode(a.Mode),
-		PublicURL:      cfg.HTTP.PublicURL,
-		TrustedProxies: px.TrustedProxies,
-		EmailHeader:    px.EmailHeader, UserHeader: px.UserHeader, GroupsHeader: px.GroupsHeader,
-		JWTHeader: px.JWTHeader, JWKSURL: px.JWKSURL, JWTAudience: px.JWTAudience, JWTIssuer: px.JWTIssuer,
-		JWTGroupsClaim: px.JWTGroupsClaim,
-		OIDCIssuer:     o.Issuer, OIDCClientID: o.ClientID, OIDCClientSecret: o.ClientSecret,
-		OIDCRedirectURL: o.RedirectURL, OIDCGroupsClaim: o.GroupsClaim,
-		SessionKeys:     keys,
-		SecureCookies:   cfg.Session.SecureCookies,
-		IdleTimeout:     cfg.Session.IdleTimeout,
-		AbsoluteTimeout: cfg.Session.MaxAge,
-		RoleRecheck:     cfg.Session.RoleRecheck,
-		ProxySignOutURL: px.SignOutURL,
-		AdminGroups:     a.AdminGroups, HelpdeskGroups: a.HelpdeskGroups, ViewerGroups: a.ViewerGroups,
-		GroupsSeparator: a.GroupsSeparator, GroupsCaseInsensitive: a.GroupsCaseInsensitive,
-		JWKSRefresh:    px.JWKSRefresh,
-		FrameAncestors: cfg.HTTP.FrameAncestors,
-		DemoTenant:     cfg.Demo,
-	}
-}
-
 // demoSignIn mounts an OIDC provider on the fake tenant (at OneLogin's own
 // issuer path) and points staff sign-in at it where the configuration is
-// silent; it also gives the demo its personas and a fresh session key.
+// silent; it also gives the demo a fresh session key, its staff groups
+// and, for demo sign-in, its personas.
 func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
 	tenant := a.fake.Tenant
-	if ac.OIDCIssuer == "" {
+	if ac.Auth.OIDC.Issuer == "" {
 		issuer := a.fake.URL + "/oidc/2"
 		secret := randomHex(32)
-		redirect := ac.OIDCRedirectURL
+		redirect := ac.Auth.OIDC.RedirectURL
 		if redirect == "" {
 			redirect = cfg.HTTP.PublicURL + config.OIDCCallbackPath
 		}
@@ -245,19 +236,22 @@ func (a *App) demoSignIn(cfg config.Config, ac *staffauth.Config) {
 					App: consoleAppName, UserAgent: r.UserAgent()})
 			}))
 		a.fake.Mount("/oidc/2/", provider)
-		ac.OIDCIssuer, ac.OIDCClientID, ac.OIDCClientSecret = issuer, fakeOIDCClientID, secret
-		if ac.Mode == staffauth.ModeOIDC {
-			ac.OIDCRedirectURL = redirect
+		ac.Auth.OIDC.Issuer, ac.Auth.OIDC.ClientID, ac.Auth.OIDC.ClientSecret = issuer, fakeOIDCClientID, secret
+		if ac.Auth.Mode == config.ModeOIDC {
+			ac.Auth.OIDC.RedirectURL = redirect
 		}
 	}
-	if len(ac.SessionKeys) == 0 {
+	if len(ac.Session.Keys) == 0 {
 		// The demo tenant starts afresh each run, so sessions may too.
-		ac.SessionKeys = [][]byte{randomBytes(32)}
+		ac.Session.Keys = []config.Secret{randomBytes(32)}
 	}
-	if len(ac.AdminGroups)+len(ac.HelpdeskGroups)+len(ac.ViewerGroups) == 0 {
-		ac.AdminGroups = []string{fakeonelogin.GroupAdmins}
-		ac.HelpdeskGroups = []string{fakeonelogin.GroupHelpdesk}
-		ac.ViewerGroups = []string{fakeonelogin.GroupViewers}
+	if len(ac.Auth.AdminGroups)+len(ac.Auth.HelpdeskGroups)+len(ac.Auth.ViewerGroups) == 0 {
+		ac.Auth.AdminGroups = []string{fakeonelogin.GroupAdmins}
+		ac.Auth.HelpdeskGroups = []string{fakeonelogin.GroupHelpdesk}
+		ac.Auth.ViewerGroups = []string{fakeonelogin.GroupViewers}
+	}
+	if ac.Auth.Mode != config.ModeDemo {
+		return // signed in by a proxy or the provider, not as a persona
 	}
 
 	// The demo personas are the fake's well-known staff and employee, with
@@ -282,6 +276,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 // MetricsHandler serves /metrics on its own address.
 func (a *App) MetricsHandler() http.Handler { return a.metrics }
 
+// Directory is the index of the tenant's people, nil when
+// HELPDESK_DIRECTORY_INDEX is off.
+func (a *App) Directory() *directory.Index { return a.dir.Index() }
+
 // Fake is the embedded fake tenant, nil with a real one.
 func (a *App) Fake() *fakeonelogin.Server { return a.fake }
 
@@ -304,6 +302,13 @@ func (a *App) Close() {
 	}
 	if a.mail != nil {
 		a.mail.stop()
+	}
+	if a.settler != nil {
+		a.settler.stop()
+	}
+	a.dir.stop() // before the state store it writes to closes
+	if a.ops != nil {
+		a.ops.closeBudgets()
 	}
 	if a.state != nil {
 		_ = a.state.Close()

@@ -107,3 +107,54 @@ func TestConsole_sessionsPage(t *testing.T) {
 		}
 	}
 }
+
+// TestConsole_proxyRevokeBlocks: behind a signing-in proxy, ending a
+// session alone would sign nobody out (the proxy's headers begin a new one
+// on the next request), so an admin's "End session" keeps the person out,
+// on every replica, until an admin lifts it; the sessions page says so.
+func TestConsole_proxyRevokeBlocks(t *testing.T) {
+	s := consoletest.Start(t, behindProxy(map[string]string{"HELPDESK_REVOKE_BLOCK": "2h"}))
+	replica := consoletest.Start(t, behindProxy(map[string]string{"HELPDESK_AUDIT_DB": s.Config.Audit.DB}))
+	admin, agent, agentElsewhere := s.Browser(t), asHelpdesk(s.Browser(t)), asHelpdesk(replica.Browser(t))
+	admin.ProxySignIn(fakeonelogin.PersonaAdmin, fakeonelogin.GroupAdmins)
+	if p := agent.Get("/me"); p.Status != http.StatusOK {
+		t.Fatalf("the agent before: %d", p.Status)
+	}
+
+	var target string
+	admin.Get("/sessions").Doc.Find("[data-testid=all-sessions] [data-testid=session-row]").Each(func(_ int, row *goquery.Selection) {
+		if row.AttrOr("data-email", "") == fakeonelogin.PersonaHelpdesk {
+			target, _ = row.Find("form").Attr("action")
+		}
+	})
+	if target == "" {
+		t.Fatal("no session of the agent to end")
+	}
+	p := admin.Post(target, url.Values{"csrf_token": {sessionsToken(t, admin)}})
+	if notice := p.Text("[data-testid=notice]"); p.Status != http.StatusOK || !strings.Contains(notice, "cannot use the console until") {
+		t.Fatalf("revoke: %d %q", p.Status, notice)
+	}
+	if p.Doc.Find(`[data-testid=block-row][data-email="`+fakeonelogin.PersonaHelpdesk+`"]`).Length() != 1 {
+		t.Errorf("the sessions page does not list the block: %.600s", p.Body)
+	}
+	for name, b := range map[string]*consoletest.Browser{"this replica": agent, "the other replica": agentElsewhere} {
+		if p := b.Get("/me"); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "An admin ended your console session") {
+			t.Errorf("the agent on %s after the revocation: %d %.200s", name, p.Status, p.Body)
+		}
+	}
+
+	p = admin.Post("/sessions/blocks/lift", url.Values{"csrf_token": {sessionsToken(t, admin)}, "email": {fakeonelogin.PersonaHelpdesk}})
+	if notice := p.Text("[data-testid=notice]"); p.Status != http.StatusOK || !strings.Contains(notice, "may use the console again") {
+		t.Fatalf("lift: %d %q", p.Status, notice)
+	}
+	if p := agent.Get("/me"); p.Status != http.StatusOK {
+		t.Errorf("the agent after the block was lifted: %d", p.Status)
+	}
+	joined := ""
+	for _, r := range exportRows(t, admin, "") {
+		joined += r["action"] + ":" + r["outcome"] + ":" + r["target_email"] + ":" + r["params"] + " "
+	}
+	if strings.Count(joined, "revoke_session:succeeded:"+fakeonelogin.PersonaHelpdesk) != 2 {
+		t.Errorf("the trail lacks the revocation and the lift: %s", joined)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/notify"
@@ -26,10 +27,12 @@ type stateStore interface {
 	audit.Store
 	audit.Pruner
 	audit.Reporter
-	limits.Store
+	audit.PendingLister
+	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store
 	notify.Store
+	directory.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.
@@ -54,7 +57,8 @@ func (a *App) openState(cfg config.Config, logger *slog.Logger) (stateStore, err
 		defer cancel()
 		st, err := pgstore.Open(ctx, string(u), logger)
 		if err != nil {
-			return nil, fmt.Errorf("state database %s: %w", u.Redacted(), err)
+			// The driver's error may quote the URL in any form.
+			return nil, fmt.Errorf("state database %s: %w", u.Redacted(), u.ScrubError(err))
 		}
 		logger.Info("state in PostgreSQL", "database", u.Redacted(), "schema_version", pgstore.SchemaVersion())
 		return st, nil

@@ -1,8 +1,10 @@
 package console_test
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -55,18 +57,30 @@ func TestConsole_postgresState(t *testing.T) {
 }
 
 // TestConsole_postgresUnreachable: a console whose database cannot be
-// reached does not start, and says why without the password.
+// reached does not start, and says why without the password, wherever the
+// URL carries it; the log of the attempt has no password either.
 func TestConsole_postgresUnreachable(t *testing.T) {
 	const secret = "an0ther-s3cret-Pw"
-	cfg := consoletest.Config(t, map[string]string{"HELPDESK_AUDIT_DB": "",
-		"HELPDESK_DATABASE_URL": "postgres://helpdesk:" + secret + "@127.0.0.1:1/demo_nowhere?connect_timeout=2"})
-	app, err := console.New(cfg, nil)
-	if err == nil {
-		app.Close()
-		t.Fatal("console.New started without its database")
-	}
-	if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "127.0.0.1:1") {
-		t.Errorf("error = %q: want the host, never the password", err)
+	for name, url := range map[string]string{
+		"user information": "postgres://helpdesk:" + secret + "@127.0.0.1:1/demo_nowhere?connect_timeout=2",
+		"query":            "postgres://helpdesk@127.0.0.1:1/demo_nowhere?connect_timeout=2&password=" + secret,
+		"ssl key password": "postgres://helpdesk@127.0.0.1:1/demo_nowhere?connect_timeout=2&sslpassword=" + secret,
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := consoletest.Config(t, map[string]string{"HELPDESK_AUDIT_DB": "", "HELPDESK_DATABASE_URL": url})
+			var logs bytes.Buffer
+			app, err := console.New(cfg, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+			if err == nil {
+				app.Close()
+				t.Fatal("console.New started without its database")
+			}
+			if strings.Contains(err.Error(), secret) || !strings.Contains(err.Error(), "127.0.0.1:1") {
+				t.Errorf("error = %q: want the host, never the password", err)
+			}
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("the log carries the password: %s", logs.String())
+			}
+		})
 	}
 }
 

@@ -2,8 +2,6 @@ package console
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -29,18 +27,18 @@ const unlockPath = "/unlock"
 // unlockPage is the public unlock page's wiring beside its settings: the
 // security headers and CSRF without sign-in, the decoys' key, and in a demo
 // where the fake tenant's phone and inbox are.
-func (a *App) unlockPage(cfg config.Config, authCfg staffauth.Config, auth *staffauth.Auth) handlers.UnlockPage {
+func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth) handlers.UnlockPage {
 	if !cfg.PublicUnlock.Enabled {
 		return handlers.UnlockPage{}
 	}
-	p := handlers.UnlockPage{Middleware: []echo.MiddlewareFunc{staffauth.SecurityHeaders(authCfg), auth.CSRF()}}
-	if len(authCfg.SessionKeys) > 0 {
-		// Decoy factors stay the same across restarts when the session
-		// keys do; a key of their own, so they reveal nothing about those.
-		m := hmac.New(sha256.New, authCfg.SessionKeys[0])
-		m.Write([]byte("helpdesk unlock decoys"))
-		p.DecoyKey = m.Sum(nil)
+	p := handlers.UnlockPage{
+		// Only this page may be framed (HELPDESK_FRAME_ANCESTORS), e.g. by
+		// an intranet portal; staff pages never are.
+		Middleware: []echo.MiddlewareFunc{auth.PublicSecurityHeaders(cfg.HTTP.FrameAncestors), auth.CSRF()},
 	}
+	// Decoy factors stay the same across restarts when the session keys
+	// do; a key of their own, so they reveal nothing about those.
+	p.DecoyKey = auth.DeriveKey("helpdesk unlock decoys")
 	if a.fake != nil {
 		p.Demo = &views.UnlockDemo{FakeURL: a.fake.URL, People: a.demoPeople()}
 	}
@@ -127,7 +125,3 @@ func demoLockTarget(tenant *fakeonelogin.Tenant) (fakeonelogin.Person, bool) {
 	}
 	return fakeonelogin.Person{}, false
 }
-
-// DemoHelpdeskLocked is the email of the person the demo locked as the
-// helpdesk at start, "" when there is none.
-func (a *App) DemoHelpdeskLocked() string { return a.helpdeskLocked }

@@ -106,3 +106,22 @@ func TestConsole_publicUnlockOff(t *testing.T) {
 		t.Error("the demo locked someone for a page that is off")
 	}
 }
+
+// TestConsole_frameAncestorsForTheUnlockPageOnly: HELPDESK_FRAME_ANCESTORS
+// lets a portal frame the public unlock page; no staff page, sign-in page
+// or unknown address may be framed, whatever it says.
+func TestConsole_frameAncestorsForTheUnlockPageOnly(t *testing.T) {
+	const portal = "https://portal.example.com"
+	s := consoletest.Start(t, map[string]string{"HELPDESK_FRAME_ANCESTORS": portal})
+	b := s.Browser(t)
+	if csp := b.Get("/unlock").Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors "+portal) {
+		t.Errorf("/unlock CSP = %q, want the portal as frame ancestor", csp)
+	}
+	b.SignIn("admin")
+	for _, path := range []string{"/users", "/me", "/auth/login", "/no-such-page", userPath(fakeonelogin.PersonaLockedID, "")} {
+		p := b.Get(path)
+		if csp := p.Header.Get("Content-Security-Policy"); !strings.HasSuffix(csp, "frame-ancestors 'none'") || p.Header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: CSP %q, X-Frame-Options %q; want no framing", path, csp, p.Header.Get("X-Frame-Options"))
+		}
+	}
+}

@@ -25,8 +25,18 @@ type Compose struct {
 		Environment map[string]string `yaml:"environment"`
 		Command     []string          `yaml:"command"`
 		Networks    Networks          `yaml:"networks"`
+		// Secrets are the names of the secrets mounted in the service, at
+		// /run/secrets/NAME.
+		Secrets []string `yaml:"secrets"`
 	} `yaml:"services"`
+	// Secrets are the docker secrets, by name, each from a file.
+	Secrets map[string]struct {
+		File string `yaml:"file"`
+	} `yaml:"secrets"`
 }
+
+// SecretsDir is where a service finds the secrets it mounts.
+const SecretsDir = "/run/secrets/"
 
 // Networks is a service's networks, in either of compose's two forms: a
 // list of names, or a map of names to settings.

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -15,14 +16,47 @@ var exampleVars = map[string]string{
 	"HELPDESK_PUBLIC_URL":        "https://helpdesk.example.com",
 	"HELPDESK_ADMIN_GROUPS":      "IT Administrators",
 	"HELPDESK_HELPDESK_GROUPS":   "Service Desk",
-	"HELPDESK_SESSION_KEYS":      "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 	"ONELOGIN_SUBDOMAIN":         "acme",
 	"ONELOGIN_CLIENT_ID":         "id",
-	"ONELOGIN_CLIENT_SECRET":     "secret",
 	"OIDC_CLIENT_ID":             "oidc-id",
 	"OIDC_CLIENT_SECRET":         "oidc-secret",
 	"OAUTH2_PROXY_COOKIE_SECRET": "0123456789abcdef0123456789abcdef",
-	"POSTGRES_PASSWORD":          "pg-password",
+}
+
+// exampleSecrets are what an operator would write in deploy/secrets/.
+var exampleSecrets = map[string]string{
+	"session_keys":           "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n",
+	"onelogin_client_secret": "secret",
+	"postgres_password":      "pg-password\n",
+	"database_url":           "postgres://helpdesk:pg-password@postgres:5432/helpdesk?sslmode=disable\n",
+}
+
+// mountSecrets writes the example secrets to a directory standing for
+// /run/secrets and points env's _FILE settings there; each must name a
+// secret the service mounts from a file.
+func mountSecrets(t *testing.T, c Compose, service string, env map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range exampleSecrets {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k, v := range env {
+		if !strings.HasSuffix(k, "_FILE") {
+			continue
+		}
+		name, ok := strings.CutPrefix(v, SecretsDir)
+		switch {
+		case !ok:
+			t.Errorf("%s's %s is %s, not a docker secret under %s", service, k, v, SecretsDir)
+		case !contains(c.Services[service].Secrets, name):
+			t.Errorf("%s's %s names the secret %s, which the service does not mount", service, k, name)
+		case c.Secrets[name].File == "":
+			t.Errorf("the secret %s is not declared from a file", name)
+		}
+		env[k] = filepath.Join(dir, name)
+	}
 }
 
 // imageEnv is the ENV the Dockerfile bakes into the image: the compose
@@ -54,6 +88,9 @@ func TestCompose_consoleSettings(t *testing.T) {
 	known := map[string]bool{}
 	for _, s := range config.Settings {
 		known[s.Name] = true
+		if f := s.FileName(); f != "" {
+			known[f] = true
+		}
 	}
 	for name, svc := range c.Services {
 		for k := range svc.Environment {
@@ -72,6 +109,12 @@ func TestCompose_consoleSettings(t *testing.T) {
 		for k, v := range svc.Environment {
 			env[k] = v
 		}
+		for _, st := range config.Settings {
+			if env[st.Name] != "" && st.FileName() != "" {
+				t.Errorf("%s has the secret %s in its environment: mount it and set %s", name, st.Name, st.FileName())
+			}
+		}
+		mountSecrets(t, c, name, env)
 		cfg, err := config.Load(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatalf("%s's configuration does not load:\n%v", name, err)

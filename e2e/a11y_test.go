@@ -15,6 +15,7 @@ import (
 // after it, and /me; in the light and the dark scheme,
 // whose colours (and so contrast) differ.
 func TestAccessibility_mainPages(t *testing.T) {
+	t.Parallel()
 	t.Run("light", func(t *testing.T) { checkMainPages(t) })
 	t.Run("dark", func(t *testing.T) { checkMainPages(t, darkMode) })
 }

@@ -96,6 +96,7 @@ func wantTold(t *testing.T, m notifytest.MailpitMessage, subject string, words, 
 // with a ticket; the person gets a mail at their OneLogin address saying
 // the helpdesk unlocked it, under which ticket, and whom to call.
 func TestMail_staffUnlockTellsThePerson(t *testing.T) {
+	t.Parallel()
 	mp := startMailpit(t)
 	s := startConsole(t, mp.settings())
 	locked := s.person(t, fakeonelogin.PersonaLocked)
@@ -120,6 +121,7 @@ func TestMail_staffUnlockTellsThePerson(t *testing.T) {
 // saying it was done on the self-service page, without the code they
 // typed.
 func TestMail_publicUnlockTellsThePerson(t *testing.T) {
+	t.Parallel()
 	mp := startMailpit(t)
 	s := startConsole(t, mp.settings())
 	p := s.person(t, fakeonelogin.PersonaLockedTOTP)

@@ -199,6 +199,7 @@ var routes = []route{
 	// Invite links (extra reference §3).
 	rt("POST", "/api/1/invites/get_invite_link", manageAll, (*Tenant).getInviteLink),
 	rt("POST", "/api/1/invites/send_invite_link", manageAll, (*Tenant).sendInviteLink),
+	v2rt("GET", "/api/2/users", readScopes, (*Tenant).listUsersV2),
 	v2rt("POST", "/api/2/users/:id/unlock", manageScopes, (*Tenant).unlockV2),
 }
 

@@ -109,7 +109,7 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 	rec.Params, rec.Ticket = a.Params, a.Ticket
 	var subject access.Subject
 	if a.User != nil && who.Role.Can(a.Action) {
-		s, _, err := h.subject(ctx, a.User)
+		s, err := h.subjectFor(ctx, a.Action, a.User)
 		if err != nil {
 			return err
 		}
@@ -132,7 +132,7 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 	}
 	created, callErr := call(ctx)
 	// Whatever happened, a search answered before it may now be wrong.
-	h.searches.clear()
+	h.searches.Forget()
 	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, TargetID: created}
 	switch {
 	case callErr != nil && noAnswer(callErr):

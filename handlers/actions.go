@@ -2,11 +2,9 @@ package handlers
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"maps"
-	"math/big"
 	"net/http"
 	"net/url"
 	"slices"
@@ -27,6 +25,8 @@ import (
 // the action's panel with what OneLogin now says. OneLogin refusing the
 // action is shown beside it in OneLogin's words; OneLogin being unreachable
 // or rate limited goes to the central error handler, which shows the banner.
+// Each action lives with its form in a file of its own (lock.go,
+// password.go, state.go, ...); this file holds the shape they share.
 
 // panelSpec is the panel an action re-renders and what that panel needs
 // besides the user.
@@ -299,16 +299,25 @@ func (h *Handler) failed(c echo.Context, p panelSpec, u *client.User, form, what
 // now says, with the notice and any one-time secret. A plain form post is
 // sent back to the user page instead, unless there is a secret to show.
 func (h *Handler) done(c echo.Context, p panelSpec, before *client.User, notice string, secret *views.Secret) error {
+	return h.doneAs(c, p, before, nil, notice, secret)
+}
+
+// doneAs is done for an action that read the person back itself (after;
+// nil when it could not): that read is shown rather than a second one.
+func (h *Handler) doneAs(c echo.Context, p panelSpec, before, after *client.User, notice string, secret *views.Secret) error {
 	if !wantsFragment(c) && secret == nil {
 		return h.seeOther(c, views.UserPath(before.ID, ""))
 	}
 	ctx := c.Request().Context()
-	u, err := h.ol.GetUser(ctx, before.ID)
-	if err != nil {
-		// The action succeeded; failing now would hide that (and lose a
-		// secret that exists nowhere else), so show the person as they were.
-		h.log.WarnContext(ctx, "re-reading user after action failed", "user_id", before.ID, "error", err)
-		u = before
+	u := after
+	if u == nil {
+		var err error
+		if u, err = h.ol.GetUser(ctx, before.ID); err != nil {
+			// The action succeeded; failing now would hide that (and lose a
+			// secret that exists nowhere else), so show the person as they were.
+			h.log.WarnContext(ctx, "re-reading user after action failed", "user_id", before.ID, "error", err)
+			u = before
+		}
 	}
 	v := h.actionView(c, u, p)
 	v.Notice = &views.Notice{Kind: "success", Message: notice}
@@ -360,348 +369,4 @@ func (h *Handler) start(c echo.Context) (*client.User, url.Values, error) {
 		return nil, nil, err
 	}
 	return u, form, nil
-}
-
-func (h *Handler) unlock(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readTicketForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, statusPanel, u, "unlock", f.values(), errs)
-	}
-	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) error {
-		return h.unlockAndCheck(ctx, u.ID)
-	})
-	if err != nil {
-		return h.failed(c, statusPanel, u, "unlock", "the unlock", f.values(), err)
-	}
-	return h.done(c, statusPanel, u, "Unlocked "+u.Name()+". They can sign in now.", nil)
-}
-
-func (h *Handler) lock(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readLockForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, lockPanel, u, "lock", f.values(), errs)
-	}
-	if q := h.unconfirmed(c, form, "lock", access.Lock, u, f.values(), question{
-		text:   "Lock " + u.Name() + "'s account " + views.LockPeriodLabel(f.minutes) + "? They cannot sign in until the lock ends or someone unlocks it.",
-		button: "Yes, lock " + u.Name(),
-	}); q != nil {
-		return h.askFirst(c, lockPanel, u, "lock", f.values(), q)
-	}
-	params := map[string]string{"minutes": strconv.Itoa(f.minutes)}
-	err = h.act(c, attemptOn(access.Lock, u, f.Ticket, params), func(ctx context.Context) error {
-		return h.ol.LockUser(ctx, u.ID, f.minutes)
-	})
-	if err != nil {
-		return h.failed(c, lockPanel, u, "lock", "the lock", f.values(), err)
-	}
-	return h.done(c, lockPanel, u, "Locked "+u.Name()+" "+views.LockPeriodLabel(f.minutes)+".", nil)
-}
-
-func (h *Handler) logout(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readTicketForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, sessionPanel, u, "logout", f.values(), errs)
-	}
-	if q := h.unconfirmed(c, form, "logout", access.Logout, u, f.values(), question{
-		text:   "Sign " + u.Name() + " out of every OneLogin session? They must sign in again to the portal and to the next app they open.",
-		button: "Yes, log " + u.Name() + " out",
-	}); q != nil {
-		return h.askFirst(c, sessionPanel, u, "logout", f.values(), q)
-	}
-	err = h.act(c, attemptOn(access.Logout, u, f.Ticket, nil), func(ctx context.Context) error {
-		return h.ol.LogoutUser(ctx, u.ID)
-	})
-	if err != nil {
-		return h.failed(c, sessionPanel, u, "logout", "the log-out", f.values(), err)
-	}
-	return h.done(c, sessionPanel, u, "Logged "+u.Name()+" out of OneLogin. They must sign in again.", nil)
-}
-
-// Generated passwords are read aloud over the phone, so they use letters
-// and digits nobody confuses (no I, O, l, o, 0 or 1) in groups of four
-// joined by hyphens, which also give OneLogin's policies their special
-// character: 16 characters from 56 are 16 × log2(56) ≈ 92.9 bits, and
-// requiring an upper-case letter, a lower-case letter and a digit costs
-// under half a bit.
-const (
-	readableUpper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-	readableLower  = "abcdefghijkmnpqrstuvwxyz"
-	readableDigits = "23456789"
-	readableGroups = 4
-	readableGroup  = 4
-)
-
-// generatePassword returns a random password from crypto/rand such as
-// "Kp7m-x4Rt-9qWn-Hb3z".
-func generatePassword() (string, error) {
-	alphabet := readableUpper + readableLower + readableDigits
-	for {
-		var b strings.Builder
-		for g := range readableGroups {
-			if g > 0 {
-				b.WriteByte('-')
-			}
-			for range readableGroup {
-				n, err := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-				if err != nil {
-					return "", err
-				}
-				b.WriteByte(alphabet[n.Int64()])
-			}
-		}
-		pw := b.String()
-		if strings.ContainsAny(pw, readableUpper) && strings.ContainsAny(pw, readableLower) && strings.ContainsAny(pw, readableDigits) {
-			return pw, nil
-		}
-	}
-}
-
-func (h *Handler) resetPassword(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readPasswordForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, passwordPanel, u, "password", f.values(), errs)
-	}
-	q := question{
-		text:       "Replace " + u.Name() + "'s password with the one you typed? Their current password stops working.",
-		button:     "Yes, replace the password",
-		submitName: "mode", submitValue: f.Mode,
-	}
-	if f.Mode == "generate" {
-		q.text = "Replace " + u.Name() + "'s password with a generated one? Their current password stops working; the new one is shown here once."
-		q.button = "Yes, generate and set a password"
-	}
-	if q := h.unconfirmed(c, form, "password", access.ResetPassword, u, f.values(), q); q != nil {
-		return h.askFirst(c, passwordPanel, u, "password", f.values(), q)
-	}
-	password, method := f.Password, "typed"
-	if f.Mode == "generate" {
-		if password, err = generatePassword(); err != nil {
-			return fmt.Errorf("generate password: %w", err)
-		}
-		method = "generated"
-	}
-	validate := f.ValidatePolicy || h.passwordPolicy
-	params := map[string]string{"method": method, "validate_policy": strconv.FormatBool(validate)}
-	err = h.act(c, attemptOn(access.ResetPassword, u, f.Ticket, params), func(ctx context.Context) error {
-		return h.ol.SetPassword(ctx, u.ID, password, validate)
-	})
-	var md *maybeDone
-	if errors.As(err, &md) && method == "generated" {
-		// It may be their password now, and it exists nowhere else.
-		secret := &views.Secret{Label: "Password for " + u.Name() + ", possibly set: OneLogin did not confirm it", Value: password}
-		return h.unsure(c, passwordPanel, u, http.StatusGatewayTimeout,
-			noAnswerMessage+". If they cannot sign in with the password below, set another.", secret)
-	}
-	if err != nil {
-		return h.failed(c, passwordPanel, u, "password", "the password", f.values(), err)
-	}
-	notice := "Set a new password for " + u.Name() + "."
-	if validate {
-		notice += " It meets OneLogin's password policy."
-	}
-	if method == "typed" {
-		return h.done(c, passwordPanel, u, notice, nil)
-	}
-	secret := &views.Secret{Label: "New password for " + u.Name(), Value: password}
-	return h.done(c, passwordPanel, u, notice+" Give it to them now: it is shown only this once.", secret)
-}
-
-func (h *Handler) importPasswordHash(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readHashForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, passwordPanel, u, "password-hash", f.values(), errs)
-	}
-	if q := h.unconfirmed(c, form, "password-hash", access.ImportPasswordHash, u, f.values(), question{
-		text:   "Replace " + u.Name() + "'s password with the imported hash? Their current password stops working.",
-		button: "Yes, import the hash",
-	}); q != nil {
-		return h.askFirst(c, passwordPanel, u, "password-hash", f.values(), q)
-	}
-	params := map[string]string{"algorithm": "salt+sha256"}
-	err = h.act(c, attemptOn(access.ImportPasswordHash, u, f.Ticket, params), func(ctx context.Context) error {
-		return h.ol.SetPasswordHash(ctx, u.ID, client.HashedPassword{Hash: f.Hash, Salt: f.Salt})
-	})
-	if err != nil {
-		return h.failed(c, passwordPanel, u, "password-hash", "the password hash", f.values(), err)
-	}
-	return h.done(c, passwordPanel, u, "Imported the pre-hashed password for "+u.Name()+".", nil)
-}
-
-func (h *Handler) setState(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readStateForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, statePanel, u, "state", f.values(), errs)
-	}
-	if f.state != client.StateApproved {
-		q := question{text: "Reject " + u.Name() + "? They will not be able to sign in.", button: "Yes, reject " + u.Name(),
-			submitName: "state", submitValue: f.State, danger: true}
-		if f.state == client.StateUnlicensed {
-			q.text, q.button = "Unlicense "+u.Name()+"? They lose their licence and cannot sign in.", "Yes, unlicense "+u.Name()
-		}
-		if q := h.unconfirmed(c, form, "state", access.SetState, u, f.values(), q); q != nil {
-			return h.askFirst(c, statePanel, u, "state", f.values(), q)
-		}
-	}
-	params := map[string]string{"state": strconv.Itoa(int(f.state)), "state_name": f.state.String(),
-		"previous_state": u.State.String()}
-	err = h.act(c, attemptOn(access.SetState, u, f.Ticket, params), func(ctx context.Context) error {
-		return h.ol.SetState(ctx, u.ID, f.state)
-	})
-	if err != nil {
-		return h.failed(c, statePanel, u, "state", "the state change", f.values(), err)
-	}
-	return h.done(c, statePanel, u, stateNotice(u, f.state), nil)
-}
-
-func stateNotice(u *client.User, to client.State) string {
-	switch {
-	case to == client.StateApproved && u.State == client.StateUnlicensed:
-		return "Licensed " + u.Name() + ": their account is approved again."
-	case to == client.StateApproved:
-		return "Approved " + u.Name() + "."
-	case to == client.StateRejected:
-		return "Rejected " + u.Name() + ". They cannot sign in."
-	}
-	return "Unlicensed " + u.Name() + "."
-}
-
-func (h *Handler) mfaToken(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readMFAForm(form)
-	if errs := f.Validate(); errs != nil {
-		return h.invalid(c, mfaPanel, u, "mfa-token", f.values(), errs)
-	}
-	params := map[string]string{"expires_in": strconv.Itoa(int(f.expiresIn.Seconds())), "reusable": strconv.FormatBool(f.Reusable)}
-	var tok *client.MFAToken
-	err = h.act(c, attemptOn(access.MFAToken, u, f.Ticket, params), func(ctx context.Context) error {
-		var err error
-		tok, err = h.ol.GenerateMFAToken(ctx, u.ID, f.expiresIn, f.Reusable)
-		return err
-	})
-	if err != nil {
-		return h.failed(c, mfaPanel, u, "mfa-token", "the MFA token request", f.values(), err)
-	}
-	use := "works once"
-	if tok.Reusable {
-		use = "reusable until it expires"
-	}
-	secret := &views.Secret{Label: "Temporary MFA token for " + u.Name() + " (" + use + ")",
-		Value: tok.Token, ExpiresAt: tok.ExpiresAt}
-	return h.done(c, mfaPanel, u, "Created a temporary MFA token for "+u.Name()+
-		". Give it to them now: it is shown only this once.", secret)
-}
-
-func (h *Handler) addRoles(c echo.Context) error    { return h.changeRoles(c, true) }
-func (h *Handler) removeRoles(c echo.Context) error { return h.changeRoles(c, false) }
-
-// changeRoles adds or removes roles. Only the tenant's roles are accepted;
-// whether the person has them already is OneLogin's to say.
-func (h *Handler) changeRoles(c echo.Context, add bool) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	action, formName, call := access.RemoveRoles, "roles-remove", h.ol.RemoveRoles
-	if add {
-		action, formName, call = access.AddRoles, "roles-add", h.ol.AddRoles
-	}
-	f := readRolesForm(form)
-	tenantRoles, err := h.dir.Roles(ctx)
-	if err != nil {
-		return err
-	}
-	if errs := f.Validate(tenantRoles); errs != nil {
-		return h.invalid(c, rolesPanel, u, formName, f.values(), errs)
-	}
-	if !add {
-		q := question{text: "Remove " + rolesWord(f.names) + " from " + u.Name() + "? They lose what it gives them.",
-			button: "Yes, remove " + strings.Join(f.names, ", "), submitName: "role_id", submitValue: strings.Join(f.RoleIDs, ","), danger: true}
-		if q := h.unconfirmed(c, form, formName, action, u, f.values(), q); q != nil {
-			return h.askFirst(c, rolesPanel, u, formName, f.values(), q)
-		}
-	}
-	ids := make([]string, len(f.ids))
-	for i, id := range f.ids {
-		ids[i] = strconv.FormatInt(id, 10)
-	}
-	params := map[string]string{"role_ids": strings.Join(ids, ","), "roles": strings.Join(f.names, ", ")}
-	err = h.act(c, attemptOn(action, u, f.Ticket, params), func(ctx context.Context) error {
-		return call(ctx, u.ID, f.ids)
-	})
-	if err != nil {
-		return h.failed(c, rolesPanel, u, formName, "the role change", f.values(), err)
-	}
-	roles := rolesWord(f.names)
-	notice := "Gave " + u.Name() + " " + roles + "."
-	if !add {
-		notice = "Removed " + roles + " from " + u.Name() + "."
-	}
-	return h.done(c, rolesPanel, u, notice, nil)
-}
-
-// rolesWord names roles in a sentence: "the role Sales", "the roles A, B".
-func rolesWord(names []string) string {
-	if len(names) == 1 {
-		return "the role " + names[0]
-	}
-	return "the roles " + strings.Join(names, ", ")
-}
-
-func (h *Handler) setCustomAttributes(c echo.Context) error {
-	u, form, err := h.start(c)
-	if err != nil {
-		return err
-	}
-	f := readAttributesForm(form)
-	defined, err := h.dir.CustomAttributes(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	if errs := f.Validate(defined, u.CustomAttributes); errs != nil {
-		return h.invalid(c, attributesPanel, u, "attributes", f.values(), errs)
-	}
-	names := f.changedNames()
-	pairs := make([]string, len(names))
-	for i, n := range names {
-		pairs[i] = n + "=" + f.changed[n]
-	}
-	// One key for all of them: an attribute's name is the tenant's choice and
-	// could contain a word the audit trail refuses as a secret's key.
-	params := map[string]string{"attributes": strings.Join(pairs, "; ")}
-	err = h.act(c, attemptOn(access.SetCustomAttributes, u, f.Ticket, params), func(ctx context.Context) error {
-		return h.ol.SetCustomAttributes(ctx, u.ID, f.changed)
-	})
-	if err != nil {
-		return h.failed(c, attributesPanel, u, "attributes", "the attribute values", f.values(), err)
-	}
-	// Values changed, not definitions, so the directory cache stays valid.
-	return h.done(c, attributesPanel, u, "Saved "+strings.Join(names, ", ")+" for "+u.Name()+".", nil)
 }

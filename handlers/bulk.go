@@ -8,14 +8,13 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
-	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/views"
 )
 
@@ -90,15 +89,6 @@ func (f *bulkForm) Validate() fieldErrors {
 func (h *Handler) bulkUnlock(c echo.Context) error { return h.bulkStart(c, jobs.KindUnlock) }
 func (h *Handler) bulkLogout(c echo.Context) error { return h.bulkStart(c, jobs.KindLogout) }
 
-// bulkAction is the access action that starts a job of the kind, and the
-// one each person of it passes as.
-func bulkAction(k jobs.Kind) (start, each access.Action) {
-	if k == jobs.KindLogout {
-		return access.BulkLogout, access.Logout
-	}
-	return access.BulkUnlock, access.Unlock
-}
-
 // bulkStart asks for the confirmation, or, once confirmed, starts the job
 // and sends the browser to its progress.
 func (h *Handler) bulkStart(c echo.Context, kind jobs.Kind) error {
@@ -110,7 +100,7 @@ func (h *Handler) bulkStart(c echo.Context, kind jobs.Kind) error {
 	errs := f.Validate()
 	ctx := c.Request().Context()
 	who, _ := h.identity(ctx)
-	start, _ := bulkAction(kind)
+	start, _ := bulk.Actions(kind)
 	if errs == nil && h.requireTicket && f.Ticket == "" {
 		errs = fieldErrors{"ticket": errTicketRequired.Message}
 	}
@@ -212,8 +202,10 @@ func (h *Handler) jobAnswer(c echo.Context, id string, status int, n *views.Noti
 	if err != nil {
 		return err
 	}
+	who, _ := h.identity(ctx)
 	v := views.JobView{Page: h.page(c, "", "locked"), Now: h.now(), Loc: h.loc, Job: j, Items: items,
-		CanStop: h.canAct(ctx, access.StopJob), ReservePercent: h.jobs.ReservePercent(), Notice: n}
+		CanStop:        access.Check(who, access.StopJob, access.Subject{JobStarter: j.Actor.Email}) == nil,
+		ReservePercent: h.jobs.ReservePercent(), Notice: n}
 	v.Page.Title = v.Title()
 	if wantsFragment(c) {
 		return h.fragment(c, status, views.JobProgress(v))
@@ -229,6 +221,17 @@ func (h *Handler) jobStop(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	who, _ := h.identity(ctx)
+	j, err := h.jobs.Job(ctx, id)
+	if errors.Is(err, jobs.ErrNotFound) {
+		return notFound("There is no bulk job at this address.")
+	} else if err != nil {
+		return err
+	}
+	if r := access.Check(who, access.StopJob, access.Subject{JobStarter: j.Actor.Email}); r != nil {
+		rec := h.record(c, access.StopJob, Target{})
+		rec.Params = map[string]string{"job": id}
+		return h.refuse(ctx, rec, r)
+	}
 	err = h.act(c, Attempt{Action: access.StopJob, Params: map[string]string{"job": id}}, func(ctx context.Context) error {
 		return h.jobs.Stop(ctx, id, who.Email)
 	})
@@ -247,125 +250,87 @@ func (h *Handler) jobStop(c echo.Context) error {
 		Message: "Stopping: the person in hand is finished, and the rest are marked not done."})
 }
 
-// bulkWorker is the console's jobs.Worker: each person of a job passes
-// through the same door as a one-person action, in the name of whoever
-// started the job. It reads the person (for the policy) and asks OneLogin
-// for the change: two calls a person, and one for a person it skips.
-type bulkWorker struct{ h *Handler }
-
-// bulkRetryAfter is how long a job waits before it tries a person again
-// when OneLogin or the audit trail was not available.
-const bulkRetryAfter = 30 * time.Second
-
-func (w bulkWorker) Do(ctx context.Context, j jobs.Job, it jobs.Item) jobs.Result {
-	h := w.h
-	reqID := "job-" + j.ID + "-" + strconv.Itoa(it.Seq)
-	ctx = client.WithRequestID(ctx, reqID)
-	u, err := h.ol.GetUser(ctx, it.TargetID)
-	switch {
-	case errors.Is(err, client.ErrNotFound):
-		return jobs.Result{State: jobs.ItemSkipped, Message: "No longer in OneLogin."}
-	case err != nil:
-		return w.notAsked(ctx, err)
+// jobStillAllowed is whether j's starter may still run it, with the role
+// OneLogin gives them now: the staff groups are OneLogin role names (the
+// console checks at start that the tenant has them). "" means yes; a
+// starter OneLogin no longer has, or has twice, may not.
+func (h *Handler) jobStillAllowed(ctx context.Context, j jobs.Job) (string, error) {
+	users, _, err := h.ol.ListUsers(ctx, client.ListUsersQuery{Email: j.Actor.Email, Limit: 2})
+	if err != nil {
+		return "", err
 	}
-	_, action := bulkAction(j.Kind)
-	call := func(ctx context.Context) (int64, error) { return 0, h.ol.UnlockUser(ctx, u.ID) }
-	done := "Unlocked."
-	if j.Kind == jobs.KindLogout {
-		call = func(ctx context.Context) (int64, error) { return 0, h.ol.LogoutUser(ctx, u.ID) }
-		done = "Logged out of OneLogin."
-	}
-	who := access.Identity{Email: j.Actor.Email, Name: j.Actor.Name, Role: access.ParseRole(j.Actor.Role)}
-	rec := audit.Record{ActorEmail: who.Email, ActorRole: who.Role.String(), SourceIP: j.SourceIP, RequestID: reqID,
-		TargetID: u.ID, TargetEmail: u.Email, TargetName: u.Name(), Action: action}
-	asked := false
-	err = h.actAs(ctx, who, rec, Attempt{Action: action, Target: actionTarget(u), User: u, Ticket: j.Ticket,
-		Params: map[string]string{"job": j.ID}}, func(ctx context.Context) (int64, error) {
-		asked = true
-		return call(ctx)
-	})
-	var refusal *access.Refusal
-	var md *maybeDone
-	switch {
-	case err == nil:
-		return jobs.Result{State: jobs.ItemDone, Message: done}
-	case errors.As(err, &refusal):
-		return jobs.Result{State: jobs.ItemSkipped, Message: refusal.Message}
-	case !asked:
-		// Stopped at the door before OneLogin was asked (the audit trail,
-		// role names or lock provenance unavailable).
-		return w.notAsked(ctx, err)
-	case errors.As(err, &md):
-		return jobs.Result{State: jobs.ItemUnknown, Message: noAnswerMessage + ": check this person."}
-	case errors.Is(err, client.ErrRateLimited):
-		// OneLogin refused for want of quota: nothing was changed.
-		return w.notAsked(ctx, err)
-	}
-	return jobs.Result{State: jobs.ItemFailed, Message: safeMessage(err)}
-}
-
-// notAsked answers a person the job could not get to the change for:
-// OneLogin unavailable or out of quota, or the audit trail down. Nothing
-// was changed, so the person goes back and the job waits; any other error
-// fails the person.
-func (w bulkWorker) notAsked(ctx context.Context, err error) jobs.Result {
-	h := w.h
-	switch {
-	case errors.Is(err, client.ErrRateLimited):
-		wait := time.Minute
-		if rl := h.ol.RateLimit(); rl.Reset > 0 {
-			wait = rl.Reset - time.Since(rl.Observed) + time.Second
+	var mine []client.User
+	for _, u := range users {
+		if sameEmail(u.Email, j.Actor.Email) {
+			mine = append(mine, u)
 		}
-		return jobs.Result{Retry: true, RetryAfter: max(wait, time.Second)}
-	case errors.Is(err, client.ErrUnavailable), errors.Is(err, errNotRecorded):
-		return jobs.Result{Retry: true, RetryAfter: bulkRetryAfter}
 	}
+	if len(mine) != 1 {
+		return j.Actor.Email + " no longer has exactly one OneLogin account", nil
+	}
+	roles, err := h.dir.Roles(ctx)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, r := range roles {
+		if slices.Contains(mine[0].RoleIDs, r.ID) {
+			names = append(names, r.Name)
+		}
+	}
+	who := access.Identity{Email: j.Actor.Email, Role: h.staff.RoleFor(names)}
+	start, _ := bulk.Actions(j.Kind)
+	if r := access.Check(who, start, access.Subject{People: j.Counts.Total, BulkMax: h.bulk.MaxFor(who.Role)}); r != nil {
+		return j.Actor.Email + "'s role is now " + who.Role.String() + ": " + r.Reason, nil
+	}
+	return "", nil
+}
+
+// bulkDoor lets a bulk job's worker through the door, actAs, and words
+// its errors the way the worker tells them apart.
+type bulkDoor struct{ h *Handler }
+
+func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
+	if c.Action == access.Unlock && c.User != nil {
+		// A lock placed through the console is deliberate, whoever placed
+		// it: a job never lifts one. (A subject that cannot be read is
+		// left to the door, which refuses the same way.)
+		if _, src, err := d.h.subject(ctx, c.User); err == nil && src != nil && src.Console {
+			rec := c.Record
+			rec.Params, rec.Ticket = c.Params, c.Ticket
+			return d.h.refuse(ctx, rec, deliberateLock(src))
+		}
+	}
+	a := Attempt{Action: c.Action, Target: actionTarget(c.User), User: c.User, Ticket: c.Ticket, Params: c.Params}
+	err := d.h.actAs(ctx, c.Who, c.Record, a, func(ctx context.Context) (int64, error) { return 0, c.Call(ctx) })
+	var md *maybeDone
 	var p *problem
-	if errors.As(err, &p) && p.Status == http.StatusServiceUnavailable {
-		h.log.WarnContext(ctx, "bulk job: who may act could not be told; trying the person later", "error", err)
-		return jobs.Result{Retry: true, RetryAfter: bulkRetryAfter}
-	}
-	if errors.Is(err, errTicketRequired) {
-		return jobs.Result{State: jobs.ItemFailed, Message: errTicketRequired.Message}
-	}
-	if errors.Is(err, client.ErrForbidden) {
-		return jobs.Result{State: jobs.ItemFailed, Message: "OneLogin does not let the console's credential access this user."}
-	}
-	return jobs.Result{State: jobs.ItemFailed, Message: safeMessage(err)}
-}
-
-// Recover settles a person a stopped runner left in hand, by looking: the
-// change is never asked for again.
-func (w bulkWorker) Recover(ctx context.Context, j jobs.Job, it jobs.Item) jobs.Result {
-	const stopped = "The console stopped while OneLogin was being asked"
-	u, err := w.h.ol.GetUser(ctx, it.TargetID)
 	switch {
-	case err != nil:
-		return jobs.Result{State: jobs.ItemUnknown, Message: stopped + ", and the account could not be read afterwards: check this person."}
-	case j.Kind == jobs.KindLogout:
-		return jobs.Result{State: jobs.ItemUnknown, Message: stopped + ": whether they were logged out is not known. Log them out again if it matters."}
-	case !lockedNow(u, w.h.now()):
-		return jobs.Result{State: jobs.ItemDone, Message: "Not locked any more (checked after the console restarted)."}
+	case errors.As(err, &md):
+		return fmt.Errorf("%w: %w", bulk.ErrNoAnswer, err)
+	case errors.Is(err, errNotRecorded):
+		return fmt.Errorf("%w: %w", bulk.ErrNotRecorded, err)
+	case errors.As(err, &p) && p.Status == http.StatusServiceUnavailable:
+		return fmt.Errorf("%w: %w", bulk.ErrUndecided, err)
 	}
-	return jobs.Result{State: jobs.ItemUnknown, Message: stopped + ", and the person is still locked: unlock them from Locked now if they should be."}
+	return err
 }
 
-// quotaReader is what a job's pacing needs from the OneLogin client.
-type quotaReader interface {
-	RateLimit() client.RateLimit
-	RateLimitStatus(ctx context.Context) (client.RateLimit, error)
+// deliberateLock is why a job skips a lock placed through the console,
+// naming who placed it and under which ticket.
+func deliberateLock(src *views.LockSource) *access.Refusal {
+	ticket := "no ticket"
+	if src.Ticket != "" {
+		ticket = "ticket " + src.Ticket
+	}
+	who := src.By + " (" + src.Role + ", " + ticket + ")"
+	return &access.Refusal{Reason: "bulk jobs skip locks placed through the console; locked by " + who,
+		Message: "Locked through the console by " + who + ": a bulk job does not lift it. Unlock this person on their own page if the lock should end."}
 }
 
-// JobQuota adapts the client's reading of OneLogin's quota (after every
-// call, and on request) to a jobs.Runner's pacing.
-func JobQuota(ol quotaReader) (read func() jobs.Quota, refresh func(context.Context) (jobs.Quota, error)) {
-	conv := func(rl client.RateLimit) jobs.Quota {
-		return jobs.Quota{Limit: rl.Limit, Remaining: rl.Remaining, Reset: rl.Reset, Observed: rl.Observed}
+func (d bulkDoor) Explain(err error) string {
+	if errors.Is(err, bulk.ErrNoAnswer) {
+		return noAnswerMessage
 	}
-	read = func() jobs.Quota { return conv(ol.RateLimit()) }
-	refresh = func(ctx context.Context) (jobs.Quota, error) {
-		rl, err := ol.RateLimitStatus(ctx)
-		return conv(rl), err
-	}
-	return read, refresh
+	return safeMessage(err)
 }

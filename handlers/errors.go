@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -46,6 +47,14 @@ func notFound(msg string) *problem {
 
 func badRequest(msg string) *problem {
 	return &problem{Status: http.StatusBadRequest, Heading: "Bad request", Message: msg}
+}
+
+// clip shortens typed input quoted back in a message.
+func clip(s string) string {
+	if utf8.RuneCountInString(s) <= 40 {
+		return s
+	}
+	return string([]rune(s)[:40]) + "…"
 }
 
 func forbidden(msg string) *problem {

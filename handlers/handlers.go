@@ -8,11 +8,11 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"iter"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,9 +21,12 @@ import (
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
+	dirindex "onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/notify"
+	"onelogin-helpdesk/search"
 	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/views"
 )
@@ -79,7 +82,7 @@ type Config struct {
 	// Register adds routes owned by other packages (sign-in, health, metrics).
 	Register func(e *echo.Echo)
 
-	// Audit records every account action; nil keeps no trail (tests only).
+	// Audit records every account action; it is required.
 	Audit Recorder
 
 	// Now is the clock; nil means time.Now.
@@ -88,7 +91,7 @@ type Config struct {
 	// reused; 0 means one minute.
 	CacheTTL time.Duration
 	// SearchCacheTTL is how long a search's answer is reused; 0 means
-	// searchCacheTTL (5 s), negative turns the cache off.
+	// search.DefaultCacheTTL (5 s), negative turns the cache off.
 	SearchCacheTTL time.Duration
 	// Location is the time zone pages show times in; nil means UTC.
 	Location *time.Location
@@ -102,9 +105,14 @@ type Config struct {
 	// SecureCookies marks the console's own cookies (the working ticket,
 	// recent people) Secure even without TLS (HELPDESK_SECURE_COOKIES).
 	SecureCookies bool
+	// CookieKey signs those cookies; the console makes it from the session
+	// keys, so that every replica reads them. Nil: a random key, so they
+	// last as long as this process.
+	CookieKey []byte
 	// ProtectedRoles are OneLogin role names whose holders only admins may
-	// act on (HELPDESK_PROTECTED_ROLES).
-	ProtectedRoles []string
+	// act on (HELPDESK_PROTECTED_ROLES and the staff groups), compared as
+	// groups are.
+	ProtectedRoles access.Names
 	// PasswordPolicy checks every password set through the console against
 	// OneLogin's policy (HELPDESK_PASSWORD_POLICY); off, staff choose.
 	PasswordPolicy bool
@@ -122,6 +130,9 @@ type Config struct {
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
 	SelfUnlocksPerHour int
+	// Contact is how people reach the helpdesk (HELPDESK_CONTACT), named
+	// when self-service refuses to unlock.
+	Contact string
 
 	// PublicUnlock is the unlock page for people who cannot sign in
 	// (HELPDESK_PUBLIC_UNLOCK*), as config parsed it; off unless Enabled.
@@ -132,9 +143,18 @@ type Config struct {
 	// the console's worker, and whoever built it closes it. Nil: the
 	// console offers no bulk jobs.
 	Jobs *jobs.Runner
+	// StaffGroups are the groups of each staff role, which are OneLogin
+	// role names: a job's starter's role is derived from them again while
+	// the job runs. Empty: jobs keep their starter's role.
+	StaffGroups access.StaffGroups
 	// Bulk is how many people one bulk job may name, per role
 	// (HELPDESK_BULK_MAX, HELPDESK_BULK_HELPDESK_MAX).
 	Bulk access.Bulk
+	// Directory is the index of the tenant's people
+	// (HELPDESK_DIRECTORY_INDEX): once its first listing is complete,
+	// search and Locked now read it instead of OneLogin, and every person
+	// the handlers read live refreshes their row. Nil: search asks OneLogin.
+	Directory *dirindex.Index
 	// QuotaLow is how many OneLogin calls left in the hour count as low:
 	// below it, optional reads (sign-in activity, a Locked now refresh)
 	// are skipped with a note so that actions keep working
@@ -164,13 +184,14 @@ type Handler struct {
 	now        func() time.Time
 	loc        *time.Location
 	dir        *directory
-	searches   *searchCache
+	searches   *search.Searcher
 	audit      Recorder
 	signOutURL string
 	demo       bool
-	userURL    string          // OneLoginUserURL
-	secure     bool            // SecureCookies
-	protected  map[string]bool // role names
+	userURL    string       // OneLoginUserURL
+	secure     bool         // SecureCookies
+	cookieKey  []byte       // signs the workspace cookies
+	protected  access.Names // role names
 
 	passwordPolicy    bool
 	viewersSeeHistory bool
@@ -179,6 +200,8 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
+	contact            string
+	staff              access.StaffGroups
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
 	unlockDemo *views.UnlockDemo
@@ -193,12 +216,16 @@ type Handler struct {
 	// reports is nil when the console keeps no trail to report on.
 	reports         audit.Reporter
 	reportsHelpdesk bool
+	index           *dirindex.Index // nil: no directory index
 }
 
 // New builds the console's Echo instance with every route.
 func New(cfg Config) (*echo.Echo, error) {
 	if cfg.OneLogin == nil {
 		return nil, errors.New("handlers: OneLogin client is required")
+	}
+	if cfg.Audit == nil {
+		return nil, errors.New("handlers: an audit trail is required: no action may go unrecorded")
 	}
 	h := &Handler{
 		ol:         cfg.OneLogin,
@@ -213,6 +240,10 @@ func New(cfg Config) (*echo.Echo, error) {
 		demo:       cfg.Demo,
 		userURL:    cfg.OneLoginUserURL,
 		secure:     cfg.SecureCookies,
+		cookieKey:  cfg.CookieKey,
+	}
+	if h.cookieKey == nil {
+		h.cookieKey = []byte(rand.Text())
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -233,27 +264,26 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.loc = time.UTC
 	}
 	h.passwordPolicy, h.viewersSeeHistory = cfg.PasswordPolicy, cfg.ViewersSeeHistory
-	h.protected = map[string]bool{}
-	for _, r := range cfg.ProtectedRoles {
-		if r = strings.Trim(r, " "); r != "" {
-			h.protected[r] = true
-		}
-	}
+	h.protected = cfg.ProtectedRoles
 	h.audit = cfg.Audit
-	if h.audit == nil {
-		h.audit = discardRecorder{}
-	}
 	ttl := cfg.CacheTTL
 	if ttl == 0 {
 		ttl = time.Minute
 	}
+	if cfg.Directory != nil {
+		h.index = cfg.Directory
+		h.ol = indexing{OneLogin: cfg.OneLogin, ix: cfg.Directory, log: h.log}
+		cfg.OneLogin = h.ol // the public unlock page's reads and unlocks too
+	}
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
 	searchTTL := cfg.SearchCacheTTL
 	if searchTTL == 0 {
-		searchTTL = searchCacheTTL
+		searchTTL = search.DefaultCacheTTL
 	}
-	h.searches = newSearchCache(searchTTL, h.now)
+	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.contact = cfg.Contact
+	h.staff = cfg.StaffGroups
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
 		if cfg.Limits == nil {
@@ -276,7 +306,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs
-		cfg.Jobs.Start(bulkWorker{h})
+		w := bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
+			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }}
+		if !h.staff.Admin.Empty() {
+			w.Allowed = h.jobStillAllowed
+		}
+		cfg.Jobs.Start(w)
 	}
 
 	e := echo.New()
@@ -285,13 +320,4 @@ func New(cfg Config) (*echo.Echo, error) {
 	e.HTTPErrorHandler = h.errorHandler
 	h.routes(e, cfg)
 	return e, nil
-}
-
-// discardRecorder keeps no trail; main always wires a real one.
-type discardRecorder struct{}
-
-func (discardRecorder) Begin(context.Context, audit.Record) (int64, error)  { return 0, nil }
-func (discardRecorder) Complete(context.Context, int64, audit.Result) error { return nil }
-func (discardRecorder) Deny(context.Context, audit.Record, time.Duration) (int64, error) {
-	return 0, nil
 }

@@ -169,7 +169,7 @@ func TestLocked_rowUnlock(t *testing.T) {
 func TestLocked_protectedAndStaffLocks(t *testing.T) {
 	const adminEmail = "ada.admin@example.com"
 	c := newConsole(t, access.RoleAdmin, signedInAs(adminEmail), withConfig(func(cfg *handlers.Config) {
-		cfg.ProtectedRoles = []string{fakeonelogin.GroupAdmins}
+		cfg.ProtectedRoles = access.NewNames([]string{fakeonelogin.GroupAdmins}, false)
 	}))
 	ctx := context.Background()
 	protected := fakeonelogin.PersonaAdminID

@@ -1,8 +1,10 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/fakeonelogin"
 )
 
@@ -276,5 +279,87 @@ func TestProfile_deleteWithoutJavaScriptGoesToSearch(t *testing.T) {
 	}
 	if _, ok := c.fake.Tenant.User(id); ok {
 		t.Errorf("not deleted")
+	}
+}
+
+// setState changes a person's state at the fake tenant, as OneLogin's own
+// admin pages would.
+func setState(t *testing.T, c *console, id int64, st client.State) {
+	t.Helper()
+	ol, err := client.New(c.fake.URL, c.fake.ClientID, c.fake.ClientSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ol.SetState(context.Background(), id, st); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sameParams(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range b {
+		if a[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestProfile_createSetsUpTheAccount: the create form gives the new person
+// roles, a manager found by email and a mailed invitation, each its own
+// audited action after the creation; the new page says so once. A manager
+// nobody has is refused before anything is created.
+func TestProfile_createSetsUpTheAccount(t *testing.T) {
+	c := newConsole(t, access.RoleAdmin)
+	s := newSession(c)
+	form := url.Values{"firstname": {"Nadia"}, "lastname": {"Kowalczyk"}, "email": {"nadia.k@example.com"}, "ticket": {"HR-7"},
+		"manager_email": {fakeonelogin.PersonaAdmin}, "role_id": {id(fakeonelogin.RoleIDViewers)}, "invite": {"true"}}
+
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("manager_email", "nobody.here@example.com")
+	rec := s.do("POST", "/users", bad, false)
+	wantStatus(t, rec, http.StatusUnprocessableEntity)
+	if textOf(doc(t, rec), `[data-testid="error-manager_email"]`) == "" || len(actWrites(c)) != 0 {
+		t.Fatalf("an unknown manager was not refused before the creation")
+	}
+
+	rec = s.do("POST", "/users", form, false)
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("create: %d %.300s", rec.Code, rec.Body)
+	}
+	u, ok := c.fake.Tenant.FindByEmail("nadia.k@example.com")
+	if !ok {
+		t.Fatal("not created")
+	}
+	if u.ManagerUserID != fakeonelogin.PersonaAdminID {
+		t.Errorf("manager %v, want %d", u.ManagerUserID, fakeonelogin.PersonaAdminID)
+	}
+	if !slices.Equal(u.RoleIDs, []int64{fakeonelogin.RoleIDViewers}) {
+		t.Errorf("roles %v", u.RoleIDs)
+	}
+	if inbox := c.fake.Tenant.Inbox(u.ID); len(inbox) != 1 || inbox[0].To != "nadia.k@example.com" {
+		t.Errorf("inbox %+v", inbox)
+	}
+	var actions []string
+	for _, r := range c.records() {
+		if r.TargetID != u.ID || r.Outcome != audit.OutcomeSucceeded || r.Ticket != "HR-7" {
+			t.Errorf("record %+v", r)
+		}
+		actions = append(actions, string(r.Action))
+	}
+	if want := []string{"create_user", "update_user", "add_roles", "invite_link"}; !slices.Equal(actions, want) {
+		t.Errorf("records %v, want %v", actions, want)
+	}
+	page := doc(t, s.get(rec.Header().Get("Location")))
+	if n := textOf(page, `[data-testid="notice"]`); !strings.Contains(n, "Created this account") {
+		t.Errorf("notice %q", n)
+	}
+	if n := doc(t, s.get(rec.Header().Get("Location"))).Find(`[data-testid="notice"]`).Length(); n != 0 {
+		t.Error("the notice came back on the next visit")
 	}
 }

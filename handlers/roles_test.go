@@ -64,9 +64,11 @@ var routeActions = map[string]access.Action{
 	"GET /reports":                      access.ViewAudit, // by default; HELPDESK_REPORT_VIEWERS may add helpdesk
 	"GET /reports.csv":                  access.ViewAudit,
 	"GET /audit.csv":                    access.ViewAudit,
+	"GET /directory":                    access.ViewAudit,
 	"GET /sessions":                     access.SelfSessions,
 	"POST /sessions/others/revoke":      access.SelfSessions,
 	"POST /sessions/:id/revoke":         access.RevokeSession,
+	"POST /sessions/blocks/lift":        access.RevokeSession,
 }
 
 var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleViewer, access.RoleHelpdesk, access.RoleAdmin}

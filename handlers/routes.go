@@ -83,6 +83,7 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/sessions", h.sessionsList, h.require(access.SelfSessions))
 	app.POST("/sessions/others/revoke", h.revokeOthers, h.require(access.SelfSessions))
 	app.POST("/sessions/:id/revoke", h.revokeSession, h.require(access.RevokeSession))
+	app.POST("/sessions/blocks/lift", h.liftBlock, h.require(access.RevokeSession))
 	// People locked right now, a one-click unlock each, and bulk jobs.
 	app.GET("/locked", h.lockedList, h.require(access.LockedNow))
 	app.POST("/locked/:id/unlock", h.lockedUnlock, h.require(access.Unlock))
@@ -96,4 +97,5 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.GET("/mail", h.mailList, h.require(access.ViewAudit))
 	app.GET("/reports", h.reportsPage, h.requireReports)
 	app.GET("/reports.csv", h.reportsCSV, h.requireReports)
+	app.GET("/directory", h.directoryStatus, h.require(access.ViewAudit))
 }

@@ -20,11 +20,14 @@ import (
 // an account action, and refused when the record cannot be written.
 
 // SessionAdmin is what the page needs from staff sign-in; *staffauth.Auth
-// has it.
+// has it. Blocks are what revocations left in proxy mode (none in the
+// other modes): whom the proxy would otherwise sign straight back in.
 type SessionAdmin interface {
 	Sessions(ctx context.Context) ([]sessions.Session, error)
 	Revoke(ctx context.Context, id string) (sessions.Session, bool, error)
 	RevokeOthers(ctx context.Context, email, current string) (int, error)
+	Blocks(ctx context.Context) ([]sessions.Block, error)
+	Unblock(ctx context.Context, email string) (bool, error)
 }
 
 // errNoSessions answers when the console was built without session admin.
@@ -49,6 +52,11 @@ func (h *Handler) sessionsView(c echo.Context, notice *views.Notice) (views.Sess
 	}
 	if who.Role.Can(access.RevokeSession) {
 		v.All = append([]sessions.Session{}, all...)
+		if v.Blocks, err = h.sessions.Blocks(ctx); err != nil {
+			h.log.ErrorContext(ctx, "console blocks unreadable", "error", err)
+			v.Unavailable = "The store did not answer. Try again in a minute; if it persists, tell whoever runs the console."
+			return v, http.StatusServiceUnavailable
+		}
 	}
 	return v, http.StatusOK
 }
@@ -118,8 +126,50 @@ func (h *Handler) revokeSession(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	msg := fmt.Sprintf("The session of %s has ended on every replica.", target.Email)
+	if b, ok := h.blockOf(ctx, target.Email); ok {
+		msg = fmt.Sprintf("Every session of %s has ended, and they cannot use the console until %s: the sign-in proxy would otherwise sign them straight back in. Lift the block below to let them back sooner.",
+			target.Email, b.Until.In(h.loc).Format("2 Jan 15:04 MST"))
+	}
+	return h.sessionsAnswer(c, &views.Notice{Kind: "success", Message: msg}, http.StatusOK)
+}
+
+// blockOf is email's console block, if a revocation left one.
+func (h *Handler) blockOf(ctx context.Context, email string) (sessions.Block, bool) {
+	bs, err := h.sessions.Blocks(ctx)
+	if err != nil {
+		return sessions.Block{}, false
+	}
+	for _, b := range bs {
+		if access.SameEmail(b.Email, email) {
+			return b, true
+		}
+	}
+	return sessions.Block{}, false
+}
+
+// liftBlock lets a blocked person back into the console (admins).
+func (h *Handler) liftBlock(c echo.Context) error {
+	if h.sessions == nil {
+		return errNoSessions
+	}
+	ctx := c.Request().Context()
+	email := c.FormValue("email")
+	b, ok := h.blockOf(ctx, email)
+	if !ok {
+		return h.sessionsAnswer(c, &views.Notice{Kind: "warning", Message: "That person is not blocked (any more)."}, http.StatusNotFound)
+	}
+	rec := h.record(c, access.RevokeSession, Target{Email: b.Email})
+	rec.Params = map[string]string{"block": "lifted"}
+	err := h.recorded(ctx, rec, func() error {
+		_, err := h.sessions.Unblock(ctx, b.Email)
+		return err
+	})
+	if err != nil {
+		return err
+	}
 	return h.sessionsAnswer(c, &views.Notice{Kind: "success",
-		Message: fmt.Sprintf("The session of %s has ended on every replica.", target.Email)}, http.StatusOK)
+		Message: fmt.Sprintf("%s may use the console again.", b.Email)}, http.StatusOK)
 }
 
 // revokeOthers ends every session of the signed-in person but this one.

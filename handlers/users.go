@@ -183,15 +183,6 @@ func (h *Handler) tenantURL() string {
 	return ""
 }
 
-func hasString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // name is GET /users/:id/name: the person's name linked to their page, for
 // a page that shows someone by id until it knows their name (a manager).
 // Names are cached (directory.Name), so a team's pages ask once.

@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -22,7 +24,10 @@ import (
 // this browser session. Both live in cookies the console sets for the
 // browser session (no expiry), bound to the signed-in person's email, so a
 // browser shared by two people never hands one's ticket or list to the
-// other. Neither is a secret; both are checked like typed input when read.
+// other. Neither is a secret, but both are signed (a key made from the
+// session keys), so a cookie the console did not write, or one written
+// for another cookie name, is ignored; both are also checked like typed
+// input when read.
 
 const (
 	ticketCookie = "helpdesk_ticket"
@@ -58,18 +63,23 @@ type recentEntry struct {
 	Name string `json:"n"`
 }
 
-// readCookie decodes a workspace cookie into v; false when it is absent or
-// not one the console wrote.
-func readCookie(c echo.Context, name string, v any) bool {
+// readCookie decodes a workspace cookie into v; false when it is absent,
+// its signature does not hold, or it does not decode.
+func (h *Handler) readCookie(c echo.Context, name string, v any) bool {
 	ck, err := c.Cookie(name)
 	if err != nil || ck.Value == "" || len(ck.Value) > 4096 {
 		return false
 	}
-	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	payload, sig, ok := strings.Cut(ck.Value, ".")
+	if !ok || !hmac.Equal([]byte(sig), []byte(h.cookieMAC(name, payload))) {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
 	return err == nil && json.Unmarshal(b, v) == nil
 }
 
-// writeCookie sets a workspace cookie for the browser session; nil clears it.
+// writeCookie sets a signed workspace cookie for the browser session; nil
+// clears it.
 func (h *Handler) writeCookie(c echo.Context, name string, v any) {
 	ck := &http.Cookie{Name: name, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
 		Secure: h.secure || c.Request().TLS != nil}
@@ -77,9 +87,20 @@ func (h *Handler) writeCookie(c echo.Context, name string, v any) {
 		ck.MaxAge = -1
 	} else {
 		b, _ := json.Marshal(v)
-		ck.Value = base64.RawURLEncoding.EncodeToString(b)
+		payload := base64.RawURLEncoding.EncodeToString(b)
+		ck.Value = payload + "." + h.cookieMAC(name, payload)
 	}
 	c.SetCookie(ck)
+}
+
+// cookieMAC signs a cookie's value together with its name, so that one
+// cookie's value is no good under another name.
+func (h *Handler) cookieMAC(name, payload string) string {
+	m := hmac.New(sha256.New, h.cookieKey)
+	m.Write([]byte(name))
+	m.Write([]byte{0})
+	m.Write([]byte(payload))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // workingTicket is the ticket the signed-in person set for the piece of
@@ -87,7 +108,7 @@ func (h *Handler) writeCookie(c echo.Context, name string, v any) {
 func (h *Handler) workingTicket(c echo.Context) string {
 	who, ok := h.identity(c.Request().Context())
 	var v ticketValue
-	if !ok || !readCookie(c, ticketCookie, &v) || !access.SameEmail(v.E, who.Email) {
+	if !ok || !h.readCookie(c, ticketCookie, &v) || !access.SameEmail(v.E, who.Email) {
 		return ""
 	}
 	if t := strings.TrimSpace(v.T); plain(t) && utf8.RuneCountInString(t) <= maxTicket {
@@ -150,7 +171,7 @@ func localPath(p, def string) string {
 func (h *Handler) recentPeople(c echo.Context) []views.RecentPerson {
 	who, ok := h.identity(c.Request().Context())
 	var v recentValue
-	if !ok || !readCookie(c, recentCookie, &v) || !access.SameEmail(v.E, who.Email) {
+	if !ok || !h.readCookie(c, recentCookie, &v) || !access.SameEmail(v.E, who.Email) {
 		return nil
 	}
 	var out []views.RecentPerson
@@ -254,7 +275,7 @@ type createdValue struct {
 // (once: the cookie goes with it), or nil.
 func (h *Handler) justCreated(c echo.Context, id int64) *views.Notice {
 	var v createdValue
-	if !readCookie(c, createdCookie, &v) || v.ID != id {
+	if !h.readCookie(c, createdCookie, &v) || v.ID != id {
 		return nil
 	}
 	h.writeCookie(c, createdCookie, nil)

@@ -2,11 +2,11 @@ package handlers_test
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -191,195 +191,6 @@ func ids(s *goquery.Selection) map[string]int {
 	return out
 }
 
-// TestActions_askInsideThePage: a destructive action answers valid input
-// with a question in its form (naming the person and the effect) and
-// changes nothing; the question's button does it; a question answered for
-// one choice does not let another through; invalid input gets its message
-// and no question; an action the policy refuses is refused at once.
-func TestActions_askInsideThePage(t *testing.T) {
-	hash := strings.Repeat("ab", 32)
-	for _, tc := range []struct {
-		name, action, form string
-		values             url.Values
-		wantQ              string
-		write              string
-	}{
-		{"lock", "lock", "lock-form", url.Values{"minutes": {"60"}}, "Lock Søren Aalto's account for 1 hour?", "/lock_user"},
-		{"log out", "logout", "logout-form", url.Values{}, "Sign Søren Aalto out of every OneLogin session?", "/logout"},
-		{"generated password", "password", "password-form", url.Values{"mode": {"generate"}}, "Replace Søren Aalto's password with a generated one?", "set_password"},
-		{"typed password", "password", "password-form", url.Values{"mode": {"set"}, "password": {"Aa1!aaaaaaaa"}, "password_confirmation": {"Aa1!aaaaaaaa"}},
-			"Replace Søren Aalto's password with the one you typed?", "set_password"},
-		{"hash", "password-hash", "password-hash-form", url.Values{"password_hash": {hash}}, "with the imported hash?", "set_password_using_salt"},
-		{"reject", "state", "state-form", url.Values{"state": {"2"}}, "Reject Søren Aalto?", "/set_state"},
-		{"unlicense", "state", "state-form", url.Values{"state": {"3"}}, "Unlicense Søren Aalto?", "/set_state"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := newConsole(t, access.RoleAdmin)
-			target := actPath(fakeonelogin.PersonaNoRolesID, tc.action)
-			c.fake.Tenant.ResetCalls()
-			rec := c.post(target, tc.values)
-			wantStatus(t, rec, 200)
-			if got := rec.Header().Get("HX-Retarget"); got != "#"+tc.form+"-confirm" {
-				t.Errorf("HX-Retarget = %q, want the form's confirmation area", got)
-			}
-			if got := rec.Header().Get("HX-Reswap"); got != "innerHTML" {
-				t.Errorf("HX-Reswap = %q", got)
-			}
-			q := textOf(doc(t, rec), `[data-testid="confirm"] .confirm-question`)
-			if !strings.Contains(q, tc.wantQ) {
-				t.Errorf("question %q, want it to contain %q", q, tc.wantQ)
-			}
-			if w := actWrites(c); len(w) != 0 || len(c.records()) != 0 {
-				t.Fatalf("asking changed something: writes %v, records %d", w, len(c.records()))
-			}
-			if strings.Contains(rec.Body.String(), "Aa1!aaaaaaaa") {
-				t.Error("the question carries the typed password back")
-			}
-			rec = c.postConfirmed(target, tc.values)
-			wantStatus(t, rec, 200)
-			if w := actWrites(c); len(w) != 1 || !strings.Contains(w[0], tc.write) {
-				t.Errorf("after yes: writes %v, want one %s", w, tc.write)
-			}
-		})
-	}
-
-	t.Run("a question answered for one choice is asked again for another", func(t *testing.T) {
-		c := newConsole(t, access.RoleAdmin)
-		target := actPath(fakeonelogin.PersonaNoRolesID, "state")
-		token, _, _, ok := confirmBox(t, c.post(target, url.Values{"state": {"2"}}))
-		if !ok {
-			t.Fatal("reject did not ask")
-		}
-		rec := c.post(target, url.Values{"state": {"3"}, "confirmed": {token}})
-		if _, _, _, asked := confirmBox(t, rec); !asked {
-			t.Errorf("reject's answer let unlicense through: %d", rec.Code)
-		}
-		if w := actWrites(c); len(w) != 0 {
-			t.Errorf("writes %v", w)
-		}
-	})
-
-	t.Run("removing one role is not confirmed by another's question", func(t *testing.T) {
-		c := newConsole(t, access.RoleAdmin)
-		target := actPath(fakeonelogin.PersonaAdminID, "roles/remove")
-		u, _ := c.fake.Tenant.User(fakeonelogin.PersonaAdminID)
-		if len(u.RoleIDs) < 2 {
-			t.Fatalf("want two roles, have %v", u.RoleIDs)
-		}
-		a, b := strconv.FormatInt(u.RoleIDs[0], 10), strconv.FormatInt(u.RoleIDs[1], 10)
-		token, name, value, ok := confirmBox(t, c.post(target, url.Values{"role_id": {a}}))
-		if !ok || name != "role_id" || value != a {
-			t.Fatalf("question button %s=%s, want role_id=%s", name, value, a)
-		}
-		if _, _, _, asked := confirmBox(t, c.post(target, url.Values{"role_id": {b}, "confirmed": {token}})); !asked {
-			t.Error("the question about one role removed another")
-		}
-		if w := actWrites(c); len(w) != 0 {
-			t.Errorf("writes %v", w)
-		}
-	})
-
-	t.Run("invalid input is not asked about", func(t *testing.T) {
-		c := newConsole(t, access.RoleAdmin)
-		rec := c.post(actPath(fakeonelogin.PersonaNoRolesID, "password"), url.Values{"mode": {"set"}, "password": {"x"}, "password_confirmation": {"y"}})
-		wantStatus(t, rec, http.StatusUnprocessableEntity)
-		if _, _, _, asked := confirmBox(t, rec); asked {
-			t.Error("asked about input that is not valid")
-		}
-	})
-
-	t.Run("what the policy refuses is refused at once", func(t *testing.T) {
-		c := newConsole(t, access.RoleHelpdesk)
-		rec := c.post(actPath(fakeonelogin.PersonaLockedID, "lock"), url.Values{"minutes": {"60"}})
-		wantStatus(t, rec, http.StatusConflict)
-		if _, _, _, asked := confirmBox(t, rec); asked {
-			t.Error("asked about a lock the policy refuses")
-		}
-	})
-
-	t.Run("not destructive: no question", func(t *testing.T) {
-		c := newConsole(t, access.RoleAdmin)
-		setState(t, c, fakeonelogin.PersonaNoRolesID, client.StateRejected)
-		for _, p := range []struct {
-			action string
-			values url.Values
-		}{
-			{"mfa-token", url.Values{"expires_in": {"600"}}},
-			{"state", url.Values{"state": {"1"}}},
-			{"roles/add", url.Values{"role_id": {id(fakeonelogin.RoleIDViewers)}}},
-		} {
-			rec := c.post(actPath(fakeonelogin.PersonaNoRolesID, p.action), p.values)
-			if _, _, _, asked := confirmBox(t, rec); asked || rec.Code != 200 {
-				t.Errorf("%s: %d, asked %v", p.action, rec.Code, asked)
-			}
-		}
-	})
-
-	t.Run("without JavaScript the question is a page", func(t *testing.T) {
-		c := newConsole(t, access.RoleHelpdesk)
-		rec := c.do("POST", actPath(fakeonelogin.PersonaNoRolesID, "logout"), url.Values{}, false)
-		wantStatus(t, rec, 200)
-		d := doc(t, rec)
-		if d.Find(`[data-testid="action-page"] form[data-testid="logout-form"] [data-testid="confirm"]`).Length() != 1 {
-			t.Errorf("no question inside the form on a page: %.300s", rec.Body)
-		}
-		rec = c.doConfirmed("POST", actPath(fakeonelogin.PersonaNoRolesID, "logout"), url.Values{}, false)
-		if rec.Code != http.StatusSeeOther || len(actWrites(c)) != 1 {
-			t.Errorf("yes without JavaScript: %d, writes %v", rec.Code, actWrites(c))
-		}
-	})
-}
-
-// TestActions_answerRefreshesThePage: after an action, the answer brings
-// the whole page up to date out of band: the why panel and the header's
-// badge, the profile and the history (which used to keep saying "Nothing
-// blocks sign-in" after an unlicense, and "No helpdesk actions yet").
-func TestActions_answerRefreshesThePage(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin)
-	target := fakeonelogin.PersonaNoRolesID
-	rec := c.postConfirmed(actPath(target, "state"), url.Values{"state": {"3"}, "ticket": {"INC-5"}})
-	wantStatus(t, rec, 200)
-	d := doc(t, rec)
-	status := d.Find(`section#panel-status[hx-swap-oob="true"]`)
-	if got := textOf(d, `section#panel-status [data-testid="why-headline"]`); status.Length() != 1 || got != "Unlicensed" {
-		t.Errorf("out-of-band why panel %d, headline %q, want Unlicensed", status.Length(), got)
-	}
-	if d.Find(`#user-status-badge[hx-swap-oob="true"]`).Length() != 1 {
-		t.Error("no out-of-band header badge")
-	}
-	history := d.Find(`section#panel-history[hx-swap-oob="true"] [data-testid="history-item"]`)
-	if first := strings.Join(strings.Fields(history.First().Text()), " "); !strings.Contains(first, "Unlicensed") || !strings.Contains(first, "INC-5") {
-		t.Errorf("newest history item %q, want the unlicense with its ticket", first)
-	}
-	if d.Find(`section#panel-profile[hx-swap-oob="true"]`).Length() != 1 {
-		t.Error("no out-of-band profile")
-	}
-	// The action's own panel leads, without the out-of-band mark.
-	if d.Find(`section#panel-state`).AttrOr("hx-swap-oob", "") != "" {
-		t.Error("the action's panel is marked out of band")
-	}
-
-	// A role given shows in the profile at once.
-	rec = c.post(actPath(target, "roles/add"), url.Values{"role_id": {id(fakeonelogin.RoleIDViewers)}})
-	wantStatus(t, rec, 200)
-	if roles := textOf(doc(t, rec), `section#panel-profile[hx-swap-oob] [data-testid="roles"]`); !strings.Contains(roles, fakeonelogin.GroupViewers) {
-		t.Errorf("profile roles %q after adding %s", roles, fakeonelogin.GroupViewers)
-	}
-
-	// Unlock answers the status panel itself: it is not repeated.
-	rec = c.post(actPath(fakeonelogin.PersonaLockedID, "unlock"), url.Values{})
-	wantStatus(t, rec, 200)
-	d = doc(t, rec)
-	if n := d.Find("#panel-status").Length(); n != 1 {
-		t.Errorf("%d status panels in the unlock's answer", n)
-	}
-	for id, n := range ids(d.Selection) {
-		if n > 1 {
-			t.Errorf("id %q %d times in one answer", id, n)
-		}
-	}
-}
-
 // TestUserPage_namesNotNumbers: the manager by name with a link (asked for
 // after the page, then cached), Open in OneLogin when configured, copy
 // buttons for email, username and id, and an email that breaks only before
@@ -557,148 +368,50 @@ func TestHome_recentPeopleAndOwnActions(t *testing.T) {
 	}
 }
 
-// ---- set-password links ----
-
-// TestInvite_insteadOfReadingAPasswordAloud: OneLogin mails the link to
-// the person (or another address), or makes one shown once; both are
-// audited, and the link is nowhere but the page that shows it.
-func TestInvite_insteadOfReadingAPasswordAloud(t *testing.T) {
-	c := newConsole(t, access.RoleHelpdesk)
-	target := fakeonelogin.PersonaUnactivatedID
-	email := fakeonelogin.PersonaUnactivated
-
-	rec := c.post(actPath(target, "invite"), url.Values{"delivery": {"email"}, "ticket": {"INC-31"}})
-	wantStatus(t, rec, 200)
-	if got := actNotice(t, rec); got != "OneLogin mailed Aarav Shah a set-password link at "+email+"." {
-		t.Errorf("notice %q", got)
-	}
-	if inbox := c.fake.Tenant.Inbox(target); len(inbox) != 1 || inbox[0].To != email || inbox[0].Link == "" {
-		t.Errorf("inbox %+v", inbox)
-	}
-
-	rec = c.post(actPath(target, "invite"), url.Values{"delivery": {"email"}, "personal_email": {"aarav@home.example"}})
-	wantStatus(t, rec, 200)
-	if inbox := c.fake.Tenant.Inbox(target); len(inbox) != 2 || inbox[0].To != "aarav@home.example" {
-		t.Errorf("inbox %+v", inbox)
-	}
-
-	rec = c.post(actPath(target, "invite"), url.Values{"delivery": {"link"}})
-	wantStatus(t, rec, 200)
-	link := textOf(doc(t, rec), "#invite-link")
-	if !strings.Contains(link, "/password/reset?token=") {
-		t.Fatalf("link shown %q", link)
-	}
-	if inv := c.fake.Tenant.Invites(target); len(inv) != 3 || inv[0].Link != link || inv[0].SentTo != "" {
-		t.Errorf("the link shown is not the one OneLogin made: %+v", inv)
-	}
-
-	recs := c.records()
-	if len(recs) != 3 {
-		t.Fatalf("%d records", len(recs))
-	}
-	for i, want := range []map[string]string{
-		{"delivery": "email", "sent_to": email}, {"delivery": "email", "sent_to": "aarav@home.example"}, {"delivery": "link"},
-	} {
-		if r := recs[i]; r.Action != access.InviteLink || r.Outcome != audit.OutcomeSucceeded || !sameParams(r.Params, want) {
-			t.Errorf("record %d = %+v, want params %v", i, r, want)
-		}
-	}
-	if recs[0].Ticket != "INC-31" {
-		t.Errorf("ticket %q", recs[0].Ticket)
-	}
-	token := link[strings.Index(link, "token=")+len("token="):]
-	for where, s := range map[string]string{"log": c.logBuf.String(), "page": c.get("/users/" + id(target)).Body.String()} {
-		if strings.Contains(s, token) {
-			t.Errorf("the link's token is in the %s", where)
-		}
-	}
-
-	c.fake.Tenant.ResetCalls()
-	rec = c.post(actPath(target, "invite"), url.Values{"delivery": {"email"}, "personal_email": {"not an email"}})
-	wantStatus(t, rec, http.StatusUnprocessableEntity)
-	if textOf(doc(t, rec), `[data-testid="error-personal_email"]`) == "" || len(actWrites(c)) != 0 {
-		t.Errorf("a bad address was not refused beside the field before OneLogin")
-	}
-}
-
-// setState changes a person's state at the fake tenant, as OneLogin's own
-// admin pages would.
-func setState(t *testing.T, c *console, id int64, st client.State) {
-	t.Helper()
-	ol, err := client.New(c.fake.URL, c.fake.ClientID, c.fake.ClientSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ol.SetState(context.Background(), id, st); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func sameParams(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range b {
-		if a[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// TestProfile_createSetsUpTheAccount: the create form gives the new person
-// roles, a manager found by email and a mailed invitation, each its own
-// audited action after the creation; the new page says so once. A manager
-// nobody has is refused before anything is created.
-func TestProfile_createSetsUpTheAccount(t *testing.T) {
-	c := newConsole(t, access.RoleAdmin)
+// TestWorkspaceCookies_tamperedAreIgnored: the working-ticket and
+// recent-people cookies are signed; one edited in the browser, written
+// unsigned, signed by another console or moved to the other cookie's name
+// is ignored, as if absent.
+func TestWorkspaceCookies_tamperedAreIgnored(t *testing.T) {
+	c := newConsole(t, access.RoleHelpdesk, signedInAs(fakeonelogin.PersonaHelpdesk))
 	s := newSession(c)
-	form := url.Values{"firstname": {"Nadia"}, "lastname": {"Kowalczyk"}, "email": {"nadia.k@example.com"}, "ticket": {"HR-7"},
-		"manager_email": {fakeonelogin.PersonaAdmin}, "role_id": {id(fakeonelogin.RoleIDViewers)}, "invite": {"true"}}
+	wantStatus(t, s.do("POST", "/ticket", url.Values{"ticket": {"INC-123"}}, true), 200)
+	wantStatus(t, s.get("/users/"+id(fakeonelogin.PersonaLockedID)), 200)
+	ticket, recent := s.jar["helpdesk_ticket"], s.jar["helpdesk_recent"]
+	if ticket == nil || recent == nil {
+		t.Fatalf("cookies set: %v", s.jar)
+	}
+	seen := func(jar map[string]*http.Cookie) (string, int) {
+		s.jar = jar
+		d := doc(t, s.get("/users"))
+		return d.Find("#working-ticket").AttrOr("value", ""), d.Find(`[data-testid="recent-person"]`).Length()
+	}
+	if tk, n := seen(map[string]*http.Cookie{"helpdesk_ticket": ticket, "helpdesk_recent": recent}); tk != "INC-123" || n != 1 {
+		t.Fatalf("as written: ticket %q, %d recent people", tk, n)
+	}
 
-	bad := url.Values{}
-	for k, v := range form {
-		bad[k] = v
-	}
-	bad.Set("manager_email", "nobody.here@example.com")
-	rec := s.do("POST", "/users", bad, false)
-	wantStatus(t, rec, http.StatusUnprocessableEntity)
-	if textOf(doc(t, rec), `[data-testid="error-manager_email"]`) == "" || len(actWrites(c)) != 0 {
-		t.Fatalf("an unknown manager was not refused before the creation")
-	}
-
-	rec = s.do("POST", "/users", form, false)
-	if rec.Code != http.StatusSeeOther {
-		t.Fatalf("create: %d %.300s", rec.Code, rec.Body)
-	}
-	u, ok := c.fake.Tenant.FindByEmail("nadia.k@example.com")
-	if !ok {
-		t.Fatal("not created")
-	}
-	if u.ManagerUserID != fakeonelogin.PersonaAdminID {
-		t.Errorf("manager %v, want %d", u.ManagerUserID, fakeonelogin.PersonaAdminID)
-	}
-	if !slices.Equal(u.RoleIDs, []int64{fakeonelogin.RoleIDViewers}) {
-		t.Errorf("roles %v", u.RoleIDs)
-	}
-	if inbox := c.fake.Tenant.Inbox(u.ID); len(inbox) != 1 || inbox[0].To != "nadia.k@example.com" {
-		t.Errorf("inbox %+v", inbox)
-	}
-	var actions []string
-	for _, r := range c.records() {
-		if r.TargetID != u.ID || r.Outcome != audit.OutcomeSucceeded || r.Ticket != "HR-7" {
-			t.Errorf("record %+v", r)
-		}
-		actions = append(actions, string(r.Action))
-	}
-	if want := []string{"create_user", "update_user", "add_roles", "invite_link"}; !slices.Equal(actions, want) {
-		t.Errorf("records %v, want %v", actions, want)
-	}
-	page := doc(t, s.get(rec.Header().Get("Location")))
-	if n := textOf(page, `[data-testid="notice"]`); !strings.Contains(n, "Created this account") {
-		t.Errorf("notice %q", n)
-	}
-	if n := doc(t, s.get(rec.Header().Get("Location"))).Find(`[data-testid="notice"]`).Length(); n != 0 {
-		t.Error("the notice came back on the next visit")
+	encode := func(v string) string { return base64.RawURLEncoding.EncodeToString([]byte(v)) }
+	payload, sig, _ := strings.Cut(ticket.Value, ".")
+	forged := encode(`{"e":"` + fakeonelogin.PersonaHelpdesk + `","t":"INC-666"}`)
+	other := newConsole(t, access.RoleHelpdesk, signedInAs(fakeonelogin.PersonaHelpdesk))
+	elsewhere := newSession(other)
+	wantStatus(t, elsewhere.do("POST", "/ticket", url.Values{"ticket": {"INC-666"}}, true), 200)
+	for name, value := range map[string]string{
+		"edited":             forged + "." + sig,
+		"unsigned":           forged,
+		"signature cut":      payload + ".",
+		"another console's":  elsewhere.jar["helpdesk_ticket"].Value,
+		"the other cookie's": recent.Value,
+		"signature rotated":  payload + "." + sig[1:] + sig[:1],
+	} {
+		t.Run(name, func(t *testing.T) {
+			jar := map[string]*http.Cookie{"helpdesk_ticket": {Name: "helpdesk_ticket", Value: value}}
+			if name == "the other cookie's" {
+				jar = map[string]*http.Cookie{"helpdesk_recent": {Name: "helpdesk_recent", Value: ticket.Value}, "helpdesk_ticket": {Name: "helpdesk_ticket", Value: value}}
+			}
+			if tk, n := seen(jar); tk != "" || n != 0 {
+				t.Errorf("ticket %q and %d recent people from a cookie the console did not write", tk, n)
+			}
+		})
 	}
 }

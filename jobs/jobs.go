@@ -18,8 +18,9 @@
 // is settled by Worker.Recover, which looks but never changes anything.
 //
 // The stores: sqlitestore (one SQLite file) and pgstore (PostgreSQL shared by
-// replicas); jobs/jobstest has an in-memory store and the conformance suite
-// every store passes.
+// replicas). They read and write rows; what a change may do (the lease
+// check, a stop, the counts) is decided here (rules.go). jobs/jobstest has
+// the conformance suite every store passes.
 package jobs
 
 import (
@@ -151,24 +152,24 @@ type Counts struct {
 // Handled is how many people have an outcome.
 func (c Counts) Handled() int { return c.Done + c.Failed + c.Skipped + c.NotDone + c.Unknown }
 
-// Add counts one more item in state s.
-func (c *Counts) Add(s ItemState) {
-	c.Total++
+// add counts n more items in state s.
+func (c *Counts) add(s ItemState, n int) {
+	c.Total += n
 	switch s {
 	case ItemPending:
-		c.Pending++
+		c.Pending += n
 	case ItemWorking:
-		c.Working++
+		c.Working += n
 	case ItemDone:
-		c.Done++
+		c.Done += n
 	case ItemFailed:
-		c.Failed++
+		c.Failed += n
 	case ItemSkipped:
-		c.Skipped++
+		c.Skipped += n
 	case ItemNotDone:
-		c.NotDone++
+		c.NotDone += n
 	case ItemUnknown:
-		c.Unknown++
+		c.Unknown += n
 	}
 }
 

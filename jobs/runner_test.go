@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"onelogin-helpdesk/jobs"
-	"onelogin-helpdesk/jobs/jobstest"
+	"onelogin-helpdesk/sqlitestore/sqlitetest"
 )
 
 // quota is a OneLogin quota in virtual time: limit calls per hour, the
@@ -122,15 +122,26 @@ func newJob(id string) jobs.Job {
 	return jobs.Job{ID: id, Kind: jobs.KindUnlock, Created: time.Now(), Actor: jobs.Actor{Email: "ada@example.com", Role: "admin"}}
 }
 
+// The lease and the idle poll are longer than the console's defaults, so
+// that hours of virtual time are a few looks at the store rather than
+// thousands: each is a transaction on a real store.
+const (
+	leaseForTests = 20 * time.Minute
+	pollForTests  = time.Minute
+)
+
 func runner(s jobs.Store, q *quota, owner string, resume bool) *jobs.Runner {
 	return jobs.NewRunner(s, jobs.Options{Owner: owner, Quota: q.read, RefreshQuota: q.refresh,
-		ReservePercent: 20, Resume: resume})
+		ReservePercent: 20, Resume: resume, Lease: leaseForTests, Poll: pollForTests})
 }
 
-// waitFor waits in virtual time until the job is finished.
+// waitFor waits in virtual time until the job is finished, looking every
+// second at first and less often as the wait grows (each look is a read of
+// a real store).
 func waitFor(t *testing.T, s jobs.Store, id string) jobs.Job {
 	t.Helper()
-	for range 100000 {
+	step := time.Second
+	for deadline := time.Now().Add(1000 * time.Hour); time.Now().Before(deadline); step = min(2*step, time.Minute) {
 		j, err := s.Job(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
@@ -138,7 +149,7 @@ func waitFor(t *testing.T, s jobs.Store, id string) jobs.Job {
 		if j.State.Finished() {
 			return j
 		}
-		time.Sleep(time.Second)
+		time.Sleep(step)
 	}
 	t.Fatal("the job never finished")
 	return jobs.Job{}
@@ -150,9 +161,10 @@ func waitFor(t *testing.T, s jobs.Store, id string) jobs.Job {
 // it waits for the window to renew, never spends the reserve, and never
 // meets a refusal.
 func TestRunner_pacesToQuota(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 10, lowest: 10}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		w := newWorker(q)
 		r := runner(s, q, "a", true)
 		r.Start(w)
@@ -190,9 +202,10 @@ func TestRunner_pacesToQuota(t *testing.T) {
 // TestRunner_waitShowsInJob: while the quota is spent, the job says it
 // waits for the quota and until when.
 func TestRunner_waitShowsInJob(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 5, lowest: 5}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		r := runner(s, q, "a", true)
 		r.Start(newWorker(q))
 		defer r.Close()
@@ -214,9 +227,10 @@ func TestRunner_waitShowsInJob(t *testing.T) {
 // TestRunner_stop: a stop request while the job waits ends it at once;
 // the people not reached are not done and nobody is changed afterwards.
 func TestRunner_stop(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 10, lowest: 10}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		w := newWorker(q)
 		r := runner(s, q, "a", true)
 		r.Start(w)
@@ -248,9 +262,10 @@ func TestRunner_stop(t *testing.T) {
 // to the next runner, which carries on where it stopped; nobody is
 // changed twice.
 func TestRunner_resumesAfterRestart(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 10, lowest: 10}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		w := newWorker(q)
 		first := runner(s, q, "first", true)
 		first.Start(w)
@@ -286,9 +301,10 @@ func TestRunner_resumesAfterRestart(t *testing.T) {
 // once the lease runs out, settles them by looking (Recover) and never
 // asks again.
 func TestRunner_crashSettlesPersonInHand(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 100, lowest: 100}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		ctx := context.Background()
 		if err := s.CreateJob(ctx, newJob("000000000000aa05"), people(3)); err != nil {
 			t.Fatal(err)
@@ -324,9 +340,10 @@ func TestRunner_crashSettlesPersonInHand(t *testing.T) {
 // TestRunner_noResume: told not to resume, a runner that finds a job
 // another runner left marks the rest not done.
 func TestRunner_noResume(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 10, lowest: 10}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		w := newWorker(q)
 		first := runner(s, q, "first", false)
 		first.Start(w)
@@ -349,9 +366,10 @@ func TestRunner_noResume(t *testing.T) {
 // TestRunner_retryPutsBack: a person the worker could not do for want of
 // quota goes back and is done after the wait, once.
 func TestRunner_retryPutsBack(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 100, lowest: 100}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		w := newWorker(q)
 		w.retryOnce[2] = true
 		r := runner(s, q, "a", true)
@@ -370,6 +388,7 @@ func TestRunner_retryPutsBack(t *testing.T) {
 // TestRunner_sleepsOnItsOwnClock: with Now and Sleep given, the runner
 // waits for the quota on that clock, through Sleep.
 func TestRunner_sleepsOnItsOwnClock(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
 		now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -383,7 +402,7 @@ func TestRunner_sleepsOnItsOwnClock(t *testing.T) {
 			}
 			return jobs.Quota{Limit: 100, Remaining: 100, Reset: time.Hour, Observed: n}
 		}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		r := jobs.NewRunner(s, jobs.Options{Owner: "a", Now: clock, Quota: read,
 			RefreshQuota: func(context.Context) (jobs.Quota, error) { return read(), nil },
 			Sleep: func(_ context.Context, d time.Duration) error {
@@ -416,9 +435,10 @@ func TestRunner_sleepsOnItsOwnClock(t *testing.T) {
 // of the console on a shared database): one claims the job and does every
 // person; the other does none, and both read its progress.
 func TestRunner_oneReplicaRunsAJob(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		q := &quota{limit: 100, lowest: 100}
-		s := jobstest.NewMemory()
+		s := sqlitetest.Open(t)
 		wa, wb := newWorker(q), newWorker(q)
 		a, b := runner(s, q, "a", true), runner(s, q, "b", true)
 		a.Start(wa)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -57,10 +56,7 @@ func scanJob(row pgx.Row) (jobs.Job, error) {
 // CreateJob implements jobs.Store. The job and its people are one
 // transaction: a job is never seen without them.
 func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) error {
-	if strings.TrimSpace(j.ID) == "" || !j.Kind.Valid() || len(people) == 0 {
-		return jobs.ErrInvalid
-	}
-	if err := s.check(); err != nil {
+	if err := jobs.CheckNew(j, people); err != nil {
 		return err
 	}
 	targets := make([]int64, len(people))
@@ -69,8 +65,7 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 	for i, p := range people {
 		targets[i], emails[i], names[i] = p.TargetID, p.Email, p.Name
 	}
-	exists := false
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	return s.jobTx(ctx, "create", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO jobs
 			(id, kind, actor_email, actor_name, actor_role, source_ip, request_id, ticket, created, state)
 			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) ON CONFLICT (id) DO NOTHING`,
@@ -80,8 +75,7 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			exists = true
-			return nil
+			return jobs.ErrExists
 		}
 		// The people are numbered 1..n in the order given.
 		_, err = tx.Exec(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, state, updated)
@@ -90,13 +84,6 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 			j.ID, targets, emails, names, string(jobs.ItemPending), j.Created)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("jobs: create: %w", err)
-	}
-	if exists {
-		return jobs.ErrExists
-	}
-	return nil
 }
 
 // jobQuerier is the pool or a transaction.
@@ -105,45 +92,40 @@ type jobQuerier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
-// counts fills in the counts of the jobs in js.
-func counts(ctx context.Context, db jobQuerier, js []jobs.Job) error {
+// withCounts fills in the counts of the jobs in js.
+func withCounts(ctx context.Context, db jobQuerier, js []jobs.Job) error {
 	if len(js) == 0 {
 		return nil
 	}
 	ids := make([]string, len(js))
-	at := make(map[string]int, len(js))
 	for i, j := range js {
-		ids[i], at[j.ID] = j.ID, i
+		ids[i] = j.ID
 	}
 	rows, err := db.Query(ctx, `SELECT job_id, state, count(*) FROM job_items
 		WHERE job_id = ANY($1) GROUP BY job_id, state`, ids)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id, state string
-			n         int
-		)
-		if err := rows.Scan(&id, &state, &n); err != nil {
-			return err
-		}
-		c := &js[at[id]].Counts
-		for range n {
-			c.Add(jobs.ItemState(state))
-		}
+	cs, err := pgx.CollectRows(rows, pgx.RowToStructByPos[jobs.StateCount])
+	if err != nil {
+		return err
 	}
-	return rows.Err()
+	jobs.SetCounts(js, cs)
+	return nil
 }
 
-// withCounts is j with its counts, read through db.
-func withCounts(ctx context.Context, db jobQuerier, j jobs.Job) (jobs.Job, error) {
-	js := []jobs.Job{j}
-	if err := counts(ctx, db, js); err != nil {
-		return jobs.Job{}, err
+// loadJob reads a job's row, without its counts; lock takes the row FOR
+// UPDATE, so no other replica changes the job until tx ends.
+func loadJob(ctx context.Context, db jobQuerier, id string, lock bool) (jobs.Job, error) {
+	q := `SELECT ` + jobColumns + ` FROM jobs WHERE id = $1`
+	if lock {
+		q += ` FOR UPDATE`
 	}
-	return js[0], nil
+	j, err := scanJob(db.QueryRow(ctx, q, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return jobs.Job{}, jobs.ErrNotFound
+	}
+	return j, err
 }
 
 // Job implements jobs.Store.
@@ -151,17 +133,15 @@ func (s *Store) Job(ctx context.Context, id string) (jobs.Job, error) {
 	if err := s.check(); err != nil {
 		return jobs.Job{}, err
 	}
-	j, err := scanJob(s.pool.QueryRow(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return jobs.Job{}, jobs.ErrNotFound
-	}
+	j, err := loadJob(ctx, s.pool, id, false)
+	js := []jobs.Job{j}
 	if err == nil {
-		j, err = withCounts(ctx, s.pool, j)
+		err = withCounts(ctx, s.pool, js)
 	}
 	if err != nil {
-		return jobs.Job{}, fmt.Errorf("jobs: read %s: %w", id, err)
+		return jobs.Job{}, jobs.StoreError("read "+id, err)
 	}
-	return j, nil
+	return js[0], nil
 }
 
 // Jobs implements jobs.Store.
@@ -174,10 +154,10 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]jobs.Job, error) {
 		return nil, fmt.Errorf("jobs: list: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (jobs.Job, error) { return scanJob(row) })
-	if err != nil {
-		return nil, fmt.Errorf("jobs: list: %w", err)
+	if err == nil {
+		err = withCounts(ctx, s.pool, out)
 	}
-	if err := counts(ctx, s.pool, out); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("jobs: list: %w", err)
 	}
 	return out, nil
@@ -221,15 +201,8 @@ func (s *Store) Items(ctx context.Context, id string) ([]jobs.Item, error) {
 // committed in between is checked again against the lease condition (READ
 // COMMITTED re-reads a locked row's newest version), so two replicas never
 // both get one job.
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time.Duration) (jobs.Job, bool, error) {
-	if err := s.check(); err != nil {
-		return jobs.Job{}, false, err
-	}
-	var (
-		j  jobs.Job
-		ok bool
-	)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time.Duration) (j jobs.Job, ok bool, err error) {
+	err = s.jobTx(ctx, "claim", func(tx pgx.Tx) error {
 		var err error
 		j, err = scanJob(tx.QueryRow(ctx, `UPDATE jobs SET owner = $1, lease_until = $3, runs = runs + 1
 			WHERE id = (SELECT id FROM jobs
@@ -244,57 +217,42 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time
 			return err
 		}
 		ok = true
-		j, err = withCounts(ctx, tx, j)
+		js := []jobs.Job{j}
+		err = withCounts(ctx, tx, js)
+		j = js[0]
 		return err
 	})
-	if err != nil {
-		return jobs.Job{}, false, fmt.Errorf("jobs: claim: %w", err)
+	if err != nil || !ok {
+		return jobs.Job{}, false, err
 	}
-	return j, ok, nil
+	return j, true, nil
 }
 
-// held checks, inside tx, that owner holds the unfinished job's lease (and,
-// unless now is zero, that it has not run out at now). It locks the job's
-// row, so no other replica claims the job until tx ends.
-func held(ctx context.Context, tx pgx.Tx, id, owner string, now time.Time) error {
-	var (
-		state, cur string
-		live       bool
-	)
-	err := tx.QueryRow(ctx, `SELECT state, owner, COALESCE(lease_until > $2, false) FROM jobs WHERE id = $1 FOR UPDATE`,
-		id, now).Scan(&state, &cur, &live)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return jobs.ErrNotFound
-	case err != nil:
-		return err
-	case jobs.State(state).Finished():
-		return jobs.ErrFinished
-	case cur != owner || (!now.IsZero() && !live):
-		return jobs.ErrLeaseLost
-	}
-	return nil
-}
-
-// leased runs change in a transaction once held says owner may.
+// leased runs change in a transaction once the job's row, locked, says
+// owner holds it (jobs.Job.HeldBy at now). The lock keeps any other
+// replica from claiming the job until the change is made.
 func (s *Store) leased(ctx context.Context, what, id, owner string, now time.Time, change func(tx pgx.Tx) error) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if err := held(ctx, tx, id, owner, now); err != nil {
+	return s.jobTx(ctx, what, func(tx pgx.Tx) error {
+		j, err := loadJob(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if err := j.HeldBy(owner, now); err != nil {
 			return err
 		}
 		return change(tx)
 	})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, jobs.ErrNotFound), errors.Is(err, jobs.ErrFinished),
-		errors.Is(err, jobs.ErrLeaseLost), errors.Is(err, jobs.ErrItemState):
+}
+
+// jobTx runs change in one transaction.
+func (s *Store) jobTx(ctx context.Context, what string, change func(tx pgx.Tx) error) error {
+	if err := s.check(); err != nil {
 		return err
 	}
-	return fmt.Errorf("jobs: %s: %w", what, err)
+	if err := pgx.BeginFunc(ctx, s.pool, change); err != nil {
+		return jobs.StoreError(what, err)
+	}
+	return nil
 }
 
 // Renew implements jobs.Store.
@@ -325,18 +283,14 @@ func (s *Store) Next(ctx context.Context, id string) (jobs.Item, bool, error) {
 	}
 	it, err := scanItem(s.pool.QueryRow(ctx, `SELECT `+itemColumns+` FROM job_items
 		WHERE job_id = $1 AND state = $2 ORDER BY seq LIMIT 1`, id, string(jobs.ItemPending)))
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		var exists bool
-		if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)`, id).Scan(&exists); err != nil {
-			return jobs.Item{}, false, fmt.Errorf("jobs: next of %s: %w", id, err)
+	if errors.Is(err, pgx.ErrNoRows) {
+		_, err = loadJob(ctx, s.pool, id, false)
+		if err == nil {
+			return jobs.Item{}, false, nil
 		}
-		if !exists {
-			return jobs.Item{}, false, jobs.ErrNotFound
-		}
-		return jobs.Item{}, false, nil
-	case err != nil:
-		return jobs.Item{}, false, fmt.Errorf("jobs: next of %s: %w", id, err)
+	}
+	if err != nil {
+		return jobs.Item{}, false, jobs.StoreError("next of "+id, err)
 	}
 	return it, true, nil
 }
@@ -365,8 +319,8 @@ func (s *Store) StartItem(ctx context.Context, id string, seq int, owner string,
 
 // FinishItem implements jobs.Store.
 func (s *Store) FinishItem(ctx context.Context, id string, seq int, owner string, state jobs.ItemState, message string, now time.Time) error {
-	if state != jobs.ItemPending && !state.Final() {
-		return jobs.ErrInvalid
+	if err := jobs.CheckOutcome(state); err != nil {
+		return err
 	}
 	return s.leased(ctx, "record a person's outcome", id, owner, time.Time{}, func(tx pgx.Tx) error {
 		return moveItem(ctx, tx, id, seq, jobs.ItemWorking, state, message, now)
@@ -386,39 +340,24 @@ func (s *Store) SetWait(ctx context.Context, id, owner string, why jobs.Wait, un
 
 // RequestStop implements jobs.Store.
 func (s *Store) RequestStop(ctx context.Context, id, by string, _ time.Time) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var state string
-		err := tx.QueryRow(ctx, `SELECT state FROM jobs WHERE id = $1 FOR UPDATE`, id).Scan(&state)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return jobs.ErrNotFound
-		case err != nil:
+	return s.jobTx(ctx, "stop", func(tx pgx.Tx) error {
+		j, err := loadJob(ctx, tx, id, true)
+		if err != nil {
 			return err
-		case jobs.State(state).Finished():
-			return jobs.ErrFinished
-		case jobs.State(state) == jobs.StateStopping:
-			return nil // the first to ask stays the one named
+		}
+		if stop, err := jobs.Stop(j.State); !stop {
+			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE jobs SET state = $1, stopped_by = $2 WHERE id = $3`,
 			string(jobs.StateStopping), by, id)
 		return err
 	})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, jobs.ErrNotFound), errors.Is(err, jobs.ErrFinished):
-		return err
-	}
-	return fmt.Errorf("jobs: stop: %w", err)
 }
 
 // End implements jobs.Store.
 func (s *Store) End(ctx context.Context, id, owner string, state jobs.State, now time.Time) error {
-	if !state.Finished() {
-		return jobs.ErrInvalid
+	if err := jobs.CheckEnd(state); err != nil {
+		return err
 	}
 	return s.leased(ctx, "end", id, owner, time.Time{}, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE job_items SET state = $1, updated = $2 WHERE job_id = $3 AND state = $4`,

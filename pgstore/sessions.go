@@ -112,16 +112,11 @@ func (s *Store) ListSessions(ctx context.Context) ([]sessions.Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sessions: list: %w", err)
 	}
-	defer rows.Close()
-	var out []sessions.Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sessions: list: %w", err)
-		}
-		out = append(out, ss)
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (sessions.Session, error) { return scanSession(row) })
+	if err != nil {
+		return nil, fmt.Errorf("sessions: list: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteSessionsBefore implements sessions.Store.

@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"iter"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -290,26 +291,35 @@ func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error 
 	return nil
 }
 
-// LastSucceeded implements audit.Store.
-func (s *Store) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (s *Store) Last(ctx context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	if err := s.check(); err != nil {
 		return audit.Record{}, false, err
 	}
-	if len(actions) == 0 {
+	args := []any{targetID}
+	var picks []string
+	for _, k := range kinds {
+		if len(k.Outcomes) == 0 {
+			continue
+		}
+		outcomes := make([]string, len(k.Outcomes))
+		for i, o := range k.Outcomes {
+			outcomes[i] = string(o)
+		}
+		args = append(args, string(k.Action), outcomes)
+		picks = append(picks, fmt.Sprintf("(action = $%d AND outcome = ANY($%d))", len(args)-1, len(args)))
+	}
+	if len(picks) == 0 {
 		return audit.Record{}, false, nil
 	}
-	names := make([]string, len(actions))
-	for i, a := range actions {
-		names[i] = string(a)
-	}
 	r, err := scanRecord(s.pool.QueryRow(ctx, "SELECT "+columns+` FROM audit_records
-		WHERE target_id = $1 AND outcome = 'succeeded' AND action = ANY($2)
-		ORDER BY id DESC LIMIT 1`, targetID, names))
+		WHERE target_id = $1 AND (`+strings.Join(picks, " OR ")+`)
+		ORDER BY id DESC LIMIT 1`, args...))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return audit.Record{}, false, nil
 	case err != nil:
-		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", actions, targetID, err)
+		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", kinds, targetID, err)
 	}
 	return r, true, nil
 }
@@ -423,17 +433,32 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	return p, nil
 }
 
+// records yields the rows of a query as records, then closes them; it
+// stops at the first error.
+func records(rows pgx.Rows) iter.Seq2[audit.Record, error] {
+	return func(yield func(audit.Record, error) bool) {
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanRecord(rows)
+			if !yield(r, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			yield(audit.Record{}, err)
+		}
+	}
+}
+
 func collect(rows pgx.Rows) ([]audit.Record, error) {
-	defer rows.Close()
 	var out []audit.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
+	for r, err := range records(rows) {
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ForTarget implements audit.Store.
@@ -465,24 +490,7 @@ func (s *Store) ExportCSV(ctx context.Context, f audit.Filter, w io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
-	defer rows.Close()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return fmt.Errorf("audit: export: %w", err)
-		}
-		if err := cw.Record(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("audit: export: %w", err)
-	}
-	return cw.Flush()
+	return audit.WriteCSV(w, records(rows))
 }
 
 // pruneBatch bounds one retention DELETE, so that pruning years of records

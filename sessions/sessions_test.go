@@ -8,7 +8,7 @@ import (
 )
 
 func TestMemory_conforms(t *testing.T) {
-	sessionstest.Conformance(t, func(t *testing.T) sessions.Store { return sessions.NewMemory() })
+	sessionstest.Conformance(t, func(t *testing.T) sessions.Store { return sessionstest.NewMemory() })
 }
 
 func TestNewToken(t *testing.T) {
@@ -20,4 +20,8 @@ func TestNewToken(t *testing.T) {
 	if id != sessions.IDFor(tok) || id == tok || len(id) != 64 {
 		t.Errorf("id %q for token %q", id, tok)
 	}
+}
+
+func TestMemory_blocksConformance(t *testing.T) {
+	sessionstest.BlocksConformance(t, func(t *testing.T) sessions.Blocks { return sessionstest.NewMemory() })
 }

@@ -84,47 +84,36 @@ func scanJob(sc scanner) (jobs.Job, error) {
 
 // CreateJob implements jobs.Store.
 func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) error {
-	if strings.TrimSpace(j.ID) == "" || !j.Kind.Valid() || len(people) == 0 {
-		return jobs.ErrInvalid
-	}
-	if err := s.check(); err != nil {
+	if err := jobs.CheckNew(j, people); err != nil {
 		return err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("jobs: create: %w", err)
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, j.ID).Scan(&n); err != nil {
-		return fmt.Errorf("jobs: create: %w", err)
-	}
-	if n > 0 {
-		return jobs.ErrExists
-	}
-	created := us(j.Created)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
-		(id, kind, actor_email, actor_name, actor_role, source_ip, request_id, ticket, created_us, state)
-		VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		j.ID, string(j.Kind), j.Actor.Email, j.Actor.Name, j.Actor.Role, j.SourceIP, j.RequestID, j.Ticket,
-		created, string(jobs.StateRunning)); err != nil {
-		return fmt.Errorf("jobs: create: %w", err)
-	}
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, state, updated_us)
-		VALUES (?,?,?,?,?,?,?)`)
-	if err != nil {
-		return fmt.Errorf("jobs: create: %w", err)
-	}
-	defer ins.Close()
-	for i, p := range people {
-		if _, err := ins.ExecContext(ctx, j.ID, i+1, p.TargetID, p.Email, p.Name, string(jobs.ItemPending), created); err != nil {
-			return fmt.Errorf("jobs: create: %w", err)
+	return s.jobTx(ctx, "create", func(tx *sql.Tx) error {
+		if _, err := loadJob(ctx, tx, j.ID); err == nil {
+			return jobs.ErrExists
+		} else if !errors.Is(err, jobs.ErrNotFound) {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("jobs: create: %w", err)
-	}
-	return nil
+		created := us(j.Created)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO jobs
+			(id, kind, actor_email, actor_name, actor_role, source_ip, request_id, ticket, created_us, state)
+			VALUES (?,?,?,?,?,?,?,?,?,?)`,
+			j.ID, string(j.Kind), j.Actor.Email, j.Actor.Name, j.Actor.Role, j.SourceIP, j.RequestID, j.Ticket,
+			created, string(jobs.StateRunning)); err != nil {
+			return err
+		}
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, state, updated_us)
+			VALUES (?,?,?,?,?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for i, p := range people {
+			if _, err := ins.ExecContext(ctx, j.ID, i+1, p.TargetID, p.Email, p.Name, string(jobs.ItemPending), created); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 type querier interface {
@@ -132,52 +121,45 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// counts fills in the counts of the jobs in js.
-func counts(ctx context.Context, db querier, js []jobs.Job) error {
+// withCounts fills in the counts of the jobs in js.
+func withCounts(ctx context.Context, db querier, js []jobs.Job) error {
 	if len(js) == 0 {
 		return nil
 	}
 	marks := make([]string, len(js))
 	args := make([]any, len(js))
-	at := make(map[string]int, len(js))
 	for i, j := range js {
-		marks[i], args[i], at[j.ID] = "?", j.ID, i
+		marks[i], args[i] = "?", j.ID
 	}
 	rows, err := db.QueryContext(ctx, `SELECT job_id, state, COUNT(*) FROM job_items
 		WHERE job_id IN (`+strings.Join(marks, ",")+`) GROUP BY job_id, state`, args...)
+	cs, err := collect(rows, err, func(sc scanner) (c jobs.StateCount, err error) {
+		return c, sc.Scan(&c.Job, &c.State, &c.N)
+	})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			id, state string
-			n         int
-		)
-		if err := rows.Scan(&id, &state, &n); err != nil {
-			return err
-		}
-		c := &js[at[id]].Counts
-		for range n {
-			c.Add(jobs.ItemState(state))
-		}
-	}
-	return rows.Err()
+	jobs.SetCounts(js, cs)
+	return nil
 }
 
-func (s *Store) job(ctx context.Context, db querier, id string) (jobs.Job, error) {
+// loadJob reads a job's row, without its counts.
+func loadJob(ctx context.Context, db querier, id string) (jobs.Job, error) {
 	j, err := scanJob(db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return jobs.Job{}, jobs.ErrNotFound
 	}
+	return j, err
+}
+
+// job reads a job with its counts.
+func job(ctx context.Context, db querier, id string) (jobs.Job, error) {
+	j, err := loadJob(ctx, db, id)
 	if err != nil {
-		return jobs.Job{}, fmt.Errorf("jobs: read %s: %w", id, err)
+		return jobs.Job{}, err
 	}
 	js := []jobs.Job{j}
-	if err := counts(ctx, db, js); err != nil {
-		return jobs.Job{}, fmt.Errorf("jobs: read %s: %w", id, err)
-	}
-	return js[0], nil
+	return js[0], withCounts(ctx, db, js)
 }
 
 // Job implements jobs.Store.
@@ -185,7 +167,11 @@ func (s *Store) Job(ctx context.Context, id string) (jobs.Job, error) {
 	if err := s.check(); err != nil {
 		return jobs.Job{}, err
 	}
-	return s.job(ctx, s.r, id)
+	j, err := job(ctx, s.r, id)
+	if err != nil {
+		return jobs.Job{}, jobs.StoreError("read "+id, err)
+	}
+	return j, nil
 }
 
 // Jobs implements jobs.Store.
@@ -194,22 +180,11 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]jobs.Job, error) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs ORDER BY created_us DESC, rowid DESC LIMIT ?`, max(limit, 0))
+	out, err := collect(rows, err, scanJob)
+	if err == nil {
+		err = withCounts(ctx, s.r, out)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("jobs: list: %w", err)
-	}
-	defer rows.Close()
-	var out []jobs.Job
-	for rows.Next() {
-		j, err := scanJob(rows)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: list: %w", err)
-		}
-		out = append(out, j)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("jobs: list: %w", err)
-	}
-	if err := counts(ctx, s.r, out); err != nil {
 		return nil, fmt.Errorf("jobs: list: %w", err)
 	}
 	return out, nil
@@ -234,19 +209,8 @@ func (s *Store) Items(ctx context.Context, id string) ([]jobs.Item, error) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+itemColumns+` FROM job_items WHERE job_id = ? ORDER BY seq`, id)
+	out, err := collect(rows, err, scanItem)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: people of %s: %w", id, err)
-	}
-	defer rows.Close()
-	var out []jobs.Item
-	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
-			return nil, fmt.Errorf("jobs: people of %s: %w", id, err)
-		}
-		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("jobs: people of %s: %w", id, err)
 	}
 	if len(out) == 0 {
@@ -256,89 +220,68 @@ func (s *Store) Items(ctx context.Context, id string) ([]jobs.Item, error) {
 	return out, nil
 }
 
-// Claim implements jobs.Store. The writer's transactions take SQLite's
-// write lock at once, so two claims cannot take the same job.
-func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time.Duration) (jobs.Job, bool, error) {
+// jobTx runs change in one write transaction; the writer's transactions
+// take SQLite's write lock at once, so a read and the write that depends
+// on it are one step.
+func (s *Store) jobTx(ctx context.Context, what string, change func(tx *sql.Tx) error) error {
 	if err := s.check(); err != nil {
-		return jobs.Job{}, false, err
+		return err
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return jobs.Job{}, false, fmt.Errorf("jobs: claim: %w", err)
+	if err == nil {
+		defer tx.Rollback()
+		err = change(tx)
 	}
-	defer tx.Rollback()
-	var id string
-	err = tx.QueryRowContext(ctx, `SELECT id FROM jobs
-		WHERE state IN (?, ?) AND (owner = '' OR lease_us <= ?)
-		ORDER BY created_us, rowid LIMIT 1`,
-		string(jobs.StateRunning), string(jobs.StateStopping), now.UnixMicro()).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return jobs.Job{}, false, nil
+	if err == nil {
+		err = tx.Commit()
 	}
 	if err != nil {
-		return jobs.Job{}, false, fmt.Errorf("jobs: claim: %w", err)
+		return jobs.StoreError(what, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET owner = ?, lease_us = ?, runs = runs + 1 WHERE id = ?`,
-		owner, now.Add(ttl).UnixMicro(), id); err != nil {
-		return jobs.Job{}, false, fmt.Errorf("jobs: claim: %w", err)
-	}
-	j, err := s.job(ctx, tx, id)
-	if err != nil {
+	return nil
+}
+
+// Claim implements jobs.Store.
+func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time.Duration) (j jobs.Job, ok bool, err error) {
+	err = s.jobTx(ctx, "claim", func(tx *sql.Tx) error {
+		var id string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM jobs
+			WHERE state IN (?, ?) AND (owner = '' OR lease_us <= ?)
+			ORDER BY created_us, rowid LIMIT 1`,
+			string(jobs.StateRunning), string(jobs.StateStopping), now.UnixMicro()).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET owner = ?, lease_us = ?, runs = runs + 1 WHERE id = ?`,
+			owner, now.Add(ttl).UnixMicro(), id); err != nil {
+			return err
+		}
+		ok = true
+		j, err = job(ctx, tx, id)
+		return err
+	})
+	if err != nil || !ok {
 		return jobs.Job{}, false, err
-	}
-	if err := tx.Commit(); err != nil {
-		return jobs.Job{}, false, fmt.Errorf("jobs: claim: %w", err)
 	}
 	return j, true, nil
 }
 
-// held checks, inside tx, that owner holds the unfinished job's lease (and,
-// unless now is zero, that it has not run out).
-func held(ctx context.Context, tx *sql.Tx, id, owner string, now time.Time) error {
-	var (
-		state, cur string
-		lease      int64
-	)
-	err := tx.QueryRowContext(ctx, `SELECT state, owner, lease_us FROM jobs WHERE id = ?`, id).Scan(&state, &cur, &lease)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return jobs.ErrNotFound
-	case err != nil:
-		return err
-	case jobs.State(state).Finished():
-		return jobs.ErrFinished
-	case cur != owner || (!now.IsZero() && lease <= now.UnixMicro()):
-		return jobs.ErrLeaseLost
-	}
-	return nil
-}
-
-// leased runs change in a write transaction once held says owner may.
+// leased runs change in a write transaction once the job's row says owner
+// holds it (jobs.Job.HeldBy at now).
 func (s *Store) leased(ctx context.Context, what, id, owner string, now time.Time, change func(tx *sql.Tx) error) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("jobs: %s: %w", what, err)
-	}
-	defer tx.Rollback()
-	if err := held(ctx, tx, id, owner, now); err != nil {
-		if errors.Is(err, jobs.ErrNotFound) || errors.Is(err, jobs.ErrFinished) || errors.Is(err, jobs.ErrLeaseLost) {
+	return s.jobTx(ctx, what, func(tx *sql.Tx) error {
+		j, err := loadJob(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		return fmt.Errorf("jobs: %s: %w", what, err)
-	}
-	if err := change(tx); err != nil {
-		if errors.Is(err, jobs.ErrItemState) {
+		if err := j.HeldBy(owner, now); err != nil {
 			return err
 		}
-		return fmt.Errorf("jobs: %s: %w", what, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("jobs: %s: %w", what, err)
-	}
-	return nil
+		return change(tx)
+	})
 }
 
 // Renew implements jobs.Store.
@@ -367,18 +310,14 @@ func (s *Store) Next(ctx context.Context, id string) (jobs.Item, bool, error) {
 	}
 	it, err := scanItem(s.w.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM job_items
 		WHERE job_id = ? AND state = ? ORDER BY seq LIMIT 1`, id, string(jobs.ItemPending)))
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		var n int
-		if err := s.w.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE id = ?`, id).Scan(&n); err != nil {
-			return jobs.Item{}, false, fmt.Errorf("jobs: next of %s: %w", id, err)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = loadJob(ctx, s.w, id)
+		if err == nil {
+			return jobs.Item{}, false, nil
 		}
-		if n == 0 {
-			return jobs.Item{}, false, jobs.ErrNotFound
-		}
-		return jobs.Item{}, false, nil
-	case err != nil:
-		return jobs.Item{}, false, fmt.Errorf("jobs: next of %s: %w", id, err)
+	}
+	if err != nil {
+		return jobs.Item{}, false, jobs.StoreError("next of "+id, err)
 	}
 	return it, true, nil
 }
@@ -409,8 +348,8 @@ func (s *Store) StartItem(ctx context.Context, id string, seq int, owner string,
 
 // FinishItem implements jobs.Store.
 func (s *Store) FinishItem(ctx context.Context, id string, seq int, owner string, state jobs.ItemState, message string, now time.Time) error {
-	if state != jobs.ItemPending && !state.Final() {
-		return jobs.ErrInvalid
+	if err := jobs.CheckOutcome(state); err != nil {
+		return err
 	}
 	return s.leased(ctx, "record a person's outcome", id, owner, time.Time{}, func(tx *sql.Tx) error {
 		return moveItem(ctx, tx, id, seq, jobs.ItemWorking, state, message, now)
@@ -430,40 +369,24 @@ func (s *Store) SetWait(ctx context.Context, id, owner string, why jobs.Wait, un
 
 // RequestStop implements jobs.Store.
 func (s *Store) RequestStop(ctx context.Context, id, by string, _ time.Time) error {
-	if err := s.check(); err != nil {
+	return s.jobTx(ctx, "stop", func(tx *sql.Tx) error {
+		j, err := loadJob(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if stop, err := jobs.Stop(j.State); !stop {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE jobs SET state = ?, stopped_by = ? WHERE id = ?`,
+			string(jobs.StateStopping), by, id)
 		return err
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("jobs: stop: %w", err)
-	}
-	defer tx.Rollback()
-	var state string
-	err = tx.QueryRowContext(ctx, `SELECT state FROM jobs WHERE id = ?`, id).Scan(&state)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return jobs.ErrNotFound
-	case err != nil:
-		return fmt.Errorf("jobs: stop: %w", err)
-	case jobs.State(state).Finished():
-		return jobs.ErrFinished
-	case jobs.State(state) == jobs.StateStopping:
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = ?, stopped_by = ? WHERE id = ?`,
-		string(jobs.StateStopping), by, id); err != nil {
-		return fmt.Errorf("jobs: stop: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("jobs: stop: %w", err)
-	}
-	return nil
+	})
 }
 
 // End implements jobs.Store.
 func (s *Store) End(ctx context.Context, id, owner string, state jobs.State, now time.Time) error {
-	if !state.Finished() {
-		return jobs.ErrInvalid
+	if err := jobs.CheckEnd(state); err != nil {
+		return err
 	}
 	return s.leased(ctx, "end", id, owner, time.Time{}, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE job_items SET state = ?, updated_us = ? WHERE job_id = ? AND state = ?`,

@@ -2,7 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -24,16 +23,14 @@ func (s *Store) Tallies(ctx context.Context, from, to time.Time) ([]audit.Tally,
 		FROM audit_records WHERE time_us >= ? AND time_us < ?
 		GROUP BY slot, action, outcome, actor_email ORDER BY slot, action, outcome, actor_email`,
 		slot, slot, from.UnixMicro(), to.UnixMicro())
-	if err != nil {
-		return nil, fmt.Errorf("audit: tallies: %w", err)
-	}
-	return collect(rows, "tallies", func(sc scanner) (audit.Tally, error) {
+	out, err := collect(rows, err, func(sc scanner) (audit.Tally, error) {
 		var t audit.Tally
 		var at int64
 		err := sc.Scan(&at, &t.Action, &t.Outcome, &t.Actor, &t.Count)
 		t.Slot = time.UnixMicro(at).UTC()
 		return t, err
 	})
+	return out, wrapReport("tallies", err)
 }
 
 // LockEvents implements audit.Reporter.
@@ -47,16 +44,14 @@ func (s *Store) LockEvents(ctx context.Context, from, to time.Time) ([]audit.Loc
 		ORDER BY time_us, id`,
 		from.UnixMicro(), to.UnixMicro(), string(access.Lock), string(access.Unlock), string(access.SelfUnlock),
 		string(audit.OutcomeSucceeded), string(access.UnlockRequest))
-	if err != nil {
-		return nil, fmt.Errorf("audit: lock events: %w", err)
-	}
-	return collect(rows, "lock events", func(sc scanner) (audit.LockEvent, error) {
+	out, err := collect(rows, err, func(sc scanner) (audit.LockEvent, error) {
 		var e audit.LockEvent
 		var at int64
 		err := sc.Scan(&e.TargetID, &at, &e.Action)
 		e.Time = time.UnixMicro(at).UTC()
 		return e, err
 	})
+	return out, wrapReport("lock events", err)
 }
 
 // Sources implements audit.Reporter.
@@ -68,28 +63,17 @@ func (s *Store) Sources(ctx context.Context, action access.Action, from, to time
 		WHERE action = ? AND time_us >= ? AND time_us < ? AND source_ip <> ''
 		GROUP BY source_ip ORDER BY n DESC, source_ip LIMIT ?`,
 		string(action), from.UnixMicro(), to.UnixMicro(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("audit: sources: %w", err)
-	}
-	return collect(rows, "sources", func(sc scanner) (audit.SourceCount, error) {
+	out, err := collect(rows, err, func(sc scanner) (audit.SourceCount, error) {
 		var c audit.SourceCount
 		return c, sc.Scan(&c.Address, &c.Count)
 	})
+	return out, wrapReport("sources", err)
 }
 
-// collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, what string, scan func(scanner) (T, error)) ([]T, error) {
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("audit: %s: %w", what, err)
-		}
-		out = append(out, v)
+// wrapReport names the query in its error; nil stays nil.
+func wrapReport(what string, err error) error {
+	if err != nil {
+		return fmt.Errorf("audit: %s: %w", what, err)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit: %s: %w", what, err)
-	}
-	return out, nil
+	return nil
 }

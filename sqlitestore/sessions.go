@@ -130,19 +130,11 @@ func (s *Store) ListSessions(ctx context.Context) ([]sessions.Session, error) {
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT "+sessionColumns+" FROM staff_sessions ORDER BY seen_us DESC, id")
+	out, err := collect(rows, err, scanSession)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: list: %w", err)
 	}
-	defer rows.Close()
-	var out []sessions.Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sessions: list: %w", err)
-		}
-		out = append(out, ss)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteSessionsBefore implements sessions.Store.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"os"
 	"strings"
@@ -88,7 +89,12 @@ var migrations = []string{
 	sessionsMigration,
 	// Bulk jobs and their people (jobs.go).
 	jobsMigration,
-	mailMigration, // 6: the mail queue (mail.go)
+	// The mail queue (mail.go).
+	mailMigration,
+	// The directory index (directory.go).
+	directoryMigration,
+	// Staff kept out of the console by an admin (blocks.go).
+	blocksMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
@@ -266,28 +272,36 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	return rec.ID, nil
 }
 
-// LastSucceeded implements audit.Store.
-func (s *Store) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (s *Store) Last(ctx context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	if err := s.check(); err != nil {
 		return audit.Record{}, false, err
 	}
-	if len(actions) == 0 {
+	args := []any{targetID}
+	var picks []string
+	for _, k := range kinds {
+		if len(k.Outcomes) == 0 {
+			continue
+		}
+		args = append(args, string(k.Action))
+		marks := make([]string, len(k.Outcomes))
+		for i, o := range k.Outcomes {
+			marks[i] = "?"
+			args = append(args, string(o))
+		}
+		picks = append(picks, "(action = ? AND outcome IN ("+strings.Join(marks, ",")+"))")
+	}
+	if len(picks) == 0 {
 		return audit.Record{}, false, nil
 	}
-	args := []any{targetID}
-	marks := make([]string, len(actions))
-	for i, a := range actions {
-		marks[i] = "?"
-		args = append(args, string(a))
-	}
 	r, err := scanRecord(s.r.QueryRowContext(ctx, "SELECT "+columns+` FROM audit_records
-		WHERE target_id = ? AND outcome = 'succeeded' AND action IN (`+strings.Join(marks, ",")+`)
+		WHERE target_id = ? AND (`+strings.Join(picks, " OR ")+`)
 		ORDER BY id DESC LIMIT 1`, args...))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return audit.Record{}, false, nil
 	case err != nil:
-		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", actions, targetID, err)
+		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", kinds, targetID, err)
 	}
 	return r, true, nil
 }
@@ -434,19 +448,8 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	// One extra row tells whether an older page exists.
 	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+
 		" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
-	if err != nil {
-		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
-	}
-	defer rows.Close()
 	var p audit.Page
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return audit.Page{}, fmt.Errorf("audit: list: %w", err)
-		}
-		p.Records = append(p.Records, r)
-	}
-	if err := rows.Err(); err != nil {
+	if p.Records, err = collect(rows, err, scanRecord); err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
 	if len(p.Records) > limit {
@@ -463,19 +466,8 @@ func (s *Store) ForTarget(ctx context.Context, targetID int64, limit int) ([]aud
 	}
 	limit = audit.Filter{Limit: limit}.PageSize()
 	rows, err := s.forTarget.QueryContext(ctx, targetID, limit)
+	out, err := collect(rows, err, scanRecord)
 	if err != nil {
-		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
-	}
-	defer rows.Close()
-	var out []audit.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("audit: records for %d: %w", targetID, err)
 	}
 	return out, nil
@@ -492,24 +484,7 @@ func (s *Store) ExportCSV(ctx context.Context, f audit.Filter, w io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
-	defer rows.Close()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return fmt.Errorf("audit: export: %w", err)
-		}
-		if err := cw.Record(r); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("audit: export: %w", err)
-	}
-	return cw.Flush()
+	return audit.WriteCSV(w, each(rows, scanRecord))
 }
 
 // Close implements Store. Later calls fail with audit.ErrClosed.
@@ -632,4 +607,38 @@ func (s *Store) Ping(ctx context.Context) error {
 		return err
 	}
 	return s.w.PingContext(ctx)
+}
+
+// each yields the rows of a query read with scan, then closes them; it
+// stops at the first error.
+func each[T any](rows *sql.Rows, scan func(scanner) (T, error)) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+		if err := rows.Err(); err != nil {
+			var zero T
+			yield(zero, err)
+		}
+	}
+}
+
+// collect reads every row of a query (rows and err are what QueryContext
+// returned) with scan.
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for v, err := range each(rows, scan) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }

@@ -9,7 +9,7 @@
 //
 // Wiring into Echo, in the order the console's middleware runs:
 //
-//	cfg := staffauth.Config{Mode: staffauth.ModeOIDC, ...} // from package config
+//	cfg := staffauth.Config{Mode: staffauth.config.ModeOIDC, ...} // from package config
 //	auth, err := staffauth.New(cfg, logger, staffauth.WithSessionStore(store))
 //	e.IPExtractor = auth.IPExtractor()
 //	auth.Routes(e) // /auth/login, /auth/callback, /auth/demo, /auth/logout, /auth/signed-out
@@ -41,6 +41,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/config"
 	staff "onelogin-helpdesk/sessions"
 )
 
@@ -52,9 +53,11 @@ type Auth struct {
 	http     *http.Client
 	cookies  *cookieJar
 	store    staff.Store
+	blocks   staff.Blocks // proxy mode: who an admin's revocation keeps out
 	jwt      *jwtVerifier // proxy mode with a signed assertion
 	oidc     *oidcClient  // oidc mode
 	personas map[string]Persona
+	groups   access.StaffGroups
 }
 
 // Option adjusts an Auth, mostly for tests.
@@ -71,40 +74,45 @@ func WithSessionStore(st staff.Store) Option { return func(a *Auth) { a.store = 
 // proxy's JWKS. The default has a 10 s timeout.
 func WithHTTPClient(c *http.Client) Option { return func(a *Auth) { a.http = c } }
 
-// New checks cfg and builds an Auth. In demo mode without session keys it
-// generates a random key and logs a warning: sessions then end at restart.
+// New builds an Auth from a Config that package config checked and the
+// console completed. A Config without a sign-in mode, demo sign-in without
+// personas, or no session key is refused.
 func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
-	cfg = cfg.withDefaults()
-	if errs := cfg.Validate(); len(errs) > 0 {
-		return nil, fmt.Errorf("staffauth: %w", errors.Join(errs...))
+	if err := cfg.check(); err != nil {
+		return nil, fmt.Errorf("staffauth: %w", err)
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}}
+	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, groups: StaffGroups(cfg.Auth)}
 	for _, o := range opts {
 		o(a)
 	}
-	if len(cfg.SessionKeys) == 0 {
-		key := make([]byte, 32)
-		if _, err := rand.Read(key); err != nil {
-			return nil, fmt.Errorf("staffauth: generate session key: %w", err)
-		}
-		a.cfg.SessionKeys = [][]byte{key}
-		logger.Warn("HELPDESK_SESSION_KEYS is unset: using a random session key, so sessions end when the process restarts")
+	keys := make([][]byte, len(cfg.Session.Keys))
+	for i, k := range cfg.Session.Keys {
+		keys[i] = k
 	}
-	a.cookies = newCookieJar(a.cfg.SessionKeys, a.cfg.AbsoluteTimeout)
+	a.cookies = newCookieJar(keys, cfg.Session.MaxAge)
 	if a.store == nil {
-		a.store = staff.NewMemory()
+		// Sessions outlive a request and must reach every replica: the
+		// console's state store keeps them, never a map nobody chose.
+		return nil, errors.New("staffauth: no session store (WithSessionStore)")
 	}
-	switch cfg.Mode {
-	case ModeProxy:
-		if cfg.JWTHeader != "" {
+	switch cfg.Auth.Mode {
+	case config.ModeProxy:
+		// Ending a proxy-mode session signs nobody out: the proxy's
+		// headers would begin a new one at once. A revocation blocks.
+		b, ok := a.store.(staff.Blocks)
+		if !ok {
+			return nil, errors.New("staffauth: proxy mode needs a session store that keeps blocks (sessions.Blocks)")
+		}
+		a.blocks = b
+		if cfg.Auth.Proxy.JWTHeader != "" {
 			a.jwt = newJWTVerifier(a.cfg, a.http, a.clock, logger)
 		}
-	case ModeOIDC:
+	case config.ModeOIDC:
 		a.oidc = newOIDCClient(cfg, a.http, a.clock)
-	case ModeDemo:
+	case config.ModeDemo:
 		a.personas = map[string]Persona{}
 		for _, p := range cfg.DemoPersonas {
 			a.personas[p.Key] = p
@@ -127,7 +135,7 @@ func (a *Auth) Close() {
 func (a *Auth) clock() time.Time { return a.now() }
 
 // Mode is the configured mode.
-func (a *Auth) Mode() Mode { return a.cfg.Mode }
+func (a *Auth) Mode() config.AuthMode { return a.cfg.Auth.Mode }
 
 // SignOutURL is where a sign-out form posts (with its CSRF token). In
 // proxy mode too: it ends the console's session, then sends the browser to
@@ -170,7 +178,7 @@ func (a *Auth) Middleware() echo.MiddlewareFunc {
 			}
 			var id access.Identity
 			var err error
-			if a.cfg.Mode == ModeProxy {
+			if a.cfg.Auth.Mode == config.ModeProxy {
 				id, err = a.proxyIdentity(r)
 			} else {
 				id, err = a.sessionIdentity(c)
@@ -205,13 +213,13 @@ func (a *Auth) challenge(c echo.Context, reason error) error {
 	}
 	if !errors.Is(reason, errSignedOut) && !errors.Is(reason, errRecheck) {
 		a.log.LogAttrs(r.Context(), slog.LevelWarn, "sign-in refused",
-			slog.String("mode", string(a.cfg.Mode)), slog.String("reason", reason.Error()),
+			slog.String("mode", string(a.cfg.Auth.Mode)), slog.String("reason", reason.Error()),
 			slog.String("peer", r.RemoteAddr), slog.String("path", r.URL.Path))
 	}
 	if rep := (*repeatedHeaderError)(nil); errors.As(reason, &rep) {
 		return echo.NewHTTPError(http.StatusBadRequest, "Your request carried conflicting sign-in details. Reload the page; if it persists, contact whoever runs the console.")
 	}
-	if a.cfg.Mode == ModeProxy {
+	if a.cfg.Auth.Mode == config.ModeProxy {
 		return echo.NewHTTPError(http.StatusUnauthorized, "Your sign-in could not be confirmed. Reload the page; if it persists, contact whoever runs the console.")
 	}
 	if r.Header.Get("HX-Request") == "true" {
@@ -282,7 +290,7 @@ func peerAddr(r *http.Request) (netip.Addr, bool) {
 }
 
 func (a *Auth) trusted(ip netip.Addr) bool {
-	for _, p := range a.cfg.TrustedProxies {
+	for _, p := range a.cfg.Auth.Proxy.TrustedProxies {
 		if p.Contains(ip) {
 			return true
 		}
@@ -293,7 +301,7 @@ func (a *Auth) trusted(ip netip.Addr) bool {
 // scheme is the scheme the browser used. A forwarded proto is believed from
 // anyone: a forged one only changes the answer to the forger's own request.
 func (a *Auth) scheme(r *http.Request) string {
-	if r.TLS != nil || a.cfg.SecureCookies {
+	if r.TLS != nil || a.cfg.Session.SecureCookies {
 		return "https"
 	}
 	if p, _, _ := strings.Cut(r.Header.Get("X-Forwarded-Proto"), ","); strings.EqualFold(strings.TrimSpace(p), "https") {

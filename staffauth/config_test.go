@@ -1,53 +1,56 @@
 package staffauth
 
 import (
-	"errors"
-	"fmt"
-	"net/netip"
+	"log/slog"
 	"strings"
 	"testing"
-	"time"
+
+	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
-func TestConfig_validatePerMode(t *testing.T) {
+// TestNew_refusesWhatConfigCouldNotGive: demo sign-in is only what the
+// configuration asks for, never what a zero value gives; demo personas
+// belong to demo mode only; and there is no session without keys or a
+// store that keeps them.
+func TestNew_refusesWhatConfigCouldNotGive(t *testing.T) {
+	noKeys := demoConfig()
+	noKeys.Session.Keys = nil
+	demoNoPersonas := demoConfig()
+	demoNoPersonas.DemoPersonas = nil
+	proxyPersonas := proxyConfig()
+	proxyPersonas.DemoPersonas = testPersonas()
+	personaNoEmail := demoConfig()
+	personaNoEmail.DemoPersonas = []Persona{{Key: "x"}}
+	unknown := demoConfig()
+	unknown.Auth.Mode = config.AuthMode("saml")
 	tests := []struct {
 		name string
 		cfg  Config
-		want string // "" means valid
+		want string
 	}{
-		{"demo needs nothing", Config{Mode: ModeDemo}, ""},
-		{"unknown mode", Config{Mode: "saml"}, "HELPDESK_AUTH_MODE"},
-		{"proxy without keys", Config{Mode: ModeProxy, TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, "HELPDESK_SESSION_KEYS"},
-		{"short key", Config{Mode: ModeDemo, SessionKeys: [][]byte{[]byte("short")}}, "at least 32"},
-		{"oidc without settings", Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1}}, "HELPDESK_OIDC_CLIENT_SECRET"},
-		{"oidc redirect elsewhere", Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1}, OIDCIssuer: "https://i.example",
-			OIDCClientID: "c", OIDCClientSecret: "s", OIDCRedirectURL: "https://h.example/callback"}, "HELPDESK_OIDC_REDIRECT_URL"},
-		{"idle beyond max age", Config{Mode: ModeDemo, IdleTimeout: 2 * time.Hour, AbsoluteTimeout: time.Hour}, "HELPDESK_SESSION_IDLE_TIMEOUT"},
-		{"persona without email", Config{Mode: ModeDemo, DemoPersonas: []Persona{{Key: "x"}}}, "persona 1"},
-		{"JWKS refreshed more than once a minute", func() Config {
-			c := jwtProxyConfig("https://idp.example.com/jwks")
-			c.JWKSRefresh = 30 * time.Second
-			return c
-		}(), "HELPDESK_PROXY_JWKS_REFRESH"},
-		{"JWKS refresh unset takes the default", jwtProxyConfig("https://idp.example.com/jwks"), ""},
+		{"zero value", Config{}, "no sign-in mode"},
+		{"zero value with keys", Config{Session: config.Session{Keys: []config.Secret{key1}}}, "no sign-in mode"},
+		{"unknown mode", unknown, "no sign-in mode"},
+		{"demo without personas", demoNoPersonas, "demo mode without demo personas"},
+		{"personas outside demo", proxyPersonas, "demo personas given in proxy mode"},
+		{"persona without email", personaNoEmail, "demo persona 1 needs a key and an email"},
+		{"no keys", noKeys, "no session keys"},
 	}
 	for _, tc := range tests {
-		errs := tc.cfg.Validate()
-		got := errors.Join(errs...)
-		switch {
-		case tc.want == "" && got != nil:
-			t.Errorf("%s: unexpected %v", tc.name, got)
-		case tc.want != "" && (got == nil || !strings.Contains(got.Error(), tc.want)):
-			t.Errorf("%s: got %v, want mention of %s", tc.name, got, tc.want)
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := New(tc.cfg, slog.New(slog.DiscardHandler), WithSessionStore(sessionstest.NewMemory()))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New = %v, %v; want an error saying %q", a, err, tc.want)
+			}
+		})
+	}
+	for name, cfg := range map[string]Config{"demo": demoConfig(), "proxy": proxyConfig()} {
+		if _, err := New(cfg, nil, WithSessionStore(sessionstest.NewMemory())); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
-}
-
-func TestConfig_secretsStayOutOfLogs(t *testing.T) {
-	c := Config{Mode: ModeOIDC, OIDCClientSecret: "very-secret", SessionKeys: [][]byte{[]byte("key-material-key-material-key-ma")}}
-	for _, s := range []string{c.String(), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c)} {
-		if strings.Contains(s, "very-secret") || strings.Contains(s, "key-material") {
-			t.Errorf("secret in %q", s)
-		}
+	if _, err := New(demoConfig(), nil); err == nil || !strings.Contains(err.Error(), "no session store") {
+		t.Errorf("without a session store: %v, want an error saying so", err)
 	}
 }

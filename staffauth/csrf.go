@@ -3,11 +3,14 @@ package staffauth
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"onelogin-helpdesk/config"
 )
 
 // Where a request carries its CSRF token: htmx sends the header (the
@@ -45,11 +48,15 @@ func (a *Auth) CSRF() echo.MiddlewareFunc {
 			if s.err != nil {
 				return errStoreUnavailable
 			}
-			if a.cfg.Mode == ModeProxy {
+			if a.cfg.Auth.Mode == config.ModeProxy {
 				// The proxy may hand the same browser to someone else: a
 				// session, and its secret, belong to one person.
 				if id, ok := IdentityFrom(r.Context()); ok {
 					if err := a.proxySession(c, id); err != nil {
+						if be := (*blockedError)(nil); errors.As(err, &be) {
+							return a.problem(c, http.StatusForbidden, "Console access blocked", "An admin ended your console session: you cannot use the console until "+
+								be.b.Until.UTC().Format("2 Jan 2006 15:04 MST")+", unless an admin lifts this sooner. Ask an admin if you need it now.")
+						}
 						return errStoreUnavailable
 					}
 				}

@@ -9,11 +9,13 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-func TestSecurityHeaders(t *testing.T) {
-	cfg := Config{Mode: ModeOIDC, OIDCIssuer: "https://acme.onelogin.com/oidc/2",
-		ImgSources: []string{"http://127.0.0.1:9000"}, FrameAncestors: []string{"https://intranet.example.com"}}
+// TestPublicSecurityHeaders: a public page's headers, framed by the
+// configured sites.
+func TestPublicSecurityHeaders(t *testing.T) {
+	cfg := oidcConfig("https://acme.onelogin.com/oidc/2", "https://helpdesk.example.com")
+	cfg.ImgSources = []string{"http://127.0.0.1:9000"}
 	e := echo.New()
-	e.Use(SecurityHeaders(cfg))
+	e.Use(mustNew(t, cfg).PublicSecurityHeaders([]string{"https://intranet.example.com"}))
 	e.Any("/", func(c echo.Context) error {
 		if c.Request().Method == http.MethodPost {
 			if _, err := c.FormParams(); err != nil {
@@ -59,14 +61,14 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Error("no HSTS under TLS")
 	}
 
-	big := strings.NewReader("a=" + strings.Repeat("x", DefaultMaxBodyBytes))
+	big := strings.NewReader("a=" + strings.Repeat("x", maxBodyBytes))
 	req = httptest.NewRequest(http.MethodPost, "/", big)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if rec := do(req); rec.Code != http.StatusRequestEntityTooLarge {
 		t.Errorf("oversized body: %d", rec.Code)
 	}
 	// A body that lies about its length is cut off while being read.
-	req = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("a="+strings.Repeat("x", DefaultMaxBodyBytes)))
+	req = httptest.NewRequest(http.MethodPost, "/", strings.NewReader("a="+strings.Repeat("x", maxBodyBytes)))
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if rec := do(req); rec.Code != http.StatusRequestEntityTooLarge {
@@ -79,18 +81,25 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
-func TestSecurityHeaders_defaults(t *testing.T) {
-	csp := ContentSecurityPolicy(Config{Mode: ModeDemo})
-	if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "form-action 'self';") {
-		t.Errorf("default CSP = %s", csp)
-	}
-	e := echo.New()
-	e.Use(SecurityHeaders(Config{}))
-	e.GET("/", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-	if rec.Header().Get("X-Frame-Options") != "DENY" {
-		t.Errorf("X-Frame-Options = %q", rec.Header().Get("X-Frame-Options"))
+// TestSecurityHeaders_staffPagesAreNeverFramed: staff pages deny framing
+// whatever HELPDESK_FRAME_ANCESTORS says, which is for the public page; a
+// public page without framing sites denies it too.
+func TestSecurityHeaders_staffPagesAreNeverFramed(t *testing.T) {
+	cfg := settings(map[string]string{"HELPDESK_DEMO": "true", "HELPDESK_FRAME_ANCESTORS": "https://intranet.example.com"})
+	a := mustNew(t, cfg)
+	for name, mw := range map[string]echo.MiddlewareFunc{
+		"staff":                   a.SecurityHeaders(),
+		"public, nobody to frame": a.PublicSecurityHeaders(nil),
+	} {
+		e := echo.New()
+		e.Use(mw)
+		e.GET("/", func(c echo.Context) error { return c.NoContent(http.StatusNoContent) })
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		csp := rec.Header().Get("Content-Security-Policy")
+		if !strings.HasSuffix(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "form-action 'self';") || rec.Header().Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: CSP %s, X-Frame-Options %q", name, csp, rec.Header().Get("X-Frame-Options"))
+		}
 	}
 }
 

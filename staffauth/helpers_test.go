@@ -2,9 +2,11 @@ package staffauth
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -17,7 +19,9 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 // newClock is a clock shared by the code under test (WithClock) and the
@@ -32,10 +36,43 @@ var (
 	key2 = bytes.Repeat([]byte{2}, 32)
 )
 
-func demoConfig() Config {
-	return Config{Mode: ModeDemo, SessionKeys: [][]byte{key1},
-		AdminGroups: []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}, ViewerGroups: []string{"it-readers"}}
+// settings is a Config as the console builds it from these environment
+// variables on top of a test tenant's, so that defaults and checks are
+// package config's, as in production. Demo mode gets testPersonas.
+func settings(env map[string]string) Config {
+	all := map[string]string{
+		"ONELOGIN_SUBDOMAIN": "acme", "ONELOGIN_CLIENT_ID": "id", "ONELOGIN_CLIENT_SECRET": "s",
+		"HELPDESK_SESSION_KEYS": hex.EncodeToString(key1), "HELPDESK_ADMIN_GROUPS": "helpdesk-admins",
+		"HELPDESK_HELPDESK_GROUPS": "helpdesk", "HELPDESK_VIEWER_GROUPS": "it-readers",
+	}
+	if env["HELPDESK_DEMO"] == "true" {
+		delete(all, "ONELOGIN_SUBDOMAIN")
+		delete(all, "ONELOGIN_CLIENT_ID")
+		delete(all, "ONELOGIN_CLIENT_SECRET")
+	}
+	maps.Copy(all, env)
+	c, err := config.Load(func(k string) string { return all[k] })
+	if err != nil {
+		panic(err)
+	}
+	cfg := Config{Auth: c.Auth, Session: c.Session, PublicURL: c.HTTP.PublicURL}
+	if c.Auth.Mode == config.ModeDemo {
+		cfg.DemoPersonas, cfg.DemoTenant = testPersonas(), true
+	}
+	return cfg
 }
+
+// testPersonas are one persona per role.
+func testPersonas() []Persona {
+	return []Persona{
+		{Key: "admin", Email: "admin@example.com", Name: "Ada Admin", Role: access.RoleAdmin},
+		{Key: "helpdesk", Email: "helpdesk@example.com", Name: "Hal Helpdesk", Role: access.RoleHelpdesk},
+		{Key: "viewer", Email: "viewer@example.com", Name: "Vera Viewer", Role: access.RoleViewer},
+		{Key: "employee", Email: "employee@example.com", Name: "Emil Employee", Role: access.RoleEmployee},
+	}
+}
+
+func demoConfig() Config { return settings(map[string]string{"HELPDESK_DEMO": "true"}) }
 
 // whoami is what the test app's protected route reports.
 type whoami struct {
@@ -59,7 +96,7 @@ func appHandler(a *Auth) http.Handler {
 	e := echo.New()
 	e.IPExtractor = a.IPExtractor()
 	a.Routes(e)
-	app := e.Group("", SecurityHeaders(a.cfg), a.Middleware(), a.CSRF())
+	app := e.Group("", a.SecurityHeaders(), a.Middleware(), a.CSRF())
 	app.GET("/whoami", func(c echo.Context) error {
 		id, ok := IdentityFrom(c.Request().Context())
 		if !ok {
@@ -169,14 +206,12 @@ func cookieNamed(res *http.Response, name string) *http.Cookie {
 
 func mustNew(t *testing.T, cfg Config, opts ...Option) *Auth {
 	t.Helper()
-	a, err := New(cfg, slog.New(slog.DiscardHandler), opts...)
+	a, err := New(cfg, slog.New(slog.DiscardHandler), append([]Option{WithSessionStore(sessionstest.NewMemory())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a
 }
-
-var _ = access.RoleAdmin
 
 func slogTo(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))

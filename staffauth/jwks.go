@@ -56,9 +56,9 @@ const (
 )
 
 func newJWTVerifier(cfg Config, client *http.Client, now func() time.Time, logger *slog.Logger) *jwtVerifier {
-	return &jwtVerifier{url: cfg.JWKSURL, audience: cfg.JWTAudience, issuer: cfg.JWTIssuer,
-		groupsClaim: cfg.JWTGroupsClaim, groupsSep: cfg.GroupsSeparator, leeway: cfg.JWTLeeway,
-		refreshEvery: cfg.JWKSRefresh, http: client, now: now, log: logger}
+	return &jwtVerifier{url: cfg.Auth.Proxy.JWKSURL, audience: cfg.Auth.Proxy.JWTAudience, issuer: cfg.Auth.Proxy.JWTIssuer,
+		groupsClaim: cfg.Auth.Proxy.JWTGroupsClaim, groupsSep: cfg.Auth.GroupsSeparator, leeway: jwtLeeway,
+		refreshEvery: cfg.Auth.Proxy.JWKSRefresh, http: client, now: now, log: logger}
 }
 
 // key finds the verification key for kid. A known key is returned at once

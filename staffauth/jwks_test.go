@@ -43,7 +43,7 @@ func TestProxy_jwksFetchNeverHoldsUpKnownKeys(t *testing.T) {
 		trigger string        // kid of that request
 	}{
 		{"an unknown kid starts the fetch", jwksRefetchInterval, "k-new"},
-		{"the set is due for its scheduled refresh", DefaultJWKSRefresh, "k-old"},
+		{"the set is due for its scheduled refresh", defaultJWKSRefresh, "k-old"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,16 +113,16 @@ func TestProxy_jwksRefreshedOnSchedule(t *testing.T) {
 	}{
 		{"the timer refreshes an idle console", false, []step{
 			{0, "k-old", 200, 1},
-			{DefaultJWKSRefresh - time.Second, "k-old", 200, 1}, // removed a minute in, still cached
-			{DefaultJWKSRefresh, "k-old", 401, 2},               // refreshed on time: gone
-			{DefaultJWKSRefresh, "k-new", 200, 2},               // the new key came with it
-			{2 * DefaultJWKSRefresh, "k-new", 200, 3},           // and again an interval later
+			{defaultJWKSRefresh - time.Second, "k-old", 200, 1}, // removed a minute in, still cached
+			{defaultJWKSRefresh, "k-old", 401, 2},               // refreshed on time: gone
+			{defaultJWKSRefresh, "k-new", 200, 2},               // the new key came with it
+			{2 * defaultJWKSRefresh, "k-new", 200, 3},           // and again an interval later
 		}},
 		{"without the timer, the first request after the interval refreshes in the background", true, []step{
 			{0, "k-old", 200, 1},
-			{DefaultJWKSRefresh, "k-old", 200, 2}, // cached key answers at once; the refresh runs meanwhile
-			{DefaultJWKSRefresh + time.Second, "k-old", 401, 2},
-			{DefaultJWKSRefresh + time.Second, "k-new", 200, 2},
+			{defaultJWKSRefresh, "k-old", 200, 2}, // cached key answers at once; the refresh runs meanwhile
+			{defaultJWKSRefresh + time.Second, "k-old", 401, 2},
+			{defaultJWKSRefresh + time.Second, "k-new", 200, 2},
 		}},
 	}
 	for _, tc := range tests {
@@ -157,3 +157,7 @@ func TestProxy_jwksRefreshedOnSchedule(t *testing.T) {
 		})
 	}
 }
+
+// defaultJWKSRefresh is HELPDESK_PROXY_JWKS_REFRESH's default, which the
+// test configurations get.
+var defaultJWKSRefresh = jwtProxyConfig("https://idp.example.com/jwks").Auth.Proxy.JWKSRefresh

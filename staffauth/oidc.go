@@ -17,6 +17,8 @@ import (
 	"github.com/gorilla/securecookie"
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
+
+	"onelogin-helpdesk/config"
 )
 
 // oidcClient signs people in with the authorization-code flow, PKCE (S256),
@@ -46,21 +48,21 @@ func (o *oidcClient) setup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVe
 	// The provider keeps this context for fetching keys later, so it must
 	// outlive the request that happened to trigger discovery.
 	pctx := oidc.ClientContext(context.WithoutCancel(ctx), o.http)
-	p, err := oidc.NewProvider(pctx, o.cfg.OIDCIssuer)
+	p, err := oidc.NewProvider(pctx, o.cfg.Auth.OIDC.Issuer)
 	if err != nil {
-		return nil, nil, fmt.Errorf("OIDC discovery at %s: %w", o.cfg.OIDCIssuer, err)
+		return nil, nil, fmt.Errorf("OIDC discovery at %s: %w", o.cfg.Auth.OIDC.Issuer, err)
 	}
 	endpoint := p.Endpoint()
 	endpoint.AuthStyle = authStyle(p)
 	o.oauth = &oauth2.Config{
-		ClientID:     o.cfg.OIDCClientID,
-		ClientSecret: o.cfg.OIDCClientSecret,
+		ClientID:     o.cfg.Auth.OIDC.ClientID,
+		ClientSecret: o.cfg.Auth.OIDC.ClientSecret,
 		Endpoint:     endpoint,
-		RedirectURL:  o.cfg.OIDCRedirectURL,
-		Scopes:       o.cfg.OIDCScopes,
+		RedirectURL:  o.cfg.Auth.OIDC.RedirectURL,
+		Scopes:       oidcScopes,
 	}
 	o.verifier = p.Verifier(&oidc.Config{
-		ClientID:             o.cfg.OIDCClientID,
+		ClientID:             o.cfg.Auth.OIDC.ClientID,
 		SupportedSigningAlgs: []string{oidc.RS256, oidc.ES256},
 		Now:                  o.now,
 	})
@@ -205,12 +207,12 @@ func (a *Auth) oidcCallback(c echo.Context) error {
 		return a.problem(c, http.StatusUnauthorized, "Sign-in failed",
 			"Your sign-in could not be confirmed. Start again; if it keeps failing, contact whoever runs the console.")
 	}
-	if err := a.signIn(c, id.email, id.name, id.groups, a.cfg.RoleFor(id.groups)); err != nil {
+	if err := a.signIn(c, id.email, id.name, id.groups, a.groups.RoleFor(id.groups)); err != nil {
 		return a.problem(c, http.StatusServiceUnavailable, "Sign-in is unavailable",
 			"Your sign-in could not be recorded. Try again in a minute.")
 	}
 	a.log.LogAttrs(ctx, slog.LevelInfo, "signed in", slog.String("email", id.email),
-		slog.String("role", a.cfg.RoleFor(id.groups).String()), slog.String("mode", string(ModeOIDC)))
+		slog.String("role", a.groups.RoleFor(id.groups).String()), slog.String("mode", string(config.ModeOIDC)))
 	return c.Redirect(http.StatusSeeOther, f.Next)
 }
 
@@ -274,5 +276,5 @@ func (a *Auth) exchange(ctx context.Context, code string, f flow) (assertion, er
 	if name == "" {
 		name = claims.Email
 	}
-	return assertion{email: claims.Email, name: name, groups: claimGroups(all[a.cfg.OIDCGroupsClaim], a.cfg.GroupsSeparator)}, nil
+	return assertion{email: claims.Email, name: name, groups: claimGroups(all[a.cfg.Auth.OIDC.GroupsClaim], a.cfg.Auth.GroupsSeparator)}, nil
 }

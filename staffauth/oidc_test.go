@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 const oidcSecret = "client-s3cret-do-not-log"
@@ -41,6 +42,13 @@ func newOIDCEnv(t *testing.T, provOpts ...fakeoidc.Option) *oidcEnv {
 	return newOIDCEnvCfg(t, nil, provOpts...)
 }
 
+// oidcConfig signs in at issuer for the console at consoleURL.
+func oidcConfig(issuer, consoleURL string) Config {
+	return settings(map[string]string{"HELPDESK_AUTH_MODE": "oidc", "HELPDESK_OIDC_ISSUER": issuer,
+		"HELPDESK_OIDC_CLIENT_ID": "helpdesk", "HELPDESK_OIDC_CLIENT_SECRET": oidcSecret,
+		"HELPDESK_OIDC_REDIRECT_URL": consoleURL + "/auth/callback"})
+}
+
 // newOIDCEnvCfg is newOIDCEnv with a change to the console's Config.
 func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...fakeoidc.Option) *oidcEnv {
 	t.Helper()
@@ -58,14 +66,11 @@ func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...fakeoidc.Option
 	env.provider = fakeoidc.NewProvider(env.idp.URL+"/oidc/2", fakeoidc.DirectoryFunc(func() []fakeoidc.Person { return directory }), opts...)
 	mux.Handle("/oidc/2/", env.provider)
 
-	cfg := Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1},
-		OIDCIssuer: env.provider.Issuer(), OIDCClientID: "helpdesk", OIDCClientSecret: oidcSecret,
-		OIDCRedirectURL: env.console.URL + "/auth/callback",
-		AdminGroups:     []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}, ViewerGroups: []string{"it-readers"}}
+	cfg := oidcConfig(env.provider.Issuer(), env.console.URL)
 	if edit != nil {
 		edit(&cfg)
 	}
-	a, err := New(cfg, slogTo(env.logs))
+	a, err := New(cfg, slogTo(env.logs), WithSessionStore(sessionstest.NewMemory()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +213,7 @@ func TestOIDC_groupsCompareExactly(t *testing.T) {
 		{"ASCII case-insensitive", true, map[string]string{"1": "admin", "4": "admin", "5": "employee", "6": "employee"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			env := newOIDCEnvCfg(t, func(c *Config) { c.GroupsCaseInsensitive = tc.caseInsensitive })
+			env := newOIDCEnvCfg(t, func(c *Config) { c.Auth.GroupsCaseInsensitive = tc.caseInsensitive })
 			for person, want := range tc.roles {
 				b := newBrowser(t, env.console.URL)
 				if res, _ := b.get(env.pick(t, b, env.startLogin(t, b), person)); res.StatusCode != http.StatusSeeOther {
@@ -287,7 +292,7 @@ func TestOIDC_discoveryRetriedUntilProviderIsUp(t *testing.T) {
 		fakeoidc.WithClient(fakeoidc.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}))
 	env.provider = p
 	cfg := env.auth.cfg
-	cfg.OIDCIssuer = p.Issuer()
+	cfg.Auth.OIDC.Issuer = p.Issuer()
 	a := mustNew(t, cfg)
 	srv := newApp(t, a)
 	b := newBrowser(t, srv.URL)

@@ -31,9 +31,9 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 	var email, name string
 	var groups []string
 	if a.jwt != nil {
-		raw := strings.TrimSpace(strings.TrimPrefix(r.Header.Get(a.cfg.JWTHeader), "Bearer "))
+		raw := strings.TrimSpace(strings.TrimPrefix(r.Header.Get(a.cfg.Auth.Proxy.JWTHeader), "Bearer "))
 		if raw == "" {
-			return access.Identity{}, fmt.Errorf("no %s assertion", a.cfg.JWTHeader)
+			return access.Identity{}, fmt.Errorf("no %s assertion", a.cfg.Auth.Proxy.JWTHeader)
 		}
 		c, err := a.jwt.verify(r.Context(), raw)
 		if err != nil {
@@ -41,12 +41,12 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 		}
 		email, name, groups = c.email, c.name, c.groups
 	} else {
-		email = strings.TrimSpace(r.Header.Get(a.cfg.EmailHeader))
+		email = strings.TrimSpace(r.Header.Get(a.cfg.Auth.Proxy.EmailHeader))
 		// The user header is a display name only, never the email, even
 		// when it looks like one: it is whatever the IdP calls a username,
 		// which is not necessarily an address the person owns.
-		name = strings.TrimSpace(r.Header.Get(a.cfg.UserHeader))
-		groups = splitGroups(r.Header.Get(a.cfg.GroupsHeader), a.cfg.GroupsSeparator)
+		name = strings.TrimSpace(r.Header.Get(a.cfg.Auth.Proxy.UserHeader))
+		groups = splitGroups(r.Header.Get(a.cfg.Auth.Proxy.GroupsHeader), a.cfg.Auth.GroupsSeparator)
 	}
 	if _, err := mail.ParseAddress(email); err != nil || strings.ContainsAny(email, "<> ") {
 		return access.Identity{}, errors.New("no valid email in the proxy's identity")
@@ -54,7 +54,7 @@ func (a *Auth) proxyIdentity(r *http.Request) (access.Identity, error) {
 	if name == "" {
 		name = email
 	}
-	return access.Identity{Email: email, Name: name, Groups: groups, Role: a.cfg.RoleFor(groups)}, nil
+	return access.Identity{Email: email, Name: name, Groups: groups, Role: a.groups.RoleFor(groups)}, nil
 }
 
 // repeatedHeaderError is a request that carries an identity header more
@@ -75,7 +75,7 @@ func (e *repeatedHeaderError) Error() string {
 // header, configured assertion header included, even in assertion mode
 // where the plain headers are otherwise ignored.
 func (a *Auth) singleIdentityHeaders(r *http.Request) error {
-	for _, h := range []string{a.cfg.EmailHeader, a.cfg.UserHeader, a.cfg.GroupsHeader, a.cfg.JWTHeader} {
+	for _, h := range []string{a.cfg.Auth.Proxy.EmailHeader, a.cfg.Auth.Proxy.UserHeader, a.cfg.Auth.Proxy.GroupsHeader, a.cfg.Auth.Proxy.JWTHeader} {
 		if h == "" {
 			continue
 		}

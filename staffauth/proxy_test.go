@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,12 +20,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 func proxyConfig() Config {
-	return Config{Mode: ModeProxy, SessionKeys: [][]byte{key1},
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.1.0.0/16")},
-		AdminGroups:    []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}, ViewerGroups: []string{"it-readers"}}
+	return settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.0/8,10.1.0.0/16"})
 }
 
 func csrfFromJSON(t *testing.T, body string) string {
@@ -109,7 +107,7 @@ func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
 		"exp": time.Now().Add(time.Hour).Unix()})
 	plain, signed := proxyConfig(), jwtProxyConfig(idp.srv.URL)
 	custom := proxyConfig()
-	custom.EmailHeader = "x-auth-request-email" // as an operator might spell it
+	custom.Auth.Proxy.EmailHeader = "x-auth-request-email" // as an operator might spell it
 
 	// h builds a header from name, value pairs; a name may repeat.
 	h := func(kv ...string) http.Header {
@@ -144,7 +142,7 @@ func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs testlog.Buffer
-			a, err := New(tc.cfg, slogTo(&logs))
+			a, err := New(tc.cfg, slogTo(&logs), WithSessionStore(sessionstest.NewMemory()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,20 +169,12 @@ func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
 
 func TestProxy_customHeaderNames(t *testing.T) {
 	cfg := proxyConfig()
-	cfg.EmailHeader, cfg.GroupsHeader = "X-Auth-Request-Email", "X-Auth-Request-Groups"
+	cfg.Auth.Proxy.EmailHeader, cfg.Auth.Proxy.GroupsHeader = "X-Auth-Request-Email", "X-Auth-Request-Groups"
 	a := mustNew(t, cfg)
 	status, who := serve(a, "127.0.0.1:1", map[string]string{"X-Auth-Request-Email": "a@example.com",
 		"X-Auth-Request-Groups": "helpdesk", "X-Forwarded-Email": "other@example.com"})
 	if status != 200 || who.Email != "a@example.com" || who.Role != "helpdesk" {
 		t.Errorf("got %d %+v", status, who)
-	}
-}
-
-func TestProxy_nothingTrustedByDefault(t *testing.T) {
-	cfg := proxyConfig()
-	cfg.TrustedProxies = nil
-	if _, err := New(cfg, nil); err == nil || !strings.Contains(err.Error(), "HELPDESK_TRUSTED_PROXIES") {
-		t.Errorf("New without trusted proxies: %v", err)
 	}
 }
 
@@ -333,9 +323,9 @@ const (
 )
 
 func jwtProxyConfig(jwksURL string) Config {
-	cfg := proxyConfig()
-	cfg.JWTHeader, cfg.JWKSURL, cfg.JWTIssuer, cfg.JWTAudience = assertionHeader, jwksURL, jwtIssuer, jwtAudience
-	return cfg
+	return settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.0/8,10.1.0.0/16",
+		"HELPDESK_PROXY_JWT_HEADER": assertionHeader, "HELPDESK_PROXY_JWKS_URL": jwksURL,
+		"HELPDESK_PROXY_JWT_ISSUER": jwtIssuer, "HELPDESK_PROXY_JWT_AUDIENCE": jwtAudience})
 }
 
 func TestProxy_jwt(t *testing.T) {
@@ -470,7 +460,7 @@ func TestProxy_jwksDown(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs testlog.Buffer
-	a, err := New(jwtProxyConfig(srv.URL), slogTo(&logs))
+	a, err := New(jwtProxyConfig(srv.URL), slogTo(&logs), WithSessionStore(sessionstest.NewMemory()))
 	if err != nil {
 		t.Fatal(err)
 	}

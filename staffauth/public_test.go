@@ -3,7 +3,6 @@ package staffauth
 import (
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -31,17 +30,14 @@ func TestSignInPage_lockedOutLink(t *testing.T) {
 // who is not signed in: they get a CSRF token, and a state-changing request
 // needs it, as on every other page.
 func TestCSRF_publicPages(t *testing.T) {
-	for _, mode := range []Mode{ModeDemo, ModeProxy} {
-		t.Run(string(mode), func(t *testing.T) {
-			cfg := demoConfig()
-			cfg.Mode = mode
-			if mode == ModeProxy {
-				cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
-			}
-			cfg.FrameAncestors = []string{"https://portal.example.com"}
+	for mode, cfg := range map[string]Config{
+		"demo":  demoConfig(),
+		"proxy": settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "10.0.0.0/8"}),
+	} {
+		t.Run(mode, func(t *testing.T) {
 			a := mustNew(t, cfg)
 			e := echo.New()
-			pub := e.Group("/unlock", SecurityHeaders(a.cfg), a.CSRF())
+			pub := e.Group("/unlock", a.PublicSecurityHeaders([]string{"https://portal.example.com"}), a.CSRF())
 			pub.GET("", func(c echo.Context) error { return c.String(http.StatusOK, "token="+CSRFToken(c.Request().Context())) })
 			pub.POST("", func(c echo.Context) error { return c.String(http.StatusOK, "done") })
 			srv := httptest.NewServer(e)

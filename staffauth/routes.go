@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/config"
 )
 
 // Routes registers the sign-in routes on e, each behind SecurityHeaders
@@ -19,14 +20,14 @@ import (
 //	POST /auth/logout      end the session
 //	GET  /auth/signed-out  the page after signing out
 func (a *Auth) Routes(e *echo.Echo) {
-	g := e.Group("/auth", SecurityHeaders(a.cfg), a.CSRF(), noStore)
+	g := e.Group("/auth", a.SecurityHeaders(), a.CSRF(), noStore)
 	g.GET("/login", a.login)
 	g.POST("/logout", a.logout)
 	g.GET("/signed-out", a.signedOut)
-	switch a.cfg.Mode {
-	case ModeOIDC:
+	switch a.cfg.Auth.Mode {
+	case config.ModeOIDC:
 		g.GET("/callback", a.oidcCallback)
-	case ModeDemo:
+	case config.ModeDemo:
 		g.POST("/demo", a.demoSignIn)
 	}
 }
@@ -40,10 +41,10 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 func (a *Auth) login(c echo.Context) error {
-	switch a.cfg.Mode {
-	case ModeOIDC:
+	switch a.cfg.Auth.Mode {
+	case config.ModeOIDC:
 		return a.oidcLogin(c)
-	case ModeDemo:
+	case config.ModeDemo:
 		views := make([]personaView, 0, len(a.cfg.DemoPersonas))
 		for _, p := range a.cfg.DemoPersonas {
 			views = append(views, personaView{Key: p.Key, Name: p.Name, Email: p.Email, Role: a.personaRole(p).String()})
@@ -69,7 +70,7 @@ func (a *Auth) personaRole(p Persona) access.Role {
 	if p.Role != 0 {
 		return p.Role
 	}
-	return a.cfg.RoleFor(p.Groups)
+	return a.groups.RoleFor(p.Groups)
 }
 
 func (a *Auth) demoSignIn(c echo.Context) error {
@@ -82,7 +83,7 @@ func (a *Auth) demoSignIn(c echo.Context) error {
 		return errStoreUnavailable
 	}
 	a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed in", slog.String("email", p.Email),
-		slog.String("role", role.String()), slog.String("mode", string(ModeDemo)))
+		slog.String("role", role.String()), slog.String("mode", string(config.ModeDemo)))
 	return c.Redirect(http.StatusSeeOther, localPath(c.FormValue("next")))
 }
 
@@ -94,8 +95,8 @@ func (a *Auth) logout(c echo.Context) error {
 		a.log.LogAttrs(c.Request().Context(), slog.LevelInfo, "signed out", slog.String("email", s.s.Email))
 	}
 	a.signOut(c)
-	if a.cfg.Mode == ModeProxy && a.cfg.ProxySignOutURL != "" {
-		return c.Redirect(http.StatusSeeOther, a.cfg.ProxySignOutURL)
+	if a.cfg.Auth.Mode == config.ModeProxy && a.cfg.Auth.Proxy.SignOutURL != "" {
+		return c.Redirect(http.StatusSeeOther, a.cfg.Auth.Proxy.SignOutURL)
 	}
 	return c.Redirect(http.StatusSeeOther, signedOutPath)
 }

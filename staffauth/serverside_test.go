@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/internal/testlog"
 	staff "onelogin-helpdesk/sessions"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 // Sessions live on the server: these tests run two Auths on one store, as
@@ -26,7 +26,7 @@ import (
 // replicas starts two consoles on one session store.
 func replicas(t *testing.T, cfg Config, opts ...Option) (a, b *httptest.Server, authA, authB *Auth, st staff.Store) {
 	t.Helper()
-	st = staff.NewMemory()
+	st = sessionstest.NewMemory()
 	opts = append(opts, WithSessionStore(st))
 	authA, authB = mustNew(t, cfg, opts...), mustNew(t, cfg, opts...)
 	return newApp(t, authA), newApp(t, authB), authA, authB, st
@@ -47,7 +47,7 @@ func onServer(t *testing.T, b *browser, from, to string) *browser {
 // random token; the store keeps its hash, and nothing about the person is
 // in the cookie.
 func TestSession_cookieCarriesOnlyAToken(t *testing.T) {
-	st := staff.NewMemory()
+	st := sessionstest.NewMemory()
 	a := mustNew(t, demoConfig(), WithSessionStore(st))
 	srv := newApp(t, a)
 	b := newBrowser(t, srv.URL)
@@ -196,7 +196,7 @@ func (f *failingStore) SaveSession(ctx context.Context, s staff.Session) error {
 // TestSession_storeDown: while the store does not answer nobody is let in
 // or signed in (503, not a guess), and afterwards the session carries on.
 func TestSession_storeDown(t *testing.T) {
-	st := &failingStore{Store: staff.NewMemory()}
+	st := &failingStore{Store: sessionstest.NewMemory()}
 	srv := newApp(t, mustNew(t, demoConfig(), WithSessionStore(st)))
 	b := newBrowser(t, srv.URL)
 	b.demoSignIn("admin")
@@ -221,12 +221,11 @@ func TestSession_storeDown(t *testing.T) {
 
 // TestProxy_sessions: behind a proxy each person gets a console session of
 // their own; a role the proxy changes reaches the stored session at once;
-// a revoked session's CSRF token stops working and the next page starts a
-// new session (the proxy, not the console, decides who is signed in).
+// a revoked session's CSRF token stops working, the person is blocked on
+// every replica (the proxy would sign them straight back in), and once the
+// block is lifted the next page starts a new session.
 func TestProxy_sessions(t *testing.T) {
-	cfg := Config{Mode: ModeProxy, SessionKeys: [][]byte{key1},
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")},
-		AdminGroups:    []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}}
+	cfg := settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32"})
 	a, b, authA, _, st := replicas(t, cfg)
 	ctx := context.Background()
 	ann := []string{"X-Forwarded-Email", "ann@example.com", "X-Forwarded-Groups", "helpdesk"}
@@ -256,6 +255,14 @@ func TestProxy_sessions(t *testing.T) {
 	postArgs := append([]string{"X-CSRF-Token", who.CSRF}, promoted...)
 	if res, _ := onB.post("/act", nil, postArgs...); res.StatusCode != http.StatusForbidden {
 		t.Errorf("the revoked session's token: %d, want 403", res.StatusCode)
+	}
+	// The proxy would sign them straight back in: the revocation blocks
+	// them on every replica until it is lifted.
+	if res, page := onB.get("/whoami", promoted...); res.StatusCode != http.StatusForbidden || !strings.Contains(page, "An admin ended your console session") {
+		t.Errorf("after revocation: %d %.200s, want 403 blocked", res.StatusCode, page)
+	}
+	if ok, err := authA.Unblock(ctx, "ANN@example.com"); !ok || err != nil {
+		t.Fatalf("Unblock = %v %v", ok, err)
 	}
 	_, body = onB.get("/whoami", promoted...)
 	var again whoami
@@ -288,10 +295,9 @@ func TestOIDC_roleRecheck(t *testing.T) {
 	}), fakeoidc.WithClient(fakeoidc.Client{ID: "helpdesk", Secret: oidcSecret, RedirectURIs: []string{env.console.URL + "/auth/callback"}}),
 		fakeoidc.WithClock(clock.Now))
 	mux.Handle("/oidc/2/", env.provider)
-	a := mustNew(t, Config{Mode: ModeOIDC, SessionKeys: [][]byte{key1}, RoleRecheck: 15 * time.Minute,
-		OIDCIssuer: env.provider.Issuer(), OIDCClientID: "helpdesk", OIDCClientSecret: oidcSecret,
-		OIDCRedirectURL: env.console.URL + "/auth/callback",
-		AdminGroups:     []string{"helpdesk-admins"}, HelpdeskGroups: []string{"helpdesk"}}, WithClock(clock.Now))
+	cfg := oidcConfig(env.provider.Issuer(), env.console.URL)
+	cfg.Session.RoleRecheck = 15 * time.Minute
+	a := mustNew(t, cfg, WithClock(clock.Now))
 	handler = appHandler(a)
 
 	b := newBrowser(t, env.console.URL)
@@ -357,9 +363,9 @@ func TestOIDC_roleRecheck(t *testing.T) {
 // (new CSRF secret), and the ended one is gone from the store.
 func TestProxy_endedSessionIsReplaced(t *testing.T) {
 	clock := newClock()
-	cfg := Config{Mode: ModeProxy, SessionKeys: [][]byte{key1}, IdleTimeout: 30 * time.Minute,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
-	st := staff.NewMemory()
+	cfg := settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
+		"HELPDESK_SESSION_IDLE_TIMEOUT": "30m"})
+	st := sessionstest.NewMemory()
 	srv := newApp(t, mustNew(t, cfg, WithSessionStore(st), WithClock(clock.Now)))
 	b := newBrowser(t, srv.URL)
 	ann := []string{"X-Forwarded-Email", "ann@example.com"}

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/config"
 	staff "onelogin-helpdesk/sessions"
 )
 
@@ -91,6 +92,11 @@ func (j *cookieJar) sessionCookieFor(d sessionData, secure bool) (*http.Cookie, 
 
 // derive makes a purpose-specific 32-byte key, so one configured secret
 // never serves as both MAC and cipher key.
+// DeriveKey is a key for purpose made from the first session key (the one
+// that signs), for other secrets that must agree across replicas and
+// restarts; it reveals nothing about the session keys.
+func (a *Auth) DeriveKey(purpose string) []byte { return derive(a.cfg.Session.Keys[0], purpose) }
+
 func derive(key []byte, purpose string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(purpose))
@@ -239,7 +245,7 @@ func trimGroups(groups []string) []string {
 	var out []string
 	size := 0
 	for _, g := range groups {
-		g = trimASCIISpace(g)
+		g = access.TrimName(g)
 		if g == "" {
 			continue
 		}
@@ -258,7 +264,7 @@ var errRecheck = errors.New("role re-check due")
 
 // expired reports whether a stored session has ended by time.
 func (a *Auth) expired(s staff.Session, now time.Time) bool {
-	return now.Sub(s.Created) >= a.cfg.AbsoluteTimeout || now.Sub(s.Seen) >= a.cfg.IdleTimeout
+	return now.Sub(s.Created) >= a.cfg.Session.MaxAge || now.Sub(s.Seen) >= a.cfg.Session.IdleTimeout
 }
 
 // sessionIdentity returns the person signed in to this session, ending the
@@ -279,9 +285,9 @@ func (a *Auth) sessionIdentity(c echo.Context) (access.Identity, error) {
 		a.signOut(c)
 		return access.Identity{}, errSignedOut
 	}
-	if now.Sub(rs.s.Checked) >= a.cfg.RoleRecheck {
-		switch a.cfg.Mode {
-		case ModeDemo:
+	if now.Sub(rs.s.Checked) >= a.cfg.Session.RoleRecheck {
+		switch a.cfg.Auth.Mode {
+		case config.ModeDemo:
 			// A persona's role comes from the configuration: derive it again.
 			p, ok := a.personaByEmail(rs.s.Email)
 			if !ok {
@@ -332,6 +338,14 @@ func (a *Auth) proxySession(c echo.Context, id access.Identity) error {
 		a.signOut(c) // an ended session is not refreshed: a new one begins
 	}
 	if !rs.live || !access.SameEmail(rs.s.Email, id.Email) {
+		b, blocked, err := a.blocks.BlockOf(ctx, id.Email, now)
+		if err != nil {
+			a.log.ErrorContext(ctx, "console block not read", "err", err)
+			return errSessionStore
+		}
+		if blocked {
+			return &blockedError{b}
+		}
 		return a.signIn(c, id.Email, id.Name, id.Groups, id.Role)
 	}
 	if rs.s.Role != id.Role || rs.s.Name != id.Name || !sameGroups(rs.s.Groups, trimGroups(id.Groups)) {
@@ -387,11 +401,28 @@ func (a *Auth) Sessions(ctx context.Context) ([]staff.Session, error) {
 }
 
 // Revoke ends the session with id on every replica; it returns the session
-// it ended, and ok false when there was none.
+// it ended, and ok false when there was none. In proxy mode, where the
+// proxy would sign the person straight back in, it first blocks them from
+// the console for the configured period (HELPDESK_REVOKE_BLOCK), placed
+// by the person in ctx, and ends every session of theirs.
 func (a *Auth) Revoke(ctx context.Context, id string) (staff.Session, bool, error) {
 	s, ok, err := a.store.Session(ctx, id)
 	if err != nil || !ok {
 		return staff.Session{}, false, err
+	}
+	if a.blocks != nil {
+		by, _ := IdentityFrom(ctx)
+		now := a.now()
+		if err := a.blocks.SaveBlock(ctx, staff.Block{Email: s.Email, Until: now.Add(a.cfg.Session.RevokeBlock), By: by.Email, At: now}); err != nil {
+			return staff.Session{}, false, err
+		}
+		n, err := a.store.DeleteSessionsOf(ctx, s.Email, "")
+		if err == nil {
+			a.log.LogAttrs(ctx, slog.LevelInfo, "console access blocked", slog.String("email", s.Email),
+				slog.Time("until", now.Add(a.cfg.Session.RevokeBlock)), slog.Int("sessions_ended", n))
+		}
+		s.CSRF = ""
+		return s, n > 0, err
 	}
 	ok, err = a.store.DeleteSession(ctx, id)
 	if err == nil && ok {
@@ -399,6 +430,34 @@ func (a *Auth) Revoke(ctx context.Context, id string) (staff.Session, bool, erro
 	}
 	s.CSRF = ""
 	return s, ok, err
+}
+
+// Blocks are the console blocks in force (proxy mode; none in the others),
+// the latest first.
+func (a *Auth) Blocks(ctx context.Context) ([]staff.Block, error) {
+	if a.blocks == nil {
+		return nil, nil
+	}
+	return a.blocks.ListBlocks(ctx, a.now())
+}
+
+// Unblock lifts email's block; ok is false when there was none.
+func (a *Auth) Unblock(ctx context.Context, email string) (bool, error) {
+	if a.blocks == nil {
+		return false, nil
+	}
+	ok, err := a.blocks.DeleteBlock(ctx, email)
+	if err == nil && ok {
+		a.log.LogAttrs(ctx, slog.LevelInfo, "console block lifted", slog.String("email", email))
+	}
+	return ok, err
+}
+
+// blockedError is a proxy-mode request from someone an admin blocked.
+type blockedError struct{ b staff.Block }
+
+func (e *blockedError) Error() string {
+	return "console access blocked until " + e.b.Until.Format(time.RFC3339)
 }
 
 // RevokeOthers ends every session of email except current.
@@ -410,7 +469,7 @@ func (a *Auth) RevokeOthers(ctx context.Context, email, current string) (int, er
 // janitor calls it.
 func (a *Auth) SweepSessions(ctx context.Context) (int, error) {
 	now := a.now()
-	return a.store.DeleteSessionsBefore(ctx, now.Add(-a.cfg.IdleTimeout), now.Add(-a.cfg.AbsoluteTimeout))
+	return a.store.DeleteSessionsBefore(ctx, now.Add(-a.cfg.Session.IdleTimeout), now.Add(-a.cfg.Session.MaxAge))
 }
 
 type sessionIDKey struct{}

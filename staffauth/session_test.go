@@ -10,14 +10,14 @@ import (
 
 	"github.com/gorilla/securecookie"
 
-	"onelogin-helpdesk/internal/testlog"
-	staff "onelogin-helpdesk/sessions"
+	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 func TestDemo_signInAsEachPersona(t *testing.T) {
 	a := mustNew(t, demoConfig())
 	srv := newApp(t, a)
-	for _, p := range DefaultPersonas() {
+	for _, p := range testPersonas() {
 		t.Run(p.Key, func(t *testing.T) {
 			b := newBrowser(t, srv.URL)
 			b.demoSignIn(p.Key)
@@ -110,7 +110,7 @@ func TestSession_cookieAttributes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := demoConfig()
-			cfg.SecureCookies = tc.secure
+			cfg.Session.SecureCookies = tc.secure
 			srv := newApp(t, mustNew(t, cfg))
 			b := newBrowser(t, srv.URL)
 			res, _ := b.get("/auth/login", tc.hdr...)
@@ -131,8 +131,8 @@ func TestSession_cookieAttributes(t *testing.T) {
 func TestSession_idleAndAbsoluteTimeout(t *testing.T) {
 	clock := newClock()
 	cfg := demoConfig()
-	cfg.IdleTimeout = 30 * time.Minute
-	cfg.AbsoluteTimeout = 2 * time.Hour
+	cfg.Session.IdleTimeout = 30 * time.Minute
+	cfg.Session.MaxAge = 2 * time.Hour
 	srv := newApp(t, mustNew(t, cfg, WithClock(clock.Now)))
 	b := newBrowser(t, srv.URL)
 	b.demoSignIn("helpdesk")
@@ -166,8 +166,8 @@ func TestSession_idleAndAbsoluteTimeout(t *testing.T) {
 }
 
 func TestSession_keyRotation(t *testing.T) {
-	oldCfg := demoConfig()                        // signs with key1
-	shared := WithSessionStore(staff.NewMemory()) // one store: the session outlives the key
+	oldCfg := demoConfig()                               // signs with key1
+	shared := WithSessionStore(sessionstest.NewMemory()) // one store: the session outlives the key
 	oldSrv := newApp(t, mustNew(t, oldCfg, shared))
 	b := newBrowser(t, oldSrv.URL)
 	b.demoSignIn("admin")
@@ -175,7 +175,7 @@ func TestSession_keyRotation(t *testing.T) {
 	oldCookie := b.client.Jar.Cookies(u)[0]
 
 	rotated := demoConfig()
-	rotated.SessionKeys = [][]byte{key2, key1} // new key first, old still verifies
+	rotated.Session.Keys = []config.Secret{key2, key1} // new key first, old still verifies
 	rotSrv := newApp(t, mustNew(t, rotated, shared, WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })))
 	req, _ := http.NewRequest(http.MethodGet, rotSrv.URL+"/whoami", nil)
 	req.AddCookie(oldCookie)
@@ -189,11 +189,11 @@ func TestSession_keyRotation(t *testing.T) {
 		t.Fatal("session not refreshed")
 	}
 	for _, tc := range []struct {
-		keys [][]byte
+		keys []config.Secret
 		ok   bool
-	}{{[][]byte{key2}, true}, {[][]byte{key1}, false}} {
+	}{{[]config.Secret{key2}, true}, {[]config.Secret{key1}, false}} {
 		cfg := demoConfig()
-		cfg.SessionKeys = tc.keys
+		cfg.Session.Keys = tc.keys
 		srv := newApp(t, mustNew(t, cfg, shared, WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })))
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/whoami", nil)
 		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: fresh.Value})
@@ -205,7 +205,7 @@ func TestSession_keyRotation(t *testing.T) {
 
 	// A retired key no longer verifies anything.
 	retired := demoConfig()
-	retired.SessionKeys = [][]byte{key2}
+	retired.Session.Keys = []config.Secret{key2}
 	retSrv := newApp(t, mustNew(t, retired, shared))
 	req, _ = http.NewRequest(http.MethodGet, retSrv.URL+"/whoami", nil)
 	req.AddCookie(oldCookie)
@@ -286,23 +286,6 @@ func TestSession_manyGroupsStillFitTheCookie(t *testing.T) {
 	who, status := b.whoami()
 	if status != http.StatusOK || who.Role != "admin" || len(who.Groups) == 0 || len(who.Groups) >= len(groups) {
 		t.Errorf("whoami = %d role %s, %d groups", status, who.Role, len(who.Groups))
-	}
-}
-
-func TestNew_demoGeneratesKeyWithWarning(t *testing.T) {
-	var logs testlog.Buffer
-	a, err := New(Config{Mode: ModeDemo}, slogTo(&logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a.cfg.SessionKeys) != 1 || len(a.cfg.SessionKeys[0]) != 32 {
-		t.Errorf("generated keys = %d", len(a.cfg.SessionKeys))
-	}
-	if !strings.Contains(logs.String(), "HELPDESK_SESSION_KEYS") || !strings.Contains(logs.String(), `"level":"WARN"`) {
-		t.Errorf("no warning: %s", logs.String())
-	}
-	if _, err := New(Config{Mode: ModeOIDC}, nil); err == nil {
-		t.Error("oidc mode without settings was accepted")
 	}
 }
 

@@ -34,15 +34,18 @@ func Conformance(t *testing.T, open Opener) {
 		{"deniedIsCompleteAtOnce", deniedIsCompleteAtOnce},
 		{"invalidRecords", invalidRecords},
 		{"secretParamsRefused", secretParamsRefused},
-		{"listFiltersAndPages", listFiltersAndPages},
+		{"pagingWalksEveryRecordOnce", pagingWalksEveryRecordOnce},
+		{"filtersSelectRecords", filtersSelectRecords},
+		{"forTargetNewestFirst", forTargetNewestFirst},
 		{"exportCSV", exportCSV},
 		{"concurrentWrites", concurrentWrites},
 		{"failing", failing},
 		{"closed", closed},
 		{"logLines", logLines},
 		{"denyCollapsesRepeats", denyCollapsesRepeats},
-		{"lastSucceeded", lastSucceeded},
+		{"last", last},
 		{"unknownOutcome", unknownOutcome},
+		{"pendingBefore", pendingBefore},
 		{"retention", retention},
 		{"partialMatches", partialMatches},
 	}
@@ -63,6 +66,8 @@ func lockRecord() audit.Record {
 	}
 }
 
+// beginComplete: a record begins pending and Complete finishes it once, in
+// place; a second Complete or an unknown id is refused.
 func beginComplete(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -142,6 +147,7 @@ func completeNamesTheCreatedTarget(t *testing.T, open Opener) {
 	}
 }
 
+// deniedIsCompleteAtOnce: a refused attempt is one Begin, already complete.
 func deniedIsCompleteAtOnce(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -161,6 +167,9 @@ func deniedIsCompleteAtOnce(t *testing.T, open Opener) {
 	}
 }
 
+// invalidRecords: a record without an action, with an unknown outcome or too
+// many parameters is refused; a long field is clipped without splitting a
+// character.
 func invalidRecords(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -189,6 +198,8 @@ func invalidRecords(t *testing.T, open Opener) {
 	}
 }
 
+// secretParamsRefused: a parameter whose name mentions a secret is refused
+// without echoing its value, and nothing is stored.
 func secretParamsRefused(t *testing.T, open Opener) {
 	const secretValue = "Hunter2-s3cret-value"
 	keys := []string{"password", "New_Password", "PASSWORD_CONFIRMATION", "passwd", "hash", "password_hash",
@@ -264,12 +275,12 @@ func seed(t *testing.T, s audit.Store) []int64 {
 	return ids
 }
 
-func listFiltersAndPages(t *testing.T, open Opener) {
+// pagingWalksEveryRecordOnce: following Next walks every record exactly
+// once, newest first; a page that fits exactly has no next page.
+func pagingWalksEveryRecordOnce(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
 	ids := seed(t, s)
-
-	// Paging walks every record exactly once, newest first.
 	var seen []int64
 	f := audit.Filter{Limit: 7}
 	for pages := 0; ; pages++ {
@@ -299,11 +310,17 @@ func listFiltersAndPages(t *testing.T, open Opener) {
 			t.Fatalf("paging order: got %v", seen)
 		}
 	}
-	// An exact fit leaves no next page.
 	if p, _ := s.List(ctx, audit.Filter{Limit: 30}); len(p.Records) != 30 || p.Next != 0 {
 		t.Errorf("exact page: %d records, next %d", len(p.Records), p.Next)
 	}
+}
 
+// filtersSelectRecords: each filter field, alone or combined, lists the
+// records it matches and only those.
+func filtersSelectRecords(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ctx := context.Background()
+	seed(t, s)
 	count := func(f audit.Filter) int {
 		t.Helper()
 		f.Limit = audit.MaxPageSize
@@ -345,8 +362,13 @@ func listFiltersAndPages(t *testing.T, open Opener) {
 			t.Errorf("%s: %d records, want %d", tc.name, got, tc.want)
 		}
 	}
+}
 
-	recent, err := s.ForTarget(ctx, 1, 4)
+// forTargetNewestFirst: a user's records, newest first, up to the limit.
+func forTargetNewestFirst(t *testing.T, open Opener) {
+	s := open(t, nil)
+	ids := seed(t, s)
+	recent, err := s.ForTarget(context.Background(), 1, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -363,6 +385,8 @@ func recentIDs(rs []audit.Record) []int64 {
 	return out
 }
 
+// exportCSV: the export ignores paging, writes every matching record newest
+// first in the shared layout, and defuses formula cells.
 func exportCSV(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -414,6 +438,8 @@ func exportCSV(t *testing.T, open Opener) {
 	}
 }
 
+// concurrentWrites: concurrent writers each get their own id and every
+// record is kept.
 func concurrentWrites(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -464,6 +490,8 @@ func concurrentWrites(t *testing.T, open Opener) {
 	}
 }
 
+// failing: the failing wrapper refuses every call while told to fail and
+// reaches the store again after.
 func failing(t *testing.T, open Opener) {
 	inner := open(t, nil)
 	ctx := context.Background()
@@ -497,6 +525,7 @@ func failing(t *testing.T, open Opener) {
 	}
 }
 
+// closed: a closed store refuses every call with ErrClosed.
 func closed(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
@@ -515,6 +544,8 @@ func closed(t *testing.T, open Opener) {
 	}
 }
 
+// logLines: each record and its completion are mirrored in one structured
+// log line.
 func logLines(t *testing.T, open Opener) {
 	var logs bytes.Buffer
 	s := open(t, slog.New(slog.NewJSONHandler(&logs, nil)))
@@ -599,12 +630,15 @@ func denyCollapsesRepeats(t *testing.T, open Opener) {
 	}
 }
 
-// lastSucceeded finds the newest succeeded record of the given actions about
-// one person, skipping refusals, failures and other people.
-func lastSucceeded(t *testing.T, open Opener) {
+// last finds the newest record of the given actions and outcomes about one
+// person, skipping other outcomes, other actions and other people: a lock
+// whose answer never came (unknown) or is still awaited (pending) is picked
+// when asked for, a failed unlock is not.
+func last(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
-	if _, ok, err := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock); ok || err != nil {
+	succeeded := audit.Succeeded(access.Lock, access.Unlock)
+	if _, ok, err := s.Last(ctx, 42, succeeded...); ok || err != nil {
 		t.Fatalf("empty trail: ok %v, %v", ok, err)
 	}
 	write := func(a access.Action, target int64, o audit.Outcome) int64 {
@@ -613,6 +647,9 @@ func lastSucceeded(t *testing.T, open Opener) {
 		id, err := s.Begin(ctx, r)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if o == audit.OutcomePending {
+			return id
 		}
 		if err := s.Complete(ctx, id, audit.Result{Outcome: o}); err != nil {
 			t.Fatal(err)
@@ -623,13 +660,63 @@ func lastSucceeded(t *testing.T, open Opener) {
 	write(access.Unlock, 42, audit.OutcomeFailed)
 	write(access.Unlock, 7, audit.OutcomeSucceeded)
 	write(access.Logout, 42, audit.OutcomeSucceeded)
-	r, ok, err := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock)
+	r, ok, err := s.Last(ctx, 42, succeeded...)
 	if err != nil || !ok || r.ID != lock || r.Params["minutes"] != "30" {
 		t.Errorf("got %+v %v %v; want the lock %d", r, ok, err, lock)
 	}
 	unlock := write(access.Unlock, 42, audit.OutcomeSucceeded)
-	if r, _, _ := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock); r.ID != unlock {
+	if r, _, _ := s.Last(ctx, 42, succeeded...); r.ID != unlock {
 		t.Errorf("got %d, want the later unlock %d", r.ID, unlock)
+	}
+	locks := []audit.Kind{{Action: access.Lock, Outcomes: []audit.Outcome{audit.OutcomeSucceeded, audit.OutcomeUnknown, audit.OutcomePending}},
+		{Action: access.Unlock, Outcomes: []audit.Outcome{audit.OutcomeSucceeded}}}
+	for _, o := range []audit.Outcome{audit.OutcomeUnknown, audit.OutcomePending} {
+		id := write(access.Lock, 42, o)
+		if r, _, _ := s.Last(ctx, 42, locks...); r.ID != id || r.Outcome != o {
+			t.Errorf("a %s lock: got %d (%s), want %d", o, r.ID, r.Outcome, id)
+		}
+		if r, _, _ := s.Last(ctx, 42, succeeded...); r.ID != unlock {
+			t.Errorf("succeeded only: got %d after a %s lock, want the unlock %d", r.ID, o, unlock)
+		}
+	}
+	if _, ok, err := s.Last(ctx, 42); ok || err != nil {
+		t.Errorf("no kinds: ok %v, %v", ok, err)
+	}
+}
+
+// pendingBefore lists what a crash left pending: only pending records
+// that began before the cutoff, oldest first, at most limit of them.
+func pendingBefore(t *testing.T, open Opener) {
+	now := t0
+	s := open(t, nil, audit.WithClock(func() time.Time { return now }))
+	lister, ok := s.(audit.PendingLister)
+	if !ok {
+		t.Fatalf("%T cannot list pending records, so a crash's would stay pending for ever", s)
+	}
+	ctx := context.Background()
+	begin := func(at time.Time, complete bool) int64 {
+		now = at
+		id, err := s.Begin(ctx, lockRecord())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if complete {
+			if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	first := begin(t0, false)
+	begin(t0.Add(time.Second), true)
+	second := begin(t0.Add(2*time.Second), false)
+	begin(t0.Add(time.Minute), false) // too recent: may still be waiting
+	got, err := lister.PendingBefore(ctx, t0.Add(30*time.Second), 10)
+	if err != nil || len(got) != 2 || got[0].ID != first || got[1].ID != second || got[0].Outcome != audit.OutcomePending {
+		t.Fatalf("got %+v, %v; want %d and %d", got, err, first, second)
+	}
+	if got, _ := lister.PendingBefore(ctx, t0.Add(30*time.Second), 1); len(got) != 1 || got[0].ID != first {
+		t.Errorf("limit 1: got %+v", got)
 	}
 }
 

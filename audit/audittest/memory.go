@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 )
 
@@ -40,6 +39,13 @@ func NewMemory(logger *slog.Logger, opts ...audit.Option) *Memory {
 
 // Begin implements audit.Store.
 func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
+	return m.write(ctx, rec, false, 0)
+}
+
+// write prepares and appends a record; for Deny (deny), a refusal that
+// repeats the newest same refusal within the window counts one more
+// repeat of it instead.
+func (m *Memory) write(ctx context.Context, rec audit.Record, deny bool, within time.Duration) (int64, error) {
 	rec, err := audit.Prepare(rec, m.now())
 	if err != nil {
 		return 0, err
@@ -48,6 +54,19 @@ func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
 	if m.closed {
 		m.mu.Unlock()
 		return 0, audit.ErrClosed
+	}
+	for i := len(m.records) - 1; deny && i >= 0; i-- {
+		r := &m.records[i]
+		if !audit.SameRefusal(*r, rec) {
+			continue
+		}
+		if rec.Time.Sub(r.Time) < within {
+			r.Repeats++
+			r.LastAt = rec.Time
+			m.mu.Unlock()
+			return r.ID, nil
+		}
+		break
 	}
 	m.lastID++
 	rec.ID = m.lastID
@@ -155,6 +174,23 @@ func (m *Memory) ForTarget(_ context.Context, targetID int64, limit int) ([]audi
 	return out, nil
 }
 
+// PendingBefore implements audit.PendingLister.
+func (m *Memory) PendingBefore(_ context.Context, cutoff time.Time, limit int) ([]audit.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, audit.ErrClosed
+	}
+	limit = audit.Filter{Limit: limit}.PageSize()
+	var out []audit.Record
+	for _, r := range m.records {
+		if len(out) < limit && r.Outcome == audit.OutcomePending && r.Time.UnixMicro() < cutoff.UnixMicro() {
+			out = append(out, copyRecord(r))
+		}
+	}
+	return out, nil
+}
+
 // ExportCSV implements audit.Store.
 func (m *Memory) ExportCSV(_ context.Context, f audit.Filter, w io.Writer) error {
 	m.mu.Lock()
@@ -169,16 +205,13 @@ func (m *Memory) ExportCSV(_ context.Context, f audit.Filter, w io.Writer) error
 		}
 	}
 	m.mu.Unlock()
-	cw := audit.NewCSVWriter(w)
-	if err := cw.Header(); err != nil {
-		return err
-	}
-	for _, r := range matched {
-		if err := cw.Record(r); err != nil {
-			return err
+	return audit.WriteCSV(w, func(yield func(audit.Record, error) bool) {
+		for _, r := range matched {
+			if !yield(r, nil) {
+				return
+			}
 		}
-	}
-	return cw.Flush()
+	})
 }
 
 // Close implements audit.Store.
@@ -203,38 +236,11 @@ func (m *Memory) Records() []audit.Record {
 // Deny implements audit.Store.
 func (m *Memory) Deny(ctx context.Context, rec audit.Record, within time.Duration) (int64, error) {
 	rec.Outcome = audit.OutcomeDenied
-	rec, err := audit.Prepare(rec, m.now())
-	if err != nil {
-		return 0, err
-	}
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return 0, audit.ErrClosed
-	}
-	for i := len(m.records) - 1; i >= 0; i-- {
-		r := &m.records[i]
-		if !audit.SameRefusal(*r, rec) {
-			continue
-		}
-		if rec.Time.Sub(r.Time) < within {
-			r.Repeats++
-			r.LastAt = rec.Time
-			m.mu.Unlock()
-			return r.ID, nil
-		}
-		break
-	}
-	m.lastID++
-	rec.ID = m.lastID
-	m.records = append(m.records, rec)
-	m.mu.Unlock()
-	audit.LogBegin(ctx, m.log, rec)
-	return rec.ID, nil
+	return m.write(ctx, rec, true, within)
 }
 
-// LastSucceeded implements audit.Store.
-func (m *Memory) LastSucceeded(_ context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (m *Memory) Last(_ context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -242,7 +248,7 @@ func (m *Memory) LastSucceeded(_ context.Context, targetID int64, actions ...acc
 	}
 	for i := len(m.records) - 1; i >= 0; i-- {
 		r := m.records[i]
-		if r.TargetID == targetID && r.Outcome == audit.OutcomeSucceeded && slices.Contains(actions, r.Action) {
+		if r.TargetID == targetID && audit.Picks(kinds, r) {
 			return copyRecord(r), true, nil
 		}
 	}
