@@ -74,6 +74,8 @@ type Config struct {
 	PublicUnlock PublicUnlock
 	Bulk         Bulk
 	Mail         Mail
+	Tickets      Tickets
+	Reports      Reports
 	Directory    Directory
 	Ops          Ops
 }

@@ -140,6 +140,8 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 		callErr = &maybeDone{callErr}
 	case callErr != nil:
 		res = audit.Result{Outcome: audit.OutcomeFailed, Status: oneLoginStatus(callErr), Message: safeMessage(callErr)}
+	default:
+		res.Message = h.tell(ctx, a, id)
 	}
 	// The action has happened (or failed) at OneLogin by now, so a failure to
 	// complete the record cannot undo it; the pending record still shows it.

@@ -18,12 +18,14 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
 	dirindex "onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/search"
 	"onelogin-helpdesk/selfunlock"
 )
@@ -157,6 +159,17 @@ type Config struct {
 	// are skipped with a note so that actions keep working
 	// (HELPDESK_QUOTA_LOW). 0 never skips.
 	QuotaLow int
+	// Notifier tells people by mail of changes to their account; nil
+	// tells nobody (no HELPDESK_SMTP_URL).
+	Notifier *notify.Notifier
+	// TicketURL links every ticket shown, with {ticket} for it
+	// (HELPDESK_TICKET_URL); "" shows tickets as text.
+	TicketURL string
+	// Reports answers the Reports page from the audit trail; nil offers
+	// no reports. ReportsHelpdesk lets helpdesk staff read them besides
+	// admins (HELPDESK_REPORT_VIEWERS).
+	Reports         audit.Reporter
+	ReportsHelpdesk bool
 }
 
 // Handler holds the dependencies of every route.
@@ -198,7 +211,12 @@ type Handler struct {
 	quotaLow   int
 	activities *activityCache
 	locked     *lockedBoard
-	index      *dirindex.Index // nil: no directory index
+	notifier   *notify.Notifier // nil: mail is off
+	ticketURL  string
+	// reports is nil when the console keeps no trail to report on.
+	reports         audit.Reporter
+	reportsHelpdesk bool
+	index           *dirindex.Index // nil: no directory index
 }
 
 // New builds the console's Echo instance with every route.
@@ -283,6 +301,8 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.public, h.unlockPage = u, cfg.UnlockPage
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
+	h.notifier, h.ticketURL = cfg.Notifier, cfg.TicketURL
+	h.reports, h.reportsHelpdesk = cfg.Reports, cfg.ReportsHelpdesk
 	h.activities = newActivityCache()
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {

@@ -384,6 +384,14 @@ func where(f audit.Filter, withCursor bool) (string, []any) {
 		conds = append(conds, "outcome = ?")
 		args = append(args, string(f.Outcome))
 	}
+	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
+		conds = append(conds, "lower(ticket) = ?")
+		args = append(args, t)
+	}
+	if j := strings.TrimSpace(f.Job); j != "" {
+		conds = append(conds, "json_extract(params, '$.job') = ?")
+		args = append(args, j)
+	}
 	if !f.From.IsZero() {
 		conds = append(conds, "time_us >= ?")
 		args = append(args, f.From.UnixMicro())

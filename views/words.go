@@ -140,6 +140,9 @@ func SelfAction(r audit.Record) bool {
 func OutcomeWords(r audit.Record) string {
 	switch r.Outcome {
 	case audit.OutcomeSucceeded:
+		if r.Message != "" { // whether the person was told by mail
+			return "OneLogin confirmed; " + r.Message
+		}
 		return "OneLogin confirmed"
 	case audit.OutcomeFailed:
 		if r.Message != "" {
