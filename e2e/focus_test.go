@@ -1,0 +1,90 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+
+	"onelogin-helpdesk/fakeonelogin"
+)
+
+// Journeys of keyboard focus after htmx answers: focus goes where the
+// answer is, never back to the top of the page, and what the answer
+// changed elsewhere on the page follows.
+
+// focused is the element that holds keyboard focus now.
+func focused(page playwright.Page) playwright.Locator { return page.Locator("*:focus") }
+
+// TestFocus_personPageUnlock: after Unlock on a person's page focus is on
+// the notice, the action bar offers Lock again, and the sign-in activity is
+// read again.
+func TestFocus_personPageUnlock(t *testing.T) {
+	s := startConsole(t, nil)
+	p := s.person(t, fakeonelogin.PersonaLocked)
+	page := newPage(t, "")
+	s.signIn(t, page, fakeonelogin.PersonaAdmin, fmt.Sprintf("/users/%d", p.ID))
+	must(t, expect.Locator(page.GetByTestId("activity-summary")).ToBeVisible(), "the sign-in activity arrives")
+	must(t, expect.Locator(page.GetByTestId("open-lock")).ToHaveCount(0), "a locked person is offered no Lock")
+
+	var activity atomic.Int32
+	page.OnRequest(func(r playwright.Request) {
+		if strings.HasPrefix(r.URL(), fmt.Sprintf("%s/users/%d/activity", s.URL, p.ID)) {
+			activity.Add(1)
+		}
+	})
+	status := page.Locator("#panel-status")
+	must(t, status.GetByRole("button", named("Unlock "+p.Name)).Click(), "press Unlock")
+	must(t, expect.Locator(focused(page)).ToHaveAttribute("data-testid", "notice"), "focus moves to the notice")
+	must(t, expect.Locator(focused(page)).ToContainText("Unlocked "+p.Name), "the focused notice says what happened")
+	must(t, expect.Locator(page.GetByTestId("action-bar").GetByTestId("open-lock")).ToBeVisible(), "the action bar offers Lock again")
+	must(t, expect.Locator(page.GetByTestId("activity-summary")).ToBeVisible(), "the sign-in activity is back")
+	if activity.Load() == 0 {
+		t.Errorf("the sign-in activity was not read again after the unlock")
+	}
+	assertAccessible(t, page, "person page after an unlock")
+}
+
+// TestFocus_lockedNowNextRow: after a row's Unlock on Locked now, focus
+// moves to the next row's Unlock, so an agent works down the list with the
+// keyboard alone.
+func TestFocus_lockedNowNextRow(t *testing.T) {
+	s := startConsole(t, nil)
+	page := newPage(t, "")
+	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/locked")
+	rows := sprayedRows(page)
+	first, second := rowPerson(t, rows.Nth(0)), rowPerson(t, rows.Nth(1))
+	must(t, page.GetByLabel("Ticket / reason").Fill("INC-77"), "type the ticket")
+	must(t, page.Locator(fmt.Sprintf("#locked-%d", first)).GetByTestId("row-unlock").Click(), "press the first row's Unlock")
+	must(t, expect.Locator(page.Locator(fmt.Sprintf("#locked-%d", first)).GetByTestId("notice")).ToBeVisible(), "the row confirms the unlock")
+	next := page.Locator(fmt.Sprintf("#locked-%d", second)).GetByTestId("row-unlock")
+	must(t, expect.Locator(next).ToBeFocused(), "focus is on the next row's Unlock")
+	must(t, page.Keyboard().Press("Enter"), "press Enter")
+	must(t, expect.Locator(page.Locator(fmt.Sprintf("#locked-%d", second)).GetByTestId("notice")).ToBeVisible(), "Enter unlocked the next person")
+}
+
+// TestFocus_publicUnlockSteps: /unlock opens with the username field
+// focused; each step then focuses its own heading or code field.
+func TestFocus_publicUnlockSteps(t *testing.T) {
+	s := startConsole(t, nil)
+	p := s.person(t, fakeonelogin.PersonaLockedTOTP)
+	page := newPage(t, "")
+	f := openUnlock(t, s, page)
+	must(t, expect.Locator(page.GetByLabel("Username or email")).ToBeFocused(), "the username field has focus on load")
+	must(t, page.Keyboard().Type(p.Email), "type the login")
+	must(t, page.Keyboard().Press("Enter"), "press Enter")
+	f.step("choose")
+	must(t, expect.Locator(focused(page)).ToHaveText("Prove it is you"), "the factor step focuses its heading")
+	f.choose("authenticator", "code")
+	must(t, expect.Locator(page.GetByLabel("Code", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeFocused(), "the code step focuses the code field")
+	must(t, page.Keyboard().Type("000000"), "type a wrong code")
+	must(t, page.Keyboard().Press("Enter"), "press Enter")
+	must(t, expect.Locator(page.GetByTestId("unlock-error")).ToBeVisible(), "the wrong code is refused")
+	must(t, expect.Locator(page.GetByLabel("Code", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})).ToBeFocused(), "focus stays on the code field to try again")
+	f.code(s.Tenant.TOTP(p.ID, s.Tenant.Clock().Now()))
+	f.unlocked(s, p)
+}
