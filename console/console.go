@@ -174,6 +174,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		ProtectedRoles:     protected,
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
+		LockPolicyMinutes:  cfg.Policy.LockMinutes,
+		PasswordMinLength:  cfg.Policy.PasswordMinLength,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
 		PublicUnlock:       cfg.PublicUnlock,
 		UnlockPage:         app.unlockPage(cfg, auth),

@@ -116,6 +116,11 @@ type Config struct {
 	// ViewersSeeHistory shows viewers the history panel
 	// (HELPDESK_VIEWERS_SEE_HISTORY).
 	ViewersSeeHistory bool
+	// LockPolicyMinutes and PasswordMinLength are the OneLogin policy's
+	// lock period and shortest password (HELPDESK_POLICY_LOCK_MINUTES,
+	// HELPDESK_POLICY_PASSWORD_LENGTH), so forms offer only what it accepts.
+	LockPolicyMinutes int
+	PasswordMinLength int
 
 	// RequireTicket refuses sensitive staff actions that carry no ticket
 	// (HELPDESK_REQUIRE_TICKET).
@@ -168,6 +173,7 @@ type Handler struct {
 	protected  access.Names // role names
 
 	passwordPolicy    bool
+	policy            views.Policy
 	viewersSeeHistory bool
 
 	requireTicket bool
@@ -230,6 +236,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.loc = time.UTC
 	}
 	h.passwordPolicy, h.viewersSeeHistory = cfg.PasswordPolicy, cfg.ViewersSeeHistory
+	h.policy = views.Policy{LockMinutes: cfg.LockPolicyMinutes, PasswordMinLength: cfg.PasswordMinLength}
 	h.protected = cfg.ProtectedRoles
 	h.audit = cfg.Audit
 	ttl := cfg.CacheTTL

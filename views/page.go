@@ -30,6 +30,8 @@ type Page struct {
 	// PasswordPolicy means every password is checked against OneLogin's
 	// policy, so the form offers no choice.
 	PasswordPolicy bool
+	// Policy is what the people's OneLogin policy accepts.
+	Policy Policy
 	// RequireTicket marks the ticket field of sensitive actions as required.
 	RequireTicket bool
 	// Ticket is the ticket the signed-in person is working on (set once in
