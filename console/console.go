@@ -172,6 +172,8 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		CookieKey:          auth.DeriveKey("helpdesk workspace cookies"),
 		RequireTicket:      cfg.Policy.RequireTicket,
 		ProtectedRoles:     protected,
+		AdminRoles:         access.NewNames(authCfg.Auth.AdminGroups, authCfg.Auth.GroupsCaseInsensitive),
+		HelpdeskRoles:      access.NewNames(authCfg.Auth.HelpdeskGroups, authCfg.Auth.GroupsCaseInsensitive),
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		LockPolicyMinutes:  cfg.Policy.LockMinutes,

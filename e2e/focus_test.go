@@ -88,3 +88,40 @@ func TestFocus_publicUnlockSteps(t *testing.T) {
 	f.code(s.Tenant.TOTP(p.ID, s.Tenant.Clock().Now()))
 	f.unlocked(s, p)
 }
+
+// TestOptions_deleteAndGrantStaffRole: an admin gives a person the admin
+// group's role only after a question saying they become a console admin
+// and a protected account; after deleting another person, the page says
+// who was deleted and Recent people no longer lists them.
+func TestOptions_deleteAndGrantStaffRole(t *testing.T) {
+	s := startConsole(t, nil)
+	page := newPage(t, "")
+	dialogs := watchDialogs(page)
+	grantee := s.person(t, fakeonelogin.PersonaNoRoles)
+	s.signIn(t, page, fakeonelogin.PersonaAdmin, fmt.Sprintf("/users/%d", grantee.ID))
+
+	roles := openAction(t, page, "roles", "panel-roles")
+	_, err := roles.GetByLabel("Add a role").SelectOption(playwright.SelectOptionValues{Labels: &[]string{fakeonelogin.GroupAdmins}})
+	must(t, err, "choose the admin group's role")
+	must(t, roles.GetByRole("button", named("Add the role")).Click(), "press Add the role")
+	answerYes(t, page.Locator("#panel-roles"), grantee.Name+" becomes a console admin and a protected account", "Yes, give "+fakeonelogin.GroupAdmins)
+	must(t, expect.Locator(page.Locator("#panel-roles").GetByTestId("notice")).ToContainText("Gave "+grantee.Name), "the role is given")
+	assertAccessible(t, page, "roles panel after a staff role")
+
+	gone := s.person(t, fakeonelogin.PersonaPasswordExpired)
+	s.openUser(t, page, gone)
+	danger := openAction(t, page, "delete", "panel-danger")
+	del := danger.GetByTestId("delete-form")
+	must(t, del.GetByLabel("Their email").Fill(gone.Email), "type the email")
+	must(t, del.GetByRole("button", named("Delete "+gone.Name)).Click(), "press Delete")
+	must(t, expect.Page(page).ToHaveURL(s.URL+"/users"), "the browser goes back to search")
+	must(t, expect.Locator(page.GetByTestId("notice")).ToHaveText("Deleted "+gone.Name+" ("+gone.Email+") from OneLogin."), "the page says who was deleted")
+	recent := page.GetByTestId("recent-people")
+	must(t, expect.Locator(recent.GetByRole("link", named(grantee.Name))).ToBeVisible(), "Recent people keeps the others")
+	must(t, expect.Locator(recent.GetByRole("link", named(gone.Name))).ToHaveCount(0), "Recent people drops the deleted person")
+	assertAccessible(t, page, "search after a deletion")
+	_, err = page.Reload()
+	must(t, err, "reload")
+	must(t, expect.Locator(page.GetByTestId("notice")).ToHaveCount(0), "the notice is shown once")
+	dialogs.noneOpened(t)
+}

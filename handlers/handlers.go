@@ -110,6 +110,10 @@ type Config struct {
 	// act on (HELPDESK_PROTECTED_ROLES and the staff groups), compared as
 	// groups are.
 	ProtectedRoles access.Names
+	// AdminRoles and HelpdeskRoles are the role names that make a person
+	// console staff (the admin and helpdesk groups): granting one asks
+	// first and says what the person becomes.
+	AdminRoles, HelpdeskRoles access.Names
 	// PasswordPolicy checks every password set through the console against
 	// OneLogin's policy (HELPDESK_PASSWORD_POLICY); off, staff choose.
 	PasswordPolicy bool
@@ -171,6 +175,7 @@ type Handler struct {
 	secure     bool         // SecureCookies
 	cookieKey  []byte       // signs the workspace cookies
 	protected  access.Names // role names
+	staffRoles map[access.Role]access.Names
 
 	passwordPolicy    bool
 	policy            views.Policy
@@ -238,6 +243,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.passwordPolicy, h.viewersSeeHistory = cfg.PasswordPolicy, cfg.ViewersSeeHistory
 	h.policy = views.Policy{LockMinutes: cfg.LockPolicyMinutes, PasswordMinLength: cfg.PasswordMinLength}
 	h.protected = cfg.ProtectedRoles
+	h.staffRoles = map[access.Role]access.Names{access.RoleAdmin: cfg.AdminRoles, access.RoleHelpdesk: cfg.HelpdeskRoles}
 	h.audit = cfg.Audit
 	ttl := cfg.CacheTTL
 	if ttl == 0 {

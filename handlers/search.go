@@ -111,6 +111,7 @@ func (h *Handler) list(c echo.Context) error {
 		Fragment: wantsFragment(c) && hxTargetIs(c, "search-results"),
 	}
 	v.Page.SearchBox = true
+	v.Page.Flash = h.justDeleted(c)
 	if in.Q != "" {
 		v.Page.Title = in.Q + " · People"
 	}

@@ -1,6 +1,12 @@
 package views
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+
+	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client"
+)
 
 // Policy is what the people's OneLogin policy accepts, as the settings
 // declare it (OneLogin's API does not say): forms offer only that, so
@@ -49,3 +55,31 @@ func minutesWords(m int) string {
 	return countWords(m, "minute", "minutes")
 }
 
+// adminMustUnlock says the signed-in staff member may unlock people but
+// not this one: a protected account, or a lock an admin placed.
+func adminMustUnlock(p Page, s access.Subject) bool {
+	if !p.SignedIn || !p.Identity.Role.Can(access.Unlock) {
+		return false
+	}
+	r := access.Check(p.Identity, access.Unlock, s)
+	return r != nil && !r.State
+}
+
+// Fix is the why panel's "what to do" for whoever reads it: for a lock
+// they may not lift, an admin or the lock's end rather than an Unlock they
+// do not have.
+func (v UserView) Fix(why SignIn) string {
+	if v.User.Status != client.StatusLocked || !adminMustUnlock(v.Page, v.Subject) {
+		return why.Fix
+	}
+	if until := v.User.LockedUntil; until.After(v.Now) && v.User.LockedUntil.Sub(v.Now) < LockUntilUnlocked*time.Minute/2 {
+		return "Ask an admin to unlock, or wait until " + ClockTime(until, v.Now, v.Loc) + "."
+	}
+	return "Ask an admin to unlock the account."
+}
+
+// AdminOnly says the row's lock is for an admin to lift, so its empty
+// action cell says so.
+func (v RowView) AdminOnly() bool {
+	return !v.Gone && adminMustUnlock(v.Page, v.Row.Subject)
+}

@@ -21,6 +21,9 @@ type Page struct {
 	Nav    string
 	Banner *Banner
 	Notice *Notice
+	// Flash is a one-time page-wide message from the last page (who was
+	// just deleted); the layout shows it above the page.
+	Flash *Notice
 	// RequestID lets a person quote the request in a ticket.
 	RequestID string
 	// SignOutURL is where the sign-out form posts; empty hides it.
