@@ -125,3 +125,58 @@ func TestOptions_deleteAndGrantStaffRole(t *testing.T) {
 	must(t, expect.Locator(page.GetByTestId("notice")).ToHaveCount(0), "the notice is shown once")
 	dialogs.noneOpened(t)
 }
+
+// TestPhone_lockedNowAndHeader: at 390 px Locked now is a list of
+// labelled cards, the selection bar stays in reach, and the staff header
+// takes one line; at 1280 px the header does not wrap either.
+func TestPhone_lockedNowAndHeader(t *testing.T) {
+	s := startConsole(t, nil)
+	for _, tc := range []struct {
+		name  string
+		width int
+		opts  []contextOption
+	}{
+		{"phone", 390, nil},
+		{"phone dark", 390, []contextOption{darkMode}},
+		{"desktop", 1280, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := newPage(t, "", append(tc.opts, viewport(tc.width, 844))...)
+			s.signIn(t, page, fakeonelogin.PersonaAdmin, "/locked")
+			must(t, expect.Locator(page.GetByTestId("locked-row").First()).ToBeVisible(), "Locked now lists people")
+			topbar, err := page.Locator(".topbar").BoundingBox()
+			must(t, err, "measure the header")
+			if topbar.Height > 56 {
+				t.Errorf("the header is %.0f px tall at %d px: it wraps", topbar.Height, tc.width)
+			}
+			if tc.width > 640 {
+				return
+			}
+			row := page.GetByTestId("locked-row").First()
+			must(t, expect.Locator(row.GetByTestId("locked-failures")).ToHaveAttribute("data-label", "Failed sign-ins"), "each value is labelled")
+			rows, err := page.GetByTestId("locked-row").Count()
+			must(t, err, "count the rows")
+			table, err := page.GetByTestId("locked-table").BoundingBox()
+			must(t, err, "measure the list")
+			// Each row was 277 px tall (19,983 px for 72 people) before
+			// the cards.
+			if per := table.Height / float64(rows); per > 240 {
+				t.Errorf("a card is %.0f px tall on a phone on average, want a compact card", per)
+			}
+			must(t, page.GetByTestId("locked-row").Last().ScrollIntoViewIfNeeded(), "scroll to the end of the list")
+			must(t, expect.Locator(page.GetByTestId("bulk-unlock")).ToBeInViewport(), "the selection bar stays in reach")
+			assertAccessible(t, page, "Locked now on a phone")
+
+			// The job page's people are labelled cards too.
+			for i := range 2 {
+				must(t, page.GetByTestId("select-row").Nth(i).Check(), "select row %d", i+1)
+			}
+			must(t, page.GetByTestId("bulk-unlock").Click(), "press Unlock selected")
+			must(t, page.GetByTestId("confirm-start").Click(), "confirm")
+			progress := page.GetByTestId("job-progress")
+			must(t, expect.Locator(progress).ToHaveAttribute("data-state", "done"), "the job finishes")
+			must(t, expect.Locator(progress.GetByTestId("job-person").First().Locator("td").Nth(1)).ToHaveAttribute("data-label", "Outcome"), "the outcome is labelled")
+			assertAccessible(t, page, "a finished job on a phone")
+		})
+	}
+}
