@@ -180,3 +180,40 @@ func TestPhone_lockedNowAndHeader(t *testing.T) {
 		})
 	}
 }
+
+// TestPhone_touchedPagesAccessible: the pages this work changed pass the
+// accessibility check at phone width, light and dark: a person's page
+// (the why panel, the action bar), the sessions page with a question
+// asked, and the public unlock page.
+func TestPhone_touchedPagesAccessible(t *testing.T) {
+	s := startConsole(t, nil)
+	locked := s.person(t, fakeonelogin.PersonaLocked)
+	for _, scheme := range []struct {
+		name string
+		opts []contextOption
+	}{{"light", nil}, {"dark", []contextOption{darkMode}}} {
+		t.Run(scheme.name, func(t *testing.T) {
+			opts := append(scheme.opts, viewport(390, 844))
+			page := newPage(t, "", opts...)
+			s.signIn(t, page, fakeonelogin.PersonaHelpdesk, fmt.Sprintf("/users/%d", locked.ID))
+			must(t, expect.Locator(page.GetByTestId("why-fix")).ToBeVisible(), "the why panel is shown")
+			assertAccessible(t, page, "a person's page on a phone")
+
+			other := newPage(t, "other", opts...)
+			s.signIn(t, other, fakeonelogin.PersonaViewer, "/me")
+			admin := newPage(t, "admin", opts...)
+			s.signIn(t, admin, fakeonelogin.PersonaAdmin, "/sessions")
+			row := admin.GetByTestId("all-sessions").Locator(`[data-email="` + fakeonelogin.PersonaViewer + `"]`).First()
+			must(t, row.GetByTestId("revoke-session").Click(), "press End session")
+			must(t, expect.Locator(row.GetByTestId("confirm")).ToBeVisible(), "the question is asked in the page")
+			must(t, expect.Locator(row.GetByRole("button", named("Yes, end the session"))).ToBeFocused(), "focus is on the answer")
+			assertAccessible(t, admin, "the sessions page asking, on a phone")
+			must(t, row.GetByRole("button", named("Cancel")).Click(), "cancel")
+			must(t, expect.Locator(row.GetByTestId("confirm")).ToHaveCount(0), "Cancel takes the question back")
+
+			pub := newPage(t, "unlock", opts...)
+			openUnlock(t, s, pub)
+			assertAccessible(t, pub, "the public unlock page on a phone")
+		})
+	}
+}

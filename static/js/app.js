@@ -104,18 +104,23 @@
   });
 
   // After htmx replaces part of the page, keyboard focus would fall back to
-  // the top of the document. When the person caused the swap (the element
-  // that asked held focus) or focus was lost with the old content, it goes
-  // to the element the answer marked; failing that, the swapped element
-  // says where: data-focus-next=sel on it names the control of the rows
-  // after it to move on to (Locked now's next Unlock), else its notice or
-  // headline. A poll that swaps under a reader's focus moves nothing.
+  // the top of the document. When the person caused the swap (a click, a
+  // key, or focus in the element that asked) or the swap took their focus
+  // away, it goes to the element the answer marked; failing that, for a
+  // swap they caused, the swapped element says where: data-focus-next=sel
+  // names the control of the rows after it to move on to (Locked now's
+  // next Unlock), else its notice or headline. A poll moves nothing that
+  // the reader holds.
   var askedByPerson = new WeakMap();
   document.addEventListener("htmx:beforeRequest", function (e) {
     var a = document.activeElement;
+    if (a === document.body) a = null;
     var target = e.detail.target;
+    var cfg = e.detail.requestConfig || {};
+    var ev = cfg.triggeringEvent;
     askedByPerson.set(e.detail.xhr, {
-      person: !!(a && a !== document.body && e.detail.elt.contains(a)),
+      person: !!(ev && ev.isTrusted) || !!(a && e.detail.elt.contains(a)),
+      hadFocus: !!(a && target && target.contains(a)),
       id: target && target.id
     });
   });
@@ -149,8 +154,8 @@
     var asked = askedByPerson.get(e.detail.xhr) || {};
     var target = document.querySelector("[data-autofocus]");
     if (target) target.removeAttribute("data-autofocus");
-    if (!asked.person && !focusLost()) return;
-    if (!target && focusLost() && asked.id) {
+    if (!asked.person && !(asked.hadFocus && focusLost())) return;
+    if (!target && asked.person && focusLost() && asked.id) {
       var swapped = document.getElementById(asked.id);
       if (swapped) target = nextFocus(swapped);
     }
