@@ -202,7 +202,7 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 		if m == nil {
 			t.Fatalf("B's sessions page lists no session of the agent to end:\n%.2000s", page)
 		}
-		if code, _ := boss.do(t, b, m[1], url.Values{"csrf_token": {boss.token(t, b)}}); code != http.StatusOK {
+		if code, _ := boss.do(t, b, m[1], url.Values{"csrf_token": {boss.token(t, b)}, "confirmed": {strings.Split(m[1], "/")[2]}}); code != http.StatusOK {
 			t.Fatalf("revoke on B: %d", code)
 		}
 		if code, _ := agent.do(t, a, "/sessions/others/revoke", url.Values{"csrf_token": {tok}}); code != http.StatusForbidden {

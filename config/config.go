@@ -375,6 +375,11 @@ type Policy struct {
 	PasswordPolicy bool
 	// ViewersSeeHistory shows viewers the helpdesk history panel.
 	ViewersSeeHistory bool
+	// LockMinutes is the OneLogin policy's lock period (0: none); the lock
+	// menu offers nothing shorter.
+	LockMinutes int
+	// PasswordMinLength is the policy's shortest password (0: unchecked).
+	PasswordMinLength int
 }
 
 // Quota shares the tenant's OneLogin API quota: budgets of calls per hour

@@ -89,6 +89,13 @@ func TestConsole_sessionsPage(t *testing.T) {
 		t.Fatalf("the admin's list has no helpdesk session to end: %.800s", p.Body)
 	}
 	p = admin.Post(target, url.Values{"csrf_token": {sessionsToken(t, admin)}})
+	if q := p.Text("[data-testid=confirm]"); p.Status != http.StatusOK || !strings.Contains(q, "End the session of "+fakeonelogin.PersonaHelpdesk) {
+		t.Fatalf("the first press asks nothing: %d %q", p.Status, q)
+	}
+	if p := laptop.Get("/me"); p.URL.Path != "/me" {
+		t.Fatalf("asking ended the laptop's session: %s", p.URL.Path)
+	}
+	p = admin.Post(target, url.Values{"csrf_token": {sessionsToken(t, admin)}, "confirmed": {strings.Split(target, "/")[2]}})
 	if p.Status != http.StatusOK || !strings.Contains(p.Text("[data-testid=notice]"), fakeonelogin.PersonaHelpdesk) {
 		t.Fatalf("revoke: %d %q", p.Status, p.Text("[data-testid=notice]"))
 	}
@@ -130,7 +137,7 @@ func TestConsole_proxyRevokeBlocks(t *testing.T) {
 	if target == "" {
 		t.Fatal("no session of the agent to end")
 	}
-	p := admin.Post(target, url.Values{"csrf_token": {sessionsToken(t, admin)}})
+	p := admin.Post(target, url.Values{"csrf_token": {sessionsToken(t, admin)}, "confirmed": {strings.Split(target, "/")[2]}})
 	if notice := p.Text("[data-testid=notice]"); p.Status != http.StatusOK || !strings.Contains(notice, "cannot use the console until") {
 		t.Fatalf("revoke: %d %q", p.Status, notice)
 	}

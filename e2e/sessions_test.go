@@ -26,7 +26,9 @@ func TestSessions_adminEndsASession(t *testing.T) {
 	assertAccessible(t, admin, "the sessions page")
 	row := admin.GetByTestId("all-sessions").Locator(`[data-email="` + fakeonelogin.PersonaHelpdesk + `"]`)
 	must(t, expect.Locator(row).ToHaveCount(1), "the admin sees the agent's session")
+	must(t, expect.Locator(row.GetByTestId("session-browser")).ToHaveText("Chrome on Linux"), "the row names the browser and system")
 	must(t, row.GetByRole("button", named("End session of "+fakeonelogin.PersonaHelpdesk)).Click(), "end the agent's session")
+	answerYes(t, row, "End the session of "+fakeonelogin.PersonaHelpdesk+" (Chrome on Linux, signed in", "Yes, end the session")
 	must(t, expect.Locator(admin.GetByTestId("notice")).ToContainText("has ended on every replica"), "a notice confirms it")
 	must(t, expect.Locator(admin.GetByTestId("all-sessions").Locator(`[data-email="`+fakeonelogin.PersonaHelpdesk+`"]`)).ToHaveCount(0), "the agent's session is gone from the list")
 

@@ -74,12 +74,36 @@ func TestLockForm_Validate(t *testing.T) {
 	} {
 		t.Run("minutes="+tc.minutes, func(t *testing.T) {
 			f := readLockForm(url.Values{"minutes": {tc.minutes}})
-			errs := f.Validate()
+			errs := f.Validate(views.Policy{}.LockPeriods())
 			wantErrors(t, errs, tc.bad...)
 			if errs == nil && f.minutes != tc.want {
 				t.Errorf("minutes = %d, want %d", f.minutes, tc.want)
 			}
 		})
+	}
+}
+
+// A policy with a 30-minute period: the lock menu offers that period and
+// nothing shorter, and the form accepts only what the menu offers.
+func TestLockForm_ValidateAgainstThePolicy(t *testing.T) {
+	offered := views.Policy{LockMinutes: 30}.LockPeriods()
+	for _, tc := range []struct {
+		minutes string
+		bad     []string
+	}{
+		{"0", nil},
+		{"60", nil},
+		{"525600", nil},
+		{"15", []string{"minutes"}},
+		{"30", []string{"minutes"}},
+	} {
+		t.Run("minutes="+tc.minutes, func(t *testing.T) {
+			f := readLockForm(url.Values{"minutes": {tc.minutes}})
+			wantErrors(t, f.Validate(offered), tc.bad...)
+		})
+	}
+	if offered[0].Label != "The policy's period (30 minutes)" {
+		t.Errorf("the policy's period is offered as %q, want it named with its length", offered[0].Label)
 	}
 }
 
@@ -101,10 +125,17 @@ func TestPasswordForm_Validate(t *testing.T) {
 		{"too long", url.Values{"password": {long}, "password_confirmation": {long}}, []string{"password"}},
 		{"unknown mode", url.Values{"mode": {"email"}, "password": {"a"}, "password_confirmation": {"a"}}, []string{"mode"}},
 		{"bad ticket too", url.Values{"password": {"a"}, "password_confirmation": {"b"}, "ticket": {long + long}}, []string{"password_confirmation", "ticket"}},
+		{"shorter than the policy", url.Values{"password": {"Ab3$xyz"}, "password_confirmation": {"Ab3$xyz"}}, []string{"password"}},
+		{"as long as the policy", url.Values{"password": {"Ab3$wxyz"}, "password_confirmation": {"Ab3$wxyz"}}, nil},
+		{"generate needs no length", url.Values{"mode": {"generate"}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			policy := views.Policy{}
+			if strings.Contains(tc.name, "policy") || strings.HasPrefix(tc.name, "generate needs") {
+				policy.PasswordMinLength = 8
+			}
 			f := readPasswordForm(tc.form)
-			wantErrors(t, f.Validate(), tc.bad...)
+			wantErrors(t, f.Validate(policy), tc.bad...)
 		})
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/search"
 	"onelogin-helpdesk/selfunlock"
+	"onelogin-helpdesk/views"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -112,12 +113,21 @@ type Config struct {
 	// act on (HELPDESK_PROTECTED_ROLES and the staff groups), compared as
 	// groups are.
 	ProtectedRoles access.Names
+	// AdminRoles and HelpdeskRoles are the role names that make a person
+	// console staff (the admin and helpdesk groups): granting one asks
+	// first and says what the person becomes.
+	AdminRoles, HelpdeskRoles access.Names
 	// PasswordPolicy checks every password set through the console against
 	// OneLogin's policy (HELPDESK_PASSWORD_POLICY); off, staff choose.
 	PasswordPolicy bool
 	// ViewersSeeHistory shows viewers the history panel
 	// (HELPDESK_VIEWERS_SEE_HISTORY).
 	ViewersSeeHistory bool
+	// LockPolicyMinutes and PasswordMinLength are the OneLogin policy's
+	// lock period and shortest password (HELPDESK_POLICY_LOCK_MINUTES,
+	// HELPDESK_POLICY_PASSWORD_LENGTH), so forms offer only what it accepts.
+	LockPolicyMinutes int
+	PasswordMinLength int
 
 	// RequireTicket refuses sensitive staff actions that carry no ticket
 	// (HELPDESK_REQUIRE_TICKET).
@@ -191,8 +201,10 @@ type Handler struct {
 	secure     bool         // SecureCookies
 	cookieKey  []byte       // signs the workspace cookies
 	protected  access.Names // role names
+	staffRoles map[access.Role]access.Names
 
 	passwordPolicy    bool
+	policy            views.Policy
 	viewersSeeHistory bool
 
 	requireTicket bool
@@ -264,7 +276,9 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.loc = time.UTC
 	}
 	h.passwordPolicy, h.viewersSeeHistory = cfg.PasswordPolicy, cfg.ViewersSeeHistory
+	h.policy = views.Policy{LockMinutes: cfg.LockPolicyMinutes, PasswordMinLength: cfg.PasswordMinLength}
 	h.protected = cfg.ProtectedRoles
+	h.staffRoles = map[access.Role]access.Names{access.RoleAdmin: cfg.AdminRoles, access.RoleHelpdesk: cfg.HelpdeskRoles}
 	h.audit = cfg.Audit
 	ttl := cfg.CacheTTL
 	if ttl == 0 {

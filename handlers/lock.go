@@ -42,7 +42,7 @@ func (h *Handler) lock(c echo.Context) error {
 		return err
 	}
 	f := readLockForm(form)
-	if errs := f.Validate(); errs != nil {
+	if errs := f.Validate(h.policy.LockPeriods()); errs != nil {
 		return h.invalid(c, lockPanel, u, "lock", f.values(), errs)
 	}
 	if q := h.unconfirmed(c, form, "lock", access.Lock, u, f.values(), question{
@@ -85,7 +85,7 @@ func (h *Handler) logout(c echo.Context) error {
 	return h.done(c, sessionPanel, u, "Logged "+u.Name()+" out of OneLogin. They must sign in again.", nil)
 }
 
-// lockForm locks an account for one of the periods views.LockPeriods offers.
+// lockForm locks an account for one of the periods the policy accepts.
 type lockForm struct {
 	Minutes string
 	Ticket  string
@@ -97,11 +97,11 @@ func readLockForm(v url.Values) lockForm {
 	return lockForm{Minutes: field(v, "minutes"), Ticket: field(v, "ticket")}
 }
 
-func (f *lockForm) Validate() fieldErrors {
+func (f *lockForm) Validate(offered []views.LockPeriod) fieldErrors {
 	errs := fieldErrors{}
 	checkTicket(f.Ticket, errs)
 	n, err := strconv.Atoi(f.Minutes)
-	if err != nil || !slices.ContainsFunc(views.LockPeriods, func(p views.LockPeriod) bool { return p.Minutes == n }) {
+	if err != nil || !slices.ContainsFunc(offered, func(p views.LockPeriod) bool { return p.Minutes == n }) {
 		errs.add("minutes", "Choose how long to lock the account for.")
 	}
 	f.minutes = n

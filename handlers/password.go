@@ -68,7 +68,7 @@ func (h *Handler) resetPassword(c echo.Context) error {
 		return err
 	}
 	f := readPasswordForm(form)
-	if errs := f.Validate(); errs != nil {
+	if errs := f.Validate(h.policy); errs != nil {
 		return h.invalid(c, passwordPanel, u, "password", f.values(), errs)
 	}
 	q := question{
@@ -163,7 +163,9 @@ func readPasswordForm(v url.Values) passwordForm {
 		ValidatePolicy: checked(v.Get("validate_policy")), Ticket: field(v, "ticket")}
 }
 
-func (f *passwordForm) Validate() fieldErrors {
+// Validate checks the form, and a typed password against the policy's
+// length before anyone is asked to confirm it.
+func (f *passwordForm) Validate(p views.Policy) fieldErrors {
 	errs := fieldErrors{}
 	checkTicket(f.Ticket, errs)
 	switch f.Mode {
@@ -174,6 +176,8 @@ func (f *passwordForm) Validate() fieldErrors {
 			errs.add("password", "Type the new password, or generate one.")
 		case utf8.RuneCountInString(f.Password) > maxPassword:
 			errs.add("password", fmt.Sprintf("Keep the password under %d characters.", maxPassword))
+		case p.PasswordTooShort(utf8.RuneCountInString(f.Password)) != "":
+			errs.add("password", p.PasswordTooShort(utf8.RuneCountInString(f.Password)))
 		case f.Confirmation == "":
 			errs.add("password_confirmation", "Type the password a second time.")
 		case f.Confirmation != f.Password:

@@ -279,5 +279,6 @@ func (h *Handler) delete(c echo.Context) error {
 	if err != nil {
 		return h.failed(c, dangerPanel, u, "delete", "the deletion", f.values(), err)
 	}
+	h.rememberDeleted(c, u)
 	return h.seeOther(c, "/users")
 }

@@ -100,6 +100,7 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 		SignOutURL:     h.signOutURL,
 		Demo:           h.demo,
 		PasswordPolicy: h.passwordPolicy,
+		Policy:         h.policy,
 		RequireTicket:  h.requireTicket,
 		Ticket:         h.workingTicket(c),
 		TicketURL:      h.ticketURL,

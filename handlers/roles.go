@@ -38,7 +38,13 @@ func (h *Handler) changeRoles(c echo.Context, add bool) error {
 	if errs := f.Validate(tenantRoles); errs != nil {
 		return h.invalid(c, rolesPanel, u, formName, f.values(), errs)
 	}
-	if !add {
+	if add {
+		if q := h.grantQuestion(u, f.names); q != nil {
+			if q := h.unconfirmed(c, form, formName, action, u, f.values(), *q); q != nil {
+				return h.askFirst(c, rolesPanel, u, formName, f.values(), q)
+			}
+		}
+	} else {
 		q := question{text: "Remove " + rolesWord(f.names) + " from " + u.Name() + "? They lose what it gives them.",
 			button: "Yes, remove " + strings.Join(f.names, ", "), submitName: "role_id", submitValue: strings.Join(f.RoleIDs, ","), danger: true}
 		if q := h.unconfirmed(c, form, formName, action, u, f.values(), q); q != nil {
@@ -62,6 +68,27 @@ func (h *Handler) changeRoles(c echo.Context, add bool) error {
 		notice = "Removed " + roles + " from " + u.Name() + "."
 	}
 	return h.done(c, rolesPanel, u, notice, nil)
+}
+
+// grantQuestion is what giving roles asks first when a role makes the
+// person console staff or a protected account, or nil for ordinary roles.
+func (h *Handler) grantQuestion(u *client.User, names []string) *question {
+	becomes := ""
+	switch {
+	case h.staffRoles[access.RoleAdmin].HasAny(names):
+		becomes = "a console admin and a protected account"
+	case h.staffRoles[access.RoleHelpdesk].HasAny(names):
+		becomes = "a helpdesk agent in this console and a protected account"
+	case h.protected.HasAny(names):
+		becomes = "a protected account"
+	default:
+		return nil
+	}
+	return &question{
+		text:   "Give " + u.Name() + " " + rolesWord(names) + "? " + u.Name() + " becomes " + becomes + ": only admins may act on their account from then on.",
+		button: "Yes, give " + strings.Join(names, ", "),
+		danger: true,
+	}
 }
 
 // rolesWord names roles in a sentence: "the role Sales", "the roles A, B".

@@ -125,6 +125,7 @@ func (h *Handler) list(c echo.Context) error {
 	if h.index != nil {
 		v.Statuses = statusChoices
 	}
+	v.Page.Flash = h.justDeleted(c)
 	if in.Q != "" {
 		v.Page.Title = in.Q + " · People"
 	}

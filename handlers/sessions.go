@@ -117,6 +117,12 @@ func (h *Handler) revokeSession(c echo.Context) error {
 	if target == nil {
 		return h.sessionsAnswer(c, &views.Notice{Kind: "warning", Message: "That session has already ended."}, http.StatusNotFound)
 	}
+	if c.FormValue("confirmed") != id {
+		// Asked inside the page first, as every destructive action is.
+		v, code := h.sessionsView(c, nil)
+		v.Asking = id
+		return h.render(c, code, v.Page, views.SessionsPage(v))
+	}
 	rec := h.record(c, access.RevokeSession, Target{Email: target.Email, Name: target.Name})
 	rec.Params = map[string]string{"session_role": target.Role.String(), "session_source": target.SourceIP}
 	err = h.recorded(ctx, rec, func() error {

@@ -21,6 +21,9 @@ type Page struct {
 	Nav    string
 	Banner *Banner
 	Notice *Notice
+	// Flash is a one-time page-wide message from the last page (who was
+	// just deleted); the layout shows it above the page.
+	Flash *Notice
 	// RequestID lets a person quote the request in a ticket.
 	RequestID string
 	// SignOutURL is where the sign-out form posts; empty hides it.
@@ -30,6 +33,8 @@ type Page struct {
 	// PasswordPolicy means every password is checked against OneLogin's
 	// policy, so the form offers no choice.
 	PasswordPolicy bool
+	// Policy is what the people's OneLogin policy accepts.
+	Policy Policy
 	// RequireTicket marks the ticket field of sensitive actions as required.
 	RequireTicket bool
 	// Ticket is the ticket the signed-in person is working on (set once in

@@ -101,9 +101,12 @@ func actionItems(v UserView) []actionItem {
 	}
 	add(v.Can(access.Lock), "Lock", "lock")
 	add(v.Can(access.Logout), "Log out", "logout")
-	add(v.Can(access.ResetPassword) || v.Can(access.ImportPasswordHash), "Password", "password")
+	// A suspended person cannot sign in whatever their password or
+	// factor, so neither is offered.
+	signsIn := v.User.Status != client.StatusSuspended
+	add(signsIn && (v.Can(access.ResetPassword) || v.Can(access.ImportPasswordHash)), "Password", "password")
 	add(v.Can(access.InviteLink), "Set-password link", "invite")
-	add(v.Can(access.MFAToken), "MFA token", "mfa-token")
+	add(signsIn && v.Can(access.MFAToken), "MFA token", "mfa-token")
 	add(v.Can(access.SetState), "Approval", "state")
 	add(v.Can(access.AddRoles) || v.Can(access.RemoveRoles), "Roles", "roles")
 	add(v.Can(access.SetCustomAttributes) && len(v.AttributeNames) > 0, "Attributes", "custom-attributes")

@@ -7,6 +7,8 @@
 //   ↓ ↑ in the search box    move through the result links and back to the box
 //   button[data-copy=sel]    copies the text of the element sel
 //   [data-autofocus]         receives focus after an htmx swap puts it on the page
+//   [data-focus-next=sel]    a swapped row: focus moves on to sel in the rows after it
+//   [data-focus-headline]    what a swapped panel focuses when it has no notice
 //   [data-close-panel]       empties the person's action area (a link back without JS)
 //   [data-cancel-confirm]    takes back a form's question; so does changing the form
 //   [data-dismiss=sel]       removes the closest sel (a one-time secret, once passed on)
@@ -157,15 +159,62 @@
   });
 
   // After htmx replaces part of the page, keyboard focus would fall back to
-  // the top of the document; move it to the element the answer marked.
-  document.addEventListener("htmx:afterSettle", function () {
-    var target = document.querySelector("[data-autofocus]");
-    if (!target) return;
-    target.removeAttribute("data-autofocus");
-    if (!target.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) {
-      target.setAttribute("tabindex", "-1");
+  // the top of the document. When the person caused the swap (a click, a
+  // key, or focus in the element that asked) or the swap took their focus
+  // away, it goes to the element the answer marked; failing that, for a
+  // swap they caused, the swapped element says where: data-focus-next=sel
+  // names the control of the rows after it to move on to (Locked now's
+  // next Unlock), else its notice or headline. A poll moves nothing that
+  // the reader holds.
+  var askedByPerson = new WeakMap();
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var a = document.activeElement;
+    if (a === document.body) a = null;
+    var target = e.detail.target;
+    var cfg = e.detail.requestConfig || {};
+    var ev = cfg.triggeringEvent;
+    askedByPerson.set(e.detail.xhr, {
+      person: !!(ev && ev.isTrusted) || !!(a && e.detail.elt.contains(a)),
+      hadFocus: !!(a && target && target.contains(a)),
+      id: target && target.id
+    });
+  });
+
+  function focusLost() {
+    var a = document.activeElement;
+    return !a || a === document.body || !document.body.contains(a);
+  }
+
+  function focusable(el) {
+    if (!el.hasAttribute("tabindex") && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(el.tagName)) {
+      el.setAttribute("tabindex", "-1");
     }
-    target.focus();
+    return el;
+  }
+
+  function nextFocus(swapped) {
+    var problem = swapped.querySelector(".notice-error, .notice-warning");
+    if (problem) return problem;
+    var next = swapped.getAttribute("data-focus-next");
+    if (next) {
+      for (var row = swapped.nextElementSibling; row; row = row.nextElementSibling) {
+        var control = row.querySelector(next);
+        if (control && !control.disabled) return control;
+      }
+    }
+    return swapped.querySelector("[data-testid=notice]") || swapped.querySelector("[data-focus-headline]");
+  }
+
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var asked = askedByPerson.get(e.detail.xhr) || {};
+    var target = document.querySelector("[data-autofocus]");
+    if (target) target.removeAttribute("data-autofocus");
+    if (!asked.person && !(asked.hadFocus && focusLost())) return;
+    if (!target && asked.person && focusLost() && asked.id) {
+      var swapped = document.getElementById(asked.id);
+      if (swapped) target = nextFocus(swapped);
+    }
+    if (target) focusable(target).focus();
   });
 
   // ---- a person's page: the action area ----
