@@ -20,7 +20,7 @@ type Mailpit struct {
 
 // StartMailpit runs the mailpit binary bin until t ends, with args added
 // (a certificate, a login file); without them it offers neither TLS nor
-// login. It returns once the API answers.
+// login. It returns once the API answers and SMTP accepts connections.
 func StartMailpit(t testing.TB, bin string, args ...string) Mailpit {
 	t.Helper()
 	mp := Mailpit{SMTP: FreeAddr(t)}
@@ -42,9 +42,11 @@ func StartMailpit(t testing.TB, bin string, args ...string) Mailpit {
 		}
 	})
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// The API can answer before the SMTP listener is up: wait for both.
 		if resp, err := http.Get(mp.API + "/readyz"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			if c, err := net.DialTimeout("tcp", mp.SMTP, time.Second); resp.StatusCode == http.StatusOK && err == nil {
+				c.Close()
 				return mp
 			}
 		}
