@@ -180,6 +180,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
 		QuotaLow:           cfg.Bulk.QuotaLow,
+		Caller:             cfg.Caller,
 	})
 	if err != nil {
 		return nil, err

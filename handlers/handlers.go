@@ -55,8 +55,10 @@ type OneLogin interface {
 	ListEvents(ctx context.Context, q client.EventQuery) ([]client.Event, client.Page, error)
 	EventTypes(ctx context.Context) ([]client.EventType, error)
 	RateLimit() client.RateLimit
-	// MFA, for the public unlock page to check who is asking.
+	// MFA, for the public unlock page and the helpdesk to check who is
+	// asking, and to remove a lost factor.
 	selfunlock.MFA
+	RemoveOTPDevice(ctx context.Context, userID, deviceID int64) error
 	RateLimitStatus(ctx context.Context) (client.RateLimit, error)
 }
 
@@ -145,6 +147,10 @@ type Config struct {
 	// are skipped with a note so that actions keep working
 	// (HELPDESK_QUOTA_LOW). 0 never skips.
 	QuotaLow int
+	// Caller is verifying who calls the helpdesk
+	// (HELPDESK_CALLER_VERIFICATION*); a zero Mode is off. It counts the
+	// pushes and codes it sends in Limits, with the public unlock page's.
+	Caller config.Caller
 }
 
 // Handler holds the dependencies of every route.
@@ -181,7 +187,9 @@ type Handler struct {
 	jobs       *jobs.Runner // nil: no bulk jobs
 	bulk       access.Bulk
 	quotaLow   int
-	activities *activityCache
+	activities *briefCache[[]views.Activity]
+	factors    *briefCache[[]client.OTPDevice]
+	caller     *callerDesk
 	locked     *lockedBoard
 }
 
@@ -259,7 +267,13 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
-	h.activities = newActivityCache()
+	h.activities = newBriefCache[[]views.Activity]()
+	h.factors = newBriefCache[[]client.OTPDevice]()
+	caller, err := newCallerDesk(h, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.caller = caller
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs
