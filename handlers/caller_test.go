@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -394,5 +395,45 @@ func TestCallerRequired_allowedOnceVerified(t *testing.T) {
 	}
 	if rec := admin.post("/users/"+idStr(id)+"/caller/override", form("reason", "badge")); rec.Code != http.StatusConflict {
 		t.Errorf("override for a person with a factor = %d, want 409", rec.Code)
+	}
+}
+
+// TestWhy_confirmWhoIsAsking: in offer mode a sprayed person's page tells
+// the agent to confirm who is asking before unlocking, and the activity's
+// answer puts "Confirm who is asking first" on top of the why panel.
+func TestWhy_confirmWhoIsAsking(t *testing.T) {
+	c := newConsole(t, access.RoleHelpdesk, tenantOnConsoleClock(), withCaller(config.CallerOffer))
+	id := fakeonelogin.PersonaNoRolesID
+	tn := c.fake.Tenant
+	tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
+	for i := range fakeonelogin.DefaultMaxLoginAttempts {
+		ip := []string{"203.0.113.7", "198.51.100.13", "203.0.113.7", "203.0.113.190", "203.0.113.7"}[i]
+		tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: ip, App: "Slack", Reason: "Invalid password", RiskScore: 88})
+	}
+	page := doc(t, c.get("/users/"+idStr(id)))
+	if fix := textOf(page, `[data-testid="why-fix"]`); !strings.Contains(fix, "Confirm who is asking") || strings.Contains(fix, "Unlock the account now") {
+		t.Errorf("what to do = %q", fix)
+	}
+	if page.Find(`#panel-status #why-caller[hidden]`).Length() != 1 {
+		t.Fatal("the why panel holds no place for the caller advice")
+	}
+	src, _ := page.Find(`#panel-activity`).Attr("hx-get")
+	d := doc(t, c.do("GET", src, nil, true))
+	if line := textOf(d, `#why-caller[hx-swap-oob]`); !strings.HasPrefix(line, "Confirm who is asking first") {
+		t.Errorf("the activity's answer puts %q on top of the why panel", line)
+	}
+}
+
+// TestWhy_protectedNeverSaysUnlock: a protected, locked person's why panel
+// tells a helpdesk agent that an admin must act, not to unlock.
+func TestWhy_protectedNeverSaysUnlock(t *testing.T) {
+	c := newConsole(t, access.RoleHelpdesk, withProtectedAdmins(), withCaller(config.CallerOffer))
+	id := fakeonelogin.PersonaAdminID
+	if err := apiClient(t, c).LockUser(context.Background(), id, 60); err != nil {
+		t.Fatal(err)
+	}
+	page := doc(t, c.get("/users/"+idStr(id)))
+	if fix := textOf(page, `[data-testid="why-fix"]`); !strings.Contains(fix, "Protected account: an admin must do this") || strings.Contains(fix, "Unlock") {
+		t.Errorf("what to do = %q", fix)
 	}
 }
