@@ -198,10 +198,7 @@ func (h *Handler) callerSend(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	ticket := field(form, "ticket")
-	values := map[string]string{"ticket": ticket}
-	errs := fieldErrors{}
-	checkTicket(ticket, errs)
+	ticket, values, errs := panelTicket(form)
 	fs, err := h.caller.verifier.Factors(ctx, u.ID)
 	if err != nil {
 		return err
@@ -340,10 +337,9 @@ func (h *Handler) callerOverride(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	reason, ticket := field(form, "reason"), field(form, "ticket")
-	values := map[string]string{"reason": reason, "ticket": ticket}
-	errs := fieldErrors{}
-	checkTicket(ticket, errs)
+	ticket, values, errs := panelTicket(form)
+	reason := field(form, "reason")
+	values["reason"] = reason
 	switch {
 	case reason == "":
 		errs.add("reason", "Say how you confirmed who is calling, as in “verified in person, badge 4711”.")

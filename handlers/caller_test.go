@@ -398,18 +398,24 @@ func TestCallerRequired_allowedOnceVerified(t *testing.T) {
 	}
 }
 
-// TestWhy_confirmWhoIsAsking: in offer mode a sprayed person's page tells
-// the agent to confirm who is asking before unlocking, and the activity's
-// answer puts "Confirm who is asking first" on top of the why panel.
-func TestWhy_confirmWhoIsAsking(t *testing.T) {
-	c := newConsole(t, access.RoleHelpdesk, tenantOnConsoleClock(), withCaller(config.CallerOffer))
-	id := fakeonelogin.PersonaNoRolesID
+// sprayed locks id as a password spray does: a success from their usual
+// address, then failures from three others, rated risky, in Slack.
+func sprayed(c *console, id int64) {
 	tn := c.fake.Tenant
 	tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
 	for i := range fakeonelogin.DefaultMaxLoginAttempts {
 		ip := []string{"203.0.113.7", "198.51.100.13", "203.0.113.7", "203.0.113.190", "203.0.113.7"}[i]
 		tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: ip, App: "Slack", Reason: "Invalid password", RiskScore: 88})
 	}
+}
+
+// TestWhy_confirmWhoIsAsking: in offer mode a sprayed person's page tells
+// the agent to confirm who is asking before unlocking, and the activity's
+// answer puts "Confirm who is asking first" on top of the why panel.
+func TestWhy_confirmWhoIsAsking(t *testing.T) {
+	c := newConsole(t, access.RoleHelpdesk, tenantOnConsoleClock(), withCaller(config.CallerOffer))
+	id := fakeonelogin.PersonaNoRolesID
+	sprayed(c, id)
 	page := doc(t, c.get("/users/"+idStr(id)))
 	if fix := textOf(page, `[data-testid="why-fix"]`); !strings.Contains(fix, "Confirm who is asking") || strings.Contains(fix, "Unlock the account now") {
 		t.Errorf("what to do = %q", fix)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -174,6 +175,15 @@ func (h *Handler) factorsFailed(c echo.Context, u *client.User, form, what strin
 	return err
 }
 
+// panelTicket reads the ticket every form of the panel carries: it, the
+// values to show back, and its check.
+func panelTicket(form url.Values) (string, map[string]string, fieldErrors) {
+	ticket := field(form, "ticket")
+	errs := fieldErrors{}
+	checkTicket(ticket, errs)
+	return ticket, map[string]string{"ticket": ticket}, errs
+}
+
 // removeFactor is POST /users/:id/factors/remove: it asks first, naming
 // the person and the device, then removes the device through the action
 // door, and answers with the panel as OneLogin now lists it and the next
@@ -184,10 +194,7 @@ func (h *Handler) removeFactor(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	ticket := field(form, "ticket")
-	values := map[string]string{"ticket": ticket}
-	errs := fieldErrors{}
-	checkTicket(ticket, errs)
+	ticket, values, errs := panelTicket(form)
 	devID, perr := strconv.ParseInt(form.Get("device_id"), 10, 64)
 	ds, err := h.devices(ctx, u.ID)
 	if err != nil {
