@@ -417,7 +417,7 @@ func TestWhy_confirmWhoIsAsking(t *testing.T) {
 	id := fakeonelogin.PersonaNoRolesID
 	sprayed(c, id)
 	page := doc(t, c.get("/users/"+idStr(id)))
-	if fix := textOf(page, `[data-testid="why-fix"]`); !strings.Contains(fix, "Confirm who is asking") || strings.Contains(fix, "Unlock the account now") {
+	if fix := textOf(page, `[data-testid="why-fix"]`); !strings.HasPrefix(fix, "What to do: Confirm who is asking first") {
 		t.Errorf("what to do = %q", fix)
 	}
 	if page.Find(`#panel-status #why-caller[hidden]`).Length() != 1 {

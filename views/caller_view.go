@@ -175,7 +175,7 @@ func WhatToDo(v UserView, why SignIn) string {
 		return ro
 	}
 	if v.User.Status == client.StatusLocked && askCaller(v) {
-		return "Confirm who is asking (Verify the caller, under Factors), then unlock the account."
+		return "Confirm who is asking first (Verify the caller, under Factors). " + why.Fix
 	}
 	return why.Fix
 }
