@@ -54,27 +54,30 @@ type callerDesk struct {
 	now      func() time.Time
 
 	mu   sync.Mutex
-	open map[checkKey]*check
+	open map[callerKey]*callerCheck
 }
 
-type checkKey struct {
+type callerKey struct {
 	agent  string
 	userID int64
 }
 
-// check is a verification under way: the factor, OneLogin's challenge
+// callerCheck is a verification under way: the factor, OneLogin's challenge
 // (whose secret stays in selfunlock) and the ticket it is for.
-type check struct {
-	factor   selfunlock.Factor
-	ch       selfunlock.Challenge
-	ticket   string
+type callerCheck struct {
+	factor selfunlock.Factor
+	ch     selfunlock.Challenge
+	ticket string
+	// user is the person as the check began, to show the panel while a
+	// push is awaited without reading them from OneLogin every poll.
+	user     *client.User
 	wrong    int
 	lastPoll time.Time
 	started  time.Time
 }
 
 func newCallerDesk(h *Handler, cfg Config) (*callerDesk, error) {
-	d := &callerDesk{mode: cfg.Caller.Mode, needs: cfg.Caller.Actions, now: h.now, open: map[checkKey]*check{}}
+	d := &callerDesk{mode: cfg.Caller.Mode, needs: cfg.Caller.Actions, now: h.now, open: map[callerKey]*callerCheck{}}
 	if d.mode == "" {
 		d.mode = config.CallerOff
 	}
@@ -91,24 +94,24 @@ func newCallerDesk(h *Handler, cfg Config) (*callerDesk, error) {
 
 func (d *callerDesk) on() bool { return d.mode == config.CallerOffer || d.mode == config.CallerRequire }
 
-func keyOf(agent string, userID int64) checkKey {
-	return checkKey{agent: strings.ToLower(strings.TrimSpace(agent)), userID: userID}
+func keyOf(agent string, userID int64) callerKey {
+	return callerKey{agent: strings.ToLower(strings.TrimSpace(agent)), userID: userID}
 }
 
 // pending is the agent's verification of the person under way, if any.
-func (d *callerDesk) pending(agent string, userID int64) (check, bool) {
+func (d *callerDesk) pending(agent string, userID int64) (callerCheck, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	c, ok := d.open[keyOf(agent, userID)]
 	if !ok {
-		return check{}, false
+		return callerCheck{}, false
 	}
 	return *c, true
 }
 
 // begin keeps a new verification, replacing the agent's last one of the
 // person, and lets go of those nobody finished.
-func (d *callerDesk) begin(agent string, userID int64, c check) {
+func (d *callerDesk) begin(agent string, userID int64, c callerCheck) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
@@ -121,7 +124,7 @@ func (d *callerDesk) begin(agent string, userID int64, c check) {
 }
 
 // update changes the agent's verification under way, if it is still there.
-func (d *callerDesk) update(agent string, userID int64, f func(c *check)) {
+func (d *callerDesk) update(agent string, userID int64, f func(c *callerCheck)) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if c, ok := d.open[keyOf(agent, userID)]; ok {
@@ -227,7 +230,7 @@ func (h *Handler) callerSend(c echo.Context) error {
 		return h.factorsFailed(c, u, "caller-send", "sending the "+factorWords(f), values, err)
 	}
 	who, _ := h.identity(ctx)
-	h.caller.begin(who.Email, u.ID, check{factor: f, ch: ch, ticket: ticket, started: h.now()})
+	h.caller.begin(who.Email, u.ID, callerCheck{factor: f, ch: ch, ticket: ticket, started: h.now(), user: u})
 	return h.answerFactors(c, http.StatusOK, h.factorsView(c, u))
 }
 
@@ -271,7 +274,7 @@ func (h *Handler) callerCode(c echo.Context) error {
 		msg, kind = "That code has expired: the caller is not verified. Send a new one.", "warning"
 	case errors.Is(err, errCallerWrong):
 		msg, kind = "That code is wrong: the caller is not verified. Check it with them and try again.", "warning"
-		h.caller.update(who.Email, u.ID, func(c *check) { c.wrong++ })
+		h.caller.update(who.Email, u.ID, func(c *callerCheck) { c.wrong++ })
 		if p.wrong+1 >= maxWrongCodes {
 			h.caller.end(who.Email, u.ID)
 			msg = fmt.Sprintf("%d wrong codes: the caller is not verified. Send a new one if you still want to check.", maxWrongCodes)
@@ -286,23 +289,28 @@ func (h *Handler) callerCode(c echo.Context) error {
 // approved, asking OneLogin at most every selfunlock.PollEvery whatever
 // the browser does. The page asks every two seconds while it waits.
 func (h *Handler) callerPoll(c echo.Context) error {
-	u, _, err := h.start(c)
+	id, err := actionUserID(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	who, _ := h.identity(ctx)
-	p, ok := h.caller.pending(who.Email, u.ID)
+	p, ok := h.caller.pending(who.Email, id)
 	if !ok || !p.factor.Push() {
+		u, _, err := h.start(c)
+		if err != nil {
+			return err
+		}
 		return h.answerFactors(c, http.StatusOK, h.factorsView(c, u))
 	}
+	u := p.user
 	now := h.now()
 	vs := client.VerifyPending
 	switch {
 	case !now.Before(p.ch.Expires):
 		vs = client.VerifyExpired
 	case now.Sub(p.lastPoll) >= selfunlock.PollEvery:
-		h.caller.update(who.Email, u.ID, func(c *check) { c.lastPoll = now })
+		h.caller.update(who.Email, u.ID, func(c *callerCheck) { c.lastPoll = now })
 		v, err := h.caller.verifier.Poll(ctx, u.ID, p.factor, p.ch)
 		if err != nil {
 			// Keep waiting until the push expires; the next poll asks again.
@@ -315,6 +323,9 @@ func (h *Handler) callerPoll(c echo.Context) error {
 		return h.answerFactors(c, http.StatusOK, h.factorsView(c, u))
 	}
 	h.caller.end(who.Email, u.ID)
+	if u, _, err = h.start(c); err != nil { // as it is now, for the access policy
+		return err
+	}
 	err = h.act(c, attemptOn(access.VerifyCaller, u, p.ticket, callerParams(p.factor)), func(context.Context) error {
 		return callerOutcome(vs)
 	})

@@ -16,6 +16,7 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/selfunlock"
 )
 
 // withCaller sets HELPDESK_CALLER_VERIFICATION (and its actions, the
@@ -56,7 +57,8 @@ func (c *console) lastRecord(a access.Action) (audit.Record, bool) {
 	return audit.Record{}, false
 }
 
-func form(kv ...string) url.Values {
+// callerForm is a posted form with the CSRF token and kv's pairs.
+func callerForm(kv ...string) url.Values {
 	v := url.Values{"csrf_token": {"test-csrf-token"}}
 	for i := 0; i+1 < len(kv); i += 2 {
 		v.Set(kv[i], kv[i+1])
@@ -78,14 +80,14 @@ func (c *console) verifyBySMS(id int64) *httptest.ResponseRecorder {
 	if label == "" {
 		c.t.Fatalf("no SMS factor offered to verify the caller: %s", d.Text())
 	}
-	if rec := c.post("/users/"+idStr(id)+"/caller/send", form("factor", label, "ticket", "INC-7")); rec.Code != http.StatusOK {
+	if rec := c.post("/users/"+idStr(id)+"/caller/send", callerForm("factor", label, "ticket", "INC-7")); rec.Code != http.StatusOK {
 		c.t.Fatalf("sending the code = %d: %.300s", rec.Code, rec.Body.String())
 	}
 	code, ok := c.fake.Tenant.LastCode(id)
 	if !ok {
 		c.t.Fatal("no code reached the fake phone")
 	}
-	return c.post("/users/"+idStr(id)+"/caller/code", form("code", code))
+	return c.post("/users/"+idStr(id)+"/caller/code", callerForm("code", code))
 }
 
 // TestFactors_panel: the panel lists each factor with its type in words,
@@ -161,12 +163,12 @@ func TestFactors_remove(t *testing.T) {
 		t.Fatalf("jonas has %d factors, want 2", len(devs))
 	}
 	path := "/users/" + idStr(id) + "/factors/remove"
-	ask := c.post(path, form("device_id", idStr(devs[0].ID), "ticket", "INC-9"))
+	ask := c.post(path, callerForm("device_id", idStr(devs[0].ID), "ticket", "INC-9"))
 	q := doc(t, ask).Find(`[data-testid="confirm"]`).Text()
 	if !strings.Contains(q, "Jonas Becker") || !strings.Contains(q, "OneLogin Protect") || len(c.fake.Tenant.Devices(id)) != 2 {
 		t.Fatalf("first post = %q, and %d factors left; want a question naming Jonas Becker and the device, nothing removed", q, len(c.fake.Tenant.Devices(id)))
 	}
-	rec := c.postConfirmed(path, form("device_id", idStr(devs[0].ID), "ticket", "INC-9"))
+	rec := c.postConfirmed(path, callerForm("device_id", idStr(devs[0].ID), "ticket", "INC-9"))
 	d := doc(t, rec)
 	if rec.Code != http.StatusOK || len(c.fake.Tenant.Devices(id)) != 1 {
 		t.Fatalf("confirmed removal = %d with %d factors left: %.300s", rec.Code, len(c.fake.Tenant.Devices(id)), rec.Body.String())
@@ -181,7 +183,7 @@ func TestFactors_remove(t *testing.T) {
 	if next := textOf(d, `[data-testid="factor-next-step"]`); !strings.Contains(next, "still has another factor") {
 		t.Errorf("next step with SMS left = %q", next)
 	}
-	rec = c.postConfirmed(path, form("device_id", idStr(devs[1].ID), "ticket", "INC-9"))
+	rec = c.postConfirmed(path, callerForm("device_id", idStr(devs[1].ID), "ticket", "INC-9"))
 	d = doc(t, rec)
 	if d.Find(`[data-testid="next-mfa-token"]`).Length() != 1 || d.Find(`[data-testid="no-factors"]`).Length() != 1 {
 		t.Errorf("with no factor left the panel does not offer a temporary MFA token: %s", textOf(d, "#panel-factors"))
@@ -221,8 +223,8 @@ func TestCaller_wrongAndExpiredCodes(t *testing.T) {
 	id := fakeonelogin.PersonaLockedSMSID
 	d := doc(t, c.do("GET", "/users/"+idStr(id)+"/factors", nil, true))
 	label, _ := d.Find(`[data-testid="caller-choice"]`).Attr("value")
-	c.post("/users/"+idStr(id)+"/caller/send", form("factor", label))
-	rec := c.post("/users/"+idStr(id)+"/caller/code", form("code", "000000"))
+	c.post("/users/"+idStr(id)+"/caller/send", callerForm("factor", label))
+	rec := c.post("/users/"+idStr(id)+"/caller/code", callerForm("code", "000000"))
 	if r, _ := c.lastRecord(access.VerifyCaller); r.Outcome != audit.OutcomeFailed || r.Message != "wrong code" {
 		t.Errorf("a wrong code recorded %+v", r)
 	}
@@ -231,7 +233,7 @@ func TestCaller_wrongAndExpiredCodes(t *testing.T) {
 	}
 	code, _ := c.fake.Tenant.LastCode(id)
 	c.clock.Advance(10 * time.Minute)
-	c.post("/users/"+idStr(id)+"/caller/code", form("code", code))
+	c.post("/users/"+idStr(id)+"/caller/code", callerForm("code", code))
 	if r, _ := c.lastRecord(access.VerifyCaller); r.Outcome != audit.OutcomeFailed || r.Message != "expired" {
 		t.Errorf("a code typed 10 minutes after it was sent recorded %+v", r)
 	}
@@ -244,15 +246,23 @@ func TestCaller_deniedPush(t *testing.T) {
 	id := fakeonelogin.PersonaLockedPushID
 	d := doc(t, c.do("GET", "/users/"+idStr(id)+"/factors", nil, true))
 	label, _ := d.Find(`[data-testid="caller-choice"]`).Attr("value")
-	sent := doc(t, c.post("/users/"+idStr(id)+"/caller/send", form("factor", label)))
+	sent := doc(t, c.post("/users/"+idStr(id)+"/caller/send", callerForm("factor", label)))
 	if sent.Find(`[data-testid="caller-waiting"][hx-trigger]`).Length() != 1 {
 		t.Fatalf("after sending a push the panel does not follow it: %s", textOf(sent, "#panel-factors"))
+	}
+	c.fake.Tenant.ResetCalls()
+	if w := doc(t, c.post("/users/"+idStr(id)+"/caller/poll", callerForm())); w.Find(`[data-testid="caller-waiting"]`).Length() != 1 {
+		t.Fatal("an unanswered push is not awaited any more")
+	}
+	if n := c.callsTo("GET", "/users/"+idStr(id)); n != 0 {
+		t.Errorf("waiting for the push read the person from OneLogin %d times, want none", n)
 	}
 	pushes := c.fake.Tenant.PendingPushes(id)
 	if len(pushes) != 1 || !c.fake.Tenant.DenyPush(pushes[0].ID) {
 		t.Fatalf("%d pushes pending", len(pushes))
 	}
-	rec := c.post("/users/"+idStr(id)+"/caller/poll", form())
+	c.clock.Advance(selfunlock.PollEvery) // OneLogin is asked at most this often
+	rec := c.post("/users/"+idStr(id)+"/caller/poll", callerForm())
 	out := doc(t, rec)
 	if n := out.Find(`[data-testid="notice"].notice-warning`).Text(); !strings.Contains(n, "denied the push") || !strings.Contains(n, "may not be who they say") {
 		t.Errorf("a denied push answers %q", n)
@@ -274,11 +284,11 @@ func TestCaller_sendsShareTheUnlockAllowance(t *testing.T) {
 	d := doc(t, c.do("GET", "/users/"+idStr(id)+"/factors", nil, true))
 	label, _ := d.Find(`[data-testid="caller-choice"]`).Attr("value")
 	for i := range 3 {
-		if rec := c.post("/users/"+idStr(id)+"/caller/send", form("factor", label)); rec.Code != http.StatusOK {
+		if rec := c.post("/users/"+idStr(id)+"/caller/send", callerForm("factor", label)); rec.Code != http.StatusOK {
 			t.Fatalf("send %d = %d", i+1, rec.Code)
 		}
 	}
-	rec := c.post("/users/"+idStr(id)+"/caller/send", form("factor", label))
+	rec := c.post("/users/"+idStr(id)+"/caller/send", callerForm("factor", label))
 	if rec.Code != http.StatusTooManyRequests || len(c.fake.Tenant.Inbox(id)) != 3 {
 		t.Errorf("fourth send = %d with %d texts sent; want 429 and 3", rec.Code, len(c.fake.Tenant.Inbox(id)))
 	}
@@ -305,32 +315,32 @@ func TestCallerRequired_refusals(t *testing.T) {
 		says    string
 	}{
 		{name: "protected", role: access.RoleHelpdesk, who: fakeonelogin.PersonaAdminID, path: mfa,
-			form: form("expires_in", "3600"), status: http.StatusForbidden, says: "Protected account"},
+			form: callerForm("expires_in", "3600"), status: http.StatusForbidden, says: "Protected account"},
 		{name: "self", role: access.RoleHelpdesk, as: fakeonelogin.PersonaEmployee, who: fakeonelogin.PersonaEmployeeID, path: mfa,
-			form: form("expires_in", "3600"), status: http.StatusForbidden, says: "your own account"},
+			form: callerForm("expires_in", "3600"), status: http.StatusForbidden, says: "your own account"},
 		{name: "not verified", role: access.RoleHelpdesk, who: fakeonelogin.PersonaEmployeeID, path: mfa,
-			form: form("expires_in", "3600"), status: http.StatusForbidden, says: "Verify the caller first"},
+			form: callerForm("expires_in", "3600"), status: http.StatusForbidden, says: "Verify the caller first"},
 		{name: "password reset not verified", role: access.RoleHelpdesk, who: fakeonelogin.PersonaEmployeeID,
 			path: func(id int64) string { return "/users/" + idStr(id) + "/password" },
-			form: form("mode", "generate"), status: http.StatusForbidden, says: "before a password reset"},
+			form: callerForm("mode", "generate"), status: http.StatusForbidden, says: "before a password reset"},
 		{name: "verified by another agent", role: access.RoleHelpdesk, who: fakeonelogin.PersonaEmployeeID, path: mfa,
 			prepare: func(c *console) {
 				c.who.Email = "other.agent@example.com"
 				c.verifyBySMS(fakeonelogin.PersonaEmployeeID)
 				c.who.Email = "staff@example.com"
 			},
-			form: form("expires_in", "3600"), status: http.StatusForbidden, says: "other.agent@example.com verified this caller, not you"},
+			form: callerForm("expires_in", "3600"), status: http.StatusForbidden, says: "other.agent@example.com verified this caller, not you"},
 		{name: "expired verification", role: access.RoleHelpdesk, who: fakeonelogin.PersonaEmployeeID, path: mfa,
 			prepare: func(c *console) {
 				c.verifyBySMS(fakeonelogin.PersonaEmployeeID)
 				c.clock.Advance(access.CallerVerifiedFor + time.Second)
 			},
-			form: form("expires_in", "3600"), status: http.StatusForbidden, says: "more than 15 minutes old"},
+			form: callerForm("expires_in", "3600"), status: http.StatusForbidden, says: "more than 15 minutes old"},
 		{name: "no factor and not admin", role: access.RoleHelpdesk, who: fakeonelogin.PersonaLockedNoFactorID,
 			path: func(id int64) string { return "/users/" + idStr(id) + "/caller/override" },
-			form: form("reason", "verified in person, badge 4711"), status: http.StatusForbidden, says: "does not allow this"},
+			form: callerForm("reason", "verified in person, badge 4711"), status: http.StatusForbidden, says: "does not allow this"},
 		{name: "no factor, helpdesk token", role: access.RoleHelpdesk, who: fakeonelogin.PersonaLockedNoFactorID, path: mfa,
-			form: form("expires_in", "3600"), status: http.StatusForbidden, says: "Verify the caller first"},
+			form: callerForm("expires_in", "3600"), status: http.StatusForbidden, says: "Verify the caller first"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -372,10 +382,10 @@ func TestCallerRequired_allowedOnceVerified(t *testing.T) {
 		t.Errorf("the page does not say what waits for a verified caller: %q", textOf(page, `[data-testid="caller-needed"]`))
 	}
 	c.verifyBySMS(id)
-	if rec := c.post("/users/"+idStr(id)+"/mfa-token", form("expires_in", "3600")); rec.Code != http.StatusOK {
+	if rec := c.post("/users/"+idStr(id)+"/mfa-token", callerForm("expires_in", "3600")); rec.Code != http.StatusOK {
 		t.Errorf("MFA token after verifying = %d: %.300s", rec.Code, rec.Body.String())
 	}
-	if rec := c.postConfirmed("/users/"+idStr(id)+"/password", form("mode", "generate")); rec.Code != http.StatusOK {
+	if rec := c.postConfirmed("/users/"+idStr(id)+"/password", callerForm("mode", "generate")); rec.Code != http.StatusOK {
 		t.Errorf("password reset after verifying = %d: %.300s", rec.Code, rec.Body.String())
 	}
 
@@ -384,16 +394,16 @@ func TestCallerRequired_allowedOnceVerified(t *testing.T) {
 	if d := doc(t, admin.do("GET", "/users/"+idStr(none)+"/factors", nil, true)); d.Find(`[data-testid="caller-override-form"]`).Length() != 1 {
 		t.Fatalf("an admin is not offered the override for a person with no factor: %s", textOf(d, "#panel-factors"))
 	}
-	if rec := admin.post("/users/"+idStr(none)+"/caller/override", form("reason", "verified in person, badge 4711", "ticket", "INC-1")); rec.Code != http.StatusOK {
+	if rec := admin.post("/users/"+idStr(none)+"/caller/override", callerForm("reason", "verified in person, badge 4711", "ticket", "INC-1")); rec.Code != http.StatusOK {
 		t.Fatalf("override = %d: %.300s", rec.Code, rec.Body.String())
 	}
 	if r, _ := admin.lastRecord(access.CallerOverride); r.Outcome != audit.OutcomeSucceeded || r.Params["reason"] != "verified in person, badge 4711" {
 		t.Errorf("override recorded %+v", r)
 	}
-	if rec := admin.post("/users/"+idStr(none)+"/mfa-token", form("expires_in", "3600")); rec.Code != http.StatusOK {
+	if rec := admin.post("/users/"+idStr(none)+"/mfa-token", callerForm("expires_in", "3600")); rec.Code != http.StatusOK {
 		t.Errorf("MFA token after the override = %d", rec.Code)
 	}
-	if rec := admin.post("/users/"+idStr(id)+"/caller/override", form("reason", "badge")); rec.Code != http.StatusConflict {
+	if rec := admin.post("/users/"+idStr(id)+"/caller/override", callerForm("reason", "badge")); rec.Code != http.StatusConflict {
 		t.Errorf("override for a person with a factor = %d, want 409", rec.Code)
 	}
 }

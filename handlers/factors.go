@@ -44,10 +44,10 @@ func (m cachedFactors) OTPDevices(ctx context.Context, id int64) ([]client.OTPDe
 	return m.h.devices(ctx, id)
 }
 
-// person reads the :id person for a factors route, and refuses when the
+// factorsPerson reads the :id person for a factors route, and refuses when the
 // access policy would not let the signed-in person act on them with a
 // (protected accounts, their own).
-func (h *Handler) person(c echo.Context, a access.Action) (*client.User, error) {
+func (h *Handler) factorsPerson(c echo.Context, a access.Action) (*client.User, error) {
 	id, err := userIDParam(c)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (h *Handler) person(c echo.Context, a access.Action) (*client.User, error) 
 // factorsPanel is GET /users/:id/factors: the Factors panel, or a page of
 // its own without JavaScript. Nothing is changed.
 func (h *Handler) factorsPanel(c echo.Context) error {
-	u, err := h.person(c, access.ViewFactors)
+	u, err := h.factorsPerson(c, access.ViewFactors)
 	if err != nil {
 		return err
 	}
