@@ -3,24 +3,35 @@ GO       ?= go
 BIN      ?= bin/helpdesk
 PKGS     := ./...
 
-.PHONY: run test unit e2e e2e-deps oauth2-proxy mailpit build generate generate-check lint docker bench clean
+.DEFAULT_GOAL := run
+.PHONY: help run test unit e2e e2e-deps oauth2-proxy mailpit build generate generate-check lint docker bench clean
+
+## help: this list of targets
+help:
+	@awk '/^## [a-z0-9-]+: / { sub(/^## /, ""); i = index($$0, ": "); \
+		printf "  %-15s %s\n", substr($$0, 1, i - 1), substr($$0, i + 2) }' $(firstword $(MAKEFILE_LIST))
 
 ## run: the console in demo mode, on the embedded fake tenant
 run:
 	HELPDESK_DEMO=true $(GO) run .
 
 ## test: every check and test, browser tests included; installs what it needs
-test: generate-check lint unit e2e
+# The templates are checked first (the others compile them); then lint and
+# the Go tests run while the browser's dependencies are installed and
+# oauth2-proxy is built; the browser journeys run last, on their own.
+test: generate-check
+	@$(MAKE) --no-print-directory -j4 lint unit e2e-deps oauth2-proxy
+	@$(MAKE) --no-print-directory e2e
 
-## unit: every Go test with the race detector, against a throwaway PostgreSQL
-## cluster (scripts/test-postgres.sh: installs Debian's postgresql when
-## missing, removes the cluster afterwards); tests that need it fail without it
+## unit: every Go test, with the race detector, on a throwaway PostgreSQL cluster
+# and against a real mailpit; scripts/test-postgres.sh installs Debian's
+# postgresql when missing and removes the cluster afterwards; tests that need
+# either fail without it.
 unit: mailpit
 	HELPDESK_TEST_REQUIRE_DATABASE=1 MAILPIT_BIN="$(MAILPIT_BIN)" HELPDESK_TEST_REQUIRE_MAILPIT=1 \
 	scripts/test-postgres.sh run $(GO) test -race -count=1 $(PKGS)
 
-## mailpit: a real SMTP server with an HTTP API, pinned, built once into the
-## cache (about 30 s); the mail tests send through it
+## mailpit: a real SMTP server with an HTTP API, pinned, built once into the cache (about 30 s)
 MAILPIT_VERSION := v1.33.1
 MAILPIT_BIN := $(CURDIR)/.cache/mailpit/$(MAILPIT_VERSION)/mailpit
 mailpit: $(MAILPIT_BIN)
@@ -32,20 +43,22 @@ E2E_CACHE ?= $(CURDIR)/.cache/e2e
 e2e-deps:
 	scripts/e2e-deps.sh "$(E2E_CACHE)"
 
-## oauth2-proxy: the real oauth2-proxy, pinned, built once into the cache
-## (about 40 s); the browser journey runs it in front of the console
+## oauth2-proxy: build the pinned oauth2-proxy once into the cache (about 40 s)
+# The browser journey through it runs it in front of the console.
 OAUTH2_PROXY_VERSION := v7.15.6
 OAUTH2_PROXY_BIN := $(CURDIR)/.cache/oauth2-proxy/$(OAUTH2_PROXY_VERSION)/oauth2-proxy
 oauth2-proxy: $(OAUTH2_PROXY_BIN)
 $(OAUTH2_PROXY_BIN):
 	GOBIN="$(dir $(OAUTH2_PROXY_BIN))" $(GO) install github.com/oauth2-proxy/oauth2-proxy/v7@$(OAUTH2_PROXY_VERSION)
 
-## e2e: browser journeys against the console and its embedded fake tenant,
-## and one through the real oauth2-proxy
+## e2e: browser journeys on the console and its fake tenant, and through oauth2-proxy
+# Each journey has its own console and browser context, so they run
+# E2E_PARALLEL at a time; one that measures time runs alone.
+E2E_PARALLEL ?= 4
 e2e: e2e-deps oauth2-proxy
 	PLAYWRIGHT_DRIVER_PATH="$(E2E_CACHE)" PLAYWRIGHT_NODEJS_PATH="$$(command -v node)" \
 	AXE_PATH="$(E2E_CACHE)/axe.min.js" OAUTH2_PROXY_BIN="$(OAUTH2_PROXY_BIN)" \
-	$(GO) test -tags e2e -count=1 -timeout 10m ./e2e/...
+	$(GO) test -tags e2e -count=1 -timeout 10m -parallel $(E2E_PARALLEL) ./e2e/...
 
 ## build: a static binary in bin/
 build:
@@ -68,13 +81,20 @@ lint:
 	$(GO) vet -tags e2e $(PKGS)
 	$(GO) tool staticcheck -tags e2e $(PKGS)
 
+## docker: the container image, onelogin-helpdesk
 docker:
 	docker build -t onelogin-helpdesk .
 
-## bench: the Go micro-benchmarks (decoding, sessions, rendering, the fake), then the load test: the console (own process, fake tenant, 50 ms upstream latency) at 1/10/100 concurrent against a bare-proxy baseline, and actions at 10 concurrent with the state in SQLite and in PostgreSQL (a throwaway cluster), written to bench/RESULTS.md
+## bench: micro-benchmarks and the load test, written to bench/RESULTS.md
+# The Go micro-benchmarks (decoding, sessions, rendering, the fake), then
+# the load test: the console (own process, fake tenant, 50 ms upstream
+# latency) at 1/10/100 concurrent against a bare-proxy baseline, and
+# actions at 10 concurrent with the state in SQLite and in PostgreSQL (a
+# throwaway cluster).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 	scripts/test-postgres.sh run $(GO) run ./bench -out bench/RESULTS.md
 
+## clean: remove bin/
 clean:
 	rm -rf bin

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,13 +22,14 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/internal/consoletest"
+	"onelogin-helpdesk/internal/process"
 	"onelogin-helpdesk/internal/testlog"
 )
 
 // TestMain lets a test run the real main in a child process: the child is
-// this test binary with HELPDESK_TEST_MAIN=1 and main's own arguments.
+// this test binary with consoletest.SelfEnv and main's own arguments.
 func TestMain(m *testing.M) {
-	if os.Getenv("HELPDESK_TEST_MAIN") == "1" {
+	if name, value, _ := strings.Cut(consoletest.SelfEnv, "="); os.Getenv(name) == value {
 		os.Args = append([]string{"helpdesk"}, strings.Fields(os.Getenv("HELPDESK_TEST_ARGS"))...)
 		main()
 		os.Exit(0)
@@ -40,7 +42,7 @@ func TestMain(m *testing.M) {
 func runMain(t *testing.T, args string, env map[string]string) (stdout, stderr string, code int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = []string{"HELPDESK_TEST_MAIN=1", "HELPDESK_TEST_ARGS=" + args, "PATH=" + os.Getenv("PATH")}
+	cmd.Env = []string{consoletest.SelfEnv, "HELPDESK_TEST_ARGS=" + args, "PATH=" + os.Getenv("PATH")}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -58,6 +60,7 @@ func runMain(t *testing.T, args string, env map[string]string) (stdout, stderr s
 }
 
 func TestMain_helpListsEverySettingWithItsDefault(t *testing.T) {
+	t.Parallel()
 	stdout, stderr, code := runMain(t, "--help", nil)
 	if code != 0 {
 		t.Fatalf("--help exited %d: %s", code, stderr)
@@ -81,6 +84,7 @@ func TestMain_helpListsEverySettingWithItsDefault(t *testing.T) {
 // configurations: each must exit 2 with every problem in one message, before
 // anything is started or written.
 func TestMain_configurationProblems(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args string
@@ -139,6 +143,7 @@ func TestMain_unknownProtectedRoleExits2(t *testing.T) {
 // TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel runs the real
 // process, sends it SIGTERM once it serves, and reads its JSON log.
 func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		level    string
 		wantInfo bool
@@ -148,31 +153,13 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.level, func(t *testing.T) {
-			addr := freeAddr(t)
-			cmd := exec.Command(os.Args[0])
-			cmd.Env = []string{"HELPDESK_TEST_MAIN=1", "PATH=" + os.Getenv("PATH"),
-				"HELPDESK_DEMO=true", "HELPDESK_ADDR=" + addr, "HELPDESK_AUDIT_DB=" + filepath.Join(t.TempDir(), "demo-audit.db"),
-				"HELPDESK_FAKE_USERS=50", "HELPDESK_LOG_LEVEL=" + tc.level}
-			var stderr testlog.Buffer
-			cmd.Stdout, cmd.Stderr = io.Discard, &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
+			p := consoletest.StartProcess(t, "console", consoletest.Self(), map[string]string{
+				"HELPDESK_DEMO": "true", "HELPDESK_AUDIT_DB": filepath.Join(t.TempDir(), "demo-audit.db"),
+				"HELPDESK_FAKE_USERS": "50", "HELPDESK_LOG_LEVEL": tc.level})
+			if err := p.Stop(); err != nil {
+				t.Fatalf("exit after SIGTERM: %v", err)
 			}
-			waitServing(t, "http://"+addr+"/healthz")
-			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatalf("exit after SIGTERM: %v\n%s", err, stderr.String())
-				}
-			case <-time.After(15 * time.Second):
-				cmd.Process.Kill()
-				t.Fatal("still running 15 s after SIGTERM")
-			}
+			stderr := p.Logs
 			for _, msg := range []string{"serving", "shutting down; waiting for in-flight requests", "stopped"} {
 				if got := stderr.Has(t, map[string]any{"msg": msg}); got != tc.wantInfo {
 					t.Errorf("level %s: %q logged: %v, want %v", tc.level, msg, got, tc.wantInfo)
@@ -186,6 +173,7 @@ func TestMain_SIGTERMStopsCleanlyAtTheConfiguredLogLevel(t *testing.T) {
 // server to stop while OneLogin is still answering it, and checks that new
 // connections are refused at once while the page still arrives whole.
 func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
 	c := consoletest.New(t, map[string]string{"HELPDESK_FAKE_LATENCY": "400ms"})
 	ctx, shutdown := context.WithCancel(context.Background())
 	var served error
@@ -269,6 +257,7 @@ func TestServe_shutdownLetsInFlightRequestsFinish(t *testing.T) {
 // TestServe_gracePeriodEnds: a request that outlives the grace period does
 // not keep the process up, and serve says so.
 func TestServe_gracePeriodEnds(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -300,13 +289,16 @@ func TestServe_gracePeriodEnds(t *testing.T) {
 // probes on the main address without sign-in, metrics only on the metrics
 // address, and a clean stop when the context ends.
 func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
-	addr, maddr := freeAddr(t), freeAddr(t)
+	t.Parallel()
+	addr, maddr := consoletest.FreeAddr(t), consoletest.FreeAddr(t)
 	cfg := consoletest.Config(t, map[string]string{"HELPDESK_ADDR": addr, "HELPDESK_METRICS_ADDR": maddr})
 	ctx, cancel := context.WithCancel(context.Background())
 	var out testlog.Buffer
 	ran := make(chan error, 1)
 	go func() { ran <- run(ctx, cfg, slog.New(slog.DiscardHandler), &out) }()
-	waitServing(t, "http://"+addr+"/healthz")
+	if err := process.WaitServing(ctx, "http://"+addr+"/healthz", 10*time.Second, nil); err != nil {
+		t.Fatal(err)
+	}
 
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	cases := []struct {
@@ -350,33 +342,9 @@ func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func waitServing(t *testing.T, u string) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		resp, err := http.Get(u)
-		if err == nil {
-			resp.Body.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s never answered: %v", u, err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 // TestProbe: -healthcheck passes only when /healthz itself answers 200.
 func TestProbe(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -409,5 +377,28 @@ func TestProbe(t *testing.T) {
 	}
 	if got := probe("127.0.0.1:1"); got != 1 {
 		t.Errorf("probe of a closed port = %d, want 1", got)
+	}
+}
+
+// TestBinary_linksNoTestSupport: the binary carries the demo (the fake
+// tenant is product code) but nothing written for tests: not testing, not
+// net/http/httptest, and none of our test-support packages (*test,
+// internal/..., and deploy, which reads the compose example for tests).
+func TestBinary_linksNoTestSupport(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps .: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, "onelogin-helpdesk/fakeonelogin") {
+		t.Fatalf("go list -deps . lists no fakeonelogin; is this the module's root?\n%s", out)
+	}
+	for _, p := range deps {
+		ours, isOurs := strings.CutPrefix(p, "onelogin-helpdesk/")
+		if p == "testing" || strings.HasPrefix(p, "testing/") || p == "net/http/httptest" ||
+			isOurs && (strings.HasSuffix(ours, "test") || strings.HasPrefix(ours, "internal/") || ours == "deploy") {
+			t.Errorf("the binary links %s, which is for tests", p)
+		}
 	}
 }

@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -21,45 +21,26 @@ import (
 
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/fakeonelogin"
-	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/internal/consoletest"
 	"onelogin-helpdesk/pgstore/pgtest"
 )
 
-// These tests run the console as it is deployed: the built binary, two
-// processes on one PostgreSQL database, behind a "proxy" (the test, from
-// loopback) that names the person, in front of ONE fake tenant served by
-// the test (each process's embedded demo tenant would be its own).
-
-// buildConsole builds the binary once for the test.
-func buildConsole(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "helpdesk")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// These tests run the console as it is deployed: two processes of main on
+// one PostgreSQL database, behind a "proxy" (the test, from loopback) that
+// names the person, in front of ONE fake tenant served by the test (each
+// process's embedded demo tenant would be its own). Each process is this
+// test binary running main (consoletest.Self), so nothing is built again.
 
 // replica is one console process.
-type replica struct {
-	name string
-	URL  string
-	cmd  *exec.Cmd
-	logs *testlog.Buffer
-	done chan struct{}
-}
+type replica = consoletest.Process
 
 const replicaSessionKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // 32 bytes, shared by the replicas
 
-// startReplica starts the binary on a free loopback port with the settings a
-// replica behind a proxy has, and waits until it serves.
-func startReplica(t *testing.T, bin, name, dbURL string, fake *fakeonelogin.Server, extra map[string]string) *replica {
+// startReplica starts a console process with the settings a replica behind
+// a proxy has, and waits until it serves.
+func startReplica(t *testing.T, name, dbURL string, fake *fakeonelogin.Server, extra map[string]string) *replica {
 	t.Helper()
-	addr := freeAddr(t)
 	env := map[string]string{
-		"HELPDESK_ADDR":                  addr,
-		"HELPDESK_PUBLIC_URL":            "http://" + addr,
 		"HELPDESK_AUTH_MODE":             "proxy",
 		"HELPDESK_TRUSTED_PROXIES":       "127.0.0.1/32",
 		"HELPDESK_SESSION_KEYS":          replicaSessionKey,
@@ -73,52 +54,12 @@ func startReplica(t *testing.T, bin, name, dbURL string, fake *fakeonelogin.Serv
 		"ONELOGIN_CLIENT_ID":             fake.ClientID,
 		"ONELOGIN_CLIENT_SECRET":         fake.ClientSecret,
 		"ONELOGIN_TIMEOUT":               "20s",
+		// A restarted database shows in /readyz within a second, not the
+		// default ten, so the restart test waits on the database only.
+		"HELPDESK_READINESS_CACHE": "1s",
 	}
-	for k, v := range extra {
-		env[k] = v
-	}
-	r := &replica{name: name, URL: "http://" + addr, logs: &testlog.Buffer{}, done: make(chan struct{})}
-	r.cmd = exec.Command(bin)
-	r.cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
-	for k, v := range env {
-		r.cmd.Env = append(r.cmd.Env, k+"="+v)
-	}
-	r.cmd.Stdout, r.cmd.Stderr = io.Discard, r.logs
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = r.cmd.Wait(); close(r.done) }()
-	t.Cleanup(func() {
-		r.kill()
-		if t.Failed() {
-			t.Logf("replica %s log:\n%s", name, r.logs.String())
-		}
-	})
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		select {
-		case <-r.done:
-			t.Fatalf("replica %s exited at start:\n%s", name, r.logs.String())
-		default:
-		}
-		if res, err := http.Get(r.URL + "/healthz"); err == nil {
-			res.Body.Close()
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replica %s never served:\n%s", name, r.logs.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// kill ends the process at once, as a crash or an OOM kill would.
-func (r *replica) kill() {
-	select {
-	case <-r.done:
-	default:
-		_ = r.cmd.Process.Kill()
-		<-r.done
-	}
+	maps.Copy(env, extra)
+	return consoletest.StartProcess(t, "replica "+name, consoletest.Self(), env)
 }
 
 // person is someone using the console through the proxy: their browser's
@@ -155,7 +96,7 @@ func (p *person) do(t *testing.T, r *replica, path string, form url.Values) (int
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s on %s: %v", method, path, r.name, err)
+		t.Fatalf("%s %s on %s: %v", method, path, r.Name, err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
@@ -168,7 +109,7 @@ func (p *person) token(t *testing.T, r *replica) string {
 	code, page := p.do(t, r, "/sessions", nil)
 	m := tokenRe.FindStringSubmatch(page)
 	if code != http.StatusOK || m == nil {
-		t.Fatalf("no CSRF token for %s on %s: %d %.300s", p.email, r.name, code, page)
+		t.Fatalf("no CSRF token for %s on %s: %d %.300s", p.email, r.Name, code, page)
 	}
 	return m[1]
 }
@@ -195,7 +136,7 @@ func waitReady(t *testing.T, r *replica, want int) string {
 			return body
 		}
 	}
-	t.Fatalf("%s /readyz never answered %d (last %d %q)", r.name, want, code, body)
+	t.Fatalf("%s /readyz never answered %d (last %d %q)", r.Name, want, code, body)
 	return ""
 }
 
@@ -213,12 +154,12 @@ func auditRows(page string) int { return strings.Count(page, `data-testid="audit
 // session on B ends it on A; the self-unlock allowance holds across both
 // under parallel requests.
 func TestReplicas_shareStateAndSessions(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t, "replicas")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
-	bin := buildConsole(t)
-	a := startReplica(t, bin, "A", db, fake, nil)
-	b := startReplica(t, bin, "B", db, fake, nil)
+	a := startReplica(t, "A", db, fake, nil)
+	b := startReplica(t, "B", db, fake, nil)
 
 	t.Run("an action on A is seen on B", func(t *testing.T) {
 		agent, boss := helpdesk(), admin()
@@ -338,12 +279,12 @@ func TestReplicas_shareStateAndSessions(t *testing.T) {
 // working on its action leaves one record of it, begun and never completed
 // (pending: the outcome is unknown), and the other replica keeps serving.
 func TestReplicas_killedMidAction(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t, "replicas")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
-	bin := buildConsole(t)
-	a := startReplica(t, bin, "A", db, fake, nil)
-	b := startReplica(t, bin, "B", db, fake, nil)
+	a := startReplica(t, "A", db, fake, nil)
+	b := startReplica(t, "B", db, fake, nil)
 	agent, boss := helpdesk(), admin()
 	tok := agent.token(t, a)
 	id := strconv.FormatInt(fakeonelogin.PersonaLockedTOTPID, 10)
@@ -373,7 +314,7 @@ func TestReplicas_killedMidAction(t *testing.T) {
 			t.Fatalf("the unlock never reached OneLogin; calls: %v", fake.Tenant.Calls())
 		}
 	}
-	a.kill()
+	a.Kill()
 	fake.Tenant.SetLatency(0)
 
 	code, page := boss.do(t, b, "/audit?target="+id, nil)
@@ -391,6 +332,7 @@ func TestReplicas_killedMidAction(t *testing.T) {
 // starting it again makes them ready without a restart, with every record
 // written before still there.
 func TestReplicas_databaseRestart(t *testing.T) {
+	t.Parallel()
 	pgtest.AdminURL(t) // this test needs PostgreSQL installed: gate as the others
 	dir := filepath.Join(t.TempDir(), "pg")
 	out, err := exec.Command("scripts/test-postgres.sh", "start", dir).Output()
@@ -414,9 +356,8 @@ func TestReplicas_databaseRestart(t *testing.T) {
 
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
-	bin := buildConsole(t)
-	a := startReplica(t, bin, "A", dbURL, fake, nil)
-	b := startReplica(t, bin, "B", dbURL, fake, nil)
+	a := startReplica(t, "A", dbURL, fake, nil)
+	b := startReplica(t, "B", dbURL, fake, nil)
 	agent, boss := helpdesk(), admin()
 	id := strconv.FormatInt(fakeonelogin.PersonaLockedID, 10)
 	if code, _ := agent.do(t, a, "/users/"+id+"/unlock", url.Values{"csrf_token": {agent.token(t, a)}, "ticket": {"INC-BEFORE"}}); code != http.StatusSeeOther {
@@ -428,7 +369,7 @@ func TestReplicas_databaseRestart(t *testing.T) {
 	pgCtl("-m", "fast", "-w", "stop")
 	for _, r := range []*replica{a, b} {
 		if body := waitReady(t, r, http.StatusServiceUnavailable); !strings.Contains(body, "database") {
-			t.Errorf("%s not ready because %q, want the database named", r.name, body)
+			t.Errorf("%s not ready because %q, want the database named", r.Name, body)
 		}
 	}
 	fake.Tenant.ResetCalls()
@@ -457,13 +398,13 @@ func TestReplicas_databaseRestart(t *testing.T) {
 // look-ups from one address, half on A and half on B, get exactly the
 // allowance between them.
 func TestReplicas_publicUnlockLimitIsShared(t *testing.T) {
+	t.Parallel()
 	db := pgtest.Database(t, "replicas_unlock")
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 100})
 	t.Cleanup(fake.Close)
-	bin := buildConsole(t)
 	extra := map[string]string{"HELPDESK_PUBLIC_UNLOCK": "true", "HELPDESK_PUBLIC_UNLOCK_PER_IP": "4"}
-	a := startReplica(t, bin, "A", db, fake, extra)
-	b := startReplica(t, bin, "B", db, fake, extra)
+	a := startReplica(t, "A", db, fake, extra)
+	b := startReplica(t, "B", db, fake, extra)
 
 	// lookup is one person at the public page: its form, then a look-up.
 	lookup := func(r *replica, login string) int {
@@ -478,7 +419,7 @@ func TestReplicas_publicUnlockLimitIsShared(t *testing.T) {
 		res.Body.Close()
 		m := tokenRe.FindSubmatch(page)
 		if m == nil {
-			t.Errorf("no CSRF token on %s's unlock page: %d", r.name, res.StatusCode)
+			t.Errorf("no CSRF token on %s's unlock page: %d", r.Name, res.StatusCode)
 			return 0
 		}
 		req, _ := http.NewRequest(http.MethodPost, r.URL+"/unlock",

@@ -21,14 +21,31 @@ type Subject struct {
 	// Locked is set when the account is locked now: status Locked, or a
 	// lock end in the future whatever the status says.
 	Locked bool
-	// Unlockable is false for statuses an unlock must never touch even when
-	// a lock is recorded (suspended, unactivated): OneLogin's unlock would
-	// reactivate them.
+	// Unlockable is OneLogin's status Locked: the only status an unlock
+	// may start from. OneLogin's unlock sets any account Active, so it
+	// would reactivate a suspended one and wave through one whose password
+	// expired or awaits a reset.
 	Unlockable bool
+	// NeedsPassword is a status that waits for a new password (expired,
+	// awaiting a reset, pending): a password reset is what fits, not an
+	// unlock.
+	NeedsPassword bool
 	// LockedBy is the role of whoever placed the current lock through the
 	// console; RoleNone for a lock from failed sign-ins or from outside the
 	// console.
 	LockedBy Role
+	// SignInLockout is set when OneLogin's events show the current lock
+	// came from failed sign-ins, with no lock by an admin or the API since:
+	// the only lock self-service may lift. The handlers fill it for
+	// self-service only; unset, self-service is refused.
+	SignInLockout bool
+	// Contact is how the person reaches the helpdesk
+	// (HELPDESK_CONTACT), named when self-service is refused.
+	Contact string
+
+	// JobStarter is who started the job a StopJob is about: only they or
+	// an admin may stop it.
+	JobStarter string
 
 	// People is how many people a bulk action names, and BulkMax the most
 	// its actor may name (Bulk.MaxFor); both are only for bulk actions.
@@ -44,6 +61,9 @@ type Refusal struct {
 	// State is set when the account's state, not the actor, is why: the
 	// action makes no sense now (a lock of a locked account).
 	State bool
+	// Offer is the action that fits the account instead, if any (a
+	// password reset for an expired password).
+	Offer Action
 }
 
 func (r *Refusal) Error() string { return r.Reason }
@@ -76,13 +96,18 @@ func Check(actor Identity, a Action, s Subject) *Refusal {
 			return &Refusal{Reason: fmt.Sprintf("bulk job of %d people; role %s may name at most %d", s.People, actor.Role, s.BulkMax),
 				Message: fmt.Sprintf("One job may name at most %d people for your role (%s); you selected %d. Select fewer and start several jobs.", s.BulkMax, actor.Role, s.People)}
 		}
+	case StopJob:
+		if actor.Role < RoleAdmin && !SameEmail(actor.Email, s.JobStarter) {
+			return &Refusal{Reason: "job started by " + s.JobStarter + "; role " + actor.Role.String() + " may stop only their own",
+				Message: "Only whoever started this job, or an admin, may stop it."}
+		}
 	case Lock:
 		if !s.Active || s.Locked {
 			return &Refusal{Reason: "lock refused: account is " + s.Status, State: true,
 				Message: "Only an active account can be locked; this one is " + describe(s) + "."}
 		}
 	case Unlock:
-		if r := unlockable(s); r != nil {
+		if r := unlockable(s, false); r != nil {
 			return r
 		}
 		if s.LockedBy == RoleAdmin && actor.Role < RoleAdmin {
@@ -90,27 +115,47 @@ func Check(actor Identity, a Action, s Subject) *Refusal {
 				Message: "An admin locked this account through the console: only an admin can unlock it."}
 		}
 	case SelfUnlock:
-		if r := unlockable(s); r != nil {
+		if r := unlockable(s, true); r != nil {
 			return r
 		}
 		if s.LockedBy != RoleNone {
 			return &Refusal{Reason: "self-service may not lift a lock placed by staff",
-				Message: "Your account was locked by the IT helpdesk: contact them."}
+				Message: "Your account was locked by the IT helpdesk: contact them" + reach(s.Contact) + "."}
+		}
+		if !s.SignInLockout {
+			return &Refusal{Reason: "self-service lifts only a lock from failed sign-ins; OneLogin's events do not show one",
+				Message: "Your account was not locked by failed sign-ins, so it cannot be unlocked here: contact the IT helpdesk" + reach(s.Contact) + "."}
 		}
 	}
 	return nil
 }
 
-func unlockable(s Subject) *Refusal {
+// reach is how to reach the helpdesk, for the end of a sentence.
+func reach(contact string) string {
+	if c := strings.TrimSpace(contact); c != "" {
+		return " (" + c + ")"
+	}
+	return ""
+}
+
+// unlockable refuses an unlock the account's status does not allow; self
+// is self-service, whose words are for the account's owner.
+func unlockable(s Subject, self bool) *Refusal {
 	switch {
 	case !s.Locked:
 		return &Refusal{Reason: "unlock refused: account is not locked (" + s.Status + ")", State: true,
 			Message: "The account is not locked, so there is nothing to unlock (it is " + describe(s) + ")."}
-	case !s.Unlockable:
-		return &Refusal{Reason: "unlock refused: account is " + s.Status, State: true,
-			Message: "The account is " + describe(s) + ": unlocking would reactivate it. That needs OneLogin's admin portal."}
+	case s.Unlockable:
+		return nil
+	case s.NeedsPassword && self:
+		return &Refusal{Reason: "unlock refused: account is " + s.Status + "; it needs a new password", State: true, Offer: ResetPassword,
+			Message: "Your account is " + describe(s) + ": it needs a new password, which an unlock would not give it. Use \"Forgot password\" on the sign-in page, or contact the IT helpdesk" + reach(s.Contact) + "."}
+	case s.NeedsPassword:
+		return &Refusal{Reason: "unlock refused: account is " + s.Status + "; it needs a new password", State: true, Offer: ResetPassword,
+			Message: "The account is " + describe(s) + ": an unlock would set it Active and skip the new password it needs. Reset its password instead."}
 	}
-	return nil
+	return &Refusal{Reason: "unlock refused: account is " + s.Status, State: true,
+		Message: "The account is " + describe(s) + ": OneLogin's unlock would set it Active (reactivate it), so the console unlocks only an account whose status is Locked. That needs OneLogin's admin portal."}
 }
 
 func describe(s Subject) string {

@@ -18,10 +18,15 @@ func TestCheck(t *testing.T) {
 	lockedByAdmin, lockedByAgent := locked, locked
 	lockedByAdmin.LockedBy, lockedByAgent.LockedBy = RoleAdmin, RoleHelpdesk
 	suspendedWithLock := Subject{Email: "bob@example.com", Status: "Suspended", Locked: true}
-	activeButLockedUntil := Subject{Email: "bob@example.com", Status: "Active", Active: true, Locked: true, Unlockable: true}
+	activeButLockedUntil := Subject{Email: "bob@example.com", Status: "Active", Active: true, Locked: true}
+	expiredButLockedUntil := Subject{Email: "bob@example.com", Status: "Password expired", Locked: true, NeedsPassword: true}
 	self := active
 	self.Email = "HAL@example.com"
-	selfLocked := Subject{Email: "emil@example.com", Status: "Locked", Locked: true, Unlockable: true}
+	selfLocked := Subject{Email: "emil@example.com", Status: "Locked", Locked: true, Unlockable: true, SignInLockout: true}
+	selfLockedOutside := selfLocked
+	selfLockedOutside.SignInLockout, selfLockedOutside.Contact = false, "ext. 4357"
+	selfExpired := expiredButLockedUntil
+	selfExpired.Email, selfExpired.Contact = "emil@example.com", "ext. 4357"
 	selfLockedByStaff := selfLocked
 	selfLockedByStaff.LockedBy = RoleHelpdesk
 
@@ -45,13 +50,19 @@ func TestCheck(t *testing.T) {
 		{"lock not a locked account", agent, Lock, locked, "Only an active account"},
 		{"lock not an active account locked until later", agent, Lock, activeButLockedUntil, "Only an active account"},
 		{"unlock only a locked account", agent, Unlock, active, "not locked"},
-		{"unlock an active account locked until later", agent, Unlock, activeButLockedUntil, ""},
+		{"unlock only a Locked status, not an active one locked until later", agent, Unlock, activeButLockedUntil, "only an account whose status is Locked"},
+		{"unlock never waves an expired password through", admin, Unlock, expiredButLockedUntil, "Reset its password instead"},
+		{"self-service never waves an expired password through", employee, SelfUnlock, selfExpired, "Forgot password\" on the sign-in page, or contact the IT helpdesk (ext. 4357)"},
+		{"self-service lifts no lock placed outside failed sign-ins", employee, SelfUnlock, selfLockedOutside, "not locked by failed sign-ins, so it cannot be unlocked here: contact the IT helpdesk (ext. 4357)"},
 		{"unlock never reactivates a suspended account", admin, Unlock, suspendedWithLock, "reactivate"},
 		{"helpdesk lifts a helpdesk lock", agent, Unlock, lockedByAgent, ""},
 		{"admin lifts a helpdesk lock", admin, Unlock, lockedByAgent, ""},
 		{"helpdesk may not lift an admin's lock", agent, Unlock, lockedByAdmin, "only an admin can unlock it"},
 		{"admin lifts an admin's lock", admin, Unlock, lockedByAdmin, ""},
 		{"self-service lifts a lock from failed sign-ins", employee, SelfUnlock, selfLocked, ""},
+		{"helpdesk stops their own job", agent, StopJob, Subject{JobStarter: "HAL@example.com"}, ""},
+		{"helpdesk may not stop an admin's job", agent, StopJob, Subject{JobStarter: "ada@example.com"}, "Only whoever started this job, or an admin"},
+		{"admin stops anyone's job", admin, StopJob, Subject{JobStarter: "hal@example.com"}, ""},
 		{"self-service never lifts a staff lock", employee, SelfUnlock, selfLockedByStaff, "locked by the IT helpdesk"},
 		{"self-service unlocks nothing that is not locked", employee, SelfUnlock, Subject{Email: "emil@example.com", Status: "Active", Active: true, Unlockable: true}, "not locked"},
 		{"self-service never touches a suspended account", employee, SelfUnlock, Subject{Email: "emil@example.com", Status: "Suspended", Locked: true}, "reactivate"},

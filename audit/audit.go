@@ -48,6 +48,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -215,10 +216,37 @@ type Store interface {
 	// one to that record's Repeats instead, so that one person hammering a
 	// refusal cannot flood the trail. It returns the record's id.
 	Deny(ctx context.Context, r Record, within time.Duration) (int64, error)
-	// LastSucceeded returns the newest succeeded record about targetID for
-	// any of actions; ok is false when there is none.
-	LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (r Record, ok bool, err error)
+	// Last returns the newest record about targetID that any of kinds
+	// picks; ok is false when there is none.
+	Last(ctx context.Context, targetID int64, kinds ...Kind) (r Record, ok bool, err error)
 	Close() error
+}
+
+// Kind picks the records of one action that ended (so far) in any of
+// Outcomes, for Store.Last: a lock that succeeded, or whose answer never
+// came, is still a lock.
+type Kind struct {
+	Action   access.Action
+	Outcomes []Outcome
+}
+
+// Succeeded picks the succeeded records of each action.
+func Succeeded(actions ...access.Action) []Kind {
+	out := make([]Kind, len(actions))
+	for i, a := range actions {
+		out[i] = Kind{Action: a, Outcomes: []Outcome{OutcomeSucceeded}}
+	}
+	return out
+}
+
+// Picks reports whether one of kinds picks r.
+func Picks(kinds []Kind, r Record) bool {
+	for _, k := range kinds {
+		if k.Action == r.Action && slices.Contains(k.Outcomes, r.Outcome) {
+			return true
+		}
+	}
+	return false
 }
 
 // Pruner is a store that can forget old records, for retention

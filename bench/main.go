@@ -13,6 +13,14 @@
 //
 //	go run ./bench                      # 5 s per level, levels 1, 10, 100
 //	go run ./bench -d 2s -levels 1,10   # quicker
+//	go run ./bench -h                   # the flags
+//
+// Each workload measures what its name says: every search is one nobody
+// asked within the console's search cache, and the load generator is a
+// benchmark persona with an hourly budget of OneLogin calls (-budget) large
+// enough never to be refused; the budgets' own cost is measured apart, on
+// and off side by side. A run in which any request failed says so at the
+// top of the report and exits with status 1.
 //
 // `make bench` runs it; it is not part of `make test`.
 package main
@@ -44,6 +52,12 @@ type options struct {
 	levels   []int
 	latency  time.Duration
 	out      string
+	// budget is the benchmark persona's hourly budget of OneLogin calls
+	// (HELPDESK_BUDGET_HELPDESK of every console the benchmark starts).
+	budget int
+	// rounds is how many times each side of a side-by-side comparison
+	// (budgets on and off, SQLite and PostgreSQL) is measured.
+	rounds int
 	// only, when set, names the one setup to run (console, baseline,
 	// embedded or bulk), for looking into one of them; the report is then
 	// partial.
@@ -58,7 +72,18 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, actions or bulk (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions or bulk (the report is then partial)")
+	flag.IntVar(&o.budget, "budget", 1_000_000, "the benchmark persona's hourly budget of OneLogin calls (HELPDESK_BUDGET_HELPDESK, at most 1048576, the console's limit); large enough never to be refused")
+	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each side-by-side comparison (budgets on and off; SQLite and PostgreSQL), alternated")
+	flag.Usage = func() {
+		out := flag.CommandLine.Output()
+		fmt.Fprintln(out, "Usage: go run ./bench [flags]")
+		fmt.Fprintln(out)
+		fmt.Fprintln(out, "Load-tests the console (its own process, built from this module) in front of a fake OneLogin tenant,")
+		fmt.Fprintln(out, "against a bare-proxy baseline, and writes bench/RESULTS.md. Exits 1 when any request failed.")
+		fmt.Fprintln(out)
+		flag.PrintDefaults()
+	}
 	flag.Parse()
 	for _, f := range strings.Split(levels, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -68,8 +93,12 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded", "actions", "bulk"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, actions, bulk\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "budgets", "actions", "bulk"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk\n", o.only)
+		os.Exit(2)
+	}
+	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 {
+		fmt.Fprintf(os.Stderr, "bench: -budget must be from 1 to %d, -rounds at least 1\n", maxBudget)
 		os.Exit(2)
 	}
 
@@ -93,6 +122,9 @@ type workload struct {
 	// Depth is how many upstream calls lie one after another on the
 	// request's critical path; calls made concurrently count once.
 	Depth int
+	// Calls, when set, is how many OneLogin calls each request must make:
+	// fewer means some were answered from a cache, not measured.
+	Calls float64
 	mk    func(base string) newRequest
 }
 
@@ -110,33 +142,38 @@ func consoleRequest(base, path string, htmx bool) (*http.Request, error) {
 	return req, nil
 }
 
-// The search the benchmark uses: everyone at the domain, a full page of 50
-// rows from one list call (email=*@example.com&limit=50, and the attributes
-// a row shows). The baseline proxy serves the very call the console made
-// for it (report.listCall); defaultListCall is what it serves when the
-// console's was not seen.
+// The search the benchmark's setup uses to find people: everyone at the
+// domain, a full page of 50 rows from one list call
+// (email=*@example.com&limit=50, and the attributes a row shows). The
+// baseline proxy serves the very call the console made for it
+// (report.listCall); defaultListCall is what it serves when the console's
+// was not seen. The measured searches add a distinct date range to each
+// (searches.go).
 const (
 	searchPath      = "/users?q=%40example.com"
+	searchBox       = "@example.com"
 	defaultListCall = "/api/1/users?email=%2A%40example.com&limit=50"
-	// A one-word search is looked up as username, first and last name at
-	// once: three concurrent list calls of 25.
-	wordSearchPath = "/users?q=ma"
+)
+
+// Workload names, as the report's targets find them.
+const (
+	searchName     = "search fragment"
+	wordSearchName = "search fragment, one word (4 listings)"
+	userPageName   = "user page"
 )
 
 func searchWorkload() workload {
-	return workload{Name: "search fragment", Depth: 1, mk: func(base string) newRequest {
-		return func(int, int) (*http.Request, error) { return consoleRequest(base, searchPath, true) }
-	}}
+	return newSearches(searchBox).workload(searchName, 1)
 }
 
+// A one-word search is looked up as username, first name, last name and
+// email at once: four concurrent list calls of 25, merged.
 func wordSearchWorkload() workload {
-	return workload{Name: "search fragment, one word (3 listings)", Depth: 1, mk: func(base string) newRequest {
-		return func(int, int) (*http.Request, error) { return consoleRequest(base, wordSearchPath, true) }
-	}}
+	return newSearches("ma", "an", "jo", "li", "sa", "da", "el", "ka", "mi", "ch").workload(wordSearchName, 4)
 }
 
 func userPageWorkload(ids []string) workload {
-	return workload{Name: "user page", Depth: 1, mk: func(base string) newRequest {
+	return workload{Name: userPageName, Depth: 1, mk: func(base string) newRequest {
 		return func(w, n int) (*http.Request, error) {
 			return consoleRequest(base, "/users/"+ids[(w*7+n)%len(ids)], false)
 		}
@@ -241,6 +278,8 @@ func run(ctx context.Context, o options) error {
 		{"baseline", func() error { return baselineScenario(ctx, rep, 0) }},
 		// As `make run` runs it: the fake inside the console's process.
 		{"embedded", func() error { return embeddedScenario(ctx, rep, bin, dir, o.latency) }},
+		// What counting each person's calls costs a page, on and off.
+		{"budgets", func() error { return budgetsScenario(ctx, rep, bin, dir) }},
 		// Actions, with the state in SQLite and in PostgreSQL.
 		{"actions", func() error { return actionsScenario(ctx, rep, bin, dir) }},
 		// A bulk unlock job: its calls per person and its pace.
@@ -266,6 +305,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	fmt.Println("wrote", out)
+	if n := rep.failures(); n > 0 {
+		return fmt.Errorf("%d requests failed: the run does not measure what it names (see the top of %s)", n, out)
+	}
 	return nil
 }
 
@@ -325,13 +367,13 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 	up := startFake(lat)
 	defer up.close()
 	name := "external-" + lat.String()
-	p, err := startConsole(ctx, bin, dir, name, consoleEnv(dir, name, up, lat))
+	p, err := startConsole(ctx, bin, dir, name, append(consoleEnv(dir, name, up, lat), budgetEnv(rep.Options.budget)))
 	if err != nil {
 		return err
 	}
 	ids, err := userIDs(p.URL)
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return err
 	}
 	if rep.ListCall == "" {
@@ -344,7 +386,7 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 	for _, wl := range workloads {
 		for _, c := range rep.Options.levels {
 			if ctx.Err() != nil {
-				p.stop()
+				p.Stop()
 				return ctx.Err()
 			}
 			drive(ctx, rep, setupConsole, lat, wl, c, p.URL, up, p)
@@ -365,19 +407,19 @@ func consoleScenario(ctx context.Context, rep *report, bin, dir string, lat time
 func embeddedScenario(ctx context.Context, rep *report, bin, dir string, lat time.Duration) error {
 	const setup = setupEmbedded
 	fmt.Printf("%s, upstream latency %s\n", setup, lat)
-	p, err := startConsole(ctx, bin, dir, "embedded", consoleEnv(dir, "embedded", nil, lat))
+	p, err := startConsole(ctx, bin, dir, "embedded", append(consoleEnv(dir, "embedded", nil, lat), budgetEnv(rep.Options.budget)))
 	if err != nil {
 		return err
 	}
 	ids, err := userIDs(p.URL)
 	if err != nil {
-		p.stop()
+		p.Stop()
 		return err
 	}
 	c := slices.Max(rep.Options.levels)
 	for _, wl := range []workload{searchWorkload(), userPageWorkload(ids)} {
 		if ctx.Err() != nil {
-			p.stop()
+			p.Stop()
 			return ctx.Err()
 		}
 		drive(ctx, rep, setup, lat, wl, c, p.URL, nil, p)
@@ -399,7 +441,7 @@ func finish(p *consoleProc, setup string, lat time.Duration) (process, error) {
 		pr.TokenRequests = final.tokenRequests()
 		pr.PeakRSS, err = p.peakRSS()
 	}
-	pr.StopErr = p.stop()
+	pr.StopErr = p.Stop()
 	if err != nil {
 		return pr, err
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -21,10 +20,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"onelogin-helpdesk/fakeonelogin"
+	proc "onelogin-helpdesk/internal/process"
 )
 
 // buildConsole compiles the console into dir and returns the binary's path.
@@ -42,10 +41,7 @@ func buildConsole(ctx context.Context, root, dir string) (string, error) {
 // sign-in trusted from loopback so that the load generator can say who it
 // is in headers.
 type consoleProc struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan error
-	log  string // path of its stderr
+	*proc.Process
 }
 
 // consoleEnv is the console's whole environment: never the caller's
@@ -73,10 +69,10 @@ func consoleEnv(dir, name string, upstream *fakeUpstream, lat time.Duration) []s
 	)
 }
 
-// startConsole starts bin with env on a free loopback port and waits for
-// /healthz.
+// startConsole starts bin with env on a free loopback port, its log in
+// dir, and waits for /healthz.
 func startConsole(ctx context.Context, bin, dir, name string, env []string) (*consoleProc, error) {
-	addr, err := freeAddr()
+	addr, err := proc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -85,42 +81,19 @@ func startConsole(ctx context.Context, bin, dir, name string, env []string) (*co
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
-	cmd := exec.Command(bin)
-	cmd.Env = append([]string{"HELPDESK_ADDR=" + addr}, env...)
-	cmd.Stdout, cmd.Stderr = io.Discard, logf
-	if err := cmd.Start(); err != nil {
-		return nil, err
+	defer logf.Close() // the child has its own copy
+	p, err := proc.Start(ctx, proc.Spec{Path: bin, Env: append([]string{"HELPDESK_ADDR=" + addr}, env...),
+		Addr: addr, Ready: "/healthz", Log: logf, Stdout: io.Discard})
+	if err != nil {
+		tail, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("the console: %w\n%s", err, tail)
 	}
-	p := &consoleProc{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1), log: logPath}
-	go func() { p.done <- cmd.Wait() }()
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		resp, err := http.Get(p.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return p, nil
-			}
-		}
-		select {
-		case err := <-p.done:
-			tail, _ := os.ReadFile(logPath)
-			return nil, fmt.Errorf("the console exited: %v\n%s", err, tail)
-		case <-ctx.Done():
-			p.stop()
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			p.stop()
-			return nil, errors.New("the console did not answer /healthz within 30 s")
-		}
-	}
+	return &consoleProc{p}, nil
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in bytes.
 func (p *consoleProc) peakRSS() (int64, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Pid()))
 	if err != nil {
 		return 0, err
 	}
@@ -130,7 +103,7 @@ func (p *consoleProc) peakRSS() (int64, error) {
 
 // cpuTime is the CPU time the process has used, user and system.
 func (p *consoleProc) cpuTime() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.Pid()))
 	if err != nil {
 		return 0, err
 	}
@@ -205,20 +178,6 @@ func vmHWM(r io.Reader) (int64, error) {
 		}
 	}
 	return 0, errors.New("no VmHWM in the status file")
-}
-
-// stop asks the console to shut down (SIGTERM, as an orchestrator would)
-// and kills it if it has not stopped in 10 s.
-func (p *consoleProc) stop() error {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-p.done:
-		return err
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-		return errors.New("the console did not stop within 10 s of SIGTERM")
-	}
 }
 
 // scrape reads the console's /metrics.
@@ -427,13 +386,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }

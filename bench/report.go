@@ -63,6 +63,9 @@ func (r *report) markdown() string {
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 
 	w("# Benchmark results\n\n")
+	if n := r.failures(); n > 0 {
+		w("**This run had failures: %d requests failed**, so the rows with failures do not measure what they name; the first failure of each is given under its table.\n\n", n)
+	}
 	w("Written by `make bench` (`go run ./bench`) on %s. Machine: %d CPUs (%s), %s %s/%s. ",
 		r.Started.UTC().Format("2006-01-02 15:04 MST"), r.cpus(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	w("Each level: %s of unmeasured warm-up, then %s measured, closed loop (each worker sends its next request when it has read the last answer, and keeps the session cookie like a browser), loopback only. ", o.warmup, o.duration)
@@ -71,7 +74,8 @@ func (r *report) markdown() string {
 	w("## Method\n\n")
 	w("- **The console** runs as its own process, built from this module, in proxy sign-in mode (`HELPDESK_AUTH_MODE=proxy`, `HELPDESK_TRUSTED_PROXIES=127.0.0.1/32`): the load generator says who it is with `X-Forwarded-Email`/`X-Forwarded-Groups` (a %q agent). Log level info: the access log is written for every request, as in production.\n", staffGroups)
 	w("- **The fake tenant** (`fakeonelogin`, 2,000 people) runs in the benchmark process with %s of latency before every answer, and the console is pointed at it with `ONELOGIN_URL`, so that the console process's CPU and memory are the console's alone. A last run uses the fake embedded in the console (`HELPDESK_FAKE_LATENCY`), as `make run` does, for its memory and token count.\n", o.latency)
-	w("- **Workloads.** *Search fragment*: `GET %s` with `HX-Request: true` and `HX-Target: search-results`, answered with the results fragment: 50 rows from one list call. *One-word search*: `GET %s`, three concurrent list calls of 25 merged. *User page*: `GET /users/{id}`, walking the 50 people the search finds; its OneLogin calls (the user and their apps; role names and attribute definitions are cached for a minute) run concurrently.\n", searchPath, wordSearchPath)
+	w("- **The benchmark persona.** The load generator is one helpdesk agent (%q, group %q) whose hourly budget of OneLogin calls is set to %d (`HELPDESK_BUDGET_HELPDESK`) in every console the benchmark starts, so that no workload is refused by it; what the budgets cost is measured on its own (*Budgets*, below).\n", staffEmail, staffGroups, o.budget)
+	w("- **Workloads.** Every search is one the console was not asked within its 5 s search cache, so each is answered by OneLogin: the box with a \"created\" range (`since`, `until`) that moves by a day a request, every range holding most of the tenant. *Search fragment*: `GET /users?q=%s&since=…&until=…` with `HX-Request: true` and `HX-Target: search-results`, answered with the results fragment: 50 rows from one list call. *One-word search*: the same with ten two-letter words in turn (`q=ma`, `q=an`, …), four concurrent list calls of 25 merged. *User page*: `GET /users/{id}`, walking the 50 people the domain search finds; its OneLogin calls (the user and their apps; role names and attribute definitions are cached for a minute) run concurrently.\n", searchBox)
 	w("- **Upstream calls and latency per request are measured on the fake's side.** The load generator sends a unique `X-Request-Id` with each request; the console passes it on with every OneLogin call it makes for the request; a recorder in front of the fake notes when each call arrived and when it was answered. A request's *upstream span* runs from its first call's arrival to its last call's answer; *calls/req* counts its calls (the token request carries no id and is counted apart).\n")
 	w("- **Console overhead** = the request's latency at the load generator − its upstream span, request by request, then percentiles. It is what the console (and the loopback hops) added around OneLogin's answers: sign-in check, planning, decoding, rendering, logging, metrics, and waiting for a CPU. The baseline is measured the same way.\n")
 	w("- **Baseline**: a bare `httputil.ReverseProxy` in the benchmark process in front of the same kind of fake tenant (same seed, same latency, same recorder), adding the bearer token, serving the list call the console made for the search fragment (read from the fake's side): `GET %s`. It does no sign-in check, no decoding, no rendering, no logging.\n", r.listCall())
@@ -107,6 +111,7 @@ func (r *report) markdown() string {
 		}
 	}
 
+	r.budgetsMarkdown(&b)
 	r.actionsMarkdown(&b)
 
 	w("## Console processes\n\n| Setup | Upstream latency | Peak RSS | Token requests (console) | Token requests (fake) | Stop on SIGTERM |\n|---|---|---:|---:|---:|---|\n")
@@ -186,7 +191,7 @@ func (r *report) targets() []target {
 	var parts []string
 	met := true
 	for _, c := range r.Options.levels {
-		m, ok := r.find(setupConsole, "user page", L, c)
+		m, ok := r.find(setupConsole, userPageName, L, c)
 		if !ok {
 			continue
 		}
@@ -198,7 +203,7 @@ func (r *report) targets() []target {
 		"p50 by concurrency " + strings.Join(parts, ", "), met && len(parts) > 0})
 
 	// Console overhead p99 at 100 concurrent, request by request.
-	for _, wl := range []string{"user page", "search fragment"} {
+	for _, wl := range []string{userPageName, searchName} {
 		m, ok := r.find(setupConsole, wl, L, overheadLevel)
 		if !ok || !m.Matched {
 			continue
@@ -223,7 +228,7 @@ func (r *report) targets() []target {
 	// Search fragment at zero latency vs the baseline.
 	parts, met = nil, true
 	for _, c := range r.Options.levels {
-		s, ok1 := r.find(setupConsole, "search fragment", 0, c)
+		s, ok1 := r.find(setupConsole, searchName, 0, c)
 		b, ok2 := r.find(setupBaseline, baselineWorkload(r.listCall()).Name, 0, c)
 		if !ok1 || !ok2 || b.Result.RPS() == 0 {
 			continue
@@ -235,6 +240,15 @@ func (r *report) targets() []target {
 	ts = append(ts, target{fmt.Sprintf("Search fragment at zero upstream latency ≥ %.1f × the baseline proxy's req/s, every level", searchVsBaseline),
 		strings.Join(parts, "; "), met && len(parts) > 0})
 
+	// Searches answered by OneLogin, not the cache.
+	for _, m := range r.Measurements {
+		if m.Workload.Calls > 0 && m.Matched {
+			ts = append(ts, target{fmt.Sprintf("Every request makes its %.0f OneLogin calls, none from a cache (%s, %s, %d concurrent, upstream %s)",
+				m.Workload.Calls, m.Setup, m.Workload.Name, m.Result.Concurrency, m.Latency),
+				fmt.Sprintf("%.2f calls/req", m.CallsPerRequest), m.CallsPerRequest >= m.Workload.Calls})
+		}
+	}
+	ts = append(ts, r.budgetTargets()...)
 	for _, m := range r.Bulk {
 		ts = append(ts, target{fmt.Sprintf("Bulk unlock (%s): OneLogin calls per unlocked person ≤ %d", m.Name, bulkCallsPerPerson),
 			fmt.Sprintf("%.2f (%.2f against the quota)", m.per(m.Calls), m.per(m.QuotaCalls)),
@@ -261,6 +275,15 @@ func (r *report) targets() []target {
 			measured, ok})
 	}
 	return ts
+}
+
+// failures counts the requests that failed in every measurement.
+func (r *report) failures() int {
+	n := 0
+	for _, m := range r.Measurements {
+		n += m.Result.Failures
+	}
+	return n
 }
 
 // cpuModel is the CPU's name from /proc/cpuinfo, or "unknown CPU".

@@ -443,6 +443,8 @@ type Directory struct {
 type Ops struct {
 	LogLevel    slog.Level
 	MetricsAddr string
+	// ReadinessCache is how long a readiness verdict is reused.
+	ReadinessCache time.Duration
 }
 
 // Secret is a byte string that never prints.

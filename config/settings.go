@@ -251,4 +251,10 @@ var Settings = []Setting{
 				c.Ops.MetricsAddr = p.hostPort(v)
 			}
 		}},
+	{"HELPDESK_READINESS_CACHE", "10s", "How long /readyz reuses its last verdict, good or bad, whatever the probing rate (1s to 5m); each check asks the database and OneLogin once.",
+		func(p *parser, c *Config, v string) {
+			if c.Ops.ReadinessCache = p.positiveDuration(v); c.Ops.ReadinessCache > 0 && (c.Ops.ReadinessCache < time.Second || c.Ops.ReadinessCache > 5*time.Minute) {
+				p.fail("must be between 1s and 5m")
+			}
+		}},
 }

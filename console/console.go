@@ -25,6 +25,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
@@ -41,7 +42,9 @@ type App struct {
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
+	settler *settler
 	jobs    *jobs.Runner
+	dir     *directorySync
 	ops     *ops
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
@@ -118,12 +121,14 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	}
 	app.state = st
 	app.ops.budgets.Limits = st
+	app.ops.budgets.Start()
 	auth, err := staffauth.New(authCfg, logger, staffauth.WithSessionStore(st))
 	if err != nil {
 		return nil, err
 	}
 	app.auth = auth
 	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
+	app.settler = startSettler(st, c, ol.Timeout, logger)
 	protectedList, protected := protectedNames(cfg, authCfg.Auth)
 	guard := newProtection(protected, c)
 	ctx, cancel := context.WithTimeout(context.Background(), ol.Timeout)
@@ -146,7 +151,10 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 	// decide which replica works on a job.
 	quota, refreshQuota := bulk.Quota(c)
 	app.jobs = jobs.NewRunner(st, jobs.Options{Quota: quota, RefreshQuota: refreshQuota,
-		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger})
+		ReservePercent: cfg.Bulk.ReservePercent, Resume: cfg.Bulk.Resume, Logger: logger,
+		RoleEvery: cfg.Session.RoleRecheck})
+
+	app.dir = startDirectory(cfg.Directory, st, c, logger)
 
 	e, err := handlers.New(handlers.Config{
 		OneLogin:   c,
@@ -175,11 +183,14 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		PasswordPolicy:     cfg.Policy.PasswordPolicy,
 		ViewersSeeHistory:  cfg.Policy.ViewersSeeHistory,
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
+		Contact:            cfg.Mail.Contact,
 		PublicUnlock:       cfg.PublicUnlock,
 		UnlockPage:         app.unlockPage(cfg, auth),
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
+		StaffGroups:        staffauth.StaffGroups(authCfg.Auth),
 		QuotaLow:           cfg.Bulk.QuotaLow,
+		Directory:          app.dir.Index(),
 		Caller:             cfg.Caller,
 	})
 	if err != nil {
@@ -257,6 +268,10 @@ func (a *App) Handler() http.Handler { return a.handler }
 // MetricsHandler serves /metrics on its own address.
 func (a *App) MetricsHandler() http.Handler { return a.metrics }
 
+// Directory is the index of the tenant's people, nil when
+// HELPDESK_DIRECTORY_INDEX is off.
+func (a *App) Directory() *directory.Index { return a.dir.Index() }
+
 // Fake is the embedded fake tenant, nil with a real one.
 func (a *App) Fake() *fakeonelogin.Server { return a.fake }
 
@@ -276,6 +291,13 @@ func (a *App) Close() {
 	}
 	if a.janitor != nil {
 		a.janitor.stop()
+	}
+	if a.settler != nil {
+		a.settler.stop()
+	}
+	a.dir.stop() // before the state store it writes to closes
+	if a.ops != nil {
+		a.ops.closeBudgets()
 	}
 	if a.state != nil {
 		_ = a.state.Close()

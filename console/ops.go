@@ -31,10 +31,12 @@ type ops struct {
 	// serveMetrics says /metrics is served on the main address (no
 	// HELPDESK_METRICS_ADDR).
 	serveMetrics bool
+	// readinessCache is how long /readyz reuses a verdict.
+	readinessCache time.Duration
 }
 
 func newOps(cfg config.Config, logger *slog.Logger) *ops {
-	o := &ops{metrics: metrics.New(), log: logger, serveMetrics: cfg.Ops.MetricsAddr == ""}
+	o := &ops{metrics: metrics.New(), log: logger, serveMetrics: cfg.Ops.MetricsAddr == "", readinessCache: cfg.Ops.ReadinessCache}
 	failures := cfg.Breaker.Failures
 	if failures == 0 {
 		failures = -1 // the setting's 0 means off; the breaker's 0 means its default
@@ -60,9 +62,21 @@ func newOps(cfg config.Config, logger *slog.Logger) *ops {
 		Reserve:  q.Reserve,
 		OnRefuse: o.metrics.QuotaRefused,
 		OnCharge: func(r access.Role) { o.metrics.QuotaCharged(r.String()) },
+		OnFlushError: func(err error) {
+			logger.Warn("OneLogin call budgets: writing the counts to the state store", "err", err)
+		},
 	}
 	o.metrics.SetQuotaReserve(q.Reserve)
 	return o
+}
+
+// closeBudgets writes the budgets' last counts before the store closes.
+func (o *ops) closeBudgets() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := o.budgets.Close(ctx); err != nil {
+		o.log.Error("OneLogin call budgets: the last counts were not written", "err", err)
+	}
 }
 
 // clientOptions charge every OneLogin exchange to the person asking, send
@@ -106,7 +120,7 @@ func (o *ops) audit(s audit.Store) audit.Store { return o.metrics.Audit(s) }
 // roles are confirmed in the tenant.
 func (o *ops) routes(e *echo.Echo, c *client.Client, db interface{ Ping(context.Context) error }, protected health.Check) {
 	e.Use(o.metrics.Middleware())
-	health.New(health.All(health.Database(db), health.OneLogin(c), protected), health.Options{Logger: o.log}).Routes(e)
+	health.New(health.All(health.Database(db), health.OneLogin(c), protected), health.Options{Logger: o.log, CacheFor: o.readinessCache}).Routes(e)
 	if o.serveMetrics {
 		e.GET("/metrics", echo.WrapHandler(o.metrics.Handler()))
 	}

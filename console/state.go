@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/pgstore"
@@ -24,9 +25,11 @@ import (
 type stateStore interface {
 	audit.Store
 	audit.Pruner
-	limits.Store
+	audit.PendingLister
+	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store
+	directory.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.

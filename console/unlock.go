@@ -125,7 +125,3 @@ func demoLockTarget(tenant *fakeonelogin.Tenant) (fakeonelogin.Person, bool) {
 	}
 	return fakeonelogin.Person{}, false
 }
-
-// DemoHelpdeskLocked is the email of the person the demo locked as the
-// helpdesk at start, "" when there is none.
-func (a *App) DemoHelpdeskLocked() string { return a.helpdeskLocked }

@@ -60,6 +60,18 @@ func FromUser(u client.User, at time.Time) Person {
 	return p
 }
 
+// User is the row as a client.User, for pages that show people: only
+// what the index keeps is set.
+func (p Person) User() client.User {
+	return client.User{
+		ID: p.ID, Firstname: p.Firstname, Lastname: p.Lastname, Email: p.Email, Username: p.Username,
+		Status: p.Status, State: p.State, LockedUntil: p.LockedUntil, LastLogin: p.LastLogin,
+		PasswordChangedAt: p.PasswordChangedAt, Title: p.Title, Department: p.Department, Company: p.Company,
+		ManagerUserID: p.ManagerUserID, ManagerADID: p.ManagerADID, RoleIDs: slices.Clone(p.RoleIDs),
+		DirectoryID: p.DirectoryID, CustomAttributes: maps.Clone(p.Custom), UpdatedAt: p.UpdatedAt,
+	}
+}
+
 // Name is the display name, as client.User.Name gives it.
 func (p Person) Name() string {
 	return client.User{Firstname: p.Firstname, Lastname: p.Lastname, Email: p.Email, Username: p.Username}.Name()

@@ -14,6 +14,7 @@ import (
 // the audit page with an entry, and /me; in the light and the dark scheme,
 // whose colours (and so contrast) differ.
 func TestAccessibility_mainPages(t *testing.T) {
+	t.Parallel()
 	t.Run("light", func(t *testing.T) { checkMainPages(t) })
 	t.Run("dark", func(t *testing.T) { checkMainPages(t, darkMode) })
 }

@@ -18,6 +18,7 @@ import (
 // custom attribute, and creates, edits and deletes a user (the deletion
 // confirmed by typing the person's email).
 func TestAdmin_rolesAttributesAndProfiles(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaNoRoles)
 	roleName := fakeonelogin.GroupEmployee

@@ -14,6 +14,7 @@ import (
 // Journey 5: an employee (in no staff group) sees their own account at /me,
 // unlocks it themselves, and may not search other people.
 func TestEmployee_selfService(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	me := s.person(t, fakeonelogin.PersonaEmployee)
 

@@ -27,6 +27,7 @@ func assertPlain(t *testing.T, l playwright.Locator, what string) {
 // Journey 6: OneLogin failing. Each failure is shown as a plain message,
 // and the page keeps working once OneLogin does.
 func TestFailures_oneLoginFails(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 

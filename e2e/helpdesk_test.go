@@ -19,6 +19,7 @@ import (
 // name, reads why they cannot sign in, unlocks them with a ticket number,
 // and the unlock is in the audit trail with that ticket.
 func TestHelpdesk_unlockLockedPerson(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 	const ticket = "INC-40417"
@@ -81,6 +82,7 @@ func TestHelpdesk_unlockLockedPerson(t *testing.T) {
 // hour, log out of every session, change the state, a generated password
 // and a temporary MFA token (each shown once, with a copy button).
 func TestHelpdesk_accountActions(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaNoRoles)
 	s.Tenant.StartSession(p.ID)

@@ -37,6 +37,7 @@ func rowPerson(t *testing.T, row playwright.Locator) int64 {
 // activity arrives after the page, and the why panel says when and after
 // how many failed sign-ins from where the lock came.
 func TestLocked_nowAfterSpray(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	page := newPage(t, "")
 	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users")
@@ -97,6 +98,7 @@ func (s *consoleServer) emailOf(t *testing.T, id int64) string {
 // progress until it is done; each person is unlocked once, and the audit
 // trail has each of them under the job with the ticket.
 func TestLocked_smallBulkUnlock(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	page := newPage(t, "")
 	s.signIn(t, page, fakeonelogin.PersonaAdmin, "/locked")

@@ -3,15 +3,12 @@
 package e2e
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -20,12 +17,11 @@ import (
 
 	"github.com/playwright-community/playwright-go"
 
-	"onelogin-helpdesk/config"
-	"onelogin-helpdesk/console"
 	"onelogin-helpdesk/deploy"
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/fakeonelogin"
-	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/internal/consoletest"
+	"onelogin-helpdesk/internal/process"
 )
 
 // TestOAuth2Proxy_signsStaffIn runs the real oauth2-proxy (the pinned
@@ -36,6 +32,7 @@ import (
 // proxy; the same header sent straight to the console from an address
 // outside HELPDESK_TRUSTED_PROXIES is refused.
 func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
+	t.Parallel()
 	bin := os.Getenv("OAUTH2_PROXY_BIN")
 	if bin == "" {
 		msg := "OAUTH2_PROXY_BIN is not set: `make e2e` builds oauth2-proxy " + deploy.OAuth2ProxyVersion + " and sets it"
@@ -54,7 +51,7 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 	// not a demo, so it embeds none.
 	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: 300})
 	t.Cleanup(fake.Close)
-	proxyAddr := freeLoopback(t)
+	proxyAddr := consoletest.FreeAddr(t)
 	proxyURL := "http://" + proxyAddr
 	clientSecret := randomHex(16)
 	tenant := fake.Tenant
@@ -95,25 +92,11 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 		args = append(args, a)
 	}
 	args = append(args, "--http-address="+proxyAddr)
-	cmd := exec.Command(bin, args...)
 	cookieSecret := make([]byte, 32)
 	_, _ = rand.Read(cookieSecret)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"),
-		"OAUTH2_PROXY_CLIENT_SECRET=" + clientSecret,
-		"OAUTH2_PROXY_COOKIE_SECRET=" + base64.RawURLEncoding.EncodeToString(cookieSecret)}
-	logs := &testlog.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("oauth2-proxy %v\n%s", args, logs.String())
-		}
-	})
-	waitFor(t, proxyURL+"/ping")
+	consoletest.StartProgram(t, "oauth2-proxy", process.Spec{Path: bin, Args: args, Addr: proxyAddr, Ready: "/ping",
+		Env: []string{"OAUTH2_PROXY_CLIENT_SECRET=" + clientSecret,
+			"OAUTH2_PROXY_COOKIE_SECRET=" + base64.RawURLEncoding.EncodeToString(cookieSecret)}})
 
 	// Each persona has two groups (Employees and their staff group): were
 	// the proxy to send X-Forwarded-Groups as two lines instead of one
@@ -180,75 +163,19 @@ func TestOAuth2Proxy_signsStaffIn(t *testing.T) {
 // of fake, trusting 127.0.0.1 (the proxy) only, and returns its URL.
 func startProxiedConsole(t *testing.T, fake *fakeonelogin.Server, publicURL string) string {
 	t.Helper()
-	srv := httptest.NewUnstartedServer(nil)
-	env := map[string]string{
-		"HELPDESK_ADDR":               srv.Listener.Addr().String(),
+	return consoletest.Start(t, map[string]string{
 		"HELPDESK_PUBLIC_URL":         publicURL,
 		"HELPDESK_AUTH_MODE":          "proxy",
 		"HELPDESK_TRUSTED_PROXIES":    "127.0.0.1/32",
 		"HELPDESK_PROXY_SIGN_OUT_URL": "/oauth2/sign_out",
 		"HELPDESK_SESSION_KEYS":       base64.StdEncoding.EncodeToString([]byte(randomHex(16))),
-		"HELPDESK_AUDIT_DB":           t.TempDir() + "/audit.db",
 		"HELPDESK_ADMIN_GROUPS":       fakeonelogin.GroupAdmins,
 		"HELPDESK_HELPDESK_GROUPS":    fakeonelogin.GroupHelpdesk,
 		"HELPDESK_VIEWER_GROUPS":      fakeonelogin.GroupViewers,
 		"ONELOGIN_URL":                fake.URL,
 		"ONELOGIN_CLIENT_ID":          fake.ClientID,
 		"ONELOGIN_CLIENT_SECRET":      fake.ClientSecret,
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
-	logs := &testlog.Buffer{}
-	app, err := console.New(cfg, slog.New(slog.NewTextHandler(logs, nil)))
-	if err != nil {
-		srv.Close()
-		t.Fatal(err)
-	}
-	srv.Config.Handler = app.Handler()
-	srv.Start()
-	t.Cleanup(func() {
-		srv.CloseClientConnections()
-		srv.Close()
-		app.Close()
-		if t.Failed() {
-			t.Logf("console log:\n%s", logs.String())
-		}
-	})
-	return "http://" + srv.Listener.Addr().String()
-}
-
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// waitFor polls u until it answers 200.
-func waitFor(t *testing.T, u string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if res, err := http.DefaultClient.Do(req); err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s never answered 200", u)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	}).URL
 }
 
 func randomHex(n int) string {

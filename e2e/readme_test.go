@@ -24,6 +24,7 @@ var readmeShots = flag.Bool("readme-shots", false, "rewrite docs/search.png and 
 // top and the lock form open. Without -readme-shots it takes them into
 // e2e/screenshots only, so the journey still runs and cannot rot.
 func TestREADME_screenshots(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, map[string]string{"HELPDESK_ONELOGIN_USER_URL": "https://northwind.onelogin.com/users/{id}/edit"})
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 	dir := "screenshots"

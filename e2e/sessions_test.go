@@ -15,6 +15,7 @@ import (
 // the sessions page and ends the agent's; the agent's next click lands on
 // the sign-in, and the page passes the accessibility check.
 func TestSessions_adminEndsASession(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	agent := newPage(t, "agent")
 	s.signIn(t, agent, fakeonelogin.PersonaHelpdesk, "/sessions")

@@ -51,6 +51,7 @@ func harnessServer(t *testing.T) *httptest.Server {
 }
 
 func TestHarness_clickUnderStrictCSP(t *testing.T) {
+	t.Parallel()
 	srv := harnessServer(t)
 	page := newPage(t, "")
 	_, err := page.Goto(srv.URL + "/")
@@ -61,6 +62,7 @@ func TestHarness_clickUnderStrictCSP(t *testing.T) {
 }
 
 func TestHarness_axeFindsViolationsUnderStrictCSP(t *testing.T) {
+	t.Parallel()
 	srv := harnessServer(t)
 	page := newPage(t, "")
 	_, err := page.Goto(srv.URL + "/bad")
@@ -83,6 +85,7 @@ func TestHarness_axeFindsViolationsUnderStrictCSP(t *testing.T) {
 }
 
 func TestHarness_reportsCSPViolationsAndScriptErrors(t *testing.T) {
+	t.Parallel()
 	srv := harnessServer(t)
 	page, log := openPage(t, "")
 	// Wait for the page error, which comes after the CSP report in page order.

@@ -15,6 +15,7 @@ import (
 // change anything, and a POST forged from their own page, with their own
 // valid CSRF token, is refused by the server without calling OneLogin.
 func TestViewer_readOnly(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 

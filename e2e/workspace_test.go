@@ -43,6 +43,7 @@ func (i *interactions) click(l playwright.Locator, what string) {
 // starting from the search box in the top bar of the page they are on. The
 // unlock is recorded with the ticket, and no browser dialog ever opens.
 func TestWorkspace_coreTicketInThreeInteractions(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, map[string]string{"HELPDESK_REQUIRE_TICKET": "true"})
 	people := []person{
 		s.person(t, fakeonelogin.PersonaLocked),
@@ -100,6 +101,9 @@ func lastName(p person) string { return p.Name[strings.LastIndex(p.Name, " ")+1:
 // action that fixes the state is on screen without scrolling, and the first
 // byte of a person's page comes within 1.2 OneLogin round trips (the page's
 // calls run at once; the manager's name comes after the page).
+//
+// It measures time, so it runs alone: not in parallel with the other
+// journeys, which wait until it is done.
 func TestWorkspace_fixWithoutScrollingAndFirstByte(t *testing.T) {
 	// Long enough that 1.2 round trips leave the console's own work (a few
 	// milliseconds) a wide margin on a busy machine.
@@ -156,6 +160,7 @@ func TestWorkspace_fixWithoutScrollingAndFirstByte(t *testing.T) {
 // aloud; the copy button copies the email; a one-time secret stays until
 // dismissed.
 func TestWorkspace_everythingAnActionChangesRefreshes(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaNoRoles)
 	page := newPage(t, "")
@@ -213,6 +218,7 @@ func TestWorkspace_everythingAnActionChangesRefreshes(t *testing.T) {
 // fit the width (nothing clipped or scrolled sideways), and the person's
 // page is a fraction of the 4,650-5,860 px it was.
 func TestWorkspace_phoneLayout(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 	page := newPage(t, "", phone)
@@ -274,6 +280,7 @@ func toInt(v any) int {
 // question asked, too), in the light and the dark scheme, on a desktop and
 // on a phone.
 func TestWorkspace_accessibleEverywhere(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 	active := s.person(t, fakeonelogin.PersonaNoRoles)

@@ -115,17 +115,7 @@ func compactJSON(s string) string {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// recorder is a minimal ResponseWriter for calling the handler directly.
-type recorder struct {
-	hdr  http.Header
-	code int
-	body bytes.Buffer
-}
-
-func newRecorder() *recorder { return &recorder{hdr: http.Header{}} }
-
-func (r *recorder) Header() http.Header         { return r.hdr }
-func (r *recorder) WriteHeader(code int)        { r.code = code }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+// newRecorder is a ResponseWriter for calling the handler directly.
+func newRecorder() *recorder { return &recorder{header: http.Header{}} }
 
 type netDialer = net.Dialer

@@ -70,6 +70,11 @@ const (
 	// is empty.
 	PersonaLockedNoFactor   = "hedda.lund@example.com"
 	PersonaLockedNoFactorID = int64(30100160)
+
+	// PersonaAccents is José Müller, whose name agents type without its
+	// accents ("muller jose"): the directory index's search finds him.
+	// Both names are in the random lists, so his email is not fixed.
+	PersonaAccentsID = int64(30100177)
 )
 
 // Role names that the application maps to its access levels.

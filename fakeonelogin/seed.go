@@ -188,7 +188,7 @@ func (t *Tenant) seed() {
 	s.personas(corePersonas, 0)
 	t.nextID = firstRandomID
 	// Room is kept for the locked personas, created last.
-	users := t.opts.Users - len(lockedPersonas)
+	users := t.opts.Users - len(lockedPersonas) - len(latePersonas)
 	extras := []struct{ first, last name }{
 		{name{"Margaret", "margaret"}, name{"Chen", "chen"}},
 		{name{"Margot", "margot"}, name{"Lefèvre", "lefevre"}},
@@ -210,6 +210,7 @@ func (t *Tenant) seed() {
 		s.add(s.randomUser(first, last))
 	}
 	s.personas(lockedPersonas, len(corePersonas))
+	s.personas(latePersonas, len(corePersonas)+len(lockedPersonas))
 	slices.Sort(t.order)
 	t.seedFactors()
 }
@@ -525,6 +526,12 @@ var lockedPersonas = []persona{
 	{id: PersonaLockedSMSID, first: name{"Fiona", "fiona"}, last: name{"MacLeod", "macleod"}, dept: "Human Resources", title: "Recruiter", roles: []string{GroupEmployee, "Human Resources"}, status: StatusLocked, attempts: 5, lockFor: -1},
 	{id: PersonaLockedEmailID, first: name{"Dario", "dario"}, last: name{"Bellini", "bellini"}, dept: "Marketing", title: "Growth Marketer", roles: []string{GroupEmployee, "Marketing"}, status: StatusLocked, attempts: 7, lockFor: -1},
 	{id: PersonaLockedNoFactorID, first: name{"Hedda", "hedda"}, last: name{"Lund", "lund"}, dept: "Legal", title: "Paralegal", roles: []string{GroupEmployee, "Legal"}, status: StatusLocked, attempts: 5, lockFor: -1},
+}
+
+// latePersonas are created after the locked ones, so that adding them
+// left everyone else as they were.
+var latePersonas = []persona{
+	{id: PersonaAccentsID, first: name{"José", "jose"}, last: name{"Müller", "mueller"}, dept: "Finance", title: "Accountant", roles: []string{GroupEmployee, "Finance"}, status: StatusActive},
 }
 
 // personas creates the well-known people ps; first is the index of ps[0]

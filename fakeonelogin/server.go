@@ -1,13 +1,17 @@
 package fakeonelogin
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Server is a Tenant served over HTTP on 127.0.0.1, plus any handlers
@@ -18,7 +22,7 @@ type Server struct {
 	ClientSecret string
 	Tenant       *Tenant
 
-	srv    *httptest.Server
+	srv    *http.Server
 	mu     sync.RWMutex
 	mounts []mount
 }
@@ -28,11 +32,17 @@ type mount struct {
 	h       http.Handler
 }
 
-// NewServer seeds a tenant and serves it on a free port of 127.0.0.1.
+// NewServer seeds a tenant and serves it on a free port of 127.0.0.1. It
+// panics when no port is free, as there is nothing to serve the demo on.
 func NewServer(opts Options) *Server {
 	s := newServer(opts)
-	s.srv = httptest.NewServer(s)
-	s.URL = s.srv.URL
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(fmt.Sprintf("fakeonelogin: listen on 127.0.0.1: %v", err))
+	}
+	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	s.URL = "http://" + ln.Addr().String()
+	go func() { _ = s.srv.Serve(ln) }() // ends with Close
 	return s
 }
 
@@ -75,10 +85,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Close shuts the server down, dropping open connections.
-func (s *Server) Close() {
-	s.srv.CloseClientConnections()
-	s.srv.Close()
-}
+func (s *Server) Close() { _ = s.srv.Close() }
 
 // Transport returns a RoundTripper that serves requests for s.URL in this
 // process, without a socket. A client in the same process as its fake (the
@@ -119,7 +126,7 @@ func (t *inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if in.Body == nil {
 		in.Body = http.NoBody
 	}
-	rec := httptest.NewRecorder()
+	rec := &recorder{header: http.Header{}}
 	defer func() {
 		// An aborted handler is a connection closed without an answer.
 		if v := recover(); v != nil {
@@ -133,10 +140,48 @@ func (t *inProcess) RoundTrip(req *http.Request) (resp *http.Response, err error
 	if err := req.Context().Err(); err != nil {
 		return nil, err // the caller gave up while the fake was "slow"
 	}
-	resp = rec.Result()
-	resp.Request = req
-	resp.Header = canonical(resp.Header)
-	return resp, nil
+	return rec.response(req), nil
+}
+
+// recorder keeps a handler's answer for a client in the same process.
+type recorder struct {
+	header http.Header
+	sent   http.Header // the header as it was when the status was written
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code, r.sent = code, r.header.Clone()
+	}
+}
+
+// Write sends the status and a sniffed Content-Type first when the handler
+// did not, as net/http does.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 && r.header.Get("Content-Type") == "" {
+		r.header.Set("Content-Type", http.DetectContentType(b))
+	}
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
+
+// response is the answer as the client reads it.
+func (r *recorder) response(req *http.Request) *http.Response {
+	r.WriteHeader(http.StatusOK)
+	h := canonical(r.sent)
+	res := &http.Response{
+		Status: fmt.Sprintf("%d %s", r.code, http.StatusText(r.code)), StatusCode: r.code,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(bytes.NewReader(r.body.Bytes())), ContentLength: -1, Request: req,
+	}
+	if n, err := strconv.ParseInt(h.Get("Content-Length"), 10, 64); err == nil {
+		res.ContentLength = n
+	}
+	return res
 }
 
 // canonical is h as a client reads it off the wire: the tenant writes some

@@ -28,6 +28,7 @@ const sprayWindow = 4 * time.Minute
 var personaIDs = []int64{
 	PersonaAdminID, PersonaHelpdeskID, PersonaViewerID, PersonaEmployeeID, PersonaLockedID, PersonaSuspendedID,
 	PersonaPasswordExpiredID, PersonaUnactivatedID, PersonaAwaitingResetID, PersonaPasswordPendingID, PersonaNoRolesID,
+	PersonaAccentsID,
 }
 
 // Spray simulates a password spray against n ordinary people (active,

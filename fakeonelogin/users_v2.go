@@ -279,4 +279,3 @@ func (t *Tenant) listUsersV2(w http.ResponseWriter, q *req) {
 	}
 	writeRaw(w, http.StatusOK, body)
 }
-

@@ -109,7 +109,7 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 	rec.Params, rec.Ticket = a.Params, a.Ticket
 	var subject access.Subject
 	if a.User != nil && who.Role.Can(a.Action) {
-		s, _, err := h.subject(ctx, a.User)
+		s, err := h.subjectFor(ctx, a.Action, a.User)
 		if err != nil {
 			return err
 		}

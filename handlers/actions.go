@@ -300,16 +300,25 @@ func (h *Handler) failed(c echo.Context, p panelSpec, u *client.User, form, what
 // now says, with the notice and any one-time secret. A plain form post is
 // sent back to the user page instead, unless there is a secret to show.
 func (h *Handler) done(c echo.Context, p panelSpec, before *client.User, notice string, secret *views.Secret) error {
+	return h.doneAs(c, p, before, nil, notice, secret)
+}
+
+// doneAs is done for an action that read the person back itself (after;
+// nil when it could not): that read is shown rather than a second one.
+func (h *Handler) doneAs(c echo.Context, p panelSpec, before, after *client.User, notice string, secret *views.Secret) error {
 	if !wantsFragment(c) && secret == nil {
 		return h.seeOther(c, views.UserPath(before.ID, ""))
 	}
 	ctx := c.Request().Context()
-	u, err := h.ol.GetUser(ctx, before.ID)
-	if err != nil {
-		// The action succeeded; failing now would hide that (and lose a
-		// secret that exists nowhere else), so show the person as they were.
-		h.log.WarnContext(ctx, "re-reading user after action failed", "user_id", before.ID, "error", err)
-		u = before
+	u := after
+	if u == nil {
+		var err error
+		if u, err = h.ol.GetUser(ctx, before.ID); err != nil {
+			// The action succeeded; failing now would hide that (and lose a
+			// secret that exists nowhere else), so show the person as they were.
+			h.log.WarnContext(ctx, "re-reading user after action failed", "user_id", before.ID, "error", err)
+			u = before
+		}
 	}
 	v := h.actionView(c, u, p)
 	v.Notice = &views.Notice{Kind: "success", Message: notice}

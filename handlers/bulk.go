@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/views"
@@ -201,8 +202,10 @@ func (h *Handler) jobAnswer(c echo.Context, id string, status int, n *views.Noti
 	if err != nil {
 		return err
 	}
+	who, _ := h.identity(ctx)
 	v := views.JobView{Page: h.page(c, "", "locked"), Now: h.now(), Loc: h.loc, Job: j, Items: items,
-		CanStop: h.canAct(ctx, access.StopJob), ReservePercent: h.jobs.ReservePercent(), Notice: n}
+		CanStop:        access.Check(who, access.StopJob, access.Subject{JobStarter: j.Actor.Email}) == nil,
+		ReservePercent: h.jobs.ReservePercent(), Notice: n}
 	v.Page.Title = v.Title()
 	if wantsFragment(c) {
 		return h.fragment(c, status, views.JobProgress(v))
@@ -218,6 +221,17 @@ func (h *Handler) jobStop(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	who, _ := h.identity(ctx)
+	j, err := h.jobs.Job(ctx, id)
+	if errors.Is(err, jobs.ErrNotFound) {
+		return notFound("There is no bulk job at this address.")
+	} else if err != nil {
+		return err
+	}
+	if r := access.Check(who, access.StopJob, access.Subject{JobStarter: j.Actor.Email}); r != nil {
+		rec := h.record(c, access.StopJob, Target{})
+		rec.Params = map[string]string{"job": id}
+		return h.refuse(ctx, rec, r)
+	}
 	err = h.act(c, Attempt{Action: access.StopJob, Params: map[string]string{"job": id}}, func(ctx context.Context) error {
 		return h.jobs.Stop(ctx, id, who.Email)
 	})
@@ -236,11 +250,57 @@ func (h *Handler) jobStop(c echo.Context) error {
 		Message: "Stopping: the person in hand is finished, and the rest are marked not done."})
 }
 
+// jobStillAllowed is whether j's starter may still run it, with the role
+// OneLogin gives them now: the staff groups are OneLogin role names (the
+// console checks at start that the tenant has them). "" means yes; a
+// starter OneLogin no longer has, or has twice, may not.
+func (h *Handler) jobStillAllowed(ctx context.Context, j jobs.Job) (string, error) {
+	users, _, err := h.ol.ListUsers(ctx, client.ListUsersQuery{Email: j.Actor.Email, Limit: 2})
+	if err != nil {
+		return "", err
+	}
+	var mine []client.User
+	for _, u := range users {
+		if sameEmail(u.Email, j.Actor.Email) {
+			mine = append(mine, u)
+		}
+	}
+	if len(mine) != 1 {
+		return j.Actor.Email + " no longer has exactly one OneLogin account", nil
+	}
+	roles, err := h.dir.Roles(ctx)
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, r := range roles {
+		if slices.Contains(mine[0].RoleIDs, r.ID) {
+			names = append(names, r.Name)
+		}
+	}
+	who := access.Identity{Email: j.Actor.Email, Role: h.staff.RoleFor(names)}
+	start, _ := bulk.Actions(j.Kind)
+	if r := access.Check(who, start, access.Subject{People: j.Counts.Total, BulkMax: h.bulk.MaxFor(who.Role)}); r != nil {
+		return j.Actor.Email + "'s role is now " + who.Role.String() + ": " + r.Reason, nil
+	}
+	return "", nil
+}
+
 // bulkDoor lets a bulk job's worker through the door, actAs, and words
 // its errors the way the worker tells them apart.
 type bulkDoor struct{ h *Handler }
 
 func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
+	if c.Action == access.Unlock && c.User != nil {
+		// A lock placed through the console is deliberate, whoever placed
+		// it: a job never lifts one. (A subject that cannot be read is
+		// left to the door, which refuses the same way.)
+		if _, src, err := d.h.subject(ctx, c.User); err == nil && src != nil && src.Console {
+			rec := c.Record
+			rec.Params, rec.Ticket = c.Params, c.Ticket
+			return d.h.refuse(ctx, rec, deliberateLock(src))
+		}
+	}
 	a := Attempt{Action: c.Action, Target: actionTarget(c.User), User: c.User, Ticket: c.Ticket, Params: c.Params}
 	err := d.h.actAs(ctx, c.Who, c.Record, a, func(ctx context.Context) (int64, error) { return 0, c.Call(ctx) })
 	var md *maybeDone
@@ -254,6 +314,18 @@ func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
 		return fmt.Errorf("%w: %w", bulk.ErrUndecided, err)
 	}
 	return err
+}
+
+// deliberateLock is why a job skips a lock placed through the console,
+// naming who placed it and under which ticket.
+func deliberateLock(src *views.LockSource) *access.Refusal {
+	ticket := "no ticket"
+	if src.Ticket != "" {
+		ticket = "ticket " + src.Ticket
+	}
+	who := src.By + " (" + src.Role + ", " + ticket + ")"
+	return &access.Refusal{Reason: "bulk jobs skip locks placed through the console; locked by " + who,
+		Message: "Locked through the console by " + who + ": a bulk job does not lift it. Unlock this person on their own page if the lock should end."}
 }
 
 func (d bulkDoor) Explain(err error) string {

@@ -20,6 +20,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
+	dirindex "onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
@@ -129,6 +130,9 @@ type Config struct {
 	// in a sliding hour (HELPDESK_SELF_UNLOCKS_PER_HOUR); 0 turns
 	// self-service unlock off.
 	SelfUnlocksPerHour int
+	// Contact is how people reach the helpdesk (HELPDESK_CONTACT), named
+	// when self-service refuses to unlock.
+	Contact string
 
 	// PublicUnlock is the unlock page for people who cannot sign in
 	// (HELPDESK_PUBLIC_UNLOCK*), as config parsed it; off unless Enabled.
@@ -139,9 +143,18 @@ type Config struct {
 	// the console's worker, and whoever built it closes it. Nil: the
 	// console offers no bulk jobs.
 	Jobs *jobs.Runner
+	// StaffGroups are the groups of each staff role, which are OneLogin
+	// role names: a job's starter's role is derived from them again while
+	// the job runs. Empty: jobs keep their starter's role.
+	StaffGroups access.StaffGroups
 	// Bulk is how many people one bulk job may name, per role
 	// (HELPDESK_BULK_MAX, HELPDESK_BULK_HELPDESK_MAX).
 	Bulk access.Bulk
+	// Directory is the index of the tenant's people
+	// (HELPDESK_DIRECTORY_INDEX): once its first listing is complete,
+	// search and Locked now read it instead of OneLogin, and every person
+	// the handlers read live refreshes their row. Nil: search asks OneLogin.
+	Directory *dirindex.Index
 	// QuotaLow is how many OneLogin calls left in the hour count as low:
 	// below it, optional reads (sign-in activity, a Locked now refresh)
 	// are skipped with a note so that actions keep working
@@ -180,6 +193,8 @@ type Handler struct {
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
 	selfUnlocksPerHour int
+	contact            string
+	staff              access.StaffGroups
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
 	unlockDemo *views.UnlockDemo
@@ -191,6 +206,7 @@ type Handler struct {
 	factors    *briefCache[[]client.OTPDevice]
 	caller     *callerDesk
 	locked     *lockedBoard
+	index      *dirindex.Index // nil: no directory index
 }
 
 // New builds the console's Echo instance with every route.
@@ -244,6 +260,11 @@ func New(cfg Config) (*echo.Echo, error) {
 	if ttl == 0 {
 		ttl = time.Minute
 	}
+	if cfg.Directory != nil {
+		h.index = cfg.Directory
+		h.ol = indexing{OneLogin: cfg.OneLogin, ix: cfg.Directory, log: h.log}
+		cfg.OneLogin = h.ol // the public unlock page's reads and unlocks too
+	}
 	h.dir = newDirectory(cfg.OneLogin, ttl, h.now)
 	searchTTL := cfg.SearchCacheTTL
 	if searchTTL == 0 {
@@ -251,6 +272,8 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.contact = cfg.Contact
+	h.staff = cfg.StaffGroups
 	if cfg.SelfUnlocksPerHour > 0 {
 		h.selfUnlocksPerHour = cfg.SelfUnlocksPerHour
 		if cfg.Limits == nil {
@@ -277,8 +300,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs
-		cfg.Jobs.Start(bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
-			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }})
+		w := bulk.Worker{OneLogin: h.ol, Door: bulkDoor{h}, Log: h.log,
+			Locked: func(u *client.User) bool { return lockedNow(u, h.now()) }}
+		if !h.staff.Admin.Empty() {
+			w.Allowed = h.jobStillAllowed
+		}
+		cfg.Jobs.Start(w)
 	}
 
 	e := echo.New()

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/views"
 )
 
@@ -24,13 +25,15 @@ func (h *Handler) unlock(c echo.Context) error {
 	if errs := f.Validate(); errs != nil {
 		return h.invalid(c, statusPanel, u, "unlock", f.values(), errs)
 	}
-	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) error {
-		return h.unlockAndCheck(ctx, u.ID)
+	var after *client.User
+	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) (err error) {
+		after, err = h.unlockReadBack(ctx, u.ID)
+		return err
 	})
 	if err != nil {
 		return h.failed(c, statusPanel, u, "unlock", "the unlock", f.values(), err)
 	}
-	return h.done(c, statusPanel, u, "Unlocked "+u.Name()+". They can sign in now.", nil)
+	return h.doneAs(c, statusPanel, u, after, "Unlocked "+u.Name()+". They can sign in now.", nil)
 }
 
 func (h *Handler) lock(c echo.Context) error {

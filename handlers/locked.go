@@ -38,6 +38,19 @@ type lockedBoard struct {
 	refresh sync.Mutex // one refresh at a time
 	mu      sync.Mutex
 	snap    lockedSnapshot
+	events  lockEvents // with a directory index: the last read of the events
+}
+
+func (b *lockedBoard) lastEvents() lockEvents {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.events
+}
+
+func (b *lockedBoard) keepEvents(ev lockEvents) {
+	b.mu.Lock()
+	b.events = ev
+	b.mu.Unlock()
 }
 
 // lockedSnapshot is the list as one refresh read it.
@@ -48,6 +61,12 @@ type lockedSnapshot struct {
 	unreadable    int
 	truncated     bool
 	calls         int
+	// indexed: the rows are the directory index's as of at, and the
+	// events (how each lock came about) were read at eventsAt; sprays
+	// group the people locked in one attack.
+	indexed  bool
+	eventsAt time.Time
+	sprays   []views.Spray
 }
 
 func (b *lockedBoard) current() lockedSnapshot {
@@ -96,8 +115,16 @@ func (s lockedSnapshot) row(id int64) (views.LockedRow, bool) {
 // does not spend the quota again.
 func (h *Handler) lockedList(c echo.Context) error {
 	ctx := c.Request().Context()
-	snap := h.locked.current()
 	refresh := c.QueryParam("refresh") != ""
+	if snap, ok, err := h.lockedFromIndex(ctx, refresh && h.quotaLowNote("") == ""); err != nil {
+		return err
+	} else if ok {
+		if refresh {
+			return h.seeOther(c, "/locked")
+		}
+		return h.render(c, http.StatusOK, h.page(c, "Locked now", "locked"), views.LockedPage(h.lockedView(c, snap)))
+	}
+	snap := h.locked.current()
 	note := ""
 	if snap.at.IsZero() || refresh {
 		if note = h.quotaLowNote("the list"); note == "" {
@@ -122,7 +149,7 @@ func (h *Handler) lockedView(c echo.Context, snap lockedSnapshot) views.LockedVi
 	v := views.LockedView{
 		Page: h.page(c, "Locked now", "locked"), Now: h.now(), Loc: h.loc,
 		At: snap.at, Rows: snap.rows, UnlockedSince: snap.unlockedSince, Unreadable: snap.unreadable,
-		Truncated: snap.truncated, Calls: snap.calls,
+		Truncated: snap.truncated, Calls: snap.calls, Indexed: snap.indexed, EventsAt: snap.eventsAt, Sprays: snap.sprays,
 		BulkMax: h.bulk.MaxFor(who.Role),
 	}
 	switch {
@@ -297,8 +324,10 @@ func (h *Handler) lockedUnlock(c echo.Context) error {
 	if errs := f.Validate(); errs != nil {
 		return h.lockedRow(c, http.StatusUnprocessableEntity, u, &views.Notice{Kind: "error", Message: errs["ticket"]})
 	}
-	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) error {
-		return h.unlockAndCheck(ctx, u.ID)
+	var after *client.User // the unlock's own read-back, shown without a second read
+	err = h.act(c, attemptOn(access.Unlock, u, f.Ticket, nil), func(ctx context.Context) (err error) {
+		after, err = h.unlockReadBack(ctx, u.ID)
+		return err
 	})
 	if !wantsFragment(c) && err == nil {
 		return h.seeOther(c, "/locked")
@@ -306,13 +335,13 @@ func (h *Handler) lockedUnlock(c echo.Context) error {
 	var p *problem
 	switch {
 	case err == nil:
-		return h.lockedRow(c, http.StatusOK, u, &views.Notice{Kind: "success", Message: "Unlocked " + u.Name() + "."})
+		return h.lockedRowAs(c, http.StatusOK, u, after, &views.Notice{Kind: "success", Message: "Unlocked " + u.Name() + "."})
 	case errors.Is(err, errTicketRequired):
 		return h.lockedRow(c, http.StatusUnprocessableEntity, u, &views.Notice{Kind: "error", Message: errTicketRequired.Message})
 	case errors.As(err, new(*maybeDone)):
 		return h.lockedRow(c, http.StatusGatewayTimeout, u, &views.Notice{Kind: "warning", Message: noAnswerMessage + "."})
 	case errors.Is(err, errStillLocked):
-		return h.lockedRow(c, http.StatusConflict, u, &views.Notice{Kind: "warning", Message: errStillLocked.Message})
+		return h.lockedRowAs(c, http.StatusConflict, u, after, &views.Notice{Kind: "warning", Message: errStillLocked.Message})
 	case errors.As(err, &p) && p.Status < 500:
 		return h.lockedRow(c, p.Status, u, &views.Notice{Kind: "error", Message: p.Message})
 	}
@@ -325,12 +354,21 @@ func (h *Handler) lockedUnlock(c echo.Context) error {
 // lockedRow answers a row action with the row as OneLogin has the person
 // now (or as they were, if they cannot be read), and updates the list.
 func (h *Handler) lockedRow(c echo.Context, status int, before *client.User, n *views.Notice) error {
+	return h.lockedRowAs(c, status, before, nil, n)
+}
+
+// lockedRowAs is lockedRow for an action that read the person back itself
+// (after; nil when it could not).
+func (h *Handler) lockedRowAs(c echo.Context, status int, before, after *client.User, n *views.Notice) error {
 	ctx := context.WithoutCancel(c.Request().Context())
 	now := h.now()
-	u, err := h.ol.GetUser(ctx, before.ID)
-	if err != nil {
-		h.log.WarnContext(ctx, "re-reading user after a row action failed", "user_id", before.ID, "error", err)
-		u = before
+	u := after
+	if u == nil {
+		var err error
+		if u, err = h.ol.GetUser(ctx, before.ID); err != nil {
+			h.log.WarnContext(ctx, "re-reading user after a row action failed", "user_id", before.ID, "error", err)
+			u = before
+		}
 	}
 	row, ok := h.locked.current().row(u.ID)
 	if !ok {

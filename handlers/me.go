@@ -148,13 +148,18 @@ func (h *Handler) selfUnlock(c echo.Context) error {
 		return h.meAnswer(c, 0, v, nil, err)
 	}
 	switch {
-	case u.Status != client.StatusLocked:
+	case !lockedNow(u, h.now()):
 		v.Notice = &views.Notice{Kind: "error", Message: "Your account is not locked, so there is nothing to unlock."}
 		return h.meAnswer(c, http.StatusConflict, v, u, nil)
 	case h.selfUnlocks == nil:
 		h.recordDenied(ctx, h.record(c, access.SelfUnlock, ownTarget(u)), "self-service unlock is turned off")
 		v.Notice = &views.Notice{Kind: "error", Message: "Unlocking your own account is turned off here. Call the helpdesk to have it unlocked."}
 		return h.meAnswer(c, http.StatusForbidden, v, u, nil)
+	case u.Status != client.StatusLocked:
+		// Locked until later under another status (an expired password):
+		// the policy refuses and says what fits, without spending an
+		// unlock of the person's allowance.
+		return h.selfFailed(c, v, u, "unlock your account", h.unlockOwn(c, who, u, nil))
 	}
 	ok, retryAt, err := h.selfUnlocks.Take(ctx, selfKey(who.Email))
 	if err != nil {

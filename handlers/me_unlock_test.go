@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -102,12 +101,16 @@ func TestMe_targetOnlyFromSession(t *testing.T) {
 	}
 }
 
-// relock locks the account again through the API, as failed sign-ins would.
+// relock locks the account again with failed sign-ins, the only lock
+// self-service lifts.
 func (c *console) relock(t *testing.T, id int64) {
 	t.Helper()
-	if err := c.ol.LockUser(context.Background(), id, 60); err != nil {
-		t.Fatal(err)
+	for range 50 {
+		if c.fake.Tenant.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: "192.0.2.7", Reason: "Invalid password"}) {
+			return
+		}
 	}
+	t.Fatal("50 failed sign-ins did not lock the account")
 }
 
 // TestMe_unlockLimit: three unlocks in an hour, then a clear refusal that

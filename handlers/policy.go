@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -21,12 +22,16 @@ import (
 // lockSource is what lock provenance needs from the audit trail. Every
 // audit.Store has it.
 type lockSource interface {
-	LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error)
+	Last(ctx context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error)
 }
 
-// lockActions are the records that start or end a lock placed through the
-// console.
-var lockActions = []access.Action{access.Lock, access.Unlock, access.SelfUnlock}
+// lockKinds are the records that start or end a lock placed through the
+// console. A lock whose answer never came (unknown), or that is still
+// awaited (pending, or a crash before the answer), may have been made: it
+// counts as its author's. Only an unlock that succeeded ends one.
+var lockKinds = append([]audit.Kind{{Action: access.Lock,
+	Outcomes: []audit.Outcome{audit.OutcomeSucceeded, audit.OutcomeUnknown, audit.OutcomePending}}},
+	audit.Succeeded(access.Unlock, access.SelfUnlock)...)
 
 // lockedNow reports whether u is locked: status Locked, or a lock end in
 // the future whatever the status says (the real tenant's exact encoding is
@@ -45,7 +50,9 @@ func (h *Handler) subject(ctx context.Context, u *client.User) (access.Subject, 
 		Status:     u.Status.String(),
 		Active:     u.Status == client.StatusActive,
 		Locked:     lockedNow(u, now),
-		Unlockable: u.Status != client.StatusSuspended && u.Status != client.StatusUnactivated,
+		Unlockable: u.Status == client.StatusLocked,
+		NeedsPassword: u.Status == client.StatusPasswordExpired || u.Status == client.StatusAwaitingReset ||
+			u.Status == client.StatusPasswordPending,
 	}
 	if !h.protected.Empty() && len(u.RoleIDs) > 0 {
 		roles, err := h.dir.Roles(ctx)
@@ -73,6 +80,89 @@ func (h *Handler) subject(ctx context.Context, u *client.User) (access.Subject, 
 	return s, src, nil
 }
 
+// subjectFor is subject for an action about to pass the door: a
+// self-service unlock also needs OneLogin's events to say the lock came
+// from failed sign-ins, and the helpdesk's contact for its refusals.
+func (h *Handler) subjectFor(ctx context.Context, a access.Action, u *client.User) (access.Subject, error) {
+	s, _, err := h.subject(ctx, u)
+	if err != nil || a != access.SelfUnlock {
+		return s, err
+	}
+	s.Contact = h.contact
+	if s.Locked && s.LockedBy == access.RoleNone {
+		if s.SignInLockout, err = h.signInLockout(ctx, u.ID); err != nil {
+			return s, &problem{Status: http.StatusServiceUnavailable, Heading: "Try again later",
+				Message: "OneLogin's sign-in events could not be read, so the console cannot tell how the account was locked. Nothing was changed; try again later.", Err: err}
+		}
+	}
+	return s, nil
+}
+
+// The event types that say how an account came to be locked (reference
+// §4): failed sign-ins then the policy's USER_LOCKED, or a lock by an
+// administrator or through the API, or an unlock since.
+const (
+	evFailedSignIn = "USER_FAILED_ONELOGIN_LOGIN"
+	evLocked       = "USER_LOCKED"
+)
+
+var (
+	apiLockEvents = []string{"API_LOCK_USER", "USER_LOCKED_VIA_API"}
+	unlockEvents  = []string{"UNLOCKED_USER", "UNLOCKED_USER_VIA_API", "UNLOCKED_USER_IN_DIRECTORY"}
+)
+
+// signInLockout reports whether OneLogin's events show the person's current
+// lock came from failed sign-ins: the newest lock or unlock event is a
+// USER_LOCKED by nobody or the person themselves (no admin, API system or
+// credential behind it) that came right after a failed sign-in. Anything
+// else, including a tenant that does not list these event types, is not
+// such evidence.
+func (h *Handler) signInLockout(ctx context.Context, userID int64) (bool, error) {
+	want := append(append([]string{evFailedSignIn, evLocked}, apiLockEvents...), unlockEvents...)
+	ids, names, err := h.eventTypes(ctx, want)
+	if err != nil {
+		return false, err
+	}
+	listed := map[string]bool{}
+	for _, id := range ids {
+		listed[names[id]] = true
+	}
+	if !listed[evFailedSignIn] || !listed[evLocked] || !slices.ContainsFunc(apiLockEvents, func(n string) bool { return listed[n] }) {
+		h.log.WarnContext(ctx, "OneLogin lists no event types to tell a lockout from an admin's lock; self-service unlock refused")
+		return false, nil
+	}
+	evs, _, err := h.ol.ListEvents(ctx, client.EventQuery{UserID: userID, TypeIDs: ids, Limit: lockEvidenceEvents})
+	if err != nil {
+		return false, err
+	}
+	lockSeen := false
+	for _, e := range evs { // newest first
+		if e.UserID != userID {
+			continue
+		}
+		name := names[e.TypeID]
+		if lockSeen {
+			return name == evFailedSignIn, nil
+		}
+		if name != evLocked {
+			if name == evFailedSignIn {
+				continue // failed sign-ins of a locked account, after the lock
+			}
+			return false, nil // an unlock, or a lock by an admin or the API
+		}
+		if e.ActorSystem != "" || e.ClientID != "" || e.AssumingActingUserID != 0 ||
+			(e.ActorUserID != 0 && e.ActorUserID != userID) {
+			return false, nil // USER_LOCKED by someone else
+		}
+		lockSeen = true
+	}
+	return false, nil
+}
+
+// lockEvidenceEvents is how many of a person's newest events are read to
+// tell how they were locked: one page.
+const lockEvidenceEvents = 50
+
 // isProtected reports whether any of the role ids names a protected role.
 func (h *Handler) isProtected(ids []int64, roles []client.Role) bool {
 	for _, r := range roles {
@@ -90,9 +180,10 @@ func (h *Handler) isProtected(ids []int64, roles []client.Role) bool {
 func (h *Handler) lockSource(ctx context.Context, u *client.User, now time.Time) (*views.LockSource, error) {
 	trail, ok := h.audit.(lockSource)
 	if !ok {
-		return &views.LockSource{}, nil
+		// A trail that cannot say who locked cannot vouch that no one did.
+		return nil, errors.New("the audit trail cannot say who locked an account")
 	}
-	r, found, err := trail.LastSucceeded(ctx, u.ID, lockActions...)
+	r, found, err := trail.Last(ctx, u.ID, lockKinds...)
 	if err != nil {
 		return nil, fmt.Errorf("the audit trail, to tell who locked the account: %w", err)
 	}
@@ -113,18 +204,26 @@ var errStillLocked = &problem{Status: http.StatusConflict, Heading: "Still locke
 // unlockAndCheck unlocks u and reads the account again: OneLogin answering
 // 200 is not proof the lock is gone.
 func (h *Handler) unlockAndCheck(ctx context.Context, id int64) error {
+	_, err := h.unlockReadBack(ctx, id)
+	return err
+}
+
+// unlockReadBack is unlockAndCheck that also returns what it read after
+// the unlock (nil when the read failed), so the answer shows the person
+// without reading them a second time.
+func (h *Handler) unlockReadBack(ctx context.Context, id int64) (*client.User, error) {
 	if err := h.ol.UnlockUser(ctx, id); err != nil {
-		return err
+		return nil, err
 	}
 	after, err := h.ol.GetUser(ctx, id)
 	if err != nil {
 		h.log.WarnContext(ctx, "re-reading the account after an unlock failed", "user_id", id, "error", err)
-		return nil
+		return nil, nil
 	}
 	if lockedNow(after, h.now()) {
-		return errStillLocked
+		return after, errStillLocked
 	}
-	return nil
+	return after, nil
 }
 
 // maybeDone is a change that was sent to OneLogin without an answer in

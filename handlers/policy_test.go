@@ -163,6 +163,46 @@ func TestLock_authorDecidesWhoMayLiftIt(t *testing.T) {
 	}
 }
 
+// TestLock_unansweredLockKeepsItsAuthor: a console lock whose answer never
+// came (unknown), or that is still awaited or was cut short by a crash
+// (pending), may well be in force: it is its author's as much as one that
+// succeeded. A helpdesk agent may not lift an admin's such lock, and the
+// person may not lift it themselves.
+func TestLock_unansweredLockKeepsItsAuthor(t *testing.T) {
+	for _, outcome := range []audit.Outcome{audit.OutcomeUnknown, audit.OutcomePending} {
+		t.Run(string(outcome), func(t *testing.T) {
+			c := newConsole(t, access.RoleHelpdesk, signedInAs("agent@example.com"), withSelfUnlocks(3))
+			target := fakeonelogin.PersonaNoRolesID
+			u, _ := c.fake.Tenant.User(target)
+			id, err := c.mem.Begin(context.Background(), audit.Record{ActorEmail: "admin@example.com", ActorRole: "admin",
+				TargetID: target, TargetEmail: u.Email, Action: access.Lock, Params: map[string]string{"minutes": "60"}, Ticket: "SEC-311"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if outcome == audit.OutcomeUnknown {
+				if err := c.mem.Complete(context.Background(), id, audit.Result{Outcome: audit.OutcomeUnknown}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.fake.Tenant.Lock(target, 60) // the lock did reach OneLogin
+			c.fake.Tenant.ResetCalls()
+
+			rec := c.do("POST", actPath(target, "unlock"), url.Values{}, true)
+			if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "only an admin can unlock it") {
+				t.Errorf("helpdesk unlock of an admin's %s lock: %d %.300s", outcome, rec.Code, rec.Body)
+			}
+			c.who = access.Identity{Email: u.Email, Role: access.RoleEmployee}
+			rec = c.do("POST", "/me/unlock", url.Values{}, true)
+			if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "locked by the IT helpdesk") {
+				t.Errorf("self-unlock of a %s staff lock: %d %.300s", outcome, rec.Code, rec.Body)
+			}
+			if w := actWrites(c); len(w) != 0 {
+				t.Errorf("OneLogin was asked to %v", w)
+			}
+		})
+	}
+}
+
 // TestSelfUnlock_neverLiftsAStaffLock: the employee verifies nothing here
 // (they are signed in), but a lock the helpdesk placed stays theirs to lift.
 func TestSelfUnlock_neverLiftsAStaffLock(t *testing.T) {

@@ -62,6 +62,7 @@ var routeActions = map[string]access.Action{
 	"POST /jobs/:id/stop":               access.StopJob,
 	"GET /audit":                        access.ViewAudit,
 	"GET /audit.csv":                    access.ViewAudit,
+	"GET /directory":                    access.ViewAudit,
 	"GET /sessions":                     access.SelfSessions,
 	"POST /sessions/others/revoke":      access.SelfSessions,
 	"POST /sessions/:id/revoke":         access.RevokeSession,

@@ -103,4 +103,5 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 
 	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
 	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))
+	app.GET("/directory", h.directoryStatus, h.require(access.ViewAudit))
 }

@@ -21,6 +21,8 @@ import (
 type searchInput struct {
 	views.SearchForm
 	After, Before string
+	// Page numbers the pages of a search the directory index answers.
+	Page string
 }
 
 func readSearch(c echo.Context) searchInput {
@@ -30,8 +32,9 @@ func readSearch(c echo.Context) searchInput {
 		SearchForm: views.SearchForm{
 			Q: get("q"), Role: get("role"), Directory: get("directory"),
 			Since: get("since"), Until: get("until"), Attr: get("attr"), Value: get("value"),
+			Status: get("status"), Department: get("department"), Manager: get("manager"),
 		},
-		After: get("after"), Before: get("before"),
+		After: get("after"), Before: get("before"), Page: get("page"),
 	}
 }
 
@@ -39,7 +42,8 @@ func readSearch(c echo.Context) searchInput {
 func (in searchInput) query() search.Query {
 	f := in.SearchForm
 	return search.Query{Q: f.Q, Role: f.Role, Directory: f.Directory, Since: f.Since, Until: f.Until,
-		Attr: f.Attr, Value: f.Value, After: in.After, Before: in.Before}
+		Attr: f.Attr, Value: f.Value, Status: f.Status, Department: f.Department, Manager: f.Manager,
+		After: in.After, Before: in.Before}
 }
 
 // values is the canonical URL query of a search, without empty fields, so
@@ -58,6 +62,9 @@ func (in searchInput) values() url.Values {
 	set("until", in.Until)
 	set("attr", in.Attr)
 	set("value", in.Value)
+	set("status", in.Status)
+	set("department", in.Department)
+	set("manager", in.Manager)
 	return v
 }
 
@@ -75,6 +82,9 @@ func (in searchInput) url(cursorKey, cursor string) string {
 
 // pushURL is the canonical address of this very page of the search.
 func (in searchInput) pushURL() string {
+	if in.Page != "" && in.Page != "1" {
+		return in.url("page", in.Page)
+	}
 	if in.Before != "" {
 		return in.url("before", in.Before)
 	}
@@ -87,7 +97,8 @@ func (in searchInput) suggestions() []views.Suggestion {
 	var out []views.Suggestion
 	for _, s := range search.Suggest(in.query()) {
 		q := s.Query
-		form := views.SearchForm{Q: q.Q, Role: q.Role, Directory: q.Directory, Since: q.Since, Until: q.Until, Attr: q.Attr, Value: q.Value}
+		form := views.SearchForm{Q: q.Q, Role: q.Role, Directory: q.Directory, Since: q.Since, Until: q.Until, Attr: q.Attr, Value: q.Value,
+			Status: q.Status, Department: q.Department, Manager: q.Manager}
 		out = append(out, views.Suggestion{Label: s.Label, URL: searchInput{SearchForm: form}.url("", "")})
 	}
 	if in.HasFilters() {
@@ -111,6 +122,9 @@ func (h *Handler) list(c echo.Context) error {
 		Fragment: wantsFragment(c) && hxTargetIs(c, "search-results"),
 	}
 	v.Page.SearchBox = true
+	if h.index != nil {
+		v.Statuses = statusChoices
+	}
 	if in.Q != "" {
 		v.Page.Title = in.Q + " · People"
 	}
@@ -159,16 +173,22 @@ func (h *Handler) list(c echo.Context) error {
 		v.Error = fmt.Sprintf("The tenant has no custom attribute %q. Choose one from the list.", p.Attr())
 		return h.searchAnswer(c, 400, v)
 	}
-	if role := p.RoleID(); role != "" {
-		// Say the role's name rather than its id in the rule.
-		for _, r := range v.Roles {
-			if strconv.FormatInt(r.ID, 10) == role {
-				v.Rule = strings.Replace(v.Rule, "role "+role, "role “"+r.Name+"”", 1)
-			}
-		}
-	}
 	if !p.Searched() {
 		v.Home = h.homePanels(c)
+		return h.searchAnswer(c, 200, v)
+	}
+	v.Rule = roleNamed(v.Rule, p.RoleID(), v.Roles)
+
+	answered, err := h.searchIndex(c, &v, in, p)
+	switch {
+	case err != nil:
+		var bad *search.InputError
+		if errors.As(err, &bad) {
+			v.Error = bad.Message
+			return h.searchAnswer(c, 400, v)
+		}
+		return err
+	case answered:
 		return h.searchAnswer(c, 200, v)
 	}
 
@@ -193,6 +213,16 @@ func (h *Handler) list(c echo.Context) error {
 	}
 	v.Focus = in.After != "" || in.Before != ""
 	return h.searchAnswer(c, 200, v)
+}
+
+// roleNamed is a rule with the role filtered on named rather than numbered.
+func roleNamed(rule, roleID string, roles []client.Role) string {
+	for _, r := range roles {
+		if roleID != "" && strconv.FormatInt(r.ID, 10) == roleID {
+			return strings.Replace(rule, "role "+roleID, "role “"+r.Name+"”", 1)
+		}
+	}
+	return rule
 }
 
 func (h *Handler) searchAnswer(c echo.Context, status int, v views.SearchView) error {

@@ -19,6 +19,14 @@ type Worker interface {
 	Recover(ctx context.Context, j Job, it Item) Result
 }
 
+// Rechecker is a Worker that can tell whether a job's starter may still
+// run it: their role may have lapsed since they started it (a demotion).
+// A reason other than "" stops the job; an error means it cannot be told
+// now, and the job waits rather than go on.
+type Rechecker interface {
+	StillAllowed(ctx context.Context, j Job) (reason string, err error)
+}
+
 // Result is how one person went.
 type Result struct {
 	State   ItemState // an outcome: done, failed, skipped or unknown
@@ -61,6 +69,11 @@ type Options struct {
 	// CallsPerItem is the most OneLogin calls one person takes (default
 	// 2); the job starts a person only when that many are spendable.
 	CallsPerItem int
+	// RoleEvery is how often a job's starter's role is checked again
+	// (HELPDESK_ROLE_RECHECK), when the Worker is a Rechecker: at the
+	// first person a runner handles and then at least this often. 0 never
+	// checks.
+	RoleEvery time.Duration
 	// Resume makes a runner that claims a job another runner left
 	// unfinished (a restart) carry on with it; without it the rest of the
 	// job is marked not done.
@@ -221,7 +234,7 @@ func (r *Runner) run(ctx context.Context, j Job) {
 			return
 		}
 	}
-	var retryAt time.Time
+	var retryAt, recheckAt time.Time
 	for {
 		if ctx.Err() != nil {
 			if err := r.store.Release(bg, j.ID, r.o.Owner); err != nil {
@@ -252,6 +265,18 @@ func (r *Runner) run(ctx context.Context, j Job) {
 			return
 		case err != nil:
 			continue // closing, or a store error: the top of the loop decides
+		}
+		if stop, err := r.recheck(ctx, cur, &recheckAt); stop != "" {
+			log.Warn("bulk job stopped: its starter may no longer run it", "reason", stop)
+			if err := r.store.RequestStop(bg, j.ID, stop, r.o.Now()); err != nil && !errors.Is(err, ErrFinished) {
+				log.Error("bulk job: recording the stop failed", "error", err)
+			}
+			r.end(bg, log, j.ID, StateStopped)
+			return
+		} else if err != nil {
+			log.Warn("bulk job: its starter's role could not be checked; waiting", "error", err)
+			retryAt = r.o.Now().Add(r.o.Poll)
+			continue
 		}
 		it, ok, err := r.store.Next(ctx, j.ID)
 		if err != nil {
@@ -290,6 +315,20 @@ func (r *Runner) run(ctx context.Context, j Job) {
 			return
 		}
 	}
+}
+
+// recheck asks the worker, when it is due, whether j's starter may still
+// run it; stop is why not.
+func (r *Runner) recheck(ctx context.Context, j Job, at *time.Time) (stop string, err error) {
+	rc, ok := r.worker.(Rechecker)
+	now := r.o.Now()
+	if !ok || r.o.RoleEvery <= 0 || now.Before(*at) {
+		return "", nil
+	}
+	if stop, err = rc.StillAllowed(ctx, j); err == nil {
+		*at = now.Add(r.o.RoleEvery)
+	}
+	return stop, err
 }
 
 // settle gives every person a stopped runner left working an outcome, by

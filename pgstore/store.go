@@ -291,26 +291,35 @@ func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error 
 	return nil
 }
 
-// LastSucceeded implements audit.Store.
-func (s *Store) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (s *Store) Last(ctx context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	if err := s.check(); err != nil {
 		return audit.Record{}, false, err
 	}
-	if len(actions) == 0 {
+	args := []any{targetID}
+	var picks []string
+	for _, k := range kinds {
+		if len(k.Outcomes) == 0 {
+			continue
+		}
+		outcomes := make([]string, len(k.Outcomes))
+		for i, o := range k.Outcomes {
+			outcomes[i] = string(o)
+		}
+		args = append(args, string(k.Action), outcomes)
+		picks = append(picks, fmt.Sprintf("(action = $%d AND outcome = ANY($%d))", len(args)-1, len(args)))
+	}
+	if len(picks) == 0 {
 		return audit.Record{}, false, nil
 	}
-	names := make([]string, len(actions))
-	for i, a := range actions {
-		names[i] = string(a)
-	}
 	r, err := scanRecord(s.pool.QueryRow(ctx, "SELECT "+columns+` FROM audit_records
-		WHERE target_id = $1 AND outcome = 'succeeded' AND action = ANY($2)
-		ORDER BY id DESC LIMIT 1`, targetID, names))
+		WHERE target_id = $1 AND (`+strings.Join(picks, " OR ")+`)
+		ORDER BY id DESC LIMIT 1`, args...))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return audit.Record{}, false, nil
 	case err != nil:
-		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", actions, targetID, err)
+		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", kinds, targetID, err)
 	}
 	return r, true, nil
 }

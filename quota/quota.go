@@ -8,8 +8,14 @@
 // OneLogin call counts, whichever handler makes it:
 //
 //	b := &quota.Budgets{Limits: store, PerHour: map[access.Role]int{...}, Reserve: 250, Tenant: c.RateLimit}
+//	b.Start()       // write the counts to the store every second
+//	defer b.Close(ctx) // and what is left at shutdown
 //	c, _ := client.New(url, id, secret, client.WithHTTPClient(&http.Client{Transport: b.Transport(base)}))
 //	ctx = quota.WithCaller(ctx, quota.Caller{Key: email, Role: role, Action: r.Method == "POST"})
+//
+// Each person's calls are counted in memory and written to the store in
+// batches (tally.go), so that a call costs no database write. It never
+// sends a call itself, and never lets a person past a budget it can count.
 package quota
 
 import (
@@ -68,9 +74,10 @@ func (e *ExceededError) Error() string {
 
 // Budgets decides whether a OneLogin call may be sent.
 type Budgets struct {
-	// Limits counts each person's calls; shared across replicas when the
-	// store is.
-	Limits limits.Store
+	// Limits holds each person's count of calls, shared across replicas
+	// when the store is; calls are counted in memory and written to it
+	// every FlushEvery.
+	Limits limits.Adder
 	// PerHour is each role's budget of calls per hour; a role without an
 	// entry, or with 0, has none.
 	PerHour map[access.Role]int
@@ -85,6 +92,14 @@ type Budgets struct {
 	OnRefuse func(reason string)
 	// OnCharge, when set, is told of each call charged to a role.
 	OnCharge func(role access.Role)
+	// FlushEvery is how often counts are written to Limits and the shared
+	// counts read back after Start; 0 means a second.
+	FlushEvery time.Duration
+	// OnFlushError, when set, is told of each failed write after Start;
+	// the counts stay in memory and are written at the next flush.
+	OnFlushError func(error)
+
+	tally tally
 }
 
 func (b *Budgets) now() time.Time {
@@ -112,8 +127,7 @@ func (b *Budgets) Charge(ctx context.Context, c Caller) error {
 		b.charged(c.Role)
 		return nil
 	}
-	budget := limits.Limit{Store: b.Limits, Name: "onelogin-calls", Max: perHour, Window: time.Hour, Now: func() time.Time { return now }}
-	ok, retryAt, err := budget.Take(ctx, c.Key)
+	ok, retryAt, err := b.take(ctx, budgetKey(c.Key), perHour, now)
 	if err != nil {
 		return fmt.Errorf("quota: counting the call: %w", err)
 	}

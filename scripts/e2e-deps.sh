@@ -23,6 +23,10 @@ cache=${1:-$repo/.cache/e2e}
 say() { echo "e2e-deps: $*"; }
 die() { echo "e2e-deps: ERROR: $*" >&2; exit 1; }
 
+# apt_get is apt-get one at a time: make test installs PostgreSQL and the
+# browser at once, and apt takes its locks without waiting.
+apt_get() { flock /var/lock/onelogin-helpdesk-apt apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+
 # apt_install installs Debian packages, running apt-get update once per run.
 apt_updated=
 apt_install() {
@@ -32,11 +36,11 @@ apt_install() {
 	command -v apt-get >/dev/null || die "missing $* and apt-get is not available; install them with your package manager"
 	if [ -z "$apt_updated" ]; then
 		say "apt-get update"
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
+		DEBIAN_FRONTEND=noninteractive apt_get update -qq || die "apt-get update failed"
 		apt_updated=1
 	fi
 	say "apt-get install -y $*"
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null ||
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -qq "$@" >/dev/null ||
 		die "apt-get install $* failed"
 }
 

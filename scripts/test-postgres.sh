@@ -41,17 +41,21 @@ pgbin() {
 	return 1
 }
 
+# apt_get is apt-get one at a time: make test installs PostgreSQL and the
+# browser at once, and apt takes its locks without waiting.
+apt_get() { flock /var/lock/onelogin-helpdesk-apt apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+
 install_postgres() {
 	if [ "$(id -u)" != 0 ]; then
 		die "PostgreSQL is missing and this is not root; install it with: sudo apt-get update && sudo apt-get install -y postgresql"
 	fi
 	command -v apt-get >/dev/null || die "PostgreSQL is missing and apt-get is not available; install PostgreSQL 13 or newer"
 	say "apt-get update"
-	DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed"
+	DEBIAN_FRONTEND=noninteractive apt_get update -qq || die "apt-get update failed"
 	say "apt-get install -y postgresql"
 	# The package would start a cluster of its own as a service; the tests
 	# never use it, and on a machine without init nothing starts anyway.
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
 }
 
 # as_owner runs a command as the cluster's owner: postgres when we are root.

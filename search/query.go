@@ -21,7 +21,10 @@ const (
 // of the paging cursors After and Before (from a Result).
 type Query struct {
 	Q, Role, Directory, Since, Until, Attr, Value string
-	After, Before                                 string
+	// Status, Department and Manager (a manager's user id) are filters
+	// only the directory index answers: OneLogin's listing has none.
+	Status, Department, Manager string
+	After, Before               string
 }
 
 // InputError refuses a search before any call: its Message is fit to show
@@ -49,6 +52,12 @@ type Plan struct {
 	// carry a mergedPage.
 	after, before string
 	pos           *mergedPage
+	// box is the box as typed (spaces squeezed); wild says it has a *
+	// or a leading @ (a domain), which only OneLogin's listing reads.
+	box  string
+	wild bool
+	// only holds the filters only the index answers.
+	only indexOnly
 }
 
 // Searched reports whether there is anything to look for: without it the
@@ -116,6 +125,9 @@ func Parse(in Query, loc *time.Location) (Plan, error) {
 		}
 	}
 	var rules []string
+	if err := readIndexOnly(in, &p.only, &rules); err != nil {
+		return p, err
+	}
 	if in.Role != "" {
 		if !digits.MatchString(in.Role) {
 			return p, invalid("Choose the role from the list of roles.")
@@ -167,6 +179,7 @@ func Parse(in Query, loc *time.Location) (Plan, error) {
 		}
 		p.base.CustomAttributes = map[string]string{in.Attr: in.Value}
 		p.attr = in.Attr
+		p.wild = p.wild || strings.Contains(in.Value, "*")
 		rules = append(rules, describe(in.Attr, in.Value))
 	}
 
@@ -219,6 +232,7 @@ func Parse(in Query, loc *time.Location) (Plan, error) {
 // in it; OneLogin only allows * at the start or end of a value.
 func readBox(q string, p *Plan) error {
 	q = strings.Join(strings.Fields(q), " ")
+	p.box, p.wild = q, strings.Contains(q, "*") || strings.HasPrefix(q, "@")
 	switch {
 	case digits.MatchString(q):
 		p.base.ID = q

@@ -25,7 +25,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"onelogin-helpdesk/access"
@@ -139,101 +138,6 @@ func NewToken() (token, id string) {
 func IDFor(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
-}
-
-// Memory is a Store in one process's memory: the default for a console
-// without a shared store, and a stand-in in tests.
-type Memory struct {
-	mu     sync.Mutex
-	m      map[string]Session
-	blocks map[string]Block // by EmailKey
-}
-
-var _ Store = (*Memory)(nil)
-
-// NewMemory returns an empty in-memory store.
-func NewMemory() *Memory { return &Memory{m: map[string]Session{}} }
-
-// SaveSession implements Store.
-func (m *Memory) SaveSession(_ context.Context, s Session) error {
-	s, err := Prepare(s)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.m[s.ID] = s
-	return nil
-}
-
-// Session implements Store.
-func (m *Memory) Session(_ context.Context, id string) (Session, bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.m[id]
-	s.Groups = slices.Clone(s.Groups)
-	return s, ok, nil
-}
-
-// TouchSession implements Store.
-func (m *Memory) TouchSession(_ context.Context, id string, seen time.Time, ip string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if s, ok := m.m[id]; ok {
-		s.Seen, s.SourceIP = seen.UTC().Truncate(time.Microsecond), clip(ip)
-		m.m[id] = s
-	}
-	return nil
-}
-
-// DeleteSession implements Store.
-func (m *Memory) DeleteSession(_ context.Context, id string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.m[id]
-	delete(m.m, id)
-	return ok, nil
-}
-
-// DeleteSessionsOf implements Store.
-func (m *Memory) DeleteSessionsOf(_ context.Context, email, except string) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for id, s := range m.m {
-		if id != except && EmailKey(s.Email) == EmailKey(email) {
-			delete(m.m, id)
-			n++
-		}
-	}
-	return n, nil
-}
-
-// ListSessions implements Store.
-func (m *Memory) ListSessions(context.Context) ([]Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := make([]Session, 0, len(m.m))
-	for _, s := range m.m {
-		s.Groups = slices.Clone(s.Groups)
-		out = append(out, s)
-	}
-	Sort(out)
-	return out, nil
-}
-
-// DeleteSessionsBefore implements Store.
-func (m *Memory) DeleteSessionsBefore(_ context.Context, seenBefore, createdBefore time.Time) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	n := 0
-	for id, s := range m.m {
-		if s.Seen.Before(seenBefore) || s.Created.Before(createdBefore) {
-			delete(m.m, id)
-			n++
-		}
-	}
-	return n, nil
 }
 
 // Sort orders sessions as ListSessions returns them: most recently seen

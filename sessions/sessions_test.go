@@ -8,7 +8,7 @@ import (
 )
 
 func TestMemory_conforms(t *testing.T) {
-	sessionstest.Conformance(t, func(t *testing.T) sessions.Store { return sessions.NewMemory() })
+	sessionstest.Conformance(t, func(t *testing.T) sessions.Store { return sessionstest.NewMemory() })
 }
 
 func TestNewToken(t *testing.T) {
@@ -23,5 +23,5 @@ func TestNewToken(t *testing.T) {
 }
 
 func TestMemory_blocksConformance(t *testing.T) {
-	sessionstest.BlocksConformance(t, func(t *testing.T) sessions.Blocks { return sessions.NewMemory() })
+	sessionstest.BlocksConformance(t, func(t *testing.T) sessions.Blocks { return sessionstest.NewMemory() })
 }

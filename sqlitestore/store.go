@@ -272,28 +272,36 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	return rec.ID, nil
 }
 
-// LastSucceeded implements audit.Store.
-func (s *Store) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (s *Store) Last(ctx context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	if err := s.check(); err != nil {
 		return audit.Record{}, false, err
 	}
-	if len(actions) == 0 {
+	args := []any{targetID}
+	var picks []string
+	for _, k := range kinds {
+		if len(k.Outcomes) == 0 {
+			continue
+		}
+		args = append(args, string(k.Action))
+		marks := make([]string, len(k.Outcomes))
+		for i, o := range k.Outcomes {
+			marks[i] = "?"
+			args = append(args, string(o))
+		}
+		picks = append(picks, "(action = ? AND outcome IN ("+strings.Join(marks, ",")+"))")
+	}
+	if len(picks) == 0 {
 		return audit.Record{}, false, nil
 	}
-	args := []any{targetID}
-	marks := make([]string, len(actions))
-	for i, a := range actions {
-		marks[i] = "?"
-		args = append(args, string(a))
-	}
 	r, err := scanRecord(s.r.QueryRowContext(ctx, "SELECT "+columns+` FROM audit_records
-		WHERE target_id = ? AND outcome = 'succeeded' AND action IN (`+strings.Join(marks, ",")+`)
+		WHERE target_id = ? AND (`+strings.Join(picks, " OR ")+`)
 		ORDER BY id DESC LIMIT 1`, args...))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return audit.Record{}, false, nil
 	case err != nil:
-		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", actions, targetID, err)
+		return audit.Record{}, false, fmt.Errorf("audit: last %v of %d: %w", kinds, targetID, err)
 	}
 	return r, true, nil
 }

@@ -84,7 +84,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, groups: staffGroups(cfg.Auth)}
+	a := &Auth{cfg: cfg, log: logger, now: time.Now, http: &http.Client{Timeout: 10 * time.Second}, groups: StaffGroups(cfg.Auth)}
 	for _, o := range opts {
 		o(a)
 	}
@@ -94,7 +94,9 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Auth, error) {
 	}
 	a.cookies = newCookieJar(keys, cfg.Session.MaxAge)
 	if a.store == nil {
-		a.store = staff.NewMemory()
+		// Sessions outlive a request and must reach every replica: the
+		// console's state store keeps them, never a map nobody chose.
+		return nil, errors.New("staffauth: no session store (WithSessionStore)")
 	}
 	switch cfg.Auth.Mode {
 	case config.ModeProxy:

@@ -88,8 +88,8 @@ func (c Config) check() error {
 	return errors.Join(errs...)
 }
 
-// staffGroups are the configured groups of each staff role.
-func staffGroups(a config.Auth) access.StaffGroups {
+// StaffGroups are the configured groups of each staff role.
+func StaffGroups(a config.Auth) access.StaffGroups {
 	return access.StaffGroups{
 		Admin:    access.NewNames(a.AdminGroups, a.GroupsCaseInsensitive),
 		Helpdesk: access.NewNames(a.HelpdeskGroups, a.GroupsCaseInsensitive),

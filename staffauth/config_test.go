@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"onelogin-helpdesk/config"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 // TestNew_refusesWhatConfigCouldNotGive: demo sign-in is only what the
 // configuration asks for, never what a zero value gives; demo personas
-// belong to demo mode only; and there is no session without keys.
+// belong to demo mode only; and there is no session without keys or a
+// store that keeps them.
 func TestNew_refusesWhatConfigCouldNotGive(t *testing.T) {
 	noKeys := demoConfig()
 	noKeys.Session.Keys = nil
@@ -37,15 +39,18 @@ func TestNew_refusesWhatConfigCouldNotGive(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a, err := New(tc.cfg, slog.New(slog.DiscardHandler))
+			a, err := New(tc.cfg, slog.New(slog.DiscardHandler), WithSessionStore(sessionstest.NewMemory()))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("New = %v, %v; want an error saying %q", a, err, tc.want)
 			}
 		})
 	}
 	for name, cfg := range map[string]Config{"demo": demoConfig(), "proxy": proxyConfig()} {
-		if _, err := New(cfg, nil); err != nil {
+		if _, err := New(cfg, nil, WithSessionStore(sessionstest.NewMemory())); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	if _, err := New(demoConfig(), nil); err == nil || !strings.Contains(err.Error(), "no session store") {
+		t.Errorf("without a session store: %v, want an error saying so", err)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 // newClock is a clock shared by the code under test (WithClock) and the
@@ -205,7 +206,7 @@ func cookieNamed(res *http.Response, name string) *http.Cookie {
 
 func mustNew(t *testing.T, cfg Config, opts ...Option) *Auth {
 	t.Helper()
-	a, err := New(cfg, slog.New(slog.DiscardHandler), opts...)
+	a, err := New(cfg, slog.New(slog.DiscardHandler), append([]Option{WithSessionStore(sessionstest.NewMemory())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

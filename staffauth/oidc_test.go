@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 const oidcSecret = "client-s3cret-do-not-log"
@@ -69,7 +70,7 @@ func newOIDCEnvCfg(t *testing.T, edit func(*Config), provOpts ...fakeoidc.Option
 	if edit != nil {
 		edit(&cfg)
 	}
-	a, err := New(cfg, slogTo(env.logs))
+	a, err := New(cfg, slogTo(env.logs), WithSessionStore(sessionstest.NewMemory()))
 	if err != nil {
 		t.Fatal(err)
 	}

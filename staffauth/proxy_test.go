@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/internal/testlog"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 func proxyConfig() Config {
@@ -141,7 +142,7 @@ func TestProxy_repeatedIdentityHeaderRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs testlog.Buffer
-			a, err := New(tc.cfg, slogTo(&logs))
+			a, err := New(tc.cfg, slogTo(&logs), WithSessionStore(sessionstest.NewMemory()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -459,7 +460,7 @@ func TestProxy_jwksDown(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs testlog.Buffer
-	a, err := New(jwtProxyConfig(srv.URL), slogTo(&logs))
+	a, err := New(jwtProxyConfig(srv.URL), slogTo(&logs), WithSessionStore(sessionstest.NewMemory()))
 	if err != nil {
 		t.Fatal(err)
 	}

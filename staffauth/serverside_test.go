@@ -17,6 +17,7 @@ import (
 	"onelogin-helpdesk/fakeoidc"
 	"onelogin-helpdesk/internal/testlog"
 	staff "onelogin-helpdesk/sessions"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 // Sessions live on the server: these tests run two Auths on one store, as
@@ -25,7 +26,7 @@ import (
 // replicas starts two consoles on one session store.
 func replicas(t *testing.T, cfg Config, opts ...Option) (a, b *httptest.Server, authA, authB *Auth, st staff.Store) {
 	t.Helper()
-	st = staff.NewMemory()
+	st = sessionstest.NewMemory()
 	opts = append(opts, WithSessionStore(st))
 	authA, authB = mustNew(t, cfg, opts...), mustNew(t, cfg, opts...)
 	return newApp(t, authA), newApp(t, authB), authA, authB, st
@@ -46,7 +47,7 @@ func onServer(t *testing.T, b *browser, from, to string) *browser {
 // random token; the store keeps its hash, and nothing about the person is
 // in the cookie.
 func TestSession_cookieCarriesOnlyAToken(t *testing.T) {
-	st := staff.NewMemory()
+	st := sessionstest.NewMemory()
 	a := mustNew(t, demoConfig(), WithSessionStore(st))
 	srv := newApp(t, a)
 	b := newBrowser(t, srv.URL)
@@ -195,7 +196,7 @@ func (f *failingStore) SaveSession(ctx context.Context, s staff.Session) error {
 // TestSession_storeDown: while the store does not answer nobody is let in
 // or signed in (503, not a guess), and afterwards the session carries on.
 func TestSession_storeDown(t *testing.T) {
-	st := &failingStore{Store: staff.NewMemory()}
+	st := &failingStore{Store: sessionstest.NewMemory()}
 	srv := newApp(t, mustNew(t, demoConfig(), WithSessionStore(st)))
 	b := newBrowser(t, srv.URL)
 	b.demoSignIn("admin")
@@ -364,7 +365,7 @@ func TestProxy_endedSessionIsReplaced(t *testing.T) {
 	clock := newClock()
 	cfg := settings(map[string]string{"HELPDESK_AUTH_MODE": "proxy", "HELPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
 		"HELPDESK_SESSION_IDLE_TIMEOUT": "30m"})
-	st := staff.NewMemory()
+	st := sessionstest.NewMemory()
 	srv := newApp(t, mustNew(t, cfg, WithSessionStore(st), WithClock(clock.Now)))
 	b := newBrowser(t, srv.URL)
 	ann := []string{"X-Forwarded-Email", "ann@example.com"}

@@ -8,12 +8,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 // BenchmarkSessionRead is what every signed-in request pays to read its
 // session cookie and look the session up (in the in-memory store).
 func BenchmarkSessionRead(b *testing.B) {
-	a, err := New(demoConfig(), nil)
+	a, err := New(demoConfig(), nil, WithSessionStore(sessionstest.NewMemory()))
 	if err != nil {
 		b.Fatal(err)
 	}

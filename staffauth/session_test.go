@@ -11,7 +11,7 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"onelogin-helpdesk/config"
-	staff "onelogin-helpdesk/sessions"
+	"onelogin-helpdesk/sessions/sessionstest"
 )
 
 func TestDemo_signInAsEachPersona(t *testing.T) {
@@ -166,8 +166,8 @@ func TestSession_idleAndAbsoluteTimeout(t *testing.T) {
 }
 
 func TestSession_keyRotation(t *testing.T) {
-	oldCfg := demoConfig()                        // signs with key1
-	shared := WithSessionStore(staff.NewMemory()) // one store: the session outlives the key
+	oldCfg := demoConfig()                               // signs with key1
+	shared := WithSessionStore(sessionstest.NewMemory()) // one store: the session outlives the key
 	oldSrv := newApp(t, mustNew(t, oldCfg, shared))
 	b := newBrowser(t, oldSrv.URL)
 	b.demoSignIn("admin")

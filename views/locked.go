@@ -40,6 +40,19 @@ type LockedView struct {
 	Confirm *BulkConfirm
 	// Jobs are the newest bulk jobs.
 	Jobs []jobs.Job
+	// Indexed: the rows come from the directory index as of At (current
+	// after anything done in the console), and the events saying how each
+	// lock came about were read at EventsAt. Sprays are people locked in
+	// one attack, each offered for a bulk job in one click.
+	Indexed  bool
+	EventsAt time.Time
+	Sprays   []Spray
+}
+
+// Spray is a group of people locked from a shared set of addresses.
+type Spray struct {
+	Summary string // "24 people locked from 4 addresses between 09:10 and 09:14"
+	IDs     []int64
 }
 
 // LockedRow is one person locked now.
@@ -90,6 +103,13 @@ func (v RowView) CanUnlock() bool {
 func (v LockedView) Freshness() string {
 	if v.At.IsZero() {
 		return "Not read from OneLogin yet."
+	}
+	if v.Indexed {
+		s := "As of " + v.At.In(v.Loc).Format("15:04:05") + " from the console's directory index."
+		if !v.EventsAt.IsZero() {
+			s += " How each lock came about was read from OneLogin at " + ClockTime(v.EventsAt, v.Now, v.Loc) + "."
+		}
+		return s
 	}
 	return "Read from OneLogin at " + ClockTime(v.At, v.Now, v.Loc) + " (" + Relative(v.At, v.Now) + ")."
 }

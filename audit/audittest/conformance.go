@@ -43,8 +43,9 @@ func Conformance(t *testing.T, open Opener) {
 		{"closed", closed},
 		{"logLines", logLines},
 		{"denyCollapsesRepeats", denyCollapsesRepeats},
-		{"lastSucceeded", lastSucceeded},
+		{"last", last},
 		{"unknownOutcome", unknownOutcome},
+		{"pendingBefore", pendingBefore},
 		{"retention", retention},
 		{"partialMatches", partialMatches},
 	}
@@ -619,12 +620,15 @@ func denyCollapsesRepeats(t *testing.T, open Opener) {
 	}
 }
 
-// lastSucceeded finds the newest succeeded record of the given actions about
-// one person, skipping refusals, failures and other people.
-func lastSucceeded(t *testing.T, open Opener) {
+// last finds the newest record of the given actions and outcomes about one
+// person, skipping other outcomes, other actions and other people: a lock
+// whose answer never came (unknown) or is still awaited (pending) is picked
+// when asked for, a failed unlock is not.
+func last(t *testing.T, open Opener) {
 	s := open(t, nil)
 	ctx := context.Background()
-	if _, ok, err := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock); ok || err != nil {
+	succeeded := audit.Succeeded(access.Lock, access.Unlock)
+	if _, ok, err := s.Last(ctx, 42, succeeded...); ok || err != nil {
 		t.Fatalf("empty trail: ok %v, %v", ok, err)
 	}
 	write := func(a access.Action, target int64, o audit.Outcome) int64 {
@@ -633,6 +637,9 @@ func lastSucceeded(t *testing.T, open Opener) {
 		id, err := s.Begin(ctx, r)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if o == audit.OutcomePending {
+			return id
 		}
 		if err := s.Complete(ctx, id, audit.Result{Outcome: o}); err != nil {
 			t.Fatal(err)
@@ -643,13 +650,63 @@ func lastSucceeded(t *testing.T, open Opener) {
 	write(access.Unlock, 42, audit.OutcomeFailed)
 	write(access.Unlock, 7, audit.OutcomeSucceeded)
 	write(access.Logout, 42, audit.OutcomeSucceeded)
-	r, ok, err := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock)
+	r, ok, err := s.Last(ctx, 42, succeeded...)
 	if err != nil || !ok || r.ID != lock || r.Params["minutes"] != "30" {
 		t.Errorf("got %+v %v %v; want the lock %d", r, ok, err, lock)
 	}
 	unlock := write(access.Unlock, 42, audit.OutcomeSucceeded)
-	if r, _, _ := s.LastSucceeded(ctx, 42, access.Lock, access.Unlock); r.ID != unlock {
+	if r, _, _ := s.Last(ctx, 42, succeeded...); r.ID != unlock {
 		t.Errorf("got %d, want the later unlock %d", r.ID, unlock)
+	}
+	locks := []audit.Kind{{Action: access.Lock, Outcomes: []audit.Outcome{audit.OutcomeSucceeded, audit.OutcomeUnknown, audit.OutcomePending}},
+		{Action: access.Unlock, Outcomes: []audit.Outcome{audit.OutcomeSucceeded}}}
+	for _, o := range []audit.Outcome{audit.OutcomeUnknown, audit.OutcomePending} {
+		id := write(access.Lock, 42, o)
+		if r, _, _ := s.Last(ctx, 42, locks...); r.ID != id || r.Outcome != o {
+			t.Errorf("a %s lock: got %d (%s), want %d", o, r.ID, r.Outcome, id)
+		}
+		if r, _, _ := s.Last(ctx, 42, succeeded...); r.ID != unlock {
+			t.Errorf("succeeded only: got %d after a %s lock, want the unlock %d", r.ID, o, unlock)
+		}
+	}
+	if _, ok, err := s.Last(ctx, 42); ok || err != nil {
+		t.Errorf("no kinds: ok %v, %v", ok, err)
+	}
+}
+
+// pendingBefore lists what a crash left pending: only pending records
+// that began before the cutoff, oldest first, at most limit of them.
+func pendingBefore(t *testing.T, open Opener) {
+	now := t0
+	s := open(t, nil, audit.WithClock(func() time.Time { return now }))
+	lister, ok := s.(audit.PendingLister)
+	if !ok {
+		t.Fatalf("%T cannot list pending records, so a crash's would stay pending for ever", s)
+	}
+	ctx := context.Background()
+	begin := func(at time.Time, complete bool) int64 {
+		now = at
+		id, err := s.Begin(ctx, lockRecord())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if complete {
+			if err := s.Complete(ctx, id, audit.Result{Outcome: audit.OutcomeSucceeded}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	first := begin(t0, false)
+	begin(t0.Add(time.Second), true)
+	second := begin(t0.Add(2*time.Second), false)
+	begin(t0.Add(time.Minute), false) // too recent: may still be waiting
+	got, err := lister.PendingBefore(ctx, t0.Add(30*time.Second), 10)
+	if err != nil || len(got) != 2 || got[0].ID != first || got[1].ID != second || got[0].Outcome != audit.OutcomePending {
+		t.Fatalf("got %+v, %v; want %d and %d", got, err, first, second)
+	}
+	if got, _ := lister.PendingBefore(ctx, t0.Add(30*time.Second), 1); len(got) != 1 || got[0].ID != first {
+		t.Errorf("limit 1: got %+v", got)
 	}
 }
 

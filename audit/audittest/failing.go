@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 )
 
@@ -74,10 +73,10 @@ func (f *FailingStore) Deny(ctx context.Context, r audit.Record, within time.Dur
 	return f.Store.Deny(ctx, r, within)
 }
 
-// LastSucceeded implements audit.Store.
-func (f *FailingStore) LastSucceeded(ctx context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (f *FailingStore) Last(ctx context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	if f.failing.Load() {
 		return audit.Record{}, false, audit.ErrUnavailable
 	}
-	return f.Store.LastSucceeded(ctx, targetID, actions...)
+	return f.Store.Last(ctx, targetID, kinds...)
 }

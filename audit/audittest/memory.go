@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 )
 
@@ -175,6 +174,23 @@ func (m *Memory) ForTarget(_ context.Context, targetID int64, limit int) ([]audi
 	return out, nil
 }
 
+// PendingBefore implements audit.PendingLister.
+func (m *Memory) PendingBefore(_ context.Context, cutoff time.Time, limit int) ([]audit.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, audit.ErrClosed
+	}
+	limit = audit.Filter{Limit: limit}.PageSize()
+	var out []audit.Record
+	for _, r := range m.records {
+		if len(out) < limit && r.Outcome == audit.OutcomePending && r.Time.UnixMicro() < cutoff.UnixMicro() {
+			out = append(out, copyRecord(r))
+		}
+	}
+	return out, nil
+}
+
 // ExportCSV implements audit.Store.
 func (m *Memory) ExportCSV(_ context.Context, f audit.Filter, w io.Writer) error {
 	m.mu.Lock()
@@ -223,8 +239,8 @@ func (m *Memory) Deny(ctx context.Context, rec audit.Record, within time.Duratio
 	return m.write(ctx, rec, true, within)
 }
 
-// LastSucceeded implements audit.Store.
-func (m *Memory) LastSucceeded(_ context.Context, targetID int64, actions ...access.Action) (audit.Record, bool, error) {
+// Last implements audit.Store.
+func (m *Memory) Last(_ context.Context, targetID int64, kinds ...audit.Kind) (audit.Record, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -232,7 +248,7 @@ func (m *Memory) LastSucceeded(_ context.Context, targetID int64, actions ...acc
 	}
 	for i := len(m.records) - 1; i >= 0; i-- {
 		r := m.records[i]
-		if r.TargetID == targetID && r.Outcome == audit.OutcomeSucceeded && slices.Contains(actions, r.Action) {
+		if r.TargetID == targetID && audit.Picks(kinds, r) {
 			return copyRecord(r), true, nil
 		}
 	}

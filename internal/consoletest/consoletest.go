@@ -12,6 +12,11 @@
 // Settings are environment variables laid over test defaults (see Config).
 // The process environment is never read, so a developer's ONELOGIN_*
 // cannot point a test at a real tenant.
+//
+// A test that needs the console as its own process (replicas, signals)
+// starts it with StartProcess, and another server program (oauth2-proxy)
+// with StartProgram: on a free loopback port, serving, and killed when the
+// test ends.
 package consoletest
 
 import (
@@ -32,11 +37,14 @@ import (
 
 // defaults are the settings every test console starts from: a demo on a
 // small fake tenant (the personas are always there) with demo sign-in,
-// logging everything.
+// logging everything, and no directory index, whose sync would call the
+// tenant in the background of tests that count calls (a test that wants
+// it sets HELPDESK_DIRECTORY_INDEX=true).
 var defaults = map[string]string{
-	"HELPDESK_DEMO":       "true",
-	"HELPDESK_FAKE_USERS": "100",
-	"HELPDESK_LOG_LEVEL":  "debug",
+	"HELPDESK_DEMO":            "true",
+	"HELPDESK_FAKE_USERS":      "100",
+	"HELPDESK_LOG_LEVEL":       "debug",
+	"HELPDESK_DIRECTORY_INDEX": "false",
 }
 
 // Config loads settings over the test defaults (a demo on a small fake

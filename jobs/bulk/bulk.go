@@ -16,12 +16,14 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/jobs"
+	"onelogin-helpdesk/quota"
 )
 
 // OneLogin is what the worker reads and changes a person with.
@@ -86,12 +88,33 @@ type Worker struct {
 	Log      *slog.Logger
 	// Locked tells whether a person is locked now, as the console judges it.
 	Locked func(u *client.User) bool
+	// Allowed tells whether a job's starter may still run it (their role
+	// as it is now); "" means yes. Nil checks nothing.
+	Allowed func(ctx context.Context, j jobs.Job) (reason string, err error)
+}
+
+var _ jobs.Rechecker = Worker{}
+
+// StillAllowed implements jobs.Rechecker.
+func (w Worker) StillAllowed(ctx context.Context, j jobs.Job) (string, error) {
+	if w.Allowed == nil {
+		return "", nil
+	}
+	return w.Allowed(ctx, j)
+}
+
+// charged makes ctx's OneLogin calls count against the starter's hourly
+// budget, as their own requests do: a job is an action of theirs, so it
+// may use the reserve kept for actions.
+func charged(ctx context.Context, j jobs.Job) context.Context {
+	return quota.WithCaller(ctx, quota.Caller{Key: audit.LowerASCII(strings.TrimSpace(j.Actor.Email)),
+		Role: access.ParseRole(j.Actor.Role), Action: true})
 }
 
 // Do performs one person of job j.
 func (w Worker) Do(ctx context.Context, j jobs.Job, it jobs.Item) jobs.Result {
 	reqID := "job-" + j.ID + "-" + strconv.Itoa(it.Seq)
-	ctx = client.WithRequestID(ctx, reqID)
+	ctx = charged(client.WithRequestID(ctx, reqID), j)
 	u, err := w.OneLogin.GetUser(ctx, it.TargetID)
 	switch {
 	case errors.Is(err, client.ErrNotFound):
@@ -127,8 +150,9 @@ func (w Worker) Do(ctx context.Context, j jobs.Job, it jobs.Item) jobs.Result {
 		return w.notAsked(ctx, err)
 	case errors.Is(err, ErrNoAnswer):
 		return jobs.Result{State: jobs.ItemUnknown, Message: w.Door.Explain(err) + ": check this person."}
-	case errors.Is(err, client.ErrRateLimited):
-		// OneLogin refused for want of quota: nothing was changed.
+	case errors.Is(err, client.ErrRateLimited), errors.As(err, new(*quota.ExceededError)):
+		// OneLogin refused for want of quota, or the starter's budget
+		// refused before it was sent: nothing was changed.
 		return w.notAsked(ctx, err)
 	}
 	return jobs.Result{State: jobs.ItemFailed, Message: w.Door.Explain(err)}
@@ -139,7 +163,10 @@ func (w Worker) Do(ctx context.Context, j jobs.Job, it jobs.Item) jobs.Result {
 // was changed, so the person goes back and the job waits; any other error
 // fails the person.
 func (w Worker) notAsked(ctx context.Context, err error) jobs.Result {
+	var spent *quota.ExceededError
 	switch {
+	case errors.As(err, &spent):
+		return jobs.Result{Retry: true, RetryAfter: max(time.Until(spent.RetryAt), time.Second)}
 	case errors.Is(err, client.ErrRateLimited):
 		wait := time.Minute
 		if rl := w.OneLogin.RateLimit(); rl.Reset > 0 {

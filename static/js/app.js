@@ -3,6 +3,8 @@
 // hook is a data- attribute, so templates carry no JavaScript.
 //
 //   /                        focuses the search box (or opens search)
+//   Enter in the search box  opens the one person found, if only one is
+//   ↓ ↑ in the search box    move through the result links and back to the box
 //   button[data-copy=sel]    copies the text of the element sel
 //   [data-autofocus]         receives focus after an htmx swap puts it on the page
 //   [data-close-panel]       empties the person's action area (a link back without JS)
@@ -32,6 +34,59 @@
     } else {
       window.location.assign("/users");
     }
+  });
+
+  // The search page: Enter opens a single match (the results shown, when
+  // they answer what is typed, or else the answer the Enter brings), and
+  // the arrow keys move between the box and the result links.
+  function resultLinks() {
+    return Array.prototype.slice.call(document.querySelectorAll('#search-results [data-testid="user-row"] a'));
+  }
+  function answers(box) {
+    var summary = document.querySelector("#search-results [data-results-for]");
+    return summary && summary.getAttribute("data-results-for") === box.value.trim();
+  }
+  var openSingle = false;
+
+  document.addEventListener("keydown", function (e) {
+    var box = e.target;
+    if (!box || box.id !== "q") return;
+    if (e.key === "Enter") {
+      var links = resultLinks();
+      if (answers(box) && links.length === 1) {
+        e.preventDefault();
+        window.location.assign(links[0].href);
+        return;
+      }
+      openSingle = true; // the form's own search runs; its answer decides
+    } else if (e.key === "ArrowDown") {
+      var first = resultLinks()[0];
+      if (first) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
+    var links = resultLinks();
+    var i = links.indexOf(e.target);
+    if (i < 0) return;
+    e.preventDefault();
+    var next = e.key === "ArrowDown" ? links[i + 1] : links[i - 1] || document.getElementById("q");
+    if (next) next.focus();
+  });
+
+  document.addEventListener("input", function (e) {
+    if (e.target && e.target.id === "q") openSingle = false; // typing again: Enter is forgotten
+  });
+
+  document.addEventListener("htmx:afterSettle", function (e) {
+    if (!openSingle || !e.target || e.target.id !== "search-results") return;
+    openSingle = false;
+    var links = resultLinks();
+    if (links.length === 1) window.location.assign(links[0].href);
   });
 
   // Copy buttons for one-time secrets. The value is read from the page at
