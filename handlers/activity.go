@@ -40,6 +40,11 @@ type briefEntry[T any] struct {
 
 func newBriefCache[T any]() *briefCache[T] { return &briefCache[T]{m: map[int64]briefEntry[T]{}} }
 
+// activityCache keeps people's recent sign-in activity.
+type activityCache = briefCache[[]views.Activity]
+
+func newActivityCache() *activityCache { return newBriefCache[[]views.Activity]() }
+
 func (c *briefCache[T]) get(id int64, now time.Time) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

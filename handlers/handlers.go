@@ -202,7 +202,7 @@ type Handler struct {
 	jobs       *jobs.Runner // nil: no bulk jobs
 	bulk       access.Bulk
 	quotaLow   int
-	activities *briefCache[[]views.Activity]
+	activities *activityCache
 	factors    *briefCache[[]client.OTPDevice]
 	caller     *callerDesk
 	locked     *lockedBoard
@@ -290,7 +290,7 @@ func New(cfg Config) (*echo.Echo, error) {
 		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
-	h.activities = newBriefCache[[]views.Activity]()
+	h.activities = newActivityCache()
 	h.factors = newBriefCache[[]client.OTPDevice]()
 	caller, err := newCallerDesk(h, cfg)
 	if err != nil {
