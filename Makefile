@@ -51,13 +51,14 @@ oauth2-proxy: $(OAUTH2_PROXY_BIN)
 $(OAUTH2_PROXY_BIN):
 	GOBIN="$(dir $(OAUTH2_PROXY_BIN))" $(GO) install github.com/oauth2-proxy/oauth2-proxy/v7@$(OAUTH2_PROXY_VERSION)
 
-## e2e: browser journeys on the console and its fake tenant, and through oauth2-proxy
+## e2e: browser journeys on the console and its fake tenant, through oauth2-proxy,
+## and the mails through a real mailpit
 # Each journey has its own console and browser context, so they run
 # E2E_PARALLEL at a time; one that measures time runs alone.
 E2E_PARALLEL ?= 4
-e2e: e2e-deps oauth2-proxy
+e2e: e2e-deps oauth2-proxy mailpit
 	PLAYWRIGHT_DRIVER_PATH="$(E2E_CACHE)" PLAYWRIGHT_NODEJS_PATH="$$(command -v node)" \
-	AXE_PATH="$(E2E_CACHE)/axe.min.js" OAUTH2_PROXY_BIN="$(OAUTH2_PROXY_BIN)" \
+	AXE_PATH="$(E2E_CACHE)/axe.min.js" OAUTH2_PROXY_BIN="$(OAUTH2_PROXY_BIN)" MAILPIT_BIN="$(MAILPIT_BIN)" \
 	$(GO) test -tags e2e -count=1 -timeout 10m -parallel $(E2E_PARALLEL) ./e2e/...
 
 ## build: a static binary in bin/

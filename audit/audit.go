@@ -76,7 +76,7 @@ const (
 
 func (o Outcome) Valid() bool {
 	switch o {
-	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied, OutcomeUnknown:
+	case OutcomePending, OutcomeSucceeded, OutcomeFailed, OutcomeDenied, OutcomeUnknown, OutcomeUnverified:
 		return true
 	}
 	return false
@@ -143,8 +143,13 @@ type Filter struct {
 	TargetLike string
 	Action     access.Action
 	Outcome    Outcome
-	From       time.Time // inclusive
-	To         time.Time // exclusive
+	// Ticket matches records with this ticket, case-insensitively.
+	Ticket string
+	// Job matches the records of one bulk job: its start and each person's
+	// (the "job" parameter).
+	Job  string
+	From time.Time // inclusive
+	To   time.Time // exclusive
 
 	// Before is the keyset cursor: only records with ID < Before. Use
 	// Page.Next from the previous page. Ignored by ExportCSV.
@@ -465,6 +470,12 @@ func (f Filter) Match(r Record) bool {
 		return false
 	}
 	if f.Outcome != "" && f.Outcome != r.Outcome {
+		return false
+	}
+	if t := strings.TrimSpace(f.Ticket); t != "" && LowerASCII(t) != LowerASCII(r.Ticket) {
+		return false
+	}
+	if j := strings.TrimSpace(f.Job); j != "" && r.Params["job"] != j {
 		return false
 	}
 	// Compare at microsecond precision, as the stores keep it.

@@ -77,7 +77,7 @@ func (c *CSVWriter) Record(r Record) error {
 		strconv.Itoa(r.Repeats), stamp(r.LastAt),
 	}
 	for i := range row {
-		row[i] = defuse(row[i])
+		row[i] = Defuse(row[i])
 	}
 	if err := c.w.Write(row); err != nil {
 		return fmt.Errorf("audit: export: %w", err)
@@ -98,9 +98,9 @@ func (c *CSVWriter) Flush() error {
 	return nil
 }
 
-// defuse stops a spreadsheet from reading a cell as a formula: names and
+// Defuse stops a spreadsheet from reading a cell as a formula: names and
 // reasons are typed by people and may start with '=' or '@'.
-func defuse(s string) string {
+func Defuse(s string) string {
 	if s == "" {
 		return s
 	}

@@ -37,7 +37,9 @@ func TestLoad_countsMeasuresAndReportsFailures(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := hits.Add(1)
 		time.Sleep(10 * time.Millisecond)
-		if n%10 == 0 {
+		// Every other answer fails, so any two measured requests hold a
+		// failure however few a busy machine manages.
+		if n%2 == 0 {
 			http.Error(w, "boom", http.StatusBadGateway)
 			return
 		}
@@ -55,8 +57,8 @@ func TestLoad_countsMeasuresAndReportsFailures(t *testing.T) {
 		t.Errorf("warm-up requests were measured: %d+%d of %d", res.Requests, res.Failures, res.Sent)
 	}
 	// 4 workers, at least 10 ms each, 300 ms: at most 120 measured, fewer
-	// on a busy machine; 1 in 10 fails.
-	if res.Requests < 1 || res.Requests > 130 || res.Failures == 0 {
+	// on a busy machine; every other one fails.
+	if res.Requests < 1 || res.Requests+res.Failures > 130 || res.Failures == 0 {
 		t.Errorf("measured %d ok, %d failed", res.Requests, res.Failures)
 	}
 	if !strings.Contains(res.FirstError, "status 502") {

@@ -72,7 +72,7 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions or bulk (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions, bulk or abuse (the report is then partial)")
 	flag.IntVar(&o.budget, "budget", 1_000_000, "the benchmark persona's hourly budget of OneLogin calls (HELPDESK_BUDGET_HELPDESK, at most 1048576, the console's limit); large enough never to be refused")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each side-by-side comparison (budgets on and off; SQLite and PostgreSQL), alternated")
 	flag.Usage = func() {
@@ -93,8 +93,8 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded", "budgets", "actions", "bulk"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "budgets", "actions", "bulk", "abuse"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk, abuse\n", o.only)
 		os.Exit(2)
 	}
 	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 {
@@ -232,6 +232,8 @@ type report struct {
 	NoPostgres bool
 	// Bulk are the bulk unlock jobs measured (bulk.go).
 	Bulk []bulkMeasurement
+	// Abuse is the public unlock page under anonymous abuse (abuse.go).
+	Abuse []abuseMeasurement
 }
 
 // listCall is what the baseline serves: the console's own list call.
@@ -284,6 +286,8 @@ func run(ctx context.Context, o options) error {
 		{"actions", func() error { return actionsScenario(ctx, rep, bin, dir) }},
 		// A bulk unlock job: its calls per person and its pace.
 		{"bulk", func() error { return bulkScenario(ctx, rep, dir) }},
+		// Anonymous abuse of the public unlock page (abuse.go).
+		{"abuse", func() error { return abuseScenario(ctx, rep, bin, dir) }},
 	}
 	for _, step := range steps {
 		if o.only != "" && step.setup != o.only {

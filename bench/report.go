@@ -113,6 +113,7 @@ func (r *report) markdown() string {
 
 	r.budgetsMarkdown(&b)
 	r.actionsMarkdown(&b)
+	r.abuseMarkdown(&b)
 
 	w("## Console processes\n\n| Setup | Upstream latency | Peak RSS | Token requests (console) | Token requests (fake) | Stop on SIGTERM |\n|---|---|---:|---:|---:|---|\n")
 	for _, p := range r.Processes {

@@ -76,6 +76,8 @@ type Config struct {
 	Caller    Caller
 	Bulk      Bulk
 	Mail      Mail
+	Tickets   Tickets
+	Reports   Reports
 	Directory Directory
 	Ops       Ops
 }
@@ -409,6 +411,9 @@ type PublicUnlock struct {
 	// QuotaShare is the percentage of the tenant's hourly API quota the
 	// page may use.
 	QuotaShare int
+	// SignInURL is where "Go to sign-in" leads after an unlock; "" is
+	// the tenant's own sign-in page.
+	SignInURL string
 }
 
 // UnlockFactorNames are the factors the public unlock page accepts by

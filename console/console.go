@@ -46,6 +46,7 @@ type App struct {
 	jobs    *jobs.Runner
 	dir     *directorySync
 	ops     *ops
+	mail    *mailer // nil: nobody is told by mail
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
 	auth    *staffauth.Auth
@@ -127,6 +128,10 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		return nil, err
 	}
 	app.auth = auth
+	notifier, err := app.startMail(cfg, st, logger)
+	if err != nil {
+		return nil, err
+	}
 	app.janitor = startJanitor(st, cfg.State.Retention, auth.SweepSessions, logger)
 	app.settler = startSettler(st, c, ol.Timeout, logger)
 	protectedList, protected := protectedNames(cfg, authCfg.Auth)
@@ -190,6 +195,10 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
 		StaffGroups:        staffauth.StaffGroups(authCfg.Auth),
 		QuotaLow:           cfg.Bulk.QuotaLow,
+		Notifier:           notifier,
+		TicketURL:          cfg.Tickets.URL,
+		Reports:            st,
+		ReportsHelpdesk:    cfg.Reports.Helpdesk,
 		Directory:          app.dir.Index(),
 		Caller:             cfg.Caller,
 	})
@@ -291,6 +300,9 @@ func (a *App) Close() {
 	}
 	if a.janitor != nil {
 		a.janitor.stop()
+	}
+	if a.mail != nil {
+		a.mail.stop()
 	}
 	if a.settler != nil {
 		a.settler.stop()

@@ -14,21 +14,24 @@ import (
 	"onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/pgstore"
 	"onelogin-helpdesk/sessions"
 	"onelogin-helpdesk/sqlitestore"
 )
 
 // stateStore is everything the console keeps beyond a request: the audit
-// trail, limit counters, staff sessions and bulk jobs. sqlitestore (one
+// trail, limit counters, staff sessions, bulk jobs and the mail queue. sqlitestore (one
 // node, the demo) and pgstore (replicas) are the two.
 type stateStore interface {
 	audit.Store
 	audit.Pruner
+	audit.Reporter
 	audit.PendingLister
 	limits.Adder // the OneLogin call budgets write their counts in batches
 	sessions.Store
 	jobs.Store
+	notify.Store
 	directory.Store
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error

@@ -14,6 +14,7 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/staffauth"
 	"onelogin-helpdesk/views"
 )
@@ -34,11 +35,26 @@ func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth) handlers.Unloc
 	p := handlers.UnlockPage{
 		// Only this page may be framed (HELPDESK_FRAME_ANCESTORS), e.g. by
 		// an intranet portal; staff pages never are.
-		Middleware: []echo.MiddlewareFunc{auth.PublicSecurityHeaders(cfg.HTTP.FrameAncestors), auth.CSRF()},
+		Middleware:   []echo.MiddlewareFunc{auth.PublicSecurityHeaders(cfg.HTTP.FrameAncestors), auth.CSRF()},
+		QuotaReserve: cfg.Quota.Reserve, SignInURL: cfg.PublicUnlock.SignInURL,
 	}
 	// Decoy factors stay the same across restarts when the session keys
 	// do; a key of their own, so they reveal nothing about those.
 	p.DecoyKey = auth.DeriveKey("helpdesk unlock decoys")
+	if p.SignInURL == "" {
+		p.SignInURL = origin(cfg.OneLogin.BaseURL) + "/"
+	}
+	// Flows live in the state store, sealed with the session keys, so
+	// replicas need no sticky sessions.
+	if blobs, ok := a.state.(selfunlock.FlowBlobs); ok && len(cfg.Session.Keys) > 0 {
+		keys := make([][]byte, len(cfg.Session.Keys))
+		for i, k := range cfg.Session.Keys {
+			keys[i] = k
+		}
+		if flows, err := selfunlock.NewSealedStore(blobs, keys, nil); err == nil {
+			p.Flows = flows
+		}
+	}
 	if a.fake != nil {
 		p.Demo = &views.UnlockDemo{FakeURL: a.fake.URL, People: a.demoPeople()}
 	}

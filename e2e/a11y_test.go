@@ -11,7 +11,8 @@ import (
 
 // Journey 8: axe-core finds no serious or critical problems on the pages
 // people use most: search with results, a person's page with every control,
-// the audit page with an entry, and /me; in the light and the dark scheme,
+// the audit page with an entry, the reports and the mails to people
+// after it, and /me; in the light and the dark scheme,
 // whose colours (and so contrast) differ.
 func TestAccessibility_mainPages(t *testing.T) {
 	t.Parallel()
@@ -49,6 +50,20 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/audit")
 		must(t, expect.Locator(page.GetByRole("row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the audit page lists the unlock")
 		assertAccessible(t, page, "audit page")
+	})
+
+	t.Run("reports", func(t *testing.T) {
+		page := newPage(t, "", opts...)
+		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/reports")
+		must(t, expect.Locator(page.GetByTestId("total-unlocks")).ToHaveText("1"), "the reports count the unlock")
+		assertAccessible(t, page, "reports page")
+	})
+
+	t.Run("mails to people", func(t *testing.T) {
+		page := newPage(t, "", opts...)
+		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/mail?state=sent")
+		must(t, expect.Locator(page.GetByTestId("mail-row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the mail about the unlock is listed as sent")
+		assertAccessible(t, page, "mail page")
 	})
 
 	t.Run("my account", func(t *testing.T) {

@@ -143,6 +143,8 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 		callErr = &maybeDone{callErr}
 	case callErr != nil:
 		res = audit.Result{Outcome: audit.OutcomeFailed, Status: oneLoginStatus(callErr), Message: safeMessage(callErr)}
+	default:
+		res.Message = h.tell(ctx, a, id)
 	}
 	// The action has happened (or failed) at OneLogin by now, so a failure to
 	// complete the record cannot undo it; the pending record still shows it.
@@ -187,12 +189,13 @@ func (h *Handler) refuse(ctx context.Context, rec audit.Record, r *access.Refusa
 }
 
 // recordDenied writes a refused attempt, already complete, with the reason;
-// repeats within denyWindow add to one record. The refusal stands whether or
-// not it could be written down.
+// repeats within denyWindow add to one record, and a flood on many targets
+// is tallied (writeDenied). The refusal stands whether or not it could be
+// written down.
 func (h *Handler) recordDenied(ctx context.Context, rec audit.Record, reason string) {
 	rec.Outcome = audit.OutcomeDenied
 	rec.Reason = reason
-	if _, err := h.audit.Deny(ctx, rec, denyWindow); err != nil {
+	if err := h.writeDenied(ctx, rec); err != nil {
 		h.log.ErrorContext(ctx, "audit write failed", "action", rec.Action, "error", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/views"
 )
 
@@ -53,6 +54,7 @@ func readAuditInput(c echo.Context) auditInput {
 	return auditInput{AuditFilter: views.AuditFilter{
 		Actor: get("actor"), Target: get("target"), Action: get("action"),
 		Outcome: get("outcome"), From: get("from"), To: get("to"),
+		Ticket: get("ticket"), Job: get("job"),
 	}, Before: get("before")}
 }
 
@@ -84,6 +86,14 @@ func (in auditInput) Validate(loc *time.Location) (audit.Filter, error) {
 	} else {
 		f.TargetLike = in.Target
 	}
+	if utf8.RuneCountInString(in.Ticket) > maxTicket {
+		return f, badRequest(fmt.Sprintf("A ticket is at most %d characters.", maxTicket))
+	}
+	f.Ticket = in.Ticket
+	if in.Job != "" && !jobs.ValidID(in.Job) {
+		return f, badRequest("“Bulk job” is the job's number, as its page shows it.")
+	}
+	f.Job = in.Job
 	if in.Action != "" {
 		if !slices.Contains(access.Actions(), access.Action(in.Action)) {
 			return f, badRequest("Choose the action from the list.")

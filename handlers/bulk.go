@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -37,14 +39,18 @@ type bulkForm struct {
 	Shown     []string
 	Ticket    string
 	Confirmed string // the count the person confirmed; "" before
+	// Anyway are the people ticked one by one in the confirmation to be
+	// unlocked although their lock was placed through the console.
+	Anyway []string
 
 	ids       []int64
 	confirmed int
+	anyway    map[int64]bool
 }
 
 func readBulkForm(v url.Values) bulkForm {
 	return bulkForm{IDs: v["id"], All: v.Get("all") == "1", Shown: v["shown"], Ticket: field(v, "ticket"),
-		Confirmed: field(v, "confirmed")}
+		Confirmed: field(v, "confirmed"), Anyway: v["anyway"]}
 }
 
 // Validate reads the people (the selected, plus every one shown when All is
@@ -83,6 +89,15 @@ func (f *bulkForm) Validate() fieldErrors {
 		}
 		f.confirmed = n
 	}
+	f.anyway = map[int64]bool{}
+	for _, a := range f.Anyway {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || !seen[id] {
+			errs.add("form", "The confirmation ticks someone it does not name. Select the people again.")
+			break
+		}
+		f.anyway[id] = true
+	}
 	return errs.result()
 }
 
@@ -119,20 +134,40 @@ func (h *Handler) bulkStart(c echo.Context, kind jobs.Kind) error {
 	}
 	v := h.lockedView(c, snap)
 	v.Confirm = &views.BulkConfirm{Kind: kind, IDs: f.ids, Ticket: f.Ticket}
-	if f.confirmed != len(f.ids) {
+	if kind == jobs.KindUnlock {
+		if v.Confirm.Locks, err = h.consoleLocks(ctx, snap, f.ids); err != nil {
+			return err
+		}
+	}
+	listed := func(id int64) bool {
+		return slices.ContainsFunc(v.Confirm.Locks, func(l views.ConsoleLock) bool { return l.ID == id })
+	}
+	for id := range f.anyway {
+		if f.confirmed == 0 || !listed(id) {
+			// Only the confirmation's own boxes tick a person, and only one
+			// it lists as locked through the console (as read now).
+			v.Confirm.Problem = "Only the people listed as locked through the console can be ticked, one by one. Nothing was started; check the list and tick again."
+		}
+	}
+	if f.confirmed != len(f.ids) || v.Confirm.Problem != "" {
 		status := http.StatusOK
-		if f.confirmed != 0 {
-			// The confirmed count is not what the form names: ask again.
+		if f.confirmed != 0 || v.Confirm.Problem != "" {
+			// The confirmed count or ticks are not what the form names:
+			// ask again, nothing ticked.
 			status = http.StatusUnprocessableEntity
 		}
 		v.Page.Title = v.Confirm.Question()
-		return h.render(c, status, v.Page, views.BulkConfirmPage(v, bulkNames(snap, f.ids)))
+		return h.render(c, status, v.Page, views.BulkConfirmPage(v, bulkNames(snap, slices.DeleteFunc(slices.Clone(f.ids), listed))))
 	}
 
 	id := jobs.NewID()
 	people := make([]jobs.Item, len(f.ids))
+	var ticked []string
 	for i, pid := range f.ids {
-		people[i] = jobs.Item{TargetID: pid}
+		people[i] = jobs.Item{TargetID: pid, UnlockAnyway: f.anyway[pid]}
+		if f.anyway[pid] {
+			ticked = append(ticked, strconv.FormatInt(pid, 10))
+		}
 		if r, ok := snap.row(pid); ok {
 			people[i].Email, people[i].Name = r.User.Email, r.User.Name()
 		}
@@ -141,6 +176,9 @@ func (h *Handler) bulkStart(c echo.Context, kind jobs.Kind) error {
 		Actor:    jobs.Actor{Email: who.Email, Name: who.Name, Role: who.Role.String()},
 		SourceIP: c.RealIP(), RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
 	params := map[string]string{"job": id, "people": strconv.Itoa(len(f.ids))}
+	if len(ticked) > 0 {
+		params["unlock_anyway"] = strings.Join(ticked, ",")
+	}
 	err = h.act(c, Attempt{Action: start, Ticket: f.Ticket, Params: params, People: len(f.ids)}, func(ctx context.Context) error {
 		return h.jobs.Create(ctx, job, people)
 	})
@@ -162,13 +200,35 @@ func (h *Handler) bulkInvalid(c echo.Context, snap lockedSnapshot, f bulkForm, s
 func bulkNames(snap lockedSnapshot, ids []int64) []string {
 	out := make([]string, len(ids))
 	for i, id := range ids {
-		if r, ok := snap.row(id); ok {
-			out[i] = r.User.Name() + " (" + r.User.Email + ")"
-		} else {
-			out[i] = "User " + strconv.FormatInt(id, 10)
-		}
+		out[i] = bulkName(snap, id)
 	}
 	return out
+}
+
+func bulkName(snap lockedSnapshot, id int64) string {
+	if r, ok := snap.row(id); ok {
+		return r.User.Name() + " (" + r.User.Email + ")"
+	}
+	return "User " + strconv.FormatInt(id, 10)
+}
+
+// consoleLocks are the people of a bulk unlock whose lock the audit trail
+// says was placed through the console, read now rather than from the
+// list: the confirmation lists them apart, and only they may be ticked.
+func (h *Handler) consoleLocks(ctx context.Context, snap lockedSnapshot, ids []int64) ([]views.ConsoleLock, error) {
+	var out []views.ConsoleLock
+	now := h.now()
+	for _, id := range ids {
+		src, err := h.lockSource(ctx, &client.User{ID: id}, now)
+		if err != nil {
+			return nil, &problem{Status: http.StatusServiceUnavailable, Heading: "Audit trail unavailable",
+				Message: "The audit trail could not be read, so the console cannot tell who locked these people. Nothing was started; try again later.", Err: err}
+		}
+		if src.Console {
+			out = append(out, views.ConsoleLock{ID: id, Name: bulkName(snap, id), Lock: *src})
+		}
+	}
+	return out, nil
 }
 
 // jobParam reads a job id from the URL; anything else is not found.
@@ -293,12 +353,18 @@ type bulkDoor struct{ h *Handler }
 func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
 	if c.Action == access.Unlock && c.User != nil {
 		// A lock placed through the console is deliberate, whoever placed
-		// it: a job never lifts one. (A subject that cannot be read is
-		// left to the door, which refuses the same way.)
+		// it: a job lifts one only where the starter ticked the person,
+		// and only a lock they could have seen (placed before the job).
+		// A subject that cannot be read is left to the door, which
+		// refuses the same way.
 		if _, src, err := d.h.subject(ctx, c.User); err == nil && src != nil && src.Console {
-			rec := c.Record
-			rec.Params, rec.Ticket = c.Params, c.Ticket
-			return d.h.refuse(ctx, rec, deliberateLock(src))
+			if !c.UnlockAnyway || src.At.After(c.Confirmed) {
+				rec := c.Record
+				rec.Params, rec.Ticket = c.Params, c.Ticket
+				return d.h.refuse(ctx, rec, deliberateLock(src, c.UnlockAnyway))
+			}
+			c.Params = maps.Clone(c.Params)
+			c.Params["unlock_anyway"] = "locked by " + lockedBy(src)
 		}
 	}
 	a := Attempt{Action: c.Action, Target: actionTarget(c.User), User: c.User, Ticket: c.Ticket, Params: c.Params}
@@ -316,14 +382,25 @@ func (d bulkDoor) Act(ctx context.Context, c bulk.Change) error {
 	return err
 }
 
-// deliberateLock is why a job skips a lock placed through the console,
-// naming who placed it and under which ticket.
-func deliberateLock(src *views.LockSource) *access.Refusal {
+// lockedBy names who placed a console lock: "hal@example.com (helpdesk,
+// ticket SEC-311)".
+func lockedBy(src *views.LockSource) string {
 	ticket := "no ticket"
 	if src.Ticket != "" {
 		ticket = "ticket " + src.Ticket
 	}
-	who := src.By + " (" + src.Role + ", " + ticket + ")"
+	return src.By + " (" + src.Role + ", " + ticket + ")"
+}
+
+// deliberateLock is why a job skips a lock placed through the console,
+// naming who placed it and under which ticket; ticked is a person the
+// starter ticked whose lock was placed after the job started.
+func deliberateLock(src *views.LockSource, ticked bool) *access.Refusal {
+	who := lockedBy(src)
+	if ticked {
+		return &access.Refusal{Reason: "bulk jobs skip locks placed through the console; locked after the job started by " + who,
+			Message: "Locked again through the console by " + who + " after the job started, so your tick does not cover it. Unlock this person on their own page if the lock should end."}
+	}
 	return &access.Refusal{Reason: "bulk jobs skip locks placed through the console; locked by " + who,
 		Message: "Locked through the console by " + who + ": a bulk job does not lift it. Unlock this person on their own page if the lock should end."}
 }

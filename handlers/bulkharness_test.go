@@ -32,9 +32,13 @@ func withJobs(t *testing.T) func(*handlers.Config) {
 
 // newRunner is a bulk job runner on store, paced by ol's quota with 20%
 // kept for others, resuming jobs it finds unfinished.
-func newRunner(t *testing.T, store jobs.Store, ol handlers.OneLogin, owner string) *jobs.Runner {
+func newRunner(t *testing.T, store jobs.Store, ol handlers.OneLogin, owner string, opts ...func(*jobs.Options)) *jobs.Runner {
 	read, refresh := bulk.Quota(ol)
-	r := jobs.NewRunner(store, jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true, Lease: 20 * time.Minute, Poll: time.Minute})
+	o := jobs.Options{Owner: owner, Quota: read, RefreshQuota: refresh, ReservePercent: 20, Resume: true, Lease: 20 * time.Minute, Poll: time.Minute}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r := jobs.NewRunner(store, o)
 	t.Cleanup(r.Close)
 	return r
 }
@@ -85,10 +89,18 @@ func newBubbleTenant(rateLimit int) *fakeonelogin.Tenant {
 		PolicyLockMinutes: 7 * 24 * 60})
 }
 
+// bubbleOptions change a bubble console's configuration and its runner's.
+type bubbleOptions struct {
+	config []func(*handlers.Config)
+	runner []func(*jobs.Options)
+}
+
+type bubbleOption func(*bubbleOptions)
+
 // startConsole starts a console on tenant with bulk jobs in store, run by
 // a runner named owner (a restarted console is a new owner on the same
 // store and audit trail).
-func startBubbleConsole(t *testing.T, tenant *fakeonelogin.Tenant, store jobs.Store, mem *audittest.Memory, owner string) *bubbleConsole {
+func startBubbleConsole(t *testing.T, tenant *fakeonelogin.Tenant, store jobs.Store, mem *audittest.Memory, owner string, opts ...bubbleOption) *bubbleConsole {
 	t.Helper()
 	ol, err := client.New("http://tenant.test", tenant.ClientID(), tenant.ClientSecret(),
 		client.WithHTTPClient(&http.Client{Transport: tenantTransport{tenant}}))
@@ -97,8 +109,12 @@ func startBubbleConsole(t *testing.T, tenant *fakeonelogin.Tenant, store jobs.St
 	}
 	bc := &bubbleConsole{t: t, tenant: tenant, ol: ol, mem: mem, store: store,
 		who: access.Identity{Email: "ada.admin@example.com", Name: "Ada Admin", Role: access.RoleAdmin}}
-	bc.runner = newRunner(t, store, ol, owner)
-	e, err := handlers.New(handlers.Config{
+	var o bubbleOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	bc.runner = newRunner(t, store, ol, owner, o.runner...)
+	cfg := handlers.Config{
 		OneLogin:  ol,
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Audit:     mem,
@@ -106,7 +122,11 @@ func startBubbleConsole(t *testing.T, tenant *fakeonelogin.Tenant, store jobs.St
 		CSRFToken: func(context.Context) string { return "test-csrf-token" },
 		Jobs:      bc.runner,
 		Bulk:      access.Bulk{Max: 500},
-	})
+	}
+	for _, c := range o.config {
+		c(&cfg)
+	}
+	e, err := handlers.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +141,9 @@ func (bc *bubbleConsole) do(method, target string, form url.Values, htmx bool) *
 	return rec
 }
 
-// startJob selects the people, confirms, and returns the job's id.
-func (bc *bubbleConsole) startJob(ids []int64, ticket string) string {
+// startJob selects the people, confirms (ticking "Unlock anyway" for
+// anyway), and returns the job's id.
+func (bc *bubbleConsole) startJob(ids []int64, ticket string, anyway ...int64) string {
 	bc.t.Helper()
 	form := url.Values{"ticket": {ticket}}
 	for _, id := range ids {
@@ -138,6 +159,9 @@ func (bc *bubbleConsole) startJob(ids []int64, ticket string) string {
 		bc.t.Fatalf("the confirmation changed something: %d writes", writes(bc.tenant))
 	}
 	form.Set("confirmed", idStr(int64(len(ids))))
+	for _, id := range anyway {
+		form.Add("anyway", idStr(id))
+	}
 	rec = bc.do("POST", "/locked/bulk-unlock", form, false)
 	wantCode(bc.t, rec, http.StatusSeeOther)
 	loc := rec.Header().Get("Location")

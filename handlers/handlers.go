@@ -18,15 +18,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/client"
 	"onelogin-helpdesk/config"
 	dirindex "onelogin-helpdesk/directory"
 	"onelogin-helpdesk/jobs"
 	"onelogin-helpdesk/jobs/bulk"
 	"onelogin-helpdesk/limits"
+	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/search"
 	"onelogin-helpdesk/selfunlock"
-	"onelogin-helpdesk/views"
 )
 
 // OneLogin is what the console needs from the OneLogin client. The real
@@ -160,6 +161,17 @@ type Config struct {
 	// are skipped with a note so that actions keep working
 	// (HELPDESK_QUOTA_LOW). 0 never skips.
 	QuotaLow int
+	// Notifier tells people by mail of changes to their account; nil
+	// tells nobody (no HELPDESK_SMTP_URL).
+	Notifier *notify.Notifier
+	// TicketURL links every ticket shown, with {ticket} for it
+	// (HELPDESK_TICKET_URL); "" shows tickets as text.
+	TicketURL string
+	// Reports answers the Reports page from the audit trail; nil offers
+	// no reports. ReportsHelpdesk lets helpdesk staff read them besides
+	// admins (HELPDESK_REPORT_VIEWERS).
+	Reports         audit.Reporter
+	ReportsHelpdesk bool
 	// Caller is verifying who calls the helpdesk
 	// (HELPDESK_CALLER_VERIFICATION*); a zero Mode is off. It counts the
 	// pushes and codes it sends in Limits, with the public unlock page's.
@@ -192,12 +204,13 @@ type Handler struct {
 	requireTicket bool
 	// selfUnlocks limits self-service unlocks per person; nil when they are off.
 	selfUnlocks        *limits.Limit
+	denials            denials // a person's refusals, so a flood is tallied
 	selfUnlocksPerHour int
 	contact            string
 	staff              access.StaffGroups
 	// public is the public unlock page's flow; nil when it is off.
 	public     *selfunlock.Service
-	unlockDemo *views.UnlockDemo
+	unlockPage UnlockPage // the public unlock page's wiring
 
 	jobs       *jobs.Runner // nil: no bulk jobs
 	bulk       access.Bulk
@@ -206,7 +219,12 @@ type Handler struct {
 	factors    *briefCache[[]client.OTPDevice]
 	caller     *callerDesk
 	locked     *lockedBoard
-	index      *dirindex.Index // nil: no directory index
+	notifier   *notify.Notifier // nil: mail is off
+	ticketURL  string
+	// reports is nil when the console keeps no trail to report on.
+	reports         audit.Reporter
+	reportsHelpdesk bool
+	index           *dirindex.Index // nil: no directory index
 }
 
 // New builds the console's Echo instance with every route.
@@ -272,6 +290,7 @@ func New(cfg Config) (*echo.Echo, error) {
 	}
 	h.searches = search.New(cfg.OneLogin, searchTTL, h.now)
 	h.requireTicket = cfg.RequireTicket
+	h.denials = newDenials(cfg.Limits, h.now)
 	h.contact = cfg.Contact
 	h.staff = cfg.StaffGroups
 	if cfg.SelfUnlocksPerHour > 0 {
@@ -287,9 +306,11 @@ func New(cfg Config) (*echo.Echo, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.public, h.unlockDemo = u, cfg.UnlockPage.Demo
+		h.public, h.unlockPage = u, cfg.UnlockPage
 	}
 	h.bulk, h.quotaLow = cfg.Bulk, cfg.QuotaLow
+	h.notifier, h.ticketURL = cfg.Notifier, cfg.TicketURL
+	h.reports, h.reportsHelpdesk = cfg.Reports, cfg.ReportsHelpdesk
 	h.activities = newActivityCache()
 	h.factors = newBriefCache[[]client.OTPDevice]()
 	caller, err := newCallerDesk(h, cfg)

@@ -161,6 +161,7 @@ func newConsole(t *testing.T, role access.Role, opts ...option) *console {
 		CSRFToken: func(context.Context) string { return "test-csrf-token" },
 		Now:       clock.Now,
 		Limits:    limitstest.NewMemory(),
+		Reports:   mem,
 	}
 	for _, edit := range o.edits {
 		edit(&cfg)

@@ -102,6 +102,8 @@ func (h *Handler) page(c echo.Context, title, nav string) views.Page {
 		PasswordPolicy: h.passwordPolicy,
 		RequireTicket:  h.requireTicket,
 		Ticket:         h.workingTicket(c),
+		TicketURL:      h.ticketURL,
+		Reports:        ok && h.reports != nil && h.mayReadReports(id),
 		Path:           c.Request().URL.RequestURI(),
 	}
 }

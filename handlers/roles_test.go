@@ -61,6 +61,9 @@ var routeActions = map[string]access.Action{
 	"GET /jobs/:id":                     access.LockedNow,
 	"POST /jobs/:id/stop":               access.StopJob,
 	"GET /audit":                        access.ViewAudit,
+	"GET /mail":                         access.ViewAudit,
+	"GET /reports":                      access.ViewAudit, // by default; HELPDESK_REPORT_VIEWERS may add helpdesk
+	"GET /reports.csv":                  access.ViewAudit,
 	"GET /audit.csv":                    access.ViewAudit,
 	"GET /directory":                    access.ViewAudit,
 	"GET /sessions":                     access.SelfSessions,

@@ -103,5 +103,8 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 
 	app.GET("/audit", h.auditList, h.require(access.ViewAudit))
 	app.GET("/audit.csv", h.auditExport, h.require(access.ViewAudit))
+	app.GET("/mail", h.mailList, h.require(access.ViewAudit))
+	app.GET("/reports", h.reportsPage, h.requireReports)
+	app.GET("/reports.csv", h.reportsCSV, h.requireReports)
 	app.GET("/directory", h.directoryStatus, h.require(access.ViewAudit))
 }

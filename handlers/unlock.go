@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -35,6 +36,15 @@ type UnlockPage struct {
 	// Demo, in demo mode, points people at the fake tenant's phone, inbox
 	// and push pages.
 	Demo *views.UnlockDemo
+	// QuotaReserve is HELPDESK_QUOTA_RESERVE: the page's share of the
+	// tenant's quota comes out of what lies above it.
+	QuotaReserve int
+	// SignInURL is where "Go to sign-in" leads after an unlock
+	// (HELPDESK_SIGNIN_URL, by default the tenant's own sign-in page).
+	SignInURL string
+	// Flows keeps the flows between steps: a selfunlock.SealedStore in
+	// the state store, so replicas share them; nil keeps them in memory.
+	Flows selfunlock.Store
 }
 
 // unlockCookie holds the flow's id, scoped to /unlock: the browser never
@@ -46,7 +56,7 @@ const unlockCookie = "helpdesk_unlock"
 func (h *Handler) newUnlockFlow(cfg Config) (*selfunlock.Service, error) {
 	return selfunlock.New(cfg.PublicUnlock, selfunlock.Options{
 		OneLogin: cfg.OneLogin, Limits: cfg.Limits, Trail: unlockTrail{h}, Failed: failedResult,
-		DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
+		QuotaReserve: cfg.UnlockPage.QuotaReserve, Flows: cfg.UnlockPage.Flows, DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
 	})
 }
 
@@ -57,8 +67,14 @@ func (t unlockTrail) Begin(ctx context.Context, r audit.Record) (int64, error) {
 	return t.h.audit.Begin(ctx, r)
 }
 
-func (t unlockTrail) Complete(ctx context.Context, id int64, r audit.Result) error {
-	return t.h.audit.Complete(ctx, id, r)
+// Tally adds an unverified step to its address's record; a store that
+// cannot tally refuses the step, as one that cannot write.
+func (t unlockTrail) Tally(ctx context.Context, r audit.Record, within time.Duration, sample string) (int64, error) {
+	tl, ok := t.h.audit.(audit.Tallier)
+	if !ok {
+		return 0, fmt.Errorf("%w: the audit store %T cannot tally", audit.ErrUnavailable, t.h.audit)
+	}
+	return tl.Tally(ctx, r, within, sample)
 }
 
 func (t unlockTrail) Denied(ctx context.Context, r audit.Record, reason string) {
@@ -122,7 +138,8 @@ var unlockSteps = map[selfunlock.Step]views.UnlockStep{
 // unlockView is the page model for a step's State.
 func (h *Handler) unlockView(c echo.Context, st selfunlock.State) views.UnlockView {
 	v := views.UnlockView{Page: h.page(c, "Unlock your account", ""), Step: unlockSteps[st.Step], Now: h.now(), Loc: h.loc,
-		PollEvery: selfunlock.PollEvery, Demo: h.unlockDemo, Login: st.Login, Error: st.Error, Expires: st.Expires}
+		PollEvery: selfunlock.PollEvery, Demo: h.unlockPage.Demo, Login: st.Login, Error: st.Error, Expires: st.Expires,
+		Contact: h.contact, SignInURL: h.unlockPage.SignInURL}
 	for _, o := range st.Factors {
 		v.Factors = append(v.Factors, views.UnlockFactor{Choice: o.Choice, Kind: o.Name, Label: o.Label})
 	}
@@ -155,10 +172,13 @@ func (h *Handler) unlockAnswer(c echo.Context, st selfunlock.State, err error) e
 	case errors.As(err, &stop):
 		v.Step, v.Heading, v.Message, status = views.UnlockStopped, stop.Heading, stop.Message, stop.Status
 		if !stop.RetryAt.IsZero() {
-			v.Message += " Try again after " + views.ClockTime(nextMinute(stop.RetryAt), h.now(), h.loc) + ", or call the IT helpdesk."
+			v.Message += " Try again after " + views.ClockTime(nextMinute(stop.RetryAt), h.now(), h.loc) + "."
 		}
 	case errors.Is(err, selfunlock.ErrNotRecorded):
 		return errNotRecorded
+	case errors.Is(err, selfunlock.ErrNoFlows):
+		return &problem{Status: http.StatusServiceUnavailable, Heading: "Try again later",
+			Message: "This page cannot keep track of your steps just now. Try again in a minute.", Err: err}
 	case errors.Is(err, selfunlock.ErrUncounted):
 		return &problem{Status: http.StatusServiceUnavailable, Heading: "Try again later",
 			Message: "The console cannot count attempts just now, so it checks nothing. Try again in a minute or call the IT helpdesk.", Err: err}

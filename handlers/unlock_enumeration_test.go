@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"onelogin-helpdesk/access"
+	"onelogin-helpdesk/audit"
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 )
@@ -165,25 +167,31 @@ func TestUnlock_decoysAreStable(t *testing.T) {
 	}
 }
 
-// TestUnlock_decoysInTheTrail: the trail, which only staff read, says what
-// the page hid: whose account a made-up walk was about, and why.
-func TestUnlock_decoysInTheTrail(t *testing.T) {
+// TestUnlock_unverifiedStepsAreTallied: look-ups, real or made up, are one
+// record for the address, with what was typed, about nobody: no person's
+// history shows them, and none reads as confirmed.
+func TestUnlock_unverifiedStepsAreTallied(t *testing.T) {
 	u := newUnlockConsole(t, fakeonelogin.Options{}, nil)
-	for _, tc := range []struct {
-		login  string
-		target int64
-		why    string
-	}{
-		{fakeonelogin.PersonaNoRoles, fakeonelogin.PersonaNoRolesID, "decoy: account not locked (Active)"},
-		{fakeonelogin.PersonaLockedNoFactor, fakeonelogin.PersonaLockedNoFactorID, "decoy: no usable factor"},
-		{"ghost@example.com", 0, "decoy: no such account"},
-		{fakeonelogin.PersonaLockedSMS, fakeonelogin.PersonaLockedSMSID, "locked account"},
-	} {
-		n := len(u.mem.Records())
-		u.browser("198.51.100.90").start(tc.login)
-		recs := u.mem.Records()[n:]
-		if len(recs) != 1 || recs[0].Action != access.UnlockRequest || recs[0].TargetID != tc.target || recs[0].Params["account"] != tc.why {
-			t.Errorf("%s: records %+v, want one unlock_request about %d saying %q", tc.login, recs, tc.target, tc.why)
+	logins := []string{fakeonelogin.PersonaNoRoles, fakeonelogin.PersonaLockedNoFactor, "ghost@example.com", fakeonelogin.PersonaLockedSMS}
+	for _, login := range logins {
+		for range 3 {
+			u.browser("198.51.100.90").start(login)
+		}
+	}
+	recs := u.mem.Records()
+	if len(recs) != 1 {
+		t.Fatalf("%d records for 12 look-ups from one address, want 1: %+v", len(recs), recs)
+	}
+	r := recs[0]
+	if r.Action != access.UnlockRequest || r.TargetID != 0 || r.TargetEmail != "" || r.Outcome != audit.OutcomeUnverified || r.Repeats != 11 {
+		t.Errorf("the tally = %+v, want 12 unverified look-ups about nobody", r)
+	}
+	if r.SourceIP != "198.51.100.90" || r.Params[audit.SampleParam] != strings.Join(logins, " | ") {
+		t.Errorf("the tally's address %q and sample %q, want the address and each login typed once", r.SourceIP, r.Params[audit.SampleParam])
+	}
+	for _, id := range []int64{fakeonelogin.PersonaNoRolesID, fakeonelogin.PersonaLockedNoFactorID, fakeonelogin.PersonaLockedSMSID} {
+		if h, err := u.mem.ForTarget(context.Background(), id, 50); err != nil || len(h) != 0 {
+			t.Errorf("person %d's history holds %d records (%v), want none", id, len(h), err)
 		}
 	}
 }

@@ -88,15 +88,15 @@ func TestUnlock_authenticator(t *testing.T) {
 		if r.SourceIP != "198.51.100.7" || r.Params["user_agent"] != "UnlockTest/1.0 (test)" {
 			t.Errorf("%s record without the address and browser: %+v", r.Action, r)
 		}
-		if r.TargetID != id {
-			t.Errorf("%s record about %d, want %d", r.Action, r.TargetID, id)
+		// Unverified steps are about nobody; once verified, about the person.
+		wantTarget, wantActor := int64(0), "unverified (public unlock page)"
+		if r.Outcome != audit.OutcomeUnverified {
+			wantTarget, wantActor = id, fakeonelogin.PersonaLockedTOTP
+		} else if r.Params[audit.SampleParam] == "" {
+			t.Errorf("%s tally without what was typed: %+v", r.Action, r)
 		}
-		wantActor := "unverified: " + strings.ToUpper(fakeonelogin.PersonaLockedTOTP)
-		if r.Action == access.SelfUnlock {
-			wantActor = fakeonelogin.PersonaLockedTOTP
-		}
-		if r.ActorEmail != wantActor {
-			t.Errorf("%s record by %q, want %q", r.Action, r.ActorEmail, wantActor)
+		if r.TargetID != wantTarget || r.ActorEmail != wantActor {
+			t.Errorf("%s record about %d by %q, want about %d by %q", r.Action, r.TargetID, r.ActorEmail, wantTarget, wantActor)
 		}
 		for _, v := range append([]string{r.Message, r.Reason}, mapValues(r.Params)...) {
 			if strings.Contains(v, code) {
@@ -104,7 +104,7 @@ func TestUnlock_authenticator(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"unlock_request/succeeded", "unlock_factor/succeeded", "unlock_verify/succeeded", "self_unlock/succeeded"}
+	want := []string{"unlock_request/unverified", "unlock_factor/unverified", "unlock_verify/unverified", "unlock_verify/succeeded", "self_unlock/succeeded"}
 	if !slices.Equal(steps, want) {
 		t.Errorf("audit trail = %q, want %q", steps, want)
 	}
@@ -250,7 +250,7 @@ func TestUnlock_push(t *testing.T) {
 			t.Errorf("a denied push led to %q", w)
 		}
 		recs := u.mem.Records()
-		if last := recs[len(recs)-1]; last.Action != access.UnlockVerify || last.Outcome != audit.OutcomeFailed || !strings.Contains(last.Message, "denied") {
+		if last := recs[len(recs)-1]; last.Action != access.UnlockVerify || last.Outcome != audit.OutcomeUnverified || last.TargetID != 0 || last.Reason != "push denied" {
 			t.Errorf("the denial is recorded as %+v", last)
 		}
 	})

@@ -40,9 +40,13 @@ func newUnlockConsole(t *testing.T, opts fakeonelogin.Options, edit func(*config
 		withConfig(func(cfg *handlers.Config) {
 			cfg.PublicUnlock, cfg.Limits = pub, limits
 			cfg.UnlockPage.DecoyKey = []byte("test decoy key")
+			cfg.Contact, cfg.UnlockPage.SignInURL = testContact, "https://acme.onelogin.com/"
 		}))
 	return &unlockConsole{console: c, limits: limits}
 }
+
+// testContact is the helpdesk's contact on the test console's page.
+const testContact = "+1 555 0100"
 
 // browser is one person's browser: its address and the flow cookie.
 type unlockBrowser struct {

@@ -39,8 +39,11 @@ const (
 	maxRecent = 10
 	// maxRecentName bounds a remembered name, so the cookie stays small.
 	maxRecentName = 80
-	// myActions is how many of their own records "My recent actions" shows.
-	myActions = 10
+	// myActions is how many lines "My recent actions" shows; myActionsRead
+	// how many of their own records it reads for them, a bulk job's
+	// records making one line.
+	myActions     = 10
+	myActionsRead = 200
 	// myActionsBudget bounds reading them from the trail.
 	myActionsBudget = time.Second
 )
@@ -215,14 +218,52 @@ func (h *Handler) homePanels(c echo.Context) views.Home {
 	home.MineShown = true
 	rctx, cancel := context.WithTimeout(ctx, myActionsBudget)
 	defer cancel()
-	page, err := r.List(rctx, audit.Filter{Actor: who.Email, Limit: myActions})
+	page, err := r.List(rctx, audit.Filter{Actor: who.Email, Limit: myActionsRead})
 	if err != nil {
 		h.log.WarnContext(ctx, "own recent actions unavailable", "error", err)
 		home.MineMissing = true
 		return home
 	}
-	home.Mine = page.Records
+	home.Mine = h.myActions(rctx, page.Records)
 	return home
+}
+
+// myActions turns one's records, newest first, into the lines of "My
+// recent actions": each bulk job's records (its start and every person's)
+// make one line, counted from the job itself when the console still has
+// it, else from the records read.
+func (h *Handler) myActions(ctx context.Context, recs []audit.Record) []views.MyAction {
+	var out []views.MyAction
+	jobLines := map[string]*views.JobLine{}
+	for _, r := range recs {
+		id := r.Params["job"]
+		if id == "" || r.Action == access.StopJob {
+			if len(out) < myActions {
+				out = append(out, views.MyAction{Record: r})
+			}
+			continue
+		}
+		j := jobLines[id]
+		if j == nil {
+			if len(out) == myActions {
+				continue
+			}
+			j = &views.JobLine{ID: id, Logout: r.Action == access.Logout || r.Action == access.BulkLogout, Ticket: r.Ticket}
+			jobLines[id] = j
+			out = append(out, views.MyAction{Record: r, Job: j})
+		}
+		if !r.Action.IsBulk() && r.Outcome == audit.OutcomeSucceeded {
+			j.Done++
+		}
+	}
+	if h.jobs != nil {
+		for id, j := range jobLines {
+			if job, err := h.jobs.Job(ctx, id); err == nil {
+				j.Done, j.Ticket = job.Counts.Done, job.Ticket
+			}
+		}
+	}
+	return out
 }
 
 type createdValue struct {

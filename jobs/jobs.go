@@ -180,6 +180,11 @@ type Item struct {
 	Email    string
 	Name     string
 	State    ItemState
+	// UnlockAnyway: the starter ticked this person, one by one, in the
+	// confirmation that listed the locks placed through the console, so
+	// the job may lift such a lock on them (one placed before the job).
+	// Without it a job skips every console lock.
+	UnlockAnyway bool
 	// Message says why a person failed or was skipped, in words.
 	Message string
 	// Updated is when the state last changed.

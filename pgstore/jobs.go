@@ -62,8 +62,9 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 	targets := make([]int64, len(people))
 	emails := make([]string, len(people))
 	names := make([]string, len(people))
+	anyway := make([]bool, len(people))
 	for i, p := range people {
-		targets[i], emails[i], names[i] = p.TargetID, p.Email, p.Name
+		targets[i], emails[i], names[i], anyway[i] = p.TargetID, p.Email, p.Name, p.UnlockAnyway
 	}
 	return s.jobTx(ctx, "create", func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO jobs
@@ -78,10 +79,10 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 			return jobs.ErrExists
 		}
 		// The people are numbered 1..n in the order given.
-		_, err = tx.Exec(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, state, updated)
-			SELECT $1, p.seq, p.target_id, p.email, p.name, $5, $6
-			FROM unnest($2::bigint[], $3::text[], $4::text[]) WITH ORDINALITY AS p (target_id, email, name, seq)`,
-			j.ID, targets, emails, names, string(jobs.ItemPending), j.Created)
+		_, err = tx.Exec(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, unlock_anyway, state, updated)
+			SELECT $1, p.seq, p.target_id, p.email, p.name, p.anyway, $6, $7
+			FROM unnest($2::bigint[], $3::text[], $4::text[], $5::boolean[]) WITH ORDINALITY AS p (target_id, email, name, anyway, seq)`,
+			j.ID, targets, emails, names, anyway, string(jobs.ItemPending), j.Created)
 		return err
 	})
 }
@@ -163,14 +164,14 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]jobs.Job, error) {
 	return out, nil
 }
 
-const itemColumns = `seq, target_id, email, name, state, message, updated`
+const itemColumns = `seq, target_id, email, name, unlock_anyway, state, message, updated`
 
 func scanItem(row pgx.Row) (jobs.Item, error) {
 	var (
 		it    jobs.Item
 		state string
 	)
-	err := row.Scan(&it.Seq, &it.TargetID, &it.Email, &it.Name, &state, &it.Message, &it.Updated)
+	err := row.Scan(&it.Seq, &it.TargetID, &it.Email, &it.Name, &it.UnlockAnyway, &state, &it.Message, &it.Updated)
 	it.State, it.Updated = jobs.ItemState(state), it.Updated.UTC()
 	return it, err
 }

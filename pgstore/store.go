@@ -387,6 +387,12 @@ func where(f audit.Filter, withCursor bool) (string, []any) {
 	if f.Outcome != "" {
 		add("outcome = ?", string(f.Outcome))
 	}
+	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
+		add(fmt.Sprintf(fold, "ticket")+" = ?", t)
+	}
+	if j := strings.TrimSpace(f.Job); j != "" {
+		add("params->>'job' = ?", j)
+	}
 	if !f.From.IsZero() {
 		add("at >= ?", f.From)
 	}

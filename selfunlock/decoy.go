@@ -60,7 +60,7 @@ func decoyFactors(key []byte, login string, allowed []client.FactorKind) []Facto
 		case client.FactorAuthenticator:
 			d.FactorName = "Google Authenticator"
 		}
-		out = append(out, Factor{kind: k, push: k == client.FactorProtect, label: d.Label()})
+		out = append(out, Factor{kind: k, push: k == client.FactorProtect, dev: d, label: d.Label()})
 	}
 	return out
 }

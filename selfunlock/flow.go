@@ -1,6 +1,7 @@
 package selfunlock
 
 import (
+	"context"
 	"crypto/rand"
 	"strconv"
 	"sync"
@@ -16,6 +17,8 @@ const (
 	// maxFlows bounds the flows a MemoryStore keeps at once; past it the
 	// page asks people to come back later rather than grow without end.
 	maxFlows = 10000
+	// sweepEvery is how often a MemoryStore forgets its expired flows.
+	sweepEvery = time.Minute
 )
 
 // Flow is one person's way through the steps, kept on the server: the
@@ -24,6 +27,8 @@ const (
 type Flow struct {
 	mu sync.Mutex
 	id string
+	// version is the SealedStore's: a step saves only if it is unchanged.
+	version int64
 
 	login string // as typed; the unverified claimant in the audit trail
 	ua    string // user agent at the start
@@ -98,23 +103,30 @@ func (f *Flow) state(step Step) State {
 	return st
 }
 
-// Store keeps the flows between steps.
+// Store keeps the flows between steps: MemoryStore in one process,
+// SealedStore in the state store for replicas.
 type Store interface {
 	// Add keeps f under a new random id for FlowTTL; false when the store
 	// is full.
-	Add(f *Flow) (id string, ok bool)
+	Add(ctx context.Context, f *Flow) (id string, ok bool, err error)
 	// Get is the live flow with the id.
-	Get(id string) (*Flow, bool)
-	Remove(id string)
+	Get(ctx context.Context, id string) (*Flow, bool, error)
+	// Put saves f, as Get gave it and a step changed it; false when
+	// another step saved or removed the flow meanwhile.
+	Put(ctx context.Context, f *Flow) (bool, error)
+	Remove(ctx context.Context, id string) error
 }
 
 // MemoryStore keeps flows in memory: a flow is one sitting, and a restart
 // only sends people back to the first step. (Behind several replicas, the
-// page needs sticky sessions.)
+// page needs sticky sessions.) Expired flows are forgotten every
+// sweepEvery on its clock, as the store is used, and at most maxFlows
+// are kept.
 type MemoryStore struct {
 	mu    sync.Mutex
 	flows map[string]memoryFlow
 	now   func() time.Time
+	swept time.Time
 }
 
 type memoryFlow struct {
@@ -127,41 +139,73 @@ func NewMemoryStore(now func() time.Time) *MemoryStore {
 	return &MemoryStore{flows: map[string]memoryFlow{}, now: now}
 }
 
-func (s *MemoryStore) Add(f *Flow) (string, bool) {
+// Add implements Store.
+func (s *MemoryStore) Add(_ context.Context, f *Flow) (string, bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.flows) >= maxFlows || now.Sub(s.swept) >= sweepEvery {
+		s.sweepLocked(now)
+	}
 	if len(s.flows) >= maxFlows {
-		for id, old := range s.flows {
-			if !now.Before(old.expires) {
-				delete(s.flows, id)
-			}
-		}
-		if len(s.flows) >= maxFlows {
-			return "", false
-		}
+		return "", false, nil
 	}
 	id := rand.Text()
 	s.flows[id] = memoryFlow{f: f, expires: now.Add(FlowTTL)}
-	return id, true
+	f.id = id
+	return id, true, nil
 }
 
-func (s *MemoryStore) Get(id string) (*Flow, bool) {
+// Len is how many flows the store holds, expired ones not yet swept
+// included.
+func (s *MemoryStore) Len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	m, ok := s.flows[id]
-	if !ok {
-		return nil, false
-	}
-	if !s.now().Before(m.expires) {
-		delete(s.flows, id)
-		return nil, false
-	}
-	return m.f, true
+	return len(s.flows)
 }
 
-func (s *MemoryStore) Remove(id string) {
+// sweepLocked forgets the flows expired at now.
+func (s *MemoryStore) sweepLocked(now time.Time) {
+	for id, old := range s.flows {
+		if !now.Before(old.expires) {
+			delete(s.flows, id)
+		}
+	}
+	s.swept = now
+}
+
+// Get implements Store.
+func (s *MemoryStore) Get(_ context.Context, id string) (*Flow, bool, error) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if now.Sub(s.swept) >= sweepEvery {
+		s.sweepLocked(now)
+	}
+	m, ok := s.flows[id]
+	if !ok {
+		return nil, false, nil
+	}
+	if !now.Before(m.expires) {
+		delete(s.flows, id)
+		return nil, false, nil
+	}
+	return m.f, true, nil
+}
+
+// Put implements Store: the flow is the one held, and its mutex has kept
+// other steps out; it is saved unless it went.
+func (s *MemoryStore) Put(_ context.Context, f *Flow) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.flows[f.id]
+	return ok && m.f == f, nil
+}
+
+// Remove implements Store.
+func (s *MemoryStore) Remove(_ context.Context, id string) error {
 	s.mu.Lock()
 	delete(s.flows, id)
 	s.mu.Unlock()
+	return nil
 }

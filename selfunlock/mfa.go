@@ -9,12 +9,13 @@ import (
 	"onelogin-helpdesk/client"
 )
 
-// MFA is OneLogin's MFA API as the flow uses it; *client.Client has it.
+// MFA is OneLogin's MFA API as the flow uses it: its verifications, which
+// send email codes through v2 as OneLogin documents; *client.Client has it.
 type MFA interface {
 	OTPDevices(ctx context.Context, userID int64) ([]client.OTPDevice, error)
-	TriggerOTP(ctx context.Context, userID, deviceID int64, opts client.TriggerOptions) (*client.Trigger, error)
-	VerifyOTP(ctx context.Context, userID, deviceID int64, otp, stateToken string) (client.VerifyStatus, error)
-	VerifyPush(ctx context.Context, userID, deviceID int64, stateToken string) (client.VerifyStatus, error)
+	StartVerification(ctx context.Context, userID int64, d client.OTPDevice, opts client.VerificationOptions) (*client.Verification, error)
+	PollVerification(ctx context.Context, v *client.Verification) (client.VerifyStatus, error)
+	CheckVerificationCode(ctx context.Context, v *client.Verification, code string) (client.VerifyStatus, error)
 }
 
 const (
@@ -30,10 +31,10 @@ const (
 // Factor is one factor a person may verify with. A made-up one (a decoy)
 // has no device.
 type Factor struct {
-	kind     client.FactorKind
-	push     bool
-	deviceID int64
-	label    string
+	kind  client.FactorKind
+	push  bool
+	dev   client.OTPDevice
+	label string
 }
 
 // Kind is the factor's kind.
@@ -125,19 +126,20 @@ func (v Verifier) Factors(ctx context.Context, userID int64) ([]Factor, error) {
 		default:
 			continue
 		}
-		out = append(out, Factor{kind: k, push: k == client.FactorProtect, deviceID: d.ID, label: d.Label()})
+		out = append(out, Factor{kind: k, push: k == client.FactorProtect, dev: d, label: d.Label()})
 	}
 	return out, nil
 }
 
-// Challenge is a push or code sent: OneLogin's state token, a secret that
-// never leaves this package, and when it expires.
+// Challenge is a push or code sent: OneLogin's verification, whose state
+// token or id is a secret that never leaves this package, and when it
+// expires.
 type Challenge struct {
-	stateToken string
-	Expires    time.Time
+	v       *client.Verification
+	Expires time.Time
 }
 
-// lifetime is the state token lifetime asked of OneLogin for f.
+// lifetime is the lifetime asked of OneLogin for f.
 func (f Factor) lifetime() time.Duration {
 	if f.push {
 		return pushLifetime
@@ -152,28 +154,50 @@ func expecting(f Factor, now time.Time) Challenge {
 }
 
 // Trigger sends the push, text or email of f. It returns the challenge to
-// verify against, expiring as OneLogin's state token does; when sending
-// failed, one with no token, which verifies nothing.
+// verify against, expiring as OneLogin's verification does; when sending
+// failed, the error, and a challenge that verifies nothing.
 func (v Verifier) Trigger(ctx context.Context, userID int64, f Factor, now time.Time) (Challenge, error) {
 	ch := expecting(f, now)
-	trig, err := v.MFA.TriggerOTP(ctx, userID, f.deviceID,
-		client.TriggerOptions{StateTokenLifetime: f.lifetime(), NumericSMS: true})
+	w, err := v.MFA.StartVerification(ctx, userID, f.dev, client.VerificationOptions{Lifetime: f.lifetime(), NumericSMS: true})
 	if err != nil {
 		return ch, err
 	}
-	ch.stateToken = trig.StateToken
-	if !trig.ExpiresAt.IsZero() {
-		ch.Expires = trig.ExpiresAt
+	ch.v = w
+	if !w.ExpiresAt.IsZero() {
+		ch.Expires = w.ExpiresAt
 	}
 	return ch, nil
 }
 
-// Verify checks a typed code for f (sent under ch, or from an app or key).
+// Verify checks a typed code for f: sent under ch, or read from an app or
+// a key (then ch is empty and nothing is sent to start it).
 func (v Verifier) Verify(ctx context.Context, userID int64, f Factor, ch Challenge, code string) (client.VerifyStatus, error) {
-	return v.MFA.VerifyOTP(ctx, userID, f.deviceID, code, ch.stateToken)
+	w := ch.v
+	if w == nil {
+		if f.NeedsTrigger() {
+			return client.VerifyDenied, nil // nothing was sent: nothing can verify
+		}
+		var err error
+		if w, err = v.MFA.StartVerification(ctx, userID, f.dev, client.VerificationOptions{}); err != nil {
+			return 0, err
+		}
+	}
+	return v.MFA.CheckVerificationCode(ctx, onItsWay(w), code)
+}
+
+// onItsWay is w for the client to ask OneLogin about: its expiry left to
+// the caller, who has checked it on the flow's clock (which may not be
+// the client's).
+func onItsWay(w *client.Verification) *client.Verification {
+	c := *w
+	c.ExpiresAt = time.Time{}
+	return &c
 }
 
 // Poll asks whether the push sent under ch was approved.
-func (v Verifier) Poll(ctx context.Context, userID int64, f Factor, ch Challenge) (client.VerifyStatus, error) {
-	return v.MFA.VerifyPush(ctx, userID, f.deviceID, ch.stateToken)
+func (v Verifier) Poll(ctx context.Context, _ int64, _ Factor, ch Challenge) (client.VerifyStatus, error) {
+	if ch.v == nil {
+		return client.VerifyDenied, nil
+	}
+	return v.MFA.PollVerification(ctx, onItsWay(ch.v))
 }

@@ -28,13 +28,15 @@ type OneLogin interface {
 	MFA
 }
 
-// Trail keeps the flow's audit records: Begin before OneLogin is asked,
-// Complete with its answer; Denied writes a refused step (repeats may add
-// to one record) and reports its own failure to write.
+// Trail keeps the flow's audit records. Unverified steps are tallied
+// (audit.Tallier): one record per source address, kind of step and
+// window, with no target, so a flood writes little and never reaches a
+// person's history. A verified person's steps are records of their own:
+// Begin; Denied writes a refused one and reports its own failure to write.
 type Trail interface {
 	Begin(ctx context.Context, r audit.Record) (int64, error)
-	Complete(ctx context.Context, id int64, r audit.Result) error
 	Denied(ctx context.Context, r audit.Record, reason string)
+	audit.Tallier
 }
 
 // Unlocker lifts the lock of u for who, its owner, once verified: the
@@ -54,6 +56,8 @@ var (
 	ErrNotRecorded = errors.New("selfunlock: the audit record could not be written")
 	// ErrUncounted refuses a step whose allowance could not be counted.
 	ErrUncounted = errors.New("selfunlock: the allowances cannot be counted")
+	// ErrNoFlows refuses a step whose flow could not be kept or read.
+	ErrNoFlows = errors.New("selfunlock: the flows cannot be kept")
 )
 
 // Stop ends a step with a page that says why and what to do; it never
@@ -67,6 +71,9 @@ type Stop struct {
 }
 
 func (s *Stop) Error() string { return strconv.Itoa(s.Status) + " " + s.Message }
+
+// tooManyFromNetwork is the per-address allowance's refusal.
+const tooManyFromNetwork = "There have been too many attempts from your network."
 
 // errFlowGone answers a step whose flow ended or never was.
 var errFlowGone = &Stop{Status: http.StatusBadRequest, Heading: "Start again",
@@ -87,6 +94,10 @@ type Options struct {
 	// Failed is the audit result of a OneLogin call that failed: its
 	// status and a message fit for the trail.
 	Failed func(err error) audit.Result
+	// QuotaReserve is the tenant's hourly OneLogin calls kept for account
+	// actions (HELPDESK_QUOTA_RESERVE): the page's share comes out of what
+	// lies above it, and the page stops when the tenant is down to it.
+	QuotaReserve int
 	// Flows keeps the flows between steps; nil keeps them in memory.
 	Flows Store
 	// DecoyKey keys the made-up factors, so a login shows the same ones
@@ -94,8 +105,11 @@ type Options struct {
 	// random key per process.
 	DecoyKey []byte
 	Logger   *slog.Logger
-	// Now is the clock; nil means time.Now.
+	// Now is the clock of the flows and allowances; nil means time.Now.
 	Now func() time.Time
+	// Pace is the clock answers are held back on so that they take the
+	// same time whatever the account; zero means the wall clock.
+	Pace Clock
 }
 
 // Service runs the flows.
@@ -108,11 +122,17 @@ type Service struct {
 	failed   func(error) audit.Result
 	log      *slog.Logger
 	now      func() time.Time
+	clock    Clock
 	decoyKey []byte
+	reserve  int
 	attempts limits.Limit // per account, CoolDown
+	sends    limits.Limit // pushes, texts and mails per account (Sends)
 	daily    limits.Limit // unlocks per account, a day
 	perIP    limits.Limit // per source address, an hour
 	quota    limits.Limit // OneLogin calls, an hour; Max follows the tenant's quota
+	ipCalls  limits.Limit // OneLogin calls per source address, an hour: a fair part of quota
+	// paced holds each step's answers to its slow path's time.
+	paced struct{ start, choose, code, push pacer }
 }
 
 // New is the flow with the settings config parsed (cfg.Enabled is the
@@ -126,9 +146,13 @@ func New(cfg config.PublicUnlock, o Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{cfg: cfg, ol: o.OneLogin, verifier: Verifier{MFA: o.OneLogin, Kinds: kinds},
-		flows: o.Flows, trail: o.Trail, failed: o.Failed, log: o.Logger, now: o.Now, decoyKey: o.DecoyKey}
+		flows: o.Flows, trail: o.Trail, failed: o.Failed, log: o.Logger, now: o.Now, clock: o.Pace, decoyKey: o.DecoyKey,
+		reserve: max(o.QuotaReserve, 0)}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.clock.Now == nil || s.clock.Sleep == nil {
+		s.clock = realClock
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -140,31 +164,37 @@ func New(cfg config.PublicUnlock, o Options) (*Service, error) {
 		s.decoyKey = []byte(rand.Text())
 	}
 	s.attempts = limits.Limit{Store: o.Limits, Name: "unlock-attempts", Max: cfg.Attempts, Window: cfg.CoolDown, Now: s.now}
+	s.sends = Sends(o.Limits, s.now)
 	s.daily = limits.Limit{Store: o.Limits, Name: "unlock-daily", Max: cfg.UnlocksPerDay, Window: 24 * time.Hour, Now: s.now}
 	s.perIP = limits.Limit{Store: o.Limits, Name: "unlock-ip", Max: cfg.PerIP, Window: time.Hour, Now: s.now}
 	s.quota = limits.Limit{Store: o.Limits, Name: "unlock-onelogin", Window: time.Hour, Now: s.now}
+	s.ipCalls = limits.Limit{Store: o.Limits, Name: "unlock-onelogin-ip", Window: time.Hour, Now: s.now}
 	return s, nil
 }
 
 // Start takes the username or email typed and offers factors: the
 // account's real ones when it is locked and has usable ones, made-up ones
-// otherwise, alike. It returns the new flow's id.
+// otherwise, alike, and in the same time. It returns the new flow's id.
 func (s *Service) Start(ctx context.Context, who Caller, login string) (string, State, error) {
 	st := State{Step: StepStart, Login: login, Chosen: -1}
 	if msg := CheckLogin(login); msg != "" {
 		st.Error = msg
 		return "", st, nil
 	}
-	if err := s.take(ctx, s.perIP, who.IP, "There have been too many attempts from your network."); err != nil {
-		s.denied(ctx, who, &Flow{login: login}, access.UnlockRequest, "per-address limit reached")
+	begun := s.clock.Now()
+	f := &Flow{login: login, ua: clipUserAgent(who.UserAgent), chosen: -1}
+	if err := s.take(ctx, s.perIP, AddressKey(who.IP), tooManyFromNetwork); err != nil {
+		s.tallyQuietly(ctx, who, f, access.UnlockRequest, audit.OutcomeDenied, "per-address limit reached")
+		return "", st, err
+	}
+	if err := s.tally(ctx, who, f, access.UnlockRequest, audit.OutcomeUnverified, ""); err != nil {
 		return "", st, err
 	}
 	// Both calls a real account costs are counted before the first, so
 	// running out of quota looks the same whatever the account.
-	if err := s.spend(ctx, 2); err != nil {
+	if err := s.spend(ctx, who, 2); err != nil {
 		return "", st, err
 	}
-	f := &Flow{login: login, ua: who.UserAgent, chosen: -1}
 	if err := s.findAccount(ctx, f); err != nil {
 		return "", st, err // the look-up itself failed: the same for every login
 	}
@@ -174,20 +204,17 @@ func (s *Service) Start(ctx context.Context, who Caller, login string) (string, 
 		}
 		f.factors = decoyFactors(s.decoyKey, login, s.verifier.Kinds)
 	}
-	id, ok := s.flows.Add(f)
-	if !ok {
+	s.log.DebugContext(ctx, "public unlock: look-up", "route", f.route)
+	id, ok, err := s.flows.Add(ctx, f)
+	s.pace(ctx, &s.paced.start, begun, f.user != nil)
+	switch {
+	case err != nil:
+		return "", st, fmt.Errorf("%w: %w", ErrNoFlows, err)
+	case !ok:
 		return "", st, &Stop{Status: http.StatusServiceUnavailable, Heading: "Try again later",
-			Message: "This page is busy. Try again in a few minutes, or call the IT helpdesk."}
+			Message: "This page is busy. Try again in a few minutes."}
 	}
-	f.id = id
-	rec := s.record(who, f, access.UnlockRequest)
-	rec.Outcome, rec.Message = audit.OutcomeSucceeded, fmt.Sprintf("%d factors offered", len(f.factors))
-	if _, err := s.trail.Begin(ctx, rec); err != nil {
-		s.flows.Remove(f.id)
-		s.log.ErrorContext(ctx, "audit write failed; unlock look-up refused", "error", err)
-		return "", st, ErrNotRecorded
-	}
-	return f.id, f.state(StepChoose), nil
+	return id, f.state(StepChoose), nil
 }
 
 // findAccount fills in the flow's account and factors when the login names
@@ -221,11 +248,11 @@ func (s *Service) findAccount(ctx context.Context, f *Flow) error {
 		return nil
 	case !lockedNow(&found[0], s.now()):
 		f.route = "decoy: account not locked (" + found[0].Status.String() + ")"
-		f.key = accountKey(found[0].ID)
+		f.key = AccountKey(found[0].ID)
 		return nil
 	}
 	u := found[0]
-	f.key = accountKey(u.ID)
+	f.key = AccountKey(u.ID)
 	factors, err := s.verifier.Factors(ctx, u.ID)
 	if err != nil {
 		// An error here would show only for real accounts: the person gets
@@ -245,19 +272,20 @@ func (s *Service) findAccount(ctx context.Context, f *Flow) error {
 	return nil
 }
 
-func accountKey(id int64) string { return "user:" + strconv.FormatInt(id, 10) }
-
 // lockedNow reports whether u is locked, as the access policy reads it:
 // status Locked, or a lock end in the future whatever the status says.
 func lockedNow(u *client.User, now time.Time) bool {
 	return u.Status == client.StatusLocked || u.LockedUntil.After(now)
 }
 
-// step runs a step with the flow id's flow held.
-func (s *Service) step(id string, run func(f *Flow) (State, error)) (State, error) {
+// step runs a step with the flow id's flow held, and saves what it did.
+func (s *Service) step(ctx context.Context, id string, run func(f *Flow) (State, error)) (State, error) {
 	gone := State{Step: StepStart, Chosen: -1}
-	f, ok := s.flows.Get(id)
-	if !ok {
+	f, ok, err := s.flows.Get(ctx, id)
+	switch {
+	case err != nil:
+		return gone, fmt.Errorf("%w: %w", ErrNoFlows, err)
+	case !ok:
 		return gone, errFlowGone
 	}
 	f.mu.Lock()
@@ -265,5 +293,13 @@ func (s *Service) step(id string, run func(f *Flow) (State, error)) (State, erro
 	if f.done {
 		return gone, errFlowGone
 	}
-	return run(f)
+	st, err := run(f)
+	if !f.done {
+		// A step another replica saved meanwhile wins; this one's answer
+		// stands, its changes to the flow go.
+		if saved, perr := s.flows.Put(context.WithoutCancel(ctx), f); perr != nil || !saved {
+			s.log.WarnContext(ctx, "public unlock: a step's flow was not saved", "saved", saved, "error", perr)
+		}
+	}
+	return st, err
 }

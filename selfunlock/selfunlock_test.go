@@ -46,19 +46,37 @@ type bench struct {
 	asked  []access.Identity // who the door was asked to unlock
 }
 
-func newBench(t *testing.T) *bench {
+func newBench(t *testing.T) *bench { return newBenchWith(t, benchOptions{}) }
+
+// benchOptions change a bench: the tenant's hourly quota, the page's
+// settings, the flow's options.
+type benchOptions struct {
+	quota int
+	cfg   func(*config.PublicUnlock)
+	opts  func(*selfunlock.Options)
+}
+
+func newBenchWith(t *testing.T, bo benchOptions) *bench {
 	t.Helper()
 	clock := fakeonelogin.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	tenant := fakeonelogin.NewTenant(fakeonelogin.Options{Seed: 1, Users: 60, Clock: clock})
+	tenant := fakeonelogin.NewTenant(fakeonelogin.Options{Seed: 1, Users: 60, Clock: clock, RateLimitPerHour: bo.quota})
 	ol, err := client.New("http://onelogin.test", tenant.ClientID(), tenant.ClientSecret(),
 		client.WithHTTPClient(&http.Client{Transport: consoletest.InProcess(tenant)}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	b := &bench{tenant: tenant, clock: clock, ol: ol, trail: trail{audittest.NewMemory(nil, audit.WithClock(clock.Now))}}
-	b.s, err = selfunlock.New(allFactors(t), selfunlock.Options{OneLogin: ol, Limits: limitstest.NewMemory(), Trail: b.trail,
+	cfg := allFactors(t)
+	if bo.cfg != nil {
+		bo.cfg(&cfg)
+	}
+	o := selfunlock.Options{OneLogin: ol, Limits: limitstest.NewMemory(), Trail: b.trail,
 		Failed:   func(error) audit.Result { return audit.Result{Outcome: audit.OutcomeFailed, Message: "failed"} },
-		DecoyKey: []byte("test decoy key"), Now: clock.Now})
+		DecoyKey: []byte("test decoy key"), Now: clock.Now}
+	if bo.opts != nil {
+		bo.opts(&o)
+	}
+	b.s, err = selfunlock.New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,19 +210,20 @@ func TestKinds(t *testing.T) {
 func TestMemoryStore_flowsExpire(t *testing.T) {
 	clock := fakeonelogin.NewManualClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	s := selfunlock.NewMemoryStore(clock.Now)
-	id, ok := s.Add(&selfunlock.Flow{})
-	if !ok || id == "" {
-		t.Fatal("Add refused an empty store")
+	ctx := context.Background()
+	id, ok, err := s.Add(ctx, &selfunlock.Flow{})
+	if !ok || id == "" || err != nil {
+		t.Fatalf("Add refused an empty store: %v", err)
 	}
 	clock.Advance(selfunlock.FlowTTL - time.Second)
-	if _, ok := s.Get(id); !ok {
+	if _, ok, _ := s.Get(ctx, id); !ok {
 		t.Error("the flow is gone before FlowTTL")
 	}
 	clock.Advance(time.Second)
-	if _, ok := s.Get(id); ok {
+	if _, ok, _ := s.Get(ctx, id); ok {
 		t.Error("the flow outlived FlowTTL")
 	}
-	if _, ok := s.Get("not-an-id"); ok {
+	if _, ok, _ := s.Get(ctx, "not-an-id"); ok {
 		t.Error("Get found a flow never added")
 	}
 }

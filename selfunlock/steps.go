@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
@@ -23,7 +24,7 @@ const PollEvery = 2 * time.Second
 // the code, or asks for an app's code. With no choice it shows the list
 // again.
 func (s *Service) Choose(ctx context.Context, who Caller, id, choice string) (State, error) {
-	return s.step(id, func(f *Flow) (State, error) {
+	return s.step(ctx, id, func(f *Flow) (State, error) {
 		if choice == "" {
 			f.chosen, f.ch = -1, Challenge{}
 			return f.state(StepChoose), nil
@@ -41,21 +42,19 @@ func (s *Service) Choose(ctx context.Context, who Caller, id, choice string) (St
 			step = StepPush
 		}
 		if !fa.NeedsTrigger() {
-			rec := s.record(who, f, access.UnlockFactor)
-			rec.Params["factor"] = fa.kind.String()
-			rec.Outcome, rec.Message = audit.OutcomeSucceeded, "asked for a code"
-			if _, err := s.trail.Begin(ctx, rec); err != nil {
-				s.log.ErrorContext(ctx, "audit write failed; unlock step refused", "error", err)
-				return f.state(step), ErrNotRecorded
-			}
-			return f.state(step), nil
+			return f.state(step), s.tally(ctx, who, f, access.UnlockFactor, audit.OutcomeUnverified, "")
 		}
-		if err := s.takeBoth(ctx, who, f); err != nil {
+		begun := s.clock.Now()
+		err = s.trigger(ctx, who, f, fa)
+		s.pace(ctx, &s.paced.choose, begun, f.user != nil && !f.broken)
+		var failed *sendFailed
+		switch {
+		case errors.As(err, &failed):
 			f.chosen = -1
-			s.denied(ctx, who, f, access.UnlockFactor, "limit reached")
-			return f.state(StepChoose), err
-		}
-		if err := s.trigger(ctx, who, f, fa); err != nil {
+			st := f.state(StepChoose)
+			st.Error = failed.Error()
+			return st, nil
+		case err != nil:
 			f.chosen = -1
 			return f.state(StepChoose), err
 		}
@@ -63,38 +62,63 @@ func (s *Service) Choose(ctx context.Context, who Caller, id, choice string) (St
 	})
 }
 
-// trigger sends the push, text or email of a real factor (recorded first),
-// or pretends to for a decoy. A failed send looks like a sent one: the
-// verification then fails, as a decoy's does.
+// sendFailed is a push, text or mail OneLogin did not send: the person is
+// told so, not left waiting for a code that never comes.
+type sendFailed struct{ kind client.FactorKind }
+
+func (e *sendFailed) Error() string {
+	what := "The code could not be sent"
+	if e.kind == client.FactorProtect {
+		what = "The push could not be sent"
+	}
+	return what + ": OneLogin did not take it. Try again in a few minutes, or choose another way."
+}
+
+// trigger sends the push, text or email of a real factor, or pretends to
+// for a decoy. It takes from the allowances first: the address's and the
+// typed login's sends, which say when to come back; then the account's
+// sends (Sends) and attempts, which once used up pretend to send, so that
+// reaching them looks like any verification that fails.
 func (s *Service) trigger(ctx context.Context, who Caller, f *Flow, fa Factor) error {
 	f.ch = expecting(fa, s.now())
-	rec := s.record(who, f, access.UnlockFactor)
-	rec.Params["factor"] = fa.kind.String()
-	if f.user == nil {
-		rec.Outcome, rec.Message = audit.OutcomeFailed, "nothing sent ("+f.route+")"
-		if _, err := s.trail.Begin(ctx, rec); err != nil {
-			s.log.ErrorContext(ctx, "audit write failed; unlock step refused", "error", err)
-			return ErrNotRecorded
-		}
-		return nil
-	}
-	if err := s.spend(ctx, 1); err != nil {
+	if err := s.take(ctx, s.perIP, AddressKey(who.IP), tooManyFromNetwork); err != nil {
+		s.tallyQuietly(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "per-address limit reached")
 		return err
 	}
-	id, err := s.trail.Begin(ctx, rec)
-	if err != nil {
-		s.log.ErrorContext(ctx, "audit write failed; unlock step refused", "error", err)
-		return ErrNotRecorded
+	// The sends of the login as typed are what the page shows (the same
+	// for every login); the account's, across its spellings and the
+	// helpdesk's sends, hold silently, so two spellings cannot be linked.
+	if err := s.take(ctx, s.sends, "typed:"+asciiLower(f.login), "No more codes or pushes can be sent just now."); err != nil {
+		s.tallyQuietly(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "send limit reached")
+		return err
+	}
+	for _, l := range []limits.Limit{s.sends, s.attempts} {
+		ok, _, err := l.Take(ctx, f.key)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrUncounted, err)
+		}
+		if !ok {
+			f.broken = true
+			return s.tally(ctx, who, f, access.UnlockFactor, audit.OutcomeDenied, "account's "+l.Name+" limit reached; nothing sent")
+		}
+	}
+	if err := s.tally(ctx, who, f, access.UnlockFactor, audit.OutcomeUnverified, ""); err != nil {
+		return err
+	}
+	if f.user == nil {
+		return nil
+	}
+	if err := s.spend(ctx, who, 1); err != nil {
+		return err
 	}
 	ch, err := s.verifier.Trigger(ctx, f.user.ID, fa, s.now())
 	f.ch = ch
-	res := audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, Message: "sent"}
 	if err != nil {
 		f.broken = true
-		res = s.failed(err)
-		s.log.WarnContext(ctx, "public unlock: sending failed; the step goes on as if sent", "user_id", f.user.ID, "error", err)
+		s.log.WarnContext(ctx, "public unlock: sending failed", "user_id", f.user.ID, "error", err)
+		s.tallyQuietly(ctx, who, f, access.UnlockFactor, audit.OutcomeFailed, "send failed: "+s.failed(err).Message)
+		return &sendFailed{fa.kind}
 	}
-	s.complete(ctx, id, res)
 	return nil
 }
 
@@ -102,12 +126,13 @@ func (s *Service) trigger(ctx context.Context, who Caller, f *Flow, fa Factor) e
 const codeExpired = "That code has expired. Send a new one."
 
 // codeFailed is the one answer to a code that did not verify, whatever the
-// reason (wrong, a decoy, OneLogin failing), so that it tells nothing.
+// reason (wrong, a decoy, OneLogin failing, the account's attempts used
+// up), so that it tells nothing.
 const codeFailed = "That code did not work. Check it and try again, or send a new one."
 
 // Code checks a typed code and, when it is right, unlocks through unlock.
 func (s *Service) Code(ctx context.Context, who Caller, id, typed string, unlock Unlocker) (State, error) {
-	return s.step(id, func(f *Flow) (State, error) {
+	return s.step(ctx, id, func(f *Flow) (State, error) {
 		if f.chosen < 0 || f.factors[f.chosen].push {
 			return f.state(StepChoose), nil
 		}
@@ -118,45 +143,18 @@ func (s *Service) Code(ctx context.Context, who Caller, id, typed string, unlock
 			st.Error = "Type the code: the letters and digits only."
 			return st, nil
 		}
-		if err := s.takeBoth(ctx, who, f); err != nil {
-			s.denied(ctx, who, f, access.UnlockVerify, "limit reached")
+		begun := s.clock.Now()
+		vs, err := s.check(ctx, who, f, fa, code)
+		s.pace(ctx, &s.paced.code, begun, f.user != nil && !f.broken)
+		switch {
+		case err != nil:
 			return st, err
-		}
-		if fa.NeedsTrigger() && !s.now().Before(f.ch.Expires) {
-			s.recordVerify(ctx, who, f, fa, audit.Result{Outcome: audit.OutcomeFailed, Message: "code expired"})
-			st.Error = codeExpired
-			return st, nil
-		}
-		vs := client.VerifyDenied
-		res := audit.Result{Outcome: audit.OutcomeFailed, Message: "not verified (" + f.route + ")"}
-		if f.user != nil && !f.broken {
-			if err := s.spend(ctx, 1); err != nil {
+		case vs == client.VerifyApproved:
+			if err := s.recordVerified(ctx, who, f, fa); err != nil {
 				return st, err
 			}
-			rec := s.record(who, f, access.UnlockVerify)
-			rec.Params["factor"] = fa.kind.String()
-			id, err := s.trail.Begin(ctx, rec)
-			if err != nil {
-				s.log.ErrorContext(ctx, "audit write failed; verification refused", "error", err)
-				return st, ErrNotRecorded
-			}
-			vs, err = s.verifier.Verify(ctx, f.user.ID, fa, f.ch, code)
-			switch {
-			case err != nil:
-				res = s.failed(err)
-			case vs == client.VerifyApproved:
-				res = audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, Message: "verified"}
-			default:
-				res = audit.Result{Outcome: audit.OutcomeFailed, Message: "code " + vs.String()}
-			}
-			s.complete(ctx, id, res)
-		} else {
-			s.recordVerify(ctx, who, f, fa, res)
-		}
-		switch vs {
-		case client.VerifyApproved:
 			return s.verified(ctx, who, f, fa, unlock)
-		case client.VerifyExpired:
+		case vs == client.VerifyExpired:
 			st.Error = codeExpired
 		default:
 			st.Error = codeFailed
@@ -165,22 +163,62 @@ func (s *Service) Code(ctx context.Context, who Caller, id, typed string, unlock
 	})
 }
 
+// check counts a typed code against the allowances, records the attempt
+// and asks OneLogin whether it is right: never for a decoy or a send that
+// failed, and never once the account's attempts are used up.
+func (s *Service) check(ctx context.Context, who Caller, f *Flow, fa Factor, code string) (client.VerifyStatus, error) {
+	if err := s.take(ctx, s.perIP, AddressKey(who.IP), tooManyFromNetwork); err != nil {
+		s.tallyQuietly(ctx, who, f, access.UnlockVerify, audit.OutcomeDenied, "per-address limit reached")
+		return 0, err
+	}
+	ok, _, err := s.attempts.Take(ctx, f.key)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUncounted, err)
+	}
+	if !ok {
+		return client.VerifyDenied, s.tally(ctx, who, f, access.UnlockVerify, audit.OutcomeDenied, "attempts limit reached")
+	}
+	if fa.NeedsTrigger() && !s.now().Before(f.ch.Expires) {
+		return client.VerifyExpired, s.tally(ctx, who, f, access.UnlockVerify, audit.OutcomeUnverified, "code expired")
+	}
+	if err := s.tally(ctx, who, f, access.UnlockVerify, audit.OutcomeUnverified, ""); err != nil {
+		return 0, err
+	}
+	if f.user == nil || f.broken {
+		return client.VerifyDenied, nil
+	}
+	if err := s.spend(ctx, who, 1); err != nil {
+		return 0, err
+	}
+	vs, err := s.verifier.Verify(ctx, f.user.ID, fa, f.ch, code)
+	if err != nil {
+		s.log.WarnContext(ctx, "public unlock: code check failed", "user_id", f.user.ID, "error", err)
+		s.tallyQuietly(ctx, who, f, access.UnlockVerify, audit.OutcomeFailed, "check failed: "+s.failed(err).Message)
+		return client.VerifyDenied, nil
+	}
+	return vs, nil
+}
+
 // Push asks whether the push was approved, OneLogin at most every
-// PollEvery, and when it was, unlocks through unlock.
+// PollEvery and never once it has expired, each ask counted against the
+// address, and when it was, unlocks through unlock.
 func (s *Service) Push(ctx context.Context, who Caller, id string, unlock Unlocker) (State, error) {
-	return s.step(id, func(f *Flow) (State, error) {
+	return s.step(ctx, id, func(f *Flow) (State, error) {
 		if f.chosen < 0 || !f.factors[f.chosen].push {
 			return f.state(StepChoose), nil
 		}
 		fa := f.factors[f.chosen]
 		now := s.now()
+		begun := s.clock.Now()
 		vs := client.VerifyPending
+		asked := false
 		switch {
 		case !now.Before(f.ch.Expires):
 			vs = client.VerifyExpired
 		case f.user != nil && !f.broken && now.Sub(f.lastPoll) >= PollEvery:
 			f.lastPoll = now
-			if s.spend(ctx, 1) == nil {
+			if s.spend(ctx, who, 1) == nil {
+				asked = true
 				v, err := s.verifier.Poll(ctx, f.user.ID, fa, f.ch)
 				if err != nil {
 					// Keep waiting until the push expires, as a decoy's does.
@@ -190,22 +228,25 @@ func (s *Service) Push(ctx context.Context, who Caller, id string, unlock Unlock
 				}
 			}
 		}
+		s.pace(ctx, &s.paced.push, begun, asked)
 		switch vs {
 		case client.VerifyPending:
 			st := f.state(StepPush)
 			st.Pending, st.Notice = true, "The push has not been approved yet."
 			return st, nil
 		case client.VerifyApproved:
-			s.recordVerify(ctx, who, f, fa, audit.Result{Outcome: audit.OutcomeSucceeded, Status: http.StatusOK, Message: "push approved"})
+			if err := s.recordVerified(ctx, who, f, fa); err != nil {
+				return f.state(StepPush), err
+			}
 			return s.verified(ctx, who, f, fa, unlock)
 		}
-		msg := "The push was denied on your phone. If that was not you, call the IT helpdesk; otherwise choose a way to try again."
+		msg := "The push was denied on your phone. If that was not you, tell the IT helpdesk; otherwise choose a way to try again."
 		if vs == client.VerifyExpired {
 			msg = "The push was not approved in time. Choose a way to try again."
 		}
 		if !f.settled {
 			f.settled = true
-			s.recordVerify(ctx, who, f, fa, audit.Result{Outcome: audit.OutcomeFailed, Message: "push " + vs.String() + " (" + f.route + ")"})
+			s.tallyQuietly(ctx, who, f, access.UnlockVerify, audit.OutcomeUnverified, "push "+vs.String())
 		}
 		f.chosen = -1
 		st := f.state(StepChoose)
@@ -219,8 +260,15 @@ func (s *Service) Push(ctx context.Context, who Caller, id string, unlock Unlock
 // may say what stands in the way.
 func (s *Service) verified(ctx context.Context, who Caller, f *Flow, fa Factor, unlock Unlocker) (State, error) {
 	f.done = true
-	s.flows.Remove(f.id)
-	f.ch.stateToken = "" // verified: the secret has served
+	f.ch.v = nil // verified: the secret has served
+	// The flow is claimed before anything else: of two steps that
+	// verified at once, on any replicas, one goes on.
+	if claimed, err := s.flows.Put(ctx, f); err != nil || !claimed {
+		return State{Step: StepStart, Chosen: -1}, errFlowGone
+	}
+	if err := s.flows.Remove(context.WithoutCancel(ctx), f.id); err != nil {
+		s.log.WarnContext(ctx, "public unlock: a verified flow was not removed; it can no longer verify", "error", err)
+	}
 	st := f.state(StepDone)
 	st.Ended = true
 
@@ -230,15 +278,13 @@ func (s *Service) verified(ctx context.Context, who Caller, f *Flow, fa Factor, 
 		return st, fmt.Errorf("%w: %w", ErrUncounted, err)
 	}
 	if !ok {
-		rec := s.record(who, f, access.SelfUnlock)
-		rec.ActorEmail, rec.ActorRole, rec.Params = person.Email, person.Role.String(), s.params(who, f)
-		s.trail.Denied(ctx, rec, fmt.Sprintf("public unlock limit of %d a day reached", s.cfg.UnlocksPerDay))
+		s.trail.Denied(ctx, s.record(who, f, access.SelfUnlock), fmt.Sprintf("public unlock limit of %d a day reached", s.cfg.UnlocksPerDay))
 		return st, &Stop{Status: http.StatusTooManyRequests, Heading: "Call the IT helpdesk",
 			Message: fmt.Sprintf("Your account has been unlocked here %s in the last day, which is as often as this page allows. Call the IT helpdesk.", Times(s.cfg.UnlocksPerDay))}
 	}
 	// The verified person's unlock is not held back by the page's share of
 	// the quota, but it counts in it.
-	_ = s.spend(ctx, 3)
+	_ = s.spend(ctx, who, 3)
 	u, err := s.ol.GetUser(ctx, f.user.ID) // as it is now, for the policy
 	if err != nil {
 		return st, err
@@ -273,23 +319,51 @@ func (s *Service) verified(ctx context.Context, who Caller, f *Flow, fa Factor, 
 // client has seen the tenant's.
 const defaultQuota = 5000
 
-// spend counts n OneLogin calls against the flow's share of the tenant's
-// hourly quota. It refuses (with when to come back) once the share is
-// used, and fails closed when the count cannot be read.
-func (s *Service) spend(ctx context.Context, n int) error {
-	l := s.quota
-	limit := s.ol.RateLimit().Limit
+// fairParts is how many addresses the page's share is fair to: no one
+// address may spend more than this part of it (at the default share, 100
+// calls an hour: a whole walk with two minutes of push polls is 63).
+const fairParts = 5
+
+// minFairPart is the least fair part, so that a small share still lets
+// one address finish a walk through the page.
+const minFairPart = 10
+
+// spend counts n OneLogin calls against the page's share of the tenant's
+// hourly quota, and against the address's fair part of that share. The
+// share comes out of what lies above the reserve kept for account
+// actions, and the page stops when the tenant is down to the reserve, so
+// that anonymous traffic never refuses staff an action. It refuses (with
+// when to come back) once a share is used, and fails closed when the
+// count cannot be read.
+func (s *Service) spend(ctx context.Context, who Caller, n int) error {
+	rl := s.ol.RateLimit()
+	limit := rl.Limit
 	if limit <= 0 {
 		limit = defaultQuota
 	}
-	l.Max = max(limit*s.cfg.QuotaShare/100, 1)
+	busy := &Stop{Status: http.StatusServiceUnavailable, Heading: "Try again later", Message: "This page is busy."}
+	above := limit - s.reserve
+	if above <= 0 || !rl.Observed.IsZero() && rl.Remaining <= s.reserve {
+		if rl.Reset > 0 {
+			busy.RetryAt = rl.Observed.Add(rl.Reset)
+		}
+		return busy
+	}
+	tenant, addr := s.quota, s.ipCalls
+	tenant.Max = max(above*s.cfg.QuotaShare/100, 1)
+	// A fair part still pays for a few whole look-ups.
+	addr.Max = max(tenant.Max/fairParts, min(tenant.Max, minFairPart))
 	for range n {
-		ok, retryAt, err := l.Take(ctx, "tenant")
+		if err := s.take(ctx, addr, AddressKey(who.IP), tooManyFromNetwork); err != nil {
+			return err
+		}
+		ok, retryAt, err := tenant.Take(ctx, "tenant")
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrUncounted, err)
 		}
 		if !ok {
-			return &Stop{Status: http.StatusServiceUnavailable, Heading: "Try again later", Message: "This page is busy.", RetryAt: retryAt}
+			busy.RetryAt = retryAt
+			return busy
 		}
 	}
 	return nil
@@ -307,29 +381,73 @@ func (s *Service) take(ctx context.Context, l limits.Limit, key, why string) err
 	return nil
 }
 
-// takeBoth counts a verification against the address and the account,
-// the account only when the address has some left.
-func (s *Service) takeBoth(ctx context.Context, who Caller, f *Flow) error {
-	if err := s.take(ctx, s.perIP, who.IP, "There have been too many attempts from your network."); err != nil {
-		return err
+// tallyWindow is how long one tallied record gathers the like steps of one
+// address: a flood adds at most one record per kind of step and outcome
+// in each window.
+const tallyWindow = 10 * time.Minute
+
+// unverifiedActor is the actor of tallied steps: whoever typed, unproved.
+const unverifiedActor = "unverified (public unlock page)"
+
+// tally records an unverified step of f's flow: added to its address's
+// record of like steps in the window, with what was typed in the record's
+// sample and no target, so that it never shows in anyone's history. A
+// step must not go on when this fails (ErrNotRecorded).
+func (s *Service) tally(ctx context.Context, who Caller, f *Flow, a access.Action, o audit.Outcome, reason string) error {
+	rec := audit.Record{ActorEmail: unverifiedActor, ActorRole: "public", SourceIP: AddressKey(who.IP), RequestID: who.RequestID,
+		Action: a, Outcome: o, Reason: reason, Params: s.params(who, f)}
+	typed := f.login
+	if f.chosen >= 0 {
+		typed += " (" + f.factors[f.chosen].Name() + ")"
 	}
-	return s.take(ctx, s.attempts, f.key, "There have been too many attempts for this account.")
+	if _, err := s.trail.Tally(ctx, rec, tallyWindow, typed); err != nil {
+		s.log.ErrorContext(ctx, "audit write failed; unlock step refused", "action", a, "error", err)
+		return ErrNotRecorded
+	}
+	return nil
 }
 
-// record starts an audit record of a step, by the unverified claimant:
-// what they typed, from where, with what browser.
+// tallyQuietly is tally for a step already answered: a failure only goes
+// to the log.
+func (s *Service) tallyQuietly(ctx context.Context, who Caller, f *Flow, a access.Action, o audit.Outcome, reason string) {
+	_ = s.tally(context.WithoutCancel(ctx), who, f, a, o, reason)
+}
+
+// record starts an audit record of a verified person's step: theirs, on
+// their account.
 func (s *Service) record(who Caller, f *Flow, a access.Action) audit.Record {
-	rec := audit.Record{ActorEmail: "unverified: " + f.login, ActorRole: "public",
-		SourceIP: who.IP, RequestID: who.RequestID, Action: a, Params: s.params(who, f)}
-	if f.user != nil {
-		rec.TargetID, rec.TargetEmail, rec.TargetName = f.user.ID, f.user.Email, f.user.Name()
-	} else if id, ok := strings.CutPrefix(f.key, "user:"); ok {
-		rec.TargetID, _ = strconv.ParseInt(id, 10, 64) // a decoy for an existing account
+	return audit.Record{ActorEmail: f.user.Email, ActorRole: access.RoleEmployee.String(), SourceIP: who.IP, RequestID: who.RequestID,
+		TargetID: f.user.ID, TargetEmail: f.user.Email, TargetName: f.user.Name(), Action: a, Params: s.params(who, f)}
+}
+
+// recordVerified records that the person proved who they are with fa: the
+// first record of the flow on their account. Nothing is unlocked unless it
+// is written.
+func (s *Service) recordVerified(ctx context.Context, who Caller, f *Flow, fa Factor) error {
+	rec := s.record(who, f, access.UnlockVerify)
+	rec.Params["factor"] = fa.kind.String()
+	rec.Outcome, rec.Status, rec.Message = audit.OutcomeSucceeded, http.StatusOK, "verified"
+	if _, err := s.trail.Begin(ctx, rec); err != nil {
+		s.log.ErrorContext(ctx, "audit write failed; unlock refused", "error", err)
+		return ErrNotRecorded
 	}
-	if f.route != "" {
-		rec.Params["account"] = f.route
+	return nil
+}
+
+// maxUserAgent is as much of the browser's User-Agent as a flow keeps and
+// the trail records: enough to tell browsers apart, not a megabyte.
+const maxUserAgent = 256
+
+// clipUserAgent is ua clipped to maxUserAgent bytes, whole runes.
+func clipUserAgent(ua string) string {
+	if len(ua) <= maxUserAgent {
+		return ua
 	}
-	return rec
+	n := maxUserAgent
+	for n > 0 && !utf8.RuneStart(ua[n]) {
+		n--
+	}
+	return ua[:n]
 }
 
 // params are the parameters every record of the flow carries.
@@ -338,29 +456,5 @@ func (s *Service) params(who Caller, f *Flow) map[string]string {
 	if ua == "" {
 		ua = f.ua
 	}
-	return map[string]string{"via": "public unlock page", "user_agent": ua} // audit.Prepare bounds its length
-}
-
-// denied records a step refused by a limit.
-func (s *Service) denied(ctx context.Context, who Caller, f *Flow, a access.Action, reason string) {
-	s.trail.Denied(ctx, s.record(who, f, a), reason)
-}
-
-// recordVerify records a verification's outcome in one go (nothing asked
-// of OneLogin, or a push poll's final answer).
-func (s *Service) recordVerify(ctx context.Context, who Caller, f *Flow, fa Factor, res audit.Result) {
-	rec := s.record(who, f, access.UnlockVerify)
-	rec.Params["factor"] = fa.kind.String()
-	rec.Outcome, rec.Status, rec.Message = res.Outcome, res.Status, res.Message
-	if _, err := s.trail.Begin(ctx, rec); err != nil {
-		s.log.ErrorContext(ctx, "audit write failed", "action", rec.Action, "error", err)
-	}
-}
-
-// complete finishes a record begun before OneLogin was asked; OneLogin has
-// answered by now, so a failure only goes to the log.
-func (s *Service) complete(ctx context.Context, id int64, res audit.Result) {
-	if err := s.trail.Complete(context.WithoutCancel(ctx), id, res); err != nil {
-		s.log.ErrorContext(ctx, "audit completion failed", "audit_id", id, "error", err)
-	}
+	return map[string]string{"via": "public unlock page", "user_agent": clipUserAgent(ua)}
 }

@@ -47,6 +47,10 @@ const jobsMigration = `CREATE TABLE jobs (
 	);
 	CREATE INDEX job_items_state ON job_items (job_id, state, seq);`
 
+// jobsAnywayMigration keeps, with each person of a job, whether the
+// starter ticked "Unlock anyway" for their console lock.
+const jobsAnywayMigration = `ALTER TABLE job_items ADD COLUMN unlock_anyway INTEGER NOT NULL DEFAULT 0;`
+
 // us is t in microseconds, 0 for the zero time.
 func us(t time.Time) int64 {
 	if t.IsZero() {
@@ -101,14 +105,14 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 			created, string(jobs.StateRunning)); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, state, updated_us)
-			VALUES (?,?,?,?,?,?,?)`)
+		ins, err := tx.PrepareContext(ctx, `INSERT INTO job_items (job_id, seq, target_id, email, name, unlock_anyway, state, updated_us)
+			VALUES (?,?,?,?,?,?,?,?)`)
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for i, p := range people {
-			if _, err := ins.ExecContext(ctx, j.ID, i+1, p.TargetID, p.Email, p.Name, string(jobs.ItemPending), created); err != nil {
+			if _, err := ins.ExecContext(ctx, j.ID, i+1, p.TargetID, p.Email, p.Name, p.UnlockAnyway, string(jobs.ItemPending), created); err != nil {
 				return err
 			}
 		}
@@ -190,7 +194,7 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]jobs.Job, error) {
 	return out, nil
 }
 
-const itemColumns = `seq, target_id, email, name, state, message, updated_us`
+const itemColumns = `seq, target_id, email, name, unlock_anyway, state, message, updated_us`
 
 func scanItem(sc scanner) (jobs.Item, error) {
 	var (
@@ -198,7 +202,7 @@ func scanItem(sc scanner) (jobs.Item, error) {
 		state   string
 		updated int64
 	)
-	err := sc.Scan(&it.Seq, &it.TargetID, &it.Email, &it.Name, &state, &it.Message, &updated)
+	err := sc.Scan(&it.Seq, &it.TargetID, &it.Email, &it.Name, &it.UnlockAnyway, &state, &it.Message, &updated)
 	it.State, it.Updated = jobs.ItemState(state), fromUS(updated)
 	return it, err
 }

@@ -95,6 +95,10 @@ var migrations = []string{
 	directoryMigration,
 	// Staff kept out of the console by an admin (blocks.go).
 	blocksMigration,
+	// "Unlock anyway" ticked for a person of a bulk job (jobs.go).
+	jobsAnywayMigration,
+	// The public unlock page's sealed flows (unlockflows.go).
+	unlockFlowsMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
@@ -379,6 +383,14 @@ func where(f audit.Filter, withCursor bool) (string, []any) {
 	if f.Outcome != "" {
 		conds = append(conds, "outcome = ?")
 		args = append(args, string(f.Outcome))
+	}
+	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
+		conds = append(conds, "lower(ticket) = ?")
+		args = append(args, t)
+	}
+	if j := strings.TrimSpace(f.Job); j != "" {
+		conds = append(conds, "json_extract(params, '$.job') = ?")
+		args = append(args, j)
 	}
 	if !f.From.IsZero() {
 		conds = append(conds, "time_us >= ?")

@@ -160,6 +160,19 @@ type BulkConfirm struct {
 	Kind   jobs.Kind
 	IDs    []int64
 	Ticket string
+	// Locks are the people of an unlock whose lock was placed through the
+	// console, listed apart: the job skips each unless ticked here.
+	Locks []ConsoleLock
+	// Problem says why the question is asked again.
+	Problem string
+}
+
+// ConsoleLock is a person of a bulk unlock whose lock was placed through
+// the console (who placed it, their role, when, the ticket).
+type ConsoleLock struct {
+	ID   int64
+	Name string
+	Lock LockSource
 }
 
 // Question is the confirmation's question, naming the count and the ticket.

@@ -35,6 +35,11 @@ type Page struct {
 	// Ticket is the ticket the signed-in person is working on (set once in
 	// the ticket bar); every action form starts with it.
 	Ticket string
+	// TicketURL is a ticket's page with {ticket} (HELPDESK_TICKET_URL);
+	// "" shows tickets as text.
+	TicketURL string
+	// Reports shows the Reports page in the navigation.
+	Reports bool
 	// Path is the page's own address, for forms that come back to it.
 	Path string
 	// SearchBox says the page has the search box itself, so the top bar

@@ -140,6 +140,9 @@ func SelfAction(r audit.Record) bool {
 func OutcomeWords(r audit.Record) string {
 	switch r.Outcome {
 	case audit.OutcomeSucceeded:
+		if r.Message != "" { // whether the person was told by mail
+			return "OneLogin confirmed; " + r.Message
+		}
 		return "OneLogin confirmed"
 	case audit.OutcomeFailed:
 		if r.Message != "" {
@@ -159,6 +162,8 @@ func OutcomeWords(r audit.Record) string {
 		return "No answer from OneLogin in time: it may have happened"
 	case audit.OutcomePending:
 		return "No outcome recorded"
+	case audit.OutcomeUnverified:
+		return "Not verified: nobody proved who they are (" + strconv.Itoa(r.Repeats+1) + " steps)"
 	}
 	return string(r.Outcome)
 }

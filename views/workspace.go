@@ -18,7 +18,36 @@ type Home struct {
 	MineShown bool
 	// MineMissing says the trail could not be read just now.
 	MineMissing bool
-	Mine        []audit.Record // newest first
+	Mine        []MyAction // newest first
+}
+
+// MyAction is one line of "My recent actions": an action on one person, or
+// a whole bulk job, whose records read as one line.
+type MyAction struct {
+	// Record is the action's record; of a job, its newest.
+	Record audit.Record
+	// Job is set when the line is a bulk job.
+	Job *JobLine
+}
+
+// JobLine is a bulk job in one line: "Unlocked 24 people, job 7, ticket
+// INC-9000".
+type JobLine struct {
+	ID string
+	// Logout is a job that logs people out; otherwise it unlocks.
+	Logout bool
+	// Done is how many people the job has done so far.
+	Done   int
+	Ticket string
+}
+
+// Words is the line before its ticket: "Unlocked 24 people, job 7".
+func (j JobLine) Words() string {
+	verb := "Unlocked"
+	if j.Logout {
+		verb = "Logged out"
+	}
+	return verb + " " + countWords(j.Done, "person", "people") + ", job " + j.ID
 }
 
 // RecentPerson is someone opened in this session.

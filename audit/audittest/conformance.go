@@ -260,6 +260,12 @@ func seed(t *testing.T, s audit.Store) []int64 {
 		if i%5 == 0 {
 			r.Outcome = audit.OutcomeDenied
 		}
+		if i%4 == 1 {
+			r.Ticket = "inc-1"
+		}
+		if i%6 == 0 {
+			r.Params["job"] = "7"
+		}
 		id, err := s.Begin(ctx, r)
 		if err != nil {
 			t.Fatal(err)
@@ -346,6 +352,10 @@ func filtersSelectRecords(t *testing.T, open Opener) {
 		{"to is exclusive", audit.Filter{To: t0.Add(10 * time.Minute)}, 10},
 		{"range", audit.Filter{From: t0.Add(5 * time.Minute), To: t0.Add(8 * time.Minute)}, 3},
 		{"combined", audit.Filter{Actor: "ann@example.com", Target: "1"}, 5},
+		{"ticket, case-insensitive", audit.Filter{Ticket: "INC-1"}, 8},
+		{"unknown ticket", audit.Filter{Ticket: "INC-2"}, 0},
+		{"job", audit.Filter{Job: "7"}, 5},
+		{"unknown job", audit.Filter{Job: "8"}, 0},
 	}
 	for _, tc := range tests {
 		if got := count(tc.f); got != tc.want {

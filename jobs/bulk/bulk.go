@@ -45,6 +45,11 @@ type Change struct {
 	Ticket string
 	Params map[string]string
 	Call   func(ctx context.Context) error
+	// UnlockAnyway: the starter ticked this person in the confirmation, so
+	// a lock placed through the console before Confirmed (when the job was
+	// created) may be lifted; without it the Door skips every such lock.
+	UnlockAnyway bool
+	Confirmed    time.Time
 }
 
 // Door is the console's single action door: it asks the access policy,
@@ -134,7 +139,8 @@ func (w Worker) Do(ctx context.Context, j jobs.Job, it jobs.Item) jobs.Result {
 		TargetID: u.ID, TargetEmail: u.Email, TargetName: u.Name(), Action: action}
 	asked := false
 	err = w.Door.Act(ctx, Change{Who: who, Record: rec, Action: action, User: u, Ticket: j.Ticket,
-		Params: map[string]string{"job": j.ID}, Call: func(ctx context.Context) error {
+		Params: map[string]string{"job": j.ID}, UnlockAnyway: it.UnlockAnyway, Confirmed: j.Created,
+		Call: func(ctx context.Context) error {
 			asked = true
 			return call(ctx)
 		}})

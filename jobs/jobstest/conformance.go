@@ -29,6 +29,7 @@ func Conformance(t *testing.T, open Opener) {
 		fn   func(t *testing.T, open Opener)
 	}{
 		{"createAndRead", createAndRead},
+		{"unlockAnywayIsKeptPerPerson", unlockAnywayIsKeptPerPerson},
 		{"createRefusesAnIDInUse", createRefusesAnIDInUse},
 		{"unknownJobIsNotFound", unknownJobIsNotFound},
 		{"invalidJobsAreNotStored", invalidJobsAreNotStored},
@@ -146,6 +147,37 @@ func createAndRead(t *testing.T, open Opener) {
 			it.Name != fmt.Sprintf("Person %d", 1000+i) || it.State != jobs.ItemPending || it.Message != "" {
 			t.Errorf("item %d = %+v", i, it)
 		}
+	}
+}
+
+// unlockAnywayIsKeptPerPerson: "Unlock anyway" ticked for one person is
+// read back with that person only, from Items and from Next (which a
+// resumed job reads), and survives the person being put back.
+func unlockAnywayIsKeptPerPerson(t *testing.T, open Opener) {
+	s := open(t)
+	ps := people(3)
+	ps[1].UnlockAnyway = true
+	if err := s.CreateJob(t.Context(), newJob("00000000000000a9", t0), ps); err != nil {
+		t.Fatal(err)
+	}
+	items, err := s.Items(t.Context(), "00000000000000a9")
+	if err != nil || len(items) != 3 {
+		t.Fatalf("Items = %d, %v", len(items), err)
+	}
+	for i, it := range items {
+		if it.UnlockAnyway != (i == 1) {
+			t.Errorf("person %d: UnlockAnyway = %v, want it on the second person only", it.Seq, it.UnlockAnyway)
+		}
+	}
+	j := claim(t, s, "r1", t0)
+	started(t, s, j.ID, 1, "r1", jobs.ItemDone, t0)
+	started(t, s, j.ID, 2, "r1", jobs.ItemWorking, t0)
+	if err := s.FinishItem(t.Context(), j.ID, 2, "r1", jobs.ItemPending, "", t0); err != nil {
+		t.Fatal(err)
+	}
+	it, ok, err := s.Next(t.Context(), j.ID)
+	if err != nil || !ok || it.Seq != 2 || !it.UnlockAnyway {
+		t.Errorf("Next after the person was put back = %+v %v %v, want person 2 with UnlockAnyway", it, ok, err)
 	}
 }
 

@@ -10,14 +10,11 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"math/big"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,23 +53,10 @@ func mailpitBin(t *testing.T) string {
 	return ""
 }
 
-// mailpit is a running mailpit: its SMTP address and its API.
+// mailpit is a running mailpit and the roots that trust its certificate.
 type mailpit struct {
-	smtp string
-	api  string
-	// roots trust its self-signed certificate.
+	notifytest.Mailpit
 	roots *x509.CertPool
-}
-
-// freePort returns a loopback address nobody listens on (for now).
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // startMailpit runs mailpit on loopback. Secure requires STARTTLS (a
@@ -80,13 +64,10 @@ func freePort(t *testing.T) string {
 // otherwise it offers neither.
 func startMailpit(t *testing.T, secure bool) mailpit {
 	bin := mailpitBin(t)
-	dir := t.TempDir()
-	mp := mailpit{smtp: freePort(t)}
-	listen := freePort(t)
-	mp.api = "http://" + listen
-	args := []string{"--smtp", mp.smtp, "--listen", listen, "--database", filepath.Join(dir, "mailpit.db"),
-		"--disable-version-check", "--quiet"}
+	var mp mailpit
+	var args []string
 	if secure {
+		dir := t.TempDir()
 		write := func(name string, b []byte) string {
 			p := filepath.Join(dir, name)
 			if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -101,27 +82,7 @@ func startMailpit(t *testing.T, secure bool) mailpit {
 		args = append(args, "--smtp-tls-cert", write("cert.pem", cert), "--smtp-tls-key", write("key.pem", key),
 			"--smtp-require-starttls", "--smtp-auth-file", auth)
 	}
-	cmd := exec.Command(bin, args...)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("mailpit said:\n%s", out.String())
-		}
-	})
-	waitFor(t, "mailpit to come up", func() bool {
-		resp, err := http.Get(mp.api + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	mp.Mailpit = notifytest.StartMailpit(t, bin, args...)
 	return mp
 }
 
@@ -154,45 +115,8 @@ func selfSigned(t *testing.T) (certPEM, keyPEM []byte, roots *x509.CertPool) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), roots
 }
 
-type address struct{ Name, Address string }
-
-type received struct {
-	ID      string
-	From    address
-	To      []address
-	Subject string
-	Text    string
-}
-
-// inbox returns the messages mailpit holds, in full.
-func (mp mailpit) inbox(t *testing.T) []received {
-	t.Helper()
-	var list struct{ Messages []struct{ ID string } }
-	get(t, mp.api+"/api/v1/messages", &list)
-	out := make([]received, len(list.Messages))
-	for i, m := range list.Messages {
-		get(t, mp.api+"/api/v1/message/"+m.ID, &out[i])
-	}
-	return out
-}
-
-func get(t *testing.T, u string, v any) {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", u, resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-}
-
 func (mp mailpit) url(pw string) string {
-	return fmt.Sprintf("smtp://%s:%s@%s", user, pw, mp.smtp)
+	return fmt.Sprintf("smtp://%s:%s@%s", user, pw, mp.SMTP)
 }
 
 func (mp mailpit) sender(t *testing.T, rawURL string) *smtpsend.Sender {
@@ -249,7 +173,7 @@ func TestMailpit_theQueuedMailArrives(t *testing.T) {
 	if ms[0].State != notify.StateSent {
 		t.Fatalf("mail %s: %s", ms[0].State, ms[0].LastError)
 	}
-	inbox := mp.inbox(t)
+	inbox := mp.Messages(t)
 	if len(inbox) != 1 {
 		t.Fatalf("mailpit holds %d messages, want 1", len(inbox))
 	}
@@ -281,7 +205,7 @@ func TestMailpit_wrongPasswordFailsAtOnceRedacted(t *testing.T) {
 	if err == nil || !notify.IsPermanent(err) {
 		t.Fatalf("Send with a wrong password = %v, want a permanent error", err)
 	}
-	if strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), mp.smtp) {
+	if strings.Contains(err.Error(), wrong) || !strings.Contains(err.Error(), mp.SMTP) {
 		t.Errorf("error = %q; want it to name the server and not the password", err)
 	}
 
@@ -299,7 +223,7 @@ func TestMailpit_wrongPasswordFailsAtOnceRedacted(t *testing.T) {
 	if ms[0].Attempts != 1 || ms[0].LastError == "" || strings.Contains(ms[0].LastError, wrong) {
 		t.Errorf("failed after %d attempts with %q; want 1 attempt, the reason without the password", ms[0].Attempts, ms[0].LastError)
 	}
-	if inbox := mp.inbox(t); len(inbox) != 0 {
+	if inbox := mp.Messages(t); len(inbox) != 0 {
 		t.Errorf("mailpit holds %d messages, want none", len(inbox))
 	}
 }
@@ -308,7 +232,7 @@ func TestMailpit_wrongPasswordFailsAtOnceRedacted(t *testing.T) {
 // is a temporary failure, tried again after the backoff, until the
 // attempts run out.
 func TestMailpit_serverDownIsRetriedThenFails(t *testing.T) {
-	down := freePort(t)
+	down := notifytest.FreeAddr(t)
 	s, err := smtpsend.New("smtp://" + user + ":" + password + "@" + down)
 	if err != nil {
 		t.Fatal(err)
@@ -339,24 +263,24 @@ func TestMailpit_serverDownIsRetriedThenFails(t *testing.T) {
 func TestMailpit_noSTARTTLSNoMail(t *testing.T) {
 	mp := startMailpit(t, false)
 	m := notify.Message{From: from, To: "ada@example.com", Subject: "Your account was unlocked", Body: "b"}
-	strict, err := smtpsend.New("smtp://" + mp.smtp)
+	strict, err := smtpsend.New("smtp://" + mp.SMTP)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := strict.Send(context.Background(), m); err == nil {
 		t.Error("sent without STARTTLS; want a refusal")
 	}
-	if inbox := mp.inbox(t); len(inbox) != 0 {
+	if inbox := mp.Messages(t); len(inbox) != 0 {
 		t.Fatalf("mailpit holds %d messages, want none", len(inbox))
 	}
-	relay, err := smtpsend.New("smtp://" + mp.smtp + "?starttls=off")
+	relay, err := smtpsend.New("smtp://" + mp.SMTP + "?starttls=off")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := relay.Send(context.Background(), m); err != nil {
 		t.Fatalf("starttls=off: %v", err)
 	}
-	if inbox := mp.inbox(t); len(inbox) != 1 || inbox[0].Subject != m.Subject {
+	if inbox := mp.Messages(t); len(inbox) != 1 || inbox[0].Subject != m.Subject {
 		t.Errorf("mailpit holds %+v, want the one message", inbox)
 	}
 }
