@@ -16,6 +16,8 @@ import (
 	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
+	"onelogin-helpdesk/notify"
+	"onelogin-helpdesk/notify/notifytest"
 	"onelogin-helpdesk/selfunlock"
 )
 
@@ -451,5 +453,19 @@ func TestWhy_protectedNeverSaysUnlock(t *testing.T) {
 	page := doc(t, c.get("/users/"+idStr(id)))
 	if fix := textOf(page, `[data-testid="why-fix"]`); !strings.Contains(fix, "Protected account: an admin must do this") || strings.Contains(fix, "Unlock") {
 		t.Errorf("what to do = %q", fix)
+	}
+}
+
+// TestFactors_removedTellsThePerson: the person is told by mail that a
+// factor was removed, naming it.
+func TestFactors_removedTellsThePerson(t *testing.T) {
+	q := &notifytest.Memory{}
+	c := newConsole(t, access.RoleHelpdesk, withMail(q))
+	id := fakeonelogin.PersonaEmployeeID
+	dev := c.fake.Tenant.Devices(id)[0]
+	wantCode(t, c.postConfirmed("/users/"+idStr(id)+"/factors/remove", callerForm("device_id", idStr(dev.ID), "ticket", "INC-5")), http.StatusOK)
+	ms := queued(t, q)
+	if len(ms) != 1 || ms[0].Kind != notify.KindFactorRemoved || !strings.Contains(ms[0].Body, "OneLogin Protect on Galaxy S23") {
+		t.Fatalf("queued %+v, want one mail naming the removed factor", ms)
 	}
 }
