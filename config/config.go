@@ -72,12 +72,14 @@ type Config struct {
 	SelfService SelfService
 	// PublicUnlock is the unlock page for people who cannot sign in.
 	PublicUnlock PublicUnlock
-	Bulk         Bulk
-	Mail         Mail
-	Tickets      Tickets
-	Reports      Reports
-	Directory    Directory
-	Ops          Ops
+	// Caller is verifying who calls the helpdesk.
+	Caller    Caller
+	Bulk      Bulk
+	Mail      Mail
+	Tickets   Tickets
+	Reports   Reports
+	Directory Directory
+	Ops       Ops
 }
 
 // HTTP is how people reach the console.

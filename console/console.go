@@ -204,6 +204,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		Reports:            st,
 		ReportsHelpdesk:    cfg.Reports.Helpdesk,
 		Directory:          app.dir.Index(),
+		Caller:             cfg.Caller,
 	})
 	if err != nil {
 		return nil, err

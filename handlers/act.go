@@ -121,6 +121,9 @@ func (h *Handler) actAs(ctx context.Context, who access.Identity, rec audit.Reco
 	if r := access.Check(who, a.Action, subject); r != nil {
 		return h.refuse(ctx, rec, r)
 	}
+	if r := h.callerRefusal(ctx, who, a); r != nil {
+		return h.refuse(ctx, rec, r)
+	}
 	if h.needsTicket(a) {
 		h.recordDenied(ctx, rec, "no ticket given, and this console requires one for "+string(a.Action))
 		return errTicketRequired

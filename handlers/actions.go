@@ -111,6 +111,7 @@ func (h *Handler) actionView(c echo.Context, u *client.User, p panelSpec) views.
 	v := views.UserView{Page: h.page(c, u.Name(), "users"), User: *u, Now: h.now(), Loc: h.loc,
 		OneLoginURL: views.OneLoginUserURL(h.userURL, u.ID), ManagerName: h.dir.KnownName(u.ManagerUserID)}
 	h.fillSubject(ctx, &v)
+	v.Caller = h.caller.policy()
 	if p.roles {
 		h.fillRoles(ctx, &v)
 	}

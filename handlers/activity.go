@@ -25,30 +25,38 @@ const (
 	activityCacheSize = 500
 )
 
-// activityCache keeps people's recent sign-in activity for activityTTL.
-type activityCache struct {
+// briefCache keeps what OneLogin said about a person (their sign-in
+// activity, their factors) for activityTTL, so that an agent reloading the
+// page, or two agents on the same person, ask once.
+type briefCache[T any] struct {
 	mu sync.Mutex
-	m  map[int64]activityEntry
+	m  map[int64]briefEntry[T]
 }
 
-type activityEntry struct {
+type briefEntry[T any] struct {
 	at    time.Time
-	items []views.Activity
+	items T
 }
 
-func newActivityCache() *activityCache { return &activityCache{m: map[int64]activityEntry{}} }
+func newBriefCache[T any]() *briefCache[T] { return &briefCache[T]{m: map[int64]briefEntry[T]{}} }
 
-func (c *activityCache) get(id int64, now time.Time) ([]views.Activity, bool) {
+// activityCache keeps people's recent sign-in activity.
+type activityCache = briefCache[[]views.Activity]
+
+func newActivityCache() *activityCache { return newBriefCache[[]views.Activity]() }
+
+func (c *briefCache[T]) get(id int64, now time.Time) (T, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[id]
 	if !ok || now.Sub(e.at) >= activityTTL || now.Before(e.at) {
-		return nil, false
+		var zero T
+		return zero, false
 	}
 	return e.items, true
 }
 
-func (c *activityCache) put(id int64, items []views.Activity, now time.Time) {
+func (c *briefCache[T]) put(id int64, items T, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= activityCacheSize {
@@ -61,7 +69,14 @@ func (c *activityCache) put(id int64, items []views.Activity, now time.Time) {
 		}
 		delete(c.m, oldest)
 	}
-	c.m[id] = activityEntry{at: now, items: items}
+	c.m[id] = briefEntry[T]{at: now, items: items}
+}
+
+// forget drops what is kept about a person, after changing it.
+func (c *briefCache[T]) forget(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, id)
 }
 
 // activity is a person's sign-in activity: the fragment the person's page
@@ -73,7 +88,8 @@ func (h *Handler) activity(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := h.now()
-	v := views.ActivityView{UserID: id, Now: now, Loc: h.loc, Locked: c.QueryParam("locked") == "1"}
+	v := views.ActivityView{UserID: id, Now: now, Loc: h.loc, Locked: c.QueryParam("locked") == "1",
+		Caller: c.QueryParam("caller") == "1" && h.caller.on()}
 	items, ok := h.activities.get(id, now)
 	switch {
 	case ok:

@@ -152,12 +152,7 @@ func deviceOf(t *testing.T, c *console, user int64, f fakeonelogin.Factor) int64
 func TestActivity_attackSummaryAndWhy(t *testing.T) {
 	c := newConsole(t, access.RoleHelpdesk, tenantOnConsoleClock())
 	id := fakeonelogin.PersonaNoRolesID
-	tn := c.fake.Tenant
-	tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, Success: true, IP: "192.0.2.40"})
-	for i := range fakeonelogin.DefaultMaxLoginAttempts {
-		ip := []string{"203.0.113.7", "198.51.100.13", "203.0.113.7", "203.0.113.190", "203.0.113.7"}[i]
-		tn.RecordSignIn(fakeonelogin.SignIn{UserID: id, IP: ip, App: "Slack", Reason: "Invalid password", RiskScore: 88})
-	}
+	sprayed(c, id)
 	d := c.activity(id, true)
 	summary := textOf(d, `[data-testid="activity-summary"]`)
 	if !strings.HasPrefix(summary, "5 failed sign-ins from 3 addresses in under a minute") ||

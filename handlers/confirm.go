@@ -64,12 +64,13 @@ func (h *Handler) unconfirmed(c echo.Context, posted url.Values, form string, a 
 }
 
 // wouldAllow reports whether act would let the action go ahead: the access
-// policy allows it and a ticket is there when one is required.
+// policy allows it, the caller is verified when that is required, and a
+// ticket is there when one is required.
 func (h *Handler) wouldAllow(c echo.Context, a access.Action, u *client.User, ticket string) bool {
 	ctx := c.Request().Context()
 	who, _ := h.identity(ctx)
 	s, _, err := h.subject(ctx, u)
-	if err != nil || access.Check(who, a, s) != nil {
+	if err != nil || access.Check(who, a, s) != nil || h.callerRefusal(ctx, who, Attempt{Action: a, Target: actionTarget(u)}) != nil {
 		return false
 	}
 	if strings.TrimSpace(ticket) == "" {

@@ -58,8 +58,10 @@ type OneLogin interface {
 	ListEvents(ctx context.Context, q client.EventQuery) ([]client.Event, client.Page, error)
 	EventTypes(ctx context.Context) ([]client.EventType, error)
 	RateLimit() client.RateLimit
-	// MFA, for the public unlock page to check who is asking.
+	// MFA, for the public unlock page and the helpdesk to check who is
+	// asking, and to remove a lost factor.
 	selfunlock.MFA
+	RemoveOTPDevice(ctx context.Context, userID, deviceID int64) error
 	RateLimitStatus(ctx context.Context) (client.RateLimit, error)
 }
 
@@ -180,6 +182,10 @@ type Config struct {
 	// admins (HELPDESK_REPORT_VIEWERS).
 	Reports         audit.Reporter
 	ReportsHelpdesk bool
+	// Caller is verifying who calls the helpdesk
+	// (HELPDESK_CALLER_VERIFICATION*); a zero Mode is off. It counts the
+	// pushes and codes it sends in Limits, with the public unlock page's.
+	Caller config.Caller
 }
 
 // Handler holds the dependencies of every route.
@@ -222,6 +228,8 @@ type Handler struct {
 	bulk       access.Bulk
 	quotaLow   int
 	activities *activityCache
+	factors    *briefCache[[]client.OTPDevice]
+	caller     *callerDesk
 	locked     *lockedBoard
 	notifier   *notify.Notifier // nil: mail is off
 	ticketURL  string
@@ -318,6 +326,12 @@ func New(cfg Config) (*echo.Echo, error) {
 	h.notifier, h.ticketURL = cfg.Notifier, cfg.TicketURL
 	h.reports, h.reportsHelpdesk = cfg.Reports, cfg.ReportsHelpdesk
 	h.activities = newActivityCache()
+	h.factors = newBriefCache[[]client.OTPDevice]()
+	caller, err := newCallerDesk(h, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.caller = caller
 	h.locked = &lockedBoard{}
 	if cfg.Jobs != nil {
 		h.jobs = cfg.Jobs

@@ -28,6 +28,7 @@ var noticeKinds = map[access.Action]notify.Kind{
 	access.ImportPasswordHash: notify.KindPasswordReset,
 	access.InviteLink:         notify.KindPasswordLink,
 	access.MFAToken:           notify.KindTempToken,
+	access.RemoveFactor:       notify.KindFactorRemoved,
 }
 
 // notifyTimeout bounds queueing one notice, so a slow store delays an
@@ -49,6 +50,9 @@ func (h *Handler) tell(ctx context.Context, a Attempt, auditID int64) string {
 	now := h.now()
 	n := notify.Notice{Kind: kind, By: by, UserID: a.Target.ID, Email: a.Target.Email, Name: a.Target.Name,
 		At: now, Ticket: a.Ticket, AuditID: auditID}
+	if kind == notify.KindFactorRemoved {
+		n.Factor = a.Params["device"]
+	}
 	if kind == notify.KindTempToken {
 		if s, err := strconv.Atoi(a.Params["expires_in"]); err == nil && s > 0 {
 			n.Until = now.Add(time.Duration(s) * time.Second)

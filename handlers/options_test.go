@@ -39,7 +39,7 @@ func TestOptions_protectedLockIsForAnAdmin(t *testing.T) {
 	until := clockStart.Add(fakeonelogin.DefaultPolicyLockMinutes * 60e9).Format("15:04")
 
 	d := doc(t, c.get("/users/"+idStr(protected)))
-	if fix := text(d, "[data-testid=why-fix]"); fix != "What to do: Ask an admin to unlock, or wait until "+until+"." {
+	if fix := text(d, "[data-testid=why-fix]"); fix != "What to do: Protected account: an admin must do this. Ask an admin to unlock, or wait until "+until+"." {
 		t.Errorf("why panel fix = %q", fix)
 	}
 	if n := d.Find("[data-testid=unlock-form]").Length(); n != 0 {

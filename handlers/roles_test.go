@@ -11,6 +11,7 @@ import (
 
 	"onelogin-helpdesk/access"
 	"onelogin-helpdesk/audit"
+	"onelogin-helpdesk/config"
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/handlers"
 	"onelogin-helpdesk/static"
@@ -69,6 +70,12 @@ var routeActions = map[string]access.Action{
 	"POST /sessions/others/revoke":      access.SelfSessions,
 	"POST /sessions/:id/revoke":         access.RevokeSession,
 	"POST /sessions/blocks/lift":        access.RevokeSession,
+	"GET /users/:id/factors":            access.ViewFactors,
+	"POST /users/:id/factors/remove":    access.RemoveFactor,
+	"POST /users/:id/caller/send":       access.CallerChallenge,
+	"POST /users/:id/caller/code":       access.VerifyCaller,
+	"POST /users/:id/caller/poll":       access.VerifyCaller,
+	"POST /users/:id/caller/override":   access.CallerOverride,
 }
 
 var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleViewer, access.RoleHelpdesk, access.RoleAdmin}
@@ -80,7 +87,7 @@ var allRoles = []access.Role{access.RoleNone, access.RoleEmployee, access.RoleVi
 func TestRoutes_everyRole(t *testing.T) {
 	for _, role := range allRoles {
 		t.Run(role.String(), func(t *testing.T) {
-			c := newConsole(t, role, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3))
+			c := newConsole(t, role, signedInAs(fakeonelogin.PersonaEmployee), withSelfUnlocks(3), withCaller(config.CallerOffer))
 			seen := 0
 			for _, r := range c.e.Routes() {
 				switch r.Method {
@@ -313,6 +320,7 @@ func TestRoutes_auditDownRefusesEveryChange(t *testing.T) {
 		"POST /locked/bulk-unlock":          {"id": {idStr(target)}, "confirmed": {"1"}},
 		"POST /locked/bulk-logout":          {"id": {idStr(target)}, "confirmed": {"1"}},
 		"POST /users/:id/invite":            {"delivery": {"email"}},
+		"POST /users/:id/factors/remove":    {"device_id": {idStr(admin.fake.Tenant.Devices(target)[0].ID)}},
 		"POST /me/unlock":                   {},
 		"POST /me/logout":                   {},
 	}

@@ -69,6 +69,15 @@ func (h *Handler) routes(e *echo.Echo, cfg Config) {
 	app.POST("/users/:id/custom-attributes", h.setCustomAttributes, h.require(access.SetCustomAttributes))
 	app.GET("/users/:id/delete", h.openPanel(dangerPanel), h.require(access.DeleteUser))
 	app.POST("/users/:id/delete", h.delete, h.require(access.DeleteUser))
+	// A person's MFA factors, and verifying who is calling with them.
+	app.GET("/users/:id/factors", h.factorsPanel, h.require(access.ViewFactors))
+	app.POST("/users/:id/factors/remove", h.removeFactor, h.require(access.RemoveFactor))
+	if h.caller.on() {
+		app.POST("/users/:id/caller/send", h.callerSend, h.require(access.CallerChallenge))
+		app.POST("/users/:id/caller/code", h.callerCode, h.require(access.VerifyCaller))
+		app.POST("/users/:id/caller/poll", h.callerPoll, h.require(access.VerifyCaller))
+		app.POST("/users/:id/caller/override", h.callerOverride, h.require(access.CallerOverride))
+	}
 
 	// The ticket a member of staff is working on, for every action after.
 	app.POST("/ticket", h.setTicket, h.require(access.Search))

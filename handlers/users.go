@@ -130,6 +130,7 @@ func (h *Handler) userView(c echo.Context, id int64) (views.UserView, error) {
 	v.OneLoginURL = views.OneLoginUserURL(h.userURL, u.ID)
 	v.ManagerName = h.dir.KnownName(u.ManagerUserID)
 	h.fillSubject(ctx, &v)
+	v.Caller = h.caller.policy()
 
 	if appsErr != nil {
 		h.log.WarnContext(ctx, "apps of user unavailable; page shown without them", "user_id", id, "error", appsErr)

@@ -182,6 +182,9 @@ type ActivityView struct {
 	Failed  bool
 	// Locked tells the panel to fill the why panel's lock line.
 	Locked bool
+	// Caller tells it to fill the why panel's "Confirm who is asking"
+	// line (WhyCaller).
+	Caller bool
 	Now    time.Time
 	Loc    *time.Location
 	// Page is set when the panel is the whole page (no JavaScript).
@@ -238,9 +241,35 @@ func (v ActivityView) Summary() string {
 // the person; failures from several other addresses, or rated risky, look
 // like someone else. "" when there are no failures.
 func (v ActivityView) Hint() string {
+	fails, strange, risk := v.failures()
+	switch {
+	case fails == 0:
+		return ""
+	case len(strange) == 0 && risk < 50:
+		return "Every failure came from an address they have signed in from before: most likely a forgotten password."
+	case v.SomeoneElse():
+		s := "Failures from " + countWords(len(strange), "address", "addresses") + " they have not signed in from here"
+		if risk > 0 {
+			s += fmt.Sprintf(", rated risky (up to %d of 100)", risk)
+		}
+		return s + ": this looks like someone else trying the account. Confirm who is asking before you unlock, and consider a new password."
+	}
+	return "Failures from an address they have not signed in from here: check with the person before you unlock."
+}
+
+// SomeoneElse reports whether the failures look like someone else trying
+// the account: from several addresses the person has not signed in from,
+// or rated risky.
+func (v ActivityView) SomeoneElse() bool {
+	_, strange, risk := v.failures()
+	return len(strange) >= 2 || risk >= 70
+}
+
+// failures counts the failed sign-ins, the addresses among them the
+// person has not signed in from, and the highest risk OneLogin rated them.
+func (v ActivityView) failures() (n int, strange []string, risk int) {
 	known := map[string]bool{}
 	var fails []Activity
-	risk := 0
 	for _, a := range v.Items {
 		switch {
 		case a.Tone == "ok" && a.IP != "":
@@ -250,26 +279,12 @@ func (v ActivityView) Hint() string {
 			risk = max(risk, a.Risk)
 		}
 	}
-	if len(fails) == 0 {
-		return ""
-	}
-	var strange []string
 	for _, ip := range distinctIPs(fails) {
 		if !known[ip] {
 			strange = append(strange, ip)
 		}
 	}
-	switch {
-	case len(strange) == 0 && risk < 50:
-		return "Every failure came from an address they have signed in from before: most likely a forgotten password."
-	case len(strange) >= 2 || risk >= 70:
-		s := "Failures from " + countWords(len(strange), "address", "addresses") + " they have not signed in from here"
-		if risk > 0 {
-			s += fmt.Sprintf(", rated risky (up to %d of 100)", risk)
-		}
-		return s + ": this looks like someone else trying the account. Confirm who is asking before you unlock, and consider a new password."
-	}
-	return "Failures from an address they have not signed in from here: check with the person before you unlock."
+	return len(fails), strange, risk
 }
 
 // LockStory is the why panel's line about the current lock from the events,
@@ -388,10 +403,17 @@ func RiskLine(a Activity) string {
 }
 
 // activityURL is where the person's page asks for the sign-in activity.
-func activityURL(userID int64, locked bool) string {
-	u := UserPath(userID, "activity")
+func activityURL(userID int64, locked, caller bool) string {
+	var q []string
 	if locked {
-		u += "?locked=1"
+		q = append(q, "locked=1")
+	}
+	if caller {
+		q = append(q, "caller=1")
+	}
+	u := UserPath(userID, "activity")
+	if len(q) > 0 {
+		u += "?" + strings.Join(q, "&")
 	}
 	return u
 }

@@ -60,6 +60,8 @@ type UserView struct {
 	// OneLoginURL is the person's page in OneLogin's admin portal; "" shows
 	// no link.
 	OneLoginURL string
+	// Caller is how agents are asked to verify callers.
+	Caller CallerPolicy
 }
 
 // Can reports whether the signed-in person may take the action on this

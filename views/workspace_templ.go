@@ -1557,7 +1557,7 @@ func Refreshed(v UserView, main templ.Component, mainIsStatus bool) templ.Compon
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = activityReload(v.User.ID, v.User.Status == client.StatusLocked).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = activityReload(v.User.ID, v.User.Status == client.StatusLocked, askCaller(v)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
