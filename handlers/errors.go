@@ -83,6 +83,12 @@ func (h *Handler) upstream(err error) (*views.Banner, int) {
 		return &views.Banner{Kind: "error",
 			Message: open.Error() + ". Nothing was changed by this request.",
 			RetryAt: open.Until.In(h.loc)}, http.StatusServiceUnavailable
+	case errors.As(err, &rl) && !rl.Hourly:
+		// A v2 endpoint's own throttle: it says when to come back, and the
+		// hourly v1 quota has nothing to do with it.
+		return &views.Banner{Kind: "warning",
+			Message: "OneLogin is throttling this kind of request for a moment. Nothing was changed by this request.",
+			RetryAt: h.now().Add(rl.RetryAfter).In(h.loc)}, http.StatusServiceUnavailable
 	case errors.As(err, &rl):
 		return &views.Banner{Kind: "warning",
 			Message: "OneLogin's hourly API quota for this console is used up.",
