@@ -106,6 +106,8 @@ func (o *ops) clientOptions(timeout time.Duration, base http.RoundTripper) []cli
 		client.WithTimeout(timeout),
 		client.WithHTTPClient(&http.Client{Transport: o.budgets.Transport(o.breaker.Transport(base))}),
 		client.WithObserver(o.metrics),
+		// A wanted event type the tenant does not list is warned of once.
+		client.WithLogger(o.log),
 	}
 }
 

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"onelogin-helpdesk/views"
@@ -11,21 +12,23 @@ import (
 // eventTypes resolves OneLogin's event type names to ids through the API's
 // own list (the client keeps it for a day), so no id is written down here:
 // ids asks for the names, and names maps every id to its name. A name the
-// tenant does not list is left out.
+// tenant does not list is left out, and the client warns of it once.
 func (h *Handler) eventTypes(ctx context.Context, want []string) (ids []int, names map[int]string, err error) {
+	byName, _, err := h.ol.EventTypeIDs(ctx, want...)
+	if err != nil {
+		return nil, nil, err
+	}
 	types, err := h.ol.EventTypes(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	wanted := make(map[string]bool, len(want))
-	for _, n := range want {
-		wanted[n] = true
-	}
 	names = make(map[int]string, len(types))
 	for _, t := range types {
 		names[t.ID] = t.Name
-		if wanted[t.Name] {
-			ids = append(ids, t.ID)
+	}
+	for _, n := range want {
+		if id, ok := byName[n]; ok && !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
 	}
 	return ids, names, nil

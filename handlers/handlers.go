@@ -57,6 +57,7 @@ type OneLogin interface {
 	AllRoles(ctx context.Context, q client.ListRolesQuery) iter.Seq2[client.Role, error]
 	ListEvents(ctx context.Context, q client.EventQuery) ([]client.Event, client.Page, error)
 	EventTypes(ctx context.Context) ([]client.EventType, error)
+	EventTypeIDs(ctx context.Context, names ...string) (ids map[string]int, missing []string, err error)
 	RateLimit() client.RateLimit
 	// MFA, for the public unlock page and the helpdesk to check who is
 	// asking, and to remove a lost factor.
