@@ -581,11 +581,7 @@ type wireFactor struct {
 // authFactors lists what the person could still enrol through v1: only SMS
 // and Voice are enrolable there, and an enrolled factor drops out (D).
 func (t *Tenant) authFactors(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		list := []wireFactor{}
 		for _, f := range []Factor{FactorSMS, FactorVoice} {
 			if !slices.ContainsFunc(u.devices, func(d *otpDevice) bool { return d.factor == f }) {
@@ -626,11 +622,7 @@ func (d *otpDevice) wire() wireDevice {
 }
 
 func (t *Tenant) otpDevices(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		list := make([]wireDevice, 0, len(u.devices)) // none is [], not null (R)
 		for _, d := range u.devices {
 			list = append(list, d.wire())

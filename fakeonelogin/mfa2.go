@@ -144,11 +144,7 @@ func (t *Tenant) removeDevice(q *req, u *user, d *otpDevice) {
 // 400 "Factor could not be found" for a device the person does not have.
 // Assumption (U): an unknown user is the v1 404.
 func (t *Tenant) removeDeviceV1(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		devID, err := strconv.ParseInt(q.sub, 10, 64)
 		d := t.device(u.id, devID)
 		if err != nil || d == nil {

@@ -98,15 +98,7 @@ func readPasswordPair(m map[string]json.RawMessage) (pw, confirm string, e *resp
 
 // PUT /api/1/users/set_password_clear_text/:id. Only a salted hash is kept.
 func (t *Tenant) setPasswordClear(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
-		m, okJSON := jsonObject(q.body)
-		if !okJSON {
-			return errResp(http.StatusBadRequest, msgInvalidJSON)
-		}
+	t.withUserBody(w, q, func(u *user, m map[string]json.RawMessage) response {
 		pw, _, e := readPasswordPair(m)
 		if e != nil {
 			return *e
@@ -143,15 +135,7 @@ func isLowerHex(s string) bool {
 // PUT /api/1/users/set_password_using_salt/:id: password is
 // hex(sha256(salt + clear)); the fake stores salt and hash as given.
 func (t *Tenant) setPasswordSalt(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
-		m, okJSON := jsonObject(q.body)
-		if !okJSON {
-			return errResp(http.StatusBadRequest, msgInvalidJSON)
-		}
+	t.withUserBody(w, q, func(u *user, m map[string]json.RawMessage) response {
 		pw, _, e := readPasswordPair(m)
 		if e != nil {
 			return *e

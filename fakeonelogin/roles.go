@@ -117,11 +117,7 @@ func (t *Tenant) userApps(w http.ResponseWriter, q *req) {
 	if q.r.TLS != nil {
 		host = "https://" + q.r.Host
 	}
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		names := map[string]bool{}
 		for _, rid := range u.roleIDs {
 			names[t.roleName(rid)] = true

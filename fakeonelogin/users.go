@@ -189,11 +189,7 @@ func (t *Tenant) listUsers(w http.ResponseWriter, q *req) {
 
 // GET /api/1/users/:id
 func (t *Tenant) getUser(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		return okResp(t.usersJSON([]*user{u}, userKeys))
 	})
 }
@@ -202,6 +198,29 @@ func (t *Tenant) getUser(w http.ResponseWriter, q *req) {
 func (t *Tenant) customAttributeDefs(w http.ResponseWriter, q *req) {
 	t.withLock(w, func() response {
 		return okResp([][]string{slices.Clone(t.customAttrs)})
+	})
+}
+
+// withUser answers, under the tenant's lock, what f makes of the user the
+// path names, or the look-up's error when it names nobody.
+func (t *Tenant) withUser(w http.ResponseWriter, q *req, f func(u *user) response) {
+	t.withLock(w, func() response {
+		u, e := t.lookup(q)
+		if e != nil {
+			return *e
+		}
+		return f(u)
+	})
+}
+
+// withUserBody is withUser for calls whose body must be a JSON object.
+func (t *Tenant) withUserBody(w http.ResponseWriter, q *req, f func(u *user, m map[string]json.RawMessage) response) {
+	t.withUser(w, q, func(u *user) response {
+		m, ok := jsonObject(q.body)
+		if !ok {
+			return errResp(http.StatusBadRequest, msgInvalidJSON)
+		}
+		return f(u, m)
 	})
 }
 
@@ -561,15 +580,7 @@ func (t *Tenant) createUser(w http.ResponseWriter, q *req) {
 
 // PUT /api/1/users/:id
 func (t *Tenant) updateUser(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
-		m, okJSON := jsonObject(q.body)
-		if !okJSON {
-			return errResp(http.StatusBadRequest, msgInvalidJSON)
-		}
+	t.withUserBody(w, q, func(u *user, m map[string]json.RawMessage) response {
 		if e := checkFields(m, updateFields); e != nil {
 			return *e
 		}
@@ -668,11 +679,7 @@ func (u *user) unlock() {
 
 // DELETE /api/1/users/:id
 func (t *Tenant) deleteUser(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		t.apiEvent(q, EventDeletedUser, u)
 		delete(t.users, u.id)
 		delete(t.byEmail, strings.ToLower(u.email))
@@ -685,11 +692,7 @@ func (t *Tenant) deleteUser(w http.ResponseWriter, q *req) {
 
 // GET /api/1/users/:id/roles → data [[ids]]
 func (t *Tenant) userRoles(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		return okResp([][]int64{append([]int64{}, u.roleIDs...)})
 	})
 }
@@ -744,11 +747,7 @@ func (t *Tenant) parseRoleArray(body []byte) ([]int64, *response) {
 
 // PUT /api/1/users/:id/add_roles
 func (t *Tenant) addRoles(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		ids, e := t.parseRoleArray(q.body)
 		if e != nil {
 			return *e
@@ -772,11 +771,7 @@ func (t *Tenant) addRoles(w http.ResponseWriter, q *req) {
 
 // PUT /api/1/users/:id/remove_roles
 func (t *Tenant) removeRoles(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		ids, e := t.parseRoleArray(q.body)
 		if e != nil {
 			return *e
@@ -794,15 +789,7 @@ func (t *Tenant) removeRoles(w http.ResponseWriter, q *req) {
 
 // PUT /api/1/users/:id/set_custom_attributes
 func (t *Tenant) setCustomAttributes(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
-		m, okJSON := jsonObject(q.body)
-		if !okJSON {
-			return errResp(http.StatusBadRequest, msgInvalidJSON)
-		}
+	t.withUserBody(w, q, func(u *user, m map[string]json.RawMessage) response {
 		raw, present := m["custom_attributes"]
 		if !present || isNull(raw) {
 			return errResp(http.StatusBadRequest, msgCustomEmpty)
@@ -821,15 +808,7 @@ func (t *Tenant) setCustomAttributes(w http.ResponseWriter, q *req) {
 
 // PUT /api/1/users/:id/set_state
 func (t *Tenant) setState(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
-		m, okJSON := jsonObject(q.body)
-		if !okJSON {
-			return errResp(http.StatusBadRequest, msgInvalidJSON)
-		}
+	t.withUserBody(w, q, func(u *user, m map[string]json.RawMessage) response {
 		st, isInt := jsonInt(m["state"])
 		if !isInt {
 			return badAttr("state", "state has incorrect data type. It should be -> integer")
@@ -852,11 +831,7 @@ func (t *Tenant) setState(w http.ResponseWriter, q *req) {
 
 // PUT /api/1/users/:id/lock_user
 func (t *Tenant) lockUser(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		minutes := int64(0)
 		if len(bytes.TrimSpace(q.body)) > 0 {
 			m, okJSON := jsonObject(q.body)
@@ -892,11 +867,7 @@ func (t *Tenant) lockUser(w http.ResponseWriter, q *req) {
 
 // PUT /api/1/users/:id/logout
 func (t *Tenant) logoutUser(w http.ResponseWriter, q *req) {
-	t.withLock(w, func() response {
-		u, e := t.lookup(q)
-		if e != nil {
-			return *e
-		}
+	t.withUser(w, q, func(u *user) response {
 		u.sessions = 0
 		// Assumption (U): the reference has no API logout type; the user
 		// is logged out of OneLogin, 7, by the API.
