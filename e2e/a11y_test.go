@@ -12,12 +12,15 @@ import (
 // Journey 8: axe-core finds no serious or critical problems on the pages
 // people use most: search with results, a person's page with every control,
 // the audit page with an entry, the reports and the mails to people
-// after it, and /me; in the light and the dark scheme,
-// whose colours (and so contrast) differ.
+// after it, Locked now, the sessions and directory index pages, /me and the
+// public unlock page; in the light and the dark scheme, whose colours (and
+// so contrast) differ, on a desktop and on a phone, whose layouts differ.
 func TestAccessibility_mainPages(t *testing.T) {
 	t.Parallel()
 	t.Run("light", func(t *testing.T) { checkMainPages(t) })
 	t.Run("dark", func(t *testing.T) { checkMainPages(t, darkMode) })
+	t.Run("phone light", func(t *testing.T) { checkMainPages(t, phone) })
+	t.Run("phone dark", func(t *testing.T) { checkMainPages(t, phone, darkMode) })
 }
 
 func checkMainPages(t *testing.T, opts ...contextOption) {
@@ -64,6 +67,32 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/mail?state=sent")
 		must(t, expect.Locator(page.GetByTestId("mail-row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the mail about the unlock is listed as sent")
 		assertAccessible(t, page, "mail page")
+	})
+
+	for _, p := range []struct{ name, path, testid string }{
+		{"Locked now", "/locked", "locked-page"},
+		{"sessions page", "/sessions", "sessions"},
+		{"directory index page", "/directory", "directory-page"},
+	} {
+		t.Run(p.name, func(t *testing.T) {
+			on := s
+			if p.path == "/directory" {
+				// The harness's consoles search OneLogin; this page needs an index.
+				on = startConsole(t, map[string]string{"HELPDESK_DIRECTORY_INDEX": "true"})
+			}
+			page := newPage(t, "", opts...)
+			on.signIn(t, page, fakeonelogin.PersonaAdmin, p.path)
+			must(t, expect.Locator(page.GetByTestId(p.testid)).ToBeVisible(), "%s is shown", p.name)
+			assertAccessible(t, page, p.name)
+		})
+	}
+
+	t.Run("public unlock page", func(t *testing.T) {
+		page := newPage(t, "", opts...)
+		_, err := page.Goto(s.URL + "/unlock")
+		must(t, err, "open /unlock")
+		must(t, expect.Locator(page.GetByTestId("unlock-start")).ToBeVisible(), "the first step is shown")
+		assertAccessible(t, page, "public unlock page")
 	})
 
 	t.Run("my account", func(t *testing.T) {
