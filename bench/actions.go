@@ -139,17 +139,7 @@ func benchDatabase(ctx context.Context, admin string) (string, func(), error) {
 // out.
 func startActions(ctx context.Context, bin, dir, setup string, up *fakeUpstream, budget int, extra []string) (*consoleProc, workload, error) {
 	name := strings.NewReplacer(" ", "-", ",", "").Replace(setup)
-	env := append(consoleEnv(dir, name, up, 0), budgetEnv(budget))
-	env = append(env, extra...)
-	if len(extra) > 0 {
-		// PostgreSQL holds the state: no SQLite file.
-		for i, kv := range env {
-			if strings.HasPrefix(kv, "HELPDESK_AUDIT_DB=") {
-				env = append(env[:i], env[i+1:]...)
-				break
-			}
-		}
-	}
+	env := storeEnv(append(consoleEnv(dir, name, up, 0), budgetEnv(budget)), extra)
 	p, err := startConsole(ctx, bin, dir, name, env)
 	if err != nil {
 		return nil, workload{}, err
