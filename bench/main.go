@@ -19,8 +19,10 @@
 // asked within the console's search cache, and the load generator is a
 // benchmark persona with an hourly budget of OneLogin calls (-budget) large
 // enough never to be refused; the budgets' own cost is measured apart, on
-// and off side by side. A run in which any request failed says so at the
-// top of the report and exits with status 1.
+// and off side by side. Search from the directory index is measured
+// against OneLogin's search in the same run, on SQLite and PostgreSQL,
+// after the index's first sync of -people (index.go). A run in which any
+// request failed says so at the top of the report and exits with status 1.
 //
 // `make bench` runs it; it is not part of `make test`.
 package main
