@@ -68,21 +68,10 @@ func actionsScenario(ctx context.Context, rep *report, bin, dir string) error {
 		tg.p, tg.wl = p, wl
 		return nil
 	}
-	if err := start(setupSQLite, nil); err != nil {
+	drop, err := onBothStores(ctx, rep, setupSQLite, setupPostgres, start)
+	defer drop()
+	if err != nil {
 		return err
-	}
-	if admin := os.Getenv("HELPDESK_TEST_DATABASE_URL"); admin != "" {
-		dbURL, drop, err := benchDatabase(ctx, admin)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		if err := start(setupPostgres, []string{"HELPDESK_DATABASE_URL=" + dbURL}); err != nil {
-			return err
-		}
-	} else {
-		fmt.Println("PostgreSQL skipped: HELPDESK_TEST_DATABASE_URL is unset (make bench starts a cluster)")
-		rep.NoPostgres = true
 	}
 	for round := 1; round <= rep.Options.rounds; round++ {
 		for _, tg := range targets {
@@ -102,6 +91,36 @@ func actionsScenario(ctx context.Context, rep *report, bin, dir string) error {
 		rep.Processes = append(rep.Processes, pr)
 	}
 	return nil
+}
+
+// onBothStores calls start for the SQLite setup, then, when
+// HELPDESK_TEST_DATABASE_URL names a cluster, for the PostgreSQL one with
+// a database of the benchmark's own; drop removes that database.
+func onBothStores(ctx context.Context, rep *report, sqlite, postgres string, start func(setup string, extra []string) error) (drop func(), err error) {
+	if err := start(sqlite, nil); err != nil {
+		return func() {}, err
+	}
+	dbURL, drop, err := benchPostgres(ctx, rep)
+	if err != nil {
+		return func() {}, err
+	}
+	if dbURL == "" {
+		return drop, nil
+	}
+	return drop, start(postgres, []string{"HELPDESK_DATABASE_URL=" + dbURL})
+}
+
+// benchPostgres is a database of the benchmark's own on the cluster
+// HELPDESK_TEST_DATABASE_URL names, with how to drop it; without one it
+// says so, notes it in the report and returns "".
+func benchPostgres(ctx context.Context, rep *report) (string, func(), error) {
+	admin := os.Getenv("HELPDESK_TEST_DATABASE_URL")
+	if admin == "" {
+		fmt.Println("PostgreSQL skipped: HELPDESK_TEST_DATABASE_URL is unset (make bench starts a cluster)")
+		rep.NoPostgres = true
+		return "", func() {}, nil
+	}
+	return benchDatabase(ctx, admin)
 }
 
 // benchDatabase creates a database of the benchmark's own on the cluster

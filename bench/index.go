@@ -6,7 +6,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -97,7 +96,7 @@ func indexScenario(ctx context.Context, rep *report, bin, dir string) error {
 	}
 	// The sync's next round an hour away, so that one console's round
 	// never lands in another's first listing.
-	indexed := func(setup string, extra ...string) error {
+	indexed := func(setup string, extra []string) error {
 		fmt.Printf("%s: first sync\n", setup)
 		before := up.directoryLists()
 		t0 := time.Now()
@@ -118,21 +117,10 @@ func indexScenario(ctx context.Context, rep *report, bin, dir string) error {
 		s.wl = wl
 		return nil
 	}
-	if err := indexed(setupIndexSQLite); err != nil {
+	drop, err := onBothStores(ctx, rep, setupIndexSQLite, setupIndexPostgres, indexed)
+	defer drop()
+	if err != nil {
 		return err
-	}
-	if admin := os.Getenv("HELPDESK_TEST_DATABASE_URL"); admin != "" {
-		dbURL, drop, err := benchDatabase(ctx, admin)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		if err := indexed(setupIndexPostgres, "HELPDESK_DATABASE_URL="+dbURL); err != nil {
-			return err
-		}
-	} else {
-		fmt.Println("PostgreSQL skipped: HELPDESK_TEST_DATABASE_URL is unset (make bench starts a cluster)")
-		rep.NoPostgres = true
 	}
 	api, err := start(setupAPISearch, "HELPDESK_DIRECTORY_INDEX=false")
 	if err != nil {
