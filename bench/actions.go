@@ -68,21 +68,10 @@ func actionsScenario(ctx context.Context, rep *report, bin, dir string) error {
 		tg.p, tg.wl = p, wl
 		return nil
 	}
-	if err := start(setupSQLite, nil); err != nil {
+	drop, err := onBothStores(ctx, rep, setupSQLite, setupPostgres, start)
+	defer drop()
+	if err != nil {
 		return err
-	}
-	if admin := os.Getenv("HELPDESK_TEST_DATABASE_URL"); admin != "" {
-		dbURL, drop, err := benchDatabase(ctx, admin)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		if err := start(setupPostgres, []string{"HELPDESK_DATABASE_URL=" + dbURL}); err != nil {
-			return err
-		}
-	} else {
-		fmt.Println("PostgreSQL skipped: HELPDESK_TEST_DATABASE_URL is unset (make bench starts a cluster)")
-		rep.NoPostgres = true
 	}
 	for round := 1; round <= rep.Options.rounds; round++ {
 		for _, tg := range targets {
@@ -102,6 +91,36 @@ func actionsScenario(ctx context.Context, rep *report, bin, dir string) error {
 		rep.Processes = append(rep.Processes, pr)
 	}
 	return nil
+}
+
+// onBothStores calls start for the SQLite setup, then, when
+// HELPDESK_TEST_DATABASE_URL names a cluster, for the PostgreSQL one with
+// a database of the benchmark's own; drop removes that database.
+func onBothStores(ctx context.Context, rep *report, sqlite, postgres string, start func(setup string, extra []string) error) (drop func(), err error) {
+	if err := start(sqlite, nil); err != nil {
+		return func() {}, err
+	}
+	dbURL, drop, err := benchPostgres(ctx, rep)
+	if err != nil {
+		return func() {}, err
+	}
+	if dbURL == "" {
+		return drop, nil
+	}
+	return drop, start(postgres, []string{"HELPDESK_DATABASE_URL=" + dbURL})
+}
+
+// benchPostgres is a database of the benchmark's own on the cluster
+// HELPDESK_TEST_DATABASE_URL names, with how to drop it; without one it
+// says so, notes it in the report and returns "".
+func benchPostgres(ctx context.Context, rep *report) (string, func(), error) {
+	admin := os.Getenv("HELPDESK_TEST_DATABASE_URL")
+	if admin == "" {
+		fmt.Println("PostgreSQL skipped: HELPDESK_TEST_DATABASE_URL is unset (make bench starts a cluster)")
+		rep.NoPostgres = true
+		return "", func() {}, nil
+	}
+	return benchDatabase(ctx, admin)
 }
 
 // benchDatabase creates a database of the benchmark's own on the cluster
@@ -139,17 +158,7 @@ func benchDatabase(ctx context.Context, admin string) (string, func(), error) {
 // out.
 func startActions(ctx context.Context, bin, dir, setup string, up *fakeUpstream, budget int, extra []string) (*consoleProc, workload, error) {
 	name := strings.NewReplacer(" ", "-", ",", "").Replace(setup)
-	env := append(consoleEnv(dir, name, up, 0), budgetEnv(budget))
-	env = append(env, extra...)
-	if len(extra) > 0 {
-		// PostgreSQL holds the state: no SQLite file.
-		for i, kv := range env {
-			if strings.HasPrefix(kv, "HELPDESK_AUDIT_DB=") {
-				env = append(env[:i], env[i+1:]...)
-				break
-			}
-		}
-	}
+	env := storeEnv(append(consoleEnv(dir, name, up, 0), budgetEnv(budget)), extra)
 	p, err := startConsole(ctx, bin, dir, name, env)
 	if err != nil {
 		return nil, workload{}, err

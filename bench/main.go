@@ -19,8 +19,10 @@
 // asked within the console's search cache, and the load generator is a
 // benchmark persona with an hourly budget of OneLogin calls (-budget) large
 // enough never to be refused; the budgets' own cost is measured apart, on
-// and off side by side. A run in which any request failed says so at the
-// top of the report and exits with status 1.
+// and off side by side. Search from the directory index is measured
+// against OneLogin's search in the same run, on SQLite and PostgreSQL,
+// after the index's first sync of -people (index.go). A run in which any
+// request failed says so at the top of the report and exits with status 1.
 //
 // `make bench` runs it; it is not part of `make test`.
 package main
@@ -58,8 +60,10 @@ type options struct {
 	// rounds is how many times each side of a side-by-side comparison
 	// (budgets on and off, SQLite and PostgreSQL) is measured.
 	rounds int
+	// people is the size of the directory index benchmark's tenant.
+	people int
 	// only, when set, names the one setup to run (console, baseline,
-	// embedded or bulk), for looking into one of them; the report is then
+	// embedded, budgets, actions, bulk, abuse or index), for looking into one of them; the report is then
 	// partial.
 	only string
 }
@@ -72,7 +76,8 @@ func main() {
 	flag.StringVar(&levels, "levels", "1,10,100", "comma-separated concurrency levels")
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
-	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions, bulk or abuse (the report is then partial)")
+	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions, bulk, abuse or index (the report is then partial)")
+	flag.IntVar(&o.people, "people", indexTargetPeople, "people in the tenant of the directory index benchmark (index)")
 	flag.IntVar(&o.budget, "budget", 1_000_000, "the benchmark persona's hourly budget of OneLogin calls (HELPDESK_BUDGET_HELPDESK, at most 1048576, the console's limit); large enough never to be refused")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each side-by-side comparison (budgets on and off; SQLite and PostgreSQL), alternated")
 	flag.Usage = func() {
@@ -93,12 +98,12 @@ func main() {
 		}
 		o.levels = append(o.levels, n)
 	}
-	if !slices.Contains([]string{"", "console", "baseline", "embedded", "budgets", "actions", "bulk", "abuse"}, o.only) {
-		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk, abuse\n", o.only)
+	if !slices.Contains([]string{"", "console", "baseline", "embedded", "budgets", "actions", "bulk", "abuse", "index"}, o.only) {
+		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk, abuse, index\n", o.only)
 		os.Exit(2)
 	}
-	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 {
-		fmt.Fprintf(os.Stderr, "bench: -budget must be from 1 to %d, -rounds at least 1\n", maxBudget)
+	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 || o.people < 1 {
+		fmt.Fprintf(os.Stderr, "bench: -budget must be from 1 to %d, -rounds and -people at least 1\n", maxBudget)
 		os.Exit(2)
 	}
 
@@ -125,7 +130,10 @@ type workload struct {
 	// Calls, when set, is how many OneLogin calls each request must make:
 	// fewer means some were answered from a cache, not measured.
 	Calls float64
-	mk    func(base string) newRequest
+	// NoCalls says each request must make no OneLogin call at all (a
+	// search the directory index answers).
+	NoCalls bool
+	mk      func(base string) newRequest
 }
 
 func consoleRequest(base, path string, htmx bool) (*http.Request, error) {
@@ -234,6 +242,10 @@ type report struct {
 	Bulk []bulkMeasurement
 	// Abuse is the public unlock page under anonymous abuse (abuse.go).
 	Abuse []abuseMeasurement
+	// IndexSyncs are the directory index's first syncs (index.go), over a
+	// tenant of IndexPeople, searched with IndexQueries distinct searches.
+	IndexSyncs                []indexSync
+	IndexPeople, IndexQueries int
 }
 
 // listCall is what the baseline serves: the console's own list call.
@@ -288,6 +300,8 @@ func run(ctx context.Context, o options) error {
 		{"bulk", func() error { return bulkScenario(ctx, rep, dir) }},
 		// Anonymous abuse of the public unlock page (abuse.go).
 		{"abuse", func() error { return abuseScenario(ctx, rep, bin, dir) }},
+		// Search from the directory index against OneLogin's (index.go).
+		{"index", func() error { return indexScenario(ctx, rep, bin, dir) }},
 	}
 	for _, step := range steps {
 		if o.only != "" && step.setup != o.only {

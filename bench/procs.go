@@ -235,10 +235,14 @@ type fakeUpstream struct {
 	spans *spanRecorder
 }
 
-func startFake(lat time.Duration) *fakeUpstream {
+func startFake(lat time.Duration) *fakeUpstream { return startFakeOf(lat, 0) }
+
+// startFakeOf is startFake with a tenant of users people (0: the fake's
+// default).
+func startFakeOf(lat time.Duration, users int) *fakeUpstream {
 	// The recorder counts what the benchmark needs; the fake's own call
 	// record (for tests) is off.
-	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, RateLimitPerHour: 1_000_000_000, MaxCalls: -1})
+	fake := fakeonelogin.NewServer(fakeonelogin.Options{Seed: 1, Users: users, RateLimitPerHour: 1_000_000_000, MaxCalls: -1})
 	fake.Tenant.SetLatency(lat)
 	rec := &spanRecorder{next: fake, spans: map[string]span{}}
 	return &fakeUpstream{fake: fake, front: httptest.NewServer(rec), spans: rec}
@@ -252,6 +256,14 @@ func (f *fakeUpstream) tokenRequests() int {
 	f.spans.mu.Lock()
 	defer f.spans.mu.Unlock()
 	return f.spans.tokens
+}
+
+// directoryLists counts the v2 user listings (GET /api/2/users) the fake
+// answered: the pages the directory index's sync asked for.
+func (f *fakeUpstream) directoryLists() int {
+	f.spans.mu.Lock()
+	defer f.spans.mu.Unlock()
+	return f.spans.v2Lists
 }
 
 // lastList is the path and query of the last user listing the fake
@@ -280,6 +292,7 @@ type spanRecorder struct {
 	spans    map[string]span
 	tokens   int    // token requests, over the recorder's life
 	lastList string // the last GET /api/1/users, path and query
+	v2Lists  int    // GET /api/2/users, over the recorder's life
 }
 
 func (s *spanRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -293,6 +306,8 @@ func (s *spanRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.tokens++
 	case r.Method == http.MethodGet && r.URL.Path == "/api/1/users":
 		s.lastList = r.URL.RequestURI()
+	case r.Method == http.MethodGet && r.URL.Path == "/api/2/users":
+		s.v2Lists++
 	}
 	if id == "" {
 		s.mu.Unlock()

@@ -114,6 +114,7 @@ func (r *report) markdown() string {
 	r.budgetsMarkdown(&b)
 	r.actionsMarkdown(&b)
 	r.abuseMarkdown(&b)
+	r.indexMarkdown(&b)
 
 	w("## Console processes\n\n| Setup | Upstream latency | Peak RSS | Token requests (console) | Token requests (fake) | Stop on SIGTERM |\n|---|---|---:|---:|---:|---|\n")
 	for _, p := range r.Processes {
@@ -250,6 +251,7 @@ func (r *report) targets() []target {
 		}
 	}
 	ts = append(ts, r.budgetTargets()...)
+	ts = append(ts, r.indexTargets()...)
 	for _, m := range r.Bulk {
 		ts = append(ts, target{fmt.Sprintf("Bulk unlock (%s): OneLogin calls per unlocked person ≤ %d", m.Name, bulkCallsPerPerson),
 			fmt.Sprintf("%.2f (%.2f against the quota)", m.per(m.Calls), m.per(m.QuotaCalls)),

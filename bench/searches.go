@@ -20,19 +20,31 @@ const sinceSpan = 1500
 
 type searches struct {
 	qs []string
-	n  atomic.Int64
+	// dated adds the moving "created" range; without it every search is
+	// one of qs, which must then be distinct and more than a run sends.
+	dated bool
+	n     atomic.Int64
 	// today anchors the dates, so that every range is valid.
 	today time.Time
 }
 
 func newSearches(qs ...string) *searches {
-	return &searches{qs: qs, today: time.Now().UTC().Truncate(24 * time.Hour)}
+	return &searches{qs: qs, dated: true, today: time.Now().UTC().Truncate(24 * time.Hour)}
+}
+
+// newBoxSearches sends each of qs in turn as the box alone, the way the
+// directory index answers a search (a creation date is OneLogin's alone).
+func newBoxSearches(qs []string) *searches {
+	return &searches{qs: qs}
 }
 
 // next is the path of the next search, never the same as the previous
 // sinceSpan × 1,000 ones.
 func (s *searches) next() string {
 	i := s.n.Add(1) - 1
+	if !s.dated {
+		return "/users?" + url.Values{"q": {s.qs[int(i)%len(s.qs)]}}.Encode()
+	}
 	since := s.today.AddDate(0, 0, -2200+int(i%sinceSpan))
 	until := s.today.AddDate(0, 0, 1+int(i/sinceSpan%1000))
 	v := url.Values{"q": {s.qs[int(i)%len(s.qs)]}, "since": {since.Format(time.DateOnly)}, "until": {until.Format(time.DateOnly)}}
