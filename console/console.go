@@ -42,11 +42,14 @@ type App struct {
 	client  *client.Client
 	state   stateStore
 	janitor *janitor
-	settler *settler
-	jobs    *jobs.Runner
-	dir     *directorySync
-	ops     *ops
-	mail    *mailer // nil: nobody is told by mail
+	settler *background
+	// flowSweeper sweeps the public unlock page's expired flows; nil when
+	// the page is off.
+	flowSweeper *background
+	jobs        *jobs.Runner
+	dir         *directorySync
+	ops         *ops
+	mail        *mailer // nil: nobody is told by mail
 	// tempDir holds a demo's audit trail; Close removes it.
 	tempDir string
 	auth    *staffauth.Auth
@@ -194,7 +197,7 @@ func New(cfg config.Config, logger *slog.Logger) (_ *App, err error) {
 		SelfUnlocksPerHour: cfg.SelfService.UnlocksPerHour,
 		Contact:            cfg.Mail.Contact,
 		PublicUnlock:       cfg.PublicUnlock,
-		UnlockPage:         app.unlockPage(cfg, auth),
+		UnlockPage:         app.unlockPage(cfg, auth, logger),
 		Jobs:               app.jobs,
 		Bulk:               access.Bulk{Max: cfg.Bulk.Max, HelpdeskMax: cfg.Bulk.HelpdeskMax},
 		StaffGroups:        staffauth.StaffGroups(authCfg.Auth),
@@ -310,6 +313,9 @@ func (a *App) Close() {
 	}
 	if a.settler != nil {
 		a.settler.stop()
+	}
+	if a.flowSweeper != nil {
+		a.flowSweeper.stop()
 	}
 	a.dir.stop() // before the state store it writes to closes
 	if a.ops != nil {

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
 
 	"onelogin-helpdesk/audit"
@@ -14,19 +13,13 @@ import (
 // the first look is at start.
 const settleEvery = 5 * time.Minute
 
-// settler runs audit.Settler in the background until stop.
-type settler struct {
-	cancel context.CancelFunc
-	done   sync.WaitGroup
-}
-
 // startSettler settles, at start and every settleEvery, the audit records a
 // stopped console left pending. A record is old enough once it began more
 // than two OneLogin timeouts ago: an action's call may be the change and
 // the read-back after it.
 func startSettler(st stateStore, ol interface {
 	GetUser(ctx context.Context, id int64) (*client.User, error)
-}, timeout time.Duration, logger *slog.Logger) *settler {
+}, timeout time.Duration, logger *slog.Logger) *background {
 	if timeout <= 0 {
 		timeout = client.DefaultTimeout
 	}
@@ -40,19 +33,7 @@ func startSettler(st stateStore, ol interface {
 			}
 			return describeAccount(u, time.Now()), nil
 		}}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &settler{cancel: cancel}
-	r.done.Add(1)
-	go func() {
-		defer r.done.Done()
-		s.Run(ctx, settleEvery)
-	}()
-	return r
-}
-
-func (r *settler) stop() {
-	r.cancel()
-	r.done.Wait()
+	return goBackground(func(ctx context.Context) { s.Run(ctx, settleEvery) })
 }
 
 // describeAccount is an account's state in words for a settled record.

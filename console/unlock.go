@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,8 +28,9 @@ const unlockPath = "/unlock"
 
 // unlockPage is the public unlock page's wiring beside its settings: the
 // security headers and CSRF without sign-in, the decoys' key, and in a demo
-// where the fake tenant's phone and inbox are.
-func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth) handlers.UnlockPage {
+// where the fake tenant's phone and inbox are. It starts the sweeper of the
+// page's expired flows, which Close stops.
+func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth, logger *slog.Logger) handlers.UnlockPage {
 	if !cfg.PublicUnlock.Enabled {
 		return handlers.UnlockPage{}
 	}
@@ -45,7 +47,9 @@ func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth) handlers.Unloc
 		p.SignInURL = origin(cfg.OneLogin.BaseURL) + "/"
 	}
 	// Flows live in the state store, sealed with the session keys, so
-	// replicas need no sticky sessions.
+	// replicas need no sticky sessions; without keys (a demo's are made
+	// per run), in memory.
+	p.Flows = selfunlock.NewMemoryStore(time.Now)
 	if blobs, ok := a.state.(selfunlock.FlowBlobs); ok && len(cfg.Session.Keys) > 0 {
 		keys := make([][]byte, len(cfg.Session.Keys))
 		for i, k := range cfg.Session.Keys {
@@ -55,10 +59,17 @@ func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth) handlers.Unloc
 			p.Flows = flows
 		}
 	}
+	a.flowSweeper = startFlowSweeper(p.Flows, logger)
 	if a.fake != nil {
 		p.Demo = &views.UnlockDemo{FakeURL: a.fake.URL, People: a.demoPeople()}
 	}
 	return p
+}
+
+// startFlowSweeper sweeps flows's expired flows every
+// selfunlock.SweepEvery, whether or not requests arrive, until stop.
+func startFlowSweeper(flows selfunlock.Store, logger *slog.Logger) *background {
+	return goBackground(func(ctx context.Context) { selfunlock.RunSweeper(ctx, flows, selfunlock.SweepEvery, logger) })
 }
 
 // demoPeople are the demo tenant's people locked out, for the page's hint.

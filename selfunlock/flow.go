@@ -17,8 +17,10 @@ const (
 	// maxFlows bounds the flows a MemoryStore keeps at once; past it the
 	// page asks people to come back later rather than grow without end.
 	maxFlows = 10000
-	// sweepEvery is how often a MemoryStore forgets its expired flows.
-	sweepEvery = time.Minute
+	// SweepEvery is how often the console sweeps expired flows from its
+	// Store (RunSweeper): an expired flow is refused at once, this only
+	// bounds how long its bytes stay.
+	SweepEvery = time.Minute
 )
 
 // Flow is one person's way through the steps, kept on the server: the
@@ -115,18 +117,19 @@ type Store interface {
 	// another step saved or removed the flow meanwhile.
 	Put(ctx context.Context, f *Flow) (bool, error)
 	Remove(ctx context.Context, id string) error
+	// Sweep forgets the flows expired by now; RunSweeper calls it on a
+	// timer, so they go without a request arriving.
+	Sweep(ctx context.Context) error
 }
 
 // MemoryStore keeps flows in memory: a flow is one sitting, and a restart
 // only sends people back to the first step. (Behind several replicas, the
-// page needs sticky sessions.) Expired flows are forgotten every
-// sweepEvery on its clock, as the store is used, and at most maxFlows
-// are kept.
+// page needs sticky sessions.) Expired flows are forgotten by Sweep and
+// when the store is full; at most maxFlows are kept.
 type MemoryStore struct {
 	mu    sync.Mutex
 	flows map[string]memoryFlow
 	now   func() time.Time
-	swept time.Time
 }
 
 type memoryFlow struct {
@@ -144,7 +147,7 @@ func (s *MemoryStore) Add(_ context.Context, f *Flow) (string, bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.flows) >= maxFlows || now.Sub(s.swept) >= sweepEvery {
+	if len(s.flows) >= maxFlows {
 		s.sweepLocked(now)
 	}
 	if len(s.flows) >= maxFlows {
@@ -164,6 +167,15 @@ func (s *MemoryStore) Len() int {
 	return len(s.flows)
 }
 
+// Sweep implements Store.
+func (s *MemoryStore) Sweep(context.Context) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sweepLocked(now)
+	return nil
+}
+
 // sweepLocked forgets the flows expired at now.
 func (s *MemoryStore) sweepLocked(now time.Time) {
 	for id, old := range s.flows {
@@ -171,7 +183,6 @@ func (s *MemoryStore) sweepLocked(now time.Time) {
 			delete(s.flows, id)
 		}
 	}
-	s.swept = now
 }
 
 // Get implements Store.
@@ -179,9 +190,6 @@ func (s *MemoryStore) Get(_ context.Context, id string) (*Flow, bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if now.Sub(s.swept) >= sweepEvery {
-		s.sweepLocked(now)
-	}
 	m, ok := s.flows[id]
 	if !ok {
 		return nil, false, nil

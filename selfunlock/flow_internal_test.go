@@ -3,9 +3,11 @@ package selfunlock
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"onelogin-helpdesk/client"
@@ -42,17 +44,39 @@ func TestMemoryStore_boundedMemory(t *testing.T) {
 	runtime.KeepAlive(s)
 }
 
-// TestMemoryStore_sweeps: expired flows go within sweepEvery, without
-// waiting for the store to fill.
-func TestMemoryStore_sweeps(t *testing.T) {
-	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
-	s := NewMemoryStore(func() time.Time { return now })
-	for range 100 {
-		s.Add(context.Background(), &Flow{})
-	}
-	now = now.Add(FlowTTL + sweepEvery)
-	s.Add(context.Background(), &Flow{})
-	if n := s.Len(); n != 1 {
-		t.Errorf("%d flows held after the others expired, want 1", n)
-	}
+// TestMemoryStore_sweptOnATimer: with RunSweeper running, expired flows
+// go within SweepEvery of expiring though no request arrives, live ones
+// stay, and the sweeper returns when its context ends.
+func TestMemoryStore_sweptOnATimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		s := NewMemoryStore(time.Now)
+		for range 100 {
+			s.Add(ctx, &Flow{})
+		}
+		ended := make(chan struct{})
+		go func() {
+			defer close(ended)
+			RunSweeper(ctx, s, SweepEvery, slog.New(slog.DiscardHandler))
+		}()
+		time.Sleep(FlowTTL / 2)
+		late, _, _ := s.Add(ctx, &Flow{})
+
+		time.Sleep(FlowTTL/2 + SweepEvery)
+		synctest.Wait()
+		if n := s.Len(); n != 1 {
+			t.Errorf("%d flows held a sweep after 100 expired, want the 1 live", n)
+		}
+		if _, ok, _ := s.Get(ctx, late); !ok {
+			t.Error("the live flow was swept")
+		}
+
+		cancel()
+		synctest.Wait()
+		select {
+		case <-ended:
+		default:
+			t.Error("the sweeper runs on after its context ended")
+		}
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"onelogin-helpdesk/client"
@@ -29,7 +28,7 @@ type FlowBlobs interface {
 	// version; false when it changed or went.
 	PutUnlockFlow(ctx context.Context, id string, blob []byte, version int64) (bool, error)
 	DeleteUnlockFlow(ctx context.Context, id string) error
-	// SweepUnlockFlows forgets the flows expired at now.
+	// SweepUnlockFlows forgets the flows expired at now (SealedStore.Sweep).
 	SweepUnlockFlows(ctx context.Context, now time.Time) error
 }
 
@@ -44,9 +43,6 @@ type SealedStore struct {
 	blobs FlowBlobs
 	aeads []cipher.AEAD // the first seals; all open
 	now   func() time.Time
-
-	mu    sync.Mutex
-	swept time.Time
 }
 
 // NewSealedStore keeps flows in blobs under keys derived from sessionKeys
@@ -75,20 +71,10 @@ func NewSealedStore(blobs FlowBlobs, sessionKeys [][]byte, now func() time.Time)
 	return s, nil
 }
 
-// Add implements Store; it forgets expired flows every sweepEvery.
+// Add implements Store. Expired flows do not count against maxFlows, so
+// the table's bound holds between sweeps.
 func (s *SealedStore) Add(ctx context.Context, f *Flow) (string, bool, error) {
 	now := s.now()
-	s.mu.Lock()
-	sweep := now.Sub(s.swept) >= sweepEvery
-	if sweep {
-		s.swept = now
-	}
-	s.mu.Unlock()
-	if sweep {
-		if err := s.blobs.SweepUnlockFlows(ctx, now); err != nil {
-			return "", false, err
-		}
-	}
 	id := rand.Text()
 	blob, err := s.seal(id, f)
 	if err != nil {
@@ -133,6 +119,12 @@ func (s *SealedStore) Put(ctx context.Context, f *Flow) (bool, error) {
 // Remove implements Store.
 func (s *SealedStore) Remove(ctx context.Context, id string) error {
 	return s.blobs.DeleteUnlockFlow(ctx, id)
+}
+
+// Sweep implements Store: it forgets the flows expired in the state store,
+// every replica's.
+func (s *SealedStore) Sweep(ctx context.Context) error {
+	return s.blobs.SweepUnlockFlows(ctx, s.now())
 }
 
 // sealedFlow is a Flow as sealed: what a step needs of it, the state token

@@ -36,6 +36,7 @@ type Store struct {
 	w, r *sql.DB
 	// forTarget is prepared once: every user page asks it.
 	forTarget *sql.Stmt
+	hot       hotWrites
 	log       *slog.Logger
 	now       func() time.Time
 	closed    atomic.Bool
@@ -152,7 +153,14 @@ func Open(path string, logger *slog.Logger, opts ...audit.Option) (*Store, error
 		r.Close()
 		return nil, fmt.Errorf("audit: prepare queries for %s: %w", path, err)
 	}
-	return &Store{w: w, r: r, forTarget: forTarget, log: audit.OrDiscard(logger), now: o.Now}, nil
+	hot, err := prepareHotWrites(w)
+	if err != nil {
+		forTarget.Close()
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("audit: prepare queries for %s: %w", path, err)
+	}
+	return &Store{w: w, r: r, forTarget: forTarget, hot: hot, log: audit.OrDiscard(logger), now: o.Now}, nil
 }
 
 func migrate(db *sql.DB) error {
@@ -496,7 +504,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	return errors.Join(s.forTarget.Close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.forTarget.Close(), s.hot.close(), s.r.Close(), s.w.Close())
 }
 
 // Take implements limits.Store. The writer's transactions take SQLite's
@@ -515,10 +523,10 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 	defer tx.Rollback()
 	nowUS, from := now.UnixMicro(), now.Add(-window).UnixMicro()
 	// Whatever no window can still see goes; an index makes this cheap.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM limit_events WHERE at_us <= ?`, now.Add(-limits.MaxWindow).UnixMicro()); err != nil {
+	if _, err := tx.StmtContext(ctx, s.hot.limitsPrune).ExecContext(ctx, now.Add(-limits.MaxWindow).UnixMicro()); err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT at_us FROM limit_events WHERE key = ? AND at_us > ? ORDER BY at_us`, key, from)
+	rows, err := tx.StmtContext(ctx, s.hot.limitsSeen).QueryContext(ctx, key, from)
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
@@ -541,7 +549,7 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		}
 		return false, time.UnixMicro(seen[len(seen)-max]).Add(window).UTC(), nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO limit_events (key, at_us) VALUES (?, ?)`, key, nowUS); err != nil {
+	if _, err := tx.StmtContext(ctx, s.hot.limitsAdd).ExecContext(ctx, key, nowUS); err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

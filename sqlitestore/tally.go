@@ -29,17 +29,11 @@ func (s *Store) Tally(ctx context.Context, rec audit.Record, within time.Duratio
 	defer tx.Rollback()
 	var id int64
 	var kept string
-	err = tx.QueryRowContext(ctx, `SELECT id, json_extract(params, '$.`+audit.SampleParam+`') FROM audit_records
-		WHERE actor_email = ? COLLATE NOCASE AND action = ? AND source_ip = ? AND outcome = ? AND reason = ?
-			AND time_us > ? AND json_type(params, '$.`+audit.SampleParam+`') IS NOT NULL
-		ORDER BY id DESC LIMIT 1`,
-		rec.ActorEmail, string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason,
+	err = tx.StmtContext(ctx, s.hot.tallyFind).QueryRowContext(ctx, rec.ActorEmail, string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason,
 		rec.Time.Add(-within).UnixMicro()).Scan(&id, &kept)
 	switch {
 	case err == nil:
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_us = ?,
-			params = json_set(params, '$.`+audit.SampleParam+`', ?) WHERE id = ?`,
-			rec.Time.UnixMicro(), audit.AddSample(kept, sample), id); err != nil {
+		if _, err := tx.StmtContext(ctx, s.hot.tallyBump).ExecContext(ctx, rec.Time.UnixMicro(), audit.AddSample(kept, sample), id); err != nil {
 			return 0, fmt.Errorf("audit: write record: %w", err)
 		}
 		return id, tx.Commit()

@@ -89,15 +89,23 @@ func Conformance(t *testing.T, blobs selfunlock.FlowBlobs) {
 	t.Run("flows expire and are swept", func(t *testing.T) {
 		s, _ := selfunlock.NewSealedStore(blobs, [][]byte{newKey}, clock)
 		id, _, _ := s.Add(ctx, &selfunlock.Flow{})
-		now = now.Add(selfunlock.FlowTTL)
+		now = now.Add(selfunlock.FlowTTL / 2)
+		live, _, _ := s.Add(ctx, &selfunlock.Flow{})
+		now = now.Add(selfunlock.FlowTTL / 2)
 		if _, ok, _ := s.Get(ctx, id); ok {
 			t.Error("a flow outlived FlowTTL")
 		}
-		if err := blobs.SweepUnlockFlows(ctx, now); err != nil {
+		if err := s.Sweep(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, ok, _ := blobs.UnlockFlow(ctx, id, now.Add(-time.Hour)); ok {
 			t.Error("an expired flow was not swept")
+		}
+		if _, ok, _ := s.Get(ctx, live); !ok {
+			t.Error("a live flow was swept")
+		}
+		if err := s.Remove(ctx, live); err != nil {
+			t.Fatal(err)
 		}
 	})
 
