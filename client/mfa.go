@@ -479,16 +479,21 @@ func (c *Client) TriggerOTP(ctx context.Context, userID, deviceID int64, opts Tr
 	// data[0].id is the user's id, not the device's (S fixtures), so the
 	// ids asked for are kept rather than read back.
 	t := &Trigger{UserID: userID, DeviceID: deviceID, FactorName: string(w.AuthFactorName),
-		StateToken: string(w.StateToken), ExpiresAt: time.Time(w.StateTokenExpiresAt), Message: statusMessage(env.Status)}
-	if t.ExpiresAt.IsZero() {
-		// Tolerance: without an expiry, assume the lifetime asked for.
-		life := opts.StateTokenLifetime
-		if life <= 0 {
-			life = defaultStateTokenLifetime
-		}
-		t.ExpiresAt = c.now().Add(life)
-	}
+		StateToken: string(w.StateToken), ExpiresAt: c.expiresAt(time.Time(w.StateTokenExpiresAt), opts.StateTokenLifetime),
+		Message: statusMessage(env.Status)}
 	return t, nil
+}
+
+// expiresAt is when a trigger or verification OneLogin answered ends: as
+// it said, or (tolerance) without an expiry, after the lifetime asked for.
+func (c *Client) expiresAt(said time.Time, asked time.Duration) time.Time {
+	if !said.IsZero() {
+		return said
+	}
+	if asked <= 0 {
+		asked = defaultStateTokenLifetime
+	}
+	return c.now().Add(asked)
 }
 
 type verifyBody struct {

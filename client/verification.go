@@ -201,14 +201,7 @@ func (c *Client) startV2(ctx context.Context, v *Verification, opts Verification
 	if w.ID == "" {
 		return nil, decodeError(op, errors.New("no verification id in the answer"))
 	}
-	v.ID, v.ExpiresAt = string(w.ID), time.Time(w.ExpiresAt)
-	if v.ExpiresAt.IsZero() {
-		life := opts.Lifetime
-		if life <= 0 {
-			life = defaultStateTokenLifetime
-		}
-		v.ExpiresAt = c.now().Add(life)
-	}
+	v.ID, v.ExpiresAt = string(w.ID), c.expiresAt(time.Time(w.ExpiresAt), opts.Lifetime)
 	return v, nil
 }
 
