@@ -26,7 +26,7 @@ func TestMemoryStore_boundedMemory(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	for i := range maxFlows {
 		login := strings.Repeat("x", maxLoginLen-10) + fmt.Sprintf("%010d", i)
-		f := &Flow{login: login, ua: clipUserAgent(ua), chosen: -1, key: "login:" + login, factors: decoyFactors([]byte("k"), login, kinds)}
+		f := &Flow{login: login, ua: clipUserAgent(ua), chosen: -1, key: "login:" + login, factors: decoyFactors([]byte("k"), login, shapeWeights(nil, kinds))}
 		if _, ok, _ := s.Add(context.Background(), f); !ok {
 			t.Fatalf("flow %d refused", i)
 		}

@@ -104,7 +104,11 @@ type Options struct {
 	// on every visit; with a stable key, across restarts too. nil: a
 	// random key per process.
 	DecoyKey []byte
-	Logger   *slog.Logger
+	// Shapes counts the shapes of the real factor lists shown, which the
+	// decoys are drawn from: the state store, so that every replica draws
+	// from the same counts, across restarts; nil counts in memory.
+	Shapes ShapeStore
+	Logger *slog.Logger
 	// Now is the clock of the flows and allowances; nil means time.Now.
 	Now func() time.Time
 	// Pace is the clock answers are held back on so that they take the
@@ -124,6 +128,8 @@ type Service struct {
 	now      func() time.Time
 	clock    Clock
 	decoyKey []byte
+	shapes   shapeCache
+	learnt   limits.Limit // a real list's shape counted per account (learnEvery)
 	reserve  int
 	attempts limits.Limit // per account, CoolDown
 	sends    limits.Limit // pushes, texts and mails per account (Sends)
@@ -160,6 +166,10 @@ func New(cfg config.PublicUnlock, o Options) (*Service, error) {
 	if s.flows == nil {
 		s.flows = NewMemoryStore(s.now)
 	}
+	s.shapes.store = o.Shapes
+	if s.shapes.store == nil {
+		s.shapes.store = NewMemoryShapes()
+	}
 	if len(s.decoyKey) == 0 {
 		s.decoyKey = []byte(rand.Text())
 	}
@@ -168,6 +178,7 @@ func New(cfg config.PublicUnlock, o Options) (*Service, error) {
 	s.daily = limits.Limit{Store: o.Limits, Name: "unlock-daily", Max: cfg.UnlocksPerDay, Window: 24 * time.Hour, Now: s.now}
 	s.perIP = limits.Limit{Store: o.Limits, Name: "unlock-ip", Max: cfg.PerIP, Window: time.Hour, Now: s.now}
 	s.quota = limits.Limit{Store: o.Limits, Name: "unlock-onelogin", Window: time.Hour, Now: s.now}
+	s.learnt = limits.Limit{Store: o.Limits, Name: "unlock-shape-counted", Max: 1, Window: learnEvery, Now: s.now}
 	s.ipCalls = limits.Limit{Store: o.Limits, Name: "unlock-onelogin-ip", Window: time.Hour, Now: s.now}
 	return s, nil
 }
@@ -202,7 +213,7 @@ func (s *Service) Start(ctx context.Context, who Caller, login string) (string, 
 		if f.key == "" { // no account at all: the allowances go by what was typed
 			f.key = "login:" + asciiLower(login)
 		}
-		f.factors = decoyFactors(s.decoyKey, login, s.verifier.Kinds)
+		f.factors = s.decoy(ctx, login)
 	}
 	s.log.DebugContext(ctx, "public unlock: look-up", "route", f.route)
 	id, ok, err := s.flows.Add(ctx, f)
@@ -259,7 +270,7 @@ func (s *Service) findAccount(ctx context.Context, f *Flow) error {
 		// the decoy's page and a verification that fails, and the log says why.
 		s.log.WarnContext(ctx, "public unlock: factors unreadable; answering as for an unknown account", "user_id", u.ID, "error", err)
 		f.route = "decoy: factors unreadable (" + s.failed(err).Message + ")"
-		f.factors = decoyFactors(s.decoyKey, f.login, s.verifier.Kinds)
+		f.factors = s.decoy(ctx, f.login)
 		return nil
 	}
 	f.factors = factors
@@ -269,6 +280,7 @@ func (s *Service) findAccount(ctx context.Context, f *Flow) error {
 	}
 	f.route = "locked account"
 	f.user = &u
+	s.learn(ctx, f.key, f.factors)
 	return nil
 }
 
