@@ -100,6 +100,8 @@ var migrations = []string{
 	jobsAnywayMigration,
 	// The public unlock page's sealed flows (unlockflows.go).
 	unlockFlowsMigration,
+	// How often each shape of real factor list was shown (factorshapes.go).
+	factorShapesMigration,
 }
 
 // Open opens (creating if needed) the audit database at path and
