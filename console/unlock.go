@@ -43,6 +43,9 @@ func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth, logger *slog.L
 	// Decoy factors stay the same across restarts when the session keys
 	// do; a key of their own, so they reveal nothing about those.
 	p.DecoyKey = auth.DeriveKey("helpdesk unlock decoys")
+	// Decoys are drawn from the shapes of the real lists every replica
+	// counted in the state store.
+	p.Shapes, _ = a.state.(selfunlock.ShapeStore)
 	if p.SignInURL == "" {
 		p.SignInURL = origin(cfg.OneLogin.BaseURL) + "/"
 	}

@@ -33,6 +33,9 @@ type UnlockPage struct {
 	Middleware []echo.MiddlewareFunc
 	// DecoyKey keys the made-up factors (selfunlock.Options.DecoyKey).
 	DecoyKey []byte
+	// Shapes counts the shapes of real factor lists the made-up ones are
+	// drawn from (selfunlock.Options.Shapes); nil counts in memory.
+	Shapes selfunlock.ShapeStore
 	// Demo, in demo mode, points people at the fake tenant's phone, inbox
 	// and push pages.
 	Demo *views.UnlockDemo
@@ -56,7 +59,8 @@ const unlockCookie = "helpdesk_unlock"
 func (h *Handler) newUnlockFlow(cfg Config) (*selfunlock.Service, error) {
 	return selfunlock.New(cfg.PublicUnlock, selfunlock.Options{
 		OneLogin: cfg.OneLogin, Limits: cfg.Limits, Trail: unlockTrail{h}, Failed: failedResult,
-		QuotaReserve: cfg.UnlockPage.QuotaReserve, Flows: cfg.UnlockPage.Flows, DecoyKey: cfg.UnlockPage.DecoyKey, Logger: h.log, Now: h.now,
+		QuotaReserve: cfg.UnlockPage.QuotaReserve, Flows: cfg.UnlockPage.Flows, DecoyKey: cfg.UnlockPage.DecoyKey,
+		Shapes: cfg.UnlockPage.Shapes, Logger: h.log, Now: h.now,
 	})
 }
 
