@@ -366,8 +366,9 @@ func (p *consoleProc) rss() int64 {
 	return 0
 }
 
-// perRequests scales a target per 1,000 requests to n requests.
-func perRequests(target int64, n int) int64 { return target * int64(n) / 1000 }
+// perRequests scales a target per 1,000 requests to n requests, by whole
+// thousands: an address's records and allowances cost the same for fewer.
+func perRequests(target int64, n int) int64 { return target * int64((n+999)/1000) }
 
 // missed says which of the targets a measurement missed, a failed
 // request included; "" when it met them all.
