@@ -434,6 +434,7 @@ func (r *report) abuseMarkdown(b *strings.Builder) {
 			w("| %s | `%s` | %+d | %+d |\n", m.Kind, name, m.Tables[name].Rows, m.Tables[name].Bytes)
 		}
 	}
+	w("\n")
 }
 
 // statusList is the answers by status: "12×200, 988×429".
