@@ -66,6 +66,9 @@ type options struct {
 	// embedded, budgets, actions, bulk, abuse or index), for looking into one of them; the report is then
 	// partial.
 	only string
+	// abuseRequests is how many requests of each kind the abuse run
+	// sends.
+	abuseRequests int
 }
 
 func main() {
@@ -77,6 +80,7 @@ func main() {
 	flag.DurationVar(&o.latency, "latency", 50*time.Millisecond, "latency the fake tenant adds to every call")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "where to write the results (relative to the module root)")
 	flag.StringVar(&o.only, "only", "", "run one setup only: console, baseline, embedded, budgets, actions, bulk, abuse or index (the report is then partial)")
+	flag.IntVar(&o.abuseRequests, "abuse", 1000, "requests of each kind in the abuse run against the public unlock page (abuse)")
 	flag.IntVar(&o.people, "people", indexTargetPeople, "people in the tenant of the directory index benchmark (index)")
 	flag.IntVar(&o.budget, "budget", 1_000_000, "the benchmark persona's hourly budget of OneLogin calls (HELPDESK_BUDGET_HELPDESK, at most 1048576, the console's limit); large enough never to be refused")
 	flag.IntVar(&o.rounds, "rounds", 3, "rounds of each side-by-side comparison (budgets on and off; SQLite and PostgreSQL), alternated")
@@ -102,8 +106,8 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: -only: %q is not one of console, baseline, embedded, budgets, actions, bulk, abuse, index\n", o.only)
 		os.Exit(2)
 	}
-	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 || o.people < 1 {
-		fmt.Fprintf(os.Stderr, "bench: -budget must be from 1 to %d, -rounds and -people at least 1\n", maxBudget)
+	if o.budget < 1 || o.budget > maxBudget || o.rounds < 1 || o.people < 1 || o.abuseRequests < 1 {
+		fmt.Fprintf(os.Stderr, "bench: -budget must be from 1 to %d, -rounds, -people and -abuse at least 1\n", maxBudget)
 		os.Exit(2)
 	}
 
@@ -325,6 +329,9 @@ func run(ctx context.Context, o options) error {
 	fmt.Println("wrote", out)
 	if n := rep.failures(); n > 0 {
 		return fmt.Errorf("%d requests failed: the run does not measure what it names (see the top of %s)", n, out)
+	}
+	if n := rep.abuseMissed(); n > 0 {
+		return fmt.Errorf("%d kinds of anonymous request missed their targets or failed (see the abuse section of %s)", n, out)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package selfunlock_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -18,6 +19,8 @@ import (
 	"onelogin-helpdesk/fakeonelogin"
 	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/sqlitestore"
+
+	_ "modernc.org/sqlite"
 )
 
 // sqliteTrail is the flow's trail on the console's SQLite store.
@@ -30,52 +33,92 @@ func (t sqliteTrail) Denied(ctx context.Context, r audit.Record, reason string) 
 
 // TestService_lookUpFloodIsBounded: 10,000 look-ups of distinct names from
 // one address, over five hours, add at most 60 records and under 1 MB to
-// the SQLite store that holds the trail, the allowances and the flows.
+// the SQLite store that holds the trail, the allowances and the flows,
+// measured as a deployment's disk sees it: the whole file with its
+// write-ahead log, the log folded in before and after, the flows sealed in
+// the store and swept every SweepEvery as the console's sweeper does.
+//
+// The flows are what grows with the hours, and they stay bounded: a look-up
+// refused by the per-address allowance stores none; a flow lives FlowTTL
+// and is swept within SweepEvery after, less than the allowance's hour, so
+// one address never has more than PerIP flows in the store, and a swept
+// flow's space is reused by the next.
 func TestService_lookUpFloodIsBounded(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	var st *sqlitestore.Store
-	b := newBenchWith(t, benchOptions{quota: 1 << 20, opts: func(o *selfunlock.Options) {
-		var err error
-		if st, err = sqlitestore.Open(path, nil, audit.WithClock(o.Now)); err != nil {
-			t.Fatal(err)
-		}
-		o.Trail, o.Limits = sqliteTrail{st}, st
-		if o.Flows, err = selfunlock.NewSealedStore(st, [][]byte{[]byte("the console's first session key.")}, o.Now); err != nil {
-			t.Fatal(err)
-		}
-	}})
+	var flows *selfunlock.SealedStore
+	var perIP int
+	b := newBenchWith(t, benchOptions{quota: 1 << 20,
+		cfg: func(c *config.PublicUnlock) { perIP = c.PerIP },
+		opts: func(o *selfunlock.Options) {
+			var err error
+			if st, err = sqlitestore.Open(path, nil, audit.WithClock(o.Now)); err != nil {
+				t.Fatal(err)
+			}
+			o.Trail, o.Limits = sqliteTrail{st}, st
+			if flows, err = selfunlock.NewSealedStore(st, [][]byte{[]byte("the console's first session key.")}, o.Now); err != nil {
+				t.Fatal(err)
+			}
+			o.Flows = flows
+		}})
+	defer st.Close()
 	ctx := context.Background()
+	disk, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
 	size := func() int64 {
 		t.Helper()
-		fi, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
+		var busy, logged, moved int
+		if err := disk.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logged, &moved); err != nil || busy != 0 {
+			t.Fatalf("folding the write-ahead log into the file: busy %d, %v", busy, err)
 		}
-		return fi.Size()
+		var n int64
+		for _, p := range []string{path, path + "-wal"} {
+			if fi, err := os.Stat(p); err == nil {
+				n += fi.Size()
+			}
+		}
+		return n
 	}
 	before := size()
 	const lookUps, hours = 10000, 5
-	refused := 0
+	refused, held := 0, 0 // held: flows in the store after the last one stored
+	swept := b.clock.Now()
 	for i := range lookUps {
 		b.clock.Advance(hours * time.Hour / lookUps)
+		if b.clock.Now().Sub(swept) >= selfunlock.SweepEvery {
+			if err := flows.Sweep(ctx); err != nil {
+				t.Fatal(err)
+			}
+			swept = b.clock.Now()
+		}
 		_, _, err := b.s.Start(ctx, caller, fmt.Sprintf("person%05d@example.com", i))
 		var stop *selfunlock.Stop
 		switch {
 		case errors.As(err, &stop) && stop.Status == http.StatusTooManyRequests:
 			refused++
+			continue
 		case err != nil:
 			t.Fatalf("look-up %d: %v", i, err)
+		}
+		if err := disk.QueryRowContext(ctx, "SELECT count(*) FROM unlock_flows").Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if held > perIP {
+			t.Fatalf("after look-up %d the store holds %d flows, want at most the address's %d", i, held, perIP)
 		}
 	}
 	p, err := st.List(ctx, audit.Filter{Limit: audit.MaxPageSize})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Close(); err != nil { // folds the write-ahead log into the file
-		t.Fatal(err)
-	}
 	grew := size() - before
-	t.Logf("%d look-ups (%d refused): %d records, the store grew %d bytes", lookUps, refused, len(p.Records), grew)
+	t.Logf("%d look-ups (%d refused): %d records, %d flows held after the last one stored, the store grew %d bytes", lookUps, refused, len(p.Records), held, grew)
+	if refused != lookUps-hours*perIP {
+		t.Errorf("%d look-ups refused, want all but the address's %d an hour", refused, perIP)
+	}
 	if len(p.Records) > 60 {
 		t.Errorf("%d records, want at most 60", len(p.Records))
 	}

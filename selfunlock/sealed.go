@@ -128,16 +128,21 @@ func (s *SealedStore) Sweep(ctx context.Context) error {
 }
 
 // sealedFlow is a Flow as sealed: what a step needs of it, the state token
-// included (it is encrypted).
+// included (it is encrypted). Zero fields are left out (a fresh flow has
+// no verification, times or flags yet), as each flow's row is paid for in
+// the state store; they open as zero.
 type sealedFlow struct {
-	Login, UA, Key, Route string
-	User                  *sealedUser `json:",omitempty"`
-	Factors               []sealedFactor
-	Chosen                int
-	Verification          *client.Verification `json:",omitempty"`
-	Expires               time.Time
-	Broken, Settled, Done bool
-	LastPoll              time.Time
+	Login, UA    string
+	Key, Route   string               `json:",omitzero"`
+	User         *sealedUser          `json:",omitzero"`
+	Factors      []sealedFactor       `json:",omitzero"`
+	Chosen       int                  `json:",omitzero"`
+	Verification *client.Verification `json:",omitzero"`
+	Expires      time.Time            `json:",omitzero"`
+	Broken       bool                 `json:",omitzero"`
+	Settled      bool                 `json:",omitzero"`
+	Done         bool                 `json:",omitzero"`
+	LastPoll     time.Time            `json:",omitzero"`
 }
 
 type sealedUser struct {
@@ -149,9 +154,9 @@ type sealedUser struct {
 
 type sealedFactor struct {
 	Kind   client.FactorKind
-	Push   bool
-	Device client.OTPDevice
-	Label  string
+	Push   bool             `json:",omitzero"`
+	Device client.OTPDevice `json:",omitzero"`
+	Label  string           `json:",omitzero"`
 }
 
 func (s *SealedStore) seal(id string, f *Flow) ([]byte, error) {
