@@ -313,6 +313,14 @@ func TestTimeout_fromConfiguration(t *testing.T) {
 	s := consoletest.New(t, behindProxy(map[string]string{"ONELOGIN_TIMEOUT": "200ms", "HELPDESK_FAKE_LATENCY": "5s"}))
 	{
 		b, anonymous := asHelpdesk(s.InProcessBrowser(t)), s.InProcessBrowser(t)
+		// The start's token fetch outlives the start's own wait by a hair;
+		// a page that joined it would fail with it, early.
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(anonymous.Get("/metrics").Body, `helpdesk_onelogin_token_fetches_total{outcome="error"} 1`); {
+			if time.Now().After(deadline) {
+				t.Fatal("the token fetch at start was never counted as an error")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		start := time.Now()
 		p := b.Get(userPath(fakeonelogin.PersonaLockedID, ""))
 		elapsed := time.Since(start)
