@@ -15,24 +15,31 @@ import (
 // after it, Locked now, the sessions and directory index pages, /me and the
 // public unlock page; in the light and the dark scheme, whose colours (and
 // so contrast) differ, on a desktop and on a phone, whose layouts differ.
+//
+// The four variants run side by side, each on its own console. Within one,
+// the unlock comes first and the pages that show it follow in order; the
+// pages that do not depend on it then run side by side.
 func TestAccessibility_mainPages(t *testing.T) {
 	t.Parallel()
-	t.Run("light", func(t *testing.T) { checkMainPages(t) })
-	t.Run("dark", func(t *testing.T) { checkMainPages(t, darkMode) })
-	t.Run("phone light", func(t *testing.T) { checkMainPages(t, phone) })
-	t.Run("phone dark", func(t *testing.T) { checkMainPages(t, phone, darkMode) })
+	for _, v := range []struct {
+		name string
+		opts []contextOption
+	}{
+		{"light", nil},
+		{"dark", []contextOption{darkMode}},
+		{"phone light", []contextOption{phone}},
+		{"phone dark", []contextOption{phone, darkMode}},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			t.Parallel()
+			checkMainPages(t, v.opts...)
+		})
+	}
 }
 
 func checkMainPages(t *testing.T, opts ...contextOption) {
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
-
-	t.Run("search results", func(t *testing.T) {
-		page := newPage(t, "", opts...)
-		s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users?q=dubois")
-		must(t, expect.Locator(page.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
-		assertAccessible(t, page, "search page with results")
-	})
 
 	t.Run("user page", func(t *testing.T) {
 		page := newPage(t, "", opts...)
@@ -69,12 +76,22 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 		assertAccessible(t, page, "mail page")
 	})
 
+	// From here on nothing depends on what came before.
+	t.Run("search results", func(t *testing.T) {
+		t.Parallel()
+		page := newPage(t, "", opts...)
+		s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users?q=dubois")
+		must(t, expect.Locator(page.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
+		assertAccessible(t, page, "search page with results")
+	})
+
 	for _, p := range []struct{ name, path, testid string }{
 		{"Locked now", "/locked", "locked-page"},
 		{"sessions page", "/sessions", "sessions"},
 		{"directory index page", "/directory", "directory-page"},
 	} {
 		t.Run(p.name, func(t *testing.T) {
+			t.Parallel()
 			on := s
 			if p.path == "/directory" {
 				// The harness's consoles search OneLogin; this page needs an index.
@@ -88,6 +105,7 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 	}
 
 	t.Run("public unlock page", func(t *testing.T) {
+		t.Parallel()
 		page := newPage(t, "", opts...)
 		_, err := page.Goto(s.URL + "/unlock")
 		must(t, err, "open /unlock")
@@ -96,6 +114,7 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 	})
 
 	t.Run("my account", func(t *testing.T) {
+		t.Parallel()
 		page := newPage(t, "", opts...)
 		s.signIn(t, page, fakeonelogin.PersonaEmployee, "/me")
 		must(t, expect.Locator(page.Locator("main")).ToContainText(fakeonelogin.PersonaEmployee), "/me shows the account")

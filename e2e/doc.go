@@ -9,5 +9,5 @@
 //	make e2e                                  # everything, installs as needed
 //	make e2e-deps && go test -tags e2e -run TestHelpdesk ./e2e
 //
-// Screenshots of each journey's end state land in e2e/screenshots/.
+// Screenshots of a failed journey's end state land in e2e/screenshots/.
 package e2e

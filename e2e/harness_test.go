@@ -123,11 +123,11 @@ func envOr(key, def string) string {
 	return def
 }
 
-// newPage opens a fresh browser context and page for t. At cleanup it saves a
-// screenshot of the page's end state to e2e/screenshots/<TestName>[-label].png,
-// and when t failed it prints the path with what the browser reported. A
-// script error or a Content-Security-Policy violation fails t: the console
-// must run clean under its own policy.
+// newPage opens a fresh browser context and page for t. When t failed, at
+// cleanup it saves a screenshot of the page's end state to
+// e2e/screenshots/<TestName>[-label].png and prints the path with what the
+// browser reported. A script error or a Content-Security-Policy violation
+// fails t: the console must run clean under its own policy.
 func newPage(t *testing.T, label string, opts ...contextOption) playwright.Page {
 	t.Helper()
 	page, log := openPage(t, label, opts...)
@@ -189,12 +189,14 @@ func openPage(t *testing.T, label string, opts ...contextOption) (playwright.Pag
 
 	name := screenshotName(t.Name(), label)
 	t.Cleanup(func() {
-		path := filepath.Join("screenshots", name)
-		_ = os.MkdirAll("screenshots", 0o755)
-		_, shotErr := page.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(path), FullPage: playwright.Bool(true)})
+		// Only a failure is worth the picture: a full-page screenshot costs
+		// the browser more than many a journey's steps.
 		if !t.Failed() {
 			return
 		}
+		path := filepath.Join("screenshots", name)
+		_ = os.MkdirAll("screenshots", 0o755)
+		_, shotErr := page.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(path), FullPage: playwright.Bool(true)})
 		abs, _ := filepath.Abs(path)
 		if shotErr != nil {
 			t.Logf("screenshot failed: %v", shotErr)
