@@ -543,14 +543,9 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		if err != nil {
 			return err
 		}
-		if len(seen) >= max {
-			retry = now.Add(window)
-			if len(seen) > 0 {
-				retry = seen[len(seen)-max].Add(window).UTC()
-			}
+		if ok, retry = limits.Decide(seen, max, window, now); !ok {
 			return nil
 		}
-		ok = true
 		_, err = tx.Exec(ctx, `INSERT INTO limit_events (key, at) VALUES ($1, $2)`, key, now)
 		return err
 	})

@@ -530,24 +530,21 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
-	var seen []int64
+	var seen []time.Time
 	for rows.Next() {
 		var at int64
 		if err := rows.Scan(&at); err != nil {
 			rows.Close()
 			return false, time.Time{}, fmt.Errorf("limits: %w", err)
 		}
-		seen = append(seen, at)
+		seen = append(seen, time.UnixMicro(at))
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
-	if len(seen) >= max {
-		if len(seen) == 0 {
-			return false, now.Add(window), nil
-		}
-		return false, time.UnixMicro(seen[len(seen)-max]).Add(window).UTC(), nil
+	if ok, retry := limits.Decide(seen, max, window, now); !ok {
+		return false, retry, nil
 	}
 	if _, err := tx.StmtContext(ctx, s.hot.limitsAdd).ExecContext(ctx, key, nowUS); err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
