@@ -354,53 +354,36 @@ func scanRecord(row pgx.Row) (audit.Record, error) {
 	return r, nil
 }
 
+// fold lowers A to Z only, as audit.LowerASCII does: lower() would fold
+// any letter.
+const fold = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+// filterSQL is each condition of an audit.Filter in PostgreSQL; every ?
+// takes the condition's value. Partial matches use strpos rather than LIKE,
+// where % and _ would be wildcards.
+var filterSQL = map[audit.Field]string{
+	audit.FieldActor:      "lower(actor_email) = lower(?)",
+	audit.FieldTargetID:   "target_id = ?",
+	audit.FieldTarget:     "lower(target_email) = lower(?)",
+	audit.FieldActorLike:  "strpos(" + fmt.Sprintf(fold, "actor_email") + ", ?) > 0",
+	audit.FieldTargetLike: "(strpos(" + fmt.Sprintf(fold, "target_name") + ", ?) > 0 OR strpos(" + fmt.Sprintf(fold, "target_email") + ", ?) > 0)",
+	audit.FieldAction:     "action = ?",
+	audit.FieldOutcome:    "outcome = ?",
+	audit.FieldTicket:     fmt.Sprintf(fold, "ticket") + " = ?",
+	audit.FieldJob:        "params->>'job' = ?",
+	audit.FieldFrom:       "at >= ?",
+	audit.FieldTo:         "at < ?",
+	audit.FieldBefore:     "id < ?",
+}
+
 // where builds the WHERE clause for a filter; withCursor adds the keyset
 // condition List uses and the export does not.
 func where(f audit.Filter, withCursor bool) (string, []any) {
 	var conds []string
 	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
-	if a := strings.TrimSpace(f.Actor); a != "" {
-		add("lower(actor_email) = lower(?)", a)
-	}
-	if id, ok := f.TargetUserID(); ok {
-		add("target_id = ?", id)
-	} else if t := strings.TrimSpace(f.Target); t != "" {
-		add("lower(target_email) = lower(?)", t)
-	}
-	// Partial matches fold A-Z only, as audit.Filter.Match does: translate
-	// rather than lower(), which would fold any letter, and strpos rather
-	// than LIKE, where % and _ would be wildcards.
-	const fold = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-	if a := audit.LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" {
-		add("strpos("+fmt.Sprintf(fold, "actor_email")+", ?) > 0", a)
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" {
-		add("(strpos("+fmt.Sprintf(fold, "target_name")+", ?) > 0 OR strpos("+fmt.Sprintf(fold, "target_email")+", ?) > 0)", t)
-	}
-	if f.Action != "" {
-		add("action = ?", string(f.Action))
-	}
-	if f.Outcome != "" {
-		add("outcome = ?", string(f.Outcome))
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
-		add(fmt.Sprintf(fold, "ticket")+" = ?", t)
-	}
-	if j := strings.TrimSpace(f.Job); j != "" {
-		add("params->>'job' = ?", j)
-	}
-	if !f.From.IsZero() {
-		add("at >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		add("at < ?", f.To)
-	}
-	if withCursor && f.Before > 0 {
-		add("id < ?", f.Before)
+	for _, c := range f.Conds(withCursor) {
+		args = append(args, c.Value)
+		conds = append(conds, strings.ReplaceAll(filterSQL[c.Field], "?", fmt.Sprintf("$%d", len(args))))
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -421,16 +404,11 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	if err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
-	var p audit.Page
-	p.Records, err = collect(rows)
+	recs, err := collect(rows)
 	if err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
-	if len(p.Records) > limit {
-		p.Records = p.Records[:limit]
-		p.Next = p.Records[limit-1].ID
-	}
-	return p, nil
+	return audit.Paged(recs, limit), nil
 }
 
 // records yields the rows of a query as records, then closes them; it

@@ -358,59 +358,39 @@ const columns = `id, time_us, actor_email, actor_role, source_ip, request_id, ta
 	target_email, target_name, action, params, ticket, reason, outcome, status, message, completed_us,
 	repeats, last_us`
 
+// filterSQL is each condition of an audit.Filter in SQLite; every ? takes
+// the condition's value. lower() folds A to Z only, as audit.LowerASCII
+// does, and instr has no wildcards to escape.
+var filterSQL = map[audit.Field]string{
+	audit.FieldActor:      "actor_email = ? COLLATE NOCASE",
+	audit.FieldTargetID:   "target_id = ?",
+	audit.FieldTarget:     "target_email = ? COLLATE NOCASE",
+	audit.FieldActorLike:  "instr(lower(actor_email), ?) > 0",
+	audit.FieldTargetLike: "(instr(lower(target_name), ?) > 0 OR instr(lower(target_email), ?) > 0)",
+	audit.FieldAction:     "action = ?",
+	audit.FieldOutcome:    "outcome = ?",
+	audit.FieldTicket:     "lower(ticket) = ?",
+	audit.FieldJob:        "json_extract(params, '$.job') = ?",
+	audit.FieldFrom:       "time_us >= ?",
+	audit.FieldTo:         "time_us < ?",
+	audit.FieldBefore:     "id < ?",
+}
+
 // where builds the WHERE clause for a filter. withCursor adds the keyset
 // condition used by List but not by the export.
 func where(f audit.Filter, withCursor bool) (string, []any) {
 	var conds []string
 	var args []any
-	if a := strings.TrimSpace(f.Actor); a != "" {
-		conds = append(conds, "actor_email = ? COLLATE NOCASE")
-		args = append(args, a)
-	}
-	if id, ok := f.TargetUserID(); ok {
-		conds = append(conds, "target_id = ?")
-		args = append(args, id)
-	} else if t := strings.TrimSpace(f.Target); t != "" {
-		conds = append(conds, "target_email = ? COLLATE NOCASE")
-		args = append(args, t)
-	}
-	// Partial matches: lower() in SQLite folds A to Z only, as audit.LowerASCII
-	// does; instr has no wildcards to escape.
-	if a := audit.LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" {
-		conds = append(conds, "instr(lower(actor_email), ?) > 0")
-		args = append(args, a)
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" {
-		conds = append(conds, "(instr(lower(target_name), ?) > 0 OR instr(lower(target_email), ?) > 0)")
-		args = append(args, t, t)
-	}
-	if f.Action != "" {
-		conds = append(conds, "action = ?")
-		args = append(args, string(f.Action))
-	}
-	if f.Outcome != "" {
-		conds = append(conds, "outcome = ?")
-		args = append(args, string(f.Outcome))
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
-		conds = append(conds, "lower(ticket) = ?")
-		args = append(args, t)
-	}
-	if j := strings.TrimSpace(f.Job); j != "" {
-		conds = append(conds, "json_extract(params, '$.job') = ?")
-		args = append(args, j)
-	}
-	if !f.From.IsZero() {
-		conds = append(conds, "time_us >= ?")
-		args = append(args, f.From.UnixMicro())
-	}
-	if !f.To.IsZero() {
-		conds = append(conds, "time_us < ?")
-		args = append(args, f.To.UnixMicro())
-	}
-	if withCursor && f.Before > 0 {
-		conds = append(conds, "id < ?")
-		args = append(args, f.Before)
+	for _, c := range f.Conds(withCursor) {
+		v := c.Value
+		if t, ok := v.(time.Time); ok {
+			v = t.UnixMicro()
+		}
+		cond := filterSQL[c.Field]
+		conds = append(conds, cond)
+		for range strings.Count(cond, "?") {
+			args = append(args, v)
+		}
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -460,15 +440,11 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	// One extra row tells whether an older page exists.
 	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+
 		" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
-	var p audit.Page
-	if p.Records, err = collect(rows, err, scanRecord); err != nil {
+	recs, err := collect(rows, err, scanRecord)
+	if err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
-	if len(p.Records) > limit {
-		p.Records = p.Records[:limit]
-		p.Next = p.Records[limit-1].ID
-	}
-	return p, nil
+	return audit.Paged(recs, limit), nil
 }
 
 // ForTarget implements Store.
