@@ -429,14 +429,7 @@ func records(rows pgx.Rows) iter.Seq2[audit.Record, error] {
 }
 
 func collect(rows pgx.Rows) ([]audit.Record, error) {
-	var out []audit.Record
-	for r, err := range records(rows) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Record, error) { return scanRecord(r) })
 }
 
 // ForTarget implements audit.Store.

@@ -147,19 +147,8 @@ func (s *Store) Mails(ctx context.Context, f notify.Filter) ([]notify.Mail, erro
 	rows, err := s.r.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_queue
 		WHERE (? = '' OR state = ?) AND (? = 0 OR audit_id = ?)
 		ORDER BY id DESC LIMIT ?`, string(f.State), string(f.State), f.AuditID, f.AuditID, limit)
+	out, err := collect(rows, err, scanMail)
 	if err != nil {
-		return nil, fmt.Errorf("mail: list: %w", err)
-	}
-	defer rows.Close()
-	var out []notify.Mail
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, fmt.Errorf("mail: list: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("mail: list: %w", err)
 	}
 	return out, nil

@@ -503,20 +503,8 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
 	rows, err := tx.StmtContext(ctx, s.hot.limitsSeen).QueryContext(ctx, key, from)
+	seen, err := collect(rows, err, scanUS)
 	if err != nil {
-		return false, time.Time{}, fmt.Errorf("limits: %w", err)
-	}
-	var seen []time.Time
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			rows.Close()
-			return false, time.Time{}, fmt.Errorf("limits: %w", err)
-		}
-		seen = append(seen, time.UnixMicro(at))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
 	if ok, retry := limits.Decide(seen, max, window, now); !ok {
@@ -610,6 +598,20 @@ func each[T any](rows *sql.Rows, scan func(scanner) (T, error)) iter.Seq2[T, err
 			yield(zero, err)
 		}
 	}
+}
+
+// scanUS reads a row of one time kept as Unix microseconds.
+func scanUS(sc scanner) (time.Time, error) {
+	var us int64
+	err := sc.Scan(&us)
+	return time.UnixMicro(us).UTC(), err
+}
+
+// scanOne reads a row of one column.
+func scanOne[T any](sc scanner) (T, error) {
+	var v T
+	err := sc.Scan(&v)
+	return v, err
 }
 
 // collect reads every row of a query (rows and err are what QueryContext
