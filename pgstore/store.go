@@ -155,16 +155,57 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// advisoryLock is the two keys of pg_advisory_xact_lock(int, int).
+type advisoryLock struct{ namespace, key int32 }
+
 // lockKey names an advisory lock: a namespace (one per kind of operation)
 // and a 32-bit hash of the key. Two keys that share a hash only queue
 // behind each other; they never mix.
-func lockKey(namespace int32, parts ...string) (int32, int32) {
+func lockKey(namespace int32, parts ...string) advisoryLock {
 	h := fnv.New32a()
 	for _, p := range parts {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
-	return namespace, int32(h.Sum32())
+	return advisoryLock{namespace, int32(h.Sum32())}
+}
+
+// locked runs fn in one transaction that first takes lock, held until the
+// transaction ends (see the package comment).
+func (s *Store) locked(ctx context.Context, lock advisoryLock, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", lock.namespace, lock.key); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// collapseOrInsert writes rec under lock, unless collapse finds an earlier
+// record to count it into (found, with that record's id): Deny and Tally's
+// one step. Only a new record is logged.
+func (s *Store) collapseOrInsert(ctx context.Context, rec audit.Record, lock advisoryLock,
+	collapse func(tx pgx.Tx) (id int64, found bool, err error)) (int64, error) {
+	var id int64
+	inserted := false
+	err := s.locked(ctx, lock, func(tx pgx.Tx) error {
+		var found bool
+		var err error
+		if id, found, err = collapse(tx); err != nil || found {
+			return err
+		}
+		inserted = true
+		id, err = insert(ctx, tx, rec)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	if inserted {
+		rec.ID = id
+		audit.LogBegin(ctx, s.log, rec)
+	}
+	return id, nil
 }
 
 // Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
@@ -224,14 +265,10 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	if err != nil {
 		return 0, err
 	}
-	var id int64
-	inserted := false
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ns, k := lockKey(lockDeny, strings.ToLower(rec.ActorEmail), string(rec.Action),
-			fmt.Sprint(rec.TargetID), strings.ToLower(rec.TargetEmail), rec.Reason)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", ns, k); err != nil {
-			return err
-		}
+	lock := lockKey(lockDeny, strings.ToLower(rec.ActorEmail), string(rec.Action),
+		fmt.Sprint(rec.TargetID), strings.ToLower(rec.TargetEmail), rec.Reason)
+	return s.collapseOrInsert(ctx, rec, lock, func(tx pgx.Tx) (int64, bool, error) {
+		var id int64
 		var at time.Time
 		err := tx.QueryRow(ctx, `SELECT id, at FROM audit_records
 			WHERE lower(actor_email) = lower($1) AND action = $2 AND target_id = $3
@@ -239,24 +276,14 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 			ORDER BY id DESC LIMIT 1`,
 			rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &at)
 		switch {
-		case err == nil && rec.Time.Sub(at) < within:
-			_, err := tx.Exec(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_at = $1 WHERE id = $2`, rec.Time, id)
-			return err
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return err
+		case errors.Is(err, pgx.ErrNoRows) || err == nil && rec.Time.Sub(at) >= within:
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
 		}
-		inserted = true
-		id, err = insert(ctx, tx, rec)
-		return err
+		_, err = tx.Exec(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_at = $1 WHERE id = $2`, rec.Time, id)
+		return id, true, err
 	})
-	if err != nil {
-		return 0, fmt.Errorf("audit: write record: %w", err)
-	}
-	if inserted {
-		rec.ID = id
-		audit.LogBegin(ctx, s.log, rec)
-	}
-	return id, nil
 }
 
 // Complete implements audit.Store.
@@ -497,11 +524,7 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		return false, time.Time{}, err
 	}
 	ok, retry := false, time.Time{}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ns, k := lockKey(lockLimit, key)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", ns, k); err != nil {
-			return err
-		}
+	err := s.locked(ctx, lockKey(lockLimit, key), func(tx pgx.Tx) error {
 		// Whatever no window can still see goes.
 		if _, err := tx.Exec(ctx, `DELETE FROM limit_events WHERE key = $1 AND at <= $2`, key, now.Add(-limits.MaxWindow)); err != nil {
 			return err

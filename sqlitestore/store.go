@@ -253,26 +253,41 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	if err != nil {
 		return 0, err
 	}
+	return s.collapseOrInsert(ctx, rec, func(tx *sql.Tx) (int64, bool, error) {
+		var id, timeUS int64
+		err := tx.QueryRowContext(ctx, `SELECT id, time_us FROM audit_records
+			WHERE actor_email = ? COLLATE NOCASE AND action = ? AND target_id = ?
+				AND target_email = ? COLLATE NOCASE AND reason = ? AND outcome = 'denied'
+			ORDER BY id DESC LIMIT 1`,
+			rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &timeUS)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || err == nil && rec.Time.UnixMicro()-timeUS >= within.Microseconds():
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_us = ? WHERE id = ?`,
+			rec.Time.UnixMicro(), id)
+		return id, true, err
+	})
+}
+
+// collapseOrInsert writes rec in one write transaction, unless collapse
+// finds an earlier record to count it into (found, with that record's id):
+// Deny and Tally's one step. Only a new record is logged.
+func (s *Store) collapseOrInsert(ctx context.Context, rec audit.Record,
+	collapse func(tx *sql.Tx) (id int64, found bool, err error)) (int64, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
 	}
 	defer tx.Rollback()
-	var id, timeUS int64
-	err = tx.QueryRowContext(ctx, `SELECT id, time_us FROM audit_records
-		WHERE actor_email = ? COLLATE NOCASE AND action = ? AND target_id = ?
-			AND target_email = ? COLLATE NOCASE AND reason = ? AND outcome = 'denied'
-		ORDER BY id DESC LIMIT 1`,
-		rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &timeUS)
-	switch {
-	case err == nil && rec.Time.UnixMicro()-timeUS < within.Microseconds():
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_us = ? WHERE id = ?`,
-			rec.Time.UnixMicro(), id); err != nil {
-			return 0, fmt.Errorf("audit: write record: %w", err)
-		}
-		return id, tx.Commit()
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
+	id, found, err := collapse(tx)
+	if err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	if found {
+		return id, tx.Commit()
 	}
 	if rec.ID, err = insert(ctx, tx, rec); err != nil {
 		return 0, err
