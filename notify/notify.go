@@ -132,6 +132,15 @@ type Filter struct {
 // DefaultLimit is how many mails Mails returns when the filter gives none.
 const DefaultLimit = 100
 
+// PageSize is how many mails Mails returns at most: Limit, or DefaultLimit
+// when it gives none.
+func (f Filter) PageSize() int {
+	if f.Limit <= 0 {
+		return DefaultLimit
+	}
+	return f.Limit
+}
+
 // Counts are the queued mails by state.
 type Counts struct {
 	Pending, Sending, Sent, Failed int

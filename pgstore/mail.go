@@ -118,13 +118,9 @@ func (s *Store) Mails(ctx context.Context, f notify.Filter) ([]notify.Mail, erro
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = notify.DefaultLimit
-	}
 	rows, err := s.pool.Query(ctx, `SELECT `+mailColumns+` FROM mail_queue
 		WHERE ($1 = '' OR state = $1) AND ($2 = 0 OR audit_id = $2)
-		ORDER BY id DESC LIMIT $3`, string(f.State), f.AuditID, limit)
+		ORDER BY id DESC LIMIT $3`, string(f.State), f.AuditID, f.PageSize())
 	if err != nil {
 		return nil, fmt.Errorf("mail: list: %w", err)
 	}

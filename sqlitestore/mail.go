@@ -140,13 +140,9 @@ func (s *Store) Mails(ctx context.Context, f notify.Filter) ([]notify.Mail, erro
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = notify.DefaultLimit
-	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_queue
 		WHERE (? = '' OR state = ?) AND (? = 0 OR audit_id = ?)
-		ORDER BY id DESC LIMIT ?`, string(f.State), string(f.State), f.AuditID, f.AuditID, limit)
+		ORDER BY id DESC LIMIT ?`, string(f.State), string(f.State), f.AuditID, f.AuditID, f.PageSize())
 	out, err := collect(rows, err, scanMail)
 	if err != nil {
 		return nil, fmt.Errorf("mail: list: %w", err)
