@@ -260,8 +260,7 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	rec.Outcome = audit.OutcomeDenied
-	rec, err := audit.Prepare(rec, s.now())
+	rec, err := audit.PrepareDenial(rec, s.now())
 	if err != nil {
 		return 0, err
 	}
@@ -306,13 +305,10 @@ func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error 
 	if tag.RowsAffected() == 0 {
 		var outcome string
 		err := s.pool.QueryRow(ctx, `SELECT outcome FROM audit_records WHERE id = $1`, id).Scan(&outcome)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
-		case err != nil:
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("audit: complete record %d: %w", id, err)
 		}
-		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, outcome)
+		return audit.NotPending(id, audit.Outcome(outcome))
 	}
 	audit.LogComplete(ctx, s.log, id, res)
 	return nil

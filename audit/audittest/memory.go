@@ -3,7 +3,6 @@ package audittest
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -111,12 +110,12 @@ func (m *Memory) Complete(ctx context.Context, id int64, res audit.Result) error
 	i := m.find(id)
 	if i < 0 {
 		m.mu.Unlock()
-		return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
+		return audit.NotPending(id, "")
 	}
 	r := &m.records[i]
 	if r.Outcome != audit.OutcomePending {
 		m.mu.Unlock()
-		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, r.Outcome)
+		return audit.NotPending(id, r.Outcome)
 	}
 	r.Outcome, r.Status, r.Message = res.Outcome, res.Status, res.Message
 	if res.TargetID > 0 {
