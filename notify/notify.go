@@ -25,6 +25,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -179,6 +180,15 @@ var (
 	// ErrInvalid is a mail that cannot be queued as given.
 	ErrInvalid = errors.New("notify: invalid mail")
 )
+
+// NotHeld is a store's error for a change to mail id that the courier does
+// not hold: ErrNotFound when there is no such mail, else ErrLeaseLost.
+func NotHeld(id int64, exists bool) error {
+	if !exists {
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	return fmt.Errorf("%w: %d", ErrLeaseLost, id)
+}
 
 // Truncate shortens s to at most n bytes on a rune boundary; stores and
 // the courier keep error texts short with it.

@@ -107,10 +107,7 @@ func (s *Store) settleMail(ctx context.Context, id int64, owner, set string, arg
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mail_queue WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return fmt.Errorf("mail: update %d: %w", id, err)
 	}
-	if !exists {
-		return fmt.Errorf("%w: %d", notify.ErrNotFound, id)
-	}
-	return fmt.Errorf("%w: %d", notify.ErrLeaseLost, id)
+	return notify.NotHeld(id, exists)
 }
 
 // Mails implements notify.Store.

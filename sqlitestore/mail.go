@@ -126,13 +126,11 @@ func (s *Store) settleMail(ctx context.Context, id int64, owner, set string, arg
 		return nil
 	}
 	var one int
-	switch err := s.w.QueryRowContext(ctx, `SELECT 1 FROM mail_queue WHERE id = ?`, id).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("%w: %d", notify.ErrNotFound, id)
-	case err != nil:
+	err = s.w.QueryRowContext(ctx, `SELECT 1 FROM mail_queue WHERE id = ?`, id).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("mail: update %d: %w", id, err)
 	}
-	return fmt.Errorf("%w: %d", notify.ErrLeaseLost, id)
+	return notify.NotHeld(id, err == nil)
 }
 
 // Mails implements notify.Store.
