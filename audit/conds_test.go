@@ -9,6 +9,37 @@ import (
 	"onelogin-helpdesk/audit"
 )
 
+// TestPaged: one record beyond the page says an older page exists, and
+// the cursor is the last record shown.
+func TestPaged(t *testing.T) {
+	recs := func(ids ...int64) []audit.Record {
+		var out []audit.Record
+		for _, id := range ids {
+			out = append(out, audit.Record{ID: id})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		in       []audit.Record
+		limit    int
+		wantLen  int
+		wantNext int64
+	}{
+		{"none", nil, 2, 0, 0},
+		{"fewer than a page", recs(9), 2, 1, 0},
+		{"exactly a page", recs(9, 8), 2, 2, 0},
+		{"one more than a page", recs(9, 8, 7), 2, 2, 8},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := audit.Paged(tc.in, tc.limit)
+			if len(p.Records) != tc.wantLen || p.Next != tc.wantNext {
+				t.Errorf("Paged: %d records, next %d; want %d, %d", len(p.Records), p.Next, tc.wantLen, tc.wantNext)
+			}
+		})
+	}
+}
+
 // TestFilter_Conds: the conditions a filter sets, trimmed and folded the
 // way every store compares them; blank fields set none.
 func TestFilter_Conds(t *testing.T) {
@@ -38,37 +69,6 @@ func TestFilter_Conds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.f.Conds(tc.withCursor); !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("Conds = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
-// TestPaged: one record beyond the page says an older page exists, and
-// the cursor is the last record shown.
-func TestPaged(t *testing.T) {
-	recs := func(ids ...int64) []audit.Record {
-		var out []audit.Record
-		for _, id := range ids {
-			out = append(out, audit.Record{ID: id})
-		}
-		return out
-	}
-	for _, tc := range []struct {
-		name     string
-		in       []audit.Record
-		limit    int
-		wantLen  int
-		wantNext int64
-	}{
-		{"none", nil, 2, 0, 0},
-		{"fewer than a page", recs(9), 2, 1, 0},
-		{"exactly a page", recs(9, 8), 2, 2, 0},
-		{"one more than a page", recs(9, 8, 7), 2, 2, 8},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := audit.Paged(tc.in, tc.limit)
-			if len(p.Records) != tc.wantLen || p.Next != tc.wantNext {
-				t.Errorf("Paged: %d records, next %d; want %d, %d", len(p.Records), p.Next, tc.wantLen, tc.wantNext)
 			}
 		})
 	}
