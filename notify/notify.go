@@ -25,6 +25,7 @@ package notify
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -132,6 +133,15 @@ type Filter struct {
 // DefaultLimit is how many mails Mails returns when the filter gives none.
 const DefaultLimit = 100
 
+// PageSize is how many mails Mails returns at most: Limit, or DefaultLimit
+// when it gives none.
+func (f Filter) PageSize() int {
+	if f.Limit <= 0 {
+		return DefaultLimit
+	}
+	return f.Limit
+}
+
 // Counts are the queued mails by state.
 type Counts struct {
 	Pending, Sending, Sent, Failed int
@@ -170,6 +180,15 @@ var (
 	// ErrInvalid is a mail that cannot be queued as given.
 	ErrInvalid = errors.New("notify: invalid mail")
 )
+
+// NotHeld is a store's error for a change to mail id that the courier does
+// not hold: ErrNotFound when there is no such mail, else ErrLeaseLost.
+func NotHeld(id int64, exists bool) error {
+	if !exists {
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	return fmt.Errorf("%w: %d", ErrLeaseLost, id)
+}
 
 // Truncate shortens s to at most n bytes on a rune boundary; stores and
 // the courier keep error texts short with it.

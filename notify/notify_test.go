@@ -361,3 +361,14 @@ func TestTold(t *testing.T) {
 		}
 	}
 }
+
+// TestFilter_PageSize: a filter without a limit lists DefaultLimit mails.
+func TestFilter_PageSize(t *testing.T) {
+	for _, tc := range []struct {
+		limit, want int
+	}{{0, notify.DefaultLimit}, {-1, notify.DefaultLimit}, {1, 1}, {500, 500}} {
+		if got := (notify.Filter{Limit: tc.limit}).PageSize(); got != tc.want {
+			t.Errorf("Filter{Limit: %d}.PageSize() = %d, want %d", tc.limit, got, tc.want)
+		}
+	}
+}

@@ -25,12 +25,7 @@ func (s *Store) directoryTx(ctx context.Context, what string, change func(tx pgx
 	if err := s.check(); err != nil {
 		return err
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, 0)", lockDirectory); err != nil {
-			return err
-		}
-		return change(tx)
-	})
+	err := s.locked(ctx, advisoryLock{lockDirectory, 0}, change)
 	if err != nil {
 		return fmt.Errorf("directory: %s: %w", what, err)
 	}

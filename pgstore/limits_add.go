@@ -25,11 +25,7 @@ func (s *Store) Add(ctx context.Context, key string, n, max int, window time.Dur
 		count int
 		retry time.Time
 	)
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ns, k := lockKey(lockLimit, key)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", ns, k); err != nil {
-			return err
-		}
+	err := s.locked(ctx, lockKey(lockLimit, key), func(tx pgx.Tx) error {
 		if n > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO limit_events (key, at) SELECT $1, $2 FROM generate_series(1, $3)`, key, now, n); err != nil {
 				return err

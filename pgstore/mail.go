@@ -107,10 +107,7 @@ func (s *Store) settleMail(ctx context.Context, id int64, owner, set string, arg
 	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM mail_queue WHERE id = $1)`, id).Scan(&exists); err != nil {
 		return fmt.Errorf("mail: update %d: %w", id, err)
 	}
-	if !exists {
-		return fmt.Errorf("%w: %d", notify.ErrNotFound, id)
-	}
-	return fmt.Errorf("%w: %d", notify.ErrLeaseLost, id)
+	return notify.NotHeld(id, exists)
 }
 
 // Mails implements notify.Store.
@@ -118,13 +115,9 @@ func (s *Store) Mails(ctx context.Context, f notify.Filter) ([]notify.Mail, erro
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = notify.DefaultLimit
-	}
 	rows, err := s.pool.Query(ctx, `SELECT `+mailColumns+` FROM mail_queue
 		WHERE ($1 = '' OR state = $1) AND ($2 = 0 OR audit_id = $2)
-		ORDER BY id DESC LIMIT $3`, string(f.State), f.AuditID, limit)
+		ORDER BY id DESC LIMIT $3`, string(f.State), f.AuditID, f.PageSize())
 	if err != nil {
 		return nil, fmt.Errorf("mail: list: %w", err)
 	}

@@ -155,16 +155,57 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// advisoryLock is the two keys of pg_advisory_xact_lock(int, int).
+type advisoryLock struct{ namespace, key int32 }
+
 // lockKey names an advisory lock: a namespace (one per kind of operation)
 // and a 32-bit hash of the key. Two keys that share a hash only queue
 // behind each other; they never mix.
-func lockKey(namespace int32, parts ...string) (int32, int32) {
+func lockKey(namespace int32, parts ...string) advisoryLock {
 	h := fnv.New32a()
 	for _, p := range parts {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
-	return namespace, int32(h.Sum32())
+	return advisoryLock{namespace, int32(h.Sum32())}
+}
+
+// locked runs fn in one transaction that first takes lock, held until the
+// transaction ends (see the package comment).
+func (s *Store) locked(ctx context.Context, lock advisoryLock, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", lock.namespace, lock.key); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// collapseOrInsert writes rec under lock, unless collapse finds an earlier
+// record to count it into (found, with that record's id): Deny and Tally's
+// one step. Only a new record is logged.
+func (s *Store) collapseOrInsert(ctx context.Context, rec audit.Record, lock advisoryLock,
+	collapse func(tx pgx.Tx) (id int64, found bool, err error)) (int64, error) {
+	var id int64
+	inserted := false
+	err := s.locked(ctx, lock, func(tx pgx.Tx) error {
+		var found bool
+		var err error
+		if id, found, err = collapse(tx); err != nil || found {
+			return err
+		}
+		inserted = true
+		id, err = insert(ctx, tx, rec)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	if inserted {
+		rec.ID = id
+		audit.LogBegin(ctx, s.log, rec)
+	}
+	return id, nil
 }
 
 // Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
@@ -219,19 +260,14 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	rec.Outcome = audit.OutcomeDenied
-	rec, err := audit.Prepare(rec, s.now())
+	rec, err := audit.PrepareDenial(rec, s.now())
 	if err != nil {
 		return 0, err
 	}
-	var id int64
-	inserted := false
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ns, k := lockKey(lockDeny, strings.ToLower(rec.ActorEmail), string(rec.Action),
-			fmt.Sprint(rec.TargetID), strings.ToLower(rec.TargetEmail), rec.Reason)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", ns, k); err != nil {
-			return err
-		}
+	lock := lockKey(lockDeny, strings.ToLower(rec.ActorEmail), string(rec.Action),
+		fmt.Sprint(rec.TargetID), strings.ToLower(rec.TargetEmail), rec.Reason)
+	return s.collapseOrInsert(ctx, rec, lock, func(tx pgx.Tx) (int64, bool, error) {
+		var id int64
 		var at time.Time
 		err := tx.QueryRow(ctx, `SELECT id, at FROM audit_records
 			WHERE lower(actor_email) = lower($1) AND action = $2 AND target_id = $3
@@ -239,24 +275,14 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 			ORDER BY id DESC LIMIT 1`,
 			rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &at)
 		switch {
-		case err == nil && rec.Time.Sub(at) < within:
-			_, err := tx.Exec(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_at = $1 WHERE id = $2`, rec.Time, id)
-			return err
-		case err != nil && !errors.Is(err, pgx.ErrNoRows):
-			return err
+		case errors.Is(err, pgx.ErrNoRows) || err == nil && rec.Time.Sub(at) >= within:
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
 		}
-		inserted = true
-		id, err = insert(ctx, tx, rec)
-		return err
+		_, err = tx.Exec(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_at = $1 WHERE id = $2`, rec.Time, id)
+		return id, true, err
 	})
-	if err != nil {
-		return 0, fmt.Errorf("audit: write record: %w", err)
-	}
-	if inserted {
-		rec.ID = id
-		audit.LogBegin(ctx, s.log, rec)
-	}
-	return id, nil
 }
 
 // Complete implements audit.Store.
@@ -279,13 +305,10 @@ func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error 
 	if tag.RowsAffected() == 0 {
 		var outcome string
 		err := s.pool.QueryRow(ctx, `SELECT outcome FROM audit_records WHERE id = $1`, id).Scan(&outcome)
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
-		case err != nil:
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("audit: complete record %d: %w", id, err)
 		}
-		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, outcome)
+		return audit.NotPending(id, audit.Outcome(outcome))
 	}
 	audit.LogComplete(ctx, s.log, id, res)
 	return nil
@@ -354,53 +377,36 @@ func scanRecord(row pgx.Row) (audit.Record, error) {
 	return r, nil
 }
 
+// fold lowers A to Z only, as audit.LowerASCII does: lower() would fold
+// any letter.
+const fold = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+// filterSQL is each condition of an audit.Filter in PostgreSQL; every ?
+// takes the condition's value. Partial matches use strpos rather than LIKE,
+// where % and _ would be wildcards.
+var filterSQL = map[audit.Field]string{
+	audit.FieldActor:      "lower(actor_email) = lower(?)",
+	audit.FieldTargetID:   "target_id = ?",
+	audit.FieldTarget:     "lower(target_email) = lower(?)",
+	audit.FieldActorLike:  "strpos(" + fmt.Sprintf(fold, "actor_email") + ", ?) > 0",
+	audit.FieldTargetLike: "(strpos(" + fmt.Sprintf(fold, "target_name") + ", ?) > 0 OR strpos(" + fmt.Sprintf(fold, "target_email") + ", ?) > 0)",
+	audit.FieldAction:     "action = ?",
+	audit.FieldOutcome:    "outcome = ?",
+	audit.FieldTicket:     fmt.Sprintf(fold, "ticket") + " = ?",
+	audit.FieldJob:        "params->>'job' = ?",
+	audit.FieldFrom:       "at >= ?",
+	audit.FieldTo:         "at < ?",
+	audit.FieldBefore:     "id < ?",
+}
+
 // where builds the WHERE clause for a filter; withCursor adds the keyset
 // condition List uses and the export does not.
 func where(f audit.Filter, withCursor bool) (string, []any) {
 	var conds []string
 	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
-	if a := strings.TrimSpace(f.Actor); a != "" {
-		add("lower(actor_email) = lower(?)", a)
-	}
-	if id, ok := f.TargetUserID(); ok {
-		add("target_id = ?", id)
-	} else if t := strings.TrimSpace(f.Target); t != "" {
-		add("lower(target_email) = lower(?)", t)
-	}
-	// Partial matches fold A-Z only, as audit.Filter.Match does: translate
-	// rather than lower(), which would fold any letter, and strpos rather
-	// than LIKE, where % and _ would be wildcards.
-	const fold = "translate(%s, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
-	if a := audit.LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" {
-		add("strpos("+fmt.Sprintf(fold, "actor_email")+", ?) > 0", a)
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" {
-		add("(strpos("+fmt.Sprintf(fold, "target_name")+", ?) > 0 OR strpos("+fmt.Sprintf(fold, "target_email")+", ?) > 0)", t)
-	}
-	if f.Action != "" {
-		add("action = ?", string(f.Action))
-	}
-	if f.Outcome != "" {
-		add("outcome = ?", string(f.Outcome))
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
-		add(fmt.Sprintf(fold, "ticket")+" = ?", t)
-	}
-	if j := strings.TrimSpace(f.Job); j != "" {
-		add("params->>'job' = ?", j)
-	}
-	if !f.From.IsZero() {
-		add("at >= ?", f.From)
-	}
-	if !f.To.IsZero() {
-		add("at < ?", f.To)
-	}
-	if withCursor && f.Before > 0 {
-		add("id < ?", f.Before)
+	for _, c := range f.Conds(withCursor) {
+		args = append(args, c.Value)
+		conds = append(conds, strings.ReplaceAll(filterSQL[c.Field], "?", fmt.Sprintf("$%d", len(args))))
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -421,16 +427,11 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	if err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
-	var p audit.Page
-	p.Records, err = collect(rows)
+	recs, err := collect(rows)
 	if err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
-	if len(p.Records) > limit {
-		p.Records = p.Records[:limit]
-		p.Next = p.Records[limit-1].ID
-	}
-	return p, nil
+	return audit.Paged(recs, limit), nil
 }
 
 // records yields the rows of a query as records, then closes them; it
@@ -451,14 +452,7 @@ func records(rows pgx.Rows) iter.Seq2[audit.Record, error] {
 }
 
 func collect(rows pgx.Rows) ([]audit.Record, error) {
-	var out []audit.Record
-	for r, err := range records(rows) {
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (audit.Record, error) { return scanRecord(r) })
 }
 
 // ForTarget implements audit.Store.
@@ -526,11 +520,7 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		return false, time.Time{}, err
 	}
 	ok, retry := false, time.Time{}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ns, k := lockKey(lockLimit, key)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", ns, k); err != nil {
-			return err
-		}
+	err := s.locked(ctx, lockKey(lockLimit, key), func(tx pgx.Tx) error {
 		// Whatever no window can still see goes.
 		if _, err := tx.Exec(ctx, `DELETE FROM limit_events WHERE key = $1 AND at <= $2`, key, now.Add(-limits.MaxWindow)); err != nil {
 			return err
@@ -543,14 +533,9 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		if err != nil {
 			return err
 		}
-		if len(seen) >= max {
-			retry = now.Add(window)
-			if len(seen) > 0 {
-				retry = seen[len(seen)-max].Add(window).UTC()
-			}
+		if ok, retry = limits.Decide(seen, max, window, now); !ok {
 			return nil
 		}
-		ok = true
 		_, err = tx.Exec(ctx, `INSERT INTO limit_events (key, at) VALUES ($1, $2)`, key, now)
 		return err
 	})

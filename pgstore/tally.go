@@ -3,7 +3,6 @@ package pgstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -27,13 +26,9 @@ func (s *Store) Tally(ctx context.Context, rec audit.Record, within time.Duratio
 	if err != nil {
 		return 0, err
 	}
-	var id int64
-	inserted := false
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		ns, k := lockKey(lockTally, strings.ToLower(rec.ActorEmail), string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason)
-		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1, $2)", ns, k); err != nil {
-			return err
-		}
+	lock := lockKey(lockTally, strings.ToLower(rec.ActorEmail), string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason)
+	return s.collapseOrInsert(ctx, rec, lock, func(tx pgx.Tx) (int64, bool, error) {
+		var id int64
 		var kept string
 		err := tx.QueryRow(ctx, `SELECT id, params->>'`+audit.SampleParam+`' FROM audit_records
 			WHERE lower(actor_email) = lower($1) AND action = $2 AND source_ip = $3 AND outcome = $4 AND reason = $5
@@ -41,24 +36,14 @@ func (s *Store) Tally(ctx context.Context, rec audit.Record, within time.Duratio
 			ORDER BY id DESC LIMIT 1`,
 			rec.ActorEmail, string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason, rec.Time.Add(-within)).Scan(&id, &kept)
 		switch {
-		case err == nil:
-			_, err := tx.Exec(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_at = $1,
-				params = jsonb_set(params, '{`+audit.SampleParam+`}', to_jsonb($2::text)) WHERE id = $3`,
-				rec.Time, audit.AddSample(kept, sample), id)
-			return err
-		case !errors.Is(err, pgx.ErrNoRows):
-			return err
+		case errors.Is(err, pgx.ErrNoRows):
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
 		}
-		inserted = true
-		id, err = insert(ctx, tx, rec)
-		return err
+		_, err = tx.Exec(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_at = $1,
+			params = jsonb_set(params, '{`+audit.SampleParam+`}', to_jsonb($2::text)) WHERE id = $3`,
+			rec.Time, audit.AddSample(kept, sample), id)
+		return id, true, err
 	})
-	if err != nil {
-		return 0, fmt.Errorf("audit: write record: %w", err)
-	}
-	if inserted {
-		rec.ID = id
-		audit.LogBegin(ctx, s.log, rec)
-	}
-	return id, nil
 }

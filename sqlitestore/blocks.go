@@ -84,17 +84,9 @@ func (s *Store) ListBlocks(ctx context.Context, now time.Time) ([]sessions.Block
 		return nil, err
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT "+blockColumns+" FROM staff_blocks WHERE until_us > ? ORDER BY at_us DESC", us(now))
+	out, err := collect(rows, err, scanBlock)
 	if err != nil {
 		return nil, fmt.Errorf("sessions: list blocks: %w", err)
 	}
-	defer rows.Close()
-	var out []sessions.Block
-	for rows.Next() {
-		b, err := scanBlock(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sessions: list blocks: %w", err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return out, nil
 }

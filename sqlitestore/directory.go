@@ -129,19 +129,8 @@ func (s *Store) PruneUnsynced(ctx context.Context, before time.Time) (int, error
 	n := 0
 	err := s.directoryTx(ctx, "remove people no longer listed", func(tx *sql.Tx, seq int64) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM directory_people WHERE deleted = 0 AND synced_us < ?`, us(before))
+		ids, err := collect(rows, err, scanOne[int64])
 		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Close(); err != nil {
 			return err
 		}
 		n, err = markDeleted(ctx, tx, ids, seq)

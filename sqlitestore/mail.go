@@ -126,13 +126,11 @@ func (s *Store) settleMail(ctx context.Context, id int64, owner, set string, arg
 		return nil
 	}
 	var one int
-	switch err := s.w.QueryRowContext(ctx, `SELECT 1 FROM mail_queue WHERE id = ?`, id).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return fmt.Errorf("%w: %d", notify.ErrNotFound, id)
-	case err != nil:
+	err = s.w.QueryRowContext(ctx, `SELECT 1 FROM mail_queue WHERE id = ?`, id).Scan(&one)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("mail: update %d: %w", id, err)
 	}
-	return fmt.Errorf("%w: %d", notify.ErrLeaseLost, id)
+	return notify.NotHeld(id, err == nil)
 }
 
 // Mails implements notify.Store.
@@ -140,26 +138,11 @@ func (s *Store) Mails(ctx context.Context, f notify.Filter) ([]notify.Mail, erro
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = notify.DefaultLimit
-	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_queue
 		WHERE (? = '' OR state = ?) AND (? = 0 OR audit_id = ?)
-		ORDER BY id DESC LIMIT ?`, string(f.State), string(f.State), f.AuditID, f.AuditID, limit)
+		ORDER BY id DESC LIMIT ?`, string(f.State), string(f.State), f.AuditID, f.AuditID, f.PageSize())
+	out, err := collect(rows, err, scanMail)
 	if err != nil {
-		return nil, fmt.Errorf("mail: list: %w", err)
-	}
-	defer rows.Close()
-	var out []notify.Mail
-	for rows.Next() {
-		m, err := scanMail(rows)
-		if err != nil {
-			return nil, fmt.Errorf("mail: list: %w", err)
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("mail: list: %w", err)
 	}
 	return out, nil

@@ -250,31 +250,45 @@ func (s *Store) Deny(ctx context.Context, rec audit.Record, within time.Duration
 	if err := s.check(); err != nil {
 		return 0, err
 	}
-	rec.Outcome = audit.OutcomeDenied
-	rec, err := audit.Prepare(rec, s.now())
+	rec, err := audit.PrepareDenial(rec, s.now())
 	if err != nil {
 		return 0, err
 	}
+	return s.collapseOrInsert(ctx, rec, func(tx *sql.Tx) (int64, bool, error) {
+		var id, timeUS int64
+		err := tx.QueryRowContext(ctx, `SELECT id, time_us FROM audit_records
+			WHERE actor_email = ? COLLATE NOCASE AND action = ? AND target_id = ?
+				AND target_email = ? COLLATE NOCASE AND reason = ? AND outcome = 'denied'
+			ORDER BY id DESC LIMIT 1`,
+			rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &timeUS)
+		switch {
+		case errors.Is(err, sql.ErrNoRows) || err == nil && rec.Time.UnixMicro()-timeUS >= within.Microseconds():
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_us = ? WHERE id = ?`,
+			rec.Time.UnixMicro(), id)
+		return id, true, err
+	})
+}
+
+// collapseOrInsert writes rec in one write transaction, unless collapse
+// finds an earlier record to count it into (found, with that record's id):
+// Deny and Tally's one step. Only a new record is logged.
+func (s *Store) collapseOrInsert(ctx context.Context, rec audit.Record,
+	collapse func(tx *sql.Tx) (id int64, found bool, err error)) (int64, error) {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
 	}
 	defer tx.Rollback()
-	var id, timeUS int64
-	err = tx.QueryRowContext(ctx, `SELECT id, time_us FROM audit_records
-		WHERE actor_email = ? COLLATE NOCASE AND action = ? AND target_id = ?
-			AND target_email = ? COLLATE NOCASE AND reason = ? AND outcome = 'denied'
-		ORDER BY id DESC LIMIT 1`,
-		rec.ActorEmail, string(rec.Action), rec.TargetID, rec.TargetEmail, rec.Reason).Scan(&id, &timeUS)
-	switch {
-	case err == nil && rec.Time.UnixMicro()-timeUS < within.Microseconds():
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_records SET repeats = repeats + 1, last_us = ? WHERE id = ?`,
-			rec.Time.UnixMicro(), id); err != nil {
-			return 0, fmt.Errorf("audit: write record: %w", err)
-		}
-		return id, tx.Commit()
-	case err != nil && !errors.Is(err, sql.ErrNoRows):
+	id, found, err := collapse(tx)
+	if err != nil {
 		return 0, fmt.Errorf("audit: write record: %w", err)
+	}
+	if found {
+		return id, tx.Commit()
 	}
 	if rec.ID, err = insert(ctx, tx, rec); err != nil {
 		return 0, err
@@ -344,13 +358,10 @@ func (s *Store) Complete(ctx context.Context, id int64, res audit.Result) error 
 	if n == 0 {
 		var outcome string
 		err := s.w.QueryRowContext(ctx, `SELECT outcome FROM audit_records WHERE id = ?`, id).Scan(&outcome)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
-		case err != nil:
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("audit: complete record %d: %w", id, err)
 		}
-		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, outcome)
+		return audit.NotPending(id, audit.Outcome(outcome))
 	}
 	audit.LogComplete(ctx, s.log, id, res)
 	return nil
@@ -360,59 +371,39 @@ const columns = `id, time_us, actor_email, actor_role, source_ip, request_id, ta
 	target_email, target_name, action, params, ticket, reason, outcome, status, message, completed_us,
 	repeats, last_us`
 
+// filterSQL is each condition of an audit.Filter in SQLite; every ? takes
+// the condition's value. lower() folds A to Z only, as audit.LowerASCII
+// does, and instr has no wildcards to escape.
+var filterSQL = map[audit.Field]string{
+	audit.FieldActor:      "actor_email = ? COLLATE NOCASE",
+	audit.FieldTargetID:   "target_id = ?",
+	audit.FieldTarget:     "target_email = ? COLLATE NOCASE",
+	audit.FieldActorLike:  "instr(lower(actor_email), ?) > 0",
+	audit.FieldTargetLike: "(instr(lower(target_name), ?) > 0 OR instr(lower(target_email), ?) > 0)",
+	audit.FieldAction:     "action = ?",
+	audit.FieldOutcome:    "outcome = ?",
+	audit.FieldTicket:     "lower(ticket) = ?",
+	audit.FieldJob:        "json_extract(params, '$.job') = ?",
+	audit.FieldFrom:       "time_us >= ?",
+	audit.FieldTo:         "time_us < ?",
+	audit.FieldBefore:     "id < ?",
+}
+
 // where builds the WHERE clause for a filter. withCursor adds the keyset
 // condition used by List but not by the export.
 func where(f audit.Filter, withCursor bool) (string, []any) {
 	var conds []string
 	var args []any
-	if a := strings.TrimSpace(f.Actor); a != "" {
-		conds = append(conds, "actor_email = ? COLLATE NOCASE")
-		args = append(args, a)
-	}
-	if id, ok := f.TargetUserID(); ok {
-		conds = append(conds, "target_id = ?")
-		args = append(args, id)
-	} else if t := strings.TrimSpace(f.Target); t != "" {
-		conds = append(conds, "target_email = ? COLLATE NOCASE")
-		args = append(args, t)
-	}
-	// Partial matches: lower() in SQLite folds A to Z only, as audit.LowerASCII
-	// does; instr has no wildcards to escape.
-	if a := audit.LowerASCII(strings.TrimSpace(f.ActorLike)); a != "" {
-		conds = append(conds, "instr(lower(actor_email), ?) > 0")
-		args = append(args, a)
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.TargetLike)); t != "" {
-		conds = append(conds, "(instr(lower(target_name), ?) > 0 OR instr(lower(target_email), ?) > 0)")
-		args = append(args, t, t)
-	}
-	if f.Action != "" {
-		conds = append(conds, "action = ?")
-		args = append(args, string(f.Action))
-	}
-	if f.Outcome != "" {
-		conds = append(conds, "outcome = ?")
-		args = append(args, string(f.Outcome))
-	}
-	if t := audit.LowerASCII(strings.TrimSpace(f.Ticket)); t != "" {
-		conds = append(conds, "lower(ticket) = ?")
-		args = append(args, t)
-	}
-	if j := strings.TrimSpace(f.Job); j != "" {
-		conds = append(conds, "json_extract(params, '$.job') = ?")
-		args = append(args, j)
-	}
-	if !f.From.IsZero() {
-		conds = append(conds, "time_us >= ?")
-		args = append(args, f.From.UnixMicro())
-	}
-	if !f.To.IsZero() {
-		conds = append(conds, "time_us < ?")
-		args = append(args, f.To.UnixMicro())
-	}
-	if withCursor && f.Before > 0 {
-		conds = append(conds, "id < ?")
-		args = append(args, f.Before)
+	for _, c := range f.Conds(withCursor) {
+		v := c.Value
+		if t, ok := v.(time.Time); ok {
+			v = t.UnixMicro()
+		}
+		cond := filterSQL[c.Field]
+		conds = append(conds, cond)
+		for range strings.Count(cond, "?") {
+			args = append(args, v)
+		}
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -462,15 +453,11 @@ func (s *Store) List(ctx context.Context, f audit.Filter) (audit.Page, error) {
 	// One extra row tells whether an older page exists.
 	rows, err := s.r.QueryContext(ctx, "SELECT "+columns+" FROM audit_records"+cond+
 		" ORDER BY id DESC LIMIT ?", append(args, limit+1)...)
-	var p audit.Page
-	if p.Records, err = collect(rows, err, scanRecord); err != nil {
+	recs, err := collect(rows, err, scanRecord)
+	if err != nil {
 		return audit.Page{}, fmt.Errorf("audit: list: %w", err)
 	}
-	if len(p.Records) > limit {
-		p.Records = p.Records[:limit]
-		p.Next = p.Records[limit-1].ID
-	}
-	return p, nil
+	return audit.Paged(recs, limit), nil
 }
 
 // ForTarget implements Store.
@@ -529,27 +516,12 @@ func (s *Store) Take(ctx context.Context, key string, max int, window time.Durat
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
 	rows, err := tx.StmtContext(ctx, s.hot.limitsSeen).QueryContext(ctx, key, from)
+	seen, err := collect(rows, err, scanUS)
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
 	}
-	var seen []int64
-	for rows.Next() {
-		var at int64
-		if err := rows.Scan(&at); err != nil {
-			rows.Close()
-			return false, time.Time{}, fmt.Errorf("limits: %w", err)
-		}
-		seen = append(seen, at)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return false, time.Time{}, fmt.Errorf("limits: %w", err)
-	}
-	if len(seen) >= max {
-		if len(seen) == 0 {
-			return false, now.Add(window), nil
-		}
-		return false, time.UnixMicro(seen[len(seen)-max]).Add(window).UTC(), nil
+	if ok, retry := limits.Decide(seen, max, window, now); !ok {
+		return false, retry, nil
 	}
 	if _, err := tx.StmtContext(ctx, s.hot.limitsAdd).ExecContext(ctx, key, nowUS); err != nil {
 		return false, time.Time{}, fmt.Errorf("limits: %w", err)
@@ -639,6 +611,20 @@ func each[T any](rows *sql.Rows, scan func(scanner) (T, error)) iter.Seq2[T, err
 			yield(zero, err)
 		}
 	}
+}
+
+// scanUS reads a row of one time kept as Unix microseconds.
+func scanUS(sc scanner) (time.Time, error) {
+	var us int64
+	err := sc.Scan(&us)
+	return time.UnixMicro(us).UTC(), err
+}
+
+// scanOne reads a row of one column.
+func scanOne[T any](sc scanner) (T, error) {
+	var v T
+	err := sc.Scan(&v)
+	return v, err
 }
 
 // collect reads every row of a query (rows and err are what QueryContext

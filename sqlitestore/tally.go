@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"onelogin-helpdesk/audit"
@@ -22,30 +21,18 @@ func (s *Store) Tally(ctx context.Context, rec audit.Record, within time.Duratio
 	if err != nil {
 		return 0, err
 	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("audit: write record: %w", err)
-	}
-	defer tx.Rollback()
-	var id int64
-	var kept string
-	err = tx.StmtContext(ctx, s.hot.tallyFind).QueryRowContext(ctx, rec.ActorEmail, string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason,
-		rec.Time.Add(-within).UnixMicro()).Scan(&id, &kept)
-	switch {
-	case err == nil:
-		if _, err := tx.StmtContext(ctx, s.hot.tallyBump).ExecContext(ctx, rec.Time.UnixMicro(), audit.AddSample(kept, sample), id); err != nil {
-			return 0, fmt.Errorf("audit: write record: %w", err)
+	return s.collapseOrInsert(ctx, rec, func(tx *sql.Tx) (int64, bool, error) {
+		var id int64
+		var kept string
+		err := tx.StmtContext(ctx, s.hot.tallyFind).QueryRowContext(ctx, rec.ActorEmail, string(rec.Action), rec.SourceIP, string(rec.Outcome), rec.Reason,
+			rec.Time.Add(-within).UnixMicro()).Scan(&id, &kept)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return 0, false, nil
+		case err != nil:
+			return 0, false, err
 		}
-		return id, tx.Commit()
-	case !errors.Is(err, sql.ErrNoRows):
-		return 0, fmt.Errorf("audit: write record: %w", err)
-	}
-	if rec.ID, err = insert(ctx, tx, rec); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("audit: write record: %w", err)
-	}
-	audit.LogBegin(ctx, s.log, rec)
-	return rec.ID, nil
+		_, err = tx.StmtContext(ctx, s.hot.tallyBump).ExecContext(ctx, rec.Time.UnixMicro(), audit.AddSample(kept, sample), id)
+		return id, true, err
+	})
 }

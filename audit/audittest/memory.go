@@ -3,7 +3,6 @@ package audittest
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"maps"
@@ -39,34 +38,25 @@ func NewMemory(logger *slog.Logger, opts ...audit.Option) *Memory {
 
 // Begin implements audit.Store.
 func (m *Memory) Begin(ctx context.Context, rec audit.Record) (int64, error) {
-	return m.write(ctx, rec, false, 0)
-}
-
-// write prepares and appends a record; for Deny (deny), a refusal that
-// repeats the newest same refusal within the window counts one more
-// repeat of it instead.
-func (m *Memory) write(ctx context.Context, rec audit.Record, deny bool, within time.Duration) (int64, error) {
 	rec, err := audit.Prepare(rec, m.now())
 	if err != nil {
 		return 0, err
 	}
+	return m.collapseOrAppend(ctx, rec, func() (int64, bool) { return 0, false })
+}
+
+// collapseOrAppend appends rec, prepared, unless collapse (run under the
+// lock) finds an earlier record to count it into: found, with its id. Only
+// a new record is logged.
+func (m *Memory) collapseOrAppend(ctx context.Context, rec audit.Record, collapse func() (id int64, found bool)) (int64, error) {
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		return 0, audit.ErrClosed
 	}
-	for i := len(m.records) - 1; deny && i >= 0; i-- {
-		r := &m.records[i]
-		if !audit.SameRefusal(*r, rec) {
-			continue
-		}
-		if rec.Time.Sub(r.Time) < within {
-			r.Repeats++
-			r.LastAt = rec.Time
-			m.mu.Unlock()
-			return r.ID, nil
-		}
-		break
+	if id, found := collapse(); found {
+		m.mu.Unlock()
+		return id, nil
 	}
 	m.lastID++
 	rec.ID = m.lastID
@@ -111,12 +101,12 @@ func (m *Memory) Complete(ctx context.Context, id int64, res audit.Result) error
 	i := m.find(id)
 	if i < 0 {
 		m.mu.Unlock()
-		return fmt.Errorf("%w: %d", audit.ErrNotFound, id)
+		return audit.NotPending(id, "")
 	}
 	r := &m.records[i]
 	if r.Outcome != audit.OutcomePending {
 		m.mu.Unlock()
-		return fmt.Errorf("%w: %d is %s", audit.ErrCompleted, id, r.Outcome)
+		return audit.NotPending(id, r.Outcome)
 	}
 	r.Outcome, r.Status, r.Message = res.Outcome, res.Status, res.Message
 	if res.TargetID > 0 {
@@ -235,8 +225,26 @@ func (m *Memory) Records() []audit.Record {
 
 // Deny implements audit.Store.
 func (m *Memory) Deny(ctx context.Context, rec audit.Record, within time.Duration) (int64, error) {
-	rec.Outcome = audit.OutcomeDenied
-	return m.write(ctx, rec, true, within)
+	rec, err := audit.PrepareDenial(rec, m.now())
+	if err != nil {
+		return 0, err
+	}
+	return m.collapseOrAppend(ctx, rec, func() (int64, bool) {
+		// Only the newest same refusal may take the repeat.
+		for i := len(m.records) - 1; i >= 0; i-- {
+			r := &m.records[i]
+			if !audit.SameRefusal(*r, rec) {
+				continue
+			}
+			if rec.Time.Sub(r.Time) >= within {
+				return 0, false
+			}
+			r.Repeats++
+			r.LastAt = rec.Time
+			return r.ID, true
+		}
+		return 0, false
+	})
 }
 
 // Last implements audit.Store.

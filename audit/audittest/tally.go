@@ -18,30 +18,21 @@ func (m *Memory) Tally(ctx context.Context, rec audit.Record, within time.Durati
 	if err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	if m.closed {
-		m.mu.Unlock()
-		return 0, audit.ErrClosed
-	}
-	for i := len(m.records) - 1; i >= 0 && rec.Time.Sub(m.records[i].Time) < within; i-- {
-		r := &m.records[i]
-		if _, tallied := r.Params[audit.SampleParam]; !tallied || !audit.SameTally(*r, rec) {
-			continue
+	return m.collapseOrAppend(ctx, rec, func() (int64, bool) {
+		for i := len(m.records) - 1; i >= 0 && rec.Time.Sub(m.records[i].Time) < within; i-- {
+			r := &m.records[i]
+			if _, tallied := r.Params[audit.SampleParam]; !tallied || !audit.SameTally(*r, rec) {
+				continue
+			}
+			r.Repeats++
+			r.LastAt = rec.Time
+			params := copyRecord(*r).Params
+			params[audit.SampleParam] = audit.AddSample(params[audit.SampleParam], sample)
+			r.Params = params
+			return r.ID, true
 		}
-		r.Repeats++
-		r.LastAt = rec.Time
-		params := copyRecord(*r).Params
-		params[audit.SampleParam] = audit.AddSample(params[audit.SampleParam], sample)
-		r.Params = params
-		m.mu.Unlock()
-		return r.ID, nil
-	}
-	m.lastID++
-	rec.ID = m.lastID
-	m.records = append(m.records, rec)
-	m.mu.Unlock()
-	audit.LogBegin(ctx, m.log, rec)
-	return rec.ID, nil
+		return 0, false
+	})
 }
 
 // Tally implements audit.Tallier: it fails while the store fails.

@@ -62,6 +62,15 @@ func zeroAllowsNothing(t *testing.T, open Opener) {
 	if ok, _, err := s.Take(ctx, "k", 0, time.Minute, t0); ok || err != nil {
 		t.Errorf("max 0: ok %v, %v", ok, err)
 	}
+	// Events a larger allowance recorded do not change that: the count
+	// never falls below 0, so the retry is a whole window away.
+	if ok, _, err := s.Take(ctx, "k", 1, time.Minute, t0); !ok || err != nil {
+		t.Fatalf("max 1: ok %v, %v", ok, err)
+	}
+	ok, retry, err := s.Take(ctx, "k", 0, time.Minute, t0.Add(time.Second))
+	if ok || err != nil || !retry.Equal(t0.Add(time.Second+time.Minute)) {
+		t.Errorf("max 0 after an event: ok %v retry %v err %v; want refused until %v", ok, retry, err, t0.Add(time.Second+time.Minute))
+	}
 }
 
 func badLimits(t *testing.T, open Opener) {

@@ -41,14 +41,11 @@ func (m *Memory) Take(_ context.Context, key string, max int, window time.Durati
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	ev := m.inWindow(key, window, now)
-	if len(ev) >= max {
-		if len(ev) == 0 {
-			return false, now.Add(window), nil
-		}
-		return false, ev[len(ev)-max].Add(window), nil
+	ok, retry := limits.Decide(ev, max, window, now)
+	if ok {
+		m.events[key] = append(ev, now)
 	}
-	m.events[key] = append(ev, now)
-	return true, time.Time{}, nil
+	return ok, retry, nil
 }
 
 // Count implements limits.Store.

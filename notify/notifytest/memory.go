@@ -106,10 +106,7 @@ func (s *Memory) MailRetry(_ context.Context, id int64, owner string, next time.
 func (s *Memory) Mails(_ context.Context, f notify.Filter) ([]notify.Mail, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	limit := f.Limit
-	if limit <= 0 {
-		limit = notify.DefaultLimit
-	}
+	limit := f.PageSize()
 	var out []notify.Mail
 	for _, m := range slices.Backward(s.mails) {
 		if len(out) == limit {
