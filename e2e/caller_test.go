@@ -56,6 +56,7 @@ func verifyByText(t *testing.T, s *consoleServer, page playwright.Page, p person
 // page: verify the caller by a texted code, remove the Protect device,
 // give a temporary MFA token, in six interactions.
 func TestCaller_lostPhone(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaEmployee)
 	page := newPage(t, "")
@@ -108,6 +109,7 @@ func TestCaller_lostPhone(t *testing.T) {
 // is refused (and nothing sent) until the agent verified the caller, and
 // allowed after.
 func TestCaller_requiredBeforePasswordReset(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, map[string]string{"HELPDESK_CALLER_VERIFICATION": "require"})
 	p := s.person(t, fakeonelogin.PersonaLockedSMS)
 	page := newPage(t, "")
@@ -136,6 +138,7 @@ func TestCaller_requiredBeforePasswordReset(t *testing.T) {
 // TestCaller_deniedPush: the page follows a push live; one the person
 // denies is a warning that the caller may not be who they say.
 func TestCaller_deniedPush(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaLockedPush)
 	page := newPage(t, "")

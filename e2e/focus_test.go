@@ -24,6 +24,7 @@ func focused(page playwright.Page) playwright.Locator { return page.Locator("*:f
 // the notice, the action bar offers Lock again, and the sign-in activity is
 // read again.
 func TestFocus_personPageUnlock(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaLocked)
 	page := newPage(t, "")
@@ -53,6 +54,7 @@ func TestFocus_personPageUnlock(t *testing.T) {
 // moves to the next row's Unlock, so an agent works down the list with the
 // keyboard alone.
 func TestFocus_lockedNowNextRow(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	page := newPage(t, "")
 	s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/locked")
@@ -70,6 +72,7 @@ func TestFocus_lockedNowNextRow(t *testing.T) {
 // TestFocus_publicUnlockSteps: /unlock opens with the username field
 // focused; each step then focuses its own heading or code field.
 func TestFocus_publicUnlockSteps(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	p := s.person(t, fakeonelogin.PersonaLockedTOTP)
 	page := newPage(t, "")
@@ -94,6 +97,7 @@ func TestFocus_publicUnlockSteps(t *testing.T) {
 // and a protected account; after deleting another person, the page says
 // who was deleted and Recent people no longer lists them.
 func TestOptions_deleteAndGrantStaffRole(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	page := newPage(t, "")
 	dialogs := watchDialogs(page)
@@ -130,6 +134,7 @@ func TestOptions_deleteAndGrantStaffRole(t *testing.T) {
 // labelled cards, the selection bar stays in reach, and the staff header
 // takes one line; at 1280 px the header does not wrap either.
 func TestPhone_lockedNowAndHeader(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	for _, tc := range []struct {
 		name  string
@@ -186,6 +191,7 @@ func TestPhone_lockedNowAndHeader(t *testing.T) {
 // (the why panel, the action bar), the sessions page with a question
 // asked, and the public unlock page.
 func TestPhone_touchedPagesAccessible(t *testing.T) {
+	t.Parallel()
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 	for _, scheme := range []struct {

@@ -17,6 +17,7 @@ import (
 // agents do, without its accents, and finds the person at once; Enter on a
 // single match opens their page.
 func TestIndex_findsANameTypedWithoutAccents(t *testing.T) {
+	t.Parallel()
 	// A quota large enough that the first listing is not paced.
 	s := startConsole(t, map[string]string{"HELPDESK_DIRECTORY_INDEX": "true", "HELPDESK_FAKE_RATE_LIMIT": "1000000"})
 	s.waitForIndex(t)
