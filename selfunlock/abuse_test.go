@@ -44,6 +44,7 @@ func (t sqliteTrail) Denied(ctx context.Context, r audit.Record, reason string) 
 // one address never has more than PerIP flows in the store, and a swept
 // flow's space is reused by the next.
 func TestService_lookUpFloodIsBounded(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "state.db")
 	var st *sqlitestore.Store
 	var flows *selfunlock.SealedStore
@@ -213,6 +214,7 @@ func TestService_sendsPerAccount(t *testing.T) {
 // asked about a push at most once per PollEvery, and never once it has
 // expired.
 func TestService_pollsArePaced(t *testing.T) {
+	t.Parallel()
 	b := newBench(t)
 	ctx := context.Background()
 	id, st, err := b.s.Start(ctx, caller, fakeonelogin.PersonaLockedPush)
