@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/playwright-community/playwright-go"
+
 	"onelogin-helpdesk/fakeonelogin"
 )
 
@@ -16,9 +18,9 @@ import (
 // public unlock page; in the light and the dark scheme, whose colours (and
 // so contrast) differ, on a desktop and on a phone, whose layouts differ.
 //
-// The four variants run side by side, each on its own console. Within one,
-// the unlock comes first and the pages that show it follow in order; the
-// pages that do not depend on it then run side by side.
+// The four variants run side by side, each on its own console. A browser
+// context costs Chromium about half a second of CPU to make, so within a
+// variant each person walks their pages in one.
 func TestAccessibility_mainPages(t *testing.T) {
 	t.Parallel()
 	for _, v := range []struct {
@@ -41,83 +43,57 @@ func checkMainPages(t *testing.T, opts ...contextOption) {
 	s := startConsole(t, nil)
 	locked := s.person(t, fakeonelogin.PersonaLocked)
 
-	t.Run("user page", func(t *testing.T) {
-		page := newPage(t, "", opts...)
-		// An admin sees every panel and control.
-		s.signIn(t, page, fakeonelogin.PersonaAdmin, fmt.Sprintf("/users/%d", locked.ID))
-		must(t, expect.Locator(page.GetByTestId("user-name")).ToHaveText(locked.Name), "the page shows the person")
-		assertAccessible(t, page, "user page")
+	// An admin sees every panel and control; the unlock comes first, so
+	// that the pages after it have something to show.
+	admin := newPage(t, "admin", opts...)
+	s.signIn(t, admin, fakeonelogin.PersonaAdmin, fmt.Sprintf("/users/%d", locked.ID))
+	must(t, expect.Locator(admin.GetByTestId("user-name")).ToHaveText(locked.Name), "the page shows the person")
+	assertAccessible(t, admin, "user page")
+	// And after an action: the notice, the re-rendered panel.
+	status := admin.Locator("#panel-status")
+	must(t, status.GetByRole("button", named("Unlock "+locked.Name)).Click(), "unlock")
+	must(t, expect.Locator(status.GetByTestId("notice")).ToBeVisible(), "the notice appears")
+	assertAccessible(t, admin, "user page after an unlock")
 
-		// And after an action: the notice, the re-rendered panel.
-		status := page.Locator("#panel-status")
-		must(t, status.GetByRole("button", named("Unlock "+locked.Name)).Click(), "unlock")
-		must(t, expect.Locator(status.GetByTestId("notice")).ToBeVisible(), "the notice appears")
-		assertAccessible(t, page, "user page after an unlock")
-	})
-
-	t.Run("audit page", func(t *testing.T) {
-		page := newPage(t, "", opts...)
-		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/audit")
-		must(t, expect.Locator(page.GetByRole("row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the audit page lists the unlock")
-		assertAccessible(t, page, "audit page")
-	})
-
-	t.Run("reports", func(t *testing.T) {
-		page := newPage(t, "", opts...)
-		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/reports")
-		must(t, expect.Locator(page.GetByTestId("total-unlocks")).ToHaveText("1"), "the reports count the unlock")
-		assertAccessible(t, page, "reports page")
-	})
-
-	t.Run("mails to people", func(t *testing.T) {
-		page := newPage(t, "", opts...)
-		s.signIn(t, page, fakeonelogin.PersonaAdmin, "/mail?state=sent")
-		must(t, expect.Locator(page.GetByTestId("mail-row").Filter(hasText(locked.Email)).First()).ToBeVisible(), "the mail about the unlock is listed as sent")
-		assertAccessible(t, page, "mail page")
-	})
-
-	// From here on nothing depends on what came before.
-	t.Run("search results", func(t *testing.T) {
-		t.Parallel()
-		page := newPage(t, "", opts...)
-		s.signIn(t, page, fakeonelogin.PersonaHelpdesk, "/users?q=dubois")
-		must(t, expect.Locator(page.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
-		assertAccessible(t, page, "search page with results")
-	})
-
-	for _, p := range []struct{ name, path, testid string }{
-		{"Locked now", "/locked", "locked-page"},
-		{"sessions page", "/sessions", "sessions"},
-		{"directory index page", "/directory", "directory-page"},
+	visible := func(l playwright.Locator) func() error {
+		return func() error { return expect.Locator(l).ToBeVisible() }
+	}
+	for _, p := range []struct {
+		name, path string
+		shown      func() error // what the page shows of the unlock, or that it is there
+	}{
+		{"audit page", "/audit", visible(admin.GetByRole("row").Filter(hasText(locked.Email)).First())},
+		{"reports", "/reports", func() error { return expect.Locator(admin.GetByTestId("total-unlocks")).ToHaveText("1") }},
+		{"mail page", "/mail?state=sent", visible(admin.GetByTestId("mail-row").Filter(hasText(locked.Email)).First())},
+		{"Locked now", "/locked", visible(admin.GetByTestId("locked-page"))},
+		{"sessions page", "/sessions", visible(admin.GetByTestId("sessions"))},
 	} {
-		t.Run(p.name, func(t *testing.T) {
-			t.Parallel()
-			on := s
-			if p.path == "/directory" {
-				// The harness's consoles search OneLogin; this page needs an index.
-				on = startConsole(t, map[string]string{"HELPDESK_DIRECTORY_INDEX": "true"})
-			}
-			page := newPage(t, "", opts...)
-			on.signIn(t, page, fakeonelogin.PersonaAdmin, p.path)
-			must(t, expect.Locator(page.GetByTestId(p.testid)).ToBeVisible(), "%s is shown", p.name)
-			assertAccessible(t, page, p.name)
-		})
+		_, err := admin.Goto(s.URL + p.path)
+		must(t, err, "open %s", p.path)
+		must(t, p.shown(), "the %s is shown", p.name)
+		assertAccessible(t, admin, p.name)
 	}
 
-	t.Run("public unlock page", func(t *testing.T) {
-		t.Parallel()
-		page := newPage(t, "", opts...)
-		_, err := page.Goto(s.URL + "/unlock")
-		must(t, err, "open /unlock")
-		must(t, expect.Locator(page.GetByTestId("unlock-start")).ToBeVisible(), "the first step is shown")
-		assertAccessible(t, page, "public unlock page")
-	})
+	helpdesk := newPage(t, "helpdesk", opts...)
+	s.signIn(t, helpdesk, fakeonelogin.PersonaHelpdesk, "/users?q=dubois")
+	must(t, expect.Locator(helpdesk.GetByTestId("user-row").Filter(hasText(locked.Email))).ToBeVisible(), "results are shown")
+	assertAccessible(t, helpdesk, "search page with results")
 
-	t.Run("my account", func(t *testing.T) {
-		t.Parallel()
-		page := newPage(t, "", opts...)
-		s.signIn(t, page, fakeonelogin.PersonaEmployee, "/me")
-		must(t, expect.Locator(page.Locator("main")).ToContainText(fakeonelogin.PersonaEmployee), "/me shows the account")
-		assertAccessible(t, page, "/me")
-	})
+	employee := newPage(t, "employee", opts...)
+	s.signIn(t, employee, fakeonelogin.PersonaEmployee, "/me")
+	must(t, expect.Locator(employee.Locator("main")).ToContainText(fakeonelogin.PersonaEmployee), "/me shows the account")
+	assertAccessible(t, employee, "/me")
+
+	anonymous := newPage(t, "anonymous", opts...)
+	_, err := anonymous.Goto(s.URL + "/unlock")
+	must(t, err, "open /unlock")
+	must(t, expect.Locator(anonymous.GetByTestId("unlock-start")).ToBeVisible(), "the first step is shown")
+	assertAccessible(t, anonymous, "public unlock page")
+
+	// The harness's consoles search OneLogin; this page needs an index.
+	indexed := startConsole(t, map[string]string{"HELPDESK_DIRECTORY_INDEX": "true"})
+	page := newPage(t, "directory", opts...)
+	indexed.signIn(t, page, fakeonelogin.PersonaAdmin, "/directory")
+	must(t, expect.Locator(page.GetByTestId("directory-page")).ToBeVisible(), "the directory index page is shown")
+	assertAccessible(t, page, "directory index page")
 }
