@@ -16,12 +16,12 @@ run:
 	HELPDESK_DEMO=true $(GO) run .
 
 ## test: every check and test, browser tests included; installs what it needs
-# The templates are checked first (the others compile them); then lint and
-# the Go tests run while the browser's dependencies are installed and
-# oauth2-proxy is built; the browser journeys run last, on their own.
+# The templates are checked first (the others compile them); then lint, the
+# Go tests and the browser journeys run side by side (the journeys once the
+# browser's dependencies are installed and oauth2-proxy and mailpit built):
+# both are bound by the two cores, and each leaves the other room.
 test: generate-check
-	@$(MAKE) --no-print-directory -j4 lint unit e2e-deps oauth2-proxy
-	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint unit e2e
 
 ## unit: every Go test, with the race detector, on a throwaway PostgreSQL cluster
 # and against a real mailpit; scripts/test-postgres.sh installs Debian's
