@@ -187,6 +187,8 @@ func TestMFA_VerifyPush_slowPhone(t *testing.T) {
 	}
 }
 
+// TestMFA_VerifyOTP_codes: v1 verify of each code factor v1 documents
+// (email codes are v2 verifications: TestVerification_codes).
 func TestMFA_VerifyOTP_codes(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
@@ -197,7 +199,6 @@ func TestMFA_VerifyOTP_codes(t *testing.T) {
 		code func(t *testing.T, srv *fakeonelogin.Server, c *Client, dev OTPDevice) (string, string)
 	}{
 		{"SMS", fakeonelogin.PersonaLockedSMSID, FactorSMS, triggered},
-		{"email", fakeonelogin.PersonaLockedEmailID, FactorEmail, triggered},
 		{"authenticator", fakeonelogin.PersonaLockedTOTPID, FactorAuthenticator, totp},
 		{"Protect app code", fakeonelogin.PersonaLockedPushID, FactorProtect, totp},
 	} {
@@ -254,7 +255,6 @@ func TestMFA_Verify_wrongCode(t *testing.T) {
 		state bool
 	}{
 		{"SMS", fakeonelogin.PersonaLockedSMSID, FactorSMS, true},
-		{"email", fakeonelogin.PersonaLockedEmailID, FactorEmail, true},
 		{"authenticator", fakeonelogin.PersonaLockedTOTPID, FactorAuthenticator, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

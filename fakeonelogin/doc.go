@@ -70,8 +70,9 @@
 // unknown state token (401, 401, 400, 400); Protect is listed once with
 // needs_trigger false, as in OneLogin's sample, and takes a trigger for a
 // push; a device that needs no trigger refuses one; SMS numbers are shown
-// masked; OneLogin Email is listed and still verified on v1 like SMS
-// (undocumented: clients send email codes through v2); an invite link does
+// masked; OneLogin Email is listed on v1, but a v1 trigger of it is
+// refused (v1 trigger is documented for SMS and push only; its email codes
+// are v2 verifications); an invite link does
 // not invalidate older ones and mailing one sets invitation_sent_at.
 //
 // MFA v2 and factor removal follow the third reference

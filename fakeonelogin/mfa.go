@@ -81,7 +81,7 @@ const (
 	msgOTPMissing    = "otp_token is required for this device"     // U
 	msgNoTrigger     = "This device does not need to be triggered" // U
 	msgSMSSent       = "SMS token sent to your mobile device. Authentication pending."
-	msgEmailSent     = "Email token sent to your email address. Authentication pending."         // U
+	msgEmailV1       = "Use the verifications API of /api/2 for an email factor"                 // U
 	msgPushSent      = "Push notification sent to OneLogin Protect. Authentication pending."     // U
 	msgSMSTooLong    = "sms_message should not be longer than 160 characters after substitution" // U
 	msgStateLifetime = "state_token_expires_in should be between 1 and 900"                      // U
@@ -747,6 +747,13 @@ func (t *Tenant) triggerDevice(w http.ResponseWriter, q *req) {
 			// and asking for one is refused rather than ignored.
 			return errResp(http.StatusBadRequest, msgNoTrigger)
 		}
+		if d.factor == FactorEmail {
+			// v1 trigger is documented for SMS and push only; email codes
+			// are a v2 verification (extra reference, corrections). What
+			// OneLogin answers here is not documented (U): refused, so a
+			// client that tries shows up.
+			return errResp(http.StatusBadRequest, msgEmailV1)
+		}
 		o, e := parseTrigger(q.body)
 		if e != nil {
 			return *e
@@ -772,12 +779,6 @@ func (t *Tenant) triggerDevice(w http.ResponseWriter, q *req) {
 			}
 			t.deliver(Message{At: now, UserID: u.id, Channel: ChannelSMS, To: d.phone, Body: text, Code: c.code})
 			msg = msgSMSSent
-		case FactorEmail:
-			c.code = randomDigits(6)
-			t.deliver(Message{At: now, UserID: u.id, Channel: ChannelEmail, To: d.email, Subject: emailSubject,
-				Body: expandOTPText("Your verification code is {{otp_code}}. It expires in {{expiration}} minutes.", c.code, o.lifetime),
-				Code: c.code})
-			msg = msgEmailSent
 		case FactorProtect:
 			c.pushID = randomHex(6)
 			t.mfa.kMu.Lock()

@@ -28,7 +28,7 @@ func TestPhone_inboxPage(t *testing.T) {
 	f.clock.Advance(time.Minute)
 	f.trigger(PersonaLockedSMSID, sms, `{"numeric_sms_otp":true}`)
 	second, _ := f.srv.Tenant.LastCode(PersonaLockedSMSID)
-	f.trigger(PersonaLockedEmailID, f.deviceOf(PersonaLockedEmailID, FactorEmail), "")
+	f.startV2(PersonaLockedEmailID, f.deviceOf(PersonaLockedEmailID, FactorEmail), "")
 
 	r, body := f.page("GET", "/_fake/inbox?user="+url.QueryEscape(PersonaLockedSMS), "")
 	if r.StatusCode != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
