@@ -520,6 +520,7 @@ func (t *Tenant) StartSession(id int64) bool {
 		u.sessions++
 		n := now.UTC()
 		u.lastLogin = &n
+		touchSignIn(u, n)
 	}
 	return ok
 }

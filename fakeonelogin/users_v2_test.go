@@ -79,6 +79,37 @@ func TestUsersV2_updatedSinceIsStrictlyAfter(t *testing.T) {
 	}
 }
 
+// TestUsersV2_signInsBumpUpdatedAt: a sign-in, a failed one, and a sign-in
+// through the fake's OIDC provider each bump updated_at, as OneLogin's
+// recorded users show (directory reference, A1.5), so an index that syncs
+// by updated_since sees the new last_login and failed attempts.
+func TestUsersV2_signInsBumpUpdatedAt(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sign    func(tn *Tenant)
+		id      int64
+		changed string
+	}{
+		{"sign-in", func(tn *Tenant) { tn.RecordSignIn(SignIn{UserID: PersonaNoRolesID, Success: true, IP: "203.0.113.5"}) }, PersonaNoRolesID, "last_login"},
+		{"failed sign-in", func(tn *Tenant) { tn.RecordSignIn(SignIn{UserID: PersonaNoRolesID, IP: "203.0.113.5"}) }, PersonaNoRolesID, "invalid_login_attempts"},
+		{"OIDC sign-in", func(tn *Tenant) { tn.StartSession(PersonaAdminID) }, PersonaAdminID, "last_login"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, Options{Seed: 3, Users: 60})
+			f.clock.Advance(time.Hour)
+			mark := url.QueryEscape(isoTime(f.clock.Now()))
+			tc.sign(f.srv.Tenant)
+			_, users, _ := f.v2List("updated_since=" + mark)
+			if len(users) != 1 || users[0]["id"] != float64(tc.id) {
+				t.Fatalf("updated_since before the %s = %v, want only person %d", tc.name, users, tc.id)
+			}
+			if users[0][tc.changed] == nil {
+				t.Errorf("the listing does not carry the new %s: %v", tc.changed, users[0])
+			}
+		})
+	}
+}
+
 func TestUsersV2_fieldsAndFilters(t *testing.T) {
 	f := newFixture(t, Options{Seed: 3, Users: 60})
 	admin, _ := f.srv.Tenant.User(PersonaAdminID)
