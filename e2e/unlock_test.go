@@ -55,11 +55,18 @@ func (f *unlockFlow) choose(kind, nextStep string) {
 	f.step(nextStep)
 }
 
-// code types a code and presses Verify.
+// code types a code, presses Verify and waits for the console's answer: a
+// wrong code's answer reads as the one before, so a journey that goes on
+// without waiting may type into the form the answer is about to replace.
 func (f *unlockFlow) code(code string) {
 	f.t.Helper()
 	must(f.t, f.root.GetByLabel("Code", playwright.LocatorGetByLabelOptions{Exact: playwright.Bool(true)}).Fill(code), "type the code")
-	must(f.t, f.root.Locator("[data-testid=unlock-code-form] button[type=submit]").Click(), "press Verify and unlock")
+	page, err := f.root.Page()
+	must(f.t, err, "the page of the unlock form")
+	_, err = page.ExpectResponse("**/unlock/code", func() error {
+		return f.root.Locator("[data-testid=unlock-code-form] button[type=submit]").Click()
+	})
+	must(f.t, err, "press Verify and unlock, and get the console's answer")
 }
 
 // unlocked checks the page and the tenant agree the person is unlocked.
