@@ -16,6 +16,7 @@ import (
 	"onelogin-helpdesk/limits"
 	"onelogin-helpdesk/notify"
 	"onelogin-helpdesk/pgstore"
+	"onelogin-helpdesk/selfunlock"
 	"onelogin-helpdesk/sessions"
 	"onelogin-helpdesk/sqlitestore"
 )
@@ -33,6 +34,7 @@ type stateStore interface {
 	jobs.Store
 	notify.Store
 	directory.Store
+	selfunlock.ShapeStore // the shapes decoys are drawn from, shared by the replicas
 	// PruneLimits forgets limit events no window can still see.
 	PruneLimits(ctx context.Context, now time.Time) error
 	// Ping tells readiness whether the store answers.

@@ -45,7 +45,7 @@ func (a *App) unlockPage(cfg config.Config, auth *staffauth.Auth, logger *slog.L
 	p.DecoyKey = auth.DeriveKey("helpdesk unlock decoys")
 	// Decoys are drawn from the shapes of the real lists every replica
 	// counted in the state store.
-	p.Shapes, _ = a.state.(selfunlock.ShapeStore)
+	p.Shapes = a.state
 	if p.SignInURL == "" {
 		p.SignInURL = origin(cfg.OneLogin.BaseURL) + "/"
 	}
