@@ -43,7 +43,7 @@ mailpit: $(MAILPIT_BIN)
 $(MAILPIT_BIN):
 	GOBIN="$(dir $(MAILPIT_BIN))" $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
-## e2e-deps: install chromium, node, playwright-core and axe-core when missing
+## e2e-deps: install chromium-headless-shell, node, playwright-core and axe-core when missing
 E2E_CACHE ?= $(CURDIR)/.cache/e2e
 e2e-deps:
 	scripts/e2e-deps.sh "$(E2E_CACHE)"

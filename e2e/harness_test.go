@@ -36,7 +36,7 @@ const (
 var expect = playwright.NewPlaywrightAssertions(expectTimeoutMS)
 
 const fixDeps = "run `make e2e` (or `make e2e-deps` and then `go test -tags e2e ./e2e/...`): " +
-	"it installs Debian's chromium, playwright-core 1.52.0 and axe-core when they are missing"
+	"it installs Debian's chromium-headless-shell, playwright-core 1.52.0 and axe-core when they are missing"
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -60,7 +60,7 @@ func setup() error {
 	cache := filepath.Join("..", ".cache", "e2e")
 	driverDir := envOr("PLAYWRIGHT_DRIVER_PATH", cache)
 	axePath := envOr("AXE_PATH", filepath.Join(cache, "axe.min.js"))
-	chromium := envOr("CHROMIUM", "/usr/bin/chromium")
+	chromium := envOr("CHROMIUM", "/usr/bin/chromium-headless-shell")
 
 	// Without PLAYWRIGHT_NODEJS_PATH the library looks for node inside the
 	// driver folder, where the npm package has none.
@@ -75,7 +75,7 @@ func setup() error {
 		return fmt.Errorf("no playwright driver in %s (want %s/package/cli.js from npm playwright-core@1.52.0)", driverDir, driverDir)
 	}
 	if _, err := os.Stat(chromium); err != nil {
-		return fmt.Errorf("no browser at %s (Debian package chromium)", chromium)
+		return fmt.Errorf("no browser at %s (Debian package chromium-headless-shell)", chromium)
 	}
 	b, err := os.ReadFile(axePath)
 	if err != nil {
