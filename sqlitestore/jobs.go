@@ -92,7 +92,7 @@ func (s *Store) CreateJob(ctx context.Context, j jobs.Job, people []jobs.Item) e
 		return err
 	}
 	return s.jobTx(ctx, "create", func(tx *sql.Tx) error {
-		if _, err := loadJob(ctx, tx, j.ID); err == nil {
+		if _, err := loadJob(ctx, s.wq.on(tx), j.ID); err == nil {
 			return jobs.ErrExists
 		} else if !errors.Is(err, jobs.ErrNotFound) {
 			return err
@@ -125,18 +125,25 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// countsQuery counts the items of n jobs by state.
+func countsQuery(n int) string {
+	return `SELECT job_id, state, COUNT(*) FROM job_items
+		WHERE job_id IN (` + strings.Repeat("?,", n-1) + `?) GROUP BY job_id, state`
+}
+
+// jobQuery reads a job's row.
+const jobQuery = `SELECT ` + jobColumns + ` FROM jobs WHERE id = ?`
+
 // withCounts fills in the counts of the jobs in js.
 func withCounts(ctx context.Context, db querier, js []jobs.Job) error {
 	if len(js) == 0 {
 		return nil
 	}
-	marks := make([]string, len(js))
 	args := make([]any, len(js))
 	for i, j := range js {
-		marks[i], args[i] = "?", j.ID
+		args[i] = j.ID
 	}
-	rows, err := db.QueryContext(ctx, `SELECT job_id, state, COUNT(*) FROM job_items
-		WHERE job_id IN (`+strings.Join(marks, ",")+`) GROUP BY job_id, state`, args...)
+	rows, err := db.QueryContext(ctx, countsQuery(len(js)), args...)
 	cs, err := collect(rows, err, func(sc scanner) (c jobs.StateCount, err error) {
 		return c, sc.Scan(&c.Job, &c.State, &c.N)
 	})
@@ -149,7 +156,7 @@ func withCounts(ctx context.Context, db querier, js []jobs.Job) error {
 
 // loadJob reads a job's row, without its counts.
 func loadJob(ctx context.Context, db querier, id string) (jobs.Job, error) {
-	j, err := scanJob(db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))
+	j, err := scanJob(db.QueryRowContext(ctx, jobQuery, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return jobs.Job{}, jobs.ErrNotFound
 	}
@@ -171,7 +178,7 @@ func (s *Store) Job(ctx context.Context, id string) (jobs.Job, error) {
 	if err := s.check(); err != nil {
 		return jobs.Job{}, err
 	}
-	j, err := job(ctx, s.r, id)
+	j, err := job(ctx, s.rq.on(nil), id)
 	if err != nil {
 		return jobs.Job{}, jobs.StoreError("read "+id, err)
 	}
@@ -186,7 +193,7 @@ func (s *Store) Jobs(ctx context.Context, limit int) ([]jobs.Job, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs ORDER BY created_us DESC, rowid DESC LIMIT ?`, max(limit, 0))
 	out, err := collect(rows, err, scanJob)
 	if err == nil {
-		err = withCounts(ctx, s.r, out)
+		err = withCounts(ctx, s.rq.on(nil), out)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list: %w", err)
@@ -264,7 +271,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time
 			return err
 		}
 		ok = true
-		j, err = job(ctx, tx, id)
+		j, err = job(ctx, s.wq.on(tx), id)
 		return err
 	})
 	if err != nil || !ok {
@@ -277,7 +284,7 @@ func (s *Store) Claim(ctx context.Context, owner string, now time.Time, ttl time
 // holds it (jobs.Job.HeldBy at now).
 func (s *Store) leased(ctx context.Context, what, id, owner string, now time.Time, change func(tx *sql.Tx) error) error {
 	return s.jobTx(ctx, what, func(tx *sql.Tx) error {
-		j, err := loadJob(ctx, tx, id)
+		j, err := loadJob(ctx, s.wq.on(tx), id)
 		if err != nil {
 			return err
 		}
@@ -315,7 +322,7 @@ func (s *Store) Next(ctx context.Context, id string) (jobs.Item, bool, error) {
 	it, err := scanItem(s.w.QueryRowContext(ctx, `SELECT `+itemColumns+` FROM job_items
 		WHERE job_id = ? AND state = ? ORDER BY seq LIMIT 1`, id, string(jobs.ItemPending)))
 	if errors.Is(err, sql.ErrNoRows) {
-		_, err = loadJob(ctx, s.w, id)
+		_, err = loadJob(ctx, s.wq.on(nil), id)
 		if err == nil {
 			return jobs.Item{}, false, nil
 		}
@@ -374,7 +381,7 @@ func (s *Store) SetWait(ctx context.Context, id, owner string, why jobs.Wait, un
 // RequestStop implements jobs.Store.
 func (s *Store) RequestStop(ctx context.Context, id, by string, _ time.Time) error {
 	return s.jobTx(ctx, "stop", func(tx *sql.Tx) error {
-		j, err := loadJob(ctx, tx, id)
+		j, err := loadJob(ctx, s.wq.on(tx), id)
 		if err != nil {
 			return err
 		}

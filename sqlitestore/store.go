@@ -37,9 +37,11 @@ type Store struct {
 	// forTarget is prepared once: every user page asks it.
 	forTarget *sql.Stmt
 	hot       hotWrites
-	log       *slog.Logger
-	now       func() time.Time
-	closed    atomic.Bool
+	// rq and wq prepare the job queries once per pool.
+	rq, wq *prepared
+	log    *slog.Logger
+	now    func() time.Time
+	closed atomic.Bool
 }
 
 var (
@@ -162,7 +164,16 @@ func Open(path string, logger *slog.Logger, opts ...audit.Option) (*Store, error
 		r.Close()
 		return nil, fmt.Errorf("audit: prepare queries for %s: %w", path, err)
 	}
-	return &Store{w: w, r: r, forTarget: forTarget, hot: hot, log: audit.OrDiscard(logger), now: o.Now}, nil
+	s := &Store{w: w, r: r, forTarget: forTarget, hot: hot, rq: newPrepared(r), wq: newPrepared(w), log: audit.OrDiscard(logger), now: o.Now}
+	// The writer's job reads run inside transactions, where nothing is
+	// prepared, so they are prepared here.
+	for _, q := range []string{jobQuery, countsQuery(1)} {
+		if _, err := s.wq.stmt(context.Background(), q, true); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("audit: prepare queries for %s: %w", path, err)
+		}
+	}
+	return s, nil
 }
 
 func migrate(db *sql.DB) error {
@@ -493,7 +504,7 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	return errors.Join(s.forTarget.Close(), s.hot.close(), s.r.Close(), s.w.Close())
+	return errors.Join(s.forTarget.Close(), s.hot.close(), s.rq.close(), s.wq.close(), s.r.Close(), s.w.Close())
 }
 
 // Take implements limits.Store. The writer's transactions take SQLite's
