@@ -14,7 +14,7 @@ import (
 )
 
 // Journeys of the mail that tells a person what was done to their account,
-// through a real SMTP server: mailpit (v1.33.1, `make mailpit`, named in
+// through a real SMTP server: mailpit (v1.33.1, `make testservers`, named in
 // MAILPIT_BIN by `make e2e`), read back through its API. Once for a staff
 // unlock and once for an unlock on the public page.
 
@@ -26,7 +26,7 @@ func startMailpit(t *testing.T) mailpit {
 	t.Helper()
 	bin := os.Getenv("MAILPIT_BIN")
 	if _, err := os.Stat(bin); bin == "" || err != nil {
-		t.Fatal("MAILPIT_BIN does not name a mailpit binary; run `make e2e`, which builds it (`make mailpit`) and passes it")
+		t.Fatal("MAILPIT_BIN does not name a mailpit binary; run `make e2e`, which builds it (`make testservers`) and passes it")
 	}
 	return mailpit{notifytest.StartMailpit(t, bin)}
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // Mailpit is a running mailpit (github.com/axllent/mailpit, built by
-// `make mailpit`), the real SMTP server the mail tests send through: its
+// `make testservers`), the real SMTP server the mail tests send through: its
 // SMTP address and its HTTP API, both on loopback.
 type Mailpit struct {
 	SMTP, API string

@@ -45,7 +45,7 @@ func mailpitBin(t *testing.T) string {
 			return bin
 		}
 	}
-	msg := "MAILPIT_BIN does not name a mailpit binary: these tests need a real SMTP server; `make mailpit` builds one"
+	msg := "MAILPIT_BIN does not name a mailpit binary: these tests need a real SMTP server; `make testservers` builds one"
 	if os.Getenv("HELPDESK_TEST_REQUIRE_MAILPIT") != "" || os.Getenv("CI") != "" && os.Getenv("CI") != "false" {
 		t.Fatal(msg + " (required under CI and make test)")
 	}
