@@ -4,7 +4,7 @@ BIN      ?= bin/helpdesk
 PKGS     := ./...
 
 .DEFAULT_GOAL := run
-.PHONY: help run test unit race-build e2e e2e-deps testservers build generate generate-check lint docker bench clean
+.PHONY: help run test unit race-build e2e-build e2e e2e-deps testservers build generate generate-check lint docker bench clean
 
 ## help: this list of targets
 help:
@@ -21,10 +21,9 @@ run:
 # cores, and each leaves the others room. Every Go build waits for the
 # template check, which compiles the standard library once for all of
 # them (go commands running at once would each compile it), and lint waits
-# for the test servers: SQLite, which mailpit and the console both link,
-# then compiles once.
+# for the journeys' build, so the console's packages compile once.
 test:
-	@$(MAKE) --no-print-directory -j4 --output-sync=target lint unit e2e LINT_AFTER=testservers
+	@$(MAKE) --no-print-directory -j4 --output-sync=target lint unit e2e LINT_AFTER=e2e-build
 
 ## testservers: build the pinned mailpit and oauth2-proxy the tests run (testservers/go.mod) into the cache
 # mailpit is a real SMTP server with an HTTP API, for the mail tests;
@@ -52,7 +51,10 @@ $(MAILPIT_BIN) $(OAUTH2_PROXY_BIN) &: testservers/go.mod testservers/go.sum | ge
 # mailpit or their own servers. GOGC=400: a test binary lives seconds, so
 # it collects less often and spends the memory instead (8 of 142
 # CPU-seconds).
-RACE := -race
+# The test binaries carry no debug information (DWARF): nobody steps
+# through them in a debugger here, and writing it was a tenth of compiling
+# and linking them.
+RACE := -race -gcflags=all=-dwarf=false -ldflags=-w
 unit: race-build $(MAILPIT_BIN)
 	HELPDESK_TEST_REQUIRE_DATABASE=1 MAILPIT_BIN="$(MAILPIT_BIN)" HELPDESK_TEST_REQUIRE_MAILPIT=1 GORACE=atexit_sleep_ms=0 GOGC=400 \
 	scripts/test-postgres.sh run $(GO) test $(RACE) -vet=off -p 4 -count=1 $(PKGS)
@@ -67,12 +69,19 @@ E2E_CACHE ?= $(CURDIR)/.cache/e2e
 e2e-deps:
 	scripts/e2e-deps.sh "$(E2E_CACHE)"
 
+# e2e-build compiles the journeys' packages once for them and for lint,
+# which would otherwise compile the same packages at the same time, and
+# after the test servers, so the SQLite both link compiles once (go list
+# -export compiles into the build cache, and links nothing).
+e2e-build: | $(MAILPIT_BIN)
+	$(GO) list -export -deps -test -tags e2e ./e2e/... >/dev/null
+
 ## e2e: browser journeys on the console and its fake tenant, through oauth2-proxy,
 ## and the mails through a real mailpit
 # Each journey has its own console and browser context, so they run
 # E2E_PARALLEL at a time; one that measures time runs alone.
 E2E_PARALLEL ?= 4
-e2e: e2e-deps testservers
+e2e: e2e-deps testservers e2e-build
 	PLAYWRIGHT_DRIVER_PATH="$(E2E_CACHE)" PLAYWRIGHT_NODEJS_PATH="$$(command -v node)" \
 	AXE_PATH="$(E2E_CACHE)/axe.min.js" OAUTH2_PROXY_BIN="$(OAUTH2_PROXY_BIN)" MAILPIT_BIN="$(MAILPIT_BIN)" \
 	$(GO) test -tags e2e -vet=off -count=1 -timeout 10m -parallel $(E2E_PARALLEL) ./e2e/...
