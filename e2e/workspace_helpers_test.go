@@ -16,9 +16,15 @@ import (
 // its panel in the action area.
 func openAction(t *testing.T, page playwright.Page, path, panelID string) playwright.Locator {
 	t.Helper()
+	// A panel already open is replaced by the one the click loads: the old
+	// one is marked, so the wait is for the new one, and nothing is pressed
+	// in a panel about to be swapped out.
+	if _, err := page.Evaluate(`id => document.querySelector("#action-area #" + id)?.setAttribute("data-replaced", "")`, panelID); err != nil {
+		t.Fatalf("mark the open %s panel: %v", path, err)
+	}
 	must(t, page.GetByTestId("action-bar").GetByTestId("open-"+path).Click(), "open %s from the action bar", path)
 	panel := page.Locator("#action-area #" + panelID)
-	must(t, expect.Locator(panel).ToBeVisible(), "the %s panel opens in the action area", path)
+	must(t, expect.Locator(page.Locator("#action-area #"+panelID+":not([data-replaced])")).ToBeVisible(), "the %s panel opens in the action area", path)
 	return panel
 }
 
