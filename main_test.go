@@ -296,7 +296,7 @@ func TestRun_servesProbesAndMetricsOnTheirAddresses(t *testing.T) {
 	var out testlog.Buffer
 	ran := make(chan error, 1)
 	go func() { ran <- run(ctx, cfg, slog.New(slog.DiscardHandler), &out) }()
-	if err := process.WaitServing(ctx, "http://"+addr+"/healthz", 10*time.Second, nil); err != nil {
+	if err := process.WaitServing(ctx, "http://"+addr+"/healthz", 30*time.Second, nil); err != nil {
 		t.Fatal(err)
 	}
 
