@@ -46,6 +46,9 @@ func TestLocked_nowAfterSpray(t *testing.T) {
 	must(t, expect.Page(page).ToHaveURL(s.URL+"/locked"), "Locked now opens")
 	must(t, expect.Locator(page.GetByTestId("locked-freshness")).ToContainText("Read from OneLogin at"), "the page says how current it is")
 	rows := sprayedRows(page)
+	// Each row's reason arrives with the events after the page: wait for
+	// 20 of them before counting.
+	must(t, expect.Locator(rows.Nth(19)).ToBeVisible(), "at least 20 people locked after failed sign-ins are listed")
 	n, err := rows.Count()
 	must(t, err, "count the rows")
 	if n < 20 {
