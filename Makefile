@@ -22,8 +22,11 @@ run:
 # template check, which compiles the standard library once for all of
 # them (go commands running at once would each compile it), and lint waits
 # for the journeys' build, so the console's packages compile once.
+# GOGC=400: the compiler and the tests collect garbage a quarter as often,
+# which took a sixth off compiling the console's packages (75 to 62
+# CPU-seconds); the machine has memory to spare for it.
 test:
-	@$(MAKE) --no-print-directory -j4 --output-sync=target lint unit e2e LINT_AFTER=e2e-build
+	@GOGC=400 $(MAKE) --no-print-directory -j4 --output-sync=target lint unit e2e LINT_AFTER=e2e-build
 
 ## testservers: build the pinned mailpit and oauth2-proxy the tests run (testservers/go.mod) into the cache
 # mailpit is a real SMTP server with an HTTP API, for the mail tests;
