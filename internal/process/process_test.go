@@ -89,15 +89,19 @@ func TestStart_servesWithItsOwnEnvironmentAndStopsOnSIGTERM(t *testing.T) {
 // an error that says which.
 func TestStart_failures(t *testing.T) {
 	cases := []struct {
-		mode, want string
+		mode   string
+		within time.Duration
+		want   string
 	}{
-		{"exit", "exited before it served"},
-		{"hang", "did not answer 200 within"},
+		// Long enough for a busy machine to start the program and see it
+		// exit; Start returns as soon as it has.
+		{"exit", 10 * time.Second, "exited before it served"},
+		{"hang", 200 * time.Millisecond, "did not answer 200 within"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.mode, func(t *testing.T) {
 			s := spec(t, tc.mode)
-			s.Within = 200 * time.Millisecond
+			s.Within = tc.within
 			p, err := process.Start(context.Background(), s)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("Start: %v, %v; want an error saying %q", p, err, tc.want)
